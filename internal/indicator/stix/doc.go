@@ -1,0 +1,36 @@
+// Package stix reads and writes STIX 2.1 bundles as Vigie indicators.
+//
+// STIX (Structured Threat Information Expression) is the OASIS JSON format
+// in which threat-intelligence platforms (OpenCTI, MISP, national CERTs,
+// MITRE ATT&CK) exchange what they know. A bundle is a list of objects:
+// "indicator" objects carry a detection pattern such as
+//
+//	[file:hashes.'SHA-256' = 'ef53…' OR domain-name:value = 'accounts-google.com']
+//
+// "malware" and "intrusion-set" objects (X-Agent, APT28) are what the
+// indicators relate to through "relationship" objects of type "indicates",
+// "identity" objects name who produced them, and "marking-definition"
+// objects give the TLP (who may see them).
+//
+// Decode turns a bundle (or a single object, a bare array of objects, or a
+// TAXII envelope) into an indicator.Collection. Each "=" or "IN" comparison
+// of a pattern on an object path Vigie can match (file hashes and names,
+// domain names, URLs, IPv4/IPv6 addresses and blocks, e-mail addresses)
+// becomes one Indicator. Everything that cannot become one — a NOT, a LIKE or
+// MATCHES, a WITHIN or REPEATS qualifier, an AND that Vigie has to loosen
+// into separate indicators, an x509 certificate, a Snort rule — is recorded
+// as a Problem naming the object, never dropped silently. Objects that carry
+// no indicator (attack patterns, reports, ATT&CK's x-mitre-* objects) are
+// counted in Collection.Skipped.
+//
+// Encode writes a STIX 2.1 bundle: one "indicator" per Vigie indicator, the
+// TLP marking definitions it uses, a "malware", "intrusion-set" (…) object
+// per threat with an "indicates" relationship, and an "identity" for the
+// producer and for each source. Output is deterministic: the same collection
+// and options give the same bytes (ids are UUIDv5, see ids.go).
+//
+// The pattern parser (ParsePattern) implements the whole STIX 2.1 patterning
+// grammar, not only the subset Vigie turns into indicators, so that a pattern
+// Vigie cannot use is reported as "unsupported" and a broken one as
+// "malformed", with the position of the error.
+package stix
