@@ -72,8 +72,8 @@ type decoder struct {
 
 	objects   int
 	chunks    [][]indicator.Indicator
-	n         int // indicators in chunks
-	offset    int64 // input offset of the object being read
+	n         int                      // indicators in chunks
+	offset    int64                    // input offset of the object being read
 	identity  map[string]string        // identity id → name
 	markings  map[string]indicator.TLP // marking ids defined in the bundle
 	threats   map[string]string        // threat object id → canonical threat name
@@ -81,6 +81,8 @@ type decoder struct {
 	pending   []pendingTLP             // indicators marked with a marking not yet known
 	intern    map[string]string
 	one       [1]Value // the value of a simple pattern, without an allocation
+	obj       rawObject
+	base      indicator.Indicator
 }
 
 // pendingTLP is a marking reference of indicators [start, end) that is
@@ -144,6 +146,14 @@ func (l *limitReader) Read(p []byte) (int, error) {
 }
 
 func (d *decoder) top(s *stream) error {
+	if s.next() == 0xEF { // a UTF-8 byte order mark, as some Windows tools write
+		if s.end-s.pos < 3 {
+			s.fill(s.pos)
+		}
+		if s.end-s.pos >= 3 && string(s.buf[s.pos:s.pos+3]) == "\ufeff" {
+			s.pos += 3
+		}
+	}
 	switch s.next() {
 	case 0:
 		if s.err != nil && !errors.Is(s.err, io.EOF) {
@@ -282,11 +292,28 @@ func (d *decoder) where(o *rawObject) string {
 	return fmt.Sprintf("object #%d (byte %d)", d.objects, d.offset)
 }
 
+// Problems listed at most, in all and per object: a hostile bundle of
+// patterns with thousands of unusable comparisons each must not turn into
+// gigabytes of messages. Problems beyond are counted in Skipped.
+const (
+	maxProblems          = 100_000
+	maxProblemsPerObject = 20
+)
+
 func (d *decoder) malformed(o *rawObject, value, reason string) error {
-	return d.opts.Report(d.c, indicator.Problem{Where: d.where(o), Kind: indicator.ProblemMalformed, Value: value, Reason: reason})
+	p := indicator.Problem{Where: d.where(o), Kind: indicator.ProblemMalformed, Value: value, Reason: reason}
+	if d.opts.Lenient && len(d.c.Problems) >= maxProblems {
+		d.c.Skip("malformed (over the problem limit, not listed)")
+		return nil
+	}
+	return d.opts.Report(d.c, p)
 }
 
 func (d *decoder) unsupported(o *rawObject, value, reason string) {
+	if len(d.c.Problems) >= maxProblems {
+		d.c.Skip("unsupported (over the problem limit, not listed)")
+		return
+	}
 	_ = d.opts.Report(d.c, indicator.Problem{Where: d.where(o), Kind: indicator.ProblemUnsupported, Value: value, Reason: reason})
 }
 
@@ -296,46 +323,49 @@ func (d *decoder) object(raw json.RawMessage) error {
 	if d.objects > d.opts.MaxItems {
 		return d.opts.TooMany("objects")
 	}
-	var o rawObject
+	// One rawObject per decoder, reset for each object: it is large and
+	// would otherwise be a heap allocation per object.
+	o := &d.obj
+	*o = rawObject{}
 	if len(raw) == 0 || raw[0] != '{' {
-		return d.malformed(&o, short(string(raw)), "not a JSON object")
+		return d.malformed(o, short(string(raw)), "not a JSON object")
 	}
-	if !fastObject(raw, &o, d.opts.MaxDepth-1) {
+	if !fastObject(raw, o, d.opts.MaxDepth-1) {
 		// Something the fast path does not take: let encoding/json decode
 		// it or say what is wrong.
-		o = rawObject{}
+		*o = rawObject{}
 		if err := safejson.CheckDepth(raw, d.opts.Name, d.opts.MaxDepth-1); err != nil {
 			return err
 		}
-		if err := json.Unmarshal(raw, &o); err != nil {
+		if err := json.Unmarshal(raw, o); err != nil {
 			// A property of the wrong type (o holds what decoded) or broken
 			// JSON inside the object.
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {
-				return d.malformed(&o, "", fmt.Sprintf("property %q has a JSON %s, not the expected %s", te.Field, te.Value, jsonKind(te.Type.Kind().String())))
+				return d.malformed(o, "", fmt.Sprintf("property %q has a JSON %s, not the expected %s", te.Field, te.Value, jsonKind(te.Type.Kind().String())))
 			}
-			return d.malformed(&o, "", "bad JSON: "+safejson.Describe(raw, err).Error())
+			return d.malformed(o, "", "bad JSON: "+safejson.Describe(raw, err).Error())
 		}
 	}
 	if o.Type == "" {
-		return d.malformed(&o, "", "object has no \"type\"")
+		return d.malformed(o, "", "object has no \"type\"")
 	}
 	if o.ID == "" {
-		return d.malformed(&o, "", "object of type "+short(o.Type)+" has no \"id\"")
+		return d.malformed(o, "", "object of type "+short(o.Type)+" has no \"id\"")
 	}
 	if !validID(o.ID, o.Type) {
-		return d.malformed(&o, o.ID, "id is not \""+short(o.Type)+"--\" followed by a UUID")
+		return d.malformed(o, o.ID, "id is not \""+short(o.Type)+"--\" followed by a UUID")
 	}
 	switch o.Type {
 	case "indicator":
-		return d.indicator(&o)
+		return d.indicator(o)
 	case "identity":
 		d.identity[o.ID] = o.Name
 	case "marking-definition":
-		d.marking(&o)
+		d.marking(o)
 	case "relationship":
 		if o.SourceRef == "" || o.TargetRef == "" || o.RelationshipType == "" {
-			return d.malformed(&o, "", "relationship without relationship_type, source_ref or target_ref")
+			return d.malformed(o, "", "relationship without relationship_type, source_ref or target_ref")
 		}
 		if o.RelationshipType == "indicates" && strings.HasPrefix(o.SourceRef, "indicator--") {
 			d.indicates = append(d.indicates, [2]string{d.internS(o.SourceRef), o.TargetRef})
@@ -344,12 +374,12 @@ func (d *decoder) object(raw json.RawMessage) error {
 		}
 	case "sighting":
 		if o.SightingOfRef == "" {
-			return d.malformed(&o, "", "sighting without sighting_of_ref")
+			return d.malformed(o, "", "sighting without sighting_of_ref")
 		}
 		d.c.Skip("sighting")
 	default:
 		if threatKinds[o.Type] {
-			return d.threat(&o)
+			return d.threat(o)
 		}
 		d.c.Skip(short(o.Type))
 	}
@@ -470,7 +500,8 @@ func (d *decoder) indicator(o *rawObject) error {
 		d.c.Skip("indicator/revoked")
 		return nil
 	}
-	base := indicator.Indicator{ID: o.ID, Description: o.Description}
+	base := &d.base // reused, like d.obj
+	*base = indicator.Indicator{ID: o.ID, Description: o.Description}
 	if base.Description == "" {
 		base.Description = o.Name
 	}
@@ -526,7 +557,7 @@ func (d *decoder) indicator(o *rawObject) error {
 	start := d.n
 	switch pt := strings.ToLower(o.PatternType); pt {
 	case "", "stix":
-		if err := d.stixPattern(o, &base); err != nil {
+		if err := d.stixPattern(o, base); err != nil {
 			return err
 		}
 	case "yara":
@@ -534,7 +565,7 @@ func (d *decoder) indicator(o *rawObject) error {
 		if m == nil {
 			return d.malformed(o, o.Pattern, "YARA pattern without a \"rule NAME\"")
 		}
-		ind := base
+		ind := *base
 		ind.Type, ind.Value, ind.Rule = indicator.YARA, m[1], o.Pattern
 		if o.Description == "" && o.Name == m[1] {
 			ind.Description = ""
@@ -610,13 +641,22 @@ func (d *decoder) stixPattern(o *rawObject, base *indicator.Indicator) error {
 		}
 		var issues []Issue
 		values, issues = Extract(p)
-		for _, is := range issues {
+		for i, is := range issues {
+			if i == maxProblemsPerObject {
+				d.unsupported(o, "", fmt.Sprintf("and %d more parts of the pattern that cannot be indicators", len(issues)-i))
+				break
+			}
 			d.unsupported(o, is.Text, is.Reason)
 		}
 	}
+	bad := 0
 	for _, v := range values {
 		n, err := indicator.Normalize(v.Type, v.Value)
 		if err != nil {
+			bad++
+			if bad > maxProblemsPerObject {
+				continue
+			}
 			if rerr := d.malformed(o, v.Value, "bad "+string(v.Type)+" in "+short(v.Comparison)+": "+err.Error()); rerr != nil {
 				return rerr
 			}
@@ -634,6 +674,9 @@ func (d *decoder) stixPattern(o *rawObject, base *indicator.Indicator) error {
 		if err := d.add(ind); err != nil {
 			return err
 		}
+	}
+	if bad > maxProblemsPerObject {
+		return d.malformed(o, "", fmt.Sprintf("and %d more bad values in the pattern", bad-maxProblemsPerObject))
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package stix
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -142,7 +143,8 @@ func TestDecodeShapes(t *testing.T) {
 		{"empty objects", `{"type":"bundle","objects":[]}`, 0},
 		{"null objects", `{"type":"bundle","objects":null}`, 0},
 		{"empty array", `[]`, 0},
-		{"BOM-less blanks", "\n\t " + ind + " \n", 1},
+		{"blanks", "\n\t " + ind + " \n", 1},
+		{"byte order mark", "\ufeff" + ind, 1},
 		{"escaped strings", `{"type":"indicator","id":"indicator--00000000-0000-4000-8000-000000000001","pattern":"[domain-name:value = '\u0061.example']","valid_from":"2024-01-01T00:00:00Z","description":"\ud83d\ude00 \"q\" \/"}`, 1},
 	}
 	for _, tt := range tests {
@@ -296,5 +298,28 @@ func TestMarkings(t *testing.T) {
 	}
 	if c.Indicators[0].TLP != indicator.TLPAmberStrict || c.Indicators[1].TLP != indicator.TLPClear {
 		t.Errorf("TLP %s, %s", c.Indicators[0].TLP, c.Indicators[1].TLP)
+	}
+}
+
+func TestDecodeProblemLimit(t *testing.T) {
+	var unsupported, bad []string
+	for i := 0; i < 50; i++ {
+		unsupported = append(unsupported, fmt.Sprintf("file:size = %d", i))
+		bad = append(bad, fmt.Sprintf("ipv4-addr:value = '999.0.0.%d'", i))
+	}
+	in := `[{"type":"indicator","id":"indicator--00000000-0000-4000-8000-000000000001","pattern":"[` + strings.Join(unsupported, " OR ") + `]"},
+	        {"type":"indicator","id":"indicator--00000000-0000-4000-8000-000000000002","pattern":"[` + strings.Join(bad, " OR ") + `]"}]`
+	c, err := Decode(strings.NewReader(in), indicator.ReadOptions{Name: "in", Lenient: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Problems) != 2*(maxProblemsPerObject+1) {
+		t.Fatalf("%d problems, want %d", len(c.Problems), 2*(maxProblemsPerObject+1))
+	}
+	if last := c.Problems[len(c.Problems)-1]; !strings.Contains(last.Reason, "and 30 more bad values") {
+		t.Errorf("last problem: %s", last)
+	}
+	if p := c.Problems[maxProblemsPerObject]; !strings.Contains(p.Reason, "and 30 more parts") {
+		t.Errorf("summary problem: %s", p)
 	}
 }

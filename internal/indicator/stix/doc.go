@@ -29,6 +29,28 @@
 // producer and for each source. Output is deterministic: the same collection
 // and options give the same bytes (ids are UUIDv5, see ids.go).
 //
+// What survives a round trip (Collection → STIX → Collection): type,
+// value, TLP, threats (with kind and aliases), valid_from/valid_until,
+// confidence, description, labels (Tags), source and YARA rule text. Choices
+// made to get there:
+//
+//   - An Informational indicator (MISP to_ids=false) is still written as an
+//     indicator, with the label "informational"; Decode turns that label
+//     back into Informational and does not keep it as a tag.
+//   - Source is an "identity" object (created_by_ref); indicators without a
+//     Source are created by the producer identity (EncodeOptions.Identity,
+//     "Vigie"), so they come back with that name as Source.
+//   - name is written as the indicator's value (as OpenCTI does); on reading,
+//     a name that is only the value is not taken as a description.
+//   - WHITE is written with the TLP 1.0 id, CLEAR and AMBER+STRICT with TLP
+//     2.0 ids, GREEN/AMBER/RED with TLP 1.0 ids unless EncodeOptions.TLP2.
+//   - A PathRegex (Loki file-path regex) has no STIX equivalent; it is
+//     written as [file:x_vigie_full_path MATCHES '…'] with its exclusion in
+//     x_vigie_exclude, which only Vigie reads back.
+//   - A STIX indicator whose pattern holds several values becomes several
+//     Vigie indicators sharing its id; written back, the first keeps the id
+//     and the others get derived ids (one STIX indicator per value).
+//
 // The pattern parser (ParsePattern) implements the whole STIX 2.1 patterning
 // grammar, not only the subset Vigie turns into indicators, so that a pattern
 // Vigie cannot use is reported as "unsupported" and a broken one as

@@ -323,7 +323,7 @@ func simplePattern(p string) (Value, bool) {
 		return Value{}, false
 	}
 	t, ok := simplePaths[inner[:i]]
-	if !ok {
+	if !ok || i+4 > len(inner)-1 {
 		return Value{}, false
 	}
 	v := inner[i+4 : len(inner)-1]

@@ -15,12 +15,13 @@ import (
 // observables (SCOs), derived from the STIX namespace and the canonical JSON
 // of the properties that identify the observable (§2.9).
 //
-// Vigie writes UUIDv5 for the domain objects too, derived from a Vigie
-// namespace and what the object stands for (the indicator's type and value,
-// the threat's kind and name). A UUIDv5 is as unique as a random UUIDv4 for
-// distinct names, and it makes the output deterministic: exporting the same
-// indicators twice gives the same ids, so a consumer updates objects instead
-// of duplicating them.
+// Vigie's domain-object ids are UUIDv4 in form, as the specification asks,
+// but their 122 free bits come from a SHA-1 of a Vigie namespace and what the
+// object stands for (the indicator's type and value, the threat's kind and
+// name) instead of from a random source. They are as unique as random ones
+// for distinct names, and they make the output deterministic: exporting the
+// same indicators twice gives the same ids, so a consumer updates objects
+// instead of duplicating them.
 
 // STIXNamespace is the UUIDv5 namespace of STIX cyber-observable ids.
 var STIXNamespace = mustUUID("00abedb4-aa42-466c-9c01-fed23315a9b7")
@@ -77,9 +78,12 @@ func uuid5(ns uuid, name string) uuid {
 	return u
 }
 
-// DeriveID returns "objType--" + a UUIDv5 of name in the Vigie namespace.
+// DeriveID returns "objType--" + a deterministic UUIDv4-form id of name in
+// the Vigie namespace (see the comment on identifiers above).
 func DeriveID(objType, name string) string {
-	return objType + "--" + uuid5(VigieNamespace, objType+"\x00"+name).String()
+	u := uuid5(VigieNamespace, objType+"\x00"+name)
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	return objType + "--" + u.String()
 }
 
 // SCOID returns the deterministic id of a STIX cyber-observable: its type,

@@ -211,3 +211,19 @@ func TestSCOID(t *testing.T) {
 		t.Error("a float property gives no error")
 	}
 }
+
+func TestSimplePatternEdges(t *testing.T) {
+	for _, p := range []string{`[domain-name:value = ']`, `[domain-name:value = '']`, `[url:value = 'a' OR url:value = 'b']`, `[file:name = 'a\'b']`, "[url:value = '\xff']"} {
+		sv, ok := simplePattern(p)
+		parsed, err := ParsePattern(p)
+		if ok && err != nil {
+			t.Errorf("simplePattern accepts %q, which does not parse", p)
+		}
+		if ok {
+			vals, _ := Extract(parsed)
+			if len(vals) != 1 || vals[0] != sv {
+				t.Errorf("%q: simplePattern %+v, parser %+v", p, sv, vals)
+			}
+		}
+	}
+}
