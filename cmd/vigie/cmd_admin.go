@@ -1,0 +1,336 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigie-project/vigie/internal/hub"
+	"github.com/vigie-project/vigie/internal/store"
+)
+
+// storeFlags locate the hub's database, shared by serve and admin.
+type storeFlags struct {
+	data string
+	db   string
+}
+
+func (f *storeFlags) add(cmd *cobra.Command, persistent bool) {
+	fs := cmd.Flags()
+	if persistent {
+		fs = cmd.PersistentFlags()
+	}
+	fs.StringVar(&f.data, "data", "./vigie-data", "data directory of the embedded SQLite database")
+	fs.StringVar(&f.db, "db", "", "PostgreSQL URL (postgres://user@host/db) instead of the embedded SQLite file")
+}
+
+func (f *storeFlags) open(ctx context.Context) (*store.Store, error) {
+	return store.Open(ctx, store.Config{DataDir: f.data, URL: f.db})
+}
+
+type adminOptions struct {
+	storeFlags
+	json bool
+}
+
+func newAdminCommand(g *globalOptions) *cobra.Command {
+	o := &adminOptions{}
+	cmd := &cobra.Command{
+		Use:   "admin",
+		Short: "Manage the hub's organisations, users and tokens directly in its database",
+		Long: `Manage the hub's organisations, users and API tokens by acting on its
+database directly: to set up a hub before its first start, or to recover
+access (a lost password or authenticator). It works while the hub runs.
+Every change is written to the audit log as done by "cli".
+
+Exit codes: 0 success, 2 error (the message says why), 3 usage error.`,
+		Example: `  vigie admin org create "Parti Exemple" --kind party
+  vigie admin org list
+  vigie admin user create alice --org "Parti Exemple" --role admin --password-stdin
+  vigie admin token create --org "Parti Exemple" --role sensor --name "office scanner"
+  vigie admin token revoke 7`,
+	}
+	o.add(cmd, true)
+	cmd.PersistentFlags().BoolVar(&o.json, "json", false, "machine-readable output (JSON)")
+	cmd.AddCommand(newAdminOrgCommand(g, o), newAdminUserCommand(g, o), newAdminTokenCommand(g, o))
+	return cmd
+}
+
+func (o *adminOptions) withStore(cmd *cobra.Command, fn func(ctx context.Context, s *store.Store) error) error {
+	ctx := cmd.Context()
+	s, err := o.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return fn(ctx, s)
+}
+
+func (o *adminOptions) printJSON(g *globalOptions, v any) error {
+	enc := json.NewEncoder(g.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func newAdminOrgCommand(g *globalOptions, o *adminOptions) *cobra.Command {
+	cmd := &cobra.Command{Use: "org", Short: "Create and list organisations (the agency and the parties)"}
+	var kind string
+	create := &cobra.Command{
+		Use:     "create NAME",
+		Short:   "Create an organisation",
+		Args:    cobra.ExactArgs(1),
+		Example: `  vigie admin org create "Parti Exemple" --kind party`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !store.ValidKind(kind) {
+				return usageError("--kind %q: want agency or party", kind)
+			}
+			return o.withStore(cmd, func(ctx context.Context, s *store.Store) error {
+				org, err := s.CreateOrg(ctx, store.Actor{Name: "cli"}, strings.TrimSpace(args[0]), kind)
+				if err != nil {
+					return err
+				}
+				if o.json {
+					return o.printJSON(g, org)
+				}
+				_, err = fmt.Fprintf(g.stdout, "created %s %q (id %d)\n", org.Kind, org.Name, org.ID)
+				return err
+			})
+		},
+	}
+	create.Flags().StringVar(&kind, "kind", store.KindParty, "agency or party")
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List organisations: name, kind, id, last contact",
+		Args:    cobra.NoArgs,
+		Example: `  vigie admin org list`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.withStore(cmd, func(ctx context.Context, s *store.Store) error {
+				orgs, err := s.AllOrgs(ctx)
+				if err != nil {
+					return err
+				}
+				if o.json {
+					return o.printJSON(g, orgs)
+				}
+				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+				for _, org := range orgs {
+					last := "never"
+					if !org.LastContactAt.IsZero() {
+						last = org.LastContactAt.Format(time.RFC3339)
+					}
+					fmt.Fprintf(tw, "%s\t%s\tid=%d\tlast-contact=%s\n", org.Name, org.Kind, org.ID, last)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.AddCommand(create, list)
+	return cmd
+}
+
+func readPassword(g *globalOptions, fromStdin bool) (string, bool, error) {
+	if !fromStdin {
+		return hub.RandomPassword(), true, nil
+	}
+	line, err := bufio.NewReader(g.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", false, fmt.Errorf("reading the password from standard input: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), false, nil
+}
+
+func newAdminUserCommand(g *globalOptions, o *adminOptions) *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Create, list and recover users of the web UI"}
+	var org, role string
+	var pwStdin bool
+	create := &cobra.Command{
+		Use:   "create USERNAME",
+		Short: "Create a user (a random password is printed unless --password-stdin)",
+		Args:  cobra.ExactArgs(1),
+		Example: `  vigie admin user create alice --org Agency --role analyst
+  echo 'a long passphrase here' | vigie admin user create bob --org "Parti Exemple" --role admin --password-stdin`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if org == "" {
+				return usageError("--org is required")
+			}
+			pw, generated, err := readPassword(g, pwStdin)
+			if err != nil {
+				return err
+			}
+			return o.withStore(cmd, func(ctx context.Context, s *store.Store) error {
+				u, err := hub.CreateUser(ctx, s, store.Actor{Name: "cli"}, org, args[0], role, pw)
+				if err != nil {
+					return err
+				}
+				if o.json {
+					out := map[string]any{"user": u}
+					if generated {
+						out["password"] = pw
+					}
+					return o.printJSON(g, out)
+				}
+				fmt.Fprintf(g.stdout, "created %s %q in %q\n", u.Role, u.Username, u.OrgName)
+				if generated {
+					fmt.Fprintf(g.stdout, "password (shown once): %s\n", pw)
+				}
+				return nil
+			})
+		},
+	}
+	create.Flags().StringVar(&org, "org", "", "organisation name (required)")
+	create.Flags().StringVar(&role, "role", store.RoleMember, "admin, analyst or member")
+	create.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the password from the first line of standard input")
+	list := &cobra.Command{
+		Use: "list", Short: "List users: name, organisation, role, two-factor", Args: cobra.NoArgs,
+		Example: `  vigie admin user list`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.withStore(cmd, func(ctx context.Context, s *store.Store) error {
+				us, err := s.ListUsers(ctx, store.Viewer{Agency: true})
+				if err != nil {
+					return err
+				}
+				if o.json {
+					return o.printJSON(g, us)
+				}
+				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+				for _, u := range us {
+					fmt.Fprintf(tw, "%s\t%s\t%s\ttwo-factor=%v\tdisabled=%v\n", u.Username, u.OrgName, u.Role, u.TOTPEnabled, u.Disabled)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	var resetTOTP bool
+	reset := &cobra.Command{
+		Use:   "reset USERNAME",
+		Short: "Recover a user: set a new password (and with --totp remove the authenticator)",
+		Args:  cobra.ExactArgs(1),
+		Example: `  vigie admin user reset alice
+  vigie admin user reset alice --totp --password-stdin < pw.txt`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pw, generated, err := readPassword(g, pwStdin)
+			if err != nil {
+				return err
+			}
+			hash, err := hub.HashPassword(pw)
+			if err != nil {
+				return err
+			}
+			return o.withStore(cmd, func(ctx context.Context, s *store.Store) error {
+				u, err := s.UserByName(ctx, args[0])
+				if err != nil {
+					return fmt.Errorf("user %q: %w", args[0], err)
+				}
+				up := store.UserUpdate{PasswordHash: &hash, MustChangePassword: new(true), Disabled: new(false)}
+				if resetTOTP {
+					up.TOTPEnabled, up.TOTPSecret = new(false), new("")
+				}
+				if err := s.UpdateUser(ctx, store.Viewer{Agency: true}, store.Actor{OrgID: u.OrgID, Name: "cli"}, u.ID, up); err != nil {
+					return err
+				}
+				s.ClearLoginFailures(ctx, "user:"+u.Username)
+				fmt.Fprintf(g.stdout, "reset %q: the user must choose a new password at the next login\n", u.Username)
+				if generated {
+					fmt.Fprintf(g.stdout, "password (shown once): %s\n", pw)
+				}
+				return nil
+			})
+		},
+	}
+	reset.Flags().BoolVar(&resetTOTP, "totp", false, "also remove the user's authenticator (they set up a new one at login)")
+	reset.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the new password from the first line of standard input")
+	cmd.AddCommand(create, list, reset)
+	return cmd
+}
+
+func newAdminTokenCommand(g *globalOptions, o *adminOptions) *cobra.Command {
+	cmd := &cobra.Command{Use: "token", Short: "Create, list and revoke API tokens"}
+	var org, role, name string
+	var expires time.Duration
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API token; the token is the last line of the output (shown once)",
+		Args:  cobra.NoArgs,
+		Example: `  vigie admin token create --org "Parti Exemple" --role sensor --name "office scanner"
+  TOKEN=$(vigie admin token create --org Agency --role analyst | tail -1)`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if org == "" {
+				return usageError("--org is required")
+			}
+			if !store.ValidTokenRole(role) {
+				return usageError("--role %q: want admin, analyst, member or sensor", role)
+			}
+			return o.withStore(cmd, func(ctx context.Context, s *store.Store) error {
+				target, err := s.OrgByName(ctx, org)
+				if err != nil {
+					return err
+				}
+				t, err := hub.CreateToken(ctx, s, store.Actor{Name: "cli", OrgID: target.ID}, target.ID, role, name, expires)
+				if err != nil {
+					return err
+				}
+				if o.json {
+					return o.printJSON(g, t)
+				}
+				fmt.Fprintf(g.stdout, "token %d for %q, role %s (store it now: it is not shown again):\n%s\n", t.ID, target.Name, t.Role, t.Secret)
+				return nil
+			})
+		},
+	}
+	create.Flags().StringVar(&org, "org", "", "organisation name (required)")
+	create.Flags().StringVar(&role, "role", store.RoleSensor, "admin, analyst, member or sensor")
+	create.Flags().StringVar(&name, "name", "", "a label: where the token is used")
+	create.Flags().DurationVar(&expires, "expires", 0, "validity, e.g. 2160h (default: until revoked)")
+	list := &cobra.Command{
+		Use: "list", Short: "List tokens: id, organisation, role, prefix, state", Args: cobra.NoArgs,
+		Example: `  vigie admin token list`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.withStore(cmd, func(ctx context.Context, s *store.Store) error {
+				ts, err := s.ListTokens(ctx, store.Viewer{Agency: true})
+				if err != nil {
+					return err
+				}
+				if o.json {
+					return o.printJSON(g, ts)
+				}
+				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+				for _, t := range ts {
+					state := "active"
+					if !t.RevokedAt.IsZero() {
+						state = "revoked"
+					} else if !t.Usable(time.Now()) {
+						state = "expired"
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s…\t%s\t%s\n", t.ID, t.OrgName, t.Role, t.Prefix, state, t.Name)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	revoke := &cobra.Command{
+		Use: "revoke ID", Short: "Revoke a token at once", Args: cobra.ExactArgs(1),
+		Example: `  vigie admin token revoke 7`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return usageError("token id %q: want the number shown by 'vigie admin token list'", args[0])
+			}
+			return o.withStore(cmd, func(ctx context.Context, s *store.Store) error {
+				if err := s.RevokeToken(ctx, store.Viewer{Agency: true}, store.Actor{Name: "cli"}, id); err != nil {
+					return fmt.Errorf("token %d: %w", id, err)
+				}
+				_, err := fmt.Fprintf(g.stdout, "token %d revoked\n", id)
+				return err
+			})
+		},
+	}
+	cmd.AddCommand(create, list, revoke)
+	return cmd
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigie-project/vigie/internal/hub"
+	"github.com/vigie-project/vigie/internal/store"
+	"github.com/vigie-project/vigie/internal/web"
+)
+
+type serveOptions struct {
+	storeFlags
+	addr       string
+	tlsCert    string
+	tlsKey     string
+	selfSigned bool
+	agency     string
+	window     time.Duration
+	minParties int
+}
+
+func newServeCommand(g *globalOptions) *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the hub: web UI, JSON API, TAXII 2.1 server and MISP feed",
+		Long: `Run the hub the agency shares with the parties: analysts publish indicators
+(with TLP and to which parties they go), sensors pull them and report
+sightings, and the dashboard shows which indicators fire where. An
+indicator seen at two or more parties within a day raises a campaign alert.
+
+It needs nothing installed: the data lives in an embedded SQLite file in
+--data. With --db postgres://... it uses PostgreSQL instead, and several
+hub instances can serve behind a load balancer. The database schema is
+created and upgraded at start.
+
+On the first start, with an empty database, it creates the agency
+organisation and a user "admin", and prints the password once: log in, then
+choose a new password and set up two-factor authentication.
+
+Endpoints: / (web UI), /api/v1/ (JSON API, described at
+/api/v1/openapi.yaml), /taxii2/ (TAXII 2.1), /misp/feed/manifest.json (MISP
+feed), /healthz, /metrics (Prometheus).
+
+Exit codes: 0 stopped cleanly (Ctrl-C, SIGTERM), 2 error (the message says
+why), 3 usage error.`,
+		Example: `  vigie serve
+  vigie serve --data /var/lib/vigie --addr 0.0.0.0:8443 --tls-cert hub.crt --tls-key hub.key
+  vigie serve --addr 0.0.0.0:8443 --self-signed
+  vigie serve --db postgres://vigie@db.internal/vigie --addr 0.0.0.0:8080`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runServe(cmd, g, o)
+		},
+	}
+	o.add(cmd, false)
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (HOST:PORT)")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
+	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	f.BoolVar(&o.selfSigned, "self-signed", false, "serve HTTPS with a self-signed certificate made in --data (first use only: browsers warn)")
+	f.StringVar(&o.agency, "agency-name", "Agency", "name of the agency organisation made on first start")
+	f.DurationVar(&o.window, "campaign-window", 24*time.Hour, "an indicator seen by several parties within this time raises a campaign alert")
+	f.IntVar(&o.minParties, "campaign-parties", 2, "how many parties make a campaign")
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return usageError("--tls-cert and --tls-key go together")
+	}
+	if o.selfSigned && o.tlsCert != "" {
+		return usageError("--self-signed and --tls-cert exclude each other")
+	}
+	if o.minParties < 2 || o.window <= 0 {
+		return usageError("--campaign-parties must be 2 or more and --campaign-window positive")
+	}
+	ctx := cmd.Context()
+	st, err := o.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	user, pw, err := hub.Bootstrap(ctx, st, o.agency)
+	if err != nil {
+		return err
+	}
+	tls := o.tlsCert != "" || o.selfSigned
+	srv := hub.New(hub.Options{Store: st, Logger: g.logger, TLS: tls, Correlation: store.Correlation{Window: o.window, MinParties: o.minParties}})
+	ui, err := web.New(srv)
+	if err != nil {
+		return err
+	}
+	srv.SetUI(ui)
+	dataDir, _ := filepath.Abs(o.data)
+	return hub.Serve(ctx, srv, hub.ListenOptions{
+		Addr: o.addr, CertFile: o.tlsCert, KeyFile: o.tlsKey, SelfSigned: o.selfSigned, DataDir: dataDir,
+		Ready: func(a net.Addr) {
+			scheme := "http"
+			if tls {
+				scheme = "https"
+			}
+			url := fmt.Sprintf("%s://%s/", scheme, a.String())
+			where := "SQLite in " + dataDir
+			if o.db != "" {
+				where = "PostgreSQL"
+			}
+			fmt.Fprintf(g.stderr, "vigie hub listening on %s (%s)\n", url, where)
+			if pw != "" {
+				fmt.Fprintf(g.stderr, "\nFirst start: log in at %slogin\n  user:     %s\n  password: %s\n(shown once; you will choose a new password and set up two-factor authentication)\n\n", url, user, pw)
+			}
+		},
+	})
+}

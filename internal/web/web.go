@@ -1,0 +1,963 @@
+// Package web is the hub's user interface: server-rendered pages from
+// embedded templates, no JavaScript needed. People log in with a password
+// and, when they have one (agency administrators must), a TOTP code; the
+// dashboard shows sightings over time, the top indicators, the parties and
+// their last contact, and open campaign alerts.
+//
+// Sessions live in the store (the cookie holds a random id, the store its
+// hash), so several hub instances share them. Every form carries a CSRF
+// token bound to the session; POSTs from another origin are refused; the
+// session id changes at login and after the second factor (no fixation).
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigie-project/vigie/internal/hub"
+	"github.com/vigie-project/vigie/internal/indicator"
+	"github.com/vigie-project/vigie/internal/store"
+)
+
+//go:embed templates/*.html
+var templatesFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Login throttling: per user name and per client address.
+const (
+	userFailLimit = 5
+	ipFailLimit   = 20
+	failWindow    = 15 * time.Minute
+	lockFor       = 15 * time.Minute
+	sessionTTL    = 12 * time.Hour
+)
+
+// UI serves the web pages.
+type UI struct {
+	hub    *hub.Server
+	st     *store.Store
+	pages  map[string]*template.Template
+	mux    *http.ServeMux
+	secure bool
+	now    func() time.Time
+}
+
+var funcs = template.FuncMap{
+	"join": func(s []string) string { return strings.Join(s, ", ") },
+	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"dist": func(d string) string {
+		switch d {
+		case store.DistAll:
+			return "all parties"
+		case store.DistListed:
+			return "listed parties"
+		case store.DistAgency:
+			return "agency only"
+		}
+		return d
+	},
+}
+
+// New builds the UI of a hub server.
+func New(h *hub.Server) (*UI, error) {
+	u := &UI{hub: h, st: h.Store(), pages: map[string]*template.Template{}, mux: http.NewServeMux(), secure: h.TLS(), now: time.Now}
+	for _, name := range []string{"login", "totp", "setup_totp", "password", "dashboard", "indicators", "edit", "sightings", "orgs", "users", "tokens"} {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templatesFS, "templates/layout.html", "templates/publish.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", name, err)
+		}
+		u.pages[name] = t
+	}
+	static, _ := fs.Sub(staticFS, "static")
+	u.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	u.mux.HandleFunc("GET /login", u.loginPage)
+	u.mux.HandleFunc("POST /login", u.login)
+	u.mux.HandleFunc("POST /logout", u.logout)
+	u.mux.HandleFunc("GET /login/totp", u.partial(u.totpPage))
+	u.mux.HandleFunc("POST /login/totp", u.partial(u.totp))
+	u.mux.HandleFunc("GET /setup/totp", u.partial(u.setupTOTPPage))
+	u.mux.HandleFunc("POST /setup/totp", u.partial(u.setupTOTP))
+	u.mux.HandleFunc("GET /account/password", u.partial(u.passwordPage))
+	u.mux.HandleFunc("POST /account/password", u.partial(u.changePassword))
+	u.mux.HandleFunc("GET /{$}", u.full(u.dashboard))
+	u.mux.HandleFunc("GET /indicators", u.full(u.indicators))
+	u.mux.HandleFunc("POST /indicators", u.full(u.addIndicator))
+	u.mux.HandleFunc("POST /indicators/import", u.full(u.importIndicators))
+	u.mux.HandleFunc("POST /indicators/{id}/expire", u.full(u.expireIndicator))
+	u.mux.HandleFunc("GET /indicators/{id}/edit", u.full(u.editPage))
+	u.mux.HandleFunc("POST /indicators/{id}/edit", u.full(u.editIndicator))
+	u.mux.HandleFunc("GET /sightings", u.full(u.sightings))
+	u.mux.HandleFunc("POST /alerts/{id}/close", u.full(u.closeAlert))
+	u.mux.HandleFunc("GET /orgs", u.full(u.orgs))
+	u.mux.HandleFunc("POST /orgs", u.full(u.createOrg))
+	u.mux.HandleFunc("GET /users", u.full(u.users))
+	u.mux.HandleFunc("POST /users", u.full(u.createUser))
+	u.mux.HandleFunc("GET /tokens", u.full(u.tokens))
+	u.mux.HandleFunc("POST /tokens", u.full(u.createToken))
+	u.mux.HandleFunc("POST /tokens/{id}/revoke", u.full(u.revokeToken))
+	return u, nil
+}
+
+func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && !sameOrigin(r) {
+		http.Error(w, "This form was sent from another site: refused.", http.StatusForbidden)
+		return
+	}
+	u.mux.ServeHTTP(w, r)
+}
+
+// sameOrigin checks Origin (or Referer) against the request's host.
+func sameOrigin(r *http.Request) bool {
+	src := r.Header.Get("Origin")
+	if src == "" || src == "null" {
+		src = r.Header.Get("Referer")
+	}
+	if src == "" {
+		return r.Header.Get("Origin") != "null"
+	}
+	o, err := url.Parse(src)
+	return err == nil && strings.EqualFold(o.Host, r.Host)
+}
+
+func (u *UI) cookieName() string {
+	if u.secure {
+		return "__Host-vigie_session"
+	}
+	return "vigie_session"
+}
+
+func (u *UI) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: u.secure, SameSite: http.SameSiteLaxMode})
+}
+
+func randomID() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// page is what every template gets.
+type page struct {
+	Title, Nav   string
+	User         *store.User
+	P            *hub.Principal
+	CSRF         string
+	Flash, Error string
+	Data         any
+}
+
+func (u *UI) render(w http.ResponseWriter, code int, name string, pg page) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	if err := u.pages[name].ExecuteTemplate(w, name+".html", pg); err != nil {
+		fmt.Fprintf(w, "<p>page error: %s</p>", template.HTMLEscapeString(err.Error()))
+	}
+}
+
+// session returns the request's session and user, if any.
+func (u *UI) session(r *http.Request) (*store.Session, *store.User) {
+	c, err := r.Cookie(u.cookieName())
+	if err != nil || len(c.Value) > 100 {
+		return nil, nil
+	}
+	se, err := u.st.GetSession(r.Context(), hub.HashToken(c.Value))
+	if err != nil {
+		return nil, nil
+	}
+	us, err := u.st.UserByID(r.Context(), se.UserID)
+	if err != nil || us.Disabled {
+		return nil, nil
+	}
+	return &se, &us
+}
+
+func principal(us *store.User) *hub.Principal {
+	return &hub.Principal{OrgID: us.OrgID, OrgName: us.OrgName, Agency: us.OrgKind == store.KindAgency, Role: us.Role, Actor: "user:" + us.Username, UserID: us.ID}
+}
+
+// needsTOTP: users who set it up, and every agency administrator.
+func needsTOTP(us *store.User) bool {
+	return us.TOTPEnabled || (us.OrgKind == store.KindAgency && us.Role == store.RoleAdmin)
+}
+
+// startSession replaces any session of the browser with a new one.
+func (u *UI) startSession(w http.ResponseWriter, r *http.Request, us *store.User, secondFactor bool) error {
+	if c, err := r.Cookie(u.cookieName()); err == nil {
+		u.st.DeleteSession(r.Context(), hub.HashToken(c.Value))
+	}
+	id := randomID()
+	now := u.now()
+	if err := u.st.CreateSession(r.Context(), store.Session{IDHash: hub.HashToken(id), UserID: us.ID, CSRF: randomID(), SecondFactor: secondFactor, CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}); err != nil {
+		return err
+	}
+	u.setCookie(w, u.cookieName(), id, int(sessionTTL/time.Second))
+	return nil
+}
+
+func checkCSRF(r *http.Request, want string) bool {
+	got := r.PostFormValue("csrf")
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// req is an authenticated request.
+type req struct {
+	se *store.Session
+	us *store.User
+	p  *hub.Principal
+}
+
+func (q *req) page(title, nav string, data any) page {
+	return page{Title: title, Nav: nav, User: q.us, P: q.p, CSRF: q.se.CSRF, Data: data}
+}
+
+// partial lets in a user who passed the password but maybe not yet the
+// second factor (the TOTP and password pages).
+func (u *UI) partial(h func(http.ResponseWriter, *http.Request, *req)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		se, us := u.session(r)
+		if se == nil {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost && !checkCSRF(r, se.CSRF) {
+			http.Error(w, "The form expired: go back, reload the page and try again.", http.StatusForbidden)
+			return
+		}
+		h(w, r, &req{se: se, us: us, p: principal(us)})
+	}
+}
+
+// full requires a complete login.
+func (u *UI) full(h func(http.ResponseWriter, *http.Request, *req)) http.HandlerFunc {
+	return u.partial(func(w http.ResponseWriter, r *http.Request, q *req) {
+		switch {
+		case !q.se.SecondFactor && q.us.TOTPEnabled:
+			http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
+		case !q.se.SecondFactor:
+			http.Redirect(w, r, "/setup/totp", http.StatusSeeOther)
+		case q.us.MustChangePassword:
+			http.Redirect(w, r, "/account/password", http.StatusSeeOther)
+		default:
+			h(w, r, q)
+		}
+	})
+}
+
+const loginCSRFCookie = "vigie_login_csrf"
+
+func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
+	if se, _ := u.session(r); se != nil && se.SecondFactor {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	u.showLogin(w, http.StatusOK, "")
+}
+
+func (u *UI) showLogin(w http.ResponseWriter, code int, msg string) {
+	tok := randomID()
+	u.setCookie(w, loginCSRFCookie, tok, 3600)
+	u.render(w, code, "login", page{Title: "Log in", CSRF: tok, Error: msg})
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (u *UI) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	c, err := r.Cookie(loginCSRFCookie)
+	if err != nil || !checkCSRF(r, c.Value) {
+		u.showLogin(w, http.StatusForbidden, "The login form expired. Please try again.")
+		return
+	}
+	ctx := r.Context()
+	name := strings.TrimSpace(r.PostFormValue("username"))
+	userKey, ipKey := "user:"+strings.ToLower(name), "ip:"+clientIP(r)
+	for _, k := range []string{userKey, ipKey} {
+		if until, err := u.st.LockedUntil(ctx, k); err == nil && !until.IsZero() {
+			mins := int(until.Sub(u.now()).Minutes()) + 1
+			u.showLogin(w, http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Wait %d minutes and try again, or ask your administrator.", mins))
+			return
+		}
+	}
+	us, err := u.st.UserByName(ctx, name)
+	hash := "$argon2id$v=19$m=65536,t=3,p=2$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	if err == nil {
+		hash = us.PasswordHash
+	}
+	ok := hub.CheckPassword(hash, r.PostFormValue("password")) && err == nil && !us.Disabled
+	if !ok {
+		u.hub.CountLoginFailure()
+		u.st.LoginFailure(ctx, userKey, userFailLimit, failWindow, lockFor)
+		u.st.LoginFailure(ctx, ipKey, ipFailLimit, failWindow, lockFor)
+		u.st.Audit(ctx, store.Actor{OrgID: us.OrgID, Name: "ip:" + clientIP(r)}, "login.failed", "user:"+indicator.Shorten(name), "")
+		u.showLogin(w, http.StatusUnauthorized, "Wrong user name or password.")
+		return
+	}
+	u.st.ClearLoginFailures(ctx, userKey)
+	if err := u.startSession(w, r, &us, !needsTOTP(&us)); err != nil {
+		http.Error(w, "could not start a session", http.StatusInternalServerError)
+		return
+	}
+	u.setCookie(w, loginCSRFCookie, "", -1)
+	if !needsTOTP(&us) {
+		u.st.RecordLogin(ctx, us.ID)
+		u.st.Audit(ctx, store.Actor{OrgID: us.OrgID, Name: "user:" + us.Username}, "login", "", "")
+	}
+	next := "/"
+	switch {
+	case us.TOTPEnabled:
+		next = "/login/totp"
+	case needsTOTP(&us):
+		next = "/setup/totp"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (u *UI) logout(w http.ResponseWriter, r *http.Request) {
+	se, _ := u.session(r)
+	if se != nil {
+		if !checkCSRF(r, se.CSRF) {
+			http.Error(w, "The form expired: reload the page.", http.StatusForbidden)
+			return
+		}
+		u.st.DeleteSession(r.Context(), se.IDHash)
+	}
+	u.setCookie(w, u.cookieName(), "", -1)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (u *UI) totpPage(w http.ResponseWriter, r *http.Request, q *req) {
+	if !q.us.TOTPEnabled {
+		http.Redirect(w, r, "/setup/totp", http.StatusSeeOther)
+		return
+	}
+	u.render(w, 200, "totp", q.page("Two-factor check", "", nil))
+}
+
+func (u *UI) totp(w http.ResponseWriter, r *http.Request, q *req) {
+	ctx := r.Context()
+	key := "user:" + strings.ToLower(q.us.Username)
+	if until, _ := u.st.LockedUntil(ctx, key); !until.IsZero() {
+		pg := q.page("Two-factor check", "", nil)
+		pg.Error = "Too many failed attempts. Wait a few minutes and try again."
+		u.render(w, http.StatusTooManyRequests, "totp", pg)
+		return
+	}
+	if !q.us.TOTPEnabled || !hub.CheckTOTP(q.us.TOTPSecret, r.PostFormValue("code"), u.now()) {
+		u.hub.CountLoginFailure()
+		u.st.LoginFailure(ctx, key, userFailLimit, failWindow, lockFor)
+		pg := q.page("Two-factor check", "", nil)
+		pg.Error = "That code is not right. Check your phone's clock and type the current code."
+		u.render(w, http.StatusUnauthorized, "totp", pg)
+		return
+	}
+	u.st.ClearLoginFailures(ctx, key)
+	if err := u.startSession(w, r, q.us, true); err != nil {
+		http.Error(w, "could not start a session", http.StatusInternalServerError)
+		return
+	}
+	u.st.RecordLogin(ctx, q.us.ID)
+	u.st.Audit(ctx, q.p.ActorFor(), "login", "", "with two-factor")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+type totpSetup struct {
+	Secret, URI string
+	Required    bool
+}
+
+func (u *UI) setupTOTPPage(w http.ResponseWriter, r *http.Request, q *req) {
+	if q.us.TOTPEnabled && !q.se.SecondFactor {
+		http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
+		return
+	}
+	secret := hub.NewTOTPSecret()
+	u.render(w, 200, "setup_totp", q.page("Two-factor login", "", totpSetup{Secret: secret, URI: hub.TOTPURI("Vigie", q.us.Username, secret), Required: needsTOTP(q.us)}))
+}
+
+func (u *UI) setupTOTP(w http.ResponseWriter, r *http.Request, q *req) {
+	if q.us.TOTPEnabled && !q.se.SecondFactor {
+		http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
+		return
+	}
+	secret := r.PostFormValue("secret")
+	if len(secret) < 16 || len(secret) > 64 || !hub.CheckTOTP(secret, r.PostFormValue("code"), u.now()) {
+		pg := q.page("Two-factor login", "", totpSetup{Secret: secret, URI: hub.TOTPURI("Vigie", q.us.Username, secret), Required: needsTOTP(q.us)})
+		pg.Error = "That code is not right. Type the code your app shows now for Vigie."
+		u.render(w, http.StatusUnprocessableEntity, "setup_totp", pg)
+		return
+	}
+	if err := u.st.UpdateUser(r.Context(), q.p.Viewer(), q.p.ActorFor(), q.us.ID, store.UserUpdate{TOTPSecret: &secret, TOTPEnabled: new(true)}); err != nil {
+		http.Error(w, "could not save", http.StatusInternalServerError)
+		return
+	}
+	if err := u.startSession(w, r, q.us, true); err != nil {
+		http.Error(w, "could not start a session", http.StatusInternalServerError)
+		return
+	}
+	u.st.RecordLogin(r.Context(), q.us.ID)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (u *UI) passwordPage(w http.ResponseWriter, r *http.Request, q *req) {
+	if !q.se.SecondFactor {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	u.render(w, 200, "password", q.page("New password", "", nil))
+}
+
+func (u *UI) changePassword(w http.ResponseWriter, r *http.Request, q *req) {
+	if !q.se.SecondFactor {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	fail := func(msg string) {
+		pg := q.page("New password", "", nil)
+		pg.Error = msg
+		u.render(w, http.StatusUnprocessableEntity, "password", pg)
+	}
+	if !hub.CheckPassword(q.us.PasswordHash, r.PostFormValue("current")) {
+		fail("The current password is not right.")
+		return
+	}
+	newPW := r.PostFormValue("new")
+	if newPW == r.PostFormValue("current") {
+		fail("Choose a password different from the current one.")
+		return
+	}
+	hash, err := hub.HashPassword(newPW)
+	if err != nil {
+		fail(err.Error())
+		return
+	}
+	if err := u.st.UpdateUser(r.Context(), q.p.Viewer(), q.p.ActorFor(), q.us.ID, store.UserUpdate{PasswordHash: &hash, MustChangePassword: new(false)}); err != nil {
+		http.Error(w, "could not save", http.StatusInternalServerError)
+		return
+	}
+	if err := u.startSession(w, r, q.us, true); err != nil {
+		http.Error(w, "could not start a session", http.StatusInternalServerError)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// chart is the sightings-per-day bar chart, drawn as SVG on the server.
+type chart struct {
+	Width, Height int
+	Bars          []bar
+	Labels        []label
+}
+
+type bar struct {
+	X, Y, W, H int
+	Label      string
+	Count      int64
+}
+
+type label struct {
+	X, Y int
+	Text string
+}
+
+func makeChart(days []store.DayCount) chart {
+	c := chart{Width: 900, Height: 180}
+	if len(days) == 0 {
+		return c
+	}
+	var top int64 = 1
+	for _, d := range days {
+		top = max(top, d.Count)
+	}
+	plotH := c.Height - 20
+	step := c.Width / len(days)
+	for i, d := range days {
+		h := int(d.Count * int64(plotH-10) / top)
+		if d.Count > 0 && h < 2 {
+			h = 2
+		}
+		c.Bars = append(c.Bars, bar{X: i*step + 1, Y: plotH - h, W: max(step-2, 1), H: h, Label: d.Day.Format("2 Jan"), Count: d.Count})
+		if i%7 == 0 || (i == len(days)-1 && i%7 >= 4) {
+			c.Labels = append(c.Labels, label{X: i * step, Y: c.Height - 4, Text: d.Day.Format("2 Jan")})
+		}
+	}
+	c.Labels = append(c.Labels, label{X: 0, Y: 10, Text: "max " + strconv.FormatInt(top, 10)})
+	return c
+}
+
+type dashData struct {
+	D       store.Dashboard
+	Chart   chart
+	Parties []store.Org
+}
+
+func (u *UI) dashboard(w http.ResponseWriter, r *http.Request, q *req) {
+	d, err := u.st.Dashboard(r.Context(), q.p.Viewer(), 30)
+	if err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	var parties []store.Org
+	for _, o := range d.Orgs {
+		if o.Kind == store.KindParty || !q.p.Agency {
+			parties = append(parties, o)
+		}
+	}
+	u.render(w, 200, "dashboard", q.page("Dashboard", "dashboard", dashData{D: d, Chart: makeChart(d.Days), Parties: parties}))
+}
+
+func (u *UI) fail(w http.ResponseWriter, q *req, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		http.Error(w, "Not found.", http.StatusNotFound)
+		return
+	}
+	http.Error(w, "Something went wrong on the hub; its log has the details.", http.StatusInternalServerError)
+}
+
+type indData struct {
+	Q, Type string
+	Types   []indicator.Type
+	Items   []store.Record
+	More    string
+	Parties []store.Org
+	Created string
+}
+
+const pageSize = 50
+
+func (u *UI) indicators(w http.ResponseWriter, r *http.Request, q *req) {
+	u.showIndicators(w, r, q, 200, "", "")
+}
+
+func (u *UI) showIndicators(w http.ResponseWriter, r *http.Request, q *req, code int, flash, errMsg string) {
+	qs := r.URL.Query()
+	d := indData{Q: qs.Get("q"), Type: qs.Get("type"), Types: indicator.Types}
+	before, _ := strconv.ParseInt(qs.Get("before"), 10, 64)
+	iq := store.IndicatorQuery{Search: d.Q, BeforeRef: before, Limit: pageSize}
+	if d.Type != "" {
+		if t, err := indicator.ParseType(d.Type); err == nil {
+			iq.Type = t
+		}
+	}
+	items, err := u.st.ListIndicators(r.Context(), q.p.Viewer(), iq)
+	if err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	d.Items = items
+	if len(items) == pageSize {
+		v := url.Values{"q": {d.Q}, "type": {d.Type}, "before": {strconv.FormatInt(items[len(items)-1].Ref(), 10)}}
+		d.More = "/indicators?" + v.Encode()
+	}
+	if q.p.Can("publish") {
+		orgs, _ := u.st.ListOrgs(r.Context(), q.p.Viewer())
+		for _, o := range orgs {
+			if o.Kind == store.KindParty {
+				d.Parties = append(d.Parties, o)
+			}
+		}
+	}
+	pg := q.page("Indicators", "indicators", d)
+	pg.Flash, pg.Error = flash, errMsg
+	u.render(w, code, "indicators", pg)
+}
+
+func importOptions(r *http.Request) hub.ImportOptions {
+	return hub.ImportOptions{TLP: r.PostFormValue("tlp"), Distribution: r.PostFormValue("distribution"), Parties: r.PostForm["parties"]}
+}
+
+func (u *UI) addIndicator(w http.ResponseWriter, r *http.Request, q *req) {
+	ind := indicator.Indicator{Type: indicator.Type(r.PostFormValue("type")), Value: strings.TrimSpace(r.PostFormValue("value")), Description: r.PostFormValue("description")}
+	rep, err := u.hub.AddIndicators(r.Context(), q.p, []indicator.Indicator{ind}, importOptions(r))
+	u.afterImport(w, r, q, rep, err)
+}
+
+func (u *UI) afterImport(w http.ResponseWriter, r *http.Request, q *req, rep hub.ImportReport, err error) {
+	r.URL.RawQuery = ""
+	if err != nil {
+		msg, _ := hub.ErrorMessage(err)
+		u.showIndicators(w, r, q, http.StatusUnprocessableEntity, "", "Nothing was stored: "+msg)
+		return
+	}
+	msg := fmt.Sprintf("Done: %d new, %d updated.", rep.Created, rep.Updated)
+	if rep.Warninglisted > 0 {
+		msg += fmt.Sprintf(" %d known-good values (warning lists) left out.", rep.Warninglisted)
+	}
+	if n := len(rep.Problems) - rep.Warninglisted; n > 0 {
+		msg += fmt.Sprintf(" %d items could not become indicators.", n)
+	}
+	u.showIndicators(w, r, q, 200, msg, "")
+}
+
+func (u *UI) importIndicators(w http.ResponseWriter, r *http.Request, q *req) {
+	r.Body = http.MaxBytesReader(w, r.Body, u.hub.ImportLimit()+1<<20)
+	if err := r.ParseMultipartForm(32 << 20); err != nil {
+		u.afterImport(w, r, q, hub.ImportReport{}, fmt.Errorf("reading the upload: %w", err))
+		return
+	}
+	var body io.Reader
+	name := "pasted text"
+	if f, fh, err := r.FormFile("file"); err == nil && fh.Size > 0 {
+		defer f.Close()
+		body, name = f, fh.Filename
+	} else if t := r.PostFormValue("text"); strings.TrimSpace(t) != "" {
+		body = strings.NewReader(t)
+	} else {
+		u.showIndicators(w, r, q, http.StatusUnprocessableEntity, "", "Choose a file or paste indicators first.")
+		return
+	}
+	rep, err := u.hub.Import(r.Context(), q.p, body, name, "", "", importOptions(r))
+	u.afterImport(w, r, q, rep, err)
+}
+
+func (u *UI) expireIndicator(w http.ResponseWriter, r *http.Request, q *req) {
+	if !q.p.Can("publish") {
+		http.Error(w, "Not found.", http.StatusNotFound)
+		return
+	}
+	rec, err := u.st.ExpireIndicator(r.Context(), q.p.Viewer(), q.p.ActorFor(), r.PathValue("id"))
+	if err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	r.URL.RawQuery = ""
+	u.showIndicators(w, r, q, 200, "Expired: "+rec.Value+". Sensors drop it at their next pull.", "")
+}
+
+type sightData struct {
+	Q, Org   string
+	Orgs     []store.Org
+	Items    []store.Sighting
+	More     string
+	Findings []store.Finding
+}
+
+func (u *UI) sightings(w http.ResponseWriter, r *http.Request, q *req) {
+	qs := r.URL.Query()
+	d := sightData{Q: qs.Get("q"), Org: qs.Get("org")}
+	sq := store.SightingQuery{Search: d.Q, Indicator: qs.Get("indicator"), Limit: pageSize}
+	sq.BeforeID, _ = strconv.ParseInt(qs.Get("before"), 10, 64)
+	if q.p.Agency {
+		d.Orgs, _ = u.st.ListOrgs(r.Context(), q.p.Viewer())
+		for _, o := range d.Orgs {
+			if o.Name == d.Org {
+				sq.OrgID = o.ID
+			}
+		}
+	}
+	items, err := u.st.ListSightings(r.Context(), q.p.Viewer(), sq)
+	if err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	d.Items = items
+	if d.Q == "" && sq.Indicator == "" && sq.BeforeID == 0 {
+		if d.Findings, err = u.st.ListFindings(r.Context(), q.p.Viewer(), sq.OrgID, 20); err != nil {
+			u.fail(w, q, err)
+			return
+		}
+	}
+	if len(items) == pageSize {
+		v := url.Values{"q": {d.Q}, "org": {d.Org}, "indicator": {sq.Indicator}, "before": {strconv.FormatInt(items[len(items)-1].ID, 10)}}
+		d.More = "/sightings?" + v.Encode()
+	}
+	u.render(w, 200, "sightings", q.page("Sightings", "sightings", d))
+}
+
+func (u *UI) closeAlert(w http.ResponseWriter, r *http.Request, q *req) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if !q.p.Can("publish") {
+		http.Error(w, "Not found.", http.StatusNotFound)
+		return
+	}
+	if err := u.st.CloseAlert(r.Context(), q.p.Viewer(), q.p.ActorFor(), id); err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+type orgData struct {
+	Orgs []store.Org
+}
+
+func (u *UI) orgs(w http.ResponseWriter, r *http.Request, q *req) {
+	u.showOrgs(w, r, q, 200, "", "")
+}
+
+func (u *UI) showOrgs(w http.ResponseWriter, r *http.Request, q *req, code int, flash, errMsg string) {
+	if !q.p.Agency {
+		http.Error(w, "Not found.", http.StatusNotFound)
+		return
+	}
+	orgs, err := u.st.ListOrgs(r.Context(), q.p.Viewer())
+	if err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	pg := q.page("Organisations", "orgs", orgData{Orgs: orgs})
+	pg.Flash, pg.Error = flash, errMsg
+	u.render(w, code, "orgs", pg)
+}
+
+func (u *UI) createOrg(w http.ResponseWriter, r *http.Request, q *req) {
+	if !q.p.Can("orgs") {
+		http.Error(w, "Not found.", http.StatusNotFound)
+		return
+	}
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	o, err := u.st.CreateOrg(r.Context(), q.p.ActorFor(), name, r.PostFormValue("kind"))
+	if err != nil {
+		msg := "Could not add it: " + err.Error()
+		if errors.Is(err, store.ErrConflict) {
+			msg = "An organisation with this name already exists."
+		}
+		u.showOrgs(w, r, q, http.StatusUnprocessableEntity, "", msg)
+		return
+	}
+	u.showOrgs(w, r, q, 200, "Added "+o.Name+". Now create a sensor token for it on the Tokens page.", "")
+}
+
+type userData struct {
+	Users             []store.User
+	Orgs              []store.Org
+	NewUser, Password string
+}
+
+func (u *UI) users(w http.ResponseWriter, r *http.Request, q *req) {
+	u.showUsers(w, r, q, 200, userData{}, "")
+}
+
+func (u *UI) showUsers(w http.ResponseWriter, r *http.Request, q *req, code int, d userData, errMsg string) {
+	if !q.p.Can("admin") {
+		http.Error(w, "Not found.", http.StatusNotFound)
+		return
+	}
+	var err error
+	if d.Users, err = u.st.ListUsers(r.Context(), q.p.Viewer()); err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	d.Orgs, _ = u.st.ListOrgs(r.Context(), q.p.Viewer())
+	pg := q.page("Users", "users", d)
+	pg.Error = errMsg
+	u.render(w, code, "users", pg)
+}
+
+// targetOrg is the organisation named in a form: any for the agency, the
+// user's own otherwise.
+func (u *UI) targetOrg(r *http.Request, q *req) (store.Org, error) {
+	name := r.PostFormValue("org")
+	if !q.p.Agency || name == "" {
+		return u.st.GetOrg(r.Context(), q.p.Viewer(), q.p.OrgID)
+	}
+	o, err := u.st.OrgByName(r.Context(), name)
+	if err != nil {
+		return store.Org{}, store.ErrNotFound
+	}
+	return o, nil
+}
+
+func (u *UI) createUser(w http.ResponseWriter, r *http.Request, q *req) {
+	if !q.p.Can("admin") {
+		http.Error(w, "Not found.", http.StatusNotFound)
+		return
+	}
+	org, err := u.targetOrg(r, q)
+	if err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	pw := hub.RandomPassword()
+	name := strings.TrimSpace(r.PostFormValue("username"))
+	nu, err := hub.CreateUser(r.Context(), u.st, q.p.ActorFor(), org.Name, name, r.PostFormValue("role"), pw)
+	if err != nil {
+		msg := "Could not add the user: " + err.Error()
+		if errors.Is(err, store.ErrConflict) {
+			msg = "This user name is taken."
+		}
+		u.showUsers(w, r, q, http.StatusUnprocessableEntity, userData{}, msg)
+		return
+	}
+	must := true
+	u.st.UpdateUser(r.Context(), q.p.Viewer(), q.p.ActorFor(), nu.ID, store.UserUpdate{MustChangePassword: &must})
+	u.showUsers(w, r, q, 200, userData{NewUser: nu.Username, Password: pw}, "")
+}
+
+type tokenData struct {
+	Tokens []store.Token
+	Orgs   []store.Org
+	Secret string
+}
+
+func (u *UI) tokens(w http.ResponseWriter, r *http.Request, q *req) {
+	u.showTokens(w, r, q, 200, "", "", "")
+}
+
+func (u *UI) showTokens(w http.ResponseWriter, r *http.Request, q *req, code int, secret, flash, errMsg string) {
+	if !q.p.Can("admin") {
+		http.Error(w, "Not found.", http.StatusNotFound)
+		return
+	}
+	d := tokenData{Secret: secret}
+	var err error
+	if d.Tokens, err = u.st.ListTokens(r.Context(), q.p.Viewer()); err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	orgs, _ := u.st.ListOrgs(r.Context(), q.p.Viewer())
+	for _, o := range orgs { // parties first: they are who needs sensor tokens
+		if o.Kind == store.KindParty {
+			d.Orgs = append(d.Orgs, o)
+		}
+	}
+	for _, o := range orgs {
+		if o.Kind != store.KindParty {
+			d.Orgs = append(d.Orgs, o)
+		}
+	}
+	pg := q.page("Tokens", "tokens", d)
+	pg.Flash, pg.Error = flash, errMsg
+	u.render(w, code, "tokens", pg)
+}
+
+func (u *UI) createToken(w http.ResponseWriter, r *http.Request, q *req) {
+	if !q.p.Can("admin") {
+		http.Error(w, "Not found.", http.StatusNotFound)
+		return
+	}
+	org, err := u.targetOrg(r, q)
+	if err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	t, err := hub.CreateToken(r.Context(), u.st, q.p.ActorFor(), org.ID, r.PostFormValue("role"), strings.TrimSpace(r.PostFormValue("name")), 0)
+	if err != nil {
+		u.showTokens(w, r, q, http.StatusUnprocessableEntity, "", "", "Could not create the token: "+err.Error())
+		return
+	}
+	u.showTokens(w, r, q, 200, t.Secret, fmt.Sprintf("Token %d created for %s (role %s).", t.ID, org.Name, t.Role), "")
+}
+
+func (u *UI) revokeToken(w http.ResponseWriter, r *http.Request, q *req) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if !q.p.Can("admin") {
+		http.Error(w, "Not found.", http.StatusNotFound)
+		return
+	}
+	if err := u.st.RevokeToken(r.Context(), q.p.Viewer(), q.p.ActorFor(), id); err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	u.showTokens(w, r, q, 200, "", fmt.Sprintf("Token %d revoked: it no longer works.", id), "")
+}
+
+type editData struct {
+	Rec     store.Record
+	TLPs    []indicator.TLP
+	Parties []store.Org
+	Listed  map[int64]bool
+	Until   string
+}
+
+func (u *UI) editPage(w http.ResponseWriter, r *http.Request, q *req) {
+	u.showEdit(w, r, q, 200, "")
+}
+
+func (u *UI) showEdit(w http.ResponseWriter, r *http.Request, q *req, code int, errMsg string) {
+	if !q.p.Can("publish") {
+		http.Error(w, "Not found.", http.StatusNotFound)
+		return
+	}
+	rec, err := u.st.GetIndicator(r.Context(), q.p.Viewer(), r.PathValue("id"))
+	if err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	d := editData{Rec: rec, TLPs: append([]indicator.TLP{""}, indicator.TLPs...), Listed: map[int64]bool{}}
+	for _, p := range rec.Parties {
+		d.Listed[p] = true
+	}
+	if !rec.ValidUntil.IsZero() {
+		d.Until = rec.ValidUntil.UTC().Format("2006-01-02T15:04")
+	}
+	orgs, _ := u.st.ListOrgs(r.Context(), q.p.Viewer())
+	for _, o := range orgs {
+		if o.Kind == store.KindParty {
+			d.Parties = append(d.Parties, o)
+		}
+	}
+	pg := q.page("Edit indicator", "indicators", d)
+	pg.Error = errMsg
+	u.render(w, code, "edit", pg)
+}
+
+func (u *UI) editIndicator(w http.ResponseWriter, r *http.Request, q *req) {
+	if !q.p.Can("publish") {
+		http.Error(w, "Not found.", http.StatusNotFound)
+		return
+	}
+	desc := r.PostFormValue("description")
+	tlp, err := indicator.ParseTLP(r.PostFormValue("tlp"))
+	if err != nil {
+		u.showEdit(w, r, q, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	ch := store.IndicatorChange{Description: &desc, TLP: &tlp}
+	until := time.Time{}
+	if v := r.PostFormValue("valid_until"); v != "" {
+		if until, err = time.Parse("2006-01-02T15:04", v); err != nil {
+			u.showEdit(w, r, q, http.StatusUnprocessableEntity, "Valid until: use the date picker (YYYY-MM-DD HH:MM).")
+			return
+		}
+	}
+	ch.ValidUntil = &until
+	dist := r.PostFormValue("distribution")
+	if !store.ValidDistribution(dist) {
+		u.showEdit(w, r, q, http.StatusUnprocessableEntity, "Choose who it goes to.")
+		return
+	}
+	ch.Distribution = &dist
+	if dist == store.DistListed {
+		for _, name := range r.PostForm["parties"] {
+			o, err := u.st.OrgByName(r.Context(), name)
+			if err != nil || o.Kind != store.KindParty {
+				u.showEdit(w, r, q, http.StatusUnprocessableEntity, "Unknown party "+name+".")
+				return
+			}
+			ch.Parties = append(ch.Parties, o.ID)
+		}
+		if len(ch.Parties) == 0 {
+			u.showEdit(w, r, q, http.StatusUnprocessableEntity, "Tick at least one party, or choose all parties.")
+			return
+		}
+	}
+	rec, err := u.st.UpdateIndicator(r.Context(), q.p.Viewer(), q.p.ActorFor(), r.PathValue("id"), ch)
+	if err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	r.URL.RawQuery = ""
+	u.showIndicators(w, r, q, 200, "Saved: "+rec.Value+". Sensors get the change at their next pull.", "")
+}
