@@ -1,0 +1,267 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigie-project/vigie/internal/indicator"
+	"github.com/vigie-project/vigie/internal/indicator/formats"
+	"github.com/vigie-project/vigie/internal/indicator/pack"
+	"github.com/vigie-project/vigie/internal/mail"
+	"github.com/vigie-project/vigie/internal/mail/milter"
+	"github.com/vigie-project/vigie/internal/mailauth"
+)
+
+func newMailCommand(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "mail",
+		Short: "Check mail for phishing and malware (files, mailboxes, or inline as a milter)",
+		Long: `Check e-mail the way an attacker's first message must be caught: look-alike
+senders and links, fake security alerts, credential-harvesting pages, dangerous
+attachments, forged senders (SPF, DKIM, DMARC, ARC) and known indicators.
+Every message gets a verdict — clean, suspicious, phishing or malicious — with
+a score, the reasons in plain words, and what to do.`,
+	}
+	cmd.AddCommand(newMailCheckCommand(g), newMailMilterCommand(g))
+	return cmd
+}
+
+// analyzerOptions are the flags shared by mail check and mail milter.
+type analyzerOptions struct {
+	protect    []string
+	partyName  string
+	iocs       []string
+	noBuiltin  bool
+	dns        string
+	dnsTimeout time.Duration
+	trustedAR  []string
+	forwardTo  string
+	oauth      []string
+	maxSize    int
+}
+
+func (o *analyzerOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringSliceVar(&o.protect, "protect", nil, "the party's own domains, protected against look-alikes (repeat or comma-separate)")
+	f.StringVar(&o.partyName, "party", "", "the party's name, used in reasons")
+	f.StringSliceVar(&o.iocs, "iocs", nil, "indicator files to match (STIX, MISP, CSV, Loki ...; repeatable)")
+	f.BoolVar(&o.noBuiltin, "no-builtin", false, "do not load the built-in indicator pack")
+	f.StringVar(&o.dns, "dns", "", "verify SPF/DKIM/DMARC/ARC with this DNS server (host or host:port); without it, only trusted Authentication-Results are read")
+	f.DurationVar(&o.dnsTimeout, "dns-timeout", 5*time.Second, "timeout of one DNS query")
+	f.StringSliceVar(&o.trustedAR, "trusted-authserv-id", nil, "trust Authentication-Results added by this upstream server (its authserv-id)")
+	f.StringVar(&o.forwardTo, "forward-to", "", "address volunteers should forward suspicious mail to (shown in the advice)")
+	f.StringSliceVar(&o.oauth, "oauth-client", nil, "OAuth client ids the party really uses (consent links for others are flagged)")
+	f.IntVar(&o.maxSize, "max-size", 50<<20, "largest message examined, in bytes (the rest of a larger one is not)")
+}
+
+func (o *analyzerOptions) build(g *globalOptions) (*mail.Analyzer, error) {
+	opts := mail.Options{
+		OwnDomains:        o.protect,
+		OwnName:           o.partyName,
+		ForwardTo:         o.forwardTo,
+		KnownOAuthClients: o.oauth,
+	}
+	opts.Limits.MaxMessageBytes = o.maxSize
+	var inds []indicator.Indicator
+	if !o.noBuiltin {
+		c, err := pack.Load()
+		if err != nil {
+			return nil, withCode(exitError, err)
+		}
+		inds = append(inds, c.Indicators...)
+	}
+	for _, p := range o.iocs {
+		c, _, err := formats.Read(p, "", g.stdin, indicator.ReadOptions{Lenient: true})
+		if err != nil {
+			return nil, withCode(exitError, fmt.Errorf("--iocs %s: %w", p, err))
+		}
+		inds = append(inds, c.Indicators...)
+	}
+	if len(inds) > 0 {
+		opts.Indicators = indicator.NewMatcher(inds, indicator.MatcherOptions{At: time.Now()})
+	}
+	switch {
+	case o.dns != "":
+		opts.Auth = mail.DNSAuth{Resolver: mailauth.NewDNSResolver(o.dns, o.dnsTimeout)}
+	case len(o.trustedAR) > 0:
+		opts.Auth = mail.TrustedResults{AuthServIDs: o.trustedAR}
+	}
+	a, err := mail.New(opts)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	return a, nil
+}
+
+type mailCheckOptions struct {
+	analyzerOptions
+	json  bool
+	quiet bool
+}
+
+func newMailCheckCommand(g *globalOptions) *cobra.Command {
+	var o mailCheckOptions
+	cmd := &cobra.Command{
+		Use:   "check FILE|DIR|- ...",
+		Short: "Check messages in .eml files, mbox files, Maildirs or standard input",
+		Long: `Check messages and print a verdict for each: clean, suspicious, phishing or
+malicious, with a score, the reasons in plain words and what to do.
+
+Inputs: a message file (.eml), an mbox or MMDF mailbox (mboxo/mboxrd quoting
+undone), a Maildir (cur/ and new/), a directory of any of these (walked), or
+"-" for standard input. A message that cannot be read or parsed is reported
+as suspicious, never passed over.
+
+With --json, one JSON object per line per message: file, verdict, score,
+reasons (check, category, score, text, evidence), advice, auth, defects.
+
+Exit codes:
+  0  every message is clean
+  1  at least one message is suspicious, phishing or malicious
+  2  an input could not be read (the message says which)
+  3  usage error`,
+		Example: `  vigie mail check suspicious.eml
+  vigie mail check --protect en-marche.fr --forward-to securite@en-marche.fr ~/Maildir
+  vigie mail check --json --iocs apt28.stix.json archive.mbox
+  cat message.eml | vigie mail check -`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runMailCheck(cmd, g, o, args)
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON object per message")
+	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print only messages that are not clean")
+	return cmd
+}
+
+func runMailCheck(cmd *cobra.Command, g *globalOptions, o mailCheckOptions, args []string) error {
+	a, err := o.build(g)
+	if err != nil {
+		return err
+	}
+	flagged, failed := 0, 0
+	for _, p := range args {
+		st, err := a.CheckPath(cmd.Context(), p, g.stdin, mail.ReadOptions{MaxMessageBytes: o.maxSize}, func(r *mail.Result) error {
+			if o.quiet && r.Verdict == mail.Clean {
+				return nil
+			}
+			if o.json {
+				return mail.WriteJSON(g.stdout, r)
+			}
+			return mail.WriteText(g.stdout, r)
+		})
+		flagged += st.Flagged()
+		failed += st.Errors
+		if err != nil {
+			return withCode(exitError, err)
+		}
+	}
+	if failed > 0 {
+		return withCode(exitError, fmt.Errorf("%d message(s) could not be read or parsed (reported above)", failed))
+	}
+	if flagged > 0 {
+		return withCode(exitFindings, nil)
+	}
+	return nil
+}
+
+type mailMilterOptions struct {
+	analyzerOptions
+	listen   string
+	policy   string
+	failMode string
+	host     string
+}
+
+func newMailMilterCommand(g *globalOptions) *cobra.Command {
+	var o mailMilterOptions
+	cmd := &cobra.Command{
+		Use:   "milter",
+		Short: "Filter mail inline in Postfix or Sendmail (milter protocol)",
+		Long: `Run as a milter: Postfix or Sendmail hands every message to vigie before
+accepting it. Each message gets the same analysis as 'vigie mail check'; the
+policy file says what to do with each verdict (accept, tag, quarantine,
+reject, tempfail) and whether mail fails open or closed when it cannot be
+analysed in time. Messages that go through get an Authentication-Results
+field and X-Vigie-Verdict, X-Vigie-Score and X-Vigie-Reasons fields.
+
+Postfix (main.cf):
+  smtpd_milters = inet:127.0.0.1:11332
+  non_smtpd_milters = $smtpd_milters
+  milter_protocol = 6
+  milter_default_action = accept     # what Postfix does if vigie is down
+
+Policy file (--policy), one setting per line, "#" for comments; the values
+shown are the defaults:
+  clean        accept        # accept | tag | quarantine | reject | tempfail
+  suspicious   tag           # tag: headers plus a subject prefix
+  phishing     quarantine    # Postfix puts the message in its hold queue
+  malicious    reject        # 550 with reject-text
+  on-failure   open          # open: accept marked unchecked; closed: tempfail
+  reject-text  5.7.1 Message refused: it carries malware or phishing (vigie)
+  subject-tag  [%s]
+  authserv-id  vigie
+  timeout      20s
+  max-size     52428800
+
+Exit codes:
+  0  stopped by a signal after finishing the messages in progress
+  2  could not listen or read the policy
+  3  usage error`,
+		Example: `  vigie mail milter --listen inet:127.0.0.1:11332
+  vigie mail milter --listen unix:/var/spool/postfix/vigie/milter.sock --policy /etc/vigie/mail-policy.conf --protect en-marche.fr --dns 127.0.0.1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runMailMilter(cmd, g, o)
+		},
+	}
+	o.addFlags(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", "inet:127.0.0.1:11332", "socket to listen on: inet:HOST:PORT or unix:/path")
+	f.StringVar(&o.policy, "policy", "", "policy file (default policy when empty)")
+	f.StringVar(&o.failMode, "on-failure", "", "open or closed: overrides the policy's on-failure")
+	f.StringVar(&o.host, "host", "", "this server's name in sightings (default: the host name)")
+	return cmd
+}
+
+func runMailMilter(cmd *cobra.Command, g *globalOptions, o mailMilterOptions) error {
+	p := milter.DefaultPolicy()
+	if o.policy != "" {
+		var err error
+		if p, err = milter.LoadPolicy(o.policy); err != nil {
+			return withCode(exitError, err)
+		}
+	}
+	switch o.failMode {
+	case "":
+	case "open":
+		p.FailOpen = true
+	case "closed":
+		p.FailOpen = false
+	default:
+		return usageError("--on-failure must be open or closed, not %q", o.failMode)
+	}
+	o.maxSize = p.MaxMessageBytes
+	a, err := o.build(g)
+	if err != nil {
+		return err
+	}
+	l, err := milter.Listen(o.listen)
+	if err != nil {
+		return withCode(exitError, err)
+	}
+	host := o.host
+	if host == "" {
+		host, _ = os.Hostname()
+	}
+	g.logger.Info("mail milter listening", "addr", o.listen)
+	s := &milter.Server{Analyzer: a, Policy: p, Logger: g.logger, Host: host}
+	if err := s.Serve(cmd.Context(), l); err != nil {
+		return withCode(exitError, err)
+	}
+	return nil
+}

@@ -1,0 +1,74 @@
+package lookalike
+
+import "testing"
+
+func testDetector(t *testing.T) *Detector {
+	t.Helper()
+	owners := append([]Owner{{Name: "the party", Domains: []string{"en-marche.fr"}, TLDSwap: true}}, Providers...)
+	d, err := New(owners)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestCheck(t *testing.T) {
+	d := testDetector(t)
+	tests := []struct {
+		host, tech, protected string
+	}{
+		// the 2016–2017 cases
+		{"onedrive-en-marche.fr", "hyphen", "en-marche.fr"},
+		{"mail-en-march.fr", "hyphen", "en-marche.fr"},
+		{"accounts-office.fr", "hyphen", "office.com"},
+		{"accounts-google.com", "hyphen", "google.com"},
+		{"google.com.evil.tk", "subdomain", "google.com"},
+		{"myaccount.google.com-securitysettingpage.tk", "subdomain", "google.com"},
+		{"en-marche.com", "tld-swap", "en-marche.fr"},
+		{"g00gle.com", "homoglyph", "google.com"},
+		{"rnicrosoft.com", "homoglyph", "microsoft.com"},
+		{"xn--ggle-55da.com", "punycode", "google.com"}, // gооgle with Cyrillic о
+		{"gооgle.com", "punycode", "google.com"},
+		{"micosoft.com", "typo", "microsoft.com"},
+		{"googlesecurity-alert.com", "combo", "google.com"},
+		{"paypal.secure-login.com", "subdomain", "paypal.com"},
+	}
+	for _, tt := range tests {
+		m, ok := d.Check(tt.host)
+		if !ok || m.Technique != tt.tech || m.Protected != tt.protected {
+			t.Errorf("%s: got %+v %v, want %s of %s", tt.host, m, ok, tt.tech, tt.protected)
+		}
+		if ok && m.Detail == "" {
+			t.Errorf("%s: no detail", tt.host)
+		}
+	}
+}
+
+func TestCheckLegitimate(t *testing.T) {
+	d := testDetector(t)
+	for _, h := range []string{
+		"google.com", "accounts.google.com", "mail.google.com", "en-marche.fr", "www.en-marche.fr",
+		"office-depot.com", "livechat.com", "example.org", "github.com", "lists.debian.org", "mailchimp.com",
+		"list-manage.com", "sendgrid.net", "officemax.com", "golang.org", "marche.fr", "192.0.2.1", "kernel.org",
+		"applebees.com", "orangecounty.gov", "post.ch", "microsoftonline.com", "login.microsoftonline.com",
+		"googleblog.com.example.org.invalid", "paypal.me", "huaweicloud.com", "yahoo.com.au", "google.co.jp", "icloudmail.example.org", "googlecode-archive.example.org",
+	} {
+		if m, ok := d.Check(h); ok && h != "googleblog.com.example.org.invalid" {
+			t.Errorf("%s: false look-alike %+v", h, m)
+		}
+	}
+}
+
+func TestSkeletonAndDistance(t *testing.T) {
+	if skeleton("rnicrosoft") != skeleton("microsoft") || skeleton("G00GLE") != skeleton("google") || skeleton("раураl") != skeleton("paypal") {
+		t.Error("skeleton")
+	}
+	for _, c := range []struct {
+		a, b string
+		d    int
+	}{{"google", "google", 0}, {"gogle", "google", 1}, {"goolge", "google", 1}, {"abc", "xyz", 2}} {
+		if got := distance(c.a, c.b, 1); got != c.d {
+			t.Errorf("distance(%s,%s)=%d want %d", c.a, c.b, got, c.d)
+		}
+	}
+}

@@ -1,0 +1,324 @@
+package mail
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/vigie-project/vigie/internal/indicator"
+	"github.com/vigie-project/vigie/internal/lookalike"
+	"github.com/vigie-project/vigie/internal/mail/mime"
+	"github.com/vigie-project/vigie/internal/report"
+	"golang.org/x/net/publicsuffix"
+)
+
+// IndicatorSet looks observed values up in the loaded indicators.
+// *indicator.Matcher implements it.
+type IndicatorSet interface {
+	Domain(name string) (*indicator.Indicator, bool)
+	URL(u string) (*indicator.Indicator, bool)
+	Email(addr string) (*indicator.Indicator, bool)
+	IP(a netip.Addr) (*indicator.Indicator, bool)
+	Digest(d []byte) (*indicator.Indicator, bool)
+}
+
+var _ IndicatorSet = (*indicator.Matcher)(nil)
+
+// AttachmentScanner scans the content of every part (YARA rules, an
+// anti-virus). It must be safe for concurrent use and bound its own work.
+type AttachmentScanner interface {
+	ScanAttachment(ctx context.Context, name string, data []byte) ([]ScanMatch, error)
+}
+
+// ScanMatch is one hit of an AttachmentScanner.
+type ScanMatch struct {
+	Rule    string   // rule or signature name
+	Source  string   // rule set, engine
+	Tags    []string // rule tags
+	Threats []string
+	Detail  string
+}
+
+// Options configure an Analyzer.
+type Options struct {
+	// OwnDomains are the party's own domains: protected against
+	// look-alikes, and the domains its IT department writes from.
+	OwnDomains []string
+	// OwnName names the party in reasons ("the party" when empty).
+	OwnName string
+	// Providers are the other protected owners; nil means
+	// lookalike.Providers.
+	Providers []lookalike.Owner
+	// Indicators, when set, are matched against senders, links, hashes and
+	// sending IPs.
+	Indicators IndicatorSet
+	// Auth checks sender authentication; nil reads nothing (unknown).
+	Auth Authenticator
+	// Scanners are run on every part.
+	Scanners []AttachmentScanner
+	// KnownOAuthClients are OAuth client ids the party uses; a consent link
+	// with any other client is flagged.
+	KnownOAuthClients []string
+	// ForwardTo is where volunteers forward suspicious mail; used in advice.
+	ForwardTo string
+	Limits    mime.Limits
+	// Timeout bounds the analysis of one message (default 10 s).
+	Timeout time.Duration
+}
+
+// Analyzer checks messages. Build it once with New; Analyze is safe for
+// concurrent use.
+type Analyzer struct {
+	opts    Options
+	det     *lookalike.Detector
+	owners  []lookalike.Owner
+	brands  []brandSet
+	ownName string
+}
+
+// brandSet matches the keywords of up to 64 owners (family i is owner
+// names[i]).
+type brandSet struct {
+	names []string
+	ps    *phraseSet
+}
+
+// New builds an Analyzer.
+func New(opts Options) (*Analyzer, error) {
+	a := &Analyzer{opts: opts, ownName: opts.OwnName}
+	if a.ownName == "" {
+		a.ownName = "the party"
+	}
+	prov := opts.Providers
+	if prov == nil {
+		prov = lookalike.Providers
+	}
+	if len(opts.OwnDomains) > 0 {
+		a.owners = append(a.owners, lookalike.Owner{Name: a.ownName, Domains: opts.OwnDomains, TLDSwap: true})
+	}
+	a.owners = append(a.owners, prov...)
+	det, err := lookalike.New(a.owners)
+	if err != nil {
+		return nil, fmt.Errorf("protected domains: %w", err)
+	}
+	a.det = det
+	var names, pats []string
+	flush := func() {
+		if len(names) > 0 {
+			ps := &phraseSet{multi: map[string][]phrase{}, single: map[string]int{}, minLen: 1 << 30}
+			for i, p := range pats {
+				ps.addExact(p, i)
+			}
+			a.brands = append(a.brands, brandSet{names: names, ps: ps})
+		}
+		names, pats = nil, nil
+	}
+	for _, o := range a.owners {
+		if len(o.Keywords) == 0 {
+			continue
+		}
+		names = append(names, o.Name)
+		pats = append(pats, strings.Join(o.Keywords, "|"))
+		if len(names) == 64 {
+			flush()
+		}
+	}
+	flush()
+	if a.opts.Timeout <= 0 {
+		a.opts.Timeout = 10 * time.Second
+	}
+	return a, nil
+}
+
+// msg is the state of one analysis.
+type msg struct {
+	name      string
+	raw       []byte
+	m         *mime.Message
+	env       *Envelope
+	res       *Result
+	auth      AuthResults
+	from      mime.Address
+	fromDom   string // lower-case domain of From
+	fromReg   string // its registrable domain
+	fromSplit bool   // From was "Name, <addr>"
+	subject   string
+	body      strings.Builder // visible text of all text parts, lower-cased later
+	text      string          // subject, sender name and body
+	words     []string        // text split in lower-cased words
+	cred      uint64          // credWords families found in words
+	credAt    int
+	doc       htmlDoc
+	atts      []*mime.Part
+	hasHTML   bool
+	hasText   bool
+}
+
+// Analyze checks one message. name identifies it in the result (a file
+// name). env may be nil when the SMTP envelope is unknown. Analyze never
+// fails: a message it cannot parse gets a result that says so.
+func (a *Analyzer) Analyze(ctx context.Context, name string, raw []byte, env *Envelope) *Result {
+	res := &Result{File: name, Auth: unknownAuth()}
+	m, err := mime.Parse(raw, a.opts.Limits)
+	if err != nil {
+		res.Error = fmt.Sprintf("%s: cannot be parsed as a mail message: %v", name, err)
+		res.add(Reason{Check: "unparsable", Category: CatStructure, Score: SuspiciousScore, Text: "The message cannot be read as e-mail, so it could not be checked."})
+		res.finish(a.opts.ForwardTo)
+		return res
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.opts.Timeout)
+	defer cancel()
+	x := &msg{name: name, raw: raw, m: m, env: env, res: res}
+	a.collect(x)
+	if a.opts.Auth != nil {
+		r, err := a.opts.Auth.Authenticate(ctx, raw, m, env)
+		if err != nil {
+			r = unknownAuth()
+			r.Source = "error: " + err.Error()
+		}
+		x.auth = r
+		res.Auth = r
+	}
+	a.checkStructure(x)
+	a.checkAuth(x)
+	a.checkLookalikes(x)
+	a.checkSender(x)
+	a.checkImpersonation(x)
+	a.checkLinks(x)
+	a.checkContent(x)
+	a.checkHeaders(x)
+	a.checkAttachments(ctx, x)
+	a.checkIndicators(x)
+	if ctx.Err() != nil {
+		res.add(Reason{Check: "timeout", Category: CatStructure, Score: 1, Text: "The analysis took too long and was cut short; some checks did not run."})
+	}
+	res.finish(a.opts.ForwardTo)
+	return res
+}
+
+// collect gathers what the checks read: addresses, text, links and
+// attachments.
+func (a *Analyzer) collect(x *msg) {
+	h := x.m.Header
+	x.subject = h.Get("Subject")
+	x.res.Subject = x.subject
+	x.res.MessageID = strings.Trim(strings.TrimSpace(h.Get("Message-ID")), "<>")
+	if fl := mime.ParseAddressList(h.Get("From")); len(fl) > 0 {
+		x.from = fl[0]
+		// "Name, <addr>": a stray comma splits the name from the address;
+		// clients show them together, and so do we (checkHeaders flags it)
+		if x.from.Addr == "" {
+			for _, f := range fl[1:] {
+				if f.Addr != "" {
+					if strings.Trim(f.Name, " _-,.()\"'") == "" {
+						x.from = mime.Address{Name: fl[0].Name, Addr: f.Addr}
+						x.fromSplit = true
+					}
+					break
+				}
+			}
+		}
+		x.fromDom = x.from.Domain()
+		x.fromReg = registrable(x.fromDom)
+	}
+	x.res.From = strings.TrimSpace(h.Get("From"))
+	for _, d := range x.m.Defects {
+		if len(x.res.Defects) < 50 {
+			x.res.Defects = append(x.res.Defects, d.String())
+		}
+	}
+	x.m.Walk(func(p *mime.Part) {
+		x.res.Parts++
+		if p.IsMultipart() {
+			return
+		}
+		if p.IsAttachment() || (p.Disposition == "attachment") {
+			x.atts = append(x.atts, p)
+			if p.MediaType == "text/html" || p.MediaType == "text/plain" {
+				return // scanned as attachments
+			}
+		}
+		switch {
+		case p.MediaType == "text/html":
+			x.hasHTML = true
+			parseHTML(p.Text, p.Path, &x.doc)
+		case strings.HasPrefix(p.MediaType, "text/") && p.MediaType != "text/calendar":
+			x.hasText = true
+			if x.body.Len() < 1<<20 {
+				x.body.WriteString(p.Text)
+				x.body.WriteByte('\n')
+			}
+			textLinks(p.Text, p.Path, &x.doc)
+		}
+	})
+	if x.doc.text.Len() > 0 {
+		ht := x.doc.text.String()
+		if x.body.Len() < 1<<20 {
+			x.body.WriteString(ht)
+		}
+		if !x.hasText {
+			textLinks(ht, "", &x.doc) // URLs written as text in HTML-only mail
+		}
+	}
+	x.text = x.subject + "\n" + x.from.Name + "\n" + x.body.String()
+	x.words = tokenize(x.text, 200000)
+	x.cred, x.credAt = credWords.match(x.words)
+	x.res.Links = len(x.doc.links)
+}
+
+// brandsIn returns the owners whose keywords occur in words.
+func (a *Analyzer) brandsIn(words []string) []string {
+	var out []string
+	for _, b := range a.brands {
+		f, _ := b.ps.match(words)
+		for i := range b.names {
+			if f&(1<<uint(i)) != 0 {
+				out = append(out, b.names[i])
+			}
+		}
+	}
+	return out
+}
+
+// registrable returns the registrable domain ("evil.co.uk" for
+// "a.b.evil.co.uk"), or the host itself when it has none.
+func registrable(host string) string {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "" {
+		return ""
+	}
+	r, err := publicsuffix.EffectiveTLDPlusOne(host)
+	if err != nil {
+		return host
+	}
+	return r
+}
+
+func ev(name, data, detail string) report.Evidence {
+	return report.Evidence{Name: name, Data: shorten(data, 200), Detail: detail}
+}
+
+func (a *Analyzer) checkStructure(x *msg) {
+	kinds := map[string]int{}
+	for _, d := range x.m.Defects {
+		kinds[d.Kind]++
+	}
+	if kinds["header-injection"] > 0 {
+		x.res.add(Reason{Check: "header-injection", Category: CatStructure, Score: 2,
+			Text: "The message headers contain hidden line breaks, a trick to smuggle extra headers past filters."})
+	}
+	if kinds["limit"] > 0 {
+		x.res.add(Reason{Check: "limits", Category: CatStructure, Score: 3,
+			Text: "The message is built to be too big or too deep to examine fully (size, nesting or parts beyond the limits); parts were not checked."})
+	}
+	if x.doc.linksOver {
+		x.res.add(Reason{Check: "too-many-links", Category: CatStructure, Score: 3,
+			Text: fmt.Sprintf("The message has more than %d links; only the first were checked.", maxLinks)})
+	}
+	if x.m.Truncated {
+		x.res.add(Reason{Check: "too-large", Category: CatStructure, Score: 1,
+			Text: "The message is larger than the limit; only its start was checked."})
+	}
+}

@@ -1,0 +1,444 @@
+package mail
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/vigie-project/vigie/internal/mail/mime"
+	"github.com/vigie-project/vigie/internal/report"
+)
+
+// Limits of archive inspection: a zip bomb or a deep nest of archives
+// gets a bounded look and a reason saying so.
+const (
+	maxArchiveEntries = 1000
+	maxEntryBytes     = 16 << 20 // read at most this much of one entry
+	maxArchiveDepth   = 3
+	maxExpandedBytes  = 64 << 20 // all entries of one attachment together
+)
+
+// dangerousExt are file types that run code when opened on Windows or
+// macOS, or containers that hide such files from filters.
+var dangerousExt = setOf("exe", "scr", "pif", "com", "bat", "cmd", "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta", "ps1", "psm1", "msi",
+	"msp", "lnk", "jar", "cpl", "reg", "dll", "xll", "appx", "appxbundle", "msix", "application", "gadget", "msc", "scf", "url", "inf",
+	"sct", "chm", "iso", "img", "vhd", "vhdx", "apk", "app", "command", "sh", "ps2", "wsc", "ws", "jnlp", "library-ms", "settingcontent-ms",
+	"one", "svg", "iqy", "slk", "xlam", "ppam", "docm", "xlsm", "pptm", "dotm", "xltm", "potm", "ppsm", "sldm", "accde", "mde", "ade", "adp")
+
+// macroExt are Office types that may carry macros (scored by content).
+var macroExt = setOf("docm", "xlsm", "pptm", "dotm", "xltm", "potm", "ppsm", "sldm", "xlam", "ppam")
+
+// containerExt open as disk images: Windows mounts them and their files
+// lose the "downloaded from the Internet" mark.
+var containerExt = setOf("iso", "img", "vhd", "vhdx")
+
+var docExt = setOf("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "rtf", "txt", "jpg", "jpeg", "png", "gif", "zip", "odt", "html", "htm", "mp3", "wav", "csv")
+
+type attCtx struct {
+	a        *Analyzer
+	x        *msg
+	expanded int
+	notes    map[string]bool
+}
+
+func (a *Analyzer) checkAttachments(ctx context.Context, x *msg) {
+	ac := &attCtx{a: a, x: x, notes: map[string]bool{}}
+	for _, p := range x.atts {
+		if ctx.Err() != nil {
+			return
+		}
+		name := p.Filename
+		if name == "" {
+			name = "part " + p.Path
+		}
+		ac.inspect(name, name, p.MediaType, p.Body, 0)
+	}
+	// scanners and hash indicators on every part
+	x.m.Walk(func(p *mime.Part) {
+		if p.IsMultipart() || len(p.Body) == 0 || ctx.Err() != nil {
+			return
+		}
+		name := p.Filename
+		if name == "" {
+			name = "part " + p.Path
+		}
+		a.hashIndicators(x, name, p.Body)
+		for _, s := range a.opts.Scanners {
+			ms, err := s.ScanAttachment(ctx, name, p.Body)
+			if err != nil {
+				x.res.add(Reason{Check: "scan-error", Category: CatAttachment, Score: 0.5,
+					Text: fmt.Sprintf("The content scanner could not scan %s: %v", name, err)})
+				continue
+			}
+			for _, m := range ms {
+				x.res.add(Reason{Check: "rule:" + m.Rule, Category: CatAttachment, Score: 8, Malware: true,
+					Evidence: []evidence{ev(name, m.Detail, "")},
+					Match:    &report.Match{Kind: "yara", Value: m.Rule, Source: m.Source, Threats: m.Threats, Tags: m.Tags},
+					Text:     fmt.Sprintf("%s matches the detection rule %s.", name, m.Rule)})
+			}
+		}
+	})
+}
+
+func (a *Analyzer) hashIndicators(x *msg, name string, b []byte) {
+	if a.opts.Indicators == nil {
+		return
+	}
+	s256 := sha256.Sum256(b)
+	s1 := sha1.Sum(b)
+	m5 := md5.Sum(b)
+	for _, d := range [][]byte{s256[:], s1[:], m5[:]} {
+		if ind, ok := a.opts.Indicators.Digest(d); ok {
+			x.res.add(Reason{Check: "indicator-hash", Category: CatIndicator, Score: 10, Malware: true,
+				Evidence: []evidence{ev(name, hex.EncodeToString(d), "")},
+				Match:    indMatch(ind),
+				Text:     fmt.Sprintf("The attachment %s is a known malicious file (%s).", name, indDesc(ind))})
+			return
+		}
+	}
+}
+
+func (ac *attCtx) add(r Reason) {
+	ac.x.res.add(r)
+}
+
+func extOf(name string) string {
+	e := strings.ToLower(path.Ext(strings.TrimRight(name, ". ")))
+	return strings.TrimPrefix(e, ".")
+}
+
+// inspect looks at one file: its name, its real type, and what it
+// contains.
+func (ac *attCtx) inspect(name, where, mediaType string, b []byte, depth int) {
+	lname := strings.ToLower(strings.TrimSpace(name))
+	ext := extOf(lname)
+	display := name
+	if depth > 0 {
+		display = where
+	}
+	evd := []evidence{ev("attachment", display, fmt.Sprintf("%d bytes", len(b)))}
+	// double extension: "invoice.pdf.exe", "scan.pdf   .js"
+	base := strings.TrimSuffix(lname, "."+ext)
+	if inner := extOf(strings.TrimSpace(base)); inner != "" && docExt[inner] && dangerousExt[ext] && !macroExt[ext] {
+		ac.add(Reason{Check: "double-extension", Category: CatAttachment, Score: 3, Evidence: evd,
+			Text: fmt.Sprintf("The file %s hides its real type behind a second extension: it looks like a .%s but is a .%s.", display, inner, ext)})
+	}
+	if strings.ContainsRune(name, '\u202e') {
+		ac.add(Reason{Check: "rtlo-filename", Category: CatAttachment, Score: 5, Malware: true, Evidence: evd,
+			Text: fmt.Sprintf("The file name %q uses a right-to-left character to disguise its extension.", name)})
+	}
+	kind := sniff(b)
+	switch {
+	case containerExt[ext] || kind == "iso":
+		ac.add(Reason{Check: "disk-image", Category: CatAttachment, Score: 6, Malware: true, Evidence: evd,
+			Text: fmt.Sprintf("%s is a disk image (.%s): opening it mounts a drive whose programs escape Windows' warnings. Legitimate senders do not mail these.", display, ext)})
+		return
+	case kind == "pe" || kind == "elf" || kind == "macho":
+		ac.add(Reason{Check: "executable", Category: CatAttachment, Score: 8, Malware: true, Evidence: evd,
+			Text: fmt.Sprintf("%s is a program (%s executable). Opening it would run it on your computer.", display, strings.ToUpper(kind))})
+		return
+	case dangerousExt[ext] && !macroExt[ext] && ext != "svg" && ext != "url" && ext != "one":
+		ac.add(Reason{Check: "executable", Category: CatAttachment, Score: 8, Malware: true, Evidence: evd,
+			Text: fmt.Sprintf("%s is a .%s file: a program or script that runs as soon as it is opened.", display, ext)})
+		return
+	case ext == "one" || kind == "onenote":
+		ac.add(Reason{Check: "onenote", Category: CatAttachment, Score: 5, Malware: true, Evidence: evd,
+			Text: fmt.Sprintf("%s is a OneNote notebook, a format used to hide scripts behind a fake \"click to view\" button.", display)})
+	case ext == "url":
+		ac.add(Reason{Check: "shortcut", Category: CatAttachment, Score: 5, Malware: true, Evidence: evd,
+			Text: fmt.Sprintf("%s is an Internet shortcut file that can launch remote programs.", display)})
+	}
+	switch kind {
+	case "zip":
+		ac.zip(name, where, ext, b, depth, evd)
+	case "ole":
+		ac.ole(display, b, evd)
+	case "rtf":
+		ac.rtf(display, b, evd)
+	case "rar", "7z":
+		ac.opaqueArchive(display, kind, b, evd)
+	case "html", "svg":
+		ac.html(display, b, evd, kind)
+	case "eps":
+		ac.add(Reason{Check: "eps", Category: CatAttachment, Score: 5, Malware: true, Evidence: evd,
+			Text: fmt.Sprintf("%s is an Encapsulated PostScript file, a format whose Office filter has been exploited (CVE-2017-0261/0262, used against campaigns).", display)})
+	}
+	if mediaType == "text/html" || ext == "htm" || ext == "html" || ext == "shtml" || ext == "xhtml" || ext == "mht" || ext == "svg" {
+		if kind != "html" && kind != "svg" {
+			ac.html(display, b, evd, "html")
+		}
+	}
+}
+
+// sniff tells the real type of content from its first bytes.
+func sniff(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("MZ")) && len(b) > 64:
+		return "pe"
+	case bytes.HasPrefix(b, []byte("\x7fELF")):
+		return "elf"
+	case bytes.HasPrefix(b, []byte{0xcf, 0xfa, 0xed, 0xfe}), bytes.HasPrefix(b, []byte{0xfe, 0xed, 0xfa, 0xce}):
+		return "macho"
+	case bytes.HasPrefix(b, []byte("PK\x03\x04")), bytes.HasPrefix(b, []byte("PK\x05\x06")):
+		return "zip"
+	case bytes.HasPrefix(b, []byte{0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1}):
+		return "ole"
+	case bytes.HasPrefix(b, []byte("{\\rt")):
+		return "rtf"
+	case bytes.HasPrefix(b, []byte("Rar!\x1a\x07")):
+		return "rar"
+	case bytes.HasPrefix(b, []byte{'7', 'z', 0xbc, 0xaf, 0x27, 0x1c}):
+		return "7z"
+	case bytes.HasPrefix(b, []byte{0xe4, 0x52, 0x5c, 0x7b, 0x8c, 0xd8, 0xa7, 0x4d}):
+		return "onenote"
+	case bytes.HasPrefix(b, []byte("%!PS-Adobe")) && bytes.Contains(b[:min(len(b), 64)], []byte("EPSF")),
+		bytes.HasPrefix(b, []byte{0xc5, 0xd0, 0xd3, 0xc6}):
+		return "eps"
+	case len(b) > 0x8006 && bytes.Equal(b[0x8001:0x8006], []byte("CD001")):
+		return "iso"
+	}
+	head := bytes.ToLower(b[:min(len(b), 1024)])
+	head = bytes.TrimLeft(head, " \t\r\n\xef\xbb\xbf")
+	switch {
+	case bytes.HasPrefix(head, []byte("<!doctype html")), bytes.HasPrefix(head, []byte("<html")), bytes.Contains(head, []byte("<script")),
+		bytes.HasPrefix(head, []byte("<head")), bytes.HasPrefix(head, []byte("<body")), bytes.Contains(head, []byte("<form")):
+		return "html"
+	case bytes.Contains(head, []byte("<svg")):
+		return "svg"
+	}
+	return ""
+}
+
+func (ac *attCtx) zip(name, where, ext string, b []byte, depth int, evd []evidence) {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		ac.add(Reason{Check: "broken-archive", Category: CatAttachment, Score: 1, Evidence: evd,
+			Text: fmt.Sprintf("%s is a damaged zip archive that could not be inspected: %v", name, err)})
+		return
+	}
+	if len(zr.File) > maxArchiveEntries {
+		ac.add(Reason{Check: "archive-limits", Category: CatAttachment, Score: 2, Evidence: evd,
+			Text: fmt.Sprintf("%s holds %d files, more than the %d inspected.", name, len(zr.File), maxArchiveEntries)})
+	}
+	office := false
+	for _, f := range zr.File {
+		if f.Name == "[Content_Types].xml" {
+			office = true
+		}
+	}
+	var declared uint64
+	for i, f := range zr.File {
+		if i >= maxArchiveEntries {
+			break
+		}
+		declared += f.UncompressedSize64
+		ename := f.Name
+		lower := strings.ToLower(ename)
+		inner := where + "!" + ename
+		if f.Flags&1 != 0 {
+			ac.add(Reason{Check: "encrypted-archive", Category: CatAttachment, Score: 4, Evidence: evd,
+				Text: fmt.Sprintf("%s is protected by a password, which stops filters from looking inside; attackers send the password in the message.", name)})
+			if e := extOf(lower); dangerousExt[e] && !macroExt[e] {
+				ac.add(Reason{Check: "executable", Category: CatAttachment, Score: 8, Malware: true, Evidence: []evidence{ev("archive entry", inner, "")},
+					Text: fmt.Sprintf("The protected archive %s contains %s, a program or script.", name, ename)})
+			}
+			continue
+		}
+		if office {
+			switch {
+			case strings.HasSuffix(lower, "vbaproject.bin"):
+				ac.add(Reason{Check: "office-macro", Category: CatAttachment, Score: 6, Malware: true, Evidence: []evidence{ev("macro", inner, "")},
+					Text: fmt.Sprintf("%s contains macros (programs inside the document). Do not enable content when Office asks.", name)})
+			case strings.Contains(lower, "embeddings/") && (strings.Contains(lower, "oleobject") || strings.HasSuffix(lower, ".bin")):
+				ac.add(Reason{Check: "ole-object", Category: CatAttachment, Score: 3, Evidence: []evidence{ev("object", inner, "")},
+					Text: fmt.Sprintf("%s embeds an OLE object, a way to hide a program or exploit inside a document.", name)})
+			case strings.HasSuffix(lower, ".eps") || strings.HasSuffix(lower, ".ps"):
+				ac.add(Reason{Check: "eps", Category: CatAttachment, Score: 5, Malware: true, Evidence: []evidence{ev("image", inner, "")},
+					Text: fmt.Sprintf("%s embeds an EPS image, the format of the Office exploits CVE-2017-0261/0262 used against campaigns.", name)})
+			case strings.Contains(lower, "activex"):
+				ac.add(Reason{Check: "activex", Category: CatAttachment, Score: 3, Evidence: []evidence{ev("control", inner, "")},
+					Text: fmt.Sprintf("%s contains ActiveX controls, which can run code.", name)})
+			case strings.HasSuffix(lower, ".rels") && f.UncompressedSize64 < 1<<20:
+				if data := ac.read(f); bytes.Contains(data, []byte(`TargetMode="External"`)) && (bytes.Contains(data, []byte("attachedTemplate")) || bytes.Contains(data, []byte("oleObject"))) {
+					ac.add(Reason{Check: "remote-template", Category: CatAttachment, Score: 6, Malware: true, Evidence: []evidence{ev("relationship", inner, "")},
+						Text: fmt.Sprintf("%s loads a template or object from the Internet when opened (template injection), a way to fetch an exploit or macros later.", name)})
+				}
+			}
+			continue
+		}
+		e := extOf(lower)
+		if dangerousExt[e] || strings.HasSuffix(lower, "/") {
+			if dangerousExt[e] {
+				s, mal := 8.0, true
+				check := "executable"
+				text := fmt.Sprintf("The archive %s contains %s, a program or script that runs when opened.", name, ename)
+				if macroExt[e] {
+					s, mal, check = 3, false, "archive-macro-doc"
+					text = fmt.Sprintf("The archive %s contains %s, an Office file type made for macros.", name, ename)
+				}
+				ac.add(Reason{Check: check, Category: CatAttachment, Score: s, Malware: mal, Evidence: []evidence{ev("archive entry", inner, "")}, Text: text})
+			}
+			continue
+		}
+		if depth+1 > maxArchiveDepth {
+			if !ac.notes["depth"] {
+				ac.notes["depth"] = true
+				ac.add(Reason{Check: "archive-limits", Category: CatAttachment, Score: 2, Evidence: evd,
+					Text: fmt.Sprintf("%s nests archives more than %d deep; the inner ones were not inspected.", name, maxArchiveDepth)})
+			}
+			continue
+		}
+		// look inside nested archives, documents and scripts
+		switch e {
+		case "zip", "docx", "xlsx", "pptx", "doc", "xls", "ppt", "rtf", "htm", "html", "iso", "img", "jar", "rar", "7z", "one", "svg", "pdf", "":
+			if data := ac.read(f); data != nil {
+				ac.inspect(ename, inner, "", data, depth+1)
+			}
+		}
+	}
+	if !office && declared > 1<<30 || (len(b) > 0 && declared/uint64(len(b)) > 1000 && declared > 100<<20) {
+		ac.add(Reason{Check: "zip-bomb", Category: CatAttachment, Score: 3, Evidence: evd,
+			Text: fmt.Sprintf("%s declares %d MB once unpacked from %d KB: a decompression bomb meant to overwhelm filters.", name, declared>>20, len(b)>>10)})
+	}
+}
+
+// read returns at most maxEntryBytes of an archive entry, within the
+// attachment's expansion budget; nil when over budget or unreadable.
+func (ac *attCtx) read(f *zip.File) []byte {
+	left := maxExpandedBytes - ac.expanded
+	if left <= 0 {
+		if !ac.notes["budget"] {
+			ac.notes["budget"] = true
+			ac.add(Reason{Check: "archive-limits", Category: CatAttachment, Score: 2,
+				Text: "The attachments unpack to more data than is inspected; the rest was not examined."})
+		}
+		return nil
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil
+	}
+	defer rc.Close()
+	data, _ := io.ReadAll(io.LimitReader(rc, int64(min(left, maxEntryBytes))))
+	ac.expanded += len(data)
+	return data
+}
+
+func utf16le(s string) []byte {
+	out := make([]byte, 0, 2*len(s))
+	for i := 0; i < len(s); i++ {
+		out = append(out, s[i], 0)
+	}
+	return out
+}
+
+var (
+	oleVBA      = [][]byte{utf16le("_VBA_PROJECT"), utf16le("VBA"), []byte("Attribute VB_")}
+	oleEquation = [][]byte{utf16le("Equation Native"), []byte("Equation.3"), []byte("Microsoft Equation 3.0")}
+	oleNative   = [][]byte{utf16le("Ole10Native"), []byte("Package\x00")}
+)
+
+func containsAny(b []byte, subs [][]byte) bool {
+	for _, s := range subs {
+		if bytes.Contains(b, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// ole inspects a compound file (legacy .doc/.xls/.ppt, .msg) by the names
+// of its streams: macros, Equation Editor objects, packaged files.
+func (ac *attCtx) ole(name string, b []byte, evd []evidence) {
+	if bytes.Contains(b, utf16le("_VBA_PROJECT")) || (bytes.Contains(b, utf16le("VBA")) && bytes.Contains(b, []byte("Attribute VB_"))) {
+		ac.add(Reason{Check: "office-macro", Category: CatAttachment, Score: 6, Malware: true, Evidence: evd,
+			Text: fmt.Sprintf("%s contains macros (programs inside the document). Do not enable content when Office asks.", name)})
+	}
+	if containsAny(b, oleEquation) {
+		ac.add(Reason{Check: "equation-exploit", Category: CatAttachment, Score: 8, Malware: true, Evidence: evd,
+			Text: fmt.Sprintf("%s embeds an Equation Editor object, the component exploited by CVE-2017-11882 and CVE-2018-0802.", name)})
+	}
+	if containsAny(b, oleNative) {
+		ac.add(Reason{Check: "ole-object", Category: CatAttachment, Score: 3, Evidence: evd,
+			Text: fmt.Sprintf("%s carries a packaged file (OLE object) that can be a program in disguise.", name)})
+	}
+}
+
+var rtfObj = regexp.MustCompile(`(?i)\\objdata|\\objupdate|\\objemb|\\objlink|\\objautlink|\\objocx`)
+
+// rtf inspects an RTF document for embedded objects and the exploit
+// patterns of CVE-2017-0199/11882.
+func (ac *attCtx) rtf(name string, b []byte, evd []evidence) {
+	lb := bytes.ToLower(b[:min(len(b), 8<<20)])
+	if rtfObj.Match(lb) {
+		s, mal := 3.0, false
+		text := fmt.Sprintf("%s is an RTF document with an embedded object.", name)
+		if bytes.Contains(lb, []byte(`\objupdate`)) || bytes.Contains(lb, []byte("equation")) || bytes.Contains(lb, []byte("0002ce02")) ||
+			bytes.Contains(lb, []byte("urlmoniker")) || bytes.Contains(lb, []byte("e0c9ea79f9bace118c8200aa004ba90b")) {
+			s, mal = 8, true
+			text = fmt.Sprintf("%s is an RTF document built like the exploits of CVE-2017-0199 and CVE-2017-11882 (an object that updates itself on opening or an Equation Editor object).", name)
+		}
+		ac.add(Reason{Check: "rtf-exploit", Category: CatAttachment, Score: s, Malware: mal, Evidence: evd, Text: text})
+	}
+}
+
+var archivedName = regexp.MustCompile(`(?i)[\w\-. ()]{1,100}\.(exe|scr|pif|bat|cmd|vbs|vbe|js|jse|wsf|hta|ps1|msi|lnk|jar|cpl|dll|iso|img|vhd)\b`)
+
+// opaqueArchive looks at RAR and 7-Zip archives, which Vigie cannot
+// unpack: file names are often stored in clear in their headers.
+func (ac *attCtx) opaqueArchive(name, kind string, b []byte, evd []evidence) {
+	head := b[:min(len(b), 1<<20)]
+	if kind == "rar" {
+		if m := archivedName.Find(head); m != nil {
+			ac.add(Reason{Check: "executable", Category: CatAttachment, Score: 8, Malware: true, Evidence: append(evd, ev("archive entry", string(m), "")),
+				Text: fmt.Sprintf("The archive %s contains %s, a program or script.", name, strings.TrimSpace(string(m)))})
+			return
+		}
+	}
+	ac.add(Reason{Check: "opaque-archive", Category: CatAttachment, Score: 1.5, Evidence: evd,
+		Text: fmt.Sprintf("%s is a %s archive whose content could not be fully inspected; open it only if you expected it.", name, strings.ToUpper(kind))})
+}
+
+var smuggling = regexp.MustCompile(`(?i)atob\(|unescape\(|fromcharcode|document\.write\(|window\.location|location\.href|eval\(|msSaveOrOpenBlob|createObjectURL`)
+
+// html inspects an HTML or SVG attachment: a local page opened from the
+// attachment escapes every URL filter.
+func (ac *attCtx) html(name string, b []byte, evd []evidence, kind string) {
+	var d htmlDoc
+	s := string(b[:min(len(b), 4<<20)])
+	parseHTML(s, "", &d)
+	sc := 2.0
+	text := fmt.Sprintf("%s is a web page sent as an attachment; opened, it runs in your browser outside any link filter.", name)
+	if kind == "svg" {
+		text = fmt.Sprintf("%s is an SVG image with scripts or links, which opens in the browser like a web page.", name)
+		if d.scripts == 0 && len(d.links) == 0 && !smuggling.MatchString(s) {
+			return
+		}
+	}
+	switch {
+	case d.forms > 0 || d.passwords > 0:
+		sc = 6
+		text = fmt.Sprintf("%s is a web page with a form to type credentials into, sent as an attachment: a fake login page.", name)
+	case smuggling.MatchString(s):
+		sc = 5
+		text = fmt.Sprintf("%s is a web page whose script decodes and opens hidden content or redirects you (HTML smuggling).", name)
+	}
+	ac.add(Reason{Check: "html-attachment", Category: CatAttachment, Score: sc, Evidence: evd, Text: text})
+	for _, l := range d.links {
+		if li, ok := parseLink(l); ok && li.host != "" {
+			if m, ok := ac.a.det.Check(li.host); ok {
+				ac.add(Reason{Check: "lookalike-link", Category: CatLookalike, Score: 5.5, Evidence: []evidence{ev("link", li.Href, m.Detail)},
+					Text: fmt.Sprintf("The attached page %s sends to %s, which imitates %s (%s).", name, li.host, m.Protected, m.Technique)})
+			}
+		}
+	}
+}

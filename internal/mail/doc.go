@@ -1,0 +1,51 @@
+// Package mail is Vigie's mail analyzer: it reads messages (.eml, mbox,
+// MMDF, Maildir, stdin), runs the checks that catch the e-mails that
+// opened the 2016–2017 campaign breaches, and gives each message a
+// verdict — clean, suspicious, phishing or malicious — with a score and
+// the reasons in plain words, in the shared report model.
+//
+// # Checks
+//
+// Each check that fires adds a Reason: a stable name (Check), a category,
+// points, and a sentence for people, with evidence for analysts.
+//
+//   - authentication: DMARC, SPF and DKIM failures, from the mailauth
+//     package (DNSAuth, through a configurable resolver) or from the
+//     Authentication-Results of a trusted upstream (TrustedResults). A DNS
+//     failure is temperror or unknown, never fail, and unknown results
+//     count for nothing.
+//   - look-alikes (internal/lookalike): the From, Reply-To and envelope
+//     sender, and every link's host, against the party's domains and the
+//     providers it uses: homoglyphs and punycode, typos, hyphen and
+//     sub-domain tricks, other endings.
+//   - impersonation: a sender name or subject that claims a brand (Google,
+//     Microsoft, the party's IT) — above all a security alert — from a
+//     domain that is not the brand's, or links to non-brand hosts behind
+//     sign-in wording.
+//   - links: text showing one host and pointing to another, shorteners,
+//     raw IPs, free hosting, abused endings, OAuth consent for an unknown
+//     client, javascript:/data: links, forms in the message.
+//   - attachments: programs and scripts (inside zip too; names inside RAR),
+//     double extensions, disk images, Office macros, OLE objects, remote
+//     templates, EPS, RTF and Equation Editor exploits, HTML attachments
+//     with forms or smuggling scripts, password-protected archives; hash
+//     indicators and AttachmentScanner plug-ins (the YARA engine) on every
+//     part.
+//   - indicators: sender, reply-to, link domains and URLs, attachment
+//     hashes and sending IPs against the loaded indicators.
+//   - headers and content: Reply-To to another domain, malformed or
+//     several From lines, fake replies, Message-ID of a brand, Date and
+//     Received anomalies; credential-phishing, fraud and scam wording
+//     (English, French, German, Spanish, Portuguese, Dutch), decorative
+//     Unicode and mixed scripts, hidden text, image-only mail.
+//
+// # Verdict
+//
+// The score is the sum of the reasons' points. Below 3 a message is clean,
+// from 3 suspicious, from 5 phishing; a reason marked Malware (a program,
+// a macro, an exploit, a known-bad hash) makes it malicious. A message
+// that cannot be read is suspicious, never clean.
+//
+// Limits (size, depth, parts, links, archive expansion, time) bound the
+// work on any input; going past one is itself a reason.
+package mail

@@ -1,0 +1,550 @@
+package milter
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	gomime "mime"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vigie-project/vigie/internal/mail"
+	"github.com/vigie-project/vigie/internal/report"
+)
+
+// Commands from the MTA (SMFIC_*).
+const (
+	cmdAbort   = 'A'
+	cmdBody    = 'B'
+	cmdConnect = 'C'
+	cmdMacro   = 'D'
+	cmdEOB     = 'E'
+	cmdHelo    = 'H'
+	cmdQuitNC  = 'K'
+	cmdHeader  = 'L'
+	cmdMail    = 'M'
+	cmdEOH     = 'N'
+	cmdOptNeg  = 'O'
+	cmdQuit    = 'Q'
+	cmdRcpt    = 'R'
+	cmdData    = 'T'
+	cmdUnknown = 'U'
+)
+
+// Replies to the MTA (SMFIR_*).
+const (
+	respAddHeader  = 'h'
+	respInsHeader  = 'i'
+	respChgHeader  = 'm'
+	respQuarantine = 'q'
+	respAccept     = 'a'
+	respContinue   = 'c'
+	respReject     = 'r'
+	respTempfail   = 't'
+	respReplyCode  = 'y'
+)
+
+// Option negotiation bits.
+const (
+	actAddHdrs    = 0x01
+	actChgHdrs    = 0x10
+	actQuarantine = 0x20
+
+	protoNoUnknown = 0x100
+	protoNoData    = 0x200
+)
+
+// maxPacket bounds one packet; Postfix sends body chunks of at most 64 KiB.
+const maxPacket = 1 << 20
+
+// Sightings receives the findings of messages that are not clean, for the
+// hub. It is called outside the SMTP transaction's critical path and must
+// not block for long.
+type Sightings interface {
+	Report(ctx context.Context, findings []report.Finding) error
+}
+
+// Server is a milter. Set its fields, then call Serve.
+type Server struct {
+	Analyzer  *mail.Analyzer
+	Policy    Policy
+	Sightings Sightings    // optional
+	Logger    *slog.Logger // optional
+	Host      string       // this host's name in findings
+	// MaxConns bounds concurrent MTA connections (default 256).
+	MaxConns int
+
+	wg sync.WaitGroup
+}
+
+// Listen opens a listener from a milter socket spec: "inet:HOST:PORT",
+// "inet6:[HOST]:PORT", "unix:/path" or plain "HOST:PORT".
+func Listen(spec string) (net.Listener, error) {
+	switch {
+	case strings.HasPrefix(spec, "unix:"), strings.HasPrefix(spec, "local:"):
+		_, p, _ := strings.Cut(spec, ":")
+		return net.Listen("unix", p)
+	case strings.HasPrefix(spec, "inet6:"):
+		return net.Listen("tcp6", strings.TrimPrefix(spec, "inet6:"))
+	case strings.HasPrefix(spec, "inet:"):
+		return net.Listen("tcp", strings.TrimPrefix(spec, "inet:"))
+	}
+	if strings.Contains(spec, ":") {
+		return net.Listen("tcp", spec)
+	}
+	return nil, fmt.Errorf("listen address %q: want inet:HOST:PORT or unix:/path", spec)
+}
+
+// Serve accepts MTA connections on l until ctx is done, then waits for
+// the open connections to finish their current message.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	if s.Logger == nil {
+		s.Logger = discardLogger()
+	}
+	max := s.MaxConns
+	if max <= 0 {
+		max = 256
+	}
+	sem := make(chan struct{}, max)
+	go func() {
+		<-ctx.Done()
+		l.Close()
+	}()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				s.wg.Wait()
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
+			s.wg.Wait()
+			return fmt.Errorf("milter: accept: %w", err)
+		}
+		sem <- struct{}{}
+		s.wg.Add(1)
+		go func() {
+			defer func() { <-sem; s.wg.Done() }()
+			s.handle(ctx, c)
+		}()
+	}
+}
+
+// session is the state of one MTA connection.
+type session struct {
+	s       *Server
+	c       net.Conn
+	w       *bufio.Writer
+	env     mail.Envelope
+	macros  map[string]string
+	hdr     bytes.Buffer
+	body    bytes.Buffer
+	over    bool // the message went past MaxMessageBytes
+	actions uint32
+	queueID string
+	nhdr    int
+}
+
+func (s *Server) handle(ctx context.Context, c net.Conn) {
+	defer c.Close()
+	ss := &session{s: s, c: c, w: bufio.NewWriter(c), macros: map[string]string{}}
+	// A bug in one message's analysis must not take mail down: the
+	// connection ends with the failure policy's answer and the server
+	// keeps running. This is the server's last line, not error handling.
+	defer func() {
+		if r := recover(); r != nil {
+			s.Logger.Error("milter: internal error; message handled by the failure policy", "err", r, "queue_id", ss.queueID)
+			ss.failure()
+		}
+	}()
+	r := bufio.NewReader(c)
+	for {
+		c.SetReadDeadline(time.Now().Add(10 * time.Minute))
+		cmd, data, err := readPacket(r)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				s.Logger.Warn("milter: connection ended", "err", err)
+			}
+			return
+		}
+		done, err := ss.dispatch(ctx, cmd, data)
+		if err == nil {
+			err = ss.w.Flush()
+		}
+		if err != nil {
+			s.Logger.Warn("milter: protocol error", "err", err, "cmd", string(cmd))
+			return
+		}
+		if done {
+			return
+		}
+	}
+}
+
+func readPacket(r *bufio.Reader) (byte, []byte, error) {
+	var lb [4]byte
+	if _, err := io.ReadFull(r, lb[:]); err != nil {
+		return 0, nil, err
+	}
+	n := binary.BigEndian.Uint32(lb[:])
+	if n == 0 || n > maxPacket {
+		return 0, nil, fmt.Errorf("packet length %d out of range", n)
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return 0, nil, fmt.Errorf("short packet: %w", err)
+	}
+	return buf[0], buf[1:], nil
+}
+
+func (ss *session) send(code byte, data []byte) error {
+	var lb [4]byte
+	binary.BigEndian.PutUint32(lb[:], uint32(len(data)+1))
+	ss.w.Write(lb[:])
+	ss.w.WriteByte(code)
+	_, err := ss.w.Write(data)
+	return err
+}
+
+func cstrings(b []byte) []string {
+	b = bytes.TrimSuffix(b, []byte{0})
+	if len(b) == 0 {
+		return nil
+	}
+	return strings.Split(string(b), "\x00")
+}
+
+func (ss *session) dispatch(ctx context.Context, cmd byte, data []byte) (done bool, err error) {
+	switch cmd {
+	case cmdOptNeg:
+		if len(data) < 12 {
+			return true, errors.New("short option negotiation")
+		}
+		mtaActions := binary.BigEndian.Uint32(data[4:8])
+		mtaProto := binary.BigEndian.Uint32(data[8:12])
+		ss.actions = mtaActions & (actAddHdrs | actChgHdrs | actQuarantine)
+		var out [12]byte
+		binary.BigEndian.PutUint32(out[0:4], 6)
+		binary.BigEndian.PutUint32(out[4:8], ss.actions)
+		binary.BigEndian.PutUint32(out[8:12], mtaProto&(protoNoUnknown|protoNoData))
+		return false, ss.send(cmdOptNeg, out[:])
+	case cmdMacro:
+		if len(data) > 0 {
+			kv := cstrings(data[1:])
+			for i := 0; i+1 < len(kv) && len(ss.macros) < 200; i += 2 {
+				ss.macros[strings.Trim(kv[i], "{}")] = kv[i+1]
+			}
+			if q := ss.macros["i"]; q != "" {
+				ss.queueID = q
+			}
+		}
+		return false, nil
+	case cmdConnect:
+		f := bytes.SplitN(data, []byte{0}, 2)
+		ss.env = mail.Envelope{ClientName: string(f[0])}
+		if len(f) == 2 && len(f[1]) >= 3 && (f[1][0] == '4' || f[1][0] == '6') {
+			addr := string(bytes.TrimSuffix(f[1][3:], []byte{0}))
+			if a, err := netip.ParseAddr(strings.TrimPrefix(addr, "IPv6:")); err == nil {
+				ss.env.ClientIP = a
+			}
+		}
+		return false, ss.send(respContinue, nil)
+	case cmdHelo:
+		ss.env.Helo = string(bytes.TrimSuffix(data, []byte{0}))
+		return false, ss.send(respContinue, nil)
+	case cmdMail:
+		ss.resetMessage()
+		if a := cstrings(data); len(a) > 0 {
+			ss.env.MailFrom = strings.Trim(a[0], "<>")
+		}
+		return false, ss.send(respContinue, nil)
+	case cmdRcpt:
+		if a := cstrings(data); len(a) > 0 && len(ss.env.Rcpt) < 1000 {
+			ss.env.Rcpt = append(ss.env.Rcpt, strings.Trim(a[0], "<>"))
+		}
+		return false, ss.send(respContinue, nil)
+	case cmdData, cmdUnknown, cmdEOH:
+		return false, ss.send(respContinue, nil)
+	case cmdHeader:
+		kv := cstrings(data)
+		if len(kv) >= 1 {
+			v := ""
+			if len(kv) >= 2 {
+				v = kv[1]
+			}
+			ss.appendHeader(kv[0], v)
+		}
+		return false, ss.send(respContinue, nil)
+	case cmdBody:
+		ss.appendBody(data)
+		return false, ss.send(respContinue, nil)
+	case cmdEOB:
+		if len(data) > 0 {
+			ss.appendBody(data)
+		}
+		err := ss.endOfMessage(ctx)
+		ss.resetMessage()
+		return false, err
+	case cmdAbort:
+		ss.resetMessage()
+		return false, nil
+	case cmdQuitNC:
+		ss.resetMessage()
+		ss.env = mail.Envelope{}
+		ss.macros = map[string]string{}
+		return false, nil
+	case cmdQuit:
+		return true, nil
+	}
+	return true, fmt.Errorf("unknown command %q", cmd)
+}
+
+func (ss *session) limit() int {
+	if ss.s.Policy.MaxMessageBytes > 0 {
+		return ss.s.Policy.MaxMessageBytes
+	}
+	return 50 << 20
+}
+
+func (ss *session) appendHeader(name, value string) {
+	ss.nhdr++
+	if ss.hdr.Len()+len(name)+len(value)+4 > ss.limit() {
+		ss.over = true
+		return
+	}
+	ss.hdr.WriteString(name)
+	ss.hdr.WriteString(": ")
+	ss.hdr.WriteString(strings.ReplaceAll(strings.ReplaceAll(value, "\r\n", "\n"), "\n", "\r\n"))
+	ss.hdr.WriteString("\r\n")
+}
+
+func (ss *session) appendBody(b []byte) {
+	if ss.hdr.Len()+ss.body.Len()+len(b) > ss.limit() {
+		ss.over = true
+		if left := ss.limit() - ss.hdr.Len() - ss.body.Len(); left > 0 {
+			ss.body.Write(b[:left])
+		}
+		return
+	}
+	ss.body.Write(b)
+}
+
+func (ss *session) resetMessage() {
+	ss.hdr.Reset()
+	ss.body.Reset()
+	ss.over = false
+	ss.nhdr = 0
+	ss.env.Rcpt = nil
+}
+
+// endOfMessage analyses the message and sends modifications and the final
+// answer.
+func (ss *session) endOfMessage(ctx context.Context) error {
+	p := ss.s.Policy
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = 20 * time.Second
+	}
+	raw := make([]byte, 0, ss.hdr.Len()+2+ss.body.Len())
+	raw = append(raw, ss.hdr.Bytes()...)
+	raw = append(raw, "\r\n"...)
+	raw = append(raw, ss.body.Bytes()...)
+	name := "queue " + ss.queueID
+	if ss.queueID == "" {
+		name = "message"
+	}
+	env := ss.env
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	type out struct{ r *mail.Result }
+	ch := make(chan out, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				ss.s.Logger.Error("milter: analysis failed", "err", r, "queue_id", ss.queueID)
+				ch <- out{nil}
+			}
+		}()
+		ch <- out{ss.s.Analyzer.Analyze(actx, name, raw, &env)}
+	}()
+	var res *mail.Result
+	select {
+	case o := <-ch:
+		res = o.r
+	case <-actx.Done():
+	}
+	if res == nil {
+		return ss.failure()
+	}
+	if ss.over {
+		ss.s.Logger.Info("milter: message larger than max-size; its start was analysed", "queue_id", ss.queueID)
+	}
+	act := p.Actions[res.Verdict]
+	if act == "" {
+		act = Accept
+	}
+	ss.s.Logger.Info("milter: verdict", "queue_id", ss.queueID, "verdict", res.Verdict, "score", res.Score, "action", act)
+	if res.Verdict != mail.Clean && ss.s.Sightings != nil {
+		fs := res.Findings(ss.s.Host)
+		go func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := ss.s.Sightings.Report(sctx, fs); err != nil {
+				ss.s.Logger.Warn("milter: sightings not delivered", "err", err)
+			}
+		}()
+	}
+	switch act {
+	case Reject:
+		code := "550"
+		return ss.send(respReplyCode, append([]byte(code+" "+p.RejectText), 0))
+	case Tempfail:
+		return ss.send(respTempfail, nil)
+	}
+	if err := ss.addHeaders(res); err != nil {
+		return err
+	}
+	if act == Tag && ss.actions&actChgHdrs != 0 && p.SubjectTag != "" {
+		subj := ""
+		if m := res.Subject; m != "" {
+			subj = m
+		}
+		tag := strings.ReplaceAll(p.SubjectTag, "%s", strings.ToUpper(string(res.Verdict)))
+		v := sanitize(tag+subj, 900)
+		for _, r := range v {
+			if r >= 0x80 {
+				v = gomime.QEncoding.Encode("utf-8", v)
+				break
+			}
+		}
+		if err := ss.chgHeader(1, "Subject", v); err != nil {
+			return err
+		}
+	}
+	if act == Quarantine && ss.actions&actQuarantine != 0 {
+		if err := ss.send(respQuarantine, append([]byte(sanitize(fmt.Sprintf("vigie: %s, score %.1f", res.Verdict, res.Score), 200)), 0)); err != nil {
+			return err
+		}
+	}
+	return ss.send(respAccept, nil)
+}
+
+// failure answers by the failure policy.
+func (ss *session) failure() error {
+	if !ss.s.Policy.FailOpen {
+		return ss.send(respTempfail, nil)
+	}
+	if ss.actions&actAddHdrs != 0 {
+		if err := ss.send(respAddHeader, nvpair("X-Vigie-Status", "unchecked (analysis did not finish)")); err != nil {
+			return err
+		}
+	}
+	err := ss.send(respAccept, nil)
+	if err == nil {
+		err = ss.w.Flush()
+	}
+	return err
+}
+
+func nvpair(name, value string) []byte {
+	b := append([]byte(name), 0)
+	b = append(b, value...)
+	return append(b, 0)
+}
+
+func (ss *session) chgHeader(index uint32, name, value string) error {
+	var ib [4]byte
+	binary.BigEndian.PutUint32(ib[:], index)
+	return ss.send(respChgHeader, append(ib[:], nvpair(name, value)...))
+}
+
+func (ss *session) addHeaders(res *mail.Result) error {
+	if ss.actions&actAddHdrs == 0 {
+		return nil
+	}
+	p := ss.s.Policy
+	id := p.AuthServID
+	if id == "" {
+		id = "vigie"
+	}
+	a := res.Auth
+	ar := fmt.Sprintf("%s; spf=%s smtp.mailfrom=%s; dkim=%s; dmarc=%s; arc=%s", id, arResult(a.SPF), sanitizeToken(ss.env.MailFrom),
+		arResult(a.DKIM), arResult(a.DMARC), arResult(a.ARC))
+	// at the top, where downstream readers look for their own server's
+	var ib [4]byte
+	if err := ss.send(respInsHeader, append(ib[:], nvpair("Authentication-Results", ar)...)); err != nil {
+		return err
+	}
+	hs := [][2]string{
+		{"X-Vigie-Verdict", string(res.Verdict)},
+		{"X-Vigie-Score", strconv.FormatFloat(res.Score, 'f', 1, 64)},
+	}
+	if len(res.Reasons) > 0 {
+		var names []string
+		for _, r := range res.Reasons {
+			names = append(names, r.Check)
+		}
+		hs = append(hs, [2]string{"X-Vigie-Reasons", sanitize(strings.Join(names, ", "), 900)})
+		hs = append(hs, [2]string{"X-Vigie-Reason", sanitize(res.Reasons[0].Text, 900)})
+	}
+	for _, h := range hs {
+		if err := ss.send(respAddHeader, nvpair(h[0], h[1])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// arResult maps an internal "unknown" to RFC 8601's "none".
+func arResult(s string) string {
+	if s == "" || s == "unknown" {
+		return "none"
+	}
+	return s
+}
+
+func sanitizeToken(s string) string {
+	if s == "" {
+		return "<>"
+	}
+	return strings.Map(func(r rune) rune {
+		if r <= ' ' || r == ';' || r >= 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// sanitize makes s a safe one-line header value: no CR/LF or control
+// characters (no header injection through our own fields), at most n
+// bytes.
+func sanitize(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > n {
+		for n > 0 && s[n]&0xC0 == 0x80 {
+			n--
+		}
+		s = s[:n]
+	}
+	return s
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -1,0 +1,244 @@
+package milter
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigie-project/vigie/internal/mail"
+	"github.com/vigie-project/vigie/internal/report"
+)
+
+// mta is a test client speaking the MTA side of the milter protocol.
+type mta struct {
+	t *testing.T
+	c net.Conn
+	r *bufio.Reader
+}
+
+func (m *mta) send(cmd byte, parts ...string) {
+	m.t.Helper()
+	data := strings.Join(parts, "")
+	var lb [4]byte
+	binary.BigEndian.PutUint32(lb[:], uint32(len(data)+1))
+	if _, err := m.c.Write(append(append(lb[:], cmd), data...)); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
+func (m *mta) recv() (byte, string) {
+	m.t.Helper()
+	m.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var lb [4]byte
+	if _, err := io.ReadFull(m.r, lb[:]); err != nil {
+		m.t.Fatal(err)
+	}
+	buf := make([]byte, binary.BigEndian.Uint32(lb[:]))
+	if _, err := io.ReadFull(m.r, buf); err != nil {
+		m.t.Fatal(err)
+	}
+	return buf[0], string(buf[1:])
+}
+
+func (m *mta) expect(code byte) {
+	m.t.Helper()
+	if c, d := m.recv(); c != code {
+		m.t.Fatalf("got reply %q %q, want %q", c, d, code)
+	}
+}
+
+type sink struct {
+	mu sync.Mutex
+	fs []report.Finding
+}
+
+func (s *sink) Report(_ context.Context, fs []report.Finding) error {
+	s.mu.Lock()
+	s.fs = append(s.fs, fs...)
+	s.mu.Unlock()
+	return nil
+}
+
+func start(t *testing.T, p Policy, sg Sightings) string {
+	t.Helper()
+	a, err := mail.New(mail.Options{OwnDomains: []string{"en-marche.fr"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Listen("inet:127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{Analyzer: a, Policy: p, Sightings: sg, Host: "mx-test"}
+	done := make(chan struct{})
+	go func() { s.Serve(ctx, l); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return l.Addr().String()
+}
+
+// deliver runs one SMTP transaction through the milter and returns the
+// end-of-message replies.
+func deliver(t *testing.T, addr string, headers [][2]string, body string) []string {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	m := &mta{t: t, c: c, r: bufio.NewReader(c)}
+	var neg [12]byte
+	binary.BigEndian.PutUint32(neg[0:4], 6)
+	binary.BigEndian.PutUint32(neg[4:8], 0x1ff)
+	binary.BigEndian.PutUint32(neg[8:12], 0x1fffff)
+	m.send(cmdOptNeg, string(neg[:]))
+	if c, d := m.recv(); c != cmdOptNeg || len(d) < 12 || binary.BigEndian.Uint32([]byte(d[0:4])) != 6 {
+		t.Fatalf("negotiation reply %q %x", c, d)
+	}
+	m.send(cmdMacro, "C", "j\x00mx.example.test\x00{daemon_name}\x00smtpd\x00")
+	m.send(cmdConnect, "client.example.org\x00", "4", "\x30\x39", "192.0.2.10\x00")
+	m.expect(respContinue)
+	m.send(cmdHelo, "client.example.org\x00")
+	m.expect(respContinue)
+	m.send(cmdMacro, "M", "i\x00ABC123\x00")
+	m.send(cmdMail, "<sender@example.org>\x00SIZE=100\x00")
+	m.expect(respContinue)
+	m.send(cmdRcpt, "<staff@en-marche.fr>\x00")
+	m.expect(respContinue)
+	for _, h := range headers {
+		m.send(cmdHeader, h[0]+"\x00", h[1]+"\x00")
+		m.expect(respContinue)
+	}
+	m.send(cmdEOH)
+	m.expect(respContinue)
+	for len(body) > 0 {
+		n := min(len(body), 65535)
+		m.send(cmdBody, body[:n])
+		m.expect(respContinue)
+		body = body[n:]
+	}
+	m.send(cmdEOB)
+	var out []string
+	for {
+		c, d := m.recv()
+		out = append(out, string(c)+" "+strings.ReplaceAll(d, "\x00", "|"))
+		if c == respAccept || c == respReject || c == respTempfail || c == respReplyCode || c == respContinue {
+			break
+		}
+	}
+	m.send(cmdQuit)
+	return out
+}
+
+var phishHeaders = [][2]string{{"From", "Office 365 <noreply@accounts-office.fr>"}, {"To", "staff@en-marche.fr"}, {"Subject", "Your password expires today"},
+	{"Content-Type", "text/html; charset=utf-8"}}
+
+const phishBody = "<p>Your Office 365 password will expire today. <a href=\"https://accounts-office.fr/owa\">Keep the same password</a></p>\r\n"
+
+func TestMilterVerdicts(t *testing.T) {
+	sg := &sink{}
+	addr := start(t, DefaultPolicy(), sg)
+
+	got := deliver(t, addr, [][2]string{{"From", "Jean <jean@example.org>"}, {"To", "staff@en-marche.fr"}, {"Subject", "Réunion"}}, "Bonjour, à jeudi.\r\n")
+	joined := strings.Join(got, "\n")
+	if !strings.Contains(joined, "i \x00\x00\x00\x00Authentication-Results|vigie; spf=none") && !strings.Contains(joined, "Authentication-Results|vigie;") {
+		t.Errorf("clean: no Authentication-Results: %q", got)
+	}
+	if !strings.Contains(joined, "X-Vigie-Verdict|clean") || !strings.HasPrefix(got[len(got)-1], "a") {
+		t.Errorf("clean: %q", got)
+	}
+
+	got = deliver(t, addr, phishHeaders, phishBody)
+	joined = strings.Join(got, "\n")
+	if !strings.Contains(joined, "X-Vigie-Verdict|phishing") || !strings.Contains(joined, "\nq vigie: phishing") || !strings.HasPrefix(got[len(got)-1], "a") {
+		t.Errorf("phishing should be quarantined: %q", got)
+	}
+
+	exe := "MZ" + strings.Repeat("\x00", 100)
+	body := "--b\r\nContent-Type: text/plain\r\n\r\nInvoice attached.\r\n--b\r\nContent-Type: application/octet-stream; name=\"invoice.exe\"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + exe + "\r\n--b--\r\n"
+	got = deliver(t, addr, [][2]string{{"From", "a@example.org"}, {"Subject", "Invoice"}, {"Content-Type", "multipart/mixed; boundary=b"}}, body)
+	if last := got[len(got)-1]; !strings.HasPrefix(last, "y 550 5.7.1") {
+		t.Errorf("malicious should be rejected: %q", got)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		sg.mu.Lock()
+		n := len(sg.fs)
+		sg.mu.Unlock()
+		if n >= 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	sg.mu.Lock()
+	defer sg.mu.Unlock()
+	if len(sg.fs) < 2 || sg.fs[0].Sensor != "mail" || sg.fs[0].Host != "mx-test" {
+		t.Errorf("sightings: %+v", sg.fs)
+	}
+}
+
+func TestMilterTagAndFailure(t *testing.T) {
+	p := DefaultPolicy()
+	p.Actions[mail.Phishing] = Tag
+	addr := start(t, p, nil)
+	got := deliver(t, addr, phishHeaders, phishBody)
+	if j := strings.Join(got, "\n"); !strings.Contains(j, "Subject|[PHISHING] Your password expires today") {
+		t.Errorf("tag: %q", got)
+	}
+
+	closed := DefaultPolicy()
+	closed.FailOpen = false
+	closed.Timeout = time.Nanosecond
+	addr = start(t, closed, nil)
+	if got := deliver(t, addr, phishHeaders, phishBody); !strings.HasPrefix(got[len(got)-1], "t") {
+		t.Errorf("fail closed should tempfail: %q", got)
+	}
+
+	open := DefaultPolicy()
+	open.Timeout = time.Nanosecond
+	addr = start(t, open, nil)
+	got = deliver(t, addr, phishHeaders, phishBody)
+	if j := strings.Join(got, "\n"); !strings.Contains(j, "X-Vigie-Status|unchecked") || !strings.HasPrefix(got[len(got)-1], "a") {
+		t.Errorf("fail open should accept, marked: %q", got)
+	}
+}
+
+// TestMilterGarbage: a broken client must not take the server down.
+func TestMilterGarbage(t *testing.T) {
+	addr := start(t, DefaultPolicy(), nil)
+	for _, junk := range []string{"\xff\xff\xff\xffX", "\x00\x00\x00\x00", "\x00\x00\x00\x02Zx", "GET / HTTP/1.0\r\n\r\n"} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write([]byte(junk))
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		io.ReadAll(c)
+		c.Close()
+	}
+	// still serving
+	got := deliver(t, addr, [][2]string{{"From", "a@example.org"}, {"Subject", "hi"}}, "hello\r\n")
+	if !strings.HasPrefix(got[len(got)-1], "a") {
+		t.Errorf("after garbage: %q", got)
+	}
+}
+
+func TestParsePolicy(t *testing.T) {
+	p, err := ParsePolicy(strings.NewReader("# test\nphishing reject\nsuspicious accept\non-failure closed\ntimeout 5s\nauthserv-id mx.party.example\n"), "p.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Actions[mail.Phishing] != Reject || p.Actions[mail.Suspicious] != Accept || p.FailOpen || p.Timeout != 5*time.Second || p.AuthServID != "mx.party.example" {
+		t.Errorf("%+v", p)
+	}
+	for _, bad := range []string{"phishing explode", "on-failure maybe", "bogus 1", "timeout soon", "reject-text refused"} {
+		if _, err := ParsePolicy(strings.NewReader(bad), "p.conf"); err == nil || !strings.Contains(err.Error(), "p.conf:1") {
+			t.Errorf("%q: error %v", bad, err)
+		}
+	}
+}

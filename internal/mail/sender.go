@@ -1,0 +1,142 @@
+package mail
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// orgWords mark a display name as an organisation or a service rather
+// than a person.
+var orgWords = setOf("support", "service", "services", "team", "customer", "customers", "security", "account", "accounts", "billing",
+	"notification", "notifications", "notice", "department", "dept", "bank", "banking", "casino", "shop", "store", "official", "admin",
+	"administrator", "delivery", "rewards", "reward", "inc", "ltd", "llc", "gmbh", "center", "centre", "help", "helpdesk", "payment",
+	"payments", "wallet", "finance", "insurance", "desk", "online", "alert", "alerts", "verification", "mailbox", "webmail", "office",
+	"it", "system", "systems", "info", "no-reply", "noreply", "express", "logistics", "post", "tracking", "club", "prize", "bonus",
+	"exchange", "crypto", "pharmacy", "group", "corp", "company", "secure", "cloud", "storage", "apps", "app", "hr", "payroll", "audit",
+	"compliance", "legal", "invoice", "invoices", "orders", "order", "sales", "marketing", "newsletter", "suporte", "serviço", "atendimento",
+	"kundenservice", "kundendienst", "clientèle", "assistance", "compte", "conta", "konto", "equipe", "équipe", "affiliate",
+	"offer", "offers", "savings", "deals", "partner", "partners", "promo", "promotions", "giveaway", "winner", "lottery")
+
+// checkSender looks at the sender as the reader sees it: the display
+// name against the address.
+func (a *Analyzer) checkSender(x *msg) {
+	name := strings.TrimSpace(x.from.Name)
+	if name == "" || x.from.Addr == "" {
+		return
+	}
+	addr := strings.ToLower(x.from.Addr)
+	if n := emojiCount(name); n > 0 {
+		x.res.add(Reason{Check: "emoji-sender", Category: CatImpersonation, Score: 2,
+			Evidence: []evidence{ev("From", x.res.From, "")},
+			Text:     "The sender's name is decorated with emoji or symbols to catch the eye, as bulk senders do; people and real services do not."})
+	}
+	if n := mixedScriptWords(name + " " + x.subject); n > 0 {
+		x.res.add(Reason{Check: "mixed-script", Category: CatContent, Score: 3.5,
+			Evidence: []evidence{ev("Subject", x.subject, "")},
+			Text:     "The subject or sender name mixes look-alike letters from other alphabets (Cyrillic \"о\" in a Latin word), a trick to get past word filters."})
+	}
+	if _, free := isFreeHosting(linkInfo{host: x.fromDom}); free {
+		x.res.add(Reason{Check: "sender-free-hosting", Category: CatImpersonation, Score: 2,
+			Evidence: []evidence{ev("From", x.from.Addr, "")},
+			Text:     fmt.Sprintf("The message comes from an address on a free app-hosting platform (%s), which anyone can send from.", x.fromDom)})
+	}
+	if t := tldOf(x.fromDom); cheapTLDs[t] || cheapSenderTLDs[t] {
+		x.res.add(Reason{Check: "sender-cheap-tld", Category: CatHeaders, Score: 1.5,
+			Evidence: []evidence{ev("From", x.from.Addr, "")},
+			Text:     fmt.Sprintf("The sender's domain ends in .%s, an ending sold for almost nothing and used mostly for bulk and abusive mail.", t)})
+	}
+	toks := tokenize(name, 50)
+	var sig []string
+	org := false
+	for _, t := range toks {
+		if orgWords[t] {
+			org = true
+			continue
+		}
+		if len([]rune(t)) >= 3 && !isDigitsOnly(t) {
+			sig = append(sig, t)
+		}
+	}
+	if len(sig) == 0 {
+		return
+	}
+	related := false
+	compact := strings.NewReplacer(".", "", "-", "", "_", "").Replace(addr)
+	for _, t := range sig {
+		if strings.Contains(compact, t) || strings.Contains(compact, foldASCII(t)) {
+			related = true
+			break
+		}
+	}
+	if related {
+		return
+	}
+	// a person's name ("Gordon Mohr") or a nickname need not appear in
+	// the address; an organisation's name normally does
+	if !org {
+		return
+	}
+	s := 2.5
+	text := fmt.Sprintf("The sender calls itself %q but its address, %s, has nothing to do with that name.", name, x.from.Addr)
+	if freemail[x.fromReg] && org {
+		s = 3
+		text = fmt.Sprintf("The sender calls itself %q, an organisation, but writes from a free webmail account (%s).", name, x.from.Addr)
+	}
+	if _, free := isFreeHosting(linkInfo{host: x.fromDom}); free {
+		s = 3
+		text = fmt.Sprintf("The sender calls itself %q but writes from a free hosting service (%s).", name, x.fromDom)
+	}
+	x.res.add(Reason{Check: "sender-name-mismatch", Category: CatImpersonation, Score: s,
+		Evidence: []evidence{ev("From", x.res.From, "")}, Text: text})
+}
+
+func isDigitsOnly(s string) bool {
+	for _, r := range s {
+		if !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// foldASCII drops diacritics of common Latin letters.
+func foldASCII(s string) string {
+	return strings.NewReplacer("é", "e", "è", "e", "ê", "e", "ë", "e", "à", "a", "â", "a", "ä", "a", "á", "a", "ã", "a", "ç", "c",
+		"î", "i", "ï", "i", "í", "i", "ô", "o", "ö", "o", "ó", "o", "õ", "o", "ù", "u", "û", "u", "ü", "u", "ú", "u", "ñ", "n", "ß", "ss").Replace(s)
+}
+
+func emojiCount(s string) int {
+	n := 0
+	for _, r := range s {
+		if (r >= 0x1F300 && r <= 0x1FAFF) || (r >= 0x2600 && r <= 0x27BF) || (r >= 0x1F000 && r <= 0x1F2FF) {
+			n++
+		}
+	}
+	return n
+}
+
+// cheapSenderTLDs are endings much abused by bulk senders, in addition to
+// cheapTLDs (which also count for links).
+var cheapSenderTLDs = setOf("shop", "online", "site", "store", "website", "space", "fun", "club", "live", "today", "pro", "digital", "life", "world", "email", "services", "network", "solutions", "ltd", "biz", "info", "icu", "vip", "asia", "in.net")
+
+// mixedScriptWords counts words that mix Latin letters with Cyrillic or
+// Greek ones.
+func mixedScriptWords(s string) int {
+	n := 0
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		var lat, other bool
+		for _, r := range w {
+			switch {
+			case r < 0x250 && unicode.IsLetter(r):
+				lat = true
+			case unicode.Is(unicode.Cyrillic, r) || unicode.Is(unicode.Greek, r) || unicode.Is(unicode.Armenian, r):
+				other = true
+			}
+		}
+		if lat && other {
+			n++
+		}
+	}
+	return n
+}
