@@ -343,33 +343,28 @@ func (m *Matcher) IP(a netip.Addr) (*Indicator, bool) {
 // normalised URL. (The URL's host is looked up with Domain separately by
 // the caller when domain indicators should apply.)
 func (m *Matcher) URL(u string) (*Indicator, bool) {
-	if len(m.urls) == 0 {
-		return nil, false
-	}
-	if idx, ok := m.urls[u]; ok {
-		return &m.inds[idx], true
-	}
-	n, err := normalizeURL(u)
-	if err != nil {
-		return nil, false
-	}
-	idx, ok := m.urls[n]
-	return m.at(idx, ok)
+	return m.lookupNormalized(m.urls, u, normalizeURL)
 }
 
 // Email looks up an e-mail address (any case).
 func (m *Matcher) Email(addr string) (*Indicator, bool) {
-	if len(m.emails) == 0 {
+	return m.lookupNormalized(m.emails, addr, normalizeEmail)
+}
+
+// lookupNormalized looks v up as given (the common case: callers pass
+// normalised values) and, failing that, in its normalised form.
+func (m *Matcher) lookupNormalized(set map[string]int32, v string, normalize func(string) (string, error)) (*Indicator, bool) {
+	if len(set) == 0 {
 		return nil, false
 	}
-	if idx, ok := m.emails[addr]; ok {
+	if idx, ok := set[v]; ok {
 		return &m.inds[idx], true
 	}
-	n, err := normalizeEmail(addr)
+	n, err := normalize(v)
 	if err != nil {
 		return nil, false
 	}
-	idx, ok := m.emails[n]
+	idx, ok := set[n]
 	return m.at(idx, ok)
 }
 

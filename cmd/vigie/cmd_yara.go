@@ -1,0 +1,119 @@
+package main
+
+import (
+	"errors"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigie-project/vigie/internal/yara"
+	"github.com/vigie-project/vigie/internal/yara/yaracli"
+)
+
+const yaraLong = `Scan files with YARA rules, with a pure-Go engine compatible with libyara 4.2.
+
+RULES are rule files, optionally prefixed with a namespace (NS:file.yar);
+TARGET is a file or a directory. The output lines are those of the yara
+command line tool ("RULE PATH", and with -s "0xOFFSET:$id: data"), so tools
+that parse yara output work unchanged.
+
+Rules can be compiled once and saved with "vigie yara compile", then loaded
+with -C.
+
+Exit codes (like yara, so scripts keep working):
+  0    the scan ran (matches or not); with --exit-findings: nothing matched
+  1    with --exit-findings: at least one rule matched
+  2    error: rules do not compile, target unreadable, a file failed to scan
+  3    usage error`
+
+func newYaraCommand(g *globalOptions) *cobra.Command {
+	var o yaracli.Options
+	var timeoutSec int
+	var exitOnFindings bool
+	cmd := &cobra.Command{
+		Use:   "yara [options] RULES... TARGET",
+		Short: "Scan files with YARA rules (libyara-compatible output)",
+		Long:  yaraLong,
+		Example: `  vigie yara -r -s rules.yar /srv/share
+  vigie yara -r -p 4 -d filename=x -m signature-base.yar /home
+  vigie yara compile rules.yar rules.vyc && vigie yara -C rules.vyc -r /srv`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Timeout = time.Duration(timeoutSec) * time.Second
+			ruleArgs, target := args[:len(args)-1], args[len(args)-1]
+			var rules *yara.Rules
+			var err error
+			if o.Compiled {
+				if len(ruleArgs) != 1 {
+					return usageError("-C takes exactly one compiled rules file")
+				}
+				rules, err = yaracli.Load(ruleArgs[0], o.Defines)
+			} else {
+				rules, err = yaracli.Compile(ruleArgs, o.Defines, o.NoWarnings, g.stderr)
+			}
+			if err != nil {
+				return err
+			}
+			res, err := yaracli.Run(cmd.Context(), rules, target, o, g.stdout, g.stderr)
+			if err != nil {
+				return err
+			}
+			if res.Errors > 0 {
+				return errors.New("some files could not be scanned (see messages above)")
+			}
+			if exitOnFindings && res.Matches > 0 {
+				return withCode(exitFindings, nil)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.Recursive, "recursive", "r", false, "scan directories recursively")
+	f.BoolVarP(&o.PrintStrings, "print-strings", "s", false, "print matching strings")
+	f.BoolVarP(&o.PrintLength, "print-string-length", "L", false, "print length of matched strings")
+	f.BoolVarP(&o.PrintMeta, "print-meta", "m", false, "print metadata")
+	f.BoolVarP(&o.PrintTags, "print-tags", "g", false, "print tags")
+	f.BoolVarP(&o.PrintNS, "print-namespace", "e", false, "print rules' namespace")
+	f.BoolVarP(&o.Negate, "negate", "n", false, "print only rules that did not match")
+	f.BoolVarP(&o.Count, "count", "c", false, "print only the number of matches per file")
+	f.BoolVarP(&o.NoWarnings, "no-warnings", "w", false, "disable warnings")
+	f.BoolVarP(&o.FastMode, "fast-scan", "f", false, "fast matching mode (stop at the first match of each string)")
+	f.BoolVarP(&o.Compiled, "compiled-rules", "C", false, "load rules saved by 'vigie yara compile'")
+	f.BoolVarP(&o.NoFollowLinks, "no-follow-symlinks", "N", false, "do not follow symlinks when scanning")
+	f.IntVarP(&o.Threads, "threads", "p", 1, "number of files scanned in parallel")
+	f.IntVarP(&timeoutSec, "timeout", "a", 0, "abort scanning a file after this many seconds (0: no limit)")
+	f.Int64VarP(&o.SkipLarger, "skip-larger", "z", 0, "skip files larger than this many bytes when scanning a directory")
+	f.IntVarP(&o.MaxRules, "max-rules", "l", 0, "print at most this many matching rules per file")
+	f.StringArrayVarP(&o.Tags, "tag", "t", nil, "print only rules tagged TAG (repeatable)")
+	f.StringArrayVarP(&o.Identifiers, "identifier", "i", nil, "print only rules named IDENTIFIER (repeatable)")
+	f.StringArrayVarP(&o.Defines, "define", "d", nil, "define external variable name=value (repeatable)")
+	f.BoolVar(&exitOnFindings, "exit-findings", false, "exit with code 1 when a rule matched")
+	f.BoolVar(&o.JSON, "json", false, "print one JSON object per match (JSON Lines) instead of yara lines")
+	cmd.AddCommand(newYaraCompileCommand(g))
+	return cmd
+}
+
+func newYaraCompileCommand(g *globalOptions) *cobra.Command {
+	var defines []string
+	var noWarn bool
+	cmd := &cobra.Command{
+		Use:   "compile [options] RULES... OUTPUT",
+		Short: "Check rules and save them for fast loading with 'vigie yara -C'",
+		Long: `Compile rule files (checking them fully) and save them to OUTPUT, a
+versioned file holding the rule sources and externals with a SHA-256
+checksum; 'vigie yara -C OUTPUT TARGET' loads it.
+
+Exit codes: 0 saved, 2 the rules do not compile or OUTPUT cannot be written, 3 usage error.`,
+		Example: `  vigie yara compile -d filename=x signature-base.yar sb.vyc`,
+		Args:    cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := yaracli.Save(args[:len(args)-1], defines, args[len(args)-1], g.stderr, noWarn); err != nil {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVarP(&defines, "define", "d", nil, "define external variable name=value (repeatable)")
+	cmd.Flags().BoolVarP(&noWarn, "no-warnings", "w", false, "disable warnings")
+	return cmd
+}

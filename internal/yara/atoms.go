@@ -1,0 +1,159 @@
+package yara
+
+import "sort"
+
+// Atoms are short (1 to 4 byte) literal pieces of each string that every
+// match must contain. Scanning looks for atoms only, through one index
+// over all atoms of all rules, and verifies each atom hit with the full
+// pattern. Atom choice follows the heuristic of libyara and YARA-X: rare
+// bytes score high; zeros, 0xFF, spaces, common padding bytes and repeated
+// bytes score low; a longer atom with more distinct bytes is better.
+
+const maxAtomLen = 4
+
+// byteQuality scores one byte of an atom.
+func byteQuality(b byte) int {
+	switch b {
+	case 0x00, 0xFF, 0x20, 0xCC, 0x90, 0x0A, 0x0D, 0x41:
+		return 2
+	}
+	if (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') {
+		return 12
+	}
+	return 18
+}
+
+// atomQuality scores a window of byte sets; each set has 1 or 2 members
+// (case variants count as slightly worse than a fixed byte).
+func atomQuality(w []byteSet) int {
+	q := 0
+	var seen byteSet
+	for i := range w {
+		cnt := w[i].count()
+		if cnt == 0 {
+			return -1 << 30
+		}
+		f := w[i].first()
+		bq := byteQuality(f)
+		if cnt > 1 {
+			bq -= 2 * (cnt - 1)
+		}
+		q += bq
+		seen.add(f)
+	}
+	distinct := seen.count()
+	if distinct == 1 && len(w) > 1 {
+		q -= 10 * len(w) // AAAA, 0000
+	}
+	q += 4 * distinct
+	return q
+}
+
+// expandAtoms expands a window of small byte sets to all byte strings.
+func expandAtoms(w []byteSet) [][]byte {
+	out := [][]byte{{}}
+	for i := range w {
+		m := w[i].members()
+		var nx [][]byte
+		for _, o := range out {
+			for _, b := range m {
+				c := append(append([]byte{}, o...), b)
+				nx = append(nx, c)
+			}
+		}
+		out = nx
+	}
+	return out
+}
+
+// atomEntry is one atom in the scan index.
+type atomEntry struct {
+	val  uint32 // atom bytes, little endian, zero padded
+	mask uint32
+	n    uint8
+	pat  int32
+}
+
+// atomIndex finds all atoms in data: atoms of length >= 2 are bucketed by
+// their first two bytes, atoms of length 1 by their byte.
+type atomIndex struct {
+	off2  []int32 // len 65537: bucket b holds entries[off2[b]:off2[b+1]]
+	ent2  []atomEntry
+	bits  [1024]uint64 // bit k set when bucket k is not empty (fits in L1)
+	one   [256][]int32 // patterns with 1-byte atoms
+	has1  bool
+	count int
+}
+
+func buildAtomIndex(atoms []atomEntry) *atomIndex {
+	ix := &atomIndex{off2: make([]int32, 65537), count: len(atoms)}
+	var two []atomEntry
+	for _, a := range atoms {
+		if a.n == 1 {
+			b := byte(a.val)
+			ix.one[b] = append(ix.one[b], a.pat)
+			ix.has1 = true
+			continue
+		}
+		two = append(two, a)
+	}
+	sort.SliceStable(two, func(i, j int) bool { return uint16(two[i].val) < uint16(two[j].val) })
+	ix.ent2 = two
+	for _, a := range two {
+		ix.off2[int(uint16(a.val))+1]++
+	}
+	for i := 1; i <= 65536; i++ {
+		ix.off2[i] += ix.off2[i-1]
+	}
+	for _, a := range two {
+		k := uint16(a.val)
+		ix.bits[k>>6] |= 1 << (k & 63)
+	}
+	// dedupe identical (val,n,pat)
+	return ix
+}
+
+// scan calls hit(pat, pos) for each atom occurrence at pos; it stops early
+// when hit returns false.
+func (ix *atomIndex) scan(data []byte, hit func(pat int32, pos int) bool) {
+	n := len(data)
+	off := ix.off2
+	ent := ix.ent2
+	bits := &ix.bits
+	for i := 0; i+1 < n; i++ {
+		k := uint16(data[i]) | uint16(data[i+1])<<8
+		if ix.has1 {
+			for _, p := range ix.one[data[i]] {
+				if !hit(p, i) {
+					return
+				}
+			}
+		}
+		if bits[k>>6]&(1<<(k&63)) == 0 {
+			continue
+		}
+		lo, hi := off[k], off[int(k)+1]
+		var w uint32
+		if i+4 <= n {
+			w = uint32(data[i]) | uint32(data[i+1])<<8 | uint32(data[i+2])<<16 | uint32(data[i+3])<<24
+		} else {
+			for j := 0; i+j < n && j < 4; j++ {
+				w |= uint32(data[i+j]) << (8 * j)
+			}
+		}
+		for _, e := range ent[lo:hi] {
+			if w&e.mask == e.val && i+int(e.n) <= n {
+				if !hit(e.pat, i) {
+					return
+				}
+			}
+		}
+	}
+	if n > 0 && ix.has1 {
+		for _, p := range ix.one[data[n-1]] {
+			if !hit(p, n-1) {
+				return
+			}
+		}
+	}
+}

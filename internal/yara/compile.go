@@ -1,0 +1,958 @@
+package yara
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Source is one rule source: Name is shown in error positions and is the
+// base for relative includes; Data is the rule text.
+type Source struct {
+	Name      string
+	Data      []byte
+	Namespace string // "" means "default"
+}
+
+// CompileOptions tune compilation.
+type CompileOptions struct {
+	// Externals declares external variables and their default values:
+	// int64, float64, bool or string.
+	Externals map[string]any
+	// DisableIncludes rejects include directives.
+	DisableIncludes bool
+	// ReadInclude reads an included file; nil means os.ReadFile.
+	ReadInclude func(path string) ([]byte, error)
+}
+
+// Warning is a non-fatal compiler remark (e.g. a string that slows scans).
+type Warning struct {
+	Pos Pos
+	Msg string
+}
+
+func (w Warning) String() string { return fmt.Sprintf("%s: warning: %s", w.Pos, w.Msg) }
+
+// Rules is a compiled rule set. It is read-only after Compile and safe for
+// concurrent scans.
+type Rules struct {
+	rules     []*rule
+	strs      []*cstring
+	pats      []*pattern
+	index     *atomIndex
+	noAtom    []int32 // patterns scanned without atoms
+	externals map[string]value
+	sources   []Source // normalized sources, kept for saving
+	extDecl   map[string]any
+	hasGlobal bool
+	pool      sync.Pool // *scanBufs
+	readPool  sync.Pool // *[]byte read buffers for small files
+}
+
+type rule struct {
+	def        *ruleDef
+	idx        int
+	strs       []int // global string indices, in declaration order
+	cond       *node
+	nvars      int
+	namespace  string
+	needsMatch bool // the condition is false unless one of strs matched
+}
+
+type cstring struct {
+	id      string
+	rule    int
+	private bool
+	pats    []int32
+	isHex   bool
+}
+
+type patKind uint8
+
+const (
+	pkLiteral patKind = iota
+	pkRegex
+)
+
+type pattern struct {
+	str      int32
+	kind     patKind
+	lit      []byte
+	nocase   bool
+	fullword bool
+	wide     bool // for fullword checks
+	prog     *regexProg
+	rev      *regexProg // reversed prefix before the atom, nil if fixed
+	atomOff  int        // offset of atom from match start when rev == nil
+	limit    int
+	first    byteSet    // possible first bytes (no-atom patterns)
+	sets     []byteSet  // when non-nil, the pattern is exactly this sequence of byte sets
+	prefix   []byteSet  // leading byte sets checked before running restProg
+	restProg *regexProg // the program after prefix (nil: run prog)
+	anyFirst bool
+}
+
+type compiler struct {
+	r        *Rules
+	warnings []Warning
+	ruleByNS map[string]map[string]int
+	opts     CompileOptions
+	atoms    []atomEntry
+	included map[string]bool
+	depth    int
+}
+
+// Compile compiles rule sources into a Rules set.
+func Compile(sources []Source, opts CompileOptions) (*Rules, []Warning, error) {
+	c := &compiler{
+		r:        &Rules{externals: map[string]value{}, extDecl: map[string]any{}},
+		ruleByNS: map[string]map[string]int{},
+		opts:     opts,
+		included: map[string]bool{},
+	}
+	for k, v := range opts.Externals {
+		val, err := externalValue(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("external %q: %w", k, err)
+		}
+		c.r.externals[k] = val
+		c.r.extDecl[k] = v
+	}
+	for _, s := range sources {
+		ns := s.Namespace
+		if ns == "" {
+			ns = "default"
+		}
+		if err := c.compileSource(s.Name, s.Data, ns); err != nil {
+			return nil, c.warnings, err
+		}
+		c.r.sources = append(c.r.sources, Source{Name: s.Name, Data: s.Data, Namespace: s.Namespace})
+	}
+	c.r.index = buildAtomIndex(c.atoms)
+	return c.r, c.warnings, nil
+}
+
+func externalValue(v any) (value, error) {
+	switch x := v.(type) {
+	case int:
+		return intVal(int64(x)), nil
+	case int64:
+		return intVal(x), nil
+	case float64:
+		return value{k: vFloat, f: x}, nil
+	case bool:
+		if x {
+			return intVal(1), nil
+		}
+		return intVal(0), nil
+	case string:
+		return strVal(x), nil
+	}
+	return value{}, fmt.Errorf("unsupported type %T (want int64, float64, bool or string)", v)
+}
+
+const maxIncludeDepth = 16
+
+func (c *compiler) compileSource(name string, data []byte, ns string) error {
+	c.depth++
+	defer func() { c.depth-- }()
+	if c.depth > maxIncludeDepth {
+		return fmt.Errorf("%s: includes nested too deeply (max %d)", name, maxIncludeDepth)
+	}
+	pf, err := parseFile(name, data, ns)
+	if err != nil {
+		return err
+	}
+	imports := map[string]bool{}
+	for _, it := range pf.items {
+		switch x := it.(type) {
+		case importItem:
+			if !knownModules[x.name] {
+				return &CompileError{Pos: x.pos, Msg: fmt.Sprintf("unknown module %q", x.name)}
+			}
+			imports[x.name] = true
+		case includeRef:
+			if c.opts.DisableIncludes {
+				return &CompileError{Pos: x.pos, Msg: "includes are disabled"}
+			}
+			p := x.path
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(filepath.Dir(name), p)
+			}
+			rd := c.opts.ReadInclude
+			if rd == nil {
+				rd = os.ReadFile
+			}
+			b, err := rd(p)
+			if err != nil {
+				return &CompileError{Pos: x.pos, Msg: fmt.Sprintf("cannot include %q: %v", x.path, err)}
+			}
+			if err := c.compileSource(p, b, ns); err != nil {
+				return err
+			}
+		case *ruleDef:
+			x.imports = imports
+			if err := c.addRule(x); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+var knownModules = map[string]bool{"pe": true, "elf": true, "math": true, "hash": true, "time": true, "console": true}
+
+func (c *compiler) addRule(d *ruleDef) error {
+	nsm := c.ruleByNS[d.namespace]
+	if nsm == nil {
+		nsm = map[string]int{}
+		c.ruleByNS[d.namespace] = nsm
+	}
+	if _, dup := nsm[d.name]; dup {
+		return &CompileError{Pos: d.pos, Msg: fmt.Sprintf("duplicated identifier %q", d.name)}
+	}
+	r := &rule{def: d, idx: len(c.r.rules), namespace: d.namespace}
+	for _, sd := range d.strs {
+		si := len(c.r.strs)
+		cs := &cstring{id: sd.id, rule: r.idx, private: sd.private, isHex: sd.kind == skHex}
+		c.r.strs = append(c.r.strs, cs)
+		r.strs = append(r.strs, si)
+		if err := c.buildPatterns(sd, si, cs); err != nil {
+			return err
+		}
+	}
+	rs := &resolver{c: c, r: r, d: d}
+	cond, err := rs.resolve(d.cond)
+	if err != nil {
+		return err
+	}
+	for i, sd := range d.strs {
+		if rs.used == nil || !rs.used[i] {
+			return &CompileError{Pos: sd.pos, Msg: fmt.Sprintf("unreferenced string \"$%s\" in rule %q", sd.id, d.name)}
+		}
+	}
+	r.cond = cond
+	r.nvars = rs.maxVars
+	r.needsMatch = needsMatch(cond)
+	if d.global {
+		c.r.hasGlobal = true
+	}
+	nsm[d.name] = r.idx
+	c.r.rules = append(c.r.rules, r)
+	return nil
+}
+
+// ---- strings to patterns ----
+
+func (c *compiler) addPattern(p *pattern) int32 {
+	i := int32(len(c.r.pats))
+	c.r.pats = append(c.r.pats, p)
+	return i
+}
+
+func wideBytes(b []byte) []byte {
+	out := make([]byte, 0, 2*len(b))
+	for _, x := range b {
+		out = append(out, x, 0)
+	}
+	return out
+}
+
+const stdB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+// base64Variants returns the three base64 encodings of s at offsets 0,1,2,
+// trimmed of the characters that depend on the surrounding bytes, as
+// YARA does.
+func base64Variants(s []byte, alpha string) [][]byte {
+	if alpha == "" {
+		alpha = stdB64
+	}
+	enc := base64.NewEncoding(alpha).WithPadding(base64.NoPadding)
+	var out [][]byte
+	for off := 0; off < 3; off++ {
+		buf := append(make([]byte, off), s...)
+		e := enc.EncodeToString(buf)
+		// drop leading chars affected by the padding bytes
+		start := 0
+		switch off {
+		case 1:
+			start = 2
+		case 2:
+			start = 3
+		}
+		// drop trailing chars affected by following bytes
+		end := len(e)
+		switch (off + len(s)) % 3 {
+		case 1:
+			end -= 2
+		case 2:
+			end -= 1
+		}
+		if start < end {
+			out = append(out, []byte(e[start:end]))
+		}
+	}
+	return out
+}
+
+func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
+	errAt := func(msg string) error {
+		return &CompileError{Pos: sd.pos, Msg: fmt.Sprintf("string $%s: %s", sd.id, msg)}
+	}
+	switch sd.kind {
+	case skText:
+		ascii := sd.ascii || !sd.wide
+		var lits [][]byte
+		var wides []bool
+		add := func(b []byte, w bool) {
+			lits = append(lits, b)
+			wides = append(wides, w)
+		}
+		if sd.b64 || sd.b64wide {
+			if sd.b64 {
+				for _, v := range base64Variants(sd.text, sd.b64alpha) {
+					if ascii || !sd.wide {
+						add(v, false)
+					}
+					if sd.wide {
+						add(wideBytes(v), true)
+					}
+				}
+			}
+			if sd.b64wide {
+				for _, v := range base64Variants(sd.text, sd.b64wideAlpha) {
+					add(wideBytes(v), true)
+				}
+			}
+			if len(lits) == 0 {
+				return errAt("base64 encoding too short")
+			}
+		} else if sd.xor {
+			for k := sd.xorMin; k <= sd.xorMax; k++ {
+				if ascii {
+					b := make([]byte, len(sd.text))
+					for i, x := range sd.text {
+						b[i] = x ^ byte(k)
+					}
+					add(b, false)
+				}
+				if sd.wide {
+					w := wideBytes(sd.text)
+					for i := range w {
+						w[i] ^= byte(k)
+					}
+					add(w, true)
+				}
+			}
+		} else {
+			if ascii {
+				add(sd.text, false)
+			}
+			if sd.wide {
+				add(wideBytes(sd.text), true)
+			}
+		}
+		seen := map[string]bool{}
+		for i, l := range lits {
+			key := string(l)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			p := &pattern{str: int32(si), kind: pkLiteral, lit: l, nocase: sd.nocase, fullword: sd.fullword, wide: wides[i]}
+			pi := c.addPattern(p)
+			cs.pats = append(cs.pats, pi)
+			c.literalAtoms(p, pi)
+		}
+		return nil
+	case skHex:
+		n, err := parseHex(sd.body)
+		if err != nil {
+			return errAt(err.Error())
+		}
+		return c.treePatterns(n, si, cs, sd, true)
+	default:
+		n, err := parseRegex(sd.body, sd.nocase || sd.nocaseRe, sd.dotall)
+		if err != nil {
+			return errAt("invalid regular expression: " + err.Error())
+		}
+		var roots []*rnode
+		ascii := sd.ascii || !sd.wide
+		if ascii {
+			roots = append(roots, n)
+		}
+		if sd.wide {
+			roots = append(roots, widen(n))
+		}
+		for _, r := range roots {
+			if err := c.treePatterns(r, si, cs, sd, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func (c *compiler) literalAtoms(p *pattern, pi int32) {
+	l := p.lit
+	best, bestQ := 0, -1<<30
+	n := min(maxAtomLen, len(l))
+	w := make([]byteSet, n)
+	for i := 0; i+n <= len(l); i++ {
+		for j := 0; j < n; j++ {
+			w[j] = byteSet{}
+			w[j].add(l[i+j])
+			if p.nocase {
+				w[j] = foldSet(l[i+j])
+			}
+		}
+		q := atomQuality(w)
+		if q > bestQ {
+			best, bestQ = i, q
+		}
+	}
+	for j := 0; j < n; j++ {
+		w[j] = byteSet{}
+		w[j].add(l[best+j])
+		if p.nocase {
+			w[j] = foldSet(l[best+j])
+		}
+	}
+	p.atomOff = best
+	for _, a := range expandAtoms(w) {
+		c.atoms = append(c.atoms, mkAtom(a, pi))
+	}
+}
+
+func foldSet(b byte) byteSet {
+	var s byteSet
+	s.add(b)
+	if b >= 'a' && b <= 'z' {
+		s.add(b - 32)
+	} else if b >= 'A' && b <= 'Z' {
+		s.add(b + 32)
+	}
+	return s
+}
+
+func mkAtom(a []byte, pi int32) atomEntry {
+	e := atomEntry{n: uint8(len(a)), pat: pi}
+	for i, b := range a {
+		e.val |= uint32(b) << (8 * i)
+		e.mask |= 0xFF << (8 * i)
+	}
+	return e
+}
+
+// flatten returns the top-level sequence of a tree.
+func flatten(n *rnode, out []*rnode) []*rnode {
+	if n.kind == rRepeat && n.min >= 1 {
+		// x{n,m} = x x{n-1,m-1}: the first copy is at a known place
+		out = flatten(n.subs[0], out)
+		rest := *n
+		rest.min--
+		if rest.max > 0 {
+			rest.max--
+		}
+		if rest.max == 0 {
+			return out
+		}
+		return append(out, &rest)
+	}
+	if n.kind == rConcat {
+		for _, s := range n.subs {
+			out = flatten(s, out)
+		}
+		return out
+	}
+	return append(out, n)
+}
+
+// fixedLen returns the fixed match length of n, or -1.
+func fixedLen(n *rnode) int {
+	switch n.kind {
+	case rSet:
+		return 1
+	case rEmpty, rBOL, rEOL, rWordB, rNotWordB:
+		return 0
+	case rConcat:
+		t := 0
+		for _, s := range n.subs {
+			l := fixedLen(s)
+			if l < 0 {
+				return -1
+			}
+			t += l
+		}
+		return t
+	case rAlt:
+		l := fixedLen(n.subs[0])
+		for _, s := range n.subs[1:] {
+			if fixedLen(s) != l {
+				return -1
+			}
+		}
+		return l
+	case rRepeat:
+		if n.max == n.min {
+			l := fixedLen(n.subs[0])
+			if l < 0 {
+				return -1
+			}
+			return l * n.min
+		}
+	}
+	return -1
+}
+
+// maxLen returns the longest possible match, or -1 if unbounded.
+func maxLen(n *rnode) int {
+	switch n.kind {
+	case rSet:
+		return 1
+	case rEmpty, rBOL, rEOL, rWordB, rNotWordB:
+		return 0
+	case rConcat:
+		t := 0
+		for _, s := range n.subs {
+			l := maxLen(s)
+			if l < 0 {
+				return -1
+			}
+			t += l
+		}
+		return t
+	case rAlt:
+		m := 0
+		for _, s := range n.subs {
+			l := maxLen(s)
+			if l < 0 {
+				return -1
+			}
+			m = max(m, l)
+		}
+		return m
+	case rRepeat:
+		if n.max < 0 {
+			return -1
+		}
+		l := maxLen(n.subs[0])
+		if l < 0 {
+			return -1
+		}
+		return l * n.max
+	}
+	return -1
+}
+
+// firstSet computes the bytes a match can start with; ok=false if the
+// pattern can match the empty string.
+func firstSet(n *rnode, s *byteSet) (nullable bool) {
+	switch n.kind {
+	case rSet:
+		s.union(&n.set)
+		return false
+	case rEmpty, rBOL, rEOL, rWordB, rNotWordB:
+		return true
+	case rConcat:
+		for _, x := range n.subs {
+			if !firstSet(x, s) {
+				return false
+			}
+		}
+		return true
+	case rAlt:
+		null := false
+		for _, x := range n.subs {
+			if firstSet(x, s) {
+				null = true
+			}
+		}
+		return null
+	case rRepeat:
+		null := firstSet(n.subs[0], s)
+		return null || n.min == 0
+	}
+	return true
+}
+
+const maxAtomsPerPattern = 64
+
+func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, isHex bool) error {
+	errAt := func(msg string) error {
+		return &CompileError{Pos: sd.pos, Msg: fmt.Sprintf("string $%s: %s", sd.id, msg)}
+	}
+	// a top-level alternation of a regex becomes one pattern per branch
+	if n.kind == rAlt && !isHex {
+		for _, b := range n.subs {
+			if err := c.treePatterns(b, si, cs, sd, isHex); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	prog, err := compileNode(n, false)
+	if err != nil {
+		return errAt(err.Error())
+	}
+	p := &pattern{str: int32(si), kind: pkRegex, prog: prog, limit: reScanLimit}
+	if ml := maxLen(n); ml >= 0 && ml > reScanLimit {
+		p.limit = ml
+	} else if isHex && ml < 0 {
+		p.limit = 1 << 20
+	}
+	pi := c.addPattern(p)
+	cs.pats = append(cs.pats, pi)
+
+	els := flatten(n, nil)
+	// a sequence of byte sets (plain hex strings with ?? and nibbles,
+	// simple regexes) is verified by a direct set-by-set compare
+	simple := true
+	for _, e := range els {
+		if e.kind != rSet {
+			simple = false
+			break
+		}
+	}
+	if simple {
+		for _, e := range els {
+			p.sets = append(p.sets, e.set)
+		}
+	} else if len(els) > 1 && els[0].kind == rSet {
+		// leading byte sets are checked directly; the VM runs only on the
+		// rest (exact: a fixed prefix has no alternatives)
+		k := 0
+		for k < len(els) && els[k].kind == rSet {
+			p.prefix = append(p.prefix, els[k].set)
+			k++
+		}
+		rest, err := compileNode(&rnode{kind: rConcat, subs: els[k:]}, false)
+		if err != nil {
+			return errAt(err.Error())
+		}
+		p.restProg = rest
+	}
+	// candidate windows of small sets
+	bestQ, bestStart, bestLen := -1<<30, -1, 0
+	for i := range els {
+		var w []byteSet
+		combos := 1
+		for j := i; j < len(els) && len(w) < maxAtomLen; j++ {
+			e := els[j]
+			if e.kind != rSet {
+				break
+			}
+			cnt := e.set.count()
+			if cnt > 4 || combos*cnt > maxAtomsPerPattern {
+				break
+			}
+			combos *= cnt
+			w = append(w, e.set)
+			q := atomQuality(w)
+			if q > bestQ {
+				bestQ, bestStart, bestLen = q, i, len(w)
+			}
+		}
+	}
+	// an alternation element gives one atom per branch (taken at the
+	// start of each branch, so all sit at the element's start)
+	var altAtoms [][]byte
+	for i, e := range els {
+		if e.kind != rAlt {
+			continue
+		}
+		var atoms [][]byte
+		q := 1 << 30
+		ok := true
+		for _, br := range e.subs {
+			fb := flatten(br, nil)
+			var w []byteSet
+			combos := 1
+			for _, x := range fb {
+				if x.kind != rSet || len(w) == maxAtomLen {
+					break
+				}
+				cnt := x.set.count()
+				if cnt > 4 || combos*cnt > maxAtomsPerPattern {
+					break
+				}
+				combos *= cnt
+				w = append(w, x.set)
+			}
+			if len(w) == 0 {
+				ok = false
+				break
+			}
+			q = min(q, atomQuality(w))
+			atoms = append(atoms, expandAtoms(w)...)
+			if len(atoms) > maxAtomsPerPattern {
+				ok = false
+				break
+			}
+		}
+		if ok && q > bestQ {
+			bestQ, bestStart, bestLen = q, i, 0
+			altAtoms = atoms
+		}
+	}
+	if bestStart < 0 || bestQ < 10 {
+		// no usable atom: scan every position whose byte can start a match
+		p.anyFirst = firstSet(n, &p.first)
+		c.r.noAtom = append(c.r.noAtom, pi)
+		c.warnings = append(c.warnings, Warning{Pos: sd.pos, Msg: fmt.Sprintf("string $%s may slow down scanning (no good atom)", sd.id)})
+		return nil
+	}
+	prefix := els[:bestStart]
+	fixed := 0
+	for _, e := range prefix {
+		l := fixedLen(e)
+		if l < 0 {
+			fixed = -1
+			break
+		}
+		fixed += l
+	}
+	if fixed >= 0 {
+		p.atomOff = fixed
+	} else {
+		rev, err := compileNode(&rnode{kind: rConcat, subs: prefix}, true)
+		if err != nil {
+			return errAt(err.Error())
+		}
+		p.rev = rev
+	}
+	if bestLen == 0 {
+		for _, a := range altAtoms {
+			c.atoms = append(c.atoms, mkAtom(a, pi))
+		}
+		return nil
+	}
+	w := make([]byteSet, bestLen)
+	for j := range w {
+		w[j] = els[bestStart+j].set
+	}
+	for _, a := range expandAtoms(w) {
+		c.atoms = append(c.atoms, mkAtom(a, pi))
+	}
+	return nil
+}
+
+// ---- identifier resolution ----
+
+type resolver struct {
+	used    []bool
+	c       *compiler
+	r       *rule
+	d       *ruleDef
+	scope   []string // loop variables
+	inForOf int
+	maxVars int
+}
+
+func (rs *resolver) markUsed(i int) {
+	if rs.used == nil {
+		rs.used = make([]bool, len(rs.d.strs))
+	}
+	rs.used[i] = true
+}
+
+func (rs *resolver) errf(pos Pos, format string, a ...any) error {
+	return &CompileError{Pos: pos, Msg: fmt.Sprintf(format, a...)}
+}
+
+func (rs *resolver) strIndex(pos Pos, id string) (int, error) {
+	if id == "" {
+		if rs.inForOf == 0 {
+			return 0, rs.errf(pos, "anonymous string $ used outside of a \"for ... of\" loop")
+		}
+		return -1, nil
+	}
+	for i, sd := range rs.d.strs {
+		if sd.id == id {
+			rs.markUsed(i)
+			return rs.r.strs[i], nil
+		}
+	}
+	return 0, rs.errf(pos, "undefined string identifier $%s in rule %q", id, rs.d.name)
+}
+
+func matchWild(pat setPat, name string) bool {
+	if pat.wild {
+		return strings.HasPrefix(name, pat.name)
+	}
+	return name == pat.name
+}
+
+func (rs *resolver) resolveSet(n *node) error {
+	if n.isRuleSet {
+		nsm := rs.c.ruleByNS[rs.r.namespace]
+		for _, sp := range n.setPats {
+			found := false
+			if sp.wild {
+				var idx []int
+				for name, i := range nsm {
+					if strings.HasPrefix(name, sp.name) {
+						idx = append(idx, i)
+					}
+				}
+				sort.Ints(idx)
+				n.ruleSet = append(n.ruleSet, idx...)
+				found = len(idx) > 0
+			} else if i, ok := nsm[sp.name]; ok {
+				n.ruleSet = append(n.ruleSet, i)
+				found = true
+			}
+			if !found {
+				return rs.errf(n.pos, "undefined rule %q in rule set", sp.name+map[bool]string{true: "*"}[sp.wild])
+			}
+		}
+		return nil
+	}
+	for _, sp := range n.setPats {
+		found := false
+		for i, sd := range rs.d.strs {
+			if matchWild(sp, sd.id) {
+				rs.markUsed(i)
+				n.set = append(n.set, strRef(rs.r.strs[i]))
+				found = true
+			}
+		}
+		if !found {
+			if sp.name == "" && sp.wild {
+				return rs.errf(n.pos, "rule %q has no strings for \"them\"", rs.d.name)
+			}
+			return rs.errf(n.pos, "undefined string identifier $%s%s in rule %q", sp.name, map[bool]string{true: "*"}[sp.wild], rs.d.name)
+		}
+	}
+	return nil
+}
+
+func (rs *resolver) resolve(n *node) (*node, error) {
+	if n == nil {
+		return nil, nil
+	}
+	var err error
+	switch n.kind {
+	case nStrMatch, nStrCount, nStrOffset, nStrLength:
+		if n.sidx, err = rs.strIndex(n.pos, n.sid); err != nil {
+			return nil, err
+		}
+	case nIdent:
+		for i := len(rs.scope) - 1; i >= 0; i-- {
+			if rs.scope[i] == n.s {
+				return &node{kind: nLoopVar, i: int64(i), pos: n.pos, s: n.s}, nil
+			}
+		}
+		if ri, ok := rs.c.ruleByNS[rs.r.namespace][n.s]; ok {
+			return &node{kind: nRuleRef, i: int64(ri), pos: n.pos, s: n.s}, nil
+		}
+		if _, ok := rs.c.r.externals[n.s]; ok {
+			return &node{kind: nExternal, s: n.s, pos: n.pos}, nil
+		}
+		if knownModules[n.s] {
+			if !rs.d.imports[n.s] {
+				return nil, rs.errf(n.pos, "module %q used without import \"%s\"", n.s, n.s)
+			}
+			return &node{kind: nModule, s: n.s, pos: n.pos}, nil
+		}
+		if n.s == rs.d.name {
+			return nil, rs.errf(n.pos, "rule %q refers to itself", n.s)
+		}
+		return nil, rs.errf(n.pos, "undefined identifier %q", n.s)
+	case nOf:
+		if err := rs.resolveSet(n); err != nil {
+			return nil, err
+		}
+	case nForOf:
+		if err := rs.resolveSet(n); err != nil {
+			return nil, err
+		}
+		if n.quant, err = rs.resolve(n.quant); err != nil {
+			return nil, err
+		}
+		rs.inForOf++
+		n.a, err = rs.resolve(n.a)
+		rs.inForOf--
+		return n, err
+	case nForIn:
+		if n.quant, err = rs.resolve(n.quant); err != nil {
+			return nil, err
+		}
+		if n.b, err = rs.resolve(n.b); err != nil {
+			return nil, err
+		}
+		n.varBase = len(rs.scope)
+		for _, v := range n.vars {
+			for _, o := range rs.scope {
+				if o == v {
+					return nil, rs.errf(n.pos, "loop variable %q shadows an outer one", v)
+				}
+			}
+			rs.scope = append(rs.scope, v)
+		}
+		if len(rs.scope) > rs.maxVars {
+			rs.maxVars = len(rs.scope)
+		}
+		n.a, err = rs.resolve(n.a)
+		rs.scope = rs.scope[:n.varBase]
+		return n, err
+	}
+	if n.quant, err = rs.resolve(n.quant); err != nil {
+		return nil, err
+	}
+	if n.a, err = rs.resolve(n.a); err != nil {
+		return nil, err
+	}
+	if n.b, err = rs.resolve(n.b); err != nil {
+		return nil, err
+	}
+	for i, x := range n.list {
+		if n.list[i], err = rs.resolve(x); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// needsMatch reports whether cond can only be true when at least one of
+// the rule's own strings matched; such rules are skipped without
+// evaluation when none of their strings matched.
+func needsMatch(n *node) bool {
+	if n == nil {
+		return false
+	}
+	switch n.kind {
+	case nStrMatch:
+		return n.sidx >= 0
+	case nAnd:
+		return needsMatch(n.a) || needsMatch(n.b)
+	case nOr:
+		return needsMatch(n.a) && needsMatch(n.b)
+	case nOf:
+		if n.isRuleSet || len(n.set) == 0 {
+			return false
+		}
+		switch n.qkind {
+		case "any", "all":
+			return true
+		case "n":
+			return n.quant != nil && n.quant.kind == nInt && n.quant.i >= 1
+		}
+		return false
+	case nBin:
+		// #a > N, #a >= N (N >= 1), #a == N (N >= 1)
+		if n.a != nil && n.a.kind == nStrCount && n.a.b == nil && n.a.sidx >= 0 && n.b != nil && n.b.kind == nInt {
+			switch n.op {
+			case ">":
+				return n.b.i >= 0
+			case ">=", "==":
+				return n.b.i >= 1
+			}
+		}
+	}
+	return false
+}

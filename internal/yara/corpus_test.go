@@ -1,0 +1,93 @@
+package yara
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestCorpus compiles the signature-base rule sets of the shared corpus and
+// checks the matches on the planted positives against libyara's expected
+// output. It runs only when VIGIE_CORPUS points at the corpus
+// (e.g. VIGIE_CORPUS=/work/shared/corpus); VIGIE_CORPUS_SET selects
+// "apt28" (default) or "full".
+func TestCorpus(t *testing.T) {
+	root := os.Getenv("VIGIE_CORPUS")
+	if root == "" {
+		t.Skip("VIGIE_CORPUS not set")
+	}
+	set := os.Getenv("VIGIE_CORPUS_SET")
+	if set == "" {
+		set = "apt28"
+	}
+	rdir := filepath.Join(root, "rules")
+	list, err := os.ReadFile(filepath.Join(rdir, "set_"+set+".txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src []byte
+	for _, f := range strings.Fields(string(list)) {
+		b, err := os.ReadFile(filepath.Join(rdir, "signature-base-yara", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(append(src, b...), '\n')
+	}
+	ext := map[string]any{"filename": "XXX", "filepath": "XXX", "extension": "XXX", "filetype": "XXX", "owner": "XXX"}
+	rules, _, err := Compile([]Source{{Name: "set_" + set + ".yar", Data: src}}, CompileOptions{Externals: ext})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdir := filepath.Join(rdir, "positives")
+	ents, err := os.ReadDir(pdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, e := range ents {
+		ms, err := rules.ScanFile(context.Background(), filepath.Join(pdir, e.Name()), ScanOptions{NoStringData: true})
+		if err != nil {
+			t.Errorf("%s: %v", e.Name(), err)
+			continue
+		}
+		for _, m := range ms {
+			got[m.Rule+" "+e.Name()] = true
+		}
+	}
+	want := map[string]bool{}
+	f, err := os.Open(filepath.Join(rdir, "expected_positives_"+set+".txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			want[l] = true
+		}
+	}
+	var missed, extra []string
+	for k := range want {
+		if !got[k] {
+			missed = append(missed, k)
+		}
+	}
+	for k := range got {
+		if !want[k] {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(missed)
+	sort.Strings(extra)
+	for _, m := range missed {
+		t.Errorf("missed: %s", m)
+	}
+	for _, m := range extra {
+		t.Errorf("extra: %s", m)
+	}
+	t.Logf("set=%s expected=%d got=%d missed=%d extra=%d", set, len(want), len(got), len(missed), len(extra))
+}

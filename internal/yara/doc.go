@@ -1,0 +1,70 @@
+// Package yara is Vigie's pure-Go YARA engine, compatible with libyara 4.2:
+// the same rule language, the same matches, the same module fields, no cgo.
+//
+// # Use
+//
+//	rules, warnings, err := yara.Compile([]yara.Source{{Name: "r.yar", Data: src}},
+//		yara.CompileOptions{Externals: map[string]any{"filename": ""}})
+//	matches, err := rules.ScanFile(ctx, path, yara.ScanOptions{Timeout: time.Minute})
+//
+// A *Rules is read-only after Compile: any number of goroutines may scan
+// with it at once. Compile errors are *CompileError values carrying
+// file:line:column.
+//
+// # Language
+//
+// include, import, global and private rules, tags, metadata; text strings
+// with escapes and the modifiers nocase ascii wide fullword private xor
+// xor(a-b) base64 base64wide (custom alphabets); hex strings with
+// wildcards, nibble wildcards, jumps [n-m] / [n-] and alternatives, and
+// "~" negation (YARA 4.3); regular expressions in YARA's byte-oriented
+// dialect (classes, \w \s \d \b, {n,m} greedy and lazy, /i /s); conditions
+// with boolean, arithmetic and bitwise operators, contains icontains
+// startswith istartswith endswith iendswith iequals matches, #s, #s in
+// (a..b), @s[i], !s[i], at, in, filesize, entrypoint, intXX/uintXX and
+// their big-endian forms, "of" over string and rule sets, "for ... of",
+// "for ... in" over ranges, lists, module arrays and dictionaries, rule
+// references, external variables and "defined". Undefined values follow
+// libyara: an operation on undefined is undefined, "not undefined" is
+// undefined, and a rule whose condition is undefined does not match.
+//
+// # Modules
+//
+// pe and elf bind the parsers of internal/yara/pe and internal/yara/elf
+// (bind_pe.go, bind_elf.go); math, hash, time and console are in
+// modules.go. A module is parsed only when a condition being evaluated
+// reads it, once per file; costly pe parts (signatures, import details)
+// are computed on first access. console.log is accepted and prints
+// nothing.
+//
+// # How scanning works
+//
+// Every string becomes one or more patterns (a literal per ascii/wide/xor/
+// base64 variant; a program for hex strings and regexes). For each pattern
+// the compiler picks an atom: the 1-4 byte window of required literal
+// bytes with the best quality score (rare bytes good; 00, FF, 20, CC, 90
+// and repeated bytes bad; nocase letters expand to their case variants).
+// All atoms of all rules go into one index (bucketed by their first two
+// bytes) that the scanner runs over the data once. Each atom hit is
+// verified: a literal compare, or for hex strings and regexes a Pike VM
+// run anchored at the match start (when the atom sits after a
+// variable-length prefix, a reversed program finds the possible starts
+// first). The VM's time is linear in the data it reads for a given
+// program, with no backtracking, so catastrophic regexes cannot hang a
+// scan; matches are bounded to 4096 bytes past the start as libyara's
+// RE_SCAN_LIMIT, or to the maximum length of a bounded hex string.
+// Patterns without a usable atom (a compile warning) are tried at every
+// position whose byte can start a match.
+//
+// A rule whose condition cannot be true without one of its strings
+// matching (the usual "uint16(0) == 0x5A4D and any of them") is not
+// evaluated when none of its strings matched.
+//
+// # Limits
+//
+// Matches per string: 1,000,000 (libyara's default); match data kept: 512
+// bytes; condition evaluation: 50 million steps per rule and 4 million
+// iterations per loop; expression nesting: 200; program size 131072
+// instructions per string; ScanFile reads at most MaxFileSize (default
+// 2 GiB) into memory. ScanOptions.Timeout and the context bound each scan.
+package yara

@@ -1,0 +1,457 @@
+package yara
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Pos is a position in a rule source: file name, 1-based line and column.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
+
+// CompileError is a rule compilation error at a position.
+type CompileError struct {
+	Pos Pos
+	Msg string
+}
+
+func (e *CompileError) Error() string { return fmt.Sprintf("%s: error: %s", e.Pos, e.Msg) }
+
+type tokKind int
+
+const (
+	tEOF tokKind = iota
+	tIdent
+	tStrID     // $name or $name* (with wildcard flag)
+	tCountID   // #name
+	tOffsetID  // @name
+	tLengthID  // !name
+	tString    // "text"
+	tInt       // integer literal
+	tFloat     // float literal
+	tPunct     // operators and punctuation, text in s
+	tKeyword   // reserved word, text in s
+	tRegexp    // regex literal (lexed on demand)
+	tHexString // hex string (lexed on demand)
+	tIdentWild // identifier followed by * (rule set wildcard)
+)
+
+type token struct {
+	kind tokKind
+	s    string
+	i    int64
+	f    float64
+	pos  Pos
+	wild bool // $a* wildcard
+}
+
+var keywords = map[string]bool{
+	"all": true, "and": true, "any": true, "ascii": true, "at": true, "base64": true, "base64wide": true,
+	"condition": true, "contains": true, "endswith": true, "entrypoint": true, "false": true, "filesize": true,
+	"for": true, "fullword": true, "global": true, "import": true, "icontains": true, "iendswith": true,
+	"iequals": true, "in": true, "include": true, "istartswith": true, "matches": true, "meta": true,
+	"nocase": true, "none": true, "not": true, "of": true, "or": true, "private": true, "rule": true,
+	"startswith": true, "strings": true, "them": true, "true": true, "wide": true, "xor": true,
+	"defined": true,
+}
+
+type lexer struct {
+	src  []byte
+	file string
+	off  int
+	line int
+	col  int
+}
+
+func newLexer(file string, src []byte) *lexer {
+	return &lexer{src: src, file: file, line: 1, col: 1}
+}
+
+func (l *lexer) pos() Pos { return Pos{l.file, l.line, l.col} }
+
+func (l *lexer) peekc() int {
+	if l.off >= len(l.src) {
+		return -1
+	}
+	return int(l.src[l.off])
+}
+
+func (l *lexer) peekAt(n int) int {
+	if l.off+n >= len(l.src) {
+		return -1
+	}
+	return int(l.src[l.off+n])
+}
+
+func (l *lexer) adv() byte {
+	c := l.src[l.off]
+	l.off++
+	if c == '\n' {
+		l.line++
+		l.col = 1
+	} else {
+		l.col++
+	}
+	return c
+}
+
+func (l *lexer) errf(p Pos, format string, a ...any) error {
+	return &CompileError{Pos: p, Msg: fmt.Sprintf(format, a...)}
+}
+
+// skipSpace skips blanks and comments.
+func (l *lexer) skipSpace() error {
+	for l.off < len(l.src) {
+		c := l.src[l.off]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+			l.adv()
+		case c == '/' && l.peekAt(1) == '/':
+			for l.off < len(l.src) && l.src[l.off] != '\n' {
+				l.adv()
+			}
+		case c == '/' && l.peekAt(1) == '*':
+			p := l.pos()
+			l.adv()
+			l.adv()
+			for {
+				if l.off >= len(l.src) {
+					return l.errf(p, "unterminated comment")
+				}
+				if l.src[l.off] == '*' && l.peekAt(1) == '/' {
+					l.adv()
+					l.adv()
+					break
+				}
+				l.adv()
+			}
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+func isIdentStart(c int) bool {
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+}
+func isIdentChar(c int) bool { return isIdentStart(c) || (c >= '0' && c <= '9') }
+func isDigit(c int) bool     { return c >= '0' && c <= '9' }
+
+var puncts = []string{"..", "<<", ">>", "<=", ">=", "==", "!=", "(", ")", "[", "]", "{", "}", ",", ":", "=", "<", ">", "+", "-", "*", "\\", "%", "&", "|", "^", "~", ".", "/"}
+
+// next lexes the next ordinary token.
+func (l *lexer) next() (token, error) {
+	if err := l.skipSpace(); err != nil {
+		return token{}, err
+	}
+	p := l.pos()
+	c := l.peekc()
+	if c < 0 {
+		return token{kind: tEOF, pos: p}, nil
+	}
+	switch {
+	case isIdentStart(c):
+		start := l.off
+		for isIdentChar(l.peekc()) {
+			l.adv()
+		}
+		s := string(l.src[start:l.off])
+		if len(s) > 128 {
+			return token{}, l.errf(p, "identifier %q too long (max 128)", s[:32]+"...")
+		}
+		if keywords[s] {
+			return token{kind: tKeyword, s: s, pos: p}, nil
+		}
+		if l.peekc() == '*' {
+			l.adv()
+			return token{kind: tIdentWild, s: s, pos: p}, nil
+		}
+		return token{kind: tIdent, s: s, pos: p}, nil
+	case c == '$' || c == '#' || c == '@' || (c == '!' && (isIdentChar(l.peekAt(1)) || l.peekAt(1) == '*' || l.peekAt(1) == '[' || l.peekAt(1) == ' ' || l.peekAt(1) == ')' || l.peekAt(1) < 0)):
+		if c == '!' && l.peekAt(1) == '=' {
+			break
+		}
+		l.adv()
+		start := l.off
+		for isIdentChar(l.peekc()) {
+			l.adv()
+		}
+		t := token{s: string(l.src[start:l.off]), pos: p}
+		switch c {
+		case '$':
+			t.kind = tStrID
+		case '#':
+			t.kind = tCountID
+		case '@':
+			t.kind = tOffsetID
+		case '!':
+			t.kind = tLengthID
+		}
+		if l.peekc() == '*' {
+			l.adv()
+			t.wild = true
+		}
+		return t, nil
+	case isDigit(c):
+		return l.number()
+	case c == '"':
+		s, err := l.textString()
+		if err != nil {
+			return token{}, err
+		}
+		return token{kind: tString, s: s, pos: p}, nil
+	}
+	for _, pu := range puncts {
+		if strings.HasPrefix(string(l.src[l.off:min(l.off+2, len(l.src))]), pu) {
+			for range pu {
+				l.adv()
+			}
+			return token{kind: tPunct, s: pu, pos: p}, nil
+		}
+	}
+	if c == '!' && l.peekAt(1) == '=' {
+		l.adv()
+		l.adv()
+		return token{kind: tPunct, s: "!=", pos: p}, nil
+	}
+	return token{}, l.errf(p, "unexpected character %q", rune(c))
+}
+
+func (l *lexer) number() (token, error) {
+	p := l.pos()
+	start := l.off
+	if l.peekc() == '0' && (l.peekAt(1) == 'x' || l.peekAt(1) == 'X') {
+		l.adv()
+		l.adv()
+		hs := l.off
+		for {
+			c := l.peekc()
+			if isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') {
+				l.adv()
+				continue
+			}
+			break
+		}
+		v, err := strconv.ParseUint(string(l.src[hs:l.off]), 16, 64)
+		if err != nil {
+			return token{}, l.errf(p, "invalid hexadecimal number %q", string(l.src[start:l.off]))
+		}
+		return token{kind: tInt, i: int64(v), pos: p}, nil
+	}
+	if l.peekc() == '0' && l.peekAt(1) == 'o' {
+		l.adv()
+		l.adv()
+		hs := l.off
+		for c := l.peekc(); c >= '0' && c <= '7'; c = l.peekc() {
+			l.adv()
+		}
+		v, err := strconv.ParseUint(string(l.src[hs:l.off]), 8, 64)
+		if err != nil {
+			return token{}, l.errf(p, "invalid octal number %q", string(l.src[start:l.off]))
+		}
+		return token{kind: tInt, i: int64(v), pos: p}, nil
+	}
+	for isDigit(l.peekc()) {
+		l.adv()
+	}
+	if l.peekc() == '.' && isDigit(l.peekAt(1)) {
+		l.adv()
+		for isDigit(l.peekc()) {
+			l.adv()
+		}
+		f, err := strconv.ParseFloat(string(l.src[start:l.off]), 64)
+		if err != nil {
+			return token{}, l.errf(p, "invalid number %q", string(l.src[start:l.off]))
+		}
+		return token{kind: tFloat, f: f, pos: p}, nil
+	}
+	v, err := strconv.ParseInt(string(l.src[start:l.off]), 10, 64)
+	if err != nil {
+		return token{}, l.errf(p, "number %q out of range", string(l.src[start:l.off]))
+	}
+	if l.peekc() == 'K' && l.peekAt(1) == 'B' {
+		l.adv()
+		l.adv()
+		v *= 1024
+	} else if l.peekc() == 'M' && l.peekAt(1) == 'B' {
+		l.adv()
+		l.adv()
+		v *= 1024 * 1024
+	}
+	if isIdentChar(l.peekc()) {
+		return token{}, l.errf(p, "invalid number: unexpected %q after digits", rune(l.peekc()))
+	}
+	return token{kind: tInt, i: v, pos: p}, nil
+}
+
+// textString lexes a double-quoted string with YARA's escapes and returns
+// the raw bytes as a Go string.
+func (l *lexer) textString() (string, error) {
+	p := l.pos()
+	l.adv() // "
+	var b []byte
+	for {
+		c := l.peekc()
+		if c < 0 || c == '\n' {
+			return "", l.errf(p, "unterminated text string")
+		}
+		l.adv()
+		if c == '"' {
+			return string(b), nil
+		}
+		if c != '\\' {
+			b = append(b, byte(c))
+			continue
+		}
+		ep := l.pos()
+		e := l.peekc()
+		if e < 0 {
+			return "", l.errf(p, "unterminated text string")
+		}
+		l.adv()
+		switch e {
+		case 'n':
+			b = append(b, '\n')
+		case 't':
+			b = append(b, '\t')
+		case 'r':
+			b = append(b, '\r')
+		case '\\':
+			b = append(b, '\\')
+		case '"':
+			b = append(b, '"')
+		case 'x':
+			h1, h2 := hexVal(l.peekc()), hexVal(l.peekAt(1))
+			if h1 < 0 || h2 < 0 {
+				return "", l.errf(ep, `illegal escape sequence: \x must be followed by two hexadecimal digits`)
+			}
+			l.adv()
+			l.adv()
+			b = append(b, byte(h1<<4|h2))
+		default:
+			return "", l.errf(ep, "illegal escape sequence \\%c in text string", rune(e))
+		}
+		if len(b) > 1<<16 {
+			return "", l.errf(p, "text string too long")
+		}
+	}
+}
+
+func hexVal(c int) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10
+	}
+	return -1
+}
+
+// regexLiteral lexes /.../flags starting at the current position (after
+// skipping space). It returns the body (escapes kept) and flags.
+func (l *lexer) regexLiteral() (body string, nocase, dotall bool, p Pos, err error) {
+	if err = l.skipSpace(); err != nil {
+		return
+	}
+	p = l.pos()
+	if l.peekc() != '/' {
+		err = l.errf(p, "expected a regular expression /.../")
+		return
+	}
+	l.adv()
+	start := l.off
+	inClass := false
+	for {
+		c := l.peekc()
+		if c < 0 || c == '\n' {
+			err = l.errf(p, "unterminated regular expression")
+			return
+		}
+		if c == '\\' {
+			l.adv()
+			if l.peekc() < 0 || l.peekc() == '\n' {
+				err = l.errf(p, "unterminated regular expression")
+				return
+			}
+			l.adv()
+			continue
+		}
+		if c == '[' {
+			inClass = true
+		} else if c == ']' {
+			inClass = false
+		}
+		if c == '/' && !inClass {
+			break
+		}
+		l.adv()
+	}
+	body = string(l.src[start:l.off])
+	l.adv()
+	for {
+		c := l.peekc()
+		if c == 'i' {
+			nocase = true
+		} else if c == 's' {
+			dotall = true
+		} else {
+			break
+		}
+		l.adv()
+	}
+	if isIdentChar(l.peekc()) {
+		err = l.errf(l.pos(), "unknown regular expression modifier %q", rune(l.peekc()))
+	}
+	return
+}
+
+// hexLiteral lexes { ... } hex string body, comments removed.
+func (l *lexer) hexLiteral() (string, Pos, error) {
+	if err := l.skipSpace(); err != nil {
+		return "", Pos{}, err
+	}
+	p := l.pos()
+	l.adv() // {
+	var b []byte
+	for {
+		c := l.peekc()
+		if c < 0 {
+			return "", p, l.errf(p, "unterminated hex string")
+		}
+		if c == '}' {
+			break
+		}
+		if c == '/' && l.peekAt(1) == '/' {
+			for l.off < len(l.src) && l.src[l.off] != '\n' {
+				l.adv()
+			}
+			continue
+		}
+		if c == '/' && l.peekAt(1) == '*' {
+			l.adv()
+			l.adv()
+			for l.off < len(l.src) && !(l.src[l.off] == '*' && l.peekAt(1) == '/') {
+				l.adv()
+			}
+			if l.off >= len(l.src) {
+				return "", p, l.errf(p, "unterminated comment in hex string")
+			}
+			l.adv()
+			l.adv()
+			b = append(b, ' ')
+			continue
+		}
+		b = append(b, l.adv())
+	}
+	l.adv()
+	return string(b), p, nil
+}
