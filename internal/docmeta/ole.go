@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/vigie-project/vigie/internal/cfb"
 	"io"
 	"math"
 	"sort"
@@ -24,7 +25,7 @@ import (
 // DocumentSummaryInformation property sets, and for Word files the FIB and
 // the document properties (DOP) whose dates are in the author's local time.
 func readOLE(m *Meta, r io.ReaderAt, size int64, l Limits) error {
-	c, err := openCFB(r, size, l)
+	c, err := cfb.Open(r, size, cfb.Limits{MaxStream: l.MaxPartSize, MaxEntries: l.MaxEntries})
 	if c == nil {
 		return fmt.Errorf("corrupt OLE compound file: %w", err)
 	}
@@ -33,8 +34,8 @@ func readOLE(m *Meta, r io.ReaderAt, size int64, l Limits) error {
 	}
 	m.Type = "OLE"
 	names := map[string]int{}
-	for _, i := range c.rootChildren() {
-		names[c.dir[i].name] = i
+	for _, i := range c.Children(0) {
+		names[c.Entry(i).Name] = i
 	}
 	switch {
 	case has(names, "WordDocument"):
@@ -61,15 +62,15 @@ func readOLE(m *Meta, r io.ReaderAt, size int64, l Limits) error {
 	// PowerPoint's PP97_DUALSTORAGE keeps a second copy of the property
 	// sets, sometimes with properties the root copy lacks (exiftool reads
 	// both, root last).
-	children := c.rootChildren()
-	if i, ok := names["PP97_DUALSTORAGE"]; ok && c.dir[i].typ == 1 {
-		children = append(children, c.children(i)...)
+	children := c.Children(0)
+	if i, ok := names["PP97_DUALSTORAGE"]; ok && c.Entry(i).Type == cfb.TypeStorage {
+		children = append(children, c.Children(i)...)
 	}
 	sort.Ints(children)
 	for _, i := range children {
 		var tbl map[uint32]string
 		multi := false
-		switch c.dir[i].name {
+		switch c.Entry(i).Name {
 		case "\x05SummaryInformation":
 			tbl = summaryNames
 		case "\x05DocumentSummaryInformation":
@@ -77,18 +78,18 @@ func readOLE(m *Meta, r io.ReaderAt, size int64, l Limits) error {
 		default:
 			continue
 		}
-		data, err := c.stream(i, -1)
+		data, err := c.Stream(i, -1)
 		if err == nil {
 			err = parsePropertySet(m, data, tbl, multi)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", strings.TrimPrefix(c.dir[i].name, "\x05"), err))
+			errs = append(errs, fmt.Errorf("%s: %w", strings.TrimPrefix(c.Entry(i).Name, "\x05"), err))
 		} else {
 			read++
 		}
 	}
 	for _, i := range children {
-		if c.dir[i].name == "Current User" {
+		if c.Entry(i).Name == "Current User" {
 			readCurrentUser(m, c, i)
 		}
 	}
@@ -692,8 +693,8 @@ func knownVT(typ uint32) bool {
 
 // readCurrentUser reads the user name PowerPoint stores in its "Current
 // User" stream: the last person who opened the presentation for editing.
-func readCurrentUser(m *Meta, c *cfb, i int) {
-	d, err := c.stream(i, 1024)
+func readCurrentUser(m *Meta, c *cfb.File, i int) {
+	d, err := c.Stream(i, 1024)
 	if err != nil || len(d) < 28 {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/vigie-project/vigie/internal/cfb"
 	"strconv"
 	"time"
 )
@@ -46,8 +47,8 @@ func dttm(v uint32) (string, time.Time) {
 // readWord reads the Word FIB (language, flags, last save time in UTC) and
 // the DOP (creation/revision/print dates in local time, revision count,
 // editing minutes, statistics) and the list of the last ten savers.
-func readWord(m *Meta, c *cfb, idx int, names map[string]int) error {
-	fib, err := c.stream(idx, 4096)
+func readWord(m *Meta, c *cfb.File, idx int, names map[string]int) error {
+	fib, err := c.Stream(idx, 4096)
 	if err != nil {
 		return err
 	}
@@ -128,10 +129,10 @@ func readWord(m *Meta, c *cfb, idx int, names map[string]int) error {
 	if need == 0 {
 		return nil
 	}
-	if need > c.maxStream {
+	if need > c.MaxStream() {
 		return errors.New("document table offsets beyond the stream size limit")
 	}
-	tbl, err := c.stream(ti, need)
+	tbl, err := c.Stream(ti, need)
 	if err != nil {
 		return err
 	}

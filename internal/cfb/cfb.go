@@ -1,4 +1,15 @@
-package docmeta
+// Package cfb reads OLE2 compound files ([MS-CFB]): the container of legacy
+// Office documents (.doc, .xls, .ppt), Outlook messages (.msg) and the VBA
+// project inside macro-enabled Office files. A compound file is a little
+// file system in a file: a FAT of sector chains, a directory of named
+// storages (folders) and streams (files), and a mini stream for small
+// streams.
+//
+// The reader is written for hostile input: every sector chain is bounded by
+// the number of sectors in the file, so loops and out-of-range sectors end in
+// an error, the directory and each stream are capped (Limits), and nothing is
+// read that a caller does not ask for.
+package cfb
 
 import (
 	"encoding/binary"
@@ -8,11 +19,30 @@ import (
 	"unicode/utf16"
 )
 
-// cfb is a reader for OLE2 compound files ([MS-CFB]), the container of
-// .doc, .xls, .ppt and .msg files. It is written for hostile input: every
-// sector chain is bounded by the number of sectors in the file, so loops
-// and out-of-range sectors end in an error.
-type cfb struct {
+// Entry types of the directory.
+const (
+	TypeStorage = 1
+	TypeStream  = 2
+	TypeRoot    = 5
+)
+
+// Magic is the signature a compound file starts with.
+const Magic = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"
+
+// ErrNotCFB is returned by Open for data that is not a compound file.
+var ErrNotCFB = errors.New("not an OLE2 compound file")
+
+// Limits bound what Open and Stream read.
+type Limits struct {
+	MaxStream  int64 // bytes of one stream (and of the mini stream)
+	MaxEntries int   // directory entries
+}
+
+// DefaultLimits suit documents and messages.
+var DefaultLimits = Limits{MaxStream: 64 << 20, MaxEntries: 100_000}
+
+// File is an open compound file.
+type File struct {
 	r          io.ReaderAt
 	size       int64
 	sectorSize int64
@@ -20,31 +50,46 @@ type cfb struct {
 	miniCutoff uint32
 	fat        []uint32
 	miniFAT    []uint32
-	dir        []cfbEntry
+	dir        []Entry
 	miniStream []byte
 	maxStream  int64
 }
 
-type cfbEntry struct {
-	name               string
-	typ                byte // 1 storage, 2 stream, 5 root
+// Entry is one directory entry: a storage or a stream.
+type Entry struct {
+	Name               string
+	Type               byte // TypeStorage, TypeStream or TypeRoot
 	left, right, child uint32
 	start              uint32
-	size               uint64
+	Size               uint64
 }
 
 const (
-	cfbFree       = 0xFFFFFFFF
-	cfbEndOfChain = 0xFFFFFFFE
-	cfbNoStream   = 0xFFFFFFFF
+	free       = 0xFFFFFFFF
+	endOfChain = 0xFFFFFFFE
+	noStream   = 0xFFFFFFFF
 )
 
-func openCFB(r io.ReaderAt, size int64, l Limits) (*cfb, error) {
+// Open reads the header, the FAT and the directory of a compound file of
+// size bytes. Stream data is read only by Stream.
+func Open(r io.ReaderAt, size int64, l Limits) (*File, error) {
+	if l.MaxStream <= 0 {
+		l.MaxStream = DefaultLimits.MaxStream
+	}
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = DefaultLimits.MaxEntries
+	}
 	var h [512]byte
 	if _, err := r.ReadAt(h[:], 0); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, ErrNotCFB
+		}
 		return nil, fmt.Errorf("compound file header: %w", err)
 	}
-	c := &cfb{r: r, size: size, maxStream: l.MaxPartSize}
+	if string(h[:8]) != Magic {
+		return nil, ErrNotCFB
+	}
+	c := &File{r: r, size: size, maxStream: l.MaxStream}
 	shift := binary.LittleEndian.Uint16(h[30:])
 	if shift != 9 && shift != 12 {
 		return nil, fmt.Errorf("compound file header: sector shift %d is not 9 or 12", shift)
@@ -78,7 +123,7 @@ func openCFB(r io.ReaderAt, size int64, l Limits) (*cfb, error) {
 	sec := difatStart
 	per := int(c.sectorSize/4) - 1
 	for n := uint32(0); n < numDIFAT && uint32(len(fatSectors)) < numFAT; n++ {
-		if sec >= cfbEndOfChain-1 || int64(sec) >= nSectors {
+		if sec >= endOfChain-1 || int64(sec) >= nSectors {
 			return nil, fmt.Errorf("DIFAT sector %d out of range", sec)
 		}
 		buf, err := c.sector(sec)
@@ -124,27 +169,27 @@ func openCFB(r io.ReaderAt, size int64, l Limits) (*cfb, error) {
 			}
 			u = append(u, ch)
 		}
-		c.dir = append(c.dir, cfbEntry{
-			name:  string(utf16.Decode(u)),
-			typ:   e[66],
+		c.dir = append(c.dir, Entry{
+			Name:  string(utf16.Decode(u)),
+			Type:  e[66],
 			left:  binary.LittleEndian.Uint32(e[68:]),
 			right: binary.LittleEndian.Uint32(e[72:]),
 			child: binary.LittleEndian.Uint32(e[76:]),
 			start: binary.LittleEndian.Uint32(e[116:]),
-			size:  binary.LittleEndian.Uint64(e[120:]),
+			Size:  binary.LittleEndian.Uint64(e[120:]),
 		})
 	}
-	if len(c.dir) == 0 || c.dir[0].typ != 5 {
+	if len(c.dir) == 0 || c.dir[0].Type != TypeRoot {
 		return nil, errors.New("directory: no root entry")
 	}
 	if shift == 9 {
 		// Version 3 files: only the low 32 bits of the size are meaningful.
 		for i := range c.dir {
-			c.dir[i].size &= 0xFFFFFFFF
+			c.dir[i].Size &= 0xFFFFFFFF
 		}
 	}
 	// Mini FAT and mini stream, loaded lazily only when numMiniFAT > 0.
-	if numMiniFAT > 0 && miniFATStart < cfbEndOfChain-1 {
+	if numMiniFAT > 0 && miniFATStart < endOfChain-1 {
 		mf, err := c.chain(miniFATStart, -1)
 		if err != nil {
 			return c, fmt.Errorf("mini FAT: %w", err)
@@ -156,7 +201,7 @@ func openCFB(r io.ReaderAt, size int64, l Limits) (*cfb, error) {
 	return c, nil
 }
 
-func (c *cfb) sector(s uint32) ([]byte, error) {
+func (c *File) sector(s uint32) ([]byte, error) {
 	off := (int64(s) + 1) * c.sectorSize
 	if off+c.sectorSize > c.size+c.sectorSize {
 		return nil, fmt.Errorf("sector %d beyond the end of the file", s)
@@ -175,12 +220,12 @@ func (c *cfb) sector(s uint32) ([]byte, error) {
 }
 
 // chain reads the sector chain starting at start; want < 0 reads it all.
-func (c *cfb) chain(start uint32, want int64) ([]byte, error) {
+func (c *File) chain(start uint32, want int64) ([]byte, error) {
 	var out []byte
 	visited := 0
-	for s := start; s != cfbEndOfChain; {
-		if s == cfbFree || int(s) >= len(c.fat) {
-			if s == cfbFree && len(out) > 0 {
+	for s := start; s != endOfChain; {
+		if s == free || int(s) >= len(c.fat) {
+			if s == free && len(out) > 0 {
 				break
 			}
 			return nil, fmt.Errorf("sector chain reaches invalid sector %d", s)
@@ -205,13 +250,13 @@ func (c *cfb) chain(start uint32, want int64) ([]byte, error) {
 	return out, nil
 }
 
-func (c *cfb) miniChain(start uint32, want int64) ([]byte, error) {
+func (c *File) miniChain(start uint32, want int64) ([]byte, error) {
 	if c.miniStream == nil {
 		root := c.dir[0]
-		if int64(root.size) > c.maxStream {
-			return nil, fmt.Errorf("mini stream of %d bytes is over the limit", root.size)
+		if int64(root.Size) > c.maxStream {
+			return nil, fmt.Errorf("mini stream of %d bytes is over the limit", root.Size)
 		}
-		ms, err := c.chain(root.start, int64(root.size))
+		ms, err := c.chain(root.start, int64(root.Size))
 		if err != nil {
 			return nil, fmt.Errorf("mini stream: %w", err)
 		}
@@ -219,7 +264,7 @@ func (c *cfb) miniChain(start uint32, want int64) ([]byte, error) {
 	}
 	var out []byte
 	visited := 0
-	for s := start; s != cfbEndOfChain; {
+	for s := start; s != endOfChain; {
 		if int(s) >= len(c.miniFAT) {
 			return nil, fmt.Errorf("mini sector chain reaches invalid sector %d", s)
 		}
@@ -240,12 +285,16 @@ func (c *cfb) miniChain(start uint32, want int64) ([]byte, error) {
 	return out, nil
 }
 
-// rootChildren lists the entries directly in the root storage, walking the
-// red-black tree of siblings with a visited set.
-func (c *cfb) rootChildren() []int { return c.children(0) }
+// Len is the number of directory entries; entry 0 is the root storage.
+func (c *File) Len() int { return len(c.dir) }
 
-// children lists the entries directly in storage i.
-func (c *cfb) children(i int) []int {
+// Entry returns directory entry i (0 ≤ i < Len()).
+func (c *File) Entry(i int) Entry { return c.dir[i] }
+
+// Children lists the entries directly in storage i (0 for the root),
+// walking the red-black tree of siblings with a visited set, so a looping
+// tree ends.
+func (c *File) Children(i int) []int {
 	var out []int
 	seen := make(map[uint32]bool)
 	var stack []uint32
@@ -253,7 +302,7 @@ func (c *cfb) children(i int) []int {
 	for len(stack) > 0 && len(out) < len(c.dir) {
 		id := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if id == cfbNoStream || int(id) >= len(c.dir) || seen[id] {
+		if id == noStream || int(id) >= len(c.dir) || seen[id] {
 			continue
 		}
 		seen[id] = true
@@ -263,26 +312,27 @@ func (c *cfb) children(i int) []int {
 	return out
 }
 
-// find returns the index of the root-level entry called name, or -1.
-func (c *cfb) find(name string) int {
-	for _, i := range c.rootChildren() {
-		if c.dir[i].name == name {
+// Find returns the index of the root-level entry called name, or -1.
+func (c *File) Find(name string) int {
+	for _, i := range c.Children(0) {
+		if c.dir[i].Name == name {
 			return i
 		}
 	}
 	return -1
 }
 
-// stream reads the stream at directory index i, up to max bytes (<0: the limit).
-func (c *cfb) stream(i int, max int64) ([]byte, error) {
+// Stream reads the stream at directory index i, up to max bytes (max < 0:
+// the whole stream, which must be within Limits.MaxStream).
+func (c *File) Stream(i int, max int64) ([]byte, error) {
 	e := c.dir[i]
-	if e.typ != 2 {
-		return nil, fmt.Errorf("%q is not a stream", e.name)
+	if e.Type != TypeStream {
+		return nil, fmt.Errorf("%q is not a stream", e.Name)
 	}
-	size := int64(e.size)
+	size := int64(e.Size)
 	if size > c.maxStream {
 		if max < 0 {
-			return nil, fmt.Errorf("stream %q of %d bytes is over the limit of %d", e.name, size, c.maxStream)
+			return nil, fmt.Errorf("stream %q of %d bytes is over the limit of %d", e.Name, size, c.maxStream)
 		}
 	}
 	if max >= 0 && size > max {
@@ -290,16 +340,19 @@ func (c *cfb) stream(i int, max int64) ([]byte, error) {
 	}
 	var data []byte
 	var err error
-	if e.size < uint64(c.miniCutoff) {
+	if e.Size < uint64(c.miniCutoff) {
 		data, err = c.miniChain(e.start, size)
 	} else {
 		data, err = c.chain(e.start, size)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("stream %q: %w", e.name, err)
+		return nil, fmt.Errorf("stream %q: %w", e.Name, err)
 	}
 	if int64(len(data)) > size {
 		data = data[:size]
 	}
 	return data, nil
 }
+
+// MaxStream is the largest stream Stream reads whole.
+func (c *File) MaxStream() int64 { return c.maxStream }

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigie-project/vigie/internal/leak"
+	"github.com/vigie-project/vigie/internal/mailauth"
+)
+
+const leakLong = `Authenticate a leak: when stolen mail and documents are dumped, "mixed with
+forgeries", tell the public which items are authentic, altered, forged or
+unverifiable, and why.
+
+'vigie leak verify DUMP --out DIR' reads the dump (directories, zip archives,
+.eml, mbox and Outlook .msg files, Office, OpenDocument, PDF and RTF documents,
+and the documents attached to messages) and for each item:
+
+  - mail: verifies every DKIM signature with keys from an archive (--keys: a
+    zone file or "selector._domainkey.domain TXT" lines with the dates each key
+    was valid) and/or live DNS, judged at the message's own date; the verdict is
+    authentic, authentic-with-caveats, altered or unverifiable, with reasons;
+    ARC chains are verified and reported;
+  - documents: reads their metadata (authors, dates, software, language, time
+    zone) and flags anomalies against the party's profile (--staff, --tz,
+    --theft, --tools, --lang);
+  - with --originals: finds the party's own copy (same bytes, same Message-ID,
+    or similar text by MinHash) and shows what changed: text diff, header
+    fields, metadata.
+
+It writes DIR/report.html (self-contained, for publication), DIR/report.json
+(for machines) and DIR/items.csv. A checkpoint in DIR lets an interrupted run
+continue where it stopped (--restart starts afresh).
+
+Exit codes:
+  0  report written, no item needs attention
+  1  report written; some items are altered, modified copies, suspicious, or
+     could not be examined
+  2  error: no report written (unreadable dump, key archive or output directory)
+  3  usage error`
+
+type leakOptions struct {
+	meta      metaOptions // --staff, --tz, --theft, --tools, --lang: the party's profile
+	originals string
+	keys      string
+	out       string
+	noDNS     bool
+	dnsServer string
+	restart   bool
+	workers   int
+	json      bool
+}
+
+func newLeakCommand(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "leak",
+		Short: "Authenticate leaked mail and documents and write a public report",
+		Long:  leakLong,
+		Example: `  vigie leak verify dump/ --out report/
+  vigie leak verify dump.zip --originals party-export/ --keys dkim-keys.zone --staff staff.txt --out report/`,
+	}
+	cmd.AddCommand(newLeakVerifyCommand(g))
+	return cmd
+}
+
+func newLeakVerifyCommand(g *globalOptions) *cobra.Command {
+	var o leakOptions
+	cmd := &cobra.Command{
+		Use:   "verify DUMP --out DIR",
+		Short: "Verify a leak dump and write report.html, report.json and items.csv",
+		Long:  leakLong,
+		Example: `  vigie leak verify dump/ --out report/
+  vigie leak verify dump.zip --originals party/ --keys keys.zone --no-dns --staff staff.txt --tz +01:00,+02:00 --theft 2017-05-01 --out report/`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runLeakVerify(cmd, g, o, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.originals, "originals", "", "the party's own mail export and documents, to compare with")
+	f.StringVar(&o.keys, "keys", "", "archive of DKIM keys: zone file or 'selector._domainkey.domain TXT' lines, with '; valid FROM..TO'")
+	f.StringVar(&o.out, "out", "", "directory for report.html, report.json, items.csv and the checkpoint (required)")
+	f.BoolVar(&o.noDNS, "no-dns", false, "do not look keys up in live DNS (only the --keys archive)")
+	f.StringVar(&o.dnsServer, "dns-server", "", "DNS server for key lookups, host[:port] (default: the system's)")
+	f.BoolVar(&o.restart, "restart", false, "ignore the checkpoint in --out and examine everything again")
+	f.IntVar(&o.workers, "workers", 0, "items examined at once (default: one per CPU)")
+	f.BoolVar(&o.json, "json", false, "also print report.json to standard output")
+	f.StringVar(&o.meta.staffFile, "staff", "", "the party's staff, one name or account per line (# comments)")
+	f.StringVar(&o.meta.tz, "tz", "", "UTC offsets of the party's computers, e.g. +01:00,+02:00")
+	f.StringVar(&o.meta.theft, "theft", "", "date (and time) of the theft, e.g. 2017-05-01")
+	f.StringVar(&o.meta.tools, "tools", "", "applications the party uses, comma-separated (e.g. \"Microsoft Office,LibreOffice\")")
+	f.StringVar(&o.meta.langs, "lang", "", "languages of the party's software and documents, e.g. fr,en")
+	return cmd
+}
+
+func runLeakVerify(cmd *cobra.Command, g *globalOptions, o leakOptions, dump string) error {
+	if o.out == "" {
+		return usageError("--out DIR is required")
+	}
+	if o.workers < 0 {
+		return usageError("--workers must not be negative")
+	}
+	org, _, err := o.meta.profile()
+	if err != nil {
+		return err
+	}
+	c := leak.Config{Dump: dump, Originals: o.originals, Out: o.out, Org: org, Resume: !o.restart,
+		Workers: o.workers, Keys: o.keys, LiveDNS: !o.noDNS, Tool: "vigie " + version}
+	var chain mailauth.Chain
+	if o.keys != "" {
+		ar, err := mailauth.LoadArchiveFile(o.keys)
+		if err != nil {
+			return withCode(exitError, fmt.Errorf("--keys: %w", err))
+		}
+		c.KeyRecords = len(ar.Records())
+		chain = append(chain, ar)
+	}
+	if !o.noDNS {
+		chain = append(chain, mailauth.NewDNSResolver(o.dnsServer, 5*time.Second))
+	}
+	if len(chain) > 0 {
+		c.Resolver = chain
+	}
+	if scanIsTerminal(g.stderr) {
+		c.Progress = func(p leak.Progress) {
+			if p.Done {
+				fmt.Fprintf(g.stderr, "\r\033[K%s: %d items in %s (%d from the checkpoint, %d could not be examined)\n", p.Phase, p.Items, p.Elapsed.Round(time.Second), p.Resumed, p.Errors)
+				return
+			}
+			rate := float64(p.Items) / max(p.Elapsed.Seconds(), 0.001)
+			path := p.Path
+			if len(path) > 60 {
+				path = "…" + path[len(path)-59:]
+			}
+			fmt.Fprintf(g.stderr, "\r\033[K%s: %d items (%.0f/s) %s", p.Phase, p.Items, rate, path)
+		}
+	}
+	rep, err := leak.Run(cmd.Context(), c)
+	if err != nil {
+		return withCode(exitError, err)
+	}
+	if o.json {
+		if err := leak.WriteJSON(g.stdout, rep); err != nil {
+			return withCode(exitError, err)
+		}
+	}
+	attention := 0
+	for _, it := range rep.Items {
+		if it.Verdict.Needs() {
+			attention++
+		}
+	}
+	fmt.Fprintf(g.stderr, "vigie leak verify: %d items, report in %s (report.html, report.json, items.csv)", len(rep.Items), o.out)
+	for _, v := range leak.VerdictOrder {
+		if n := rep.Counts[string(v)]; n > 0 {
+			fmt.Fprintf(g.stderr, "; %s %d", v, n)
+		}
+	}
+	fmt.Fprintln(g.stderr)
+	if attention > 0 {
+		return withCode(exitFindings, nil)
+	}
+	return nil
+}

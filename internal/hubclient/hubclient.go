@@ -1,0 +1,181 @@
+// Package hubclient is the sensors' side of the hub API: it pulls the
+// indicators shared with the party (GET /api/v1/indicators, paged with a
+// cursor) and reports sightings (POST /api/v1/sightings). Sightings go
+// through a Spool, a directory of pending batches, so that nothing is lost
+// when the hub cannot be reached: a batch is written atomically before any
+// attempt and deleted only once the hub acknowledged it. Every sighting
+// carries a client-made id that the hub uses as an idempotency key, so a
+// batch delivered twice (the acknowledgement was lost) is counted once.
+package hubclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/vigie-project/vigie/internal/indicator"
+)
+
+// Limits on what the hub may send back.
+const (
+	maxPageBytes = 256 << 20
+	maxPages     = 10_000
+	// MaxBatch is the number of sightings per POST (the hub's limit).
+	MaxBatch = 5000
+)
+
+// Client talks to one hub with one token.
+type Client struct {
+	base  *url.URL
+	token string
+	http  *http.Client
+	agent string
+}
+
+// New returns a client for the hub at base ("https://hub.example.org").
+func New(base, token string) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("hub URL %q: want http(s)://host[:port]", base)
+	}
+	if token == "" {
+		return nil, errors.New("hub: a token is required (--token or VIGIE_TOKEN)")
+	}
+	return &Client{base: u, token: token, http: &http.Client{Timeout: 60 * time.Second}, agent: "vigie-scan"}, nil
+}
+
+// SetHTTPClient replaces the HTTP client (tests, proxies).
+func (c *Client) SetHTTPClient(h *http.Client) { c.http = h }
+
+// pullPage is one answer of GET /api/v1/indicators.
+type pullPage struct {
+	Items []struct {
+		indicator.Indicator
+		Expired bool `json:"expired"`
+	} `json:"items"`
+	Next string `json:"next"`
+	More bool   `json:"more"`
+}
+
+// Pull fetches the indicators changed after the cursor since ("" for all),
+// following pages, and returns those in force and the cursor for the next
+// pull. Expired indicators are returned in expired, by key, so that a
+// cache can drop them.
+func (c *Client) Pull(ctx context.Context, since string) (inds []indicator.Indicator, expired []string, next string, err error) {
+	next = since
+	for page := 0; ; page++ {
+		if page >= maxPages {
+			return nil, nil, "", fmt.Errorf("hub: more than %d pages of indicators", maxPages)
+		}
+		q := url.Values{}
+		if next != "" {
+			q.Set("since", next)
+		}
+		u := c.base.JoinPath("/api/v1/indicators")
+		u.RawQuery = q.Encode()
+		var p pullPage
+		if err := c.do(ctx, http.MethodGet, u.String(), nil, &p); err != nil {
+			return nil, nil, "", err
+		}
+		for _, it := range p.Items {
+			if it.Expired {
+				expired = append(expired, it.Key())
+				continue
+			}
+			inds = append(inds, it.Indicator)
+		}
+		if p.Next != "" {
+			next = p.Next
+		}
+		if !p.More || len(p.Items) == 0 {
+			return inds, expired, next, nil
+		}
+	}
+}
+
+// Sighting is one observation of an indicator, as the hub takes it.
+type Sighting struct {
+	ID         string `json:"id"`
+	Value      string `json:"value"`
+	Type       string `json:"type"`
+	ObservedAt string `json:"observed_at"`
+	Count      int64  `json:"count"`
+	Sensor     string `json:"sensor"`
+	Host       string `json:"host,omitempty"`
+}
+
+// RejectedError is a batch the hub refused as malformed: sending it again
+// will not help.
+type RejectedError struct {
+	Status int
+	Body   string
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("hub refused the batch (HTTP %d): %s", e.Status, e.Body)
+}
+
+// PostSightings sends one batch. A nil error means the hub stored it.
+func (c *Client) PostSightings(ctx context.Context, items []Sighting) error {
+	body, err := json.Marshal(map[string]any{"items": items})
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPost, c.base.JoinPath("/api/v1/sightings").String(), body, nil)
+}
+
+func (c *Client) do(ctx context.Context, method, u string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("User-Agent", c.agent)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("hub %s: %w", c.base.Host, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxPageBytes+1))
+	if err != nil {
+		return fmt.Errorf("hub %s: reading the answer: %w", c.base.Host, err)
+	}
+	if len(data) > maxPageBytes {
+		return fmt.Errorf("hub %s: answer larger than %d MiB", c.base.Host, maxPageBytes>>20)
+	}
+	if resp.StatusCode/100 != 2 {
+		msg := strings.TrimSpace(string(data))
+		if len(msg) > 300 {
+			msg = msg[:300] + "…"
+		}
+		switch {
+		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+			return fmt.Errorf("hub %s: the token was refused (HTTP %d): %s", c.base.Host, resp.StatusCode, msg)
+		case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnprocessableEntity || resp.StatusCode == http.StatusRequestEntityTooLarge:
+			return &RejectedError{Status: resp.StatusCode, Body: msg}
+		}
+		return fmt.Errorf("hub %s: HTTP %d: %s", c.base.Host, resp.StatusCode, msg)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("hub %s: bad JSON answer: %w", c.base.Host, err)
+	}
+	return nil
+}

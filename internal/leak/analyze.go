@@ -1,0 +1,384 @@
+package leak
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/vigie-project/vigie/internal/docmeta"
+	"github.com/vigie-project/vigie/internal/leak/msg"
+	"github.com/vigie-project/vigie/internal/leak/neardup"
+	"github.com/vigie-project/vigie/internal/mail/mime"
+	"github.com/vigie-project/vigie/internal/mailauth"
+	"github.com/vigie-project/vigie/internal/mailauth/arc"
+	"github.com/vigie-project/vigie/internal/mailauth/dkim"
+)
+
+// analysed is an item with what the comparison with originals needs.
+type analysed struct {
+	item      *Item
+	text      string // mail body text or document text ("" when none)
+	hasText   bool
+	headers   map[string]string // mail: important header fields, decoded
+	messageID string
+	sig       neardup.Signature // MinHash of text, when signed
+	signed    bool
+	// attached are the documents attached to a message, examined as
+	// items of their own ("inbox.mbox#3!Budget.docx").
+	attached []entry
+}
+
+// maxAttachedDocs bounds the attachments of one message examined as
+// documents.
+const maxAttachedDocs = 100
+
+// attach records an attachment to examine if it is a document.
+func (a *analysed) attach(parent entry, name string, data []byte) {
+	if len(a.attached) >= maxAttachedDocs || name == "" {
+		return
+	}
+	f := formatOf(name, data)
+	if _, ok := textParts(f, nil); !ok && !isLegacyOffice(f) && f != "office-zip" {
+		return
+	}
+	name = strings.NewReplacer("/", "_", "\\", "_", "!", "_", "#", "_").Replace(name)
+	a.attached = append(a.attached, entry{Path: parent.Path + "!" + name, Format: f, Data: data, Size: int64(len(data)), ModTime: parent.ModTime, unit: parent.unit})
+}
+
+// prepare does the comparison work that can run on the workers: the
+// MinHash signature of the text.
+func (a *analysed) prepare() {
+	if a.hasText {
+		a.sig, a.signed = neardup.Sign(a.text)
+	}
+}
+
+// docLimits returns docmeta's limits for this run.
+func (c *Config) docLimits() docmeta.Limits {
+	l := docmeta.DefaultLimits
+	l.MaxFileSize = c.Limits.MaxFileSize
+	return l
+}
+
+// analyse examines one entry. It never fails: problems become the item's
+// error.
+func (c *Config) analyse(ctx context.Context, e entry) *analysed {
+	it := &Item{Path: e.Path, Format: e.Format, Size: e.Size}
+	a := &analysed{item: it}
+	switch e.Format {
+	case "eml", "mbox-message", "msg":
+		it.Kind = KindMail
+	case "unknown", "unreadable", "symlink", "zip", "mbox":
+		it.Kind = KindOther
+	default:
+		it.Kind = KindDocument
+		if e.Format != "ole" && e.Format != "office-zip" && e.Format != "pdf" && e.Format != "rtf" {
+			if _, ok := textParts(e.Format, nil); !ok && !isLegacyOffice(e.Format) {
+				it.Kind = KindOther
+			}
+		}
+	}
+	if e.Err != nil {
+		it.Verdict, it.Error = Error, e.Err.Error()
+		it.Reasons = []string{"could not be examined: " + e.Err.Error()}
+		return a
+	}
+	// Hash.
+	if e.DiskPath != "" {
+		sum, err := hashFile(e.DiskPath)
+		if err != nil {
+			it.Verdict, it.Error = Error, err.Error()
+			it.Reasons = []string{"could not be read: " + err.Error()}
+			return a
+		}
+		it.SHA256 = sum
+	} else {
+		s := sha256.Sum256(e.Data)
+		it.SHA256 = hex.EncodeToString(s[:])
+	}
+	switch it.Kind {
+	case KindMail:
+		if e.Format == "msg" {
+			c.analyseMsg(ctx, e, a)
+			return a
+		}
+		c.analyseMail(ctx, e, a)
+	case KindDocument:
+		c.analyseDoc(e, a)
+	}
+	return a
+}
+
+// analyseMsg reads an Outlook .msg file. Outlook keeps the message
+// converted, not as received: the DKIM check runs on a message rebuilt
+// from the transport headers and the plain-text body, and only a pass
+// counts (a failure is expected from the conversion and proves nothing).
+func (c *Config) analyseMsg(ctx context.Context, e entry, a *analysed) {
+	it := a.item
+	m, err := msg.Parse(e.Data)
+	if err != nil {
+		it.Verdict, it.Error = Error, err.Error()
+		it.Reasons = []string{"the Outlook message could not be read: " + err.Error()}
+		return
+	}
+	rebuilt := e
+	rebuilt.Data = m.RFC5322()
+	c.analyseMail(ctx, rebuilt, a)
+	if it.Verdict != Authentic && it.Verdict != AuthenticWithCaveats {
+		var sigs []string
+		for _, s := range it.Mail.Signatures {
+			sigs = append(sigs, "d="+s.Domain)
+		}
+		note := "Outlook .msg files hold the message as Outlook converted it, not the bytes received: no DKIM signature could be checked"
+		if len(sigs) > 0 {
+			note = fmt.Sprintf("Outlook .msg files hold the message as Outlook converted it, not the bytes received: the DKIM signature(s) in its transport headers (%s) do not verify on the rebuilt message, which is expected and proves nothing", strings.Join(sigs, ", "))
+		}
+		it.Verdict = Unverifiable
+		it.Mail.DKIM.Kind = "unverifiable"
+		it.Reasons = []string{note}
+	} else {
+		it.Reasons = append(it.Reasons, "the signature verifies on the message rebuilt from the Outlook .msg file (transport headers and plain-text body)")
+	}
+	// Compare the plain-text body as Outlook kept it.
+	if m.Body != "" {
+		a.text, a.hasText = m.Body, true
+	} else if m.HTML != "" {
+		a.text, a.hasText = htmlToText(m.HTML), true
+	}
+	for _, at := range m.Attachments {
+		s := sha256.Sum256(at.Data)
+		it.Mail.Attachments = append(it.Mail.Attachments, fmt.Sprintf("%s (%d bytes, sha256 %s)", at.Name, len(at.Data), hex.EncodeToString(s[:8])))
+		a.attach(e, at.Name, at.Data)
+	}
+}
+
+func isLegacyOffice(f string) bool {
+	switch f {
+	case "doc", "dot", "xls", "xlt", "ppt", "pps", "pdf", "rtf", "ole":
+		return true
+	}
+	return false
+}
+
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// importantMailFields are compared with the party's copy of a message.
+var importantMailFields = []string{"From", "To", "Cc", "Subject", "Date", "Reply-To", "Message-ID"}
+
+func (c *Config) analyseMail(ctx context.Context, e entry, a *analysed) {
+	it := a.item
+	raw := e.Data
+	opts := dkim.Options{Resolver: c.Resolver, JudgeAt: dkim.JudgeMessageDate, Time: c.Now}
+	if opts.Resolver == nil {
+		opts.Resolver = &mailauth.MapResolver{}
+	}
+	rep := dkim.VerifyMessage(ctx, raw, opts)
+	v := dkim.Forensic(rep)
+	ev := &MailEvidence{DKIM: v}
+	for _, s := range rep.Signatures {
+		if s.Result == dkim.None && s.Domain == "" {
+			continue
+		}
+		ev.Signatures = append(ev.Signatures, SigEvidence{Domain: s.Domain, Selector: s.Selector, Algorithm: s.Algorithm,
+			Result: string(s.Result), Reason: string(s.Reason), KeySource: s.KeySource, KeyBits: s.KeyBits, Hints: s.Hints})
+		if ev.JudgedAt.IsZero() {
+			ev.JudgedAt = s.JudgedAt
+		}
+	}
+	if ar := arc.Verify(ctx, raw, opts); ar.Result != arc.None {
+		ev.ARC = &ARCEvidence{Result: string(ar.Result), Sets: len(ar.Sets), Detail: ar.Detail}
+	}
+	it.Mail = ev
+	it.Verdict = Verdict(v.Kind)
+	if v.Summary != "" {
+		it.Reasons = append(it.Reasons, v.Summary)
+	}
+	for _, x := range v.Caveats {
+		it.Reasons = append(it.Reasons, "caveat: "+x)
+	}
+	for _, x := range v.Altered {
+		it.Reasons = append(it.Reasons, "altered: "+x)
+	}
+	for _, x := range v.Reasons {
+		it.Reasons = append(it.Reasons, x)
+	}
+	if ev.ARC != nil {
+		it.Reasons = append(it.Reasons, fmt.Sprintf("ARC chain of %d set(s): %s%s (an ARC chain records what forwarding servers saw; it does not change the verdict)", ev.ARC.Sets, ev.ARC.Result, suffix(ev.ARC.Detail)))
+	}
+	// Text and header fields, for people and for the comparison.
+	m, err := mime.Parse(stripFromLine(raw), mime.Limits{MaxMessageBytes: int(c.Limits.MaxItemSize)})
+	if err != nil {
+		it.Reasons = append(it.Reasons, "the message's MIME structure could not be read: "+err.Error())
+		return
+	}
+	a.headers = map[string]string{}
+	for _, f := range importantMailFields {
+		a.headers[f] = strings.Join(m.Header.Values(f), " | ")
+	}
+	ev.From, ev.To, ev.Subject, ev.Date = a.headers["From"], a.headers["To"], a.headers["Subject"], a.headers["Date"]
+	ev.MessageID = strings.TrimSpace(a.headers["Message-ID"])
+	a.messageID = strings.ToLower(strings.Trim(ev.MessageID, "<> \t"))
+	var plain, html []string
+	m.Walk(func(p *mime.Part) {
+		switch {
+		case p.IsMultipart():
+		case p.IsAttachment():
+			s := sha256.Sum256(p.Body)
+			name := p.Filename
+			if name == "" {
+				name = "(unnamed " + p.MediaType + ")"
+			}
+			ev.Attachments = append(ev.Attachments, fmt.Sprintf("%s (%d bytes, sha256 %s)", name, len(p.Body), hex.EncodeToString(s[:8])))
+			a.attach(e, p.Filename, p.Body)
+		case p.MediaType == "text/plain":
+			plain = append(plain, p.Text)
+		case p.MediaType == "text/html":
+			html = append(html, htmlToText(p.Text))
+		}
+	})
+	if len(plain) == 0 {
+		plain = html
+	}
+	a.text = strings.Join(plain, "\n")
+	a.hasText = true
+}
+
+func suffix(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
+// stripFromLine removes a leading mbox "From " separator line.
+func stripFromLine(raw []byte) []byte {
+	if bytes.HasPrefix(raw, []byte("From ")) {
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			return raw[i+1:]
+		}
+	}
+	return raw
+}
+
+var (
+	reTags   = regexp.MustCompile(`(?s)<(script|style)\b.*?</(script|style)>|<[^>]*>`)
+	reBlocks = regexp.MustCompile(`(?i)<(br|/p|/div|/tr|/li|/h[1-6])\b[^>]*>`)
+)
+
+// htmlToText is a plain rendering of an HTML body, good enough to compare
+// texts (not to display them).
+func htmlToText(h string) string {
+	h = reBlocks.ReplaceAllString(h, "\n$0")
+	h = reTags.ReplaceAllString(h, "")
+	r := strings.NewReplacer("&nbsp;", " ", "&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'")
+	return r.Replace(h)
+}
+
+func (c *Config) analyseDoc(e entry, a *analysed) {
+	it := a.item
+	lim := c.docLimits()
+	var (
+		m    *docmeta.Meta
+		err  error
+		ra   io.ReaderAt
+		size int64
+	)
+	if e.DiskPath != "" {
+		f, oerr := os.Open(e.DiskPath)
+		if oerr != nil {
+			it.Verdict, it.Error = Error, oerr.Error()
+			it.Reasons = []string{"could not be read: " + oerr.Error()}
+			return
+		}
+		defer f.Close()
+		ra, size = f, e.Size
+	} else {
+		ra, size = bytes.NewReader(e.Data), int64(len(e.Data))
+	}
+	m, err = lim.ReadAt(e.Path, ra, size)
+	if m != nil {
+		m.Source = e.Path
+		if e.Format == "ole" || e.Format == "office-zip" {
+			if m.Type != "" {
+				it.Format = strings.ToLower(m.Type)
+			}
+		}
+	}
+	d := &DocEvidence{}
+	it.Document = d
+	if m != nil {
+		it.meta = m
+		d.Type, d.Title, d.Author, d.LastModifiedBy, d.Company = m.Type, m.Title, m.Author, m.LastModifiedBy, m.Company
+		d.Application = strings.TrimSpace(m.Application + " " + m.AppVersion)
+		d.Created, d.Modified = fmtTime(m.Created, m.CreatedLocal), fmtTime(m.Modified, m.ModifiedLocal)
+		if m.Revision != nil {
+			d.Revision = fmt.Sprint(*m.Revision)
+		}
+		if m.TotalEditTime != nil {
+			d.EditTime = fmtDuration(*m.TotalEditTime)
+		}
+		d.Encrypted = m.Encrypted
+		d.Warnings = m.Warnings
+	}
+	if err != nil {
+		if m == nil || len(m.Tags) == 0 {
+			it.Verdict, it.Error = Error, err.Error()
+			it.Reasons = []string{"metadata could not be read: " + err.Error()}
+		} else {
+			d.Warnings = append(d.Warnings, "metadata partly read: "+err.Error())
+		}
+	}
+	if d.Encrypted {
+		it.Reasons = append(it.Reasons, "the document is encrypted: only the metadata stored in clear was read")
+	}
+	// Text, for the comparison with originals.
+	text, ok, terr := extractText(it.Format, ra, size)
+	switch {
+	case !ok:
+		d.TextNote = fmt.Sprintf("text of %s files is not extracted yet: compared with originals by hash and metadata only", strings.ToUpper(it.Format))
+	case terr != nil:
+		d.TextNote = "text could not be extracted: " + terr.Error()
+	default:
+		d.TextCompared = true
+		a.text, a.hasText = text, true
+	}
+}
+
+// fmtDuration writes an editing time for people: "1 h 05 min", "42 min", "12 s".
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d >= time.Hour:
+		return fmt.Sprintf("%d h %02d min", int(d.Hours()), int(d.Minutes())%60)
+	case d >= time.Minute:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%d s", int(d.Seconds()))
+}
+
+func fmtTime(t time.Time, local bool) string {
+	if t.IsZero() {
+		return ""
+	}
+	if local {
+		return t.Format("2006-01-02 15:04:05") + " (local time, zone not recorded)"
+	}
+	return t.Format("2006-01-02 15:04:05 -07:00")
+}

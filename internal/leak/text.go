@@ -1,0 +1,174 @@
+package leak
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Limits of text extraction from one document.
+const (
+	maxTextPart  = 32 << 20 // decompressed bytes of one XML part
+	maxTextRatio = 200      // compression ratio of one XML part
+	maxText      = 8 << 20  // bytes of text kept per item
+	maxTextParts = 2000     // slides, sheets ... read
+)
+
+// textParts lists, for each zip-based format, the parts holding its text
+// and the XML elements that end a paragraph.
+func textParts(format string, names []string) (parts []string, ok bool) {
+	switch format {
+	case "docx", "docm", "dotx", "dotm":
+		return []string{"word/document.xml"}, true
+	case "xlsx", "xlsm", "xltx", "xltm":
+		return []string{"xl/sharedStrings.xml"}, true
+	case "pptx", "pptm", "potx", "ppsx", "ppsm":
+		var slides []string
+		for _, n := range names {
+			if strings.HasPrefix(n, "ppt/slides/slide") && strings.HasSuffix(n, ".xml") {
+				slides = append(slides, n)
+			}
+		}
+		sort.Slice(slides, func(i, j int) bool { return slideNum(slides[i]) < slideNum(slides[j]) })
+		return slides, true
+	case "odt", "ods", "odp", "odg", "ott", "ots", "otp":
+		return []string{"content.xml"}, true
+	}
+	return nil, false
+}
+
+var digits = regexp.MustCompile(`\d+`)
+
+func slideNum(s string) int {
+	n := 0
+	fmt.Sscan(digits.FindString(s), &n)
+	return n
+}
+
+// paragraph elements: their end starts a new line of text.
+var paraEnd = map[string]bool{"p": true, "h": true, "si": true, "tr": true, "br": true, "tab": false}
+
+// extractText returns the text of an OOXML or ODF document: paragraphs on
+// their own lines. ok is false when the format has no text extractor.
+func extractText(format string, r io.ReaderAt, size int64) (text string, ok bool, err error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		if _, known := textParts(format, nil); !known {
+			return "", false, nil
+		}
+		return "", true, fmt.Errorf("text: not a readable zip package: %w", err)
+	}
+	var names []string
+	byName := map[string]*zip.File{}
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		byName[f.Name] = f
+	}
+	if format == "office-zip" {
+		format = guessOfficeFormat(byName)
+	}
+	parts, ok := textParts(format, names)
+	if !ok {
+		return "", false, nil
+	}
+	if len(parts) > maxTextParts {
+		parts = parts[:maxTextParts]
+	}
+	var sb strings.Builder
+	for _, p := range parts {
+		f := byName[p]
+		if f == nil {
+			continue
+		}
+		if err := xmlText(f, &sb); err != nil {
+			return sb.String(), true, fmt.Errorf("text of %s: %w", p, err)
+		}
+		if sb.Len() >= maxText {
+			break
+		}
+	}
+	return sb.String(), true, nil
+}
+
+func guessOfficeFormat(byName map[string]*zip.File) string {
+	switch {
+	case byName["word/document.xml"] != nil:
+		return "docx"
+	case byName["xl/workbook.xml"] != nil:
+		return "xlsx"
+	case byName["ppt/presentation.xml"] != nil:
+		return "pptx"
+	case byName["content.xml"] != nil:
+		return "odt"
+	}
+	return ""
+}
+
+func xmlText(f *zip.File, sb *strings.Builder) error {
+	if f.Flags&1 != 0 {
+		return errors.New("encrypted")
+	}
+	if f.UncompressedSize64 > maxTextPart {
+		return fmt.Errorf("part of %d bytes is larger than the %d-byte limit", f.UncompressedSize64, maxTextPart)
+	}
+	if f.CompressedSize64 > 0 && f.UncompressedSize64/f.CompressedSize64 > maxTextRatio {
+		return fmt.Errorf("compression ratio above %d:1 (zip bomb?)", maxTextRatio)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	d := xml.NewDecoder(io.LimitReader(rc, maxTextPart))
+	d.Strict = false
+	inText := false
+	line := false
+	for {
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "t", "span", "p", "h", "a", "s":
+				inText = t.Name.Local == "t" || t.Name.Local == "p" || t.Name.Local == "h" || t.Name.Local == "span" || t.Name.Local == "a"
+				if t.Name.Local == "s" && t.Name.Space == "text" {
+					sb.WriteByte(' ')
+				}
+			case "tab":
+				sb.WriteByte('\t')
+			case "br", "line-break":
+				sb.WriteByte('\n')
+			}
+		case xml.EndElement:
+			if paraEnd[t.Name.Local] {
+				if line {
+					sb.WriteByte('\n')
+					line = false
+				}
+			}
+			if t.Name.Local == "t" {
+				inText = false
+			}
+		case xml.CharData:
+			if inText && len(bytes.TrimSpace(t)) > 0 || inText && line {
+				sb.Write(t)
+				line = true
+			}
+		}
+		if sb.Len() >= maxText {
+			return nil
+		}
+	}
+	return nil
+}

@@ -1,0 +1,162 @@
+package sweep
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"github.com/vigie-project/vigie/internal/cfb"
+	"io"
+	"path"
+	"strings"
+)
+
+// Container kinds.
+const (
+	kindZip  = "zip"
+	kindGzip = "gzip"
+	kindTar  = "tar"
+	kindOLE  = "ole" // OLE compound file: VBA macros are extracted
+)
+
+// containerKind tells from the first bytes whether a file is a container
+// the sweep opens.
+func containerKind(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
+		return kindZip
+	case bytes.HasPrefix(head, []byte("\x1f\x8b")):
+		return kindGzip
+	case len(head) >= 262 && string(head[257:262]) == "ustar":
+		return kindTar
+	case bytes.HasPrefix(head, []byte(cfb.Magic)):
+		return kindOLE
+	}
+	return ""
+}
+
+// openContainer expands a container and examines each entry. depth is the
+// level of the container itself (0 for a file on disk).
+func (w *worker) openContainer(ctx context.Context, it item, kind string, r io.ReaderAt, size int64, depth int, bud *budget) {
+	if bud.hit || ctx.Err() != nil {
+		return
+	}
+	w.s.stats.containers.Add(1)
+	var err error
+	switch kind {
+	case kindZip:
+		err = w.openZip(ctx, it, r, size, depth, bud)
+	case kindGzip:
+		err = w.openGzip(ctx, it, io.NewSectionReader(r, 0, size), depth, bud)
+	case kindTar:
+		err = w.openTar(ctx, it, io.NewSectionReader(r, 0, size), depth, bud)
+	case kindOLE:
+		err = w.openOLE(ctx, it, r, size, depth, bud)
+	}
+	if err != nil {
+		w.entryError(it, "", fmt.Errorf("opening the %s container: %w", kind, err), bud)
+	}
+}
+
+func (w *worker) openZip(ctx context.Context, it item, r io.ReaderAt, size int64, depth int, bud *budget) error {
+	zr, err := zip.NewReader(r, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return err
+	}
+	if len(zr.File) > w.s.limits.MaxEntries-bud.entries {
+		w.entryError(it, "", &errLimit{fmt.Sprintf("has more than %d entries", w.s.limits.MaxEntries)}, bud)
+		return nil
+	}
+	for _, f := range zr.File {
+		if bud.hit || ctx.Err() != nil {
+			return nil
+		}
+		if f.FileInfo().IsDir() || strings.HasSuffix(f.Name, "/") {
+			continue
+		}
+		if f.Flags&1 != 0 {
+			// Encrypted: the content cannot be read without the password;
+			// the name was checked.
+			w.s.stats.entries.Add(1)
+			w.checkNames(w.entryItem(it, f.Name))
+			w.s.fail(it.vpath+"!"+f.Name, errors.New("encrypted entry: its content could not be examined (the name was)"))
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			w.entryError(it, f.Name, err, bud)
+			continue
+		}
+		data, err := w.s.readEntry(rc, bud)
+		rc.Close()
+		if err != nil {
+			w.entryError(it, f.Name, err, bud)
+			continue
+		}
+		w.examineEntry(ctx, it, f.Name, data, depth, bud)
+	}
+	return nil
+}
+
+func (w *worker) entryItem(parent item, name string) item {
+	name = strings.TrimLeft(strings.ReplaceAll(name, "\\", "/"), "/")
+	return item{vpath: parent.vpath + "!" + name, base: path.Base(name), dir: parent.vpath, owner: parent.owner, top: parent.top}
+}
+
+func (w *worker) openGzip(ctx context.Context, it item, r io.Reader, depth int, bud *budget) error {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
+	zr.Multistream(true)
+	name := zr.Name
+	if name == "" || strings.ContainsAny(name, "/\\") {
+		name = strings.TrimSuffix(it.base, path.Ext(it.base))
+		if strings.HasSuffix(strings.ToLower(it.base), ".tgz") {
+			name += ".tar"
+		}
+		if name == "" {
+			name = "content"
+		}
+	}
+	data, err := w.s.readEntry(zr, bud)
+	if err != nil {
+		w.entryError(it, name, err, bud)
+		return nil
+	}
+	w.examineEntry(ctx, it, name, data, depth, bud)
+	return nil
+}
+
+func (w *worker) openTar(ctx context.Context, it item, r io.Reader, depth int, bud *budget) error {
+	tr := tar.NewReader(r)
+	for {
+		if bud.hit || ctx.Err() != nil {
+			return nil
+		}
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+			continue
+		}
+		data, err := w.s.readEntry(tr, bud)
+		if err != nil {
+			w.entryError(it, h.Name, err, bud)
+			var le *errLimit
+			if errors.As(err, &le) {
+				return nil
+			}
+			continue
+		}
+		w.examineEntry(ctx, it, h.Name, data, depth, bud)
+	}
+}

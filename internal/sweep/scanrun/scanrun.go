@@ -1,0 +1,312 @@
+// Package scanrun is `vigie scan` without the command line: it gathers the
+// indicator sources (the built-in pack, indicator files, the hub), compiles
+// the rules, runs the sweep with a progress display and a report writer,
+// and delivers sightings to the hub through the spool.
+package scanrun
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/vigie-project/vigie/internal/hubclient"
+	"github.com/vigie-project/vigie/internal/indicator"
+	"github.com/vigie-project/vigie/internal/indicator/formats"
+	"github.com/vigie-project/vigie/internal/indicator/pack"
+	"github.com/vigie-project/vigie/internal/report"
+	"github.com/vigie-project/vigie/internal/sweep"
+	"github.com/vigie-project/vigie/internal/sweep/yararules"
+)
+
+// Config is what `vigie scan` was asked to do.
+type Config struct {
+	Paths     []string // empty: DefaultPaths()
+	Sweep     sweep.Options
+	NoBuiltin bool
+	IOCs      []string // indicator files, any format formats.Read takes
+	Rules     []string // rule files or directories
+	HubURL    string
+	HubToken  string
+	StateDir  string // hub cache and spool; "" = user cache dir / vigie
+	Format    string // text, jsonl, sarif
+	Color     bool
+	Progress  *sweep.Progress
+	Version   string
+	Logger    *slog.Logger
+}
+
+// Result is the outcome of a scan.
+type Result struct {
+	Summary  report.Summary
+	Findings int
+	Errors   int
+}
+
+// Run runs the scan. The error is non-nil when the scan could not run
+// (bad indicator or rule file, no path readable); findings and per-file
+// problems are in the result.
+func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, error) {
+	var res Result
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	coll := &indicator.Collection{}
+	if !cfg.NoBuiltin {
+		p, err := pack.Load()
+		if err != nil {
+			return res, err
+		}
+		coll.Merge(p)
+	}
+	for _, f := range cfg.IOCs {
+		c, _, err := formats.Read(f, "", nil, indicator.ReadOptions{Lenient: true})
+		if err != nil {
+			return res, fmt.Errorf("--iocs %s: %w", f, err)
+		}
+		for _, p := range c.Problems {
+			if p.Kind == indicator.ProblemMalformed {
+				fmt.Fprintf(stderr, "vigie scan: warning: %s\n", p)
+			}
+		}
+		coll.Merge(c)
+	}
+	var hub *hubclient.Client
+	var spool *hubclient.Spool
+	if cfg.HubURL != "" {
+		var err error
+		if hub, err = hubclient.New(cfg.HubURL, cfg.HubToken); err != nil {
+			return res, err
+		}
+		state := cfg.StateDir
+		if state == "" {
+			d, err := os.UserCacheDir()
+			if err != nil {
+				return res, fmt.Errorf("no state directory (give --state-dir): %w", err)
+			}
+			state = filepath.Join(d, "vigie")
+		}
+		spool = &hubclient.Spool{Dir: filepath.Join(state, "spool")}
+		inds, err := pullCached(ctx, hub, filepath.Join(state, "hub-indicators.json"))
+		if err != nil {
+			fmt.Fprintf(stderr, "vigie scan: warning: %v\n", err)
+		}
+		coll.Merge(&indicator.Collection{Indicators: inds})
+	}
+	coll.Dedupe()
+	m := indicator.NewMatcher(coll.Indicators, indicator.MatcherOptions{At: time.Now()})
+
+	var engine sweep.RuleEngine
+	if len(cfg.Rules) > 0 || m.Has(indicator.YARA) {
+		e, warns, err := yararules.Load(cfg.Rules, m.Rules())
+		for _, w := range warns {
+			log.Debug("rule warning", "warning", w.String())
+		}
+		if err != nil {
+			return res, err
+		}
+		if e != nil {
+			engine = e
+		}
+	}
+
+	w, err := report.New(cfg.Format, stdout, report.Options{Color: cfg.Color, Tool: "vigie", Version: cfg.Version})
+	if err != nil {
+		return res, err
+	}
+	opts := cfg.Sweep
+	opts.Paths = cfg.Paths
+	if len(opts.Paths) == 0 {
+		opts.Paths = DefaultPaths()
+		if len(opts.Paths) == 0 {
+			return res, errors.New("none of the default places to scan exists here: give the paths to scan")
+		}
+	}
+	if opts.Host == "" {
+		opts.Host, _ = os.Hostname()
+	}
+	opts.Progress = cfg.Progress
+	if total, ok := totalSize(opts.Paths); ok {
+		cfg.Progress.SetTotal(total)
+	}
+	var findings []*report.Finding
+	var writeErr error
+	sum := report.Summary{}
+	opts.OnFinding = func(f *report.Finding) {
+		sum.Add(f)
+		findings = append(findings, f)
+		if err := w.Write(f); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	}
+	opts.OnError = func(path string, err error) {
+		if err := w.Problem(path, err); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	}
+	s := sweep.New(m, coll.Threats, engine, opts)
+	runSum, runErr := s.Run(ctx)
+	runSum.Findings, runSum.BySeverity = sum.Findings, sum.BySeverity
+	runSum.Extra["indicators"] = int64(m.Len())
+	if e, ok := engine.(*yararules.Engine); ok {
+		runSum.Extra["rules"] = int64(e.Rules())
+	}
+	res.Summary, res.Findings, res.Errors = runSum, runSum.Findings, runSum.Errors
+	if runErr != nil && ctx.Err() == nil && runSum.Examined == 0 {
+		return res, runErr
+	}
+	if err := w.Close(runSum); err != nil {
+		return res, fmt.Errorf("writing the report: %w", err)
+	}
+	if writeErr != nil {
+		return res, fmt.Errorf("writing the report: %w", writeErr)
+	}
+	if hub != nil {
+		deliver(ctx, hub, spool, findings, opts.Host, stderr)
+	}
+	if runErr != nil {
+		return res, runErr
+	}
+	return res, nil
+}
+
+// totalSize is the bytes to read when every path is a regular file (the
+// progress display then shows the time left); directories are not
+// counted ahead, which would cost a second walk.
+func totalSize(paths []string) (int64, bool) {
+	var n int64
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil || !fi.Mode().IsRegular() {
+			return 0, false
+		}
+		n += fi.Size()
+	}
+	return n, true
+}
+
+// Sightings turns findings of indicators and rules into hub sightings. The
+// id is the finding's id and the day, so a file seen again the next day is
+// a new sighting and the same run delivered twice is not.
+func Sightings(fs []*report.Finding, host string) []hubclient.Sighting {
+	var out []hubclient.Sighting
+	for _, f := range fs {
+		var typ string
+		switch f.Match.Kind {
+		case "indicator":
+			typ = f.Match.Type
+		case "yara":
+			typ = string(indicator.YARA)
+		default:
+			continue
+		}
+		out = append(out, hubclient.Sighting{
+			ID: f.ID + "@" + f.Time.UTC().Format("2006-01-02"), Value: f.Match.Value, Type: typ,
+			ObservedAt: f.Time.UTC().Format(time.RFC3339), Count: 1, Sensor: "vigie-scan", Host: host,
+		})
+	}
+	return out
+}
+
+func deliver(ctx context.Context, hub *hubclient.Client, spool *hubclient.Spool, fs []*report.Finding, host string, stderr io.Writer) {
+	if err := spool.Add(Sightings(fs, host)); err != nil {
+		fmt.Fprintf(stderr, "vigie scan: warning: the sightings could not be kept for the hub: %v\n", err)
+		return
+	}
+	r, err := spool.Flush(ctx, hub)
+	if r.Rejected > 0 {
+		fmt.Fprintf(stderr, "vigie scan: warning: the hub refused %d batch(es) of sightings; they are kept in %s\n", r.Rejected, filepath.Join(spool.Dir, "rejected"))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "vigie scan: warning: sightings not delivered yet (%v); %d batch(es) wait in %s and will be sent on the next run\n", err, r.Pending, spool.Dir)
+	}
+}
+
+// hubCache is the indicators pulled from the hub, kept between runs so
+// that a scan without the hub still uses the latest indicators it had.
+type hubCache struct {
+	Cursor     string                `json:"cursor"`
+	Pulled     time.Time             `json:"pulled"`
+	Indicators []indicator.Indicator `json:"indicators"`
+}
+
+// pullCached pulls the changes since the cached cursor and merges them
+// into the cache. When the hub cannot be reached it returns the cached
+// indicators and an error saying how old they are.
+func pullCached(ctx context.Context, hub *hubclient.Client, path string) ([]indicator.Indicator, error) {
+	var cache hubCache
+	if data, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(data, &cache); err != nil {
+			cache = hubCache{} // broken cache: pull everything again
+		}
+	}
+	inds, expired, next, err := hub.Pull(ctx, cache.Cursor)
+	if err != nil {
+		if len(cache.Indicators) > 0 {
+			return cache.Indicators, fmt.Errorf("%v; using the %d hub indicators pulled on %s", err, len(cache.Indicators), cache.Pulled.Format(time.RFC3339))
+		}
+		return nil, fmt.Errorf("%v; scanning without hub indicators", err)
+	}
+	byKey := map[string]int{}
+	for i := range cache.Indicators {
+		byKey[cache.Indicators[i].Key()] = i
+	}
+	for _, ind := range inds {
+		if i, ok := byKey[ind.Key()]; ok {
+			cache.Indicators[i] = ind
+		} else {
+			byKey[ind.Key()] = len(cache.Indicators)
+			cache.Indicators = append(cache.Indicators, ind)
+		}
+	}
+	if len(expired) > 0 {
+		gone := map[string]bool{}
+		for _, k := range expired {
+			gone[k] = true
+		}
+		kept := cache.Indicators[:0]
+		for _, ind := range cache.Indicators {
+			if !gone[ind.Key()] {
+				kept = append(kept, ind)
+			}
+		}
+		cache.Indicators = kept
+	}
+	cache.Cursor, cache.Pulled = next, time.Now().UTC()
+	if data, err := json.Marshal(cache); err == nil {
+		if err := writeAtomic(path, data); err != nil {
+			return cache.Indicators, fmt.Errorf("hub indicators pulled but not cached: %w", err)
+		}
+	}
+	return cache.Indicators, nil
+}
+
+func writeAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
