@@ -279,6 +279,11 @@ var commonLabels = map[string]bool{
 	"chase": true, "orange": true, "free": true, "skype": true, "teams": true, "zoom": true, "drive": true,
 	"post": true, "mail": true, "google": false, "docs": true, "sites": true, "cloud": true, "store": true,
 	"proton": true, "gmx": true, "citi": true, "yahoo": false, "aol": true, "discord": false, "steam": true,
+	// short or ordinary names of the bulk-phished brands: "caixa" is a box,
+	// "dpd", "bb", "sg", "nu", "db", "itau" sit one letter away from
+	// many real domains
+	"caixa": true, "bb": true, "dpd": true, "sg": true, "nu": true, "db": true, "itau": true,
+	"kraken": true, "evri": true, "lidl": true, "aldi": true, "ikea": true, "temu": true, "shein": true, "bahn": true, "adac": true, "hsbc": true, "ebay": true, "avast": true,
 }
 
 // isLowerASCIIHost reports a name already in the form toASCII returns

@@ -72,3 +72,29 @@ func TestSkeletonAndDistance(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkPhishedBrands checks the brands added for bulk lures: their own
+// domains are theirs, imitations are caught, and short or ordinary names
+// ("caixa", "dpd", "lidl") do not turn neighbouring real domains into
+// look-alikes.
+func TestBulkPhishedBrands(t *testing.T) {
+	d := testDetector(t)
+	for host, owner := range map[string]string{
+		"www.bradesco.com.br": "Bradesco", "email.booking.com": "Booking.com", "caixa.gov.br": "Caixa",
+		"news.spotify.com": "Spotify", "telekom.de": "Deutsche Telekom", "lidl.de": "Lidl",
+	} {
+		if o, ok := d.Owned(host); !ok || o != owner {
+			t.Errorf("Owned(%s) = %q %v, want %s", host, o, ok, owner)
+		}
+	}
+	for _, h := range []string{"bradesc0.com.br", "spotlfy.com", "santander-secure-login.com"} {
+		if _, ok := d.Check(h); !ok {
+			t.Errorf("%s: look-alike not caught", h)
+		}
+	}
+	for _, h := range []string{"dpa.com", "caixas.com.br", "lid.de", "temu-fan.example.org", "bbc.co.uk", "sgs.com", "idealo.de"} {
+		if m, ok := d.Check(h); ok {
+			t.Errorf("%s: false look-alike %+v", h, m)
+		}
+	}
+}

@@ -154,6 +154,9 @@ type msg struct {
 	atts      []*mime.Part
 	hasHTML   bool
 	hasText   bool
+	infos     []linkInfo // parsed links (set by checkLinks)
+	foreign   int        // clickable links to hosts unrelated to the sender and claimed brand
+	foreignEx linkInfo   // the first of them
 }
 
 // Analyze checks one message. name identifies it in the result (a file
@@ -189,6 +192,7 @@ func (a *Analyzer) Analyze(ctx context.Context, name string, raw []byte, env *En
 	a.checkLinks(x)
 	a.checkContent(x)
 	a.checkHeaders(x)
+	a.checkBulk(x)
 	a.checkAttachments(ctx, x)
 	a.checkIndicators(x)
 	if ctx.Err() != nil {
@@ -218,6 +222,17 @@ func (a *Analyzer) collect(x *msg) {
 					}
 					break
 				}
+			}
+		}
+		// "a@brand.example, <b@sender.example>": several mailboxes in
+		// From, which RFC 5322 allows only with a Sender field; clients
+		// show the first, the mail comes from the last. Read it as a name
+		// and an address (checkHeaders flags it).
+		if x.from.Addr != "" && len(fl) > 1 && h.Get("Sender") == "" && len(fl) <= 5 {
+			last := fl[len(fl)-1]
+			if last.Addr != "" && !strings.EqualFold(last.Addr, x.from.Addr) && registrable(last.Domain()) != registrable(x.from.Domain()) {
+				x.from = mime.Address{Name: strings.TrimSpace(x.from.Name + " " + x.from.Addr), Addr: last.Addr}
+				x.fromSplit = true
 			}
 		}
 		x.fromDom = x.from.Domain()

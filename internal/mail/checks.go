@@ -334,13 +334,15 @@ func (a *Analyzer) checkLinks(x *msg) {
 	}
 	a.linkChecks(x, infos)
 	if x.doc.forms > 0 {
-		s := 1.0
+		// a form without a password field is mostly a newsletter's search
+		// box; it counts for little unless it posts to another site
+		s := 0.5
 		if x.doc.passwords > 0 {
 			s = 5
 		} else {
 			for _, li := range infos {
 				if li.Kind == "form" && li.reg != x.fromReg {
-					s = 2
+					s = 1
 				}
 			}
 		}
@@ -418,6 +420,7 @@ func (a *Analyzer) linkChecks(x *msg, infos []linkInfo) {
 			}
 		}
 	}
+	x.infos, x.foreign, x.foreignEx = infos, foreign, foreignEx
 	if foreign > 0 && loginText && len(claimed) > 0 {
 		o := claimed[0]
 		if !a.authenticatedAs(x, o) {
@@ -437,9 +440,14 @@ func (a *Analyzer) linkChecks(x *msg, infos []linkInfo) {
 	// List-Unsubscribe field; an HTML mailing whose links all lead away
 	// from the sender and that has none is not a real newsletter.
 	if x.hasHTML && foreign > 0 && foreign == linksTo(infos) && x.m.Header.Get("List-Unsubscribe") == "" && x.fromReg != "" {
-		x.res.add(Reason{Check: "bulk-no-unsubscribe", Category: CatHeaders, Score: 1.5,
-			Evidence: []evidence{ev("link", foreignEx.Href, "")},
-			Text:     fmt.Sprintf("The message is a mailing whose links all lead away from the sender's domain (%s), without the unsubscribe header real bulk senders must carry.", x.fromReg)})
+		s, text := 1.5, fmt.Sprintf("The message is a mailing whose links all lead away from the sender's domain (%s), without the unsubscribe header real bulk senders must carry.", x.fromReg)
+		if freemail[x.fromReg] && (len(x.doc.images) > 0 || x.doc.hiddenText > 0) {
+			// a designed HTML mailing from a personal webmail account:
+			// no business sends its newsletter that way
+			s, text = 2.5, fmt.Sprintf("The message is a designed mailing (pictures, links to other sites) sent from a personal webmail account (%s), without the unsubscribe header real bulk senders must carry.", x.from.Addr)
+		}
+		x.res.add(Reason{Check: "bulk-no-unsubscribe", Category: CatHeaders, Score: s,
+			Evidence: []evidence{ev("link", foreignEx.Href, "")}, Text: text})
 	}
 	if x.cred != 0 && foreign > 0 && !x.res.has("brand-login-link") {
 		x.res.add(Reason{Check: "credential-link", Category: CatLinks, Score: 2,
@@ -544,7 +552,7 @@ func (a *Analyzer) checkOAuth(x *msg, li linkInfo) {
 // checkContent looks at the wording and presentation of the message.
 func (a *Analyzer) checkContent(x *msg) {
 	// mathematical and enclosed alphanumerics, used to dodge word filters
-	if n := fancyLetters(x.subject + x.from.Name); n >= 3 || lForI(x.subject+" "+x.from.Name) > 0 {
+	if n := fancyLetters(x.subject + x.from.Name + x.res.From); n >= 3 || lForI(x.subject+" "+x.from.Name) > 0 || invisibleInHeader(x.subject+x.from.Name) >= 2 {
 		x.res.add(Reason{Check: "obfuscated-text", Category: CatContent, Score: 3.5,
 			Evidence: []evidence{ev("Subject", x.subject, "")},
 			Text:     "The subject or sender name is written with decorative Unicode letters (𝐥𝐢𝐤𝐞 𝐭𝐡𝐢𝐬), a trick to get past spam filters."})
@@ -692,8 +700,8 @@ var fraudWords = mustPhrases(
 	`inheritance|beneficiary|next of kin|late (husband|wife|father|client)|deceased|estate of|herança|erbschaft|héritage`,
 	`lottery|lotto|sweepstake|jackpot|you (have )?won|(been selected|selected as) (a |the )?winner|prize (money|winner|claim)|gewinner|gagnant|ganhou|prêmio`,
 	`million (dollars|usd|euros|us dollars|pounds)|millions of (dollars|euros)|milhões de|millionen (euro|dollar)`,
-	`withdrawal (request|confirm|of)|transfer (the |this )?(funds|money|sum)|fund(s)? (transfer|release)|payout|compensation (fund|payment)|atm card|western union|moneygram|saque|auszahlung`,
-	`claim (your|the|now)|cash ?back|gift ?card|free (gift|bonus|iphone)|pontos|punkte (verfallen|sammeln)|points (expire|expiring|will expire)|resgat|gutschein|bonus (credit|offer)`,
+	`withdrawal (request|confirm|of)|transfer (the |this )?(funds|money|sum)|fund(s)? (transfer|release)|payout|compensation (fund|payment)|atm card|western union|moneygram|saque|auszahlung|withdraw (your|the|funds|now|money|it)|to withdraw|on your (balance|wallet)|(your )?balance (is|has been) (credited|updated|topped)|credited to your|you are now rich|pontos (vao|vão|irão|irao) (vencer|expirar)|pontos (expirando|a vencer)|seus pontos`,
+	`claim (your|the|now)|cash ?back|gift ?card|free (gift|bonus|iphone)|pontos|punkte (verfallen|sammeln)|points (expire|expiring|will expire)|resgat|gutschein|bonus (credit|offer)|pontos (expiram|acumulados|disponíveis|vão expirar|irão expirar)|valores (disponíveis|a receber|esquecidos)|saldo (disponível|a receber)|prêmio|sorteio|ganhador|gewinnspiel|gewonnen|gewinner|geschenkt|cadeau (gratuit|offert)|vous avez (gagné|été sélectionné)|remboursement|reembolso|rückerstattung|terugbetaling|premio|ganador|sorteo|canjear|puntos|cadeaubon|prijs gewonnen|winnaar|récompense|belohnung`,
 	`investment (opportunity|plan|proposal)|business (proposal|partner)|trading (platform|account|bot)|guaranteed (income|return|profit)|passive income|make money|earn (money|\$)`,
 	`dear (friend|beneficiary|sir|madam|customer|user|client|winner|valued)|greetings (to|from) you|kindly|i am (mr|mrs|barrister|dr) |my name is (mr|mrs|barrister|dr) `,
 	`strictly confidential|urgent (reply|response|attention)|reply (me|back) (urgently|asap)|(private|personal) e-?mail|whatsapp`,
@@ -702,11 +710,11 @@ var fraudWords = mustPhrases(
 // spamWords are families of unsolicited bulk and scam offers: not
 // credential phishing, but the lures that carry scams and malicious links.
 var spamWords = mustPhrases(
-	`horny|slut|sexy (girls|women|singles)|sex (tonight|partner|date|chat)|nude|naked|hookup|lonely (women|girls|wives|housewives)|porn|erotic|dating (site|app)|singles (near|in) (you|your)|meet (hot|local|real) (girls|women|singles|people)|wants to (meet|chat|date|suck)|is eager to|sexdate|seitensprung`,
-	`casino|free ?spins|freispiele|jackpot|slot machine|welcome bonus|willkommensbonus|deposit bonus|roulette|sportsbook|apostas|bônus de boas`,
-	`viagra|cialis|levitra|online pharmacy|erectile|male enhancement|potency|testosterone booster|weight loss|lose weight|fat burn|keto (gummies|diet|pills)|diet pills|gewichtsverlust|abnehmen|emagrecer|carb|belly fat|blood sugar|tinnitus|joint pain|prostate`,
-	`giveaway|free gift|you('ve| have) been (selected|chosen)|congratulations|survey (reward|and win)|claim (your|the) (reward|prize|gift)|exclusive (offer|reward|gift)|limited time (offer|only)|act now|100% (free|kostenlos|gratuit|grátis)|kostenlos|gratuitement|grátis|you are (a|our) (lucky|selected) (winner|customer)`,
-	`(loan|credit) (approved|offer|pre-approved)|debt relief|lower your (rate|payment|bills)|insurance (quote|rates)|save (big|up to)|timeshare|home warranty|refinanc|auto insurance|car insurance|solar panels|work from home|earn from home`,
+	`horny|slut|sexy (girls|women|singles)|sex (tonight|partner|date|chat)|nude|naked|hookup|lonely (women|girls|wives|housewives)|porn|erotic|dating (site|app)|singles (near|in) (you|your)|meet (hot|local|real) (girls|women|singles|people)|wants to (meet|chat|date|suck)|is eager to|sexdate|seitensprung|daten|date (me|with me)|rencontre(s)? (coquine|discrète|locale)|célibataires|namoro|encontros|citas (locales|discretas)|solteiras|singles in|single(frauen| frauen| vrouwen)|sexkontakt|affäre|looking for (a |my )?(lover|man|partner|boyfriend|husband|company|fun|adventure|hookup)|naughty|flirt|lonely|hot (russian|asian|latina|ukrainian) (women|ladies|girls|brides)|russian (ladies|brides|women)|buurvrouw|vrijgezel|sex dating|date tonight|(ukrainian|russian|asian) (girl|girls|women|brides|ladies)|hot sex|eager to have sex`,
+	`casino|free ?spins|freispiele|jackpot|slot machine|welcome bonus|willkommensbonus|deposit bonus|roulette|sportsbook|apostas|bônus de boas|cassino|casinò|giros (grátis|gratis)|tours gratuits|bono de bienvenida|bônus de depósito|storting|welkomstbonus|freispiel|spielautomat|gokken`,
+	`viagra|cialis|levitra|online pharmacy|erectile|male enhancement|potency|testosterone booster|weight loss|lose weight|fat burn|keto (gummies|diet|pills)|diet pills|gewichtsverlust|abnehmen|emagrecer|carb|belly fat|blood sugar|tinnitus|joint pain|prostate|adelgazar|maigrir|afvallen|perdre du poids|perder peso|gewicht verlieren|potenz|erektion|diabetes|neuropath|kilos|quilos|kilo's|dark spots|wrinkles|nail fungus|hair loss|hearing loss`,
+	`giveaway|free gift|you('ve| have) been (selected|chosen)|congratulations|survey (reward|and win)|claim (your|the) (reward|prize|gift)|exclusive (offer|reward|gift)|limited time (offer|only)|act now|100% (free|kostenlos|gratuit|grátis)|kostenlos|gratuitement|grátis|you are (a|our) (lucky|selected) (winner|customer)|gratis (probe|testen|versand|geschenk|proberen|cadeau|bonus)|je gratis|ganz gratis|gratuit|gratuito|félicitations|parabéns|felicidades|herzlichen glückwunsch|gefeliciteerd|oferta exclusiva|offre exclusive|exklusives angebot|última chance|dernière chance|letzte chance|laatste kans|última oportunidad|nur heute|seulement aujourd'hui|só hoje|hoy solamente|mystery box|free sample|free trial`,
+	`(loan|credit) (approved|offer|pre-approved)|debt relief|lower your (rate|payment|bills)|insurance (quote|rates)|save (big|up to)|timeshare|home warranty|refinanc|auto insurance|car insurance|solar panels|work from home|earn from home|empréstimo|crédito (pré-aprovado|aprovado|consignado|liberado)|prêt (personnel|rapide)|kredit (ohne|sofort)|lening|préstamo|plano de saúde|planos de saúde|seguro (auto|de vida)|assurance (auto|habitation)|zonnepanelen|panneaux solaires|painéis solares|energia solar|solaranlage|photovoltaik|credit score|personal loan|cpf|mutuelle|term life|life (insurance|coverage)|coverage options|auto quote|drivers (are )?saving|final expense|medicare|health plan|walk-in tub|gutter|roof(ing)? (replacement|quote)|window replacement|hearing aid`,
 )
 
 var urgencyWords = mustPhrases(

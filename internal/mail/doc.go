@@ -37,7 +37,17 @@
 //     several From lines, fake replies, Message-ID of a brand, Date and
 //     Received anomalies; credential-phishing, fraud and scam wording
 //     (English, French, German, Spanish, Portuguese, Dutch), decorative
-//     Unicode and mixed scripts, hidden text, image-only mail.
+//     Unicode, invisible characters and mixed scripts, hidden text,
+//     image-only mail.
+//   - bulk scams (bulk.go): weak signals that add up on lures with no
+//     brand or credential page — a random sender address, hidden
+//     recipients, a display name showing a brand's site, obfuscated links
+//     (a web address before @, %-escaped or many-labelled hosts, long
+//     random labels), money talk from webmail under a title or a stranger's
+//     name, an offer button ("claim", "resgatar", "jetzt sichern") to a
+//     site unrelated to the sender, bounces to another organisation beside
+//     money wording, designed mailings from webmail accounts, several From
+//     mailboxes without a Sender.
 //
 // # Verdict
 //
