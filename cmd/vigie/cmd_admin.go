@@ -80,7 +80,9 @@ func (o *adminOptions) printJSON(g *globalOptions, v any) error {
 }
 
 func newAdminOrgCommand(g *globalOptions, o *adminOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "org", Short: "Create and list organisations (the agency and the parties)"}
+	cmd := &cobra.Command{Use: "org", Short: "Create and list organisations (the agency and the parties)",
+		Example: `  vigie admin org create "Parti Exemple" --kind party --data /var/lib/vigie
+  vigie admin org list --data /var/lib/vigie`}
 	var kind string
 	create := &cobra.Command{
 		Use:     "create NAME",
@@ -147,7 +149,9 @@ func readPassword(g *globalOptions, fromStdin bool) (string, bool, error) {
 }
 
 func newAdminUserCommand(g *globalOptions, o *adminOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Create, list and recover users of the web UI"}
+	cmd := &cobra.Command{Use: "user", Short: "Create, list and recover users of the web UI",
+		Example: `  vigie admin user list --data /var/lib/vigie
+  vigie admin user reset admin --data /var/lib/vigie`}
 	var org, role string
 	var pwStdin bool
 	create := &cobra.Command{
@@ -251,7 +255,9 @@ func newAdminUserCommand(g *globalOptions, o *adminOptions) *cobra.Command {
 }
 
 func newAdminTokenCommand(g *globalOptions, o *adminOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "token", Short: "Create, list and revoke API tokens"}
+	cmd := &cobra.Command{Use: "token", Short: "Create, list and revoke API tokens",
+		Example: `  vigie admin token create --org "Parti Exemple" --role sensor --data /var/lib/vigie
+  vigie admin token list --data /var/lib/vigie`}
 	var org, role, name string
 	var expires time.Duration
 	create := &cobra.Command{

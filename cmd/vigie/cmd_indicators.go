@@ -24,6 +24,9 @@ a MISP event or feed, a CSV list, Loki IOC files — convert them between
 formats, and see what is in them.
 
 Formats: ` + formatList(),
+		Example: `  vigie indicators stats --builtin
+  vigie indicators convert --to misp-feed opencti-bundle.json feed/
+  vigie indicators match --iocs feed/ login.onedrive-en-marche.fr`,
 	}
 	cmd.AddCommand(newIndicatorsConvertCommand(g), newIndicatorsStatsCommand(g), newIndicatorsMatchCommand(g))
 	return cmd

@@ -24,6 +24,9 @@ senders and links, fake security alerts, credential-harvesting pages, dangerous
 attachments, forged senders (SPF, DKIM, DMARC, ARC) and known indicators.
 Every message gets a verdict — clean, suspicious, phishing or malicious — with
 a score, the reasons in plain words, and what to do.`,
+		Example: `  vigie mail check --protect yourparty.fr suspicious.eml
+  vigie mail check --json ~/Maildir
+  vigie mail milter --listen inet:127.0.0.1:11332 --protect yourparty.fr`,
 	}
 	cmd.AddCommand(newMailCheckCommand(g), newMailMilterCommand(g))
 	return cmd
