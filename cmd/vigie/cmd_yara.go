@@ -99,9 +99,11 @@ func newYaraCompileCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "compile [options] RULES... OUTPUT",
 		Short: "Check rules and save them for fast loading with 'vigie yara -C'",
-		Long: `Compile rule files (checking them fully) and save them to OUTPUT, a
-versioned file holding the rule sources and externals with a SHA-256
-checksum; 'vigie yara -C OUTPUT TARGET' loads it.
+		Long: `Compile rule files (checking them fully) and save the compiled form to
+OUTPUT: a versioned binary file (rules, strings with their matchers, atoms,
+conditions, metadata and externals) with a SHA-256 checksum.
+'vigie yara -C OUTPUT TARGET' loads it without parsing the rules again; a
+file from another vigie version is refused (recompile it).
 
 Exit codes: 0 saved, 2 the rules do not compile or OUTPUT cannot be written, 3 usage error.`,
 		Example: `  vigie yara compile -d filename=x signature-base.yar sb.vyc`,

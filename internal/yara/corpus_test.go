@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -90,4 +91,69 @@ func TestCorpus(t *testing.T) {
 		t.Errorf("extra: %s", m)
 	}
 	t.Logf("set=%s expected=%d got=%d missed=%d extra=%d", set, len(want), len(got), len(missed), len(extra))
+}
+
+// corpusRules compiles a signature-base set of the shared corpus (see
+// TestCorpus); it skips unless VIGIE_CORPUS is set.
+func corpusRules(tb testing.TB) *Rules {
+	root := os.Getenv("VIGIE_CORPUS")
+	if root == "" {
+		tb.Skip("VIGIE_CORPUS not set")
+	}
+	set := os.Getenv("VIGIE_CORPUS_SET")
+	if set == "" {
+		set = "apt28"
+	}
+	rdir := filepath.Join(root, "rules")
+	list, err := os.ReadFile(filepath.Join(rdir, "set_"+set+".txt"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var src []byte
+	for _, f := range strings.Fields(string(list)) {
+		b, err := os.ReadFile(filepath.Join(rdir, "signature-base-yara", f))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		src = append(append(src, b...), '\n')
+	}
+	ext := map[string]any{"filename": "XXX", "filepath": "XXX", "extension": "XXX", "filetype": "XXX", "owner": "XXX"}
+	rules, _, err := Compile([]Source{{Name: "set_" + set + ".yar", Data: src}}, CompileOptions{Externals: ext})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rules
+}
+
+// TestCorpusCompiledEquivalence saves and reloads a corpus rule set and
+// checks that both scan the planted positives identically.
+func TestCorpusCompiledEquivalence(t *testing.T) {
+	fresh := corpusRules(t)
+	loaded := roundTrip(t, fresh)
+	pdir := filepath.Join(os.Getenv("VIGIE_CORPUS"), "rules", "positives")
+	ents, err := os.ReadDir(pdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		p := filepath.Join(pdir, e.Name())
+		want, err1 := fresh.ScanFile(context.Background(), p, ScanOptions{})
+		got, err2 := loaded.ScanFile(context.Background(), p, ScanOptions{})
+		if (err1 == nil) != (err2 == nil) || !reflect.DeepEqual(want, got) {
+			t.Errorf("%s: fresh %v %v, loaded %v %v", e.Name(), matchNames(want), err1, matchNames(got), err2)
+		}
+	}
+	t.Logf("%d files, %d bytes compiled", len(ents), len(fresh.MarshalCompiled()))
+}
+
+// BenchmarkLoadCompiled decodes a saved corpus rule set.
+func BenchmarkLoadCompiled(b *testing.B) {
+	data := corpusRules(b).MarshalCompiled()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := LoadCompiled(data); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

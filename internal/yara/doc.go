@@ -60,6 +60,18 @@
 // matching (the usual "uint16(0) == 0x5A4D and any of them") is not
 // evaluated when none of its strings matched.
 //
+// # Saved rules
+//
+// Rules.MarshalCompiled writes the compiled form (compiled.go): rules,
+// strings, patterns with their literals and Pike-VM programs, atoms,
+// resolved condition trees, metadata, namespaces, imports and externals,
+// behind a header with the format and engine versions and a SHA-256 of
+// the payload. LoadCompiled checks the header and checksum, then decodes
+// without parsing or atom selection (it only rebuilds the atom index
+// buckets) and validates every count and index, so a crafted file is
+// rejected rather than trusted. A file from another version is refused
+// with ErrIncompatibleCompiled.
+//
 // # Limits
 //
 // Matches per string: 1,000,000 (libyara's default); match data kept: 512

@@ -7,8 +7,6 @@ package yaracli
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -129,97 +127,58 @@ func Compile(ruleArgs []string, defines []string, noWarnings bool, stderr io.Wri
 	return rules, nil
 }
 
-// savedRules is the on-disk form written by Save: the rule sources after
-// include resolution is NOT done here (includes are resolved again on
-// load relative to the recorded names), plus the externals, protected by
-// a SHA-256 checksum.
-type savedRules struct {
-	Version   int
-	Sources   []yara.Source
-	Externals map[string]string
-}
-
-const savedMagic = "VIGIE-YARA-RULES\n"
-const savedVersion = 1
-
-// Save compiles ruleArgs (to validate them) and writes them to out.
+// Save compiles ruleArgs and writes the compiled form (see
+// yara.Rules.MarshalCompiled) to out; the -d externals are saved with it.
 func Save(ruleArgs, defines []string, out string, stderr io.Writer, noWarnings bool) error {
-	srcs, err := LoadSources(ruleArgs)
+	rules, err := Compile(ruleArgs, defines, noWarnings, stderr)
 	if err != nil {
 		return err
 	}
-	ext, err := externals(defines)
-	if err != nil {
-		return err
-	}
-	_, warns, err := yara.Compile(srcs, yara.CompileOptions{Externals: ext})
-	if err != nil {
-		return err
-	}
-	if !noWarnings {
-		for _, w := range warns {
-			fmt.Fprintln(stderr, w.String())
-		}
-	}
-	sv := savedRules{Version: savedVersion, Sources: srcs, Externals: map[string]string{}}
-	for _, d := range defines {
-		k, v, _ := strings.Cut(d, "=")
-		sv.Externals[k] = v
-	}
-	var body bytes.Buffer
-	if err := gob.NewEncoder(&body).Encode(&sv); err != nil {
-		return fmt.Errorf("encoding rules: %w", err)
-	}
-	sum := sha256.Sum256(body.Bytes())
-	var buf bytes.Buffer
-	buf.WriteString(savedMagic)
-	buf.Write(sum[:])
-	buf.Write(body.Bytes())
-	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(out, rules.MarshalCompiled(), 0o644); err != nil {
 		return fmt.Errorf("writing compiled rules: %w", err)
 	}
 	return nil
 }
 
-// maxSavedSize bounds a compiled rules file.
-const maxSavedSize = 1 << 30
-
-// Load reads a file written by Save and compiles it; defines given on the
-// command line override the saved externals.
+// Load reads a file written by Save; defines given on the command line
+// override the saved externals. Loading decodes the compiled form and
+// rebuilds the atom index: no parsing, no atom selection.
 func Load(path string, defines []string) (*yara.Rules, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading compiled rules: %w", err)
 	}
-	if len(b) > maxSavedSize || len(b) < len(savedMagic)+32 || string(b[:len(savedMagic)]) != savedMagic {
-		return nil, fmt.Errorf("%s: not a vigie compiled rules file", path)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("reading compiled rules: %w", err)
 	}
-	sum := b[len(savedMagic) : len(savedMagic)+32]
-	body := b[len(savedMagic)+32:]
-	got := sha256.Sum256(body)
-	if !bytes.Equal(sum, got[:]) {
-		return nil, fmt.Errorf("%s: checksum mismatch (file corrupted)", path)
+	if st.Size() > yara.MaxCompiledSize {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, yara.MaxCompiledSize)
 	}
-	var sv savedRules
-	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&sv); err != nil {
-		return nil, fmt.Errorf("%s: decoding: %w", path, err)
+	// one read into a buffer of the file's size (io.ReadAll would grow
+	// and copy its buffer several times for a big rule set)
+	b := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, fmt.Errorf("reading compiled rules: %w", err)
 	}
-	if sv.Version != savedVersion {
-		return nil, fmt.Errorf("%s: unsupported version %d", path, sv.Version)
+	rules, err := yara.LoadCompiled(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var defs []string
-	for k, v := range sv.Externals {
-		defs = append(defs, k+"="+v)
-	}
-	sort.Strings(defs)
-	defs = append(defs, defines...)
-	ext, err := externals(defs)
+	ext, err := externals(defines)
 	if err != nil {
 		return nil, err
 	}
-	rules, _, err := yara.Compile(sv.Sources, yara.CompileOptions{Externals: ext})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	keys := make([]string, 0, len(ext))
+	for k := range ext {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := rules.SetExternal(k, ext[k]); err != nil {
+			return nil, err
+		}
 	}
 	return rules, nil
 }

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/vigie-project/vigie/internal/yara"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -16,11 +18,31 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // TestGolden runs the scan with yara's output options and compares with
 // golden files (written by libyara-compatible expectations; -update
 // rewrites them). Lines are sorted because files are scanned in parallel.
+//
+// Every case runs twice: with freshly compiled rules and with rules saved
+// by Save and read back by Load; both must give the golden output.
 func TestGolden(t *testing.T) {
-	rules, err := Compile([]string{"testdata/rules.yar"}, nil, true, os.Stderr)
+	fresh, err := Compile([]string{"testdata/rules.yar"}, nil, true, os.Stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
+	saved := filepath.Join(t.TempDir(), "rules.vyc")
+	if err := Save([]string{"testdata/rules.yar"}, nil, saved, os.Stderr, true); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(saved, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, way := range []struct {
+		name  string
+		rules *yara.Rules
+	}{{"compiled", fresh}, {"saved", loaded}} {
+		t.Run(way.name, func(t *testing.T) { golden(t, way.rules) })
+	}
+}
+
+func golden(t *testing.T, rules *yara.Rules) {
 	cases := []struct {
 		name string
 		o    Options
@@ -110,5 +132,17 @@ func TestSaveLoad(t *testing.T) {
 	os.WriteFile(out, data, 0o644)
 	if _, err := Load(out, nil); err == nil || !strings.Contains(err.Error(), "checksum") {
 		t.Errorf("corrupted file: got %v", err)
+	}
+	// a file saved by an older vigie (rule sources, format 0)
+	os.WriteFile(out, []byte("VIGIE-YARA-RULES\n"+strings.Repeat("\x00", 64)), 0o644)
+	if _, err := Load(out, nil); err == nil || !strings.Contains(err.Error(), "compiled with an incompatible version of vigie; recompile with 'vigie yara compile'") {
+		t.Errorf("old format: got %v", err)
+	}
+	// -d on load overrides the saved externals
+	if err := Save([]string{"testdata/rules.yar"}, []string{"x=1"}, out, os.Stderr, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(out, []string{"x=2", "y=str"}); err != nil {
+		t.Errorf("load with -d: %v", err)
 	}
 }
