@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigie-project/vigie/internal/hubclient"
 	"github.com/vigie-project/vigie/internal/indicator"
 	"github.com/vigie-project/vigie/internal/indicator/formats"
 	"github.com/vigie-project/vigie/internal/indicator/pack"
@@ -26,7 +29,8 @@ Every message gets a verdict — clean, suspicious, phishing or malicious — wi
 a score, the reasons in plain words, and what to do.`,
 		Example: `  vigie mail check --protect yourparty.fr suspicious.eml
   vigie mail check --json ~/Maildir
-  vigie mail milter --listen inet:127.0.0.1:11332 --protect yourparty.fr`,
+  vigie mail milter --listen inet:127.0.0.1:11332 --protect yourparty.fr
+  vigie mail check --rules rules/ --hub https://hub.example.org --token "$VIGIE_TOKEN" inbox.mbox`,
 	}
 	cmd.AddCommand(newMailCheckCommand(g), newMailMilterCommand(g))
 	return cmd
@@ -44,6 +48,16 @@ type analyzerOptions struct {
 	forwardTo  string
 	oauth      []string
 	maxSize    int
+	rules      []string
+	hubURL     string
+	hubToken   string
+	stateDir   string
+}
+
+// hubLink is the hub a command reports to, once flags are checked.
+type hubLink struct {
+	client *hubclient.Client
+	spool  *hubclient.Spool
 }
 
 func (o *analyzerOptions) addFlags(cmd *cobra.Command) {
@@ -58,9 +72,19 @@ func (o *analyzerOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.forwardTo, "forward-to", "", "address volunteers should forward suspicious mail to (shown in the advice)")
 	f.StringSliceVar(&o.oauth, "oauth-client", nil, "OAuth client ids the party really uses (consent links for others are flagged)")
 	f.IntVar(&o.maxSize, "max-size", 50<<20, "largest message examined, in bytes (the rest of a larger one is not)")
+	f.StringSliceVar(&o.rules, "rules", nil, "YARA rule file or directory (*.yar, *.yara) applied to every attachment and archive entry (repeatable)")
+	f.StringVar(&o.hubURL, "hub", "", "hub URL: pull the party's indicators (cached for offline runs) and report sightings")
+	f.StringVar(&o.hubToken, "token", "", "hub API token (default $VIGIE_TOKEN)")
+	f.StringVar(&o.stateDir, "state-dir", "", "where the hub indicator cache and the sightings spool live (default: the user cache directory/vigie)")
 }
 
-func (o *analyzerOptions) build(g *globalOptions) (*mail.Analyzer, error) {
+func (o *analyzerOptions) build(ctx context.Context, g *globalOptions) (*mail.Analyzer, *hubLink, error) {
+	if o.hubURL != "" && o.hubToken == "" {
+		o.hubToken = os.Getenv("VIGIE_TOKEN")
+	}
+	if o.hubToken != "" && o.hubURL == "" {
+		return nil, nil, usageError("--token needs --hub")
+	}
 	opts := mail.Options{
 		OwnDomains:        o.protect,
 		OwnName:           o.partyName,
@@ -72,19 +96,57 @@ func (o *analyzerOptions) build(g *globalOptions) (*mail.Analyzer, error) {
 	if !o.noBuiltin {
 		c, err := pack.Load()
 		if err != nil {
-			return nil, withCode(exitError, err)
+			return nil, nil, withCode(exitError, err)
 		}
 		inds = append(inds, c.Indicators...)
 	}
 	for _, p := range o.iocs {
 		c, _, err := formats.Read(p, "", g.stdin, indicator.ReadOptions{Lenient: true})
 		if err != nil {
-			return nil, withCode(exitError, fmt.Errorf("--iocs %s: %w", p, err))
+			return nil, nil, withCode(exitError, fmt.Errorf("--iocs %s: %w", p, err))
 		}
 		inds = append(inds, c.Indicators...)
 	}
+	var hub *hubLink
+	if o.hubURL != "" {
+		c, err := hubclient.New(o.hubURL, o.hubToken)
+		if err != nil {
+			return nil, nil, usageError("%v", err)
+		}
+		state := o.stateDir
+		if state == "" {
+			d, err := os.UserCacheDir()
+			if err != nil {
+				return nil, nil, usageError("no state directory (give --state-dir): %v", err)
+			}
+			state = filepath.Join(d, "vigie")
+		}
+		hub = &hubLink{client: c, spool: &hubclient.Spool{Dir: filepath.Join(state, "spool")}}
+		// the same cache as vigie scan: offline runs use the last pull
+		hi, err := hubclient.PullCached(ctx, c, filepath.Join(state, "hub-indicators.json"))
+		if err != nil {
+			fmt.Fprintf(g.stderr, "vigie mail: warning: %v\n", err)
+		}
+		inds = append(inds, hi...)
+	}
+	var m *indicator.Matcher
 	if len(inds) > 0 {
-		opts.Indicators = indicator.NewMatcher(inds, indicator.MatcherOptions{At: time.Now()})
+		m = indicator.NewMatcher(inds, indicator.MatcherOptions{At: time.Now()})
+		opts.Indicators = m
+	}
+	// as in vigie scan: rule files and the YARA indicators (hub, --iocs)
+	if len(o.rules) > 0 || (m != nil && m.Has(indicator.YARA)) {
+		var indRules []*indicator.Indicator
+		if m != nil {
+			indRules = m.Rules()
+		}
+		rs, err := mail.LoadRules(o.rules, indRules)
+		if err != nil {
+			return nil, nil, withCode(exitError, err)
+		}
+		if rs != nil {
+			opts.Scanners = append(opts.Scanners, rs)
+		}
 	}
 	switch {
 	case o.dns != "":
@@ -94,9 +156,9 @@ func (o *analyzerOptions) build(g *globalOptions) (*mail.Analyzer, error) {
 	}
 	a, err := mail.New(opts)
 	if err != nil {
-		return nil, usageError("%v", err)
+		return nil, nil, usageError("%v", err)
 	}
-	return a, nil
+	return a, hub, nil
 }
 
 type mailCheckOptions struct {
@@ -121,6 +183,20 @@ as suspicious, never passed over.
 With --json, one JSON object per line per message: file, verdict, score,
 reasons (check, category, score, text, evidence), advice, auth, defects.
 
+YARA rules (--rules FILE|DIR, repeatable; a directory is read for *.yar and
+*.yara) run on every attachment and every archive entry the analyzer opens.
+A match is a reason named rule:NAME with the rule's description. A rule with
+a "score" meta of 70 or more, or with no score, makes the message malicious;
+a lower score adds 3 points (a weak sign).
+
+--hub URL --token T (or $VIGIE_TOKEN) pulls the indicators shared with your
+party, with the same cache as 'vigie scan' (--state-dir), so a run without
+the hub uses the last pull. Sightings go back to the hub for every indicator
+or rule hit and, for phishing and malicious messages, for the sender's domain
+and the links' hosts; their ids (Message-ID, value, day) make a message
+reported twice count once. They go through the spool in --state-dir: when
+the hub cannot be reached nothing is lost, and the next run sends them.
+
 Exit codes:
   0  every message is clean
   1  at least one message is suspicious, phishing or malicious
@@ -129,6 +205,7 @@ Exit codes:
 		Example: `  vigie mail check suspicious.eml
   vigie mail check --protect en-marche.fr --forward-to securite@en-marche.fr ~/Maildir
   vigie mail check --json --iocs apt28.stix.json archive.mbox
+  vigie mail check --rules /etc/vigie/rules/ --hub https://hub.example.org --token "$VIGIE_TOKEN" ~/Maildir
   cat message.eml | vigie mail check -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -142,13 +219,18 @@ Exit codes:
 }
 
 func runMailCheck(cmd *cobra.Command, g *globalOptions, o mailCheckOptions, args []string) error {
-	a, err := o.build(g)
+	a, hub, err := o.build(cmd.Context(), g)
 	if err != nil {
 		return err
 	}
+	host, _ := os.Hostname()
+	var sightings []hubclient.Sighting
 	flagged, failed := 0, 0
 	for _, p := range args {
 		st, err := a.CheckPath(cmd.Context(), p, g.stdin, mail.ReadOptions{MaxMessageBytes: o.maxSize}, func(r *mail.Result) error {
+			if hub != nil {
+				sightings = append(sightings, mail.Sightings(r, host, time.Now())...)
+			}
 			if o.quiet && r.Verdict == mail.Clean {
 				return nil
 			}
@@ -161,6 +243,15 @@ func runMailCheck(cmd *cobra.Command, g *globalOptions, o mailCheckOptions, args
 		failed += st.Errors
 		if err != nil {
 			return withCode(exitError, err)
+		}
+	}
+	if hub != nil {
+		r, err := mail.Deliver(cmd.Context(), hub.client, hub.spool, sightings)
+		if r.Rejected > 0 {
+			fmt.Fprintf(g.stderr, "vigie mail: warning: the hub refused %d batch(es) of sightings; they are kept in %s\n", r.Rejected, filepath.Join(hub.spool.Dir, "rejected"))
+		}
+		if err != nil {
+			fmt.Fprintf(g.stderr, "vigie mail: warning: sightings not delivered yet (%v); %d batch(es) wait in %s and will be sent on the next run\n", err, r.Pending, hub.spool.Dir)
 		}
 	}
 	if failed > 0 {
@@ -192,6 +283,24 @@ reject, tempfail) and whether mail fails open or closed when it cannot be
 analysed in time. Messages that go through get an Authentication-Results
 field and X-Vigie-Verdict, X-Vigie-Score and X-Vigie-Reasons fields.
 
+YARA rules (--rules FILE|DIR, repeatable; a directory is read for *.yar and
+*.yara) run on every attachment and every archive entry the analyzer opens.
+A match is a reason named rule:NAME with the rule's description. A rule with
+a "score" meta of 70 or more, or with no score, makes the message malicious;
+a lower score adds 3 points (a weak sign).
+
+--hub URL --token T (or $VIGIE_TOKEN) pulls the indicators shared with your
+party, with the same cache as 'vigie scan' (--state-dir), so a run without
+the hub uses the last pull. Sightings go back to the hub for every indicator
+or rule hit and, for phishing and malicious messages, for the sender's domain
+and the links' hosts; their ids (Message-ID, value, day) make a message
+reported twice count once. They go through the spool in --state-dir: when
+the hub cannot be reached nothing is lost, and the next run sends them.
+The milter never waits for the hub: sightings are queued in memory (bounded;
+when full they are written straight to the spool) and sent in the background;
+a failed delivery is retried every minute, and what is queued at shutdown is
+spooled.
+
 Postfix (main.cf):
   smtpd_milters = inet:127.0.0.1:11332
   non_smtpd_milters = $smtpd_milters
@@ -216,7 +325,8 @@ Exit codes:
   2  could not listen or read the policy
   3  usage error`,
 		Example: `  vigie mail milter --listen inet:127.0.0.1:11332
-  vigie mail milter --listen unix:/var/spool/postfix/vigie/milter.sock --policy /etc/vigie/mail-policy.conf --protect en-marche.fr --dns 127.0.0.1`,
+  vigie mail milter --listen unix:/var/spool/postfix/vigie/milter.sock --policy /etc/vigie/mail-policy.conf --protect en-marche.fr --dns 127.0.0.1
+  vigie mail milter --rules /etc/vigie/rules/ --hub https://hub.example.org --token "$VIGIE_TOKEN" --state-dir /var/lib/vigie`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runMailMilter(cmd, g, o)
@@ -249,7 +359,7 @@ func runMailMilter(cmd *cobra.Command, g *globalOptions, o mailMilterOptions) er
 		return usageError("--on-failure must be open or closed, not %q", o.failMode)
 	}
 	o.maxSize = p.MaxMessageBytes
-	a, err := o.build(g)
+	a, hub, err := o.build(cmd.Context(), g)
 	if err != nil {
 		return err
 	}
@@ -263,7 +373,21 @@ func runMailMilter(cmd *cobra.Command, g *globalOptions, o mailMilterOptions) er
 	}
 	g.logger.Info("mail milter listening", "addr", o.listen)
 	s := &milter.Server{Analyzer: a, Policy: p, Logger: g.logger, Host: host}
-	if err := s.Serve(cmd.Context(), l); err != nil {
+	var rep *mail.HubReporter
+	ctx, stop := context.WithCancel(cmd.Context())
+	defer stop()
+	if hub != nil {
+		// sightings go out in the background: mail never waits for the hub
+		rep = &mail.HubReporter{Client: hub.client, Spool: hub.spool, Host: host, Logger: g.logger}
+		s.Results = rep
+		go rep.Run(ctx)
+	}
+	err = s.Serve(cmd.Context(), l)
+	if rep != nil {
+		stop()
+		<-rep.Done() // what is still queued is written to the spool
+	}
+	if err != nil {
 		return withCode(exitError, err)
 	}
 	return nil

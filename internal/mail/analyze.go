@@ -39,7 +39,21 @@ type ScanMatch struct {
 	Tags    []string // rule tags
 	Threats []string
 	Detail  string
+	// Description is the rule's description meta, shown in the reason.
+	Description string
+	// Score is the rule's score meta (0 to 100, Loki/THOR convention);
+	// 0 means the rule has none. See RuleScorePolicy.
+	Score int
 }
+
+// RuleMalwareScore is the rule score from which a scanner match makes the
+// message malicious: a rule with a score of at least 70, or with no score
+// at all, marks malware (as YARA rules mostly do); a rule with a lower
+// score is a weaker sign and adds RuleWeakPoints to the message's score.
+const (
+	RuleMalwareScore = 70
+	RuleWeakPoints   = 3.0
+)
 
 // Options configure an Analyzer.
 type Options struct {
@@ -195,6 +209,14 @@ func (a *Analyzer) Analyze(ctx context.Context, name string, raw []byte, env *En
 	a.checkBulk(x)
 	a.checkAttachments(ctx, x)
 	a.checkIndicators(x)
+	x.res.senderDomain = strings.TrimSuffix(strings.ToLower(x.fromDom), ".")
+	seen := map[string]bool{}
+	for _, l := range x.doc.links {
+		if li, ok := parseLink(l); ok && li.host != "" && !seen[li.host] && len(seen) < maxSightingHosts {
+			seen[li.host] = true
+			x.res.linkHosts = append(x.res.linkHosts, strings.ToLower(li.host))
+		}
+	}
 	if ctx.Err() != nil {
 		res.add(Reason{Check: "timeout", Category: CatStructure, Score: 1, Text: "The analysis took too long and was cut short; some checks did not run."})
 	}

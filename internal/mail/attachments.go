@@ -44,6 +44,7 @@ var containerExt = setOf("iso", "img", "vhd", "vhdx")
 var docExt = setOf("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "rtf", "txt", "jpg", "jpeg", "png", "gif", "zip", "odt", "html", "htm", "mp3", "wav", "csv")
 
 type attCtx struct {
+	ctx      context.Context
 	a        *Analyzer
 	x        *msg
 	expanded int
@@ -51,7 +52,7 @@ type attCtx struct {
 }
 
 func (a *Analyzer) checkAttachments(ctx context.Context, x *msg) {
-	ac := &attCtx{a: a, x: x, notes: map[string]bool{}}
+	ac := &attCtx{ctx: ctx, a: a, x: x, notes: map[string]bool{}}
 	for _, p := range x.atts {
 		if ctx.Err() != nil {
 			return
@@ -72,21 +73,41 @@ func (a *Analyzer) checkAttachments(ctx context.Context, x *msg) {
 			name = "part " + p.Path
 		}
 		a.hashIndicators(x, name, p.Body)
-		for _, s := range a.opts.Scanners {
-			ms, err := s.ScanAttachment(ctx, name, p.Body)
-			if err != nil {
-				x.res.add(Reason{Check: "scan-error", Category: CatAttachment, Score: 0.5,
-					Text: fmt.Sprintf("The content scanner could not scan %s: %v", name, err)})
-				continue
-			}
-			for _, m := range ms {
-				x.res.add(Reason{Check: "rule:" + m.Rule, Category: CatAttachment, Score: 8, Malware: true,
-					Evidence: []evidence{ev(name, m.Detail, "")},
-					Match:    &report.Match{Kind: "yara", Value: m.Rule, Source: m.Source, Threats: m.Threats, Tags: m.Tags},
-					Text:     fmt.Sprintf("%s matches the detection rule %s.", name, m.Rule)})
-			}
-		}
+		a.runScanners(ctx, x, name, p.Body)
 	})
+}
+
+// runScanners runs the AttachmentScanners on one part or archive entry
+// (name says which). A match is a reason named "rule:NAME"; it marks
+// malware when the rule's score is at least RuleMalwareScore or absent,
+// and adds RuleWeakPoints otherwise.
+func (a *Analyzer) runScanners(ctx context.Context, x *msg, name string, data []byte) {
+	for _, s := range a.opts.Scanners {
+		if ctx.Err() != nil {
+			return
+		}
+		ms, err := s.ScanAttachment(ctx, name, data)
+		if err != nil {
+			x.res.add(Reason{Check: "scan-error", Category: CatAttachment, Score: 0.5,
+				Text: fmt.Sprintf("The content scanner could not scan %s: %v", name, err)})
+			continue
+		}
+		for _, m := range ms {
+			what := m.Rule
+			if m.Description != "" {
+				what += " (" + m.Description + ")"
+			}
+			r := Reason{Check: "rule:" + m.Rule, Category: CatAttachment, Score: 8, Malware: true,
+				Evidence: []evidence{ev(name, m.Detail, "")},
+				Match:    &report.Match{Kind: "yara", Value: m.Rule, Source: m.Source, Threats: m.Threats, Tags: m.Tags},
+				Text:     fmt.Sprintf("%s matches the detection rule %s.", name, what)}
+			if m.Score > 0 && m.Score < RuleMalwareScore {
+				r.Score, r.Malware = RuleWeakPoints, false
+				r.Text = fmt.Sprintf("%s matches the detection rule %s, a weak sign of something harmful (rule score %d).", name, what, m.Score)
+			}
+			x.res.add(r)
+		}
+	}
 }
 
 func (a *Analyzer) hashIndicators(x *msg, name string, b []byte) {
@@ -126,6 +147,10 @@ func (ac *attCtx) inspect(name, where, mediaType string, b []byte, depth int) {
 		display = where
 	}
 	evd := []evidence{ev("attachment", display, fmt.Sprintf("%d bytes", len(b)))}
+	if depth > 0 {
+		// archive entries: the parts themselves are scanned in checkAttachments
+		ac.a.runScanners(ac.ctx, ac.x, where, b)
+	}
 	// double extension: "invoice.pdf.exe", "scan.pdf   .js"
 	base := strings.TrimSuffix(lname, "."+ext)
 	if inner := extOf(strings.TrimSpace(base)); inner != "" && docExt[inner] && dangerousExt[ext] && !macroExt[ext] {

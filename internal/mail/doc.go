@@ -56,6 +56,23 @@
 // a macro, an exploit, a known-bad hash) makes it malicious. A message
 // that cannot be read is suspicious, never clean.
 //
+// A match of an AttachmentScanner (YARA rules, RuleScanner, which reuses
+// the file sweep's loader in sweep/yararules) is a reason "rule:NAME"
+// with the rule's description. Rules mark malware when their score meta
+// is at least RuleMalwareScore (70) or absent — YARA rules are written to
+// detect the harmful, and Loki/THOR rules below 70 are "suspicious" ones;
+// a lower score adds RuleWeakPoints (3). The scanners see every MIME part
+// and every archive entry the attachment checks open.
+//
+// # Hub
+//
+// Sightings turns a result into hub sightings (indicator and rule hits;
+// for phishing and malicious messages, the sender's domain and the link
+// hosts) with ids made of the Message-ID, the value and the day.
+// HubReporter delivers them from the milter in the background, through
+// the hubclient spool, so that the hub never holds up mail and an outage
+// loses nothing; Deliver does it once for a one-shot check.
+//
 // Limits (size, depth, parts, links, archive expansion, time) bound the
 // work on any input; going past one is itself a reason.
 package mail

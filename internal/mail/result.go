@@ -72,6 +72,11 @@ type Result struct {
 	Defects []string `json:"defects,omitempty"`
 	Links   int      `json:"links"`
 	Parts   int      `json:"parts"`
+
+	// observed values reported to the hub for phishing and malicious
+	// messages (see Sightings)
+	senderDomain string
+	linkHosts    []string
 }
 
 func (r *Result) add(reason Reason) {

@@ -73,11 +73,19 @@ type Sightings interface {
 	Report(ctx context.Context, findings []report.Finding) error
 }
 
+// ResultSink receives every analysed message (the hub reporter,
+// *mail.HubReporter). Submit is called in the SMTP transaction and must
+// not block: it queues and returns.
+type ResultSink interface {
+	Submit(r *mail.Result)
+}
+
 // Server is a milter. Set its fields, then call Serve.
 type Server struct {
 	Analyzer  *mail.Analyzer
 	Policy    Policy
 	Sightings Sightings    // optional
+	Results   ResultSink   // optional
 	Logger    *slog.Logger // optional
 	Host      string       // this host's name in findings
 	// MaxConns bounds concurrent MTA connections (default 256).
@@ -397,6 +405,9 @@ func (ss *session) endOfMessage(ctx context.Context) error {
 		act = Accept
 	}
 	ss.s.Logger.Info("milter: verdict", "queue_id", ss.queueID, "verdict", res.Verdict, "score", res.Score, "action", act)
+	if ss.s.Results != nil {
+		ss.s.Results.Submit(res)
+	}
 	if res.Verdict != mail.Clean && ss.s.Sightings != nil {
 		fs := res.Findings(ss.s.Host)
 		go func() {
