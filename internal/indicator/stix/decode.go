@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vigie-project/vigie/internal/indicator"
@@ -70,19 +72,20 @@ type decoder struct {
 	opts indicator.ReadOptions
 	c    *indicator.Collection
 
-	objects   int
+	objects   int // objects applied
+	emitted   int // objects cut from the input (read by the splitter only)
+	objStart  int // d.n when the object being applied started
 	chunks    [][]indicator.Indicator
 	n         int                      // indicators in chunks
-	offset    int64                    // input offset of the object being read
 	identity  map[string]string        // identity id → name
 	markings  map[string]indicator.TLP // marking ids defined in the bundle
 	threats   map[string]string        // threat object id → canonical threat name
 	indicates [][2]string              // indicator id → threat id
 	pending   []pendingTLP             // indicators marked with a marking not yet known
-	intern    map[string]string
-	one       [1]Value // the value of a simple pattern, without an allocation
-	obj       rawObject
-	base      indicator.Indicator
+	p         *objParser               // for objects decoded on this goroutine
+	pipe      *pipeline                // once the bundle is large enough, see pipeline.go
+	pipeAfter int                      // objects read before the pipeline starts (< 0: never)
+	batch     int                      // objects per batch of the pipeline
 }
 
 // pendingTLP is a marking reference of indicators [start, end) that is
@@ -99,17 +102,33 @@ type pendingTLP struct {
 // memory grows with the indicators kept, not with the input. See the package
 // documentation for what becomes an indicator.
 func Decode(r io.Reader, opts indicator.ReadOptions) (*indicator.Collection, error) {
+	after := pipelineAfter
+	if runtime.GOMAXPROCS(0) < 2 {
+		after = -1
+	}
+	return decode(r, opts, after, batchSize)
+}
+
+// decode is Decode, with the pipeline of pipeline.go started after the
+// first after objects (never if after < 0), in batches of batch objects.
+func decode(r io.Reader, opts indicator.ReadOptions, after, batch int) (*indicator.Collection, error) {
 	opts = opts.Limits()
 	d := &decoder{
-		opts:     opts,
-		c:        &indicator.Collection{},
-		identity: map[string]string{},
-		markings: map[string]indicator.TLP{},
-		threats:  map[string]string{},
-		intern:   map[string]string{},
+		opts:      opts,
+		c:         &indicator.Collection{},
+		identity:  map[string]string{},
+		markings:  map[string]indicator.TLP{},
+		threats:   map[string]string{},
+		p:         newParser(opts),
+		pipeAfter: after,
+		batch:     batch,
 	}
 	lr := &limitReader{r: r, left: opts.MaxBytes}
-	if err := d.top(newStream(lr, opts.Name, opts.MaxDepth-1)); err != nil {
+	err := d.top(newStream(lr, opts.Name, opts.MaxDepth-1))
+	if d.pipe != nil {
+		err = d.pipe.finish(err)
+	}
+	if err != nil {
 		if errors.Is(err, errTooBig) {
 			return nil, fmt.Errorf("%s: larger than the limit of %d bytes", opts.Name, opts.MaxBytes)
 		}
@@ -189,12 +208,12 @@ func (d *decoder) elements(s *stream) error {
 		return nil
 	}
 	for {
-		d.offset = s.offset()
+		off := s.offset()
 		v, err := s.value()
 		if err != nil {
 			return err
 		}
-		if err := d.object(v); err != nil {
+		if err := d.emit(v, off); err != nil {
 			return err
 		}
 		switch s.next() {
@@ -281,15 +300,14 @@ func (d *decoder) members(s *stream) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.opts.Name, err)
 	}
-	d.offset = 0
-	return d.object(raw)
+	return d.emit(raw, 0)
 }
 
-func (d *decoder) where(o *rawObject) string {
+func (p *objParser) where(o *rawObject) string {
 	if o.ID != "" {
 		return "object " + indicator.Shorten(o.ID)
 	}
-	return fmt.Sprintf("object #%d (byte %d)", d.objects, d.offset)
+	return fmt.Sprintf("object #%d (byte %d)", p.index, p.offset)
 }
 
 // Problems listed at most, in all and per object: a hostile bundle of
@@ -300,8 +318,8 @@ const (
 	maxProblemsPerObject = 20
 )
 
-func (d *decoder) malformed(o *rawObject, value, reason string) error {
-	p := indicator.Problem{Where: d.where(o), Kind: indicator.ProblemMalformed, Value: value, Reason: reason}
+func (d *decoder) malformed(where, value, reason string) error {
+	p := indicator.Problem{Where: where, Kind: indicator.ProblemMalformed, Value: value, Reason: reason}
 	if d.opts.Lenient && len(d.c.Problems) >= maxProblems {
 		d.c.Skip("malformed (over the problem limit, not listed)")
 		return nil
@@ -309,32 +327,28 @@ func (d *decoder) malformed(o *rawObject, value, reason string) error {
 	return d.opts.Report(d.c, p)
 }
 
-func (d *decoder) unsupported(o *rawObject, value, reason string) {
+func (d *decoder) unsupported(where, value, reason string) {
 	if len(d.c.Problems) >= maxProblems {
 		d.c.Skip("unsupported (over the problem limit, not listed)")
 		return
 	}
-	_ = d.opts.Report(d.c, indicator.Problem{Where: d.where(o), Kind: indicator.ProblemUnsupported, Value: value, Reason: reason})
+	_ = d.opts.Report(d.c, indicator.Problem{Where: where, Kind: indicator.ProblemUnsupported, Value: value, Reason: reason})
 }
 
 // object handles one STIX object of the bundle.
-func (d *decoder) object(raw json.RawMessage) error {
-	d.objects++
-	if d.objects > d.opts.MaxItems {
-		return d.opts.TooMany("objects")
-	}
-	// One rawObject per decoder, reset for each object: it is large and
+func (p *objParser) object(raw json.RawMessage) error {
+	// One rawObject per parser, reset for each object: it is large and
 	// would otherwise be a heap allocation per object.
-	o := &d.obj
+	o := &p.obj
 	*o = rawObject{}
 	if len(raw) == 0 || raw[0] != '{' {
-		return d.malformed(o, short(string(raw)), "not a JSON object")
+		return p.malformed(o, short(string(raw)), "not a JSON object")
 	}
-	if !fastObject(raw, o, d.opts.MaxDepth-1) {
+	if !fastObject(raw, o, p.opts.MaxDepth-1) {
 		// Something the fast path does not take: let encoding/json decode
 		// it or say what is wrong.
 		*o = rawObject{}
-		if err := safejson.CheckDepth(raw, d.opts.Name, d.opts.MaxDepth-1); err != nil {
+		if err := safejson.CheckDepth(raw, p.opts.Name, p.opts.MaxDepth-1); err != nil {
 			return err
 		}
 		if err := json.Unmarshal(raw, o); err != nil {
@@ -342,46 +356,46 @@ func (d *decoder) object(raw json.RawMessage) error {
 			// JSON inside the object.
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {
-				return d.malformed(o, "", fmt.Sprintf("property %q has a JSON %s, not the expected %s", te.Field, te.Value, jsonKind(te.Type.Kind().String())))
+				return p.malformed(o, "", fmt.Sprintf("property %q has a JSON %s, not the expected %s", te.Field, te.Value, jsonKind(te.Type.Kind().String())))
 			}
-			return d.malformed(o, "", "bad JSON: "+safejson.Describe(raw, err).Error())
+			return p.malformed(o, "", "bad JSON: "+safejson.Describe(raw, err).Error())
 		}
 	}
 	if o.Type == "" {
-		return d.malformed(o, "", "object has no \"type\"")
+		return p.malformed(o, "", "object has no \"type\"")
 	}
 	if o.ID == "" {
-		return d.malformed(o, "", "object of type "+short(o.Type)+" has no \"id\"")
+		return p.malformed(o, "", "object of type "+short(o.Type)+" has no \"id\"")
 	}
 	if !validID(o.ID, o.Type) {
-		return d.malformed(o, o.ID, "id is not \""+short(o.Type)+"--\" followed by a UUID")
+		return p.malformed(o, o.ID, "id is not \""+short(o.Type)+"--\" followed by a UUID")
 	}
 	switch o.Type {
 	case "indicator":
-		return d.indicator(o)
+		return p.indicator(o)
 	case "identity":
-		d.identity[o.ID] = o.Name
+		p.record(op{kind: opIdentity, a: o.ID, b: o.Name})
 	case "marking-definition":
-		d.marking(o)
+		p.marking(o)
 	case "relationship":
 		if o.SourceRef == "" || o.TargetRef == "" || o.RelationshipType == "" {
-			return d.malformed(o, "", "relationship without relationship_type, source_ref or target_ref")
+			return p.malformed(o, "", "relationship without relationship_type, source_ref or target_ref")
 		}
 		if o.RelationshipType == "indicates" && strings.HasPrefix(o.SourceRef, "indicator--") {
-			d.indicates = append(d.indicates, [2]string{d.internS(o.SourceRef), o.TargetRef})
+			p.record(op{kind: opIndicates, a: p.internS(o.SourceRef), b: o.TargetRef})
 		} else {
-			d.c.Skip("relationship/" + short(o.RelationshipType))
+			p.skip("relationship/" + short(o.RelationshipType))
 		}
 	case "sighting":
 		if o.SightingOfRef == "" {
-			return d.malformed(o, "", "sighting without sighting_of_ref")
+			return p.malformed(o, "", "sighting without sighting_of_ref")
 		}
-		d.c.Skip("sighting")
+		p.skip("sighting")
 	default:
 		if threatKinds[o.Type] {
-			return d.threat(o)
+			return p.threat(o)
 		}
-		d.c.Skip(short(o.Type))
+		p.skip(short(o.Type))
 	}
 	return nil
 }
@@ -400,26 +414,26 @@ func jsonKind(k string) string {
 
 // internS returns a shared copy of s for strings repeated across objects
 // (identity and marking references), up to a bounded number of them.
-func (d *decoder) internS(s string) string {
-	if v, ok := d.intern[s]; ok {
+func (p *objParser) internS(s string) string {
+	if v, ok := p.intern[s]; ok {
 		return v
 	}
-	if len(d.intern) < 4096 {
-		d.intern[s] = s
+	if len(p.intern) < 4096 {
+		p.intern[s] = s
 	}
 	return s
 }
 
-func (d *decoder) marking(o *rawObject) {
+func (p *objParser) marking(o *rawObject) {
 	if t, ok := knownMarkings[o.ID]; ok {
-		d.markings[o.ID] = t
+		p.record(op{kind: opMarking, a: o.ID, b: string(t)})
 		return
 	}
 	if t, ok := markingLevel(o); ok {
-		d.markings[o.ID] = t
+		p.record(op{kind: opMarking, a: o.ID, b: string(t)})
 		return
 	}
-	d.c.Skip("marking-definition/" + short(o.DefinitionType))
+	p.skip("marking-definition/" + short(o.DefinitionType))
 }
 
 // markingLevel finds the TLP level of a marking-definition that is not one
@@ -459,10 +473,10 @@ func markingLevel(o *rawObject) (indicator.TLP, bool) {
 	return "", false
 }
 
-func (d *decoder) threat(o *rawObject) error {
+func (p *objParser) threat(o *rawObject) error {
 	name := strings.TrimSpace(o.Name)
 	if name == "" {
-		return d.malformed(o, "", o.Type+" without a name")
+		return p.malformed(o, "", o.Type+" without a name")
 	}
 	var aliases []string
 	for _, a := range append(o.Aliases, o.XMitreAliases...) {
@@ -471,7 +485,7 @@ func (d *decoder) threat(o *rawObject) error {
 			aliases = append(aliases, a)
 		}
 	}
-	d.threats[o.ID] = d.c.AddThreat(indicator.Threat{Name: name, Kind: o.Type, Aliases: aliases})
+	p.record(op{kind: opThreat, a: o.ID, th: &indicator.Threat{Name: name, Kind: o.Type, Aliases: aliases}})
 	return nil
 }
 
@@ -495,19 +509,19 @@ func parseTime(s string) (time.Time, error) {
 
 var yaraRuleName = regexp.MustCompile(`(?m)^\s*(?:(?:private|global)\s+)*rule\s+([A-Za-z_][A-Za-z0-9_]*)`)
 
-func (d *decoder) indicator(o *rawObject) error {
+func (p *objParser) indicator(o *rawObject) error {
 	if o.Revoked {
-		d.c.Skip("indicator/revoked")
+		p.skip("indicator/revoked")
 		return nil
 	}
-	base := &d.base // reused, like d.obj
+	base := &p.base // reused, like p.obj
 	*base = indicator.Indicator{ID: o.ID, Description: o.Description}
 	if base.Description == "" {
 		base.Description = o.Name
 	}
 	if o.Confidence != nil {
 		if *o.Confidence < 0 || *o.Confidence > 100 {
-			return d.malformed(o, fmt.Sprint(*o.Confidence), "confidence is not between 0 and 100")
+			return p.malformed(o, fmt.Sprint(*o.Confidence), "confidence is not between 0 and 100")
 		}
 		base.Confidence = *o.Confidence
 	}
@@ -521,22 +535,22 @@ func (d *decoder) indicator(o *rawObject) error {
 		}
 		t, err := parseTime(f.s)
 		if err != nil {
-			return d.malformed(o, "", f.name+": "+err.Error())
+			return p.malformed(o, "", f.name+": "+err.Error())
 		}
 		*f.t = t
 	}
 	if !base.ValidUntil.IsZero() && !base.ValidFrom.IsZero() && !base.ValidUntil.After(base.ValidFrom) {
-		return d.malformed(o, o.ValidUntil, "valid_until is not after valid_from")
+		return p.malformed(o, o.ValidUntil, "valid_until is not after valid_from")
 	}
 	for _, l := range o.Labels {
 		if strings.EqualFold(l, informationalLabel) {
 			base.Informational = true
 			continue
 		}
-		base.Tags = append(base.Tags, d.internS(l))
+		base.Tags = append(base.Tags, p.internS(l))
 	}
 	if o.CreatedByRef != "" {
-		base.Source = d.internS(o.CreatedByRef)
+		base.Source = p.internS(o.CreatedByRef)
 	}
 	var unknownRefs []string
 	for _, ref := range o.ObjectMarkingRefs {
@@ -551,68 +565,68 @@ func (d *decoder) indicator(o *rawObject) error {
 		}
 	}
 	if o.Pattern == "" {
-		return d.malformed(o, "", "indicator without a pattern")
+		return p.malformed(o, "", "indicator without a pattern")
 	}
 
-	start := d.n
+	start := len(p.inds)
 	switch pt := strings.ToLower(o.PatternType); pt {
 	case "", "stix":
-		if err := d.stixPattern(o, base); err != nil {
+		if err := p.stixPattern(o, base); err != nil {
 			return err
 		}
 	case "yara":
 		m := yaraRuleName.FindStringSubmatch(o.Pattern)
 		if m == nil {
-			return d.malformed(o, o.Pattern, "YARA pattern without a \"rule NAME\"")
+			return p.malformed(o, o.Pattern, "YARA pattern without a \"rule NAME\"")
 		}
 		ind := *base
 		ind.Type, ind.Value, ind.Rule = indicator.YARA, m[1], o.Pattern
 		if o.Description == "" && o.Name == m[1] {
 			ind.Description = ""
 		}
-		if err := d.add(ind); err != nil {
+		if err := p.add(ind); err != nil {
 			return err
 		}
 	default:
-		d.unsupported(o, o.Pattern, "Vigie cannot turn a pattern of type "+short(o.PatternType)+" into indicators (only stix and yara)")
+		p.unsupported(o, o.Pattern, "Vigie cannot turn a pattern of type "+short(o.PatternType)+" into indicators (only stix and yara)")
 		return nil
 	}
-	end := d.n
-	if end > start {
+	if len(p.inds) > start {
 		for _, ref := range unknownRefs {
-			d.pending = append(d.pending, pendingTLP{start: start, end: end, ref: d.internS(ref)})
+			p.record(op{kind: opPending, a: p.internS(ref)})
 		}
 	}
 	return nil
 }
 
-// chunkSize is the number of indicators per chunk while reading: the
-// indicators are gathered in fixed chunks and copied once into a slice of
-// the exact size at the end, instead of growing one slice (which copies
-// the large Indicator structs again and again and holds two copies at
-// each growth).
+// chunkSize is the number of indicators per chunk while reading
+// sequentially: the indicators are gathered in fixed chunks and copied
+// once into a slice of the exact size at the end, instead of growing one
+// slice (which copies the large Indicator structs again and again and
+// holds two copies at each growth).
 const chunkSize = 8192
 
-func (d *decoder) add(ind indicator.Indicator) error {
-	if d.n >= d.opts.MaxItems {
-		return d.opts.TooMany("indicators")
-	}
-	if len(d.chunks) == 0 || len(d.chunks[len(d.chunks)-1]) == chunkSize {
-		size := chunkSize
-		if len(d.chunks) == 0 {
-			size = 64 // most bundles are small
+// add appends the indicators of the objects applied on this goroutine to
+// the chunks (p.n already counts them).
+func (d *decoder) add(inds []indicator.Indicator) {
+	for len(inds) > 0 {
+		if len(d.chunks) == 0 || len(d.chunks[len(d.chunks)-1]) == chunkSize {
+			size := chunkSize
+			if len(d.chunks) == 0 {
+				size = 64 // most bundles are small
+			}
+			d.chunks = append(d.chunks, make([]indicator.Indicator, 0, size))
 		}
-		d.chunks = append(d.chunks, make([]indicator.Indicator, 0, size))
+		last := &d.chunks[len(d.chunks)-1]
+		if len(*last) == cap(*last) { // the small first chunk
+			grown := make([]indicator.Indicator, len(*last), min(chunkSize, 4*cap(*last)))
+			copy(grown, *last)
+			*last = grown
+		}
+		k := min(len(inds), cap(*last)-len(*last))
+		*last = append(*last, inds[:k]...)
+		inds = inds[k:]
 	}
-	last := &d.chunks[len(d.chunks)-1]
-	if len(*last) == cap(*last) { // the small first chunk
-		grown := make([]indicator.Indicator, len(*last), min(chunkSize, 4*cap(*last)))
-		copy(grown, *last)
-		*last = grown
-	}
-	*last = append(*last, ind)
-	d.n++
-	return nil
 }
 
 // gather moves the chunks into Collection.Indicators.
@@ -620,33 +634,61 @@ func (d *decoder) gather() {
 	if len(d.chunks) == 1 {
 		d.c.Indicators = d.chunks[0]
 	} else if d.n > 0 {
-		all := make([]indicator.Indicator, 0, d.n)
+		all := make([]indicator.Indicator, d.n)
+		// Where each chunk goes; the copies are shared among the cores
+		// (a million indicators are 300 MB to move).
+		at := make([]int, len(d.chunks)+1)
 		for i, ch := range d.chunks {
-			all = append(all, ch...)
-			d.chunks[i] = nil
+			at[i+1] = at[i] + len(ch)
 		}
+		split(len(d.chunks), d.n, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				copy(all[at[i]:], d.chunks[i])
+				d.chunks[i] = nil
+			}
+		})
 		d.c.Indicators = all
 	}
 	d.chunks = nil
 }
 
-func (d *decoder) stixPattern(o *rawObject, base *indicator.Indicator) error {
+// split calls f on parts [lo, hi) of [0, n), at once on every core when the
+// work (size, in indicators) is large enough to be worth it.
+func split(n, size int, f func(lo, hi int)) {
+	parts := runtime.GOMAXPROCS(0)
+	if size < 1<<16 || parts < 2 || n < parts {
+		f(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for k := range parts {
+		lo, hi := n*k/parts, n*(k+1)/parts
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+func (p *objParser) stixPattern(o *rawObject, base *indicator.Indicator) error {
 	var values []Value
 	if v, ok := simplePattern(o.Pattern); ok {
-		values = append(d.one[:0], v)
+		values = append(p.one[:0], v)
 	} else {
-		p, err := ParsePattern(o.Pattern)
+		pat, err := ParsePattern(o.Pattern)
 		if err != nil {
-			return d.malformed(o, o.Pattern, err.Error())
+			return p.malformed(o, o.Pattern, err.Error())
 		}
 		var issues []Issue
-		values, issues = Extract(p)
+		values, issues = Extract(pat)
 		for i, is := range issues {
 			if i == maxProblemsPerObject {
-				d.unsupported(o, "", fmt.Sprintf("and %d more parts of the pattern that cannot be indicators", len(issues)-i))
+				p.unsupported(o, "", fmt.Sprintf("and %d more parts of the pattern that cannot be indicators", len(issues)-i))
 				break
 			}
-			d.unsupported(o, is.Text, is.Reason)
+			p.unsupported(o, is.Text, is.Reason)
 		}
 	}
 	bad := 0
@@ -657,7 +699,7 @@ func (d *decoder) stixPattern(o *rawObject, base *indicator.Indicator) error {
 			if bad > maxProblemsPerObject {
 				continue
 			}
-			if rerr := d.malformed(o, v.Value, "bad "+string(v.Type)+" in "+short(v.Comparison)+": "+err.Error()); rerr != nil {
+			if rerr := p.malformed(o, v.Value, "bad "+string(v.Type)+" in "+short(v.Comparison)+": "+err.Error()); rerr != nil {
 				return rerr
 			}
 			continue
@@ -671,12 +713,12 @@ func (d *decoder) stixPattern(o *rawObject, base *indicator.Indicator) error {
 		if v.Type == indicator.PathRegex {
 			ind.Exclude = o.XVigieExclude
 		}
-		if err := d.add(ind); err != nil {
+		if err := p.add(ind); err != nil {
 			return err
 		}
 	}
 	if bad > maxProblemsPerObject {
-		return d.malformed(o, "", fmt.Sprintf("and %d more bad values in the pattern", bad-maxProblemsPerObject))
+		return p.malformed(o, "", fmt.Sprintf("and %d more bad values in the pattern", bad-maxProblemsPerObject))
 	}
 	return nil
 }
@@ -698,21 +740,23 @@ func (d *decoder) resolve() error {
 			}
 		}
 	}
-	for i := range d.c.Indicators {
-		ind := &d.c.Indicators[i]
-		if ind.Source != "" {
-			if name, ok := d.identity[ind.Source]; ok && name != "" {
-				ind.Source = name
-			} else if d.opts.Source != "" {
+	split(len(d.c.Indicators), len(d.c.Indicators), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			ind := &d.c.Indicators[i]
+			if ind.Source != "" {
+				if name, ok := d.identity[ind.Source]; ok && name != "" {
+					ind.Source = name
+				} else if d.opts.Source != "" {
+					ind.Source = d.opts.Source
+				}
+			} else {
 				ind.Source = d.opts.Source
 			}
-		} else {
-			ind.Source = d.opts.Source
+			if ind.TLP == "" {
+				ind.TLP = d.opts.TLP
+			}
 		}
-		if ind.TLP == "" {
-			ind.TLP = d.opts.TLP
-		}
-	}
+	})
 	if len(d.indicates) == 0 {
 		return nil
 	}

@@ -51,6 +51,14 @@
 //     Vigie indicators sharing its id; written back, the first keeps the id
 //     and the others get derived ids (one STIX indicator per value).
 //
+// A large bundle is decoded on every core (pipeline.go): after the first
+// few thousand objects, the reading goroutine cuts the "objects" array into
+// batches, workers turn each batch into indicators and a list of effects
+// (problems, skipped counts, identities, markings, threats, relationships),
+// and one goroutine applies the batches in input order. Limits, the problem
+// cap and the first error of a strict read are decided there, so the result
+// is exactly that of reading one object after the other.
+//
 // The pattern parser (ParsePattern) implements the whole STIX 2.1 patterning
 // grammar, not only the subset Vigie turns into indicators, so that a pattern
 // Vigie cannot use is reported as "unsupported" and a broken one as

@@ -2,8 +2,10 @@ package stix
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/vigie-project/vigie/internal/indicator"
@@ -78,6 +80,20 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"objects":[{"type":"x-a","id":"x-a--00000000-0000-4000-8000-000000000001","v":[[[{}]]]}],"more":true}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		opts := indicator.ReadOptions{Name: "fuzz", Lenient: true, MaxBytes: 1 << 20, MaxDepth: 20, MaxItems: 1000}
+		// The pipeline, started at once with batches of two objects, gives
+		// what the one-object-at-a-time read gives, strict or lenient.
+		for _, lenient := range []bool{true, false} {
+			o := opts
+			o.Lenient = lenient
+			seq, serr := decode(bytes.NewReader(data), o, -1, 0)
+			par, perr := decode(bytes.NewReader(data), o, 0, 2)
+			if fmt.Sprint(serr) != fmt.Sprint(perr) {
+				t.Fatalf("lenient=%v: sequential error %v, pipeline error %v", lenient, serr, perr)
+			}
+			if !reflect.DeepEqual(seq, par) {
+				t.Fatalf("lenient=%v: the pipeline gives another collection", lenient)
+			}
+		}
 		c, err := Decode(bytes.NewReader(data), opts)
 		if err != nil {
 			return
