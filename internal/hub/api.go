@@ -795,6 +795,12 @@ func (s *Server) handleCreateOrg(w http.ResponseWriter, r *http.Request, p *Prin
 		req.Kind = store.KindParty
 	}
 	o, err := s.st.CreateOrg(r.Context(), p.ActorFor(), strings.TrimSpace(req.Name), req.Kind)
+	s.writeCreated(w, r, o, err)
+}
+
+// writeCreated answers a create request: 201 with v, 409 when it clashes
+// with what exists, 422 when the request itself is invalid.
+func (s *Server) writeCreated(w http.ResponseWriter, r *http.Request, v any, err error) {
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			s.serverError(w, r, err)
@@ -803,7 +809,7 @@ func (s *Server) handleCreateOrg(w http.ResponseWriter, r *http.Request, p *Prin
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusCreated, o)
+	writeJSON(w, http.StatusCreated, v)
 }
 
 func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request, p *Principal) {
@@ -852,15 +858,7 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request, p *Pri
 		return
 	}
 	u, err := CreateUser(r.Context(), s.st, p.ActorFor(), org.Name, strings.TrimSpace(req.Username), req.Role, req.Password)
-	if err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			s.serverError(w, r, err)
-			return
-		}
-		writeError(w, http.StatusUnprocessableEntity, err.Error())
-		return
-	}
-	writeJSON(w, http.StatusCreated, u)
+	s.writeCreated(w, r, u, err)
 }
 
 func (s *Server) handleListTokens(w http.ResponseWriter, r *http.Request, p *Principal) {
