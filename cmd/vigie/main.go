@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	code := exitCode(ctx, err)
-	if err != nil && !errors.Is(err, errSilent) {
+	if err != nil {
 		var ee *codeError
 		if !errors.As(err, &ee) || ee.err != nil {
 			fmt.Fprintf(stderr, "vigie: %v\n", err)
@@ -80,9 +80,6 @@ func withCode(code int, err error) error { return &codeError{code: code, err: er
 func usageError(format string, a ...any) error {
 	return &codeError{code: exitUsage, err: fmt.Errorf(format, a...)}
 }
-
-// errSilent ends a command with exitError and no further message.
-var errSilent = errors.New("silent")
 
 // exitCode is the one place where errors become exit codes.
 func exitCode(ctx context.Context, err error) int {

@@ -642,6 +642,16 @@ func (s *Server) handleListSightings(w http.ResponseWriter, r *http.Request, p *
 	writeJSON(w, 200, out)
 }
 
+// writeItems answers a list request: {"items": [...]} (never null), or the
+// error.
+func writeItems[T any](s *Server, w http.ResponseWriter, r *http.Request, items []T, err error) {
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, 200, map[string]any{"items": nonNilSlice(items)})
+}
+
 func nonNilSlice[T any](v []T) []T {
 	if v == nil {
 		return []T{}
@@ -711,11 +721,7 @@ func (s *Server) handleListFindings(w http.ResponseWriter, r *http.Request, p *P
 		return
 	}
 	items, err := s.st.ListFindings(r.Context(), p.Viewer(), org, limit)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	writeJSON(w, 200, map[string]any{"items": nonNilSlice(items)})
+	writeItems(s, w, r, items, err)
 }
 
 func (s *Server) handleListAlerts(w http.ResponseWriter, r *http.Request, p *Principal) {
@@ -724,11 +730,7 @@ func (s *Server) handleListAlerts(w http.ResponseWriter, r *http.Request, p *Pri
 		return
 	}
 	items, err := s.st.ListAlerts(r.Context(), p.Viewer(), r.URL.Query().Get("status"), 0)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	writeJSON(w, 200, map[string]any{"items": nonNilSlice(items)})
+	writeItems(s, w, r, items, err)
 }
 
 func pathID(r *http.Request) (int64, bool) {
@@ -772,11 +774,7 @@ func (s *Server) handleListOrgs(w http.ResponseWriter, r *http.Request, p *Princ
 		return
 	}
 	orgs, err := s.st.ListOrgs(r.Context(), p.Viewer())
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	writeJSON(w, 200, map[string]any{"items": nonNilSlice(orgs)})
+	writeItems(s, w, r, orgs, err)
 }
 
 func (s *Server) handleCreateOrg(w http.ResponseWriter, r *http.Request, p *Principal) {
@@ -818,11 +816,7 @@ func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request, p *Prin
 		return
 	}
 	us, err := s.st.ListUsers(r.Context(), p.Viewer())
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	writeJSON(w, 200, map[string]any{"items": nonNilSlice(us)})
+	writeItems(s, w, r, us, err)
 }
 
 // targetOrg resolves the organisation a user or token is created for: the
@@ -867,11 +861,7 @@ func (s *Server) handleListTokens(w http.ResponseWriter, r *http.Request, p *Pri
 		return
 	}
 	ts, err := s.st.ListTokens(r.Context(), p.Viewer())
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	writeJSON(w, 200, map[string]any{"items": nonNilSlice(ts)})
+	writeItems(s, w, r, ts, err)
 }
 
 func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request, p *Principal) {
@@ -938,11 +928,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, p *Principa
 		return
 	}
 	items, err := s.st.ListAudit(r.Context(), p.Viewer(), limit)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	writeJSON(w, 200, map[string]any{"items": nonNilSlice(items)})
+	writeItems(s, w, r, items, err)
 }
 
 // AddIndicators checks and stores indicators given one by one (the web
