@@ -91,7 +91,6 @@ func Decode(r io.Reader, opts indicator.ReadOptions) (*indicator.Collection, err
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	cr.LazyQuotes = true
 	switch {
 	case bytes.Contains(first, []byte("\t")) && !bytes.Contains(first, []byte(",")):
 		cr.Comma = '\t'
@@ -120,12 +119,13 @@ func Decode(r io.Reader, opts indicator.ReadOptions) (*indicator.Collection, err
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && !errors.Is(pe.Err, csv.ErrFieldCount) {
-				return c, fmt.Errorf("%s: %w", opts.Name, err)
-			}
+			// A *csv.ParseError names the line and column.
+			return nil, fmt.Errorf("%s: %w", opts.Name, err)
+		}
+		line := 0
+		if len(rec) > 0 {
+			line, _ = cr.FieldPos(0)
 		}
 		if cr.InputOffset() > opts.MaxBytes {
 			return nil, fmt.Errorf("%s: larger than the limit of %d bytes", opts.Name, opts.MaxBytes)

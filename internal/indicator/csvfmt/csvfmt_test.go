@@ -161,3 +161,12 @@ func FuzzDecodeList(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeCSVBrokenQuoting(t *testing.T) {
+	// An unterminated quoted field at the end of the input is a parse error
+	// that names the file and line, not a panic.
+	_, err := Decode(strings.NewReader("type,value\ndomain,\"evil.com\n"), indicator.ReadOptions{Name: "q.csv", Lenient: true})
+	if err == nil || !strings.Contains(err.Error(), "q.csv") {
+		t.Fatalf("got %v, want an error naming q.csv", err)
+	}
+}

@@ -319,13 +319,20 @@ func readDir(dir, formatName string, opts indicator.ReadOptions) (*indicator.Col
 		return nil, nil, err
 	}
 	names := make([]string, 0, len(entries))
+	all := &indicator.Collection{}
 	for _, e := range entries {
-		if !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+		switch {
+		case e.IsDir():
+			// Said in the statistics, not read: a folder of indicator
+			// files is read one level deep.
+			all.Skip("sub-folder of " + dir + " (not read)")
+		case strings.HasPrefix(e.Name(), "."):
+			all.Skip("hidden file in " + dir + " (not read)")
+		default:
 			names = append(names, e.Name())
 		}
 	}
 	sort.Strings(names)
-	all := &indicator.Collection{}
 	for _, n := range names {
 		c, _, err := Read(filepath.Join(dir, n), formatName, nil, opts)
 		if err != nil {

@@ -177,11 +177,15 @@ func TestReadPlainDirectory(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "a.csv"), []byte("type,value\ndomain,a.example\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "b.txt"), []byte("b.example\n"), 0o644)
+	os.Mkdir(filepath.Join(dir, "old"), 0o755)
 	c, _, err := Read(dir, "", nil, indicator.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(c.Indicators) != 2 {
 		t.Fatalf("read %d indicators from the folder, want 2", len(c.Indicators))
+	}
+	if len(c.Skipped) != 1 {
+		t.Errorf("the sub-folder not read must be counted, got %v", c.Skipped)
 	}
 }
