@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -331,14 +332,15 @@ func runMatch(g *globalOptions, o matchOptions, args []string) error {
 	values := args
 	if len(args) == 1 && args[0] == "-" {
 		values = nil
-		data, err := io.ReadAll(io.LimitReader(g.stdin, 1<<30))
-		if err != nil {
-			return withCode(exitError, fmt.Errorf("stdin: %w", err))
-		}
-		for _, l := range strings.Split(string(data), "\n") {
-			if l = strings.TrimSpace(l); l != "" {
+		sc := bufio.NewScanner(g.stdin)
+		sc.Buffer(make([]byte, 64*1024), indicator.MaxValueLen+1)
+		for sc.Scan() {
+			if l := strings.TrimSpace(sc.Text()); l != "" {
 				values = append(values, l)
 			}
+		}
+		if err := sc.Err(); err != nil {
+			return withCode(exitError, fmt.Errorf("stdin, after %d values: %w", len(values), err))
 		}
 	}
 	found := 0
