@@ -606,7 +606,7 @@ func (a *Analyzer) checkContent(x *msg) {
 			Text:     "The text uses the wording of credential phishing: an account to verify, a mailbox to unlock, a password that expires, a document waiting behind a sign-in."})
 	}
 	fraud, fraudEv := x.families(fraudWords, 6)
-	if bigAmount(x.text) {
+	if bigAmount(x.text) || cryptoAmount(x.words) {
 		fraud = min(fraud+1, 6)
 	}
 	if fraud >= 1 {
@@ -616,7 +616,7 @@ func (a *Analyzer) checkContent(x *msg) {
 			Text:     "The text uses the wording of money fraud: an inheritance, a prize, crypto-currency to claim, funds to transfer."})
 	}
 	if sp, spEv := x.families(spamWords, 4); sp > 0 {
-		s := []float64{0, 1, 2.5, 3.5, 4}[sp]
+		s := []float64{0, 1.5, 3, 4, 4.5}[sp]
 		x.res.add(Reason{Check: "scam-offer", Category: CatContent, Score: s,
 			Evidence: []evidence{ev("text", spEv, "")},
 			Text:     "The message is an unsolicited offer of the kinds that carry scams and malicious links: dating or adult lures, casino bonuses, miracle pills, giveaways, loans."})
@@ -697,23 +697,24 @@ var credWords = mustPhrases(
 // fraudWords are families of money-fraud phrases.
 var fraudWords = mustPhrases(
 	`bitcoin|btc|usdt|ethereum|cryptocurrenc|crypto (wallet|currency|asset)|airdrop|token (allocation|sale|presale|claim)|staking|staker|nft (launch|mint|drop)|metamask|xrp`,
-	`inheritance|beneficiary|next of kin|late (husband|wife|father|client)|deceased|estate of|herança|erbschaft|héritage`,
-	`lottery|lotto|sweepstake|jackpot|you (have )?won|(been selected|selected as) (a |the )?winner|prize (money|winner|claim)|gewinner|gagnant|ganhou|prêmio`,
-	`million (dollars|usd|euros|us dollars|pounds)|millions of (dollars|euros)|milhões de|millionen (euro|dollar)`,
-	`withdrawal (request|confirm|of)|transfer (the |this )?(funds|money|sum)|fund(s)? (transfer|release)|payout|compensation (fund|payment)|atm card|western union|moneygram|saque|auszahlung|withdraw (your|the|funds|now|money|it)|to withdraw|on your (balance|wallet)|(your )?balance (is|has been) (credited|updated|topped)|credited to your|you are now rich|pontos (vao|vão|irão|irao) (vencer|expirar)|pontos (expirando|a vencer)|seus pontos`,
+	`inheritance (fund|claim|sum|money|transfer|payment)|(your|unclaimed) inheritance|unclaimed (fund|funds|estate|deposit)|beneficiary|next of kin|late (husband|wife|father|client)|deceased|estate of|herança|erbschaft|héritage`,
+	`lottery|lotto|sweepstake|jackpot|you (have )?won (a|an|the|our|your|\$|€|1|2|3|4|5|6|7|8|9|cash|money|prize)#|(been selected|selected as) (a |the )?winner|prize (money|winner|claim)|gewinner|gagnant|ganhou|prêmio`,
+	`million (dollars|usd|euros|us dollars|pounds|british pounds)|sum of (\$|us\$|usd|eur|€)|milhões de (reais|dólares)|millionen (euro|dollar)`,
+	`withdrawal (request|confirm|of)|transfer (the |this )?(funds|money|sum)|fund(s)? (transfer|release)|payout|compensation (fund|payment)|atm card|western union|moneygram|saque|auszahlung|withdraw (your|funds|now|money|it)|on your (balance|wallet)|(your )?balance (is|has been) (credited|updated|topped)|credited to your|you are now rich|pontos (vao|vão|irão|irao) (vencer|expirar)|pontos (expirando|a vencer)|seus pontos`,
 	`claim (your|the|now)|cash ?back|gift ?card|free (gift|bonus|iphone)|pontos|punkte (verfallen|sammeln)|points (expire|expiring|will expire)|resgat|gutschein|bonus (credit|offer)|pontos (expiram|acumulados|disponíveis|vão expirar|irão expirar)|valores (disponíveis|a receber|esquecidos)|saldo (disponível|a receber)|prêmio|sorteio|ganhador|gewinnspiel|gewonnen|gewinner|geschenkt|cadeau (gratuit|offert)|vous avez (gagné|été sélectionné)|remboursement|reembolso|rückerstattung|terugbetaling|premio|ganador|sorteo|canjear|puntos|cadeaubon|prijs gewonnen|winnaar|récompense|belohnung`,
-	`investment (opportunity|plan|proposal)|business (proposal|partner)|trading (platform|account|bot)|guaranteed (income|return|profit)|passive income|make money|earn (money|\$)`,
-	`dear (friend|beneficiary|sir|madam|customer|user|client|winner|valued)|greetings (to|from) you|kindly|i am (mr|mrs|barrister|dr) |my name is (mr|mrs|barrister|dr) `,
+	`investment (opportunity|plan|proposal)|business (proposal|venture|deal) (with you|for you)|joint venture|lucrative|trading (platform|account|bot)|guaranteed (income|return|profit)|passive income|make money|earn (money|\$)`,
+	`dear (friend|beneficiary|customer|user|client|winner|valued|account holder|member)#|greetings (to|from) you|god bless you|i am (mr|mrs|barrister|dr|an attorney|a lawyer|the (manager|director|chief))#|my name is (mr|mrs|barrister|dr)#|(contact|reply to) my (private|personal) (email|e-mail)`,
 	`strictly confidential|urgent (reply|response|attention)|reply (me|back) (urgently|asap)|(private|personal) e-?mail|whatsapp`,
 )
 
 // spamWords are families of unsolicited bulk and scam offers: not
 // credential phishing, but the lures that carry scams and malicious links.
 var spamWords = mustPhrases(
-	`horny|slut|sexy (girls|women|singles)|sex (tonight|partner|date|chat)|nude|naked|hookup|lonely (women|girls|wives|housewives)|porn|erotic|dating (site|app)|singles (near|in) (you|your)|meet (hot|local|real) (girls|women|singles|people)|wants to (meet|chat|date|suck)|is eager to|sexdate|seitensprung|daten|date (me|with me)|rencontre(s)? (coquine|discrète|locale)|célibataires|namoro|encontros|citas (locales|discretas)|solteiras|singles in|single(frauen| frauen| vrouwen)|sexkontakt|affäre|looking for (a |my )?(lover|man|partner|boyfriend|husband|company|fun|adventure|hookup)|naughty|flirt|lonely|hot (russian|asian|latina|ukrainian) (women|ladies|girls|brides)|russian (ladies|brides|women)|buurvrouw|vrijgezel|sex dating|date tonight|(ukrainian|russian|asian) (girl|girls|women|brides|ladies)|hot sex|eager to have sex`,
-	`casino|free ?spins|freispiele|jackpot|slot machine|welcome bonus|willkommensbonus|deposit bonus|roulette|sportsbook|apostas|bônus de boas|cassino|casinò|giros (grátis|gratis)|tours gratuits|bono de bienvenida|bônus de depósito|storting|welkomstbonus|freispiel|spielautomat|gokken`,
-	`viagra|cialis|levitra|online pharmacy|erectile|male enhancement|potency|testosterone booster|weight loss|lose weight|fat burn|keto (gummies|diet|pills)|diet pills|gewichtsverlust|abnehmen|emagrecer|carb|belly fat|blood sugar|tinnitus|joint pain|prostate|adelgazar|maigrir|afvallen|perdre du poids|perder peso|gewicht verlieren|potenz|erektion|diabetes|neuropath|kilos|quilos|kilo's|dark spots|wrinkles|nail fungus|hair loss|hearing loss`,
-	`giveaway|free gift|you('ve| have) been (selected|chosen)|congratulations|survey (reward|and win)|claim (your|the) (reward|prize|gift)|exclusive (offer|reward|gift)|limited time (offer|only)|act now|100% (free|kostenlos|gratuit|grátis)|kostenlos|gratuitement|grátis|you are (a|our) (lucky|selected) (winner|customer)|gratis (probe|testen|versand|geschenk|proberen|cadeau|bonus)|je gratis|ganz gratis|gratuit|gratuito|félicitations|parabéns|felicidades|herzlichen glückwunsch|gefeliciteerd|oferta exclusiva|offre exclusive|exklusives angebot|última chance|dernière chance|letzte chance|laatste kans|última oportunidad|nur heute|seulement aujourd'hui|só hoje|hoy solamente|mystery box|free sample|free trial`,
+	`horny|slut|sexy (girls|women|singles|photos|pics)|sex (tonight|partner|date|chat|toy)|nudes|naked (photos|pics|girls)|hookup|lonely (women|girls|wives|housewives|lady)|porn (videos|site|star)|erotic|dating (site|app)|singles (near|in) (you|your)|meet (hot|local|real) (girls|women|singles|people)|wants to (meet|chat|date|suck)|is eager to|sexdate|seitensprung|mij daten|mich daten|date (me|with me)|rencontre(s)? (coquine|discrète|locale)|célibataires|namoro|encontros|citas (locales|discretas)|solteiras|singles in|single(frauen| frauen| vrouwen)|sexkontakt|affäre|looking for (a |my )?(lover|man|partner|boyfriend|husband|company|fun|adventure|hookup)|naughty|flirt|hot (russian|asian|latina|ukrainian) (women|ladies|girls|brides)|russian (ladies|brides|women)|buurvrouw|vrijgezel|sex dating|date tonight|(ukrainian|russian|asian) (girl|girls|women|brides|ladies)|hot sex|eager to have sex|free to (talk|chat)|chat with me|my (private|intimate|hot) (photos|pics|videos)|serious relationship|praten we verder|meld je (even |nu )?aan|kan je hier (ook )?vinden|kennenlernen|quer (conversar|namorar)|bate-papo`,
+	`doctors? (hate|are stunned|are baffled|recommend)|(this|one|a) (weird|simple|strange|odd) trick|trick for (women|men)|miracle (cure|pill|formula)|breakthrough (formula|discovery|treatment)|clinically (proven|tested)|natural (boost|remedy|solution|alternative)|reverse mortgage|for seniors|seniors (are|over)|pain relief|relieves (the )?(pain|pressure)|sleep apnea|blood pressure|memory loss|eliminat(e|es) (pain|fat)|wunderheilmittel|remède miracle|remédio natural`,
+	`casino|free ?spins|freispiele|jackpot|slot machine|welcome bonus|wager|winnings|bet now|place (a|your) bet|betting (site|tips|odds)|odds boost|willkommensbonus|deposit bonus|roulette|sportsbook|apostas|bônus de boas|cassino|casinò|giros (grátis|gratis)|tours gratuits|bono de bienvenida|bônus de depósito|storting|welkomstbonus|freispiel|spielautomat|gokken`,
+	`viagra|cialis|levitra|online pharmacy|erectile|male enhancement|potency|testosterone booster|weight loss|lose weight|weight-loss|fat burn|keto#|keto (gummies|diet|pills|pow)|diet pills|gewichtsverlust|wunschgewicht|abnehmen|emagrecer|belly fat|glp-1|semaglutide|ozempic|wegovy|stamina|aphrodisia|blood sugar|tinnitus|joint pain|prostate|adelgazar|maigrir|afvallen|perdre du poids|perder peso|gewicht verlieren|potenz|erektion|diabetes|neuropath|kilos|quilos|kilo's|dark spots|wrinkles|nail fungus|hair loss|hearing loss`,
+	`giveaway|you('ve| have) been (selected|chosen)|congratulations (you|your|dear)|survey (reward|and win)|claim (your|the) (reward|prize|gift)|exclusive (offer|reward|gift)|limited time (offer|only)|act now|100% (free|kostenlos|gratuit|grátis)|kostenlos|gratuitement|grátis|you are (a|our) (lucky|selected) (winner|customer)|gratis (probe|testen|versand|geschenk|proberen|cadeau|bonus)|je gratis|ganz gratis|gratuit#|gratuite#|gratuits#|gratuito#|félicitations|parabéns|felicidades|herzlichen glückwunsch|gefeliciteerd|oferta exclusiva|offre exclusive|exklusives angebot|última chance|dernière chance|letzte chance|laatste kans|última oportunidad|nur heute|seulement aujourd'hui|só hoje|hoy solamente|mystery box|free sample`,
 	`(loan|credit) (approved|offer|pre-approved)|debt relief|lower your (rate|payment|bills)|insurance (quote|rates)|save (big|up to)|timeshare|home warranty|refinanc|auto insurance|car insurance|solar panels|work from home|earn from home|empréstimo|crédito (pré-aprovado|aprovado|consignado|liberado)|prêt (personnel|rapide)|kredit (ohne|sofort)|lening|préstamo|plano de saúde|planos de saúde|seguro (auto|de vida)|assurance (auto|habitation)|zonnepanelen|panneaux solaires|painéis solares|energia solar|solaranlage|photovoltaik|credit score|personal loan|cpf|mutuelle|term life|life (insurance|coverage)|coverage options|auto quote|drivers (are )?saving|final expense|medicare|health plan|walk-in tub|gutter|roof(ing)? (replacement|quote)|window replacement|hearing aid`,
 )
 
@@ -753,6 +754,21 @@ func bigAmount(s string) bool {
 	return false
 }
 
+// cryptoTickers are the currencies of crypto-currency fraud.
+var cryptoTickers = setOf("btc", "eth", "usdt", "xrp", "bnb", "sol", "ltc", "doge", "trx", "usdc", "bitcoin", "ethereum")
+
+// cryptoAmount finds a precise crypto-currency amount, "0.7495 BTC" or
+// "1,25 ETH": fake mining proceeds, fake transfers and fake balances are
+// stated that way. The words split "0.7495" into "0" and "7495".
+func cryptoAmount(words []string) bool {
+	for i := 2; i < len(words); i++ {
+		if cryptoTickers[words[i]] && isDigits(words[i-1]) && len(words[i-1]) >= 2 && isDigits(words[i-2]) {
+			return true
+		}
+	}
+	return false
+}
+
 func isDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
@@ -786,7 +802,7 @@ func (a *Analyzer) checkHeaders(x *msg) {
 	// Reply-To to another domain than From, especially a free webmail
 	for _, r := range mime.ParseAddressList(h.Get("Reply-To")) {
 		rd := domainOf(r.Addr)
-		if rd == "" || registrable(rd) == x.fromReg {
+		if rd == "" || registrable(rd) == x.fromReg || listMunged(x.from.Name, r.Name) {
 			continue
 		}
 		s := 1.0
@@ -945,4 +961,16 @@ func linksTo(infos []linkInfo) int {
 		}
 	}
 	return n
+}
+
+// listMunged reports whether From and Reply-To have the shape mailing
+// lists give a post whose author's domain publishes a strict DMARC policy:
+// From "Ann Author via Some-list <list@lists.example>", Reply-To "Ann
+// Author <ann@example.com>". Replies going to the author are then expected.
+func listMunged(fromName, replyName string) bool {
+	i := strings.LastIndex(strings.ToLower(fromName), " via ")
+	if i <= 0 || replyName == "" {
+		return false
+	}
+	return strings.EqualFold(strings.Trim(fromName[:i], ` "'`), strings.Trim(replyName, ` "'`))
 }

@@ -14,7 +14,9 @@ import (
 // language — words, "(a|b)" alternatives, "?" for an optional group or
 // character, "[- ]" classes — expanded once into plain phrases and
 // matched over the text's words in one pass: every word but the last must
-// match exactly, the last as a prefix ("expir" matches "expires").
+// match exactly, the last as a prefix ("expir" matches "expires"), unless
+// the phrase ends in "#" ("gratuit#" matches "gratuit", not
+// "gratuitously").
 
 // tokenize lower-cases s and splits it into words of letters, digits, "$"
 // and "€"; everything else separates words. At most max words.
@@ -68,12 +70,17 @@ func mustPhrases(families ...string) *phraseSet {
 		}
 		ps.names = append(ps.names, "")
 		for _, a := range alts {
-			w := tokenize(a, 64)
+			exact := strings.HasSuffix(a, "#")
+			w := tokenize(strings.TrimSuffix(a, "#"), 64)
 			if len(w) == 0 {
 				continue
 			}
 			if ps.names[fi] == "" {
 				ps.names[fi] = strings.Join(w, " ")
+			}
+			if exact {
+				ps.multi[w[0]] = append(ps.multi[w[0]], phrase{words: w, family: fi, exact: true})
+				continue
 			}
 			if len(w) == 1 {
 				if _, ok := ps.single[w[0]]; !ok {

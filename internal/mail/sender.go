@@ -16,7 +16,12 @@ var orgWords = setOf("support", "service", "services", "team", "customer", "cust
 	"exchange", "crypto", "pharmacy", "group", "corp", "company", "secure", "cloud", "storage", "apps", "app", "hr", "payroll", "audit",
 	"compliance", "legal", "invoice", "invoices", "orders", "order", "sales", "marketing", "newsletter", "suporte", "serviço", "atendimento",
 	"kundenservice", "kundendienst", "clientèle", "assistance", "compte", "conta", "konto", "equipe", "équipe", "affiliate",
-	"offer", "offers", "savings", "deals", "partner", "partners", "promo", "promotions", "giveaway", "winner", "lottery")
+	"offer", "offers", "savings", "deals", "partner", "partners", "promo", "promotions", "giveaway", "winner", "lottery",
+	"discount", "discounts", "loan", "loans", "credit", "dating", "singles", "quote", "quotes", "coverage", "wellness", "health", "benefits",
+	"member", "members", "membership", "energy", "solar", "court", "federal", "government", "ministry", "ministère", "ministério", "receita",
+	"tax", "taxes", "refund", "notifica", "notificação", "comunicado", "aviso", "avisos", "recompensas", "pontos", "brasil", "correios",
+	"detran", "gerencia", "gerência", "mortgage", "pharma", "medical", "clinic", "prints", "pass", "voucher", "kundenkonto", "versand",
+	"paket", "parcel", "shipping", "courier", "nft", "airdrop", "token", "bitcoin", "trading", "invest", "investment", "investments")
 
 // checkSender looks at the sender as the reader sees it: the display
 // name against the address.

@@ -1,0 +1,171 @@
+package mail
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/vigie-project/vigie/internal/mail/mime"
+)
+
+// Traits of advance-fee fraud and of bulk scam senders that are not in the
+// wording: where replies go, how the sender presents itself, and an
+// envelope no real mail server would write.
+
+func (a *Analyzer) checkScamTraits(x *msg) {
+	h := x.m.Header
+	// Reply-To another webmail mailbox than the sender's own: the reply
+	// goes to the fraudster's real account, the From was a throwaway.
+	if freemail[x.fromReg] {
+		for _, r := range mime.ParseAddressList(h.Get("Reply-To")) {
+			rd := registrable(domainOf(r.Addr))
+			if !freemail[rd] || rd != x.fromReg || strings.EqualFold(r.Addr, x.from.Addr) {
+				continue
+			}
+			x.res.add(Reason{Check: "reply-to-other-mailbox", Category: CatHeaders, Score: 2.5,
+				Evidence: []evidence{ev("Reply-To", r.Addr, ""), ev("From", x.from.Addr, "")},
+				Text:     fmt.Sprintf("The message comes from one webmail account (%s) but asks for replies at another (%s), the way advance-fee fraudsters keep their real mailbox out of filters.", x.from.Addr, r.Addr)})
+			break
+		}
+	}
+	// A titled name on a webmail account.
+	if freemail[x.fromReg] {
+		// "Mr. Raymond Leo", "Barrister James": people who write from a
+		// personal webmail account seldom title themselves.
+		if honorific(x.from.Name) {
+			x.res.add(Reason{Check: "titled-webmail-sender", Category: CatImpersonation, Score: 1.5,
+				Evidence: []evidence{ev("From", x.res.From, "")},
+				Text:     fmt.Sprintf("The sender titles itself (%q) but writes from a personal webmail account, a habit of advance-fee fraud letters.", x.from.Name)})
+		}
+	}
+	// An envelope sender no mail server on the Internet could use: no
+	// domain, a local host name, a character no domain can hold.
+	if rp := strings.Trim(strings.TrimSpace(h.Get("Return-Path")), "<>"); rp != "" {
+		if bad := badMailbox(rp); bad != "" {
+			x.res.add(Reason{Check: "envelope-invalid", Category: CatHeaders, Score: 2,
+				Evidence: []evidence{ev("Return-Path", rp, bad)},
+				Text:     fmt.Sprintf("The envelope sender %s is not a working Internet address (%s): the message was pushed out by a script or a hijacked server, not sent by a real mail system.", rp, bad)})
+		}
+	}
+	if x.from.Addr != "" {
+		if bad := badMailbox(x.from.Addr); bad != "" && !x.res.has("malformed-from") {
+			x.res.add(Reason{Check: "envelope-invalid", Category: CatHeaders, Score: 2,
+				Evidence: []evidence{ev("From", x.from.Addr, bad)},
+				Text:     fmt.Sprintf("The sender address %s is not a working Internet address (%s).", x.from.Addr, bad)})
+		}
+	}
+}
+
+// badMailbox says what makes addr unusable on the Internet, or "".
+func badMailbox(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return ""
+	}
+	d := strings.ToLower(strings.TrimSuffix(addr[at+1:], "."))
+	if d == "" {
+		return "no domain"
+	}
+	if strings.HasPrefix(d, "[") {
+		return "" // address literal
+	}
+	if !strings.Contains(d, ".") {
+		return "a local host name, not a domain"
+	}
+	for _, r := range d {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r > 0x7f) {
+			return fmt.Sprintf("the character %q in the domain", r)
+		}
+	}
+	tld := d[strings.LastIndexByte(d, '.')+1:]
+	for _, r := range tld {
+		if r >= '0' && r <= '9' || r == '-' {
+			return "a domain with no real ending (." + tld + ")"
+		}
+	}
+	return ""
+}
+
+// lureChecks find an offer or a demand in the text; anonymousChecks find
+// a sender that hides who it is, mails in bulk without the means to stop
+// it, or hides its words from filters.
+var (
+	lureChecks      = setOf("scam-offer", "fraud-wording", "credential-wording", "urgency", "call-to-action")
+	anonymousChecks = setOf("bulk-no-unsubscribe", "sender-random", "reply-to-other-mailbox", "undisclosed-recipients",
+		"envelope-invalid", "freemail-money", "sender-name-mismatch", "sender-cheap-tld", "sender-free-hosting",
+		"emoji-sender", "malformed-from", "no-sender-address", "random-token", "titled-webmail-sender", "recipient-in-subject",
+		"hidden-text", "image-only", "link-shortener", "link-free-hosting", "link-cheap-tld", "obfuscated-text", "mixed-script",
+		"impersonation-authority")
+)
+
+// checkCombined scores combinations higher than their parts. A lure and
+// an anonymous sender: either alone is common in honest mail (a shop's
+// offer, a mailing list's Reply-To), together they are how scams are sent.
+// Two or more independent marks of a throwaway bulk sender: each has its
+// honest explanation, several at once rarely do. It runs after the checks
+// it combines.
+func (a *Analyzer) checkCombined(x *msg) {
+	var lure, anon []string
+	for _, r := range x.res.Reasons {
+		switch {
+		case lureChecks[r.Check]:
+			lure = append(lure, r.Check)
+		case anonymousChecks[r.Check], r.Check == "reply-to-mismatch" && r.Score > 1:
+			anon = append(anon, r.Check)
+		}
+	}
+	if len(lure) > 0 && (len(anon) > 0 || x.res.has("reply-to-mismatch") || x.res.has("return-path-mismatch")) {
+		evs := []evidence{ev("lure", strings.Join(lure, ", "), "")}
+		if len(anon) > 0 {
+			evs = append(evs, ev("sender", strings.Join(anon, ", "), ""))
+		}
+		x.res.add(Reason{Check: "lure-from-anonymous-sender", Category: CatContent, Score: 1.5, Evidence: evs,
+			Text: "The message makes an offer or a demand and its sender hides who it is: the combination scams are sent with."})
+	}
+	if len(anon) >= 2 {
+		x.res.add(Reason{Check: "throwaway-sender", Category: CatHeaders, Score: 1.5,
+			Evidence: []evidence{ev("marks", strings.Join(anon, ", "), "")},
+			Text:     "Several independent marks of a throwaway bulk sender appear together; each can have an honest explanation, all of them at once rarely do."})
+	}
+}
+
+// governmentNames are the authorities lures pose as: tax offices, courts,
+// police, social security, vehicle registries, in the languages of the
+// lures. Matched against the sender's display name.
+var governmentNames = mustPhrases(
+	`government|gouvernement|governo#|gobierno#|regierung|federal (court|government|agency|police|tax|revenue)|ministry|ministère|ministério|ministerio|bundesministerium|receita federal|irpf|internal revenue|irs#|hmrc|tax (office|authority|department|administration)|impôts|impots|finances publiques|dgfip|fazenda|detran|prefeitura|gov br|gov-br|govbr|bundesamt|bundeszentralamt|bundespolizei|finanzamt|belastingdienst|politie|police|polícia|policía|polizei|gendarmerie|tribunal|court (system|of|notice)|justice department|department of justice|social security|assurance maladie|ameli#|urssaf|inss#|douane|customs (office|department|service)|zoll#|aduana|alfândega`,
+)
+
+// governmentDomain reports whether host belongs to a public authority:
+// the government endings (.gov, .gouv.fr, .gov.br, .gob.mx, .bund.de ...)
+// and a few authorities with ordinary domains.
+func governmentDomain(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	for _, suf := range []string{".gov", ".mil", ".europa.eu", ".admin.ch", ".bund.de", ".gv.at", ".gc.ca", ".govt.nz", ".overheid.nl", ".rijksoverheid.nl", ".belastingdienst.nl", ".service-public.fr", ".ameli.fr", ".urssaf.fr", ".douane.gouv.fr", ".fgov.be", ".belgium.be", ".gub.uy"} {
+		if strings.HasSuffix("."+host, suf) {
+			return true
+		}
+	}
+	labels := strings.Split(host, ".")
+	for _, l := range labels[max(0, len(labels)-3):max(0, len(labels)-1)] {
+		switch l {
+		case "gov", "gouv", "gob", "go", "govt", "gv", "government", "jus", "mil":
+			return true
+		}
+	}
+	return false
+}
+
+// checkGovernment flags a display name that claims a public authority on
+// a sender that is not one. Authorities write from their own domains; tax
+// refunds, unpaid fines and court notices from elsewhere are lures.
+func (a *Analyzer) checkGovernment(x *msg) {
+	if x.from.Name == "" || x.res.has("impersonation") {
+		return
+	}
+	if f, _ := governmentNames.match(tokenize(x.from.Name, 50)); f == 0 || governmentDomain(x.fromDom) {
+		return
+	}
+	x.res.add(Reason{Check: "impersonation-authority", Category: CatImpersonation, Score: 4,
+		Evidence: []evidence{ev("From", x.res.From, "")},
+		Text:     fmt.Sprintf("The sender calls itself %q, a public authority, but writes from %s, which is not a government address. Tax offices, courts and police write from their own domains.", x.from.Name, orNone(x.fromDom))})
+}

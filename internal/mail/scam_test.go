@@ -1,0 +1,120 @@
+package mail
+
+import (
+	"context"
+	"testing"
+)
+
+// TestScamTraits checks each fraud trait on a message written for it, and
+// that its legitimate counterpart does not fire it.
+func TestScamTraits(t *testing.T) {
+	tests := []struct {
+		name  string
+		msg   tmsg
+		check string
+		fires bool
+	}{
+		{name: "replies to another webmail mailbox",
+			msg:   tmsg{from: "Mr. Urosevic Dusan <u1010dusan@gmail.com>", replyTo: "h3030dusan@gmail.com", subject: "Good day", text: "Please reply."},
+			check: "reply-to-other-mailbox", fires: true},
+		{name: "legitimate: replies to the same mailbox",
+			msg:   tmsg{from: "Ann Smith <ann.smith@gmail.com>", replyTo: "Ann <ann.smith@gmail.com>", subject: "Lunch", text: "Tomorrow?"},
+			check: "reply-to-other-mailbox"},
+		{name: "legitimate: a company's own Reply-To",
+			msg:   tmsg{from: "Shop <news@shop.example>", replyTo: "help@shop.example", subject: "Order", text: "Shipped."},
+			check: "reply-to-other-mailbox"},
+		{name: "titled name on webmail",
+			msg:   tmsg{from: "\"Barrister James Cole\" <jc19283@yahoo.com>", subject: "Hello", text: "Please reply."},
+			check: "titled-webmail-sender", fires: true},
+		{name: "legitimate: a titled name on an institution's domain",
+			msg:   tmsg{from: "Dr. Claire Petit <claire.petit@chu-example.fr>", subject: "RDV", text: "Bonjour."},
+			check: "titled-webmail-sender"},
+		{name: "envelope from a local host",
+			msg:   tmsg{from: "Correios <aviso@correios-example.com>", subject: "Encomenda", text: "Olá.", headers: []string{"Return-Path: <root@ubuntu-s-1vcpu-512mb-10gb-nyc1-04>"}},
+			check: "envelope-invalid", fires: true},
+		{name: "From without a domain ending",
+			msg:   tmsg{from: "DETRAN Notifica <suspensao547271@detran>", subject: "Multa", text: "Olá."},
+			check: "envelope-invalid", fires: true},
+		{name: "From with a comma in the domain",
+			msg:   tmsg{from: "Temu Team <noreply@theskimm,com>", subject: "Prize", text: "Hello."},
+			check: "envelope-invalid", fires: true},
+		{name: "legitimate: a bounce address of mailing software (VERP)",
+			msg:   tmsg{from: "News <news@example.org>", subject: "Issue 12", text: "Hello.", headers: []string{"Return-Path: <bounces+1321149-8452-ann=example.net@em123.example.org>"}},
+			check: "envelope-invalid"},
+		{name: "a tax office on an ordinary domain",
+			msg:   tmsg{from: "Finanzamt Berlin <info@steuer-rueckerstattung-example.com>", subject: "Ihre Erstattung", text: "Hallo."},
+			check: "impersonation-authority", fires: true},
+		{name: "a court on a survey service",
+			msg:   tmsg{from: "\"U.S. Federal Court System\" <survey@qp-mail.example>", subject: "This is an automated notice.", text: "Hello."},
+			check: "impersonation-authority", fires: true},
+		{name: "legitimate: the tax office on its own domain",
+			msg:   tmsg{from: "DGFiP <ne-pas-repondre@dgfip.finances.gouv.fr>", subject: "Votre avis", text: "Bonjour."},
+			check: "impersonation-authority"},
+		{name: "legitimate: a campaign with a governor in its name",
+			msg:   tmsg{from: "Robert Reich For Governor <volunteer@reich-example.org>", subject: "Volunteer", text: "Join us."},
+			check: "impersonation-authority"},
+		{name: "a lure from a throwaway sender",
+			msg:   tmsg{from: "Personal Loan <renew@zhishangmingzhan.example>", to: "undisclosed-recipients:;", subject: "Personal Loans From $100 - $40,000", text: "Personal loan approved: loan offer inside."},
+			check: "lure-from-anonymous-sender", fires: true},
+		{name: "legitimate: a shop's offer from its own address",
+			msg:   tmsg{from: "Shop <news@shop.example>", subject: "Spring sale", text: "Limited time offer on garden chairs.", headers: []string{"List-Unsubscribe: <https://shop.example/u>"}},
+			check: "lure-from-anonymous-sender"},
+		{name: "several marks of a throwaway sender",
+			msg:   tmsg{from: "ThePhotoStick <renewiwGHf@SalonEvSalBoroTo.example>", to: "undisclosed-recipients:;", subject: "Back up your photos", text: "One click."},
+			check: "throwaway-sender", fires: true},
+		{name: "legitimate: one mark alone",
+			msg:   tmsg{from: "Jonas White <jonas@example.com>", to: "undisclosed-recipients:;", subject: "Minutes", text: "Attached."},
+			check: "throwaway-sender"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := testAnalyzer(t, Options{})
+			r := a.Analyze(context.Background(), "test.eml", tt.msg.bytes(), nil)
+			if r.has(tt.check) != tt.fires {
+				t.Errorf("%s fired = %v, want %v; reasons:\n%s", tt.check, r.has(tt.check), tt.fires, dumpReasons(r))
+			}
+		})
+	}
+}
+
+// TestListMunging checks that a mailing list's DMARC rewrite ("Ann via
+// List" with Reply-To Ann) is not taken for a Reply-To trick.
+func TestListMunging(t *testing.T) {
+	m := tmsg{from: "Brian Padalino via USRP-users <usrp-users@lists.example.com>", replyTo: "Brian Padalino <bpadalino@gmail.com>", subject: "Re: B210 clock", text: "Use the external reference."}
+	r := testAnalyzer(t, Options{}).Analyze(context.Background(), "test.eml", m.bytes(), nil)
+	if r.has("reply-to-mismatch") {
+		t.Errorf("list munging flagged:\n%s", dumpReasons(r))
+	}
+	m.replyTo = "Payments <payments.dept@gmail.com>"
+	r = testAnalyzer(t, Options{}).Analyze(context.Background(), "test.eml", m.bytes(), nil)
+	if !r.has("reply-to-mismatch") {
+		t.Errorf("a Reply-To to another person is not flagged:\n%s", dumpReasons(r))
+	}
+}
+
+// TestCryptoAmount checks the precise crypto amounts of fake transfers.
+func TestCryptoAmount(t *testing.T) {
+	for s, want := range map[string]bool{
+		"Mining_transaction_0.7495_BTC":      true,
+		"Payment Received 0.947329 BTC":      true,
+		"you received 1,25 ETH":              true,
+		"we bought 2 BTC miners for the lab": false,
+		"version 1.2 of the btc parser":      false,
+	} {
+		if got := cryptoAmount(tokenize(s, 100)); got != want {
+			t.Errorf("cryptoAmount(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestExactPhrases checks the "#" marker of whole-word phrases.
+func TestExactPhrases(t *testing.T) {
+	ps := mustPhrases(`gratuit#|keto#`)
+	for s, want := range map[string]bool{
+		"livraison gratuit": true, "gratuitously asserting": false, "keto": true, "ketone bodies": false,
+	} {
+		if f, _ := ps.match(tokenize(s, 10)); (f != 0) != want {
+			t.Errorf("match(%q) = %v, want %v", s, f != 0, want)
+		}
+	}
+}
