@@ -208,6 +208,7 @@ func (a *Analyzer) Analyze(ctx context.Context, name string, raw []byte, env *En
 	a.checkContent(x)
 	a.checkHeaders(x)
 	a.checkScamTraits(x)
+	a.checkReplyElsewhere(x)
 	a.checkBulk(x)
 	a.checkCombined(x)
 	a.checkAttachments(ctx, x)

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/vigie-project/vigie/internal/mail/mime"
@@ -93,7 +94,7 @@ var (
 	anonymousChecks = setOf("bulk-no-unsubscribe", "sender-random", "reply-to-other-mailbox", "undisclosed-recipients",
 		"envelope-invalid", "freemail-money", "sender-name-mismatch", "sender-cheap-tld", "sender-free-hosting",
 		"emoji-sender", "malformed-from", "no-sender-address", "random-token", "titled-webmail-sender", "recipient-in-subject",
-		"hidden-text", "image-only", "link-shortener", "link-free-hosting", "link-cheap-tld", "obfuscated-text", "mixed-script",
+		"hidden-text", "image-only", "reply-elsewhere", "link-shortener", "link-free-hosting", "link-cheap-tld", "obfuscated-text", "mixed-script",
 		"impersonation-authority")
 )
 
@@ -168,4 +169,43 @@ func (a *Analyzer) checkGovernment(x *msg) {
 	x.res.add(Reason{Check: "impersonation-authority", Category: CatImpersonation, Score: 4,
 		Evidence: []evidence{ev("From", x.res.From, "")},
 		Text:     fmt.Sprintf("The sender calls itself %q, a public authority, but writes from %s, which is not a government address. Tax offices, courts and police write from their own domains.", x.from.Name, orNone(x.fromDom))})
+}
+
+// replyElsewhere finds a request to write to another address, in the
+// languages of the lures: "reply me to jane84@gmail.com", "Write at ...",
+// "contactez-moi sur ...".
+var replyElsewhere = regexp.MustCompile(`(?i)\b(reply|write|contact|email|e-mail|respond|reach|whatsapp|écrivez|ecrivez|contactez|répondez|escreva|responda|entre em contato|schreiben sie|schreib|kontaktieren|antworten sie|escríbeme|escribe|contacta)\b(?: me| moi| mir| us)?(?: back)?(?: to| at| on| via| sur| à| a| an| para| em)?:?[ \t(<]{0,3}([\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,5})`)
+
+// checkReplyElsewhere flags a text that asks for replies at a personal
+// webmail address other than the sender's: the sender address was a
+// throwaway or a hijacked account, the fraudster reads the other one.
+func (a *Analyzer) checkReplyElsewhere(x *msg) {
+	body := x.body.String()
+	if len(body) > 256<<10 {
+		body = body[:256<<10]
+	}
+	own := map[string]bool{strings.ToLower(x.from.Addr): true}
+	// the sender's other addresses, and the recipients' own (a receipt
+	// that repeats "E-mail: you@example.com" asks for nothing)
+	for _, f := range []string{"Reply-To", "To", "Cc"} {
+		for _, r := range mime.ParseAddressList(x.m.Header.Get(f)) {
+			own[strings.ToLower(r.Addr)] = true
+		}
+	}
+	for _, m := range replyElsewhere.FindAllStringSubmatchIndex(body, 20) {
+		addr := strings.ToLower(strings.TrimRight(body[m[4]:m[5]], "."))
+		if own[addr] || !freemail[registrable(domainOf(addr))] {
+			continue
+		}
+		// quoted lines of a discussion ("> contact me at ...") are not the
+		// sender's request
+		line := body[strings.LastIndexByte(body[:m[0]], '\n')+1 : m[0]]
+		if strings.HasPrefix(strings.TrimSpace(line), ">") {
+			continue
+		}
+		x.res.add(Reason{Check: "reply-elsewhere", Category: CatContent, Score: 2.5,
+			Evidence: []evidence{ev("text", body[m[0]:m[1]], ""), ev("From", x.from.Addr, "")},
+			Text:     fmt.Sprintf("The text asks you to write to %s, a personal webmail address that is not the sender's: fraudsters send from throwaway or stolen accounts and read their replies elsewhere.", addr)})
+		return
+	}
 }
