@@ -85,11 +85,12 @@ type Options struct {
 // Analyzer checks messages. Build it once with New; Analyze is safe for
 // concurrent use.
 type Analyzer struct {
-	opts    Options
-	det     *lookalike.Detector
-	owners  []lookalike.Owner
-	brands  []brandSet
-	ownName string
+	opts       Options
+	det        *lookalike.Detector
+	owners     []lookalike.Owner
+	brands     []brandSet
+	byFullName map[string]string // lower-case owner name → owner, for display names that are exactly a brand ("Ledger")
+	ownName    string
 }
 
 // brandSet matches the keywords of up to 64 owners (family i is owner
@@ -129,7 +130,11 @@ func New(opts Options) (*Analyzer, error) {
 		}
 		names, pats = nil, nil
 	}
+	a.byFullName = map[string]string{}
 	for _, o := range a.owners {
+		if (len(o.Name) >= 5 || strings.ContainsAny(o.Name, " .")) && o.Name != "Webmail" {
+			a.byFullName[strings.ToLower(o.Name)] = o.Name
+		}
 		if len(o.Keywords) == 0 {
 			continue
 		}

@@ -114,6 +114,12 @@ var (
 // from: named in the sender's display name or address, or in the subject.
 func (a *Analyzer) claimedOwners(x *msg) (byName, bySubject []string) {
 	byName = a.brandsIn(tokenize(x.from.Name+" "+localPart(x.from.Addr), 200))
+	// a display name that is nothing but a brand's name ("Ledger", "Trust
+	// Wallet") claims it, even where the word alone is too common to count
+	// in running text
+	if o, ok := a.byFullName[strings.ToLower(strings.Trim(x.from.Name, " \"'.,-_:"))]; ok && !containsFold(byName, o) {
+		byName = append(byName, o)
+	}
 	for _, o := range a.brandsIn(tokenize(x.subject, 500)) {
 		if !containsFold(byName, o) {
 			bySubject = append(bySubject, o)
