@@ -214,6 +214,7 @@ func (a *Analyzer) Analyze(ctx context.Context, name string, raw []byte, env *En
 	a.checkHeaders(x)
 	a.checkScamTraits(x)
 	a.checkReplyElsewhere(x)
+	a.checkForwarded(x)
 	a.checkBulk(x)
 	a.checkCombined(x)
 	a.checkAttachments(ctx, x)

@@ -139,3 +139,26 @@ func TestExactPhrases(t *testing.T) {
 		}
 	}
 }
+
+// TestForwarded checks that the sender checks reach the original sender of
+// a forwarded message, and only in a forward.
+func TestForwarded(t *testing.T) {
+	fwd := "Look at this.\n\n________________________________\nDe: \"Mr. Raymond Leo\" <kate102benjamin@gmail.com>\nEnviado: terça-feira, 30 de maio de 2023 18:35\nAssunto: Good day\n\nI have a proposal for you."
+	tests := []struct {
+		name, subject, text string
+		fires               bool
+	}{
+		{"a forward of a titled webmail sender", "Fw: Good day", fwd, true},
+		{"legitimate: a forward of a colleague's mail", "Fw: minutes", "FYI.\n\n-----Original Message-----\nFrom: Ann Martin <ann.martin@en-marche.fr>\nSubject: minutes\n\nAttached.", false},
+		{"legitimate: no forward, a From line in the text", "Notes", "From: the meeting of Tuesday\nWe agreed.", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := tmsg{from: "Camille Martin <c.martin@en-marche.fr>", subject: tt.subject, text: tt.text}
+			r := testAnalyzer(t, Options{}).Analyze(context.Background(), "test.eml", m.bytes(), nil)
+			if got := r.has("forwarded-titled-webmail-sender"); got != tt.fires {
+				t.Errorf("forwarded-titled-webmail-sender fired = %v, want %v; reasons:\n%s", got, tt.fires, dumpReasons(r))
+			}
+		})
+	}
+}
