@@ -120,7 +120,7 @@ func (a *Analyzer) checkCombined(x *msg) {
 		if len(anon) > 0 {
 			evs = append(evs, ev("sender", strings.Join(anon, ", "), ""))
 		}
-		x.res.add(Reason{Check: "lure-from-anonymous-sender", Category: CatContent, Score: 1.5, Evidence: evs,
+		x.res.add(Reason{Check: "lure-from-anonymous-sender", Category: CatContent, Score: 2, Evidence: evs,
 			Text: "The message makes an offer or a demand and its sender hides who it is: the combination scams are sent with."})
 	}
 	if len(anon) >= 2 {
@@ -167,7 +167,7 @@ func (a *Analyzer) checkGovernment(x *msg) {
 	if f, _ := governmentNames.match(tokenize(x.from.Name, 50)); f == 0 || governmentDomain(x.fromDom) {
 		return
 	}
-	x.res.add(Reason{Check: "impersonation-authority", Category: CatImpersonation, Score: 4,
+	x.res.add(Reason{Check: "impersonation-authority", Category: CatImpersonation, Score: 5,
 		Evidence: []evidence{ev("From", x.res.From, "")},
 		Text:     fmt.Sprintf("The sender calls itself %q, a public authority, but writes from %s, which is not a government address. Tax offices, courts and police write from their own domains.", x.from.Name, orNone(x.fromDom))})
 }
