@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vigie-project/vigie/internal/mail/mime"
 )
@@ -193,20 +194,50 @@ func (a *Analyzer) checkReplyElsewhere(x *msg) {
 			own[strings.ToLower(r.Addr)] = true
 		}
 	}
-	for _, m := range replyElsewhere.FindAllStringSubmatchIndex(body, 20) {
-		addr := strings.ToLower(strings.TrimRight(body[m[4]:m[5]], "."))
-		if own[addr] || !freemail[registrable(domainOf(addr))] {
+	// look only before each webmail address: the regular expression on a
+	// 120-byte window, not on the whole text
+	for off, n := 0, 0; n < 50; n++ {
+		i := strings.IndexByte(body[off:], '@')
+		if i < 0 {
+			break
+		}
+		at := off + i
+		off = at + 1
+		end := at + 1
+		for end < len(body) && end-at < 256 && (isDomainByte(body[end])) {
+			end++
+		}
+		if !freemail[registrable(strings.ToLower(strings.TrimRight(body[at+1:end], ".-")))] {
+			continue
+		}
+		lo := max(0, at-120)
+		for lo > 0 && !utf8.RuneStart(body[lo]) {
+			lo--
+		}
+		win := body[lo:end]
+		m := replyElsewhere.FindStringSubmatchIndex(win)
+		if m == nil || lo+m[4] > at || lo+m[5] <= at {
+			continue
+		}
+		addr := strings.ToLower(strings.TrimRight(win[m[4]:m[5]], "."))
+		if own[addr] {
 			continue
 		}
 		// quoted lines of a discussion ("> contact me at ...") are not the
 		// sender's request
-		line := body[strings.LastIndexByte(body[:m[0]], '\n')+1 : m[0]]
+		start := lo + m[0]
+		line := body[strings.LastIndexByte(body[:start], '\n')+1 : start]
 		if strings.HasPrefix(strings.TrimSpace(line), ">") {
 			continue
 		}
+		m[0], m[1] = start, lo+m[1]
 		x.res.add(Reason{Check: "reply-elsewhere", Category: CatContent, Score: 2.5,
 			Evidence: []evidence{ev("text", body[m[0]:m[1]], ""), ev("From", x.from.Addr, "")},
 			Text:     fmt.Sprintf("The text asks you to write to %s, a personal webmail address that is not the sender's: fraudsters send from throwaway or stolen accounts and read their replies elsewhere.", addr)})
 		return
 	}
+}
+
+func isDomainByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
 }
