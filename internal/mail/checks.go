@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"path"
 	"regexp"
 	"strings"
 	"time"
@@ -410,6 +411,11 @@ func (a *Analyzer) linkChecks(x *msg, infos []linkInfo) {
 				Text:     fmt.Sprintf("A link goes to a domain under .%s, an ending that costs almost nothing and is used mostly for abuse.", t)})
 		}
 		a.checkOAuth(x, li)
+		if p := compromisedPath(li); p != "" && li.reg != x.fromReg {
+			x.res.add(Reason{Check: "link-compromised-site", Category: CatLinks, Score: 3,
+				Evidence: []evidence{ev("link", li.Href, where)},
+				Text:     fmt.Sprintf("A link leads deep into the program files of a web site (%s on %s), where pages are planted on hacked sites: a real site links to its pages, not to its %s folder.", p, li.host, p)})
+		}
 		// links to hosts foreign to the claimed brand and to the sender
 		related := li.reg == x.fromReg
 		for _, o := range claimed {
@@ -696,6 +702,7 @@ var credWords = mustPhrases(
 	`payment (method )?(declined|failed|unsuccessful)|billing (problem|issue|information)|unable to (process|renew) your (payment|subscription)|subscription (has )?(expired|expire)|renew your (subscription|membership)|votre paiement|pagamento (recusado|pendente)|zahlung (fehlgeschlagen|abgelehnt)`,
 	`security (notice|incident|breach)|unauthori[sz]ed (access|transaction|login|activity|purchase)|data (breach|security incident)|fraud (alert|attempt)|suspicious transaction|transação suspeita|compra não reconhecida|bloqueio por fraude|accès non autorisé|opération suspecte|nicht autorisierte`,
 	`password (is|for the (file|attachment|document|archive))|use (the )?password|(file|attachment|document|archive) password|use a senha|senha (do arquivo|para abrir)|mot de passe (du fichier|pour ouvrir)|passwort (lautet|für den anhang)`,
+	`(must|should|can only|needs to) be (opened|viewed) (on|using|with|in) (a )?(windows|pc|desktop|computer)|(mobile|macos|mac|iphone|android|ios) (viewing |devices )?(is |are )?(currently )?(not supported|unsupported)|open (it|this|the (file|document|attachment)) on (a |your )?(windows )?(pc|computer|desktop)|(copy|paste) (this|the) (command|code) (into|in) (powershell|the run|run|terminal)|press (win|windows)( key)? ?\+ ?r`,
 	`(traffic|parking|speeding) (fine|ticket|violation)|unpaid (toll|fine|invoice|tax)|tax refund|remboursement d'impôt|avis de contravention|amende (impayée|à payer)|multa (pendente|de trânsito)|infração|penalidade|nota fiscal eletrônica|steuerrückerstattung|bußgeld`,
 	`(package|parcel|shipment|delivery) (is )?(on hold|pending|suspended|could not be delivered|awaiting|failed)|delivery (attempt|failure|fee)|customs (fee|duty)|colis (en attente|bloqué)|encomenda|paket (wartet|konnte nicht)`,
 )
@@ -707,18 +714,19 @@ var fraudWords = mustPhrases(
 	`lottery|lotto|sweepstake|jackpot|you (have )?won (a|an|the|our|your|\$|€|1|2|3|4|5|6|7|8|9|cash|money|prize)#|(been selected|selected as) (a |the )?winner|prize (money|winner|claim)|gewinner|gagnant|ganhou|prêmio`,
 	`million (dollars|usd|euros|us dollars|pounds|british pounds)|sum of (\$|us\$|usd|eur|€)|milhões de (reais|dólares)|millionen (euro|dollar)`,
 	`withdrawal (request|confirm|of)|transfer (the |this )?(funds|money|sum)|fund(s)? (transfer|release)|payout|compensation (fund|payment)|atm card|western union|moneygram|saque|auszahlung|withdraw (your|funds|now|money|it)|on your (balance|wallet)|(your )?balance (is|has been) (credited|updated|topped)|credited to your|you are now rich|pontos (vao|vão|irão|irao) (vencer|expirar)|pontos (expirando|a vencer)|seus pontos`,
-	`claim (your|the|now)|cash ?back|gift ?card|free (gift|bonus|iphone)|pontos|punkte (verfallen|sammeln)|points (expire|expiring|will expire)|resgat|gutschein|bonus (credit|offer)|pontos (expiram|acumulados|disponíveis|vão expirar|irão expirar)|valores (disponíveis|a receber|esquecidos)|saldo (disponível|a receber)|prêmio|sorteio|ganhador|gewinnspiel|gewonnen|gewinner|geschenkt|cadeau (gratuit|offert)|vous avez (gagné|été sélectionné)|remboursement|reembolso|rückerstattung|terugbetaling|premio|ganador|sorteo|canjear|puntos|cadeaubon|prijs gewonnen|winnaar|récompense|belohnung`,
+	`claim (your|the|now)|for (claims|claim|your claim)|cash ?back|gift ?card|free (gift|bonus|iphone)|pontos|punkte (verfallen|sammeln)|points (expire|expiring|will expire)|resgat|gutschein|bonus (credit|offer)|pontos (expiram|acumulados|disponíveis|vão expirar|irão expirar)|valores (disponíveis|a receber|esquecidos)|saldo (disponível|a receber)|prêmio|sorteio|ganhador|gewinnspiel|gewonnen|gewinner|geschenkt|cadeau (gratuit|offert)|vous avez (gagné|été sélectionné)|remboursement|reembolso|rückerstattung|terugbetaling|premio|ganador|sorteo|canjear|puntos|cadeaubon|prijs gewonnen|winnaar|récompense|belohnung`,
+	`(to |must |can )?withdraw (1|2|3|4|5|6|7|8|9|the (funds|money|amount|balance)|your (funds|money|balance|earnings|profit)|any remaining)|cloud (bitcoin )?mining|mining (platform|account|profit|transaction)|accumulated funds|earning funds|binance#|kucoin#|bybit#|okx#|huobi#|usdt#`,
 	`investment (opportunity|plan|proposal)|business (proposal|venture|deal) (with you|for you)|joint venture|lucrative|trading (platform|account|bot)|guaranteed (income|return|profit)|passive income|make money|earn (money|\$)`,
 	`dear (friend|beneficiary|customer|user|client|winner|valued|account holder|member)#|greetings (to|from) you|god bless you|i am (mr|mrs|barrister|dr|an attorney|a lawyer|the (manager|director|chief))#|my name is (mr|mrs|barrister|dr)#|(contact|reply to) my (private|personal) (email|e-mail)`,
-	`i (have )?hacked|(hacked|infected|compromised) your (device|computer|account|phone|system)|your (device|computer|account|phone|system) (was|has been|is) (hacked|infected|compromised)|(recorded|filmed) (you|a video of you)|intimate (video|photos)|adult (site|website|sites)|pay (me )?in (bitcoin|btc|crypto)|(bitcoin|btc) (address|wallet)|ich habe (dich|sie) gehackt|j'ai piraté|hackeei|invadi (seu|sua)`,
+	`i (have )?hacked (your|into your)|(hacked|infected|compromised) your (device|computer|account|phone|system)|your (device|computer|account|phone|system) (was|has been|is) (hacked|infected|compromised)|(recorded|filmed) (you|a video of you)|intimate (video|photos)|adult (site|website|sites)|pay (me )?in (bitcoin|btc|crypto)|(bitcoin|btc) (address|wallet)|ich habe (dich|sie) gehackt|j'ai piraté|hackeei|invadi (seu|sua)`,
 	`strictly confidential|urgent (reply|response|attention)|reply (me|back) (urgently|asap)|(private|personal) e-?mail|whatsapp`,
 )
 
 // spamWords are families of unsolicited bulk and scam offers: not
 // credential phishing, but the lures that carry scams and malicious links.
 var spamWords = mustPhrases(
-	`horny|slut|sexy (girls|women|singles|photos|pics)|sex (tonight|partner|date|chat|toy)|nudes|naked (photos|pics|girls)|hookup|lonely (women|girls|wives|housewives|lady)|porn (videos|site|star)|erotic|dating (site|app)|singles (near|in) (you|your)|meet (hot|local|real) (girls|women|singles|people)|wants to (meet|chat|date|suck)|is eager to|sexdate|seitensprung|mij daten|mich daten|date (me|with me)|rencontre(s)? (coquine|discrète|locale)|célibataires|namoro|encontros|citas (locales|discretas)|solteiras|singles in|single(frauen| frauen| vrouwen)|sexkontakt|affäre|looking for (a |my )?(lover|man|partner|boyfriend|husband|company|fun|adventure|hookup)|naughty|flirt|hot (russian|asian|latina|ukrainian) (women|ladies|girls|brides)|russian (ladies|brides|women)|buurvrouw|vrijgezel|sex dating|date tonight|(ukrainian|russian|asian) (girl|girls|women|brides|ladies)|hot sex|eager to have sex|free to (talk|chat)|chat with me|where (r|are) (you|u) from|how old (r|are) (you|u)|(send|reply to|show) (you|u) my (photo|photos|picture|pictures|pics)|(lonely|single|solitary) (female|woman|girl|lady|miss)|looking for (a )?(fine |good |nice |neat )?(buddy|mister|gentleman|boyfriend|soulmate)|my (private|intimate|hot) (photos|pics|videos)|serious relationship|praten we verder|meld je (even |nu )?aan|kan je hier (ook )?vinden|kennenlernen|quer (conversar|namorar)|bate-papo`,
-	`doctors? (hate|are stunned|are baffled|recommend)|(this|one|a) (weird|simple|strange|odd) trick|trick for (women|men)|miracle (cure|pill|formula)|breakthrough (formula|discovery|treatment)|clinically (proven|tested)|natural (boost|remedy|solution|alternative)|reverse mortgage|for seniors|seniors (are|over)|pain relief|relieves (the )?(pain|pressure)|sleep apnea|blood pressure|memory loss|eliminat(e|es) (pain|fat)|wunderheilmittel|remède miracle|remédio natural`,
+	`horny|slut|sexy (girls|women|singles|photos|pics)|sex (tonight|partner|date|chat|toy)|nudes|naked (photos|pics|girls)|hookup|lonely (women|girls|wives|housewives|lady)|porn (videos|site|star)|erotic|dating (site|app)|singles (near|in) (you|your)|meet (hot|local|real) (girls|women|singles|people)|wants to (meet|chat|date|suck)|is eager to|sexdate|seitensprung|mij daten|mich daten|date (me|with me)|rencontre(s)? (coquine|discrète|locale)|célibataires|namoro|encontros|citas (locales|discretas)|solteiras|singles in|single(frauen| frauen| vrouwen)|sexkontakt|affäre|looking for (a |my )?(lover|man|partner|boyfriend|husband|company|fun|adventure|hookup)|naughty|flirt|hot (russian|asian|latina|ukrainian) (women|ladies|girls|brides)|russian (ladies|brides|women)|buurvrouw|vrijgezel|sex dating|date tonight|(ukrainian|russian|asian) (girl|girls|women|brides|ladies)|hot sex|eager to have sex|free to (talk|chat)|chat with me|spannende (afspraak|date|ontmoeting)|vaste relatie|opzoek naar (een )?(spannende|leuke|discrete|geile)|op zoek naar (een )?(spannende|discrete|geile)|sexdate|scharrel|where r (you|u) from|how old r (you|u)|(send|reply to|show) (you|u) my (photo|photos|picture|pictures|pics)|(lonely|single|solitary) (female|woman|girl|lady|miss)|looking for (a )?(fine |good |nice |neat )?(buddy|mister|gentleman|boyfriend|soulmate)|my (private|intimate|hot) (photos|pics|videos)|serious relationship|praten we verder|meld je (even |nu )?aan|kan je hier (ook )?vinden|kennenlernen|quer (conversar|namorar)|bate-papo`,
+	`doctors? (hate|are stunned|are baffled|recommend)|sleep problems|schlafprobleme|schmerzfrei|rückenschmerzen|gelenkschmerzen|problèmes de sommeil|(this|one|a) (weird|simple|strange|odd) trick|trick for (women|men)|miracle (cure|pill|formula)|breakthrough (formula|discovery|treatment)|clinically (proven|tested)|natural (boost|remedy|solution|alternative)|reverse mortgage|for seniors|seniors (are|over)|pain relief|relieves (the )?(pain|pressure)|sleep apnea|blood pressure|eliminat(e|es) (pain|fat)|wunderheilmittel|remède miracle|remédio natural`,
 	`casino|free ?spins|freispiele|jackpot|slot machine|welcome bonus|wager|winnings|bet now|place (a|your) bet|betting (site|tips|odds)|odds boost|willkommensbonus|deposit bonus|roulette|sportsbook|apostas|bônus de boas|cassino|casinò|giros (grátis|gratis)|tours gratuits|bono de bienvenida|bônus de depósito|storting|welkomstbonus|freispiel|spielautomat|gokken`,
 	`viagra|cialis|levitra|vlagra|clalis|v1agra|c1alis|viagr|online pharmacy|erectile|male enhancement|potency|testosterone booster|weight loss|lose weight|weight-loss|fat burn|keto#|keto (gummies|diet|pills|pow)|diet pills|gewichtsverlust|wunschgewicht|abnehmen|emagrecer|belly fat|glp-1|semaglutide|ozempic|wegovy|stamina|aphrodisia|blood sugar|tinnitus|joint pain|prostate|adelgazar|maigrir|afvallen|perdre du poids|perder peso|gewicht verlieren|potenz|erektion|diabetes|neuropath|kilos|quilos|kilo's|dark spots|wrinkles|nail fungus|hair loss|hearing loss`,
 	`giveaway|you('ve| have) been (selected|chosen)|congratulations (you|your|dear)|survey (reward|and win)|claim (your|the) (reward|prize|gift)|exclusive (offer|reward|gift)|limited time (offer|only)|act now|100% (free|kostenlos|gratuit|grátis)|kostenlos|gratuitement|grátis|you are (a|our) (lucky|selected) (winner|customer)|gratis (probe|testen|versand|geschenk|proberen|cadeau|bonus)|je gratis|ganz gratis|gratuit#|gratuite#|gratuits#|gratuito#|félicitations|parabéns|felicidades|herzlichen glückwunsch|gefeliciteerd|oferta exclusiva|offre exclusive|exklusives angebot|última chance|dernière chance|letzte chance|laatste kans|última oportunidad|nur heute|seulement aujourd'hui|só hoje|hoy solamente|mystery box|free sample`,
@@ -759,6 +767,31 @@ func bigAmount(s string) bool {
 		i = j
 	}
 	return false
+}
+
+// compromisedPath returns the folder of a content-management system's
+// program files a link points into ("wp-content/themes", "wp-includes"),
+// or "". Phishing kits are dropped there on hacked sites; uploads (images,
+// PDFs of a real site) are not counted.
+func compromisedPath(li linkInfo) string {
+	if li.u == nil {
+		return ""
+	}
+	p := strings.ToLower(li.u.EscapedPath())
+	for _, d := range []string{"/wp-content/themes/", "/wp-content/plugins/", "/wp-includes/", "/wp-admin/css/", "/wp-admin/js/", "/wp-admin/includes/", "/.well-known/"} {
+		if i := strings.Index(p, d); i >= 0 {
+			rest := p[i+len(d):]
+			switch path.Ext(rest) {
+			case ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".woff", ".woff2", ".ttf", ".ico":
+				return "" // a page's own assets
+			}
+			if d == "/.well-known/" && (strings.HasPrefix(rest, "acme-challenge/") || strings.HasPrefix(rest, "security.txt") || strings.HasPrefix(rest, "openid")) {
+				return ""
+			}
+			return strings.Trim(d, "/")
+		}
+	}
+	return ""
 }
 
 // cryptoTickers are the currencies of crypto-currency fraud.
