@@ -95,7 +95,7 @@ var (
 	anonymousChecks = setOf("bulk-no-unsubscribe", "sender-random", "reply-to-other-mailbox", "undisclosed-recipients",
 		"envelope-invalid", "freemail-money", "sender-name-mismatch", "sender-cheap-tld", "sender-free-hosting",
 		"emoji-sender", "malformed-from", "no-sender-address", "random-token", "titled-webmail-sender", "recipient-in-subject",
-		"hidden-text", "image-only", "reply-elsewhere", "link-shortener", "link-free-hosting", "link-cheap-tld", "obfuscated-text", "mixed-script",
+		"hidden-text", "image-only", "reply-elsewhere", "link-compromised-site", "link-shortener", "link-free-hosting", "link-cheap-tld", "obfuscated-text", "mixed-script",
 		"impersonation-authority", "forwarded-sender-name-mismatch", "forwarded-sender-random", "forwarded-emoji-sender",
 		"forwarded-titled-webmail-sender", "forwarded-sender-cheap-tld", "forwarded-sender-free-hosting", "forwarded-impersonation-authority")
 )

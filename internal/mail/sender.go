@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // orgWords mark a display name as an organisation or a service rather
@@ -36,10 +37,12 @@ func (a *Analyzer) checkSender(x *msg) {
 			Evidence: []evidence{ev("From", x.res.From, "")},
 			Text:     "The sender's name is decorated with emoji or symbols to catch the eye, as bulk senders do; people and real services do not."})
 	}
-	if n := mixedScriptWords(name + " " + x.subject); n > 0 {
+	// in the text, a few mixed words are enough; in running Russian or
+	// Greek prose a stray Latin letter can happen once
+	if n := mixedScriptWords(name + " " + x.subject); n > 0 || mixedScriptWords(firstBytes(x.body.String(), 64<<10)) >= 3 {
 		x.res.add(Reason{Check: "mixed-script", Category: CatContent, Score: 3.5,
 			Evidence: []evidence{ev("Subject", x.subject, "")},
-			Text:     "The subject or sender name mixes look-alike letters from other alphabets (Cyrillic \"о\" in a Latin word), a trick to get past word filters."})
+			Text:     "The subject, sender name or text mixes look-alike letters from other alphabets (Cyrillic \"о\" in a Latin word), a trick to get past word filters."})
 	}
 	if _, free := isFreeHosting(linkInfo{host: x.fromDom}); free {
 		x.res.add(Reason{Check: "sender-free-hosting", Category: CatImpersonation, Score: 2,
@@ -144,4 +147,16 @@ func mixedScriptWords(s string) int {
 		}
 	}
 	return n
+}
+
+// firstBytes returns at most the first n bytes of s, cut at a character
+// boundary.
+func firstBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
