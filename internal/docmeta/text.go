@@ -1,4 +1,4 @@
-package leak
+package docmeta
 
 import (
 	"archive/zip"
@@ -16,9 +16,47 @@ import (
 const (
 	maxTextPart  = 32 << 20 // decompressed bytes of one XML part
 	maxTextRatio = 200      // compression ratio of one XML part
-	maxText      = 8 << 20  // bytes of text kept per item
+	maxText      = 8 << 20  // bytes of text kept per document
 	maxTextParts = 2000     // slides, sheets ... read
 )
+
+// HasText reports whether Text extracts the text of documents of format
+// (a lower-case extension such as "docx", "pdf" or "xls", or "office-zip"
+// for an OOXML or ODF package of unknown kind).
+func HasText(format string) bool {
+	if _, ok := textParts(format, nil); ok {
+		return true
+	}
+	switch format {
+	case "office-zip", "pdf", "rtf", "doc", "dot", "xls", "xlt", "ppt", "pps", "pot":
+		return true
+	}
+	return false
+}
+
+// Text returns the plain text of a document, for comparing versions of it:
+// paragraphs on their own lines, at most 8 MB. ok is false when the format
+// has no text extractor; err, with ok true, says why the text could not be
+// read (the text read before the problem is returned with it).
+func Text(format string, r io.ReaderAt, size int64) (text string, ok bool, err error) {
+	return DefaultLimits.Text(format, r, size)
+}
+
+// Text is the package-level Text within the limits l.
+func (l Limits) Text(format string, r io.ReaderAt, size int64) (text string, ok bool, err error) {
+	switch format {
+	case "pdf":
+		text, err = l.pdfPlainText(r, size)
+		return text, true, err
+	case "rtf":
+		text, err = l.rtfPlainText(r, size)
+		return text, true, err
+	case "doc", "dot", "xls", "xlt", "ppt", "pps", "pot":
+		text, err = l.oleText(format, r, size)
+		return text, true, err
+	}
+	return zipText(format, r, size)
+}
 
 // textParts lists, for each zip-based format, the parts holding its text
 // and the XML elements that end a paragraph.
@@ -54,9 +92,9 @@ func slideNum(s string) int {
 // paragraph elements: their end starts a new line of text.
 var paraEnd = map[string]bool{"p": true, "h": true, "si": true, "tr": true, "br": true, "tab": false}
 
-// extractText returns the text of an OOXML or ODF document: paragraphs on
+// zipText returns the text of an OOXML or ODF document: paragraphs on
 // their own lines. ok is false when the format has no text extractor.
-func extractText(format string, r io.ReaderAt, size int64) (text string, ok bool, err error) {
+func zipText(format string, r io.ReaderAt, size int64) (text string, ok bool, err error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		if _, known := textParts(format, nil); !known {

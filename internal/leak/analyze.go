@@ -45,7 +45,7 @@ func (a *analysed) attach(parent entry, name string, data []byte) {
 		return
 	}
 	f := formatOf(name, data)
-	if _, ok := textParts(f, nil); !ok && !isLegacyOffice(f) && f != "office-zip" {
+	if !docmeta.HasText(f) && f != "ole" {
 		return
 	}
 	name = strings.NewReplacer("/", "_", "\\", "_", "!", "_", "#", "_").Replace(name)
@@ -79,10 +79,8 @@ func (c *Config) analyse(ctx context.Context, e entry) *analysed {
 		it.Kind = KindOther
 	default:
 		it.Kind = KindDocument
-		if e.Format != "ole" && e.Format != "office-zip" && e.Format != "pdf" && e.Format != "rtf" {
-			if _, ok := textParts(e.Format, nil); !ok && !isLegacyOffice(e.Format) {
-				it.Kind = KindOther
-			}
+		if e.Format != "ole" && !docmeta.HasText(e.Format) {
+			it.Kind = KindOther
 		}
 	}
 	if e.Err != nil {
@@ -157,14 +155,6 @@ func (c *Config) analyseMsg(ctx context.Context, e entry, a *analysed) {
 		it.Mail.Attachments = append(it.Mail.Attachments, fmt.Sprintf("%s (%d bytes, sha256 %s)", at.Name, len(at.Data), hex.EncodeToString(s[:8])))
 		a.attach(e, at.Name, at.Data)
 	}
-}
-
-func isLegacyOffice(f string) bool {
-	switch f {
-	case "doc", "dot", "xls", "xlt", "ppt", "pps", "pdf", "rtf", "ole":
-		return true
-	}
-	return false
 }
 
 func hashFile(path string) (string, error) {
@@ -350,10 +340,10 @@ func (c *Config) analyseDoc(e entry, a *analysed) {
 		it.Reasons = append(it.Reasons, "the document is encrypted: only the metadata stored in clear was read")
 	}
 	// Text, for the comparison with originals.
-	text, ok, terr := extractText(it.Format, ra, size)
+	text, ok, terr := lim.Text(it.Format, ra, size)
 	switch {
 	case !ok:
-		d.TextNote = fmt.Sprintf("text of %s files is not extracted yet: compared with originals by hash and metadata only", strings.ToUpper(it.Format))
+		d.TextNote = fmt.Sprintf("the text of %s files is not extracted: compared with originals by hash and metadata only", strings.ToUpper(it.Format))
 	case terr != nil:
 		d.TextNote = "text could not be extracted: " + terr.Error()
 	default:
