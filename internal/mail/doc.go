@@ -36,8 +36,8 @@
 //   - headers and content: Reply-To to another domain, malformed or
 //     several From lines, fake replies, Message-ID of a brand, Date and
 //     Received anomalies; credential-phishing, fraud and scam wording
-//     (English, French, German, Spanish, Portuguese, Dutch), decorative
-//     Unicode, invisible characters and mixed scripts, hidden text,
+//     (English, French, German, Spanish, Portuguese, Dutch, Italian), decorative
+//     Unicode, invisible characters and mixed scripts (in the text too), hidden text,
 //     image-only mail.
 //   - bulk scams (bulk.go): weak signals that add up on lures with no
 //     brand or credential page — a random sender address, hidden
@@ -48,6 +48,17 @@
 //     site unrelated to the sender, bounces to another organisation beside
 //     money wording, designed mailings from webmail accounts, several From
 //     mailboxes without a Sender.
+//   - fraud senders (scam.go): replies diverted to another webmail box (in
+//     Reply-To or asked for in the text), a titled name on webmail, an
+//     envelope no mail server could use (no domain, a local host name), a
+//     public authority's name on an ordinary domain, links into a hacked
+//     site's program folders.
+//   - forwards (forward.go): the sender checks run again on the original
+//     sender named in a forwarded header block.
+//   - combinations: a lure (money, offer, credential wording) from a
+//     sender with a mark of anonymity, and two or more such marks, count
+//     more than their parts — each is common alone in honest mail, not
+//     together.
 //
 // # Verdict
 //
