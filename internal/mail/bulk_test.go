@@ -8,12 +8,7 @@ import (
 // TestBulkChecks checks each weak signal of bulk scams on a message
 // written for it, and that a legitimate counterpart does not fire it.
 func TestBulkChecks(t *testing.T) {
-	tests := []struct {
-		name  string
-		msg   tmsg
-		check string
-		fires bool
-	}{
+	runCheckCases(t, []checkCase{
 		{name: "random sender address",
 			msg:   tmsg{from: "Member Benefits <VaauWgVZ@love.example-deals.com>", subject: "Your winter kit", text: "Your kit is waiting."},
 			check: "sender-random", fires: true},
@@ -103,13 +98,25 @@ func TestBulkChecks(t *testing.T) {
 		{name: "legitimate: emoji joiners in a subject",
 			msg:   tmsg{from: "Club <news@club-example.org>", subject: "Family day 👨\u200d👩\u200d👧 ❤\ufe0f", text: "Hello."},
 			check: "obfuscated-text"},
-	}
-	for _, tt := range tests {
+	})
+}
+
+// checkCase is a message written for one check: whether the check must
+// fire on it.
+type checkCase struct {
+	name  string
+	msg   tmsg
+	check string
+	fires bool
+}
+
+func runCheckCases(t *testing.T, cases []checkCase) {
+	t.Helper()
+	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
-			a := testAnalyzer(t, Options{})
-			r := a.Analyze(context.Background(), "test.eml", tt.msg.bytes(), nil)
+			r := testAnalyzer(t, Options{}).Analyze(context.Background(), "test.eml", tt.msg.bytes(), nil)
 			if r.has(tt.check) != tt.fires {
-				t.Errorf("check %s fired=%v, want %v; reasons:\n%s", tt.check, r.has(tt.check), tt.fires, dumpReasons(r))
+				t.Errorf("check %s fired = %v, want %v; reasons:\n%s", tt.check, r.has(tt.check), tt.fires, dumpReasons(r))
 			}
 		})
 	}

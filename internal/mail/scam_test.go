@@ -8,12 +8,7 @@ import (
 // TestScamTraits checks each fraud trait on a message written for it, and
 // that its legitimate counterpart does not fire it.
 func TestScamTraits(t *testing.T) {
-	tests := []struct {
-		name  string
-		msg   tmsg
-		check string
-		fires bool
-	}{
+	runCheckCases(t, []checkCase{
 		{name: "replies to another webmail mailbox",
 			msg:   tmsg{from: "Mr. Urosevic Dusan <u1010dusan@gmail.com>", replyTo: "h3030dusan@gmail.com", subject: "Good day", text: "Please reply."},
 			check: "reply-to-other-mailbox", fires: true},
@@ -119,16 +114,7 @@ func TestScamTraits(t *testing.T) {
 		{name: "legitimate: one mark alone",
 			msg:   tmsg{from: "Jonas White <jonas@example.com>", to: "undisclosed-recipients:;", subject: "Minutes", text: "Attached."},
 			check: "throwaway-sender"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			a := testAnalyzer(t, Options{})
-			r := a.Analyze(context.Background(), "test.eml", tt.msg.bytes(), nil)
-			if r.has(tt.check) != tt.fires {
-				t.Errorf("%s fired = %v, want %v; reasons:\n%s", tt.check, r.has(tt.check), tt.fires, dumpReasons(r))
-			}
-		})
-	}
+	})
 }
 
 // TestListMunging checks that a mailing list's DMARC rewrite ("Ann via
