@@ -426,20 +426,8 @@ func (e *evaluator) binop(n *node) value {
 				return undef
 			}
 			return floatVal(a / b)
-		case "==":
-			return boolVal(a == b)
-		case "!=":
-			return boolVal(a != b)
-		case "<":
-			return boolVal(a < b)
-		case ">":
-			return boolVal(a > b)
-		case "<=":
-			return boolVal(a <= b)
-		case ">=":
-			return boolVal(a >= b)
 		}
-		return undef
+		return compare(n.op, a, b)
 	}
 	if l.k != vInt || r.k != vInt {
 		return undef
@@ -484,6 +472,13 @@ func (e *evaluator) binop(n *node) value {
 			return intVal(0)
 		}
 		return intVal(a >> uint(b))
+	}
+	return compare(n.op, a, b)
+}
+
+// compare applies a comparison operator; undef for any other operator.
+func compare[T int64 | float64](op string, a, b T) value {
+	switch op {
 	case "==":
 		return boolVal(a == b)
 	case "!=":

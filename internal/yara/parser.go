@@ -591,34 +591,24 @@ func (p *parser) parseExpr() (*node, error) {
 	return p.parseOr()
 }
 
-func (p *parser) parseOr() (*node, error) {
-	l, err := p.parseAnd()
-	if err != nil {
-		return nil, err
-	}
-	for p.isK("or") {
-		t, _ := p.nextTok()
-		r, err := p.parseAnd()
-		if err != nil {
-			return nil, err
-		}
-		l = &node{kind: nOr, pos: t.pos, a: l, b: r}
-	}
-	return l, nil
-}
+func (p *parser) parseOr() (*node, error) { return p.parseChain("or", nOr, p.parseAnd) }
 
-func (p *parser) parseAnd() (*node, error) {
-	l, err := p.parseNot()
+func (p *parser) parseAnd() (*node, error) { return p.parseChain("and", nAnd, p.parseNot) }
+
+// parseChain parses operands joined by a keyword ("a or b or c"), left
+// associative.
+func (p *parser) parseChain(word string, kind nodeKind, operand func() (*node, error)) (*node, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for p.isK("and") {
+	for p.isK(word) {
 		t, _ := p.nextTok()
-		r, err := p.parseNot()
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		l = &node{kind: nAnd, pos: t.pos, a: l, b: r}
+		l = &node{kind: kind, pos: t.pos, a: l, b: r}
 	}
 	return l, nil
 }
@@ -656,16 +646,7 @@ func (p *parser) parseEq() (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if t.kind == tPunct && eqOps[t.s] {
-			p.nextTok()
-			r, err := p.parseRel()
-			if err != nil {
-				return nil, err
-			}
-			l = &node{kind: nBin, op: t.s, pos: t.pos, a: l, b: r}
-			continue
-		}
-		if t.kind == tKeyword && strOps[t.s] {
+		if t.kind == tPunct && eqOps[t.s] || t.kind == tKeyword && strOps[t.s] {
 			p.nextTok()
 			if t.s == "matches" {
 				body, nc, da, rp, err := p.lx.regexLiteral()
@@ -691,8 +672,6 @@ func (p *parser) parseEq() (*node, error) {
 		return l, nil
 	}
 }
-
-var relOps = map[string]bool{"<": true, ">": true, "<=": true, ">=": true}
 
 func (p *parser) parseRel() (*node, error) {
 	return p.parseBinLevel(0)
