@@ -8,12 +8,15 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"path"
 	"regexp"
 	"strings"
+	"time"
 
+	"github.com/vigie-project/vigie/internal/archive"
 	"github.com/vigie-project/vigie/internal/mail/mime"
 	"github.com/vigie-project/vigie/internal/report"
 )
@@ -152,11 +155,7 @@ func (ac *attCtx) inspect(name, where, mediaType string, b []byte, depth int) {
 		ac.a.runScanners(ac.ctx, ac.x, where, b)
 	}
 	// double extension: "invoice.pdf.exe", "scan.pdf   .js"
-	base := strings.TrimSuffix(lname, "."+ext)
-	if inner := extOf(strings.TrimSpace(base)); inner != "" && docExt[inner] && dangerousExt[ext] && !macroExt[ext] {
-		ac.add(Reason{Check: "double-extension", Category: CatAttachment, Score: 3, Evidence: evd,
-			Text: fmt.Sprintf("The file %s hides its real type behind a second extension: it looks like a .%s but is a .%s.", display, inner, ext)})
-	}
+	ac.doubleExt(lname, display, evd)
 	if strings.ContainsRune(name, '\u202e') {
 		ac.add(Reason{Check: "rtlo-filename", Category: CatAttachment, Score: 5, Malware: true, Evidence: evd,
 			Text: fmt.Sprintf("The file name %q uses a right-to-left character to disguise its extension.", name)})
@@ -164,8 +163,17 @@ func (ac *attCtx) inspect(name, where, mediaType string, b []byte, depth int) {
 	kind := sniff(b)
 	switch {
 	case containerExt[ext] || kind == "iso":
-		ac.add(Reason{Check: "disk-image", Category: CatAttachment, Score: 6, Malware: true, Evidence: evd,
-			Text: fmt.Sprintf("%s is a disk image (.%s): opening it mounts a drive whose programs escape Windows' warnings. Legitimate senders do not mail these.", display, ext)})
+		r := Reason{Check: "disk-image", Category: CatAttachment, Score: 6, Malware: true, Evidence: evd,
+			Text: fmt.Sprintf("%s is a disk image (.%s): opening it mounts a drive whose programs escape Windows' warnings. Legitimate senders do not mail these.", display, ext)}
+		if kind == "iso" || archive.Sniff(b) == archive.KindISO {
+			if progs := ac.archive(display, where, archive.KindISO, b, depth, evd); len(progs) > 0 {
+				r.Text += fmt.Sprintf(" It holds %s.", listNames(progs, 5))
+				for _, p := range progs[:min(len(progs), 5)] {
+					r.Evidence = append(r.Evidence, ev("program in the image", where+"!"+p, ""))
+				}
+			}
+		}
+		ac.add(r)
 		return
 	case kind == "pe" || kind == "elf" || kind == "macho":
 		ac.add(Reason{Check: "executable", Category: CatAttachment, Score: 8, Malware: true, Evidence: evd,
@@ -190,7 +198,7 @@ func (ac *attCtx) inspect(name, where, mediaType string, b []byte, depth int) {
 	case "rtf":
 		ac.rtf(display, b, evd)
 	case "rar", "7z":
-		ac.opaqueArchive(display, kind, b, evd)
+		ac.archive(display, where, kind, b, depth, evd)
 	case "html", "svg":
 		ac.html(display, b, evd, kind)
 	case "eps":
@@ -416,21 +424,149 @@ func (ac *attCtx) rtf(name string, b []byte, evd []evidence) {
 	}
 }
 
-var archivedName = regexp.MustCompile(`(?i)[\w\-. ()]{1,100}\.(exe|scr|pif|bat|cmd|vbs|vbe|js|jse|wsf|hta|ps1|msi|lnk|jar|cpl|dll|iso|img|vhd)\b`)
-
-// opaqueArchive looks at RAR and 7-Zip archives, which Vigie cannot
-// unpack: file names are often stored in clear in their headers.
-func (ac *attCtx) opaqueArchive(name, kind string, b []byte, evd []evidence) {
-	head := b[:min(len(b), 1<<20)]
-	if kind == "rar" {
-		if m := archivedName.Find(head); m != nil {
-			ac.add(Reason{Check: "executable", Category: CatAttachment, Score: 8, Malware: true, Evidence: append(evd, ev("archive entry", string(m), "")),
-				Text: fmt.Sprintf("The archive %s contains %s, a program or script.", name, strings.TrimSpace(string(m)))})
-			return
-		}
+// doubleExt flags a name that hides its real type behind a second
+// extension: "invoice.pdf.exe", "scan.pdf   .js".
+func (ac *attCtx) doubleExt(lname, display string, evd []evidence) {
+	ext := extOf(lname)
+	base := strings.TrimSuffix(lname, "."+ext)
+	if inner := extOf(strings.TrimSpace(base)); inner != "" && docExt[inner] && dangerousExt[ext] && !macroExt[ext] {
+		ac.add(Reason{Check: "double-extension", Category: CatAttachment, Score: 3, Evidence: evd,
+			Text: fmt.Sprintf("The file %s hides its real type behind a second extension: it looks like a .%s but is a .%s.", display, inner, ext)})
 	}
-	ac.add(Reason{Check: "opaque-archive", Category: CatAttachment, Score: 1.5, Evidence: evd,
-		Text: fmt.Sprintf("%s is a %s archive whose content could not be fully inspected; open it only if you expected it.", name, strings.ToUpper(kind))})
+}
+
+func listNames(names []string, n int) string {
+	s := strings.Join(names[:min(len(names), n)], ", ")
+	if len(names) > n {
+		s += fmt.Sprintf(" and %d more", len(names)-n)
+	}
+	return s
+}
+
+var kindNames = map[string]string{archive.Kind7z: "7-Zip archive", archive.KindRAR: "RAR archive", archive.KindISO: "disk image"}
+
+// archive inspects a 7-Zip or RAR archive or an ISO disk image like a zip:
+// the names of its entries (programs and scripts, double extensions,
+// password protection), then the content of each entry within the
+// attachment's expansion budget: scanners and hash indicators on every
+// entry, nested archives and documents inspected in turn. It returns the
+// programs and scripts it found inside.
+func (ac *attCtx) archive(name, where, kind string, b []byte, depth int, evd []evidence) []string {
+	what := kindNames[kind]
+	timeout := 20 * time.Second
+	if dl, ok := ac.ctx.Deadline(); ok {
+		timeout = max(time.Until(dl), time.Millisecond)
+	}
+	// at least one byte: a spent budget still lists the names
+	budget := int64(max(maxExpandedBytes-ac.expanded, 1))
+	a, err := archive.Open(b, kind, archive.Limits{MaxEntries: maxArchiveEntries, MaxEntryBytes: maxEntryBytes,
+		MaxTotalBytes: budget, Timeout: timeout})
+	switch {
+	case errors.Is(err, archive.ErrEncrypted):
+		ac.add(Reason{Check: "encrypted-archive", Category: CatAttachment, Score: 4, Evidence: evd,
+			Text: fmt.Sprintf("%s is protected by a password that also hides the names of its files, which stops filters from looking inside; attackers send the password in the message.", name)})
+		return nil
+	case errors.Is(err, archive.ErrLimit):
+		ac.add(Reason{Check: "archive-limits", Category: CatAttachment, Score: 2, Evidence: evd,
+			Text: fmt.Sprintf("%s is a %s beyond what is inspected: %v.", name, what, err)})
+		return nil
+	case errors.Is(err, archive.ErrUnsupported):
+		ac.add(Reason{Check: "opaque-archive", Category: CatAttachment, Score: 1.5, Evidence: evd,
+			Text: fmt.Sprintf("%s is a %s whose content could not be inspected (%v); open it only if you expected it.", name, what, err)})
+		return nil
+	case err != nil:
+		ac.add(Reason{Check: "broken-archive", Category: CatAttachment, Score: 1, Evidence: evd,
+			Text: fmt.Sprintf("%s is a damaged %s that could not be inspected: %v", name, what, err)})
+		return nil
+	}
+	defer func() { ac.expanded += int(a.Expanded()) }()
+	if a.Truncated {
+		ac.add(Reason{Check: "archive-limits", Category: CatAttachment, Score: 2, Evidence: evd,
+			Text: fmt.Sprintf("%s holds more than the %d files inspected.", name, maxArchiveEntries)})
+	}
+	container := "archive"
+	if kind == archive.KindISO {
+		container = "disk image"
+	}
+	var progs []string
+	broken := false
+	for i, e := range a.Entries {
+		if ac.ctx.Err() != nil {
+			return progs
+		}
+		if e.Dir {
+			continue
+		}
+		inner := where + "!" + e.Name
+		lower := strings.ToLower(e.Name)
+		ext := extOf(lower)
+		entryEv := []evidence{ev("archive entry", inner, fmt.Sprintf("%d bytes", e.Size))}
+		dangerous := dangerousExt[ext] && !macroExt[ext]
+		ac.doubleExt(lower, inner, entryEv)
+		if e.Encrypted {
+			ac.add(Reason{Check: "encrypted-archive", Category: CatAttachment, Score: 4, Evidence: evd,
+				Text: fmt.Sprintf("%s is protected by a password, which stops filters from looking inside; attackers send the password in the message.", name)})
+		}
+		switch {
+		case dangerous:
+			progs = append(progs, e.Name)
+			text := fmt.Sprintf("The %s %s contains %s, a program or script that runs when opened.", container, name, e.Name)
+			if e.Encrypted {
+				text = fmt.Sprintf("The protected %s %s contains %s, a program or script.", container, name, e.Name)
+			}
+			ac.add(Reason{Check: "executable", Category: CatAttachment, Score: 8, Malware: true, Evidence: entryEv, Text: text})
+		case macroExt[ext]:
+			ac.add(Reason{Check: "archive-macro-doc", Category: CatAttachment, Score: 3, Evidence: entryEv,
+				Text: fmt.Sprintf("The %s %s contains %s, an Office file type made for macros.", container, name, e.Name)})
+		}
+		if e.Encrypted {
+			continue
+		}
+		data, err := a.Read(i)
+		switch {
+		case errors.Is(err, archive.ErrLimit):
+			if a.Expanded() >= budget && !ac.notes["budget"] {
+				ac.notes["budget"] = true
+				ac.add(Reason{Check: "archive-limits", Category: CatAttachment, Score: 2,
+					Text: "The attachments unpack to more data than is inspected; the rest was not examined."})
+			}
+		case err != nil:
+			if !broken {
+				broken = true
+				ac.add(Reason{Check: "broken-archive", Category: CatAttachment, Score: 1, Evidence: entryEv,
+					Text: fmt.Sprintf("%s is a damaged %s: %s could not be read: %v", name, what, e.Name, err)})
+			}
+		}
+		if len(data) == 0 {
+			continue
+		}
+		ac.a.hashIndicators(ac.x, inner, data)
+		if dangerous || depth+1 > maxArchiveDepth {
+			ac.a.runScanners(ac.ctx, ac.x, inner, data)
+			if !dangerous && isArchive(data) && !ac.notes["depth"] {
+				ac.notes["depth"] = true
+				ac.add(Reason{Check: "archive-limits", Category: CatAttachment, Score: 2, Evidence: evd,
+					Text: fmt.Sprintf("%s nests archives more than %d deep; the inner ones were not inspected.", name, maxArchiveDepth)})
+			}
+			continue
+		}
+		// inspect runs the scanners, names the type and recurses into
+		// nested archives and documents
+		ac.inspect(e.Name, inner, "", data, depth+1)
+	}
+	if d := a.Declared(); kind != archive.KindISO && (d > 1<<30 || (len(b) > 0 && d/int64(len(b)) > 1000 && d > 100<<20)) {
+		ac.add(Reason{Check: "zip-bomb", Category: CatAttachment, Score: 3, Evidence: evd,
+			Text: fmt.Sprintf("%s declares %d MB once unpacked from %d KB: a decompression bomb meant to overwhelm filters.", name, d>>20, len(b)>>10)})
+	}
+	return progs
+}
+
+func isArchive(b []byte) bool {
+	switch sniff(b) {
+	case "zip", "rar", "7z", "iso":
+		return true
+	}
+	return false
 }
 
 var smuggling = regexp.MustCompile(`(?i)atob\(|unescape\(|fromcharcode|document\.write\(|window\.location|location\.href|eval\(|msSaveOrOpenBlob|createObjectURL`)

@@ -122,7 +122,7 @@ func (a *Analyzer) checkCombined(x *msg) {
 			evs = append(evs, ev("sender", strings.Join(anon, ", "), ""))
 		}
 		x.res.add(Reason{Check: "lure-from-anonymous-sender", Category: CatContent, Score: 2, Evidence: evs,
-			Text: "The message makes an offer or a demand and its sender hides who it is: the combination scams are sent with."})
+			Text: "The message makes an offer or a demand, and its sender hides who it is: the two together are how scams are sent."})
 	}
 	if len(anon) >= 2 {
 		x.res.add(Reason{Check: "throwaway-sender", Category: CatHeaders, Score: 1.5,
