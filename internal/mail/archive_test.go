@@ -40,6 +40,16 @@ func archiveTestdata(t testing.TB, name string) []byte {
 	return b
 }
 
+// udfOnly is a disk image with a UDF volume recognition sequence and no
+// ISO 9660 volume, as some tools write them.
+func udfOnly() []byte {
+	img := make([]byte, 20*2048)
+	for i, id := range []string{"BEA01", "NSR02", "TEA01"} {
+		copy(img[(16+i)*2048+1:], id)
+	}
+	return img
+}
+
 // mzScanner stands for the YARA engine: it matches programs ("MZ") and
 // records the names it was asked to scan.
 type mzScanner struct {
@@ -82,6 +92,8 @@ func TestArchiveAttachments(t *testing.T) {
 			checks:  []string{"disk-image", "executable", "rule:test_pe_in_mail"},
 			textHas: map[string]string{"disk-image": "Invoice 2024.lnk"},
 			scanned: []string{"Invoice.iso!Invoice 2024.lnk", "Invoice.iso!sub/readme.txt"}},
+		{name: "UDF-only disk image", att: tatt{name: "scan.iso", data: udfOnly()}, want: Malicious,
+			checks: []string{"disk-image", "opaque-archive"}, textHas: map[string]string{"opaque-archive": "UDF"}},
 		{name: "RAR with a script", att: tatt{name: "docs.rar", data: archiveTestdata(t, "sample.rar")}, want: Malicious,
 			checks:  []string{"executable", "encrypted-archive"},
 			textHas: map[string]string{"executable": "invoice.js"},

@@ -525,10 +525,16 @@ func (ac *attCtx) archive(name, where, kind string, b []byte, depth int, evd []e
 		data, err := a.Read(i)
 		switch {
 		case errors.Is(err, archive.ErrLimit):
-			if a.Expanded() >= budget && !ac.notes["budget"] {
-				ac.notes["budget"] = true
-				ac.add(Reason{Check: "archive-limits", Category: CatAttachment, Score: 2,
-					Text: "The attachments unpack to more data than is inspected; the rest was not examined."})
+			switch {
+			case a.Expanded() >= budget:
+				if !ac.notes["budget"] {
+					ac.notes["budget"] = true
+					ac.add(Reason{Check: "archive-limits", Category: CatAttachment, Score: 2,
+						Text: "The attachments unpack to more data than is inspected; the rest was not examined."})
+				}
+			case len(data) == 0: // not an entry cut at maxEntryBytes: a decoder limit
+				ac.add(Reason{Check: "archive-limits", Category: CatAttachment, Score: 2, Evidence: entryEv,
+					Text: fmt.Sprintf("%s could not be inspected whole: %v.", name, err)})
 			}
 		case err != nil:
 			if !broken {

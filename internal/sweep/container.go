@@ -8,10 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/vigie-project/vigie/internal/cfb"
 	"io"
 	"path"
 	"strings"
+
+	"github.com/vigie-project/vigie/internal/archive"
+	"github.com/vigie-project/vigie/internal/cfb"
 )
 
 // Container kinds.
@@ -20,6 +22,9 @@ const (
 	kindGzip = "gzip"
 	kindTar  = "tar"
 	kindOLE  = "ole" // OLE compound file: VBA macros are extracted
+	kind7z   = archive.Kind7z
+	kindRAR  = archive.KindRAR
+	kindISO  = archive.KindISO // seen only when head holds the first 32 KiB + 6 bytes
 )
 
 // containerKind tells from the first bytes whether a file is a container
@@ -35,7 +40,7 @@ func containerKind(head []byte) string {
 	case bytes.HasPrefix(head, []byte(cfb.Magic)):
 		return kindOLE
 	}
-	return ""
+	return archive.Sniff(head)
 }
 
 // openContainer expands a container and examines each entry. depth is the
@@ -55,6 +60,8 @@ func (w *worker) openContainer(ctx context.Context, it item, kind string, r io.R
 		err = w.openTar(ctx, it, io.NewSectionReader(r, 0, size), depth, bud)
 	case kindOLE:
 		err = w.openOLE(ctx, it, r, size, depth, bud)
+	case kind7z, kindRAR, kindISO:
+		err = w.openArchive(ctx, it, kind, r, size, depth, bud)
 	}
 	if err != nil {
 		w.entryError(it, "", fmt.Errorf("opening the %s container: %w", kind, err), bud)
@@ -159,4 +166,77 @@ func (w *worker) openTar(ctx context.Context, it item, r io.Reader, depth int, b
 		}
 		w.examineEntry(ctx, it, h.Name, data, depth, bud)
 	}
+}
+
+// openArchive expands a 7-Zip or RAR archive or an ISO 9660 image through
+// internal/archive, as openZip does a zip: entry and expansion limits from
+// the budget, encrypted entries checked by name and reported, each entry
+// examined in turn.
+func (w *worker) openArchive(ctx context.Context, it item, kind string, r io.ReaderAt, size int64, depth int, bud *budget) error {
+	lim := w.s.limits
+	left := lim.MaxEntries - bud.entries
+	if left <= 0 {
+		w.entryError(it, "", &errLimit{fmt.Sprintf("has more than %d entries", lim.MaxEntries)}, bud)
+		return nil
+	}
+	// the reader needs the archive in memory; it is a file that was read
+	// (within --max-size) or an entry within the expansion budget
+	data := make([]byte, size)
+	if n, err := r.ReadAt(data, 0); n != len(data) {
+		return fmt.Errorf("reading: %w", err)
+	}
+	room := lim.MaxExpanded - bud.expanded
+	entryMax := room
+	if w.s.opts.MaxSize > 0 {
+		entryMax = min(entryMax, w.s.opts.MaxSize)
+	}
+	a, err := archive.Open(data, kind, archive.Limits{MaxEntries: left, MaxEntryBytes: max(entryMax, 1), MaxTotalBytes: max(room, 1)})
+	switch {
+	case errors.Is(err, archive.ErrLimit):
+		w.entryError(it, "", &errLimit{strings.TrimPrefix(err.Error(), kind+": ")}, bud)
+		return nil
+	case errors.Is(err, archive.ErrEncrypted):
+		w.s.fail(it.vpath, errors.New("encrypted archive: the names and content of its files could not be examined"))
+		return nil
+	case err != nil:
+		return err
+	}
+	for i, e := range a.Entries {
+		if bud.hit || ctx.Err() != nil {
+			return nil
+		}
+		if e.Dir {
+			continue
+		}
+		if e.Encrypted {
+			w.s.stats.entries.Add(1)
+			w.checkNames(w.entryItem(it, e.Name))
+			w.s.fail(it.vpath+"!"+e.Name, errors.New("encrypted entry: its content could not be examined (the name was)"))
+			continue
+		}
+		bud.entries++
+		before := a.Expanded()
+		content, err := a.Read(i)
+		if lerr := w.s.take(bud, a.Expanded()-before); lerr != nil {
+			w.entryError(it, e.Name, lerr, bud)
+			return nil
+		}
+		if errors.Is(err, archive.ErrLimit) {
+			what := fmt.Sprintf("expands to more than %s", sizeString(lim.MaxExpanded))
+			if w.s.opts.MaxSize > 0 && int64(len(content)) >= w.s.opts.MaxSize {
+				what = fmt.Sprintf("has an entry larger than --max-size (%s)", sizeString(w.s.opts.MaxSize))
+			}
+			w.entryError(it, e.Name, &errLimit{what}, bud)
+			return nil
+		}
+		if err != nil {
+			w.entryError(it, e.Name, err, bud)
+			continue
+		}
+		w.examineEntry(ctx, it, e.Name, content, depth, bud)
+	}
+	if a.Truncated {
+		w.entryError(it, "", &errLimit{fmt.Sprintf("has more than %d entries", lim.MaxEntries)}, bud)
+	}
+	return nil
 }
