@@ -33,6 +33,10 @@ type pdfReader struct {
 	resolving map[int]bool
 	work      int
 	crypt     *pdfCrypt
+	// moreFilters enables the ASCII85, LZW and RunLength filters of
+	// content streams (text extraction); metadata reading keeps to
+	// FlateDecode and ASCIIHexDecode.
+	moreFilters bool
 }
 
 // readPDF reads a PDF's Info dictionary and XMP metadata through its
@@ -604,7 +608,10 @@ func (p *pdfReader) decodeStream(st *pdfStream, ref *pdfRef) ([]byte, error) {
 			s, err = lx.hexString()
 			data = s
 		default:
-			return nil, fmt.Errorf("filter %s is not supported for metadata", name)
+			if !p.moreFilters {
+				return nil, fmt.Errorf("filter %s is not supported for metadata", name)
+			}
+			data, err = decodeTextFilter(name, data, parm, p.l.MaxPartSize)
 		}
 		if err != nil {
 			return nil, err

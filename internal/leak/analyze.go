@@ -344,8 +344,14 @@ func (c *Config) analyseDoc(e entry, a *analysed) {
 	switch {
 	case !ok:
 		d.TextNote = fmt.Sprintf("the text of %s files is not extracted: compared with originals by hash and metadata only", strings.ToUpper(it.Format))
-	case terr != nil:
+	case terr != nil && strings.TrimSpace(text) == "":
 		d.TextNote = "text could not be extracted: " + terr.Error()
+	case terr != nil:
+		// what was read before the problem is compared: a copy of the
+		// document has the same problem at the same place
+		d.TextNote = "text partly extracted: " + terr.Error()
+		d.TextCompared = true
+		a.text, a.hasText = text, true
 	default:
 		d.TextCompared = true
 		a.text, a.hasText = text, true

@@ -185,6 +185,48 @@ func buildLeak(t *testing.T) *leakFixture {
 	f.want["mail/05-attachments.eml!Budget.docx"] = IdenticalToOriginal
 	f.want["mail/05-attachments.eml!Accord.docx"] = Suspicious
 
+	// A press release in PDF, re-issued in the dump with one sentence
+	// changed and a later modification date; and a speech in RTF edited
+	// the same way under another name. Both are found by their text.
+	release := []string{
+		"Press release of the campaign team, Paris, 2 May 2017.",
+		"The candidate will hold a final rally in Paris on Friday evening.",
+		"The programme for education and research is published in full today.",
+		"Volunteers will canvass in every department during the last weekend.",
+		"The campaign thanks the fifty thousand donors for their support.",
+		"Contact for the press: the spokesperson of the campaign.",
+	}
+	pdfOrig := pdfSpec{author: "Marie Martin", creator: "Writer", producer: "LibreOffice 5.3", created: "D:20170502090000+02'00'", modified: "D:20170502090000+02'00'", pages: [][]string{release[:3], release[3:]}}
+	write(filepath.Join(f.originals, "Communique.pdf"), pdfOf(t, pdfOrig))
+	pdfLeak := pdfOrig
+	pdfLeak.modified = "D:20170504221000+03'00'"
+	pdfLeak.pages = [][]string{release[:3], append([]string{release[3], "The campaign thanks its donors in the Cayman Islands for their discreet support."}, release[5:]...)}
+	write(filepath.Join(f.dump, "docs", "Communique-2mai.pdf"), pdfOf(t, pdfLeak))
+	f.want["docs/Communique-2mai.pdf"] = ModifiedCopy
+
+	rtfDoc := func(lines []string) []byte {
+		var b strings.Builder
+		b.WriteString(`{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Times New Roman;}}{\info{\author Jean Dupont}{\creatim\yr2017\mo4\dy28\hr10\min0}}\f0\fs24 `)
+		for _, l := range lines {
+			b.WriteString(l + `\par ` + "\n")
+		}
+		b.WriteString("}")
+		return []byte(b.String())
+	}
+	speech := []string{
+		"Speech for the rally in Lyon, draft of 28 April.",
+		"We will reform the school so that every child learns to read.",
+		"We will invest in research and in the universities of every region.",
+		"We will protect the workers who lose their jobs with new training.",
+		"We will defend Europe, because it protects us in a dangerous world.",
+		"Thank you all, and long live the Republic.",
+	}
+	write(filepath.Join(f.originals, "Discours.rtf"), rtfDoc(speech))
+	edited2 := append([]string(nil), speech...)
+	edited2[3] = "We will cut the benefits of the workers who lose their jobs."
+	write(filepath.Join(f.dump, "docs", "Discours Lyon final.rtf"), rtfDoc(edited2))
+	f.want["docs/Discours Lyon final.rtf"] = ModifiedCopy
+
 	// A genuine-looking document the party did not keep.
 	write(filepath.Join(f.dump, "docs", "Minutes.odt"), odt(t, "Marie Martin", "2017-04-18T14:00:00", []string{"Minutes of the meeting of 18 April.", "Attendance: twelve members."}))
 	f.want["docs/Minutes.odt"] = NoOriginal
@@ -270,6 +312,12 @@ func TestRealisticLeak(t *testing.T) {
 		t.Errorf("modified copy: diff does not show the change: %+v", d)
 	} else if len(d.Metadata) == 0 || d.Metadata[0].Field != "Modified" {
 		t.Errorf("modified copy: metadata change not shown: %+v", d.Metadata)
+	}
+	if d := got["docs/Communique-2mai.pdf"].Original; d == nil || !strings.Contains(d.TextDiff, "+The campaign thanks its donors in the Cayman Islands") || !strings.Contains(d.TextDiff, "-The campaign thanks the fifty thousand donors") {
+		t.Errorf("modified PDF: diff does not show the change: %+v", d)
+	}
+	if d := got["docs/Discours Lyon final.rtf"].Original; d == nil || d.Match == "same-name" || !strings.Contains(d.TextDiff, "+We will cut the benefits") {
+		t.Errorf("modified RTF: not matched by its text, or diff does not show the change: %+v", d)
 	}
 	if it := got["mail/inbox.mbox#3"]; it.Original == nil || len(it.Original.Headers) != 0 || !strings.Contains(it.Original.TextDiff, "+The press conference is on Sunday at midnight.") {
 		t.Errorf("mbox#3: comparison with the party's copy: %+v", it.Original)
@@ -450,9 +498,9 @@ func TestHostileContent(t *testing.T) {
 	}
 }
 
-// TestSameNameOriginal: for formats whose text is not compared (RTF here),
-// a file with the original's name and creation date but other bytes is a
-// modified copy, and the metadata changes are listed.
+// TestSameNameOriginal: a file with the original's name and creation date
+// whose text changed too much to be a near-duplicate is a modified copy;
+// the metadata changes are listed.
 func TestSameNameOriginal(t *testing.T) {
 	dir := t.TempDir()
 	dump, origs := filepath.Join(dir, "dump"), filepath.Join(dir, "party")
@@ -473,5 +521,25 @@ func TestSameNameOriginal(t *testing.T) {
 	}
 	if len(it.Original.Metadata) == 0 || it.Original.Metadata[0].Field != "Author" {
 		t.Errorf("metadata changes %+v", it.Original.Metadata)
+	}
+}
+
+// TestPartlyReadableText: a document whose text is read only in part (one
+// page's content cannot be decoded) is still compared by the part read,
+// and the report says so.
+func TestPartlyReadableText(t *testing.T) {
+	dump := t.TempDir()
+	spec := pdfSpec{author: "Marie Martin", creator: "Writer", producer: "LibreOffice 5.3", created: "D:20170502090000+02'00'", modified: "D:20170502090000+02'00'",
+		pages: [][]string{{"The first page is readable and says who wrote it."}, {"The second page is not."}}, undecodable: 2}
+	if err := os.WriteFile(filepath.Join(dump, "partly.pdf"), pdfOf(t, spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), Config{Dump: dump})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := rep.Items[0].Document
+	if d == nil || !d.TextCompared || !strings.HasPrefix(d.TextNote, "text partly extracted: ") {
+		t.Fatalf("document evidence %+v", d)
 	}
 }

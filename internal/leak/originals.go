@@ -174,8 +174,10 @@ func (o *originals) compare(a *analysed) {
 	} else if or != nil && signed && or.sigID >= 0 {
 		sim = neardup.Similarity(&sig, o.ix.Signature(or.sigID))
 	}
-	// 4. Documents without text: same name and creation date.
-	if or == nil && it.Kind == KindDocument && !a.hasText && it.Document != nil && it.Document.Created != "" {
+	// 4. Documents without comparable text, or whose text changed too
+	// much to be a near-duplicate: same name and creation date. A forger
+	// who rewrites an original keeps both.
+	if or == nil && it.Kind == KindDocument && it.Document != nil && it.Document.Created != "" {
 		for _, id := range o.byName[strings.ToLower(baseName(it.Path))] {
 			if c := o.list[id]; c.created == it.Document.Created {
 				or, match = c, "same-name"
@@ -272,8 +274,10 @@ func (o *originals) verdict(a *analysed, or *original, om *OriginalMatch) {
 	}
 	var msg string
 	switch {
+	case om.Match == "same-name" && !a.hasText:
+		msg = fmt.Sprintf("differs from the original %s (same name and creation date, different bytes; the text of this file could not be compared)", or.path)
 	case om.Match == "same-name":
-		msg = fmt.Sprintf("differs from the original %s (same name and creation date, different bytes; the text of this format is not compared)", or.path)
+		msg = fmt.Sprintf("a rewritten version of the original %s (same name and creation date, but the text differs too much to be a near-duplicate): %s added, %s removed", or.path, lines(om.LinesAdded), lines(om.LinesRemoved))
 	case textChanged:
 		msg = fmt.Sprintf("a modified copy of the original %s (text similarity %.0f%%): %s added, %s removed", or.path, om.Similarity*100, lines(om.LinesAdded), lines(om.LinesRemoved))
 	default:

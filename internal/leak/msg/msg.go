@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/vigie-project/vigie/internal/cfb"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -101,11 +102,19 @@ func Parse(data []byte) (*Message, error) {
 	m.Body = props.str(pidBody)
 	m.HTML = props.str(pidHTML)
 	m.SubmitTime = props.times[pidClientSubmitTime]
+	// attachment storages are named __attach_version1.0_#00000000 with the
+	// attachment number in fixed-width hex: sorted by name, they come in
+	// the order the sender attached them (the directory tree's order is
+	// not that order)
+	var atts []int
 	for _, i := range c.Children(0) {
-		e := c.Entry(i)
-		if e.Type != cfb.TypeStorage || !strings.HasPrefix(e.Name, "__attach_version1.0_") {
-			continue
+		if e := c.Entry(i); e.Type == cfb.TypeStorage && strings.HasPrefix(e.Name, "__attach_version1.0_") {
+			atts = append(atts, i)
 		}
+	}
+	sort.Slice(atts, func(x, y int) bool { return c.Entry(atts[x]).Name < c.Entry(atts[y]).Name })
+	for _, i := range atts {
+		e := c.Entry(i)
 		if len(m.Attachments) >= MaxAttachments {
 			return m, fmt.Errorf(".msg: more than %d attachments", MaxAttachments)
 		}
