@@ -1,9 +1,12 @@
 package sweep
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,7 +23,8 @@ import (
 // enc_names_visible.7z the same behind a password; enc_headers.7z with the
 // names encrypted too; solid.7z adds holiday.pdf and img1.jpg in one solid
 // block; sample.rar holds docs/invoice.js ("WScript.Shell") and an
-// encrypted payload.exe.
+// encrypted payload.exe; joliet.iso.gz is a disk image holding
+// "Invoice 2024.lnk".
 func TestSweepArchives(t *testing.T) {
 	root := t.TempDir()
 	for _, n := range []string{"plain.7z", "solid.7z", "enc_names_visible.7z", "enc_headers.7z", "sample.rar"} {
@@ -30,6 +34,21 @@ func TestSweepArchives(t *testing.T) {
 		}
 		write(t, filepath.Join(root, n), b)
 	}
+	// a disk image is recognised at 32 KiB, past the head the sweep keeps
+	// of a streamed file
+	gz, err := os.ReadFile(filepath.Join("..", "archive", "testdata", "joliet.iso.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	iso, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(root, "image.iso"), iso)
 	plain, _ := os.ReadFile(filepath.Join("..", "archive", "testdata", "plain.7z"))
 	write(t, filepath.Join(root, "nested.zip"), makeZip(t, [2]string{"in/plain.7z", string(plain)}))
 	sum := sha256.Sum256([]byte("hello report\n"))
@@ -38,6 +57,7 @@ func TestSweepArchives(t *testing.T) {
 		{Type: indicator.SHA256, Value: fmt.Sprintf("%x", sum), Source: "test"},
 		{Type: indicator.SHA256, Value: fmt.Sprintf("%x", js), Source: "test"},
 		{Type: indicator.Filename, Value: "payload.exe", Source: "test"},
+		{Type: indicator.Filename, Value: "Invoice 2024.lnk", Source: "test"},
 	}, indicator.MatcherOptions{})
 	var findings, errs []string
 	s := New(m, nil, nil, Options{Paths: []string{root}, Threads: 2, Host: "test",
@@ -53,6 +73,7 @@ func TestSweepArchives(t *testing.T) {
 	}
 	slices.Sort(findings)
 	want := []string{
+		"/image.iso!Invoice 2024.lnk",
 		"/nested.zip!in/plain.7z!docs/report.txt",
 		"/plain.7z!docs/report.txt",
 		"/sample.rar!docs/invoice.js",

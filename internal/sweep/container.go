@@ -24,7 +24,7 @@ const (
 	kindOLE  = "ole" // OLE compound file: VBA macros are extracted
 	kind7z   = archive.Kind7z
 	kindRAR  = archive.KindRAR
-	kindISO  = archive.KindISO // seen only when head holds the first 32 KiB + 6 bytes
+	kindISO  = archive.KindISO // recognised at 32 KiB: containerKind on the whole data, isISOAt on a file
 )
 
 // containerKind tells from the first bytes whether a file is a container
@@ -41,6 +41,23 @@ func containerKind(head []byte) string {
 		return kindOLE
 	}
 	return archive.Sniff(head)
+}
+
+// isISOAt tells whether the file r of size bytes is an ISO 9660 or UDF disk
+// image: its first volume descriptor, at 32 KiB, is read where the head of
+// the file is not enough.
+func isISOAt(r io.ReaderAt, size int64) bool {
+	const at = 0x8000
+	if size < at+6 {
+		return false
+	}
+	var b [6]byte
+	if _, err := r.ReadAt(b[:], at); err != nil {
+		return false
+	}
+	// the descriptor's standard identifier: CD001 (ISO 9660), BEA01 (UDF)
+	id := string(b[1:])
+	return id == "CD001" || id == "BEA01"
 }
 
 // openContainer expands a container and examines each entry. depth is the

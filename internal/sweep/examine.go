@@ -204,7 +204,11 @@ func (w *worker) examineFile(ctx context.Context, j job) {
 		w.checkDigests(it, w.sums())
 	}
 	if s.limits.MaxDepth > 0 {
-		if kind := containerKind(head); kind != "" {
+		kind := containerKind(head)
+		if kind == "" && isISOAt(j.f, n) {
+			kind = kindISO
+		}
+		if kind != "" {
 			w.openContainer(ctx, it, kind, io.NewSectionReader(j.f, 0, n), n, 0, &budget{top: n})
 		}
 	}
@@ -255,7 +259,8 @@ func (w *worker) examineData(ctx context.Context, it item, data []byte, depth in
 		}
 	}
 	if depth < s.limits.MaxDepth {
-		if kind := containerKind(head); kind != "" {
+		// all of data, not head: a disk image is recognised at 32 KiB
+		if kind := containerKind(data); kind != "" {
 			w.openContainer(ctx, it, kind, bytes.NewReader(data), int64(len(data)), depth, bud)
 		}
 	}
