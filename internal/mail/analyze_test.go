@@ -297,6 +297,32 @@ func TestIndicators(t *testing.T) {
 	}
 }
 
+// TestIndicatorsInZip: hash indicators reach every zip entry, programs
+// included, and the evidence names the entry.
+func TestIndicatorsInZip(t *testing.T) {
+	payload := "MZ" + strings.Repeat("x", 200)
+	notes := "meeting notes"
+	inds := []indicator.Indicator{
+		{Type: indicator.SHA256, Value: fmt.Sprintf("%x", sha256.Sum256([]byte(payload))), Source: "agency"},
+		{Type: indicator.SHA256, Value: fmt.Sprintf("%x", sha256.Sum256([]byte(notes))), Source: "agency"},
+	}
+	a := testAnalyzer(t, Options{Indicators: indicator.NewMatcher(inds, indicator.MatcherOptions{})})
+	for _, tc := range []struct{ entry, data string }{{"tool.exe", payload}, {"docs/notes.txt", notes}} {
+		z := zipOf(t, map[string]string{tc.entry: tc.data})
+		r := a.Analyze(context.Background(), "zip.eml", tmsg{from: "A <a@example.org>", subject: "files", text: "attached",
+			atts: []tatt{{name: "files.zip", data: z}}}.bytes(), nil)
+		var found bool
+		for _, x := range r.Reasons {
+			if x.Check == "indicator-hash" && len(x.Evidence) > 0 && x.Evidence[0].Name == "files.zip!"+tc.entry {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no hash indicator on the entry:\n%s", tc.entry, dumpReasons(r))
+		}
+	}
+}
+
 func TestUnparsable(t *testing.T) {
 	a := testAnalyzer(t, Options{})
 	for _, raw := range []string{"", "\x00\x01\x02 binary garbage with no header", "\r\n\r\nbody only"} {

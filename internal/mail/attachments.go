@@ -309,34 +309,38 @@ func (ac *attCtx) zip(name, where, ext string, b []byte, depth int, evd []eviden
 			continue
 		}
 		e := extOf(lower)
-		if dangerousExt[e] || strings.HasSuffix(lower, "/") {
-			if dangerousExt[e] {
-				s, mal := 8.0, true
-				check := "executable"
-				text := fmt.Sprintf("The archive %s contains %s, a program or script that runs when opened.", name, ename)
-				if macroExt[e] {
-					s, mal, check = 3, false, "archive-macro-doc"
-					text = fmt.Sprintf("The archive %s contains %s, an Office file type made for macros.", name, ename)
-				}
-				ac.add(Reason{Check: check, Category: CatAttachment, Score: s, Malware: mal, Evidence: []evidence{ev("archive entry", inner, "")}, Text: text})
-			}
+		if strings.HasSuffix(lower, "/") {
 			continue
 		}
-		if depth+1 > maxArchiveDepth {
-			if !ac.notes["depth"] {
+		dangerous := dangerousExt[e]
+		if dangerous {
+			s, mal := 8.0, true
+			check := "executable"
+			text := fmt.Sprintf("The archive %s contains %s, a program or script that runs when opened.", name, ename)
+			if macroExt[e] {
+				s, mal, check = 3, false, "archive-macro-doc"
+				text = fmt.Sprintf("The archive %s contains %s, an Office file type made for macros.", name, ename)
+			}
+			ac.add(Reason{Check: check, Category: CatAttachment, Score: s, Malware: mal, Evidence: []evidence{ev("archive entry", inner, "")}, Text: text})
+		}
+		// every entry: hash indicators and scanners; nested archives and
+		// documents looked into, within the depth and expansion budget
+		data := ac.read(f)
+		if data == nil {
+			continue
+		}
+		ac.a.hashIndicators(ac.x, inner, data)
+		if dangerous || depth+1 > maxArchiveDepth {
+			ac.a.runScanners(ac.ctx, ac.x, inner, data)
+			if !dangerous && isArchive(data) && !ac.notes["depth"] {
 				ac.notes["depth"] = true
 				ac.add(Reason{Check: "archive-limits", Category: CatAttachment, Score: 2, Evidence: evd,
 					Text: fmt.Sprintf("%s nests archives more than %d deep; the inner ones were not inspected.", name, maxArchiveDepth)})
 			}
 			continue
 		}
-		// look inside nested archives, documents and scripts
-		switch e {
-		case "zip", "docx", "xlsx", "pptx", "doc", "xls", "ppt", "rtf", "htm", "html", "iso", "img", "jar", "rar", "7z", "one", "svg", "pdf", "":
-			if data := ac.read(f); data != nil {
-				ac.inspect(ename, inner, "", data, depth+1)
-			}
-		}
+		// inspect runs the scanners, names the type and recurses
+		ac.inspect(ename, inner, "", data, depth+1)
 	}
 	if !office && declared > 1<<30 || (len(b) > 0 && declared/uint64(len(b)) > 1000 && declared > 100<<20) {
 		ac.add(Reason{Check: "zip-bomb", Category: CatAttachment, Score: 3, Evidence: evd,
