@@ -25,12 +25,13 @@
 //   - links: text showing one host and pointing to another, shorteners,
 //     raw IPs, free hosting, abused endings, OAuth consent for an unknown
 //     client, javascript:/data: links, forms in the message.
-//   - attachments: programs and scripts (inside zip too; names inside RAR),
-//     double extensions, disk images, Office macros, OLE objects, remote
+//   - attachments: programs and scripts (inside zip, 7-Zip, RAR and ISO
+//     images too, through internal/archive), double extensions, disk
+//     images and the programs in them, Office macros, OLE objects, remote
 //     templates, EPS, RTF and Equation Editor exploits, HTML attachments
 //     with forms or smuggling scripts, password-protected archives; hash
 //     indicators and AttachmentScanner plug-ins (the YARA engine) on every
-//     part.
+//     part and every archive entry.
 //   - indicators: sender, reply-to, link domains and URLs, attachment
 //     hashes and sending IPs against the loaded indicators.
 //   - headers and content: Reply-To to another domain, malformed or
