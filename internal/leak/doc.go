@@ -50,9 +50,10 @@
 //   - modified-copy: a near-duplicate of one of the party's files (word
 //     4-shingles, MinHash with LSH banding, estimated Jaccard similarity
 //     at least MinSimilarity), with a unified diff of the text and the
-//     metadata fields that changed; for formats whose text is not
-//     extracted (PDF, legacy Office, RTF), a file with the same name and
-//     creation date but other bytes;
+//     metadata fields that changed (the text of every document format is
+//     read by docmeta.Text); failing that, a file with the same name and
+//     creation date but other bytes: a rewritten document, or one whose
+//     text could not be read (encrypted, damaged);
 //   - suspicious: no original matched and the metadata breaks one of
 //     docmeta's anomaly rules (unknown author, foreign script or language,
 //     time zone, saved after the theft, burst of saves, foreign tool, edit
