@@ -49,6 +49,22 @@
 // WriteText writes a report for people. Check applies the anomaly rules
 // against an OrgProfile and explains each anomaly in plain words.
 //
+// # Text
+//
+// Text returns a document's plain text, for comparing a leaked copy with
+// its original (near-duplicates and diffs in the leak authenticator):
+// paragraphs, table rows and slides as lines. OOXML and ODF (the document,
+// shared-strings or slide parts), PDF (pages in drawing order through the
+// fonts' ToUnicode maps or encodings, Form XObjects, pdftext.go), legacy
+// Word (the piece table, field results), Excel (BIFF5/8 cells, shared
+// strings across CONTINUE records, dates) and PowerPoint (slides in the
+// persist directory's order, oletext.go), and RTF (destinations skipped,
+// \'hh bytes in each font's code page, rtftext.go). Every extractor has the
+// same limits as the metadata readers, and returns the text read before a
+// problem together with the error. On the shared corpus the words agree
+// with pdftotext, catdoc, xls2csv, catppt and unrtf (median recall 1.00;
+// TestPDFTextCorpus, TestOLETextCorpus, TestRTFTextCorpus).
+//
 // # Agreement with exiftool
 //
 // On the 487 documents of the shared corpus (checked by
