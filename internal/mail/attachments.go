@@ -329,18 +329,7 @@ func (ac *attCtx) zip(name, where, ext string, b []byte, depth int, evd []eviden
 		if data == nil {
 			continue
 		}
-		ac.a.hashIndicators(ac.x, inner, data)
-		if dangerous || depth+1 > maxArchiveDepth {
-			ac.a.runScanners(ac.ctx, ac.x, inner, data)
-			if !dangerous && isArchive(data) && !ac.notes["depth"] {
-				ac.notes["depth"] = true
-				ac.add(Reason{Check: "archive-limits", Category: CatAttachment, Score: 2, Evidence: evd,
-					Text: fmt.Sprintf("%s nests archives more than %d deep; the inner ones were not inspected.", name, maxArchiveDepth)})
-			}
-			continue
-		}
-		// inspect runs the scanners, names the type and recurses
-		ac.inspect(ename, inner, "", data, depth+1)
+		ac.entry(name, ename, inner, data, dangerous, depth, evd)
 	}
 	if !office && declared > 1<<30 || (len(b) > 0 && declared/uint64(len(b)) > 1000 && declared > 100<<20) {
 		ac.add(Reason{Check: "zip-bomb", Category: CatAttachment, Score: 3, Evidence: evd,
@@ -550,25 +539,33 @@ func (ac *attCtx) archive(name, where, kind string, b []byte, depth int, evd []e
 		if len(data) == 0 {
 			continue
 		}
-		ac.a.hashIndicators(ac.x, inner, data)
-		if dangerous || depth+1 > maxArchiveDepth {
-			ac.a.runScanners(ac.ctx, ac.x, inner, data)
-			if !dangerous && isArchive(data) && !ac.notes["depth"] {
-				ac.notes["depth"] = true
-				ac.add(Reason{Check: "archive-limits", Category: CatAttachment, Score: 2, Evidence: evd,
-					Text: fmt.Sprintf("%s nests archives more than %d deep; the inner ones were not inspected.", name, maxArchiveDepth)})
-			}
-			continue
-		}
-		// inspect runs the scanners, names the type and recurses into
-		// nested archives and documents
-		ac.inspect(e.Name, inner, "", data, depth+1)
+		ac.entry(name, e.Name, inner, data, dangerous, depth, evd)
 	}
 	if d := a.Declared(); kind != archive.KindISO && (d > 1<<30 || (len(b) > 0 && d/int64(len(b)) > 1000 && d > 100<<20)) {
 		ac.add(Reason{Check: "zip-bomb", Category: CatAttachment, Score: 3, Evidence: evd,
 			Text: fmt.Sprintf("%s declares %d MB once unpacked from %d KB: a decompression bomb meant to overwhelm filters.", name, d>>20, len(b)>>10)})
 	}
 	return progs
+}
+
+// entry examines the content of one archive entry (inner is its full
+// name, "mail.zip!dir/file.exe"): hash indicators and scanners always;
+// what it is and what it holds (inspect) unless it is a program, already
+// reported, or nested deeper than maxArchiveDepth.
+func (ac *attCtx) entry(archiveName, name, inner string, data []byte, dangerous bool, depth int, evd []evidence) {
+	ac.a.hashIndicators(ac.x, inner, data)
+	if dangerous || depth+1 > maxArchiveDepth {
+		ac.a.runScanners(ac.ctx, ac.x, inner, data)
+		if !dangerous && isArchive(data) && !ac.notes["depth"] {
+			ac.notes["depth"] = true
+			ac.add(Reason{Check: "archive-limits", Category: CatAttachment, Score: 2, Evidence: evd,
+				Text: fmt.Sprintf("%s nests archives more than %d deep; the inner ones were not inspected.", archiveName, maxArchiveDepth)})
+		}
+		return
+	}
+	// inspect runs the scanners, names the type and recurses into nested
+	// archives and documents
+	ac.inspect(name, inner, "", data, depth+1)
 }
 
 func isArchive(b []byte) bool {
