@@ -283,6 +283,27 @@ func lzma2Dict(p byte) uint64 {
 	return uint64(2|p&1) << (p/2 + 11)
 }
 
+// skipProperties skips a list of (type, size, data) properties up to its
+// end marker: archive properties, file properties.
+func (r *szReader) skipProperties() error {
+	for {
+		t, err := r.byte()
+		if err != nil {
+			return err
+		}
+		if t == szEnd {
+			return nil
+		}
+		n, err := r.number()
+		if err != nil {
+			return err
+		}
+		if err := r.skip(n); err != nil {
+			return err
+		}
+	}
+}
+
 // header checks a plain header after its id.
 func (r *szReader) header(lim Limits) (*szInfo, error) {
 	id, err := r.byte()
@@ -290,21 +311,8 @@ func (r *szReader) header(lim Limits) (*szInfo, error) {
 		return nil, err
 	}
 	if id == szArchiveProperties {
-		for {
-			t, err := r.byte()
-			if err != nil {
-				return nil, err
-			}
-			if t == szEnd {
-				break
-			}
-			n, err := r.number()
-			if err != nil {
-				return nil, err
-			}
-			if err := r.skip(n); err != nil {
-				return nil, err
-			}
+		if err := r.skipProperties(); err != nil {
+			return nil, err
 		}
 		if id, err = r.byte(); err != nil {
 			return nil, err
@@ -326,21 +334,8 @@ func (r *szReader) header(lim Limits) (*szInfo, error) {
 		if info.files, err = r.count("files", lim.MaxEntries); err != nil {
 			return nil, err
 		}
-		for {
-			t, err := r.byte()
-			if err != nil {
-				return nil, err
-			}
-			if t == szEnd {
-				break
-			}
-			n, err := r.number()
-			if err != nil {
-				return nil, err
-			}
-			if err := r.skip(n); err != nil {
-				return nil, err
-			}
+		if err := r.skipProperties(); err != nil {
+			return nil, err
 		}
 		if id, err = r.byte(); err != nil {
 			return nil, err
