@@ -12,6 +12,8 @@ func FuzzAnalyze(f *testing.F) {
 	f.Add(tmsg{from: "Google <no-reply@accounts.googlemail.com>", subject: "*Someone has your password*", html: podestaHTML}.bytes())
 	f.Add(tmsg{from: "a@b.example", subject: "x", text: "https://xn--ggle-55da.com/ http://203.0.113.1/", atts: []tatt{{name: "a.zip", data: []byte("PK\x03\x04garbage")}}}.bytes())
 	f.Add([]byte("From: \"x, <y@z>\r\nSubject: =?utf-8?b?w6k?=\r\nContent-Type: multipart/mixed; boundary=\"\"\r\n\r\n--\r\n"))
+	f.Add(tmsg{from: "c@en-marche.fr", subject: "Fw: hello", text: "____________\nDe: \"Mr. X\" <x1@gmail.com>\n\nWrite me to y2@gmail.com .\nGоod аfterпоon"}.bytes())
+	f.Add(tmsg{from: "DETRAN <a@detran>", subject: "Multa", html: `<a href="https://h.example/wp-content/themes/x/y.php?e=a@b">pay</a>`, headers: []string{"Return-Path: <root@localhost>"}}.bytes())
 	a, err := New(Options{OwnDomains: []string{"en-marche.fr"}})
 	if err != nil {
 		f.Fatal(err)
