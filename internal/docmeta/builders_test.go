@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
+
+	"github.com/vigie-project/vigie/internal/cfb/cfbtest"
+	"github.com/vigie-project/vigie/internal/docmeta/doctest"
 )
 
 // This file builds small documents of every format in memory, so that the
@@ -90,242 +92,28 @@ type oleProp struct {
 	val any // string, int32, time.Time, time.Duration, []any (vector of variants)
 }
 
-func u32(b *bytes.Buffer, v uint32) { binary.Write(b, binary.LittleEndian, v) }
-
-func encodeOLEValue(b *bytes.Buffer, typ uint32, v any, cp int, inVector bool) {
-	switch typ {
-	case 3:
-		u32(b, uint32(v.(int32)))
-	case 2:
-		binary.Write(b, binary.LittleEndian, uint16(v.(int)))
-		if !inVector {
-			b.Write([]byte{0, 0})
-		}
-	case 11:
-		val := uint16(0)
-		if v.(bool) {
-			val = 0xFFFF
-		}
-		binary.Write(b, binary.LittleEndian, val)
-		if !inVector {
-			b.Write([]byte{0, 0})
-		}
-	case 30:
-		s := v.(string)
-		var raw []byte
-		if cp == 1251 {
-			raw = encode1251(s)
-		} else {
-			raw = []byte(s)
-		}
-		raw = append(raw, 0)
-		u32(b, uint32(len(raw)))
-		b.Write(raw)
-		if !inVector {
-			for len(raw)%4 != 0 {
-				raw = append(raw, 0)
-				b.WriteByte(0)
-			}
-		}
-	case 64:
-		var ft uint64
-		switch x := v.(type) {
-		case time.Time:
-			ft = uint64(x.Unix()+filetimeUnixDelta) * 1e7
-		case time.Duration:
-			ft = uint64(x / 100)
-		}
-		binary.Write(b, binary.LittleEndian, ft)
-	case 0x100C: // vector of variants
-		items := v.([]any)
-		u32(b, uint32(len(items)))
-		for _, it := range items {
-			switch x := it.(type) {
-			case string:
-				u32(b, 30)
-				encodeOLEValue(b, 30, x, cp, true)
-			case int32:
-				u32(b, 3)
-				encodeOLEValue(b, 3, x, cp, true)
-			}
-		}
-	case 0x101E: // vector of strings
-		items := v.([]string)
-		u32(b, uint32(len(items)))
-		for _, it := range items {
-			encodeOLEValue(b, 30, it, cp, true)
-		}
-	}
-	for b.Len()%4 != 0 {
-		b.WriteByte(0)
-	}
-}
-
-// encode1251 encodes Cyrillic text in Windows-1251 (enough for tests).
-func encode1251(s string) []byte {
-	var out []byte
-	for _, r := range s {
-		switch {
-		case r >= 'А' && r <= 'я':
-			out = append(out, byte(r-'А'+0xC0))
-		case r == 'ё':
-			out = append(out, 0xB8)
-		case r < 0x80:
-			out = append(out, byte(r))
-		default:
-			out = append(out, '?')
-		}
-	}
-	return out
-}
-
+// buildPropertySet encodes a property set stream (doctest.PropertySet).
 func buildPropertySet(fmtid [16]byte, cp int, props []oleProp) []byte {
-	var sec bytes.Buffer
-	all := append([]oleProp{{id: 1, typ: 2, val: cp}}, props...)
-	var vals [][]byte
-	for _, p := range all {
-		var vb bytes.Buffer
-		u32(&vb, p.typ)
-		encodeOLEValue(&vb, p.typ, p.val, cp, false)
-		vals = append(vals, vb.Bytes())
+	ps := make([]doctest.Prop, len(props))
+	for i, p := range props {
+		ps[i] = doctest.Prop{ID: p.id, Type: p.typ, Value: p.val}
 	}
-	headerLen := 8 + 8*len(all)
-	off := headerLen
-	var body bytes.Buffer
-	var idx bytes.Buffer
-	for i, p := range all {
-		u32(&idx, p.id)
-		u32(&idx, uint32(off))
-		body.Write(vals[i])
-		off += len(vals[i])
-	}
-	u32(&sec, uint32(off))
-	u32(&sec, uint32(len(all)))
-	sec.Write(idx.Bytes())
-	sec.Write(body.Bytes())
-	var out bytes.Buffer
-	binary.Write(&out, binary.LittleEndian, uint16(0xFFFE))
-	binary.Write(&out, binary.LittleEndian, uint16(0))
-	u32(&out, 0x00020006)
-	out.Write(make([]byte, 16))
-	u32(&out, 1)
-	out.Write(fmtid[:])
-	u32(&out, 48)
-	out.Write(sec.Bytes())
-	return out.Bytes()
+	return doctest.PropertySet(fmtid, cp, ps)
 }
 
-// buildCFB writes a compound file whose streams (each padded to 4096 bytes
-// so no mini stream is needed) are in the root storage.
+// buildCFB writes a compound file holding streams, each a {path string,
+// data []byte} pair; storages in a path are separated by "/".
 func buildCFB(streams [][2]any) []byte {
-	const ss = 512
-	type ent struct {
-		name  string
-		data  []byte
-		start uint32
+	files := make([]cfbtest.File, len(streams))
+	for i, s := range streams {
+		files[i] = cfbtest.File{Path: s[0].(string), Data: s[1].([]byte)}
 	}
-	var ents []ent
-	next := uint32(0)
-	var body bytes.Buffer
-	var fat []uint32
-	for _, s := range streams {
-		data := s[1].([]byte)
-		size := len(data)
-		if size < 4096 {
-			data = append(data, make([]byte, 4096-size)...)
-		}
-		for len(data)%ss != 0 {
-			data = append(data, 0)
-		}
-		n := uint32(len(data) / ss)
-		ents = append(ents, ent{name: s[0].(string), data: s[1].([]byte), start: next})
-		for i := uint32(0); i < n; i++ {
-			if i == n-1 {
-				fat = append(fat, cfbEndOfChain)
-			} else {
-				fat = append(fat, next+i+1)
-			}
-		}
-		next += n
-		body.Write(data)
-	}
-	// Directory: one sector per 4 entries.
-	nDir := (len(ents) + 1 + 3) / 4
-	dirStart := next
-	for i := 0; i < nDir; i++ {
-		if i == nDir-1 {
-			fat = append(fat, cfbEndOfChain)
-		} else {
-			fat = append(fat, dirStart+uint32(i)+1)
-		}
-	}
-	fatSector := dirStart + uint32(nDir)
-	fat = append(fat, 0xFFFFFFFD)
-	for len(fat) < ss/4 {
-		fat = append(fat, cfbFree)
-	}
-	dirEntry := func(name string, typ byte, left, right, child, start uint32, size uint64) []byte {
-		e := make([]byte, 128)
-		u := utf16.Encode([]rune(name))
-		for i, c := range u {
-			binary.LittleEndian.PutUint16(e[2*i:], c)
-		}
-		binary.LittleEndian.PutUint16(e[64:], uint16(2*len(u)+2))
-		e[66] = typ
-		e[67] = 1
-		binary.LittleEndian.PutUint32(e[68:], left)
-		binary.LittleEndian.PutUint32(e[72:], right)
-		binary.LittleEndian.PutUint32(e[76:], child)
-		binary.LittleEndian.PutUint32(e[116:], start)
-		binary.LittleEndian.PutUint64(e[120:], size)
-		return e
-	}
-	var dir bytes.Buffer
-	// Root's child is entry 1; siblings chained through right pointers.
-	dir.Write(dirEntry("Root Entry", 5, cfbNoStream, cfbNoStream, 1, cfbEndOfChain, 0))
-	for i, e := range ents {
-		right := uint32(cfbNoStream)
-		if i+1 < len(ents) {
-			right = uint32(i + 2)
-		}
-		size := uint64(len(e.data))
-		if size < 4096 {
-			size = 4096
-		}
-		dir.Write(dirEntry(e.name, 2, cfbNoStream, right, cfbNoStream, e.start, size))
-	}
-	for dir.Len() < nDir*ss {
-		dir.Write(dirEntry("", 0, cfbNoStream, cfbNoStream, cfbNoStream, 0, 0))
-	}
-	h := make([]byte, 512)
-	copy(h, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1})
-	binary.LittleEndian.PutUint16(h[24:], 0x3E)
-	binary.LittleEndian.PutUint16(h[26:], 3)
-	binary.LittleEndian.PutUint16(h[28:], 0xFFFE)
-	binary.LittleEndian.PutUint16(h[30:], 9)
-	binary.LittleEndian.PutUint16(h[32:], 6)
-	binary.LittleEndian.PutUint32(h[44:], 1)
-	binary.LittleEndian.PutUint32(h[48:], dirStart)
-	binary.LittleEndian.PutUint32(h[56:], 4096)
-	binary.LittleEndian.PutUint32(h[60:], cfbEndOfChain)
-	binary.LittleEndian.PutUint32(h[68:], cfbEndOfChain)
-	for i := 0; i < 109; i++ {
-		binary.LittleEndian.PutUint32(h[76+4*i:], cfbFree)
-	}
-	binary.LittleEndian.PutUint32(h[76:], fatSector)
-	var out bytes.Buffer
-	out.Write(h)
-	out.Write(body.Bytes())
-	out.Write(dir.Bytes())
-	for _, v := range fat {
-		u32(&out, v)
-	}
-	return out.Bytes()
+	return cfbtest.BuildFiles(files...)
 }
 
 var (
-	fmtidSummary    = [16]byte{0xE0, 0x85, 0x9F, 0xF2, 0xF9, 0x4F, 0x68, 0x10, 0xAB, 0x91, 0x08, 0x00, 0x2B, 0x27, 0xB3, 0xD9}
-	fmtidDocSummary = [16]byte{0x02, 0xD5, 0xCD, 0xD5, 0x9C, 0x2E, 0x1B, 0x10, 0x93, 0x97, 0x08, 0x00, 0x2B, 0x2C, 0xF9, 0xAE}
+	fmtidSummary    = doctest.FMTIDSummary
+	fmtidDocSummary = doctest.FMTIDDocSummary
 )
 
 type docSpec struct {

@@ -2,6 +2,7 @@ package docmeta
 
 import (
 	"bytes"
+	"encoding/binary"
 	"flag"
 	"os"
 	"path/filepath"
@@ -268,8 +269,9 @@ func TestDamagedZip(t *testing.T) {
 
 func TestCFBLoop(t *testing.T) {
 	data := append([]byte(nil), testDocs(t)["rapport.doc"]...)
-	// Point every FAT entry at sector 0: chains loop.
-	fatOff := len(data) - 512
+	// Point every FAT entry of the first FAT sector (the header's first
+	// DIFAT entry) at sector 0: chains loop.
+	fatOff := 512 * (1 + int(binary.LittleEndian.Uint32(data[76:])))
 	for i := 0; i < 512; i += 4 {
 		data[fatOff+i] = 0
 		data[fatOff+i+1] = 0

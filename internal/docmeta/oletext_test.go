@@ -16,6 +16,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/vigie-project/vigie/internal/docmeta/doctest"
 )
 
 // --- builders of legacy Office files ---
@@ -175,10 +177,7 @@ func buildWordDoc(s wordSpec) []byte {
 }
 
 // biffRec encodes one BIFF record.
-func biffRec(typ uint16, data ...[]byte) []byte {
-	body := bytes.Join(data, nil)
-	return append(append(le16b(typ), le16b(uint16(len(body)))...), body...)
-}
+var biffRec = doctest.BIFFRecord
 
 // xlString encodes a BIFF8 XLUnicodeString (16-bit count), in UTF-16LE
 // when high.
@@ -445,6 +444,19 @@ func TestOLETextWord(t *testing.T) {
 }
 
 func TestOLETextExcel(t *testing.T) {
+	t.Run("workbook as Excel writes it", func(t *testing.T) {
+		data := doctest.XLS(
+			doctest.Sheet{Name: "Budget", Rows: [][]any{{"Poste", "Montant", "Validé"}, {"Salle", 12500, true}, {nil, 0.25}, {"Salle", "Ελλάδα"}}},
+			doctest.Sheet{Name: "Лист2", Rows: [][]any{{"Итого", -3}}},
+		)
+		got, err := oleTextOf(t, "xls", data)
+		if err != nil {
+			t.Fatalf("error: %v", err)
+		}
+		if want := "Budget\nPoste\tMontant\tValidé\nSalle\t12500\tTRUE\n\t0.25\nSalle\tΕλλάδα\n\nЛист2\nИтого\t-3"; got != want {
+			t.Errorf("text\n got %q\nwant %q", got, want)
+		}
+	})
 	got, err := oleTextOf(t, "xls", buildXLS(nil))
 	if err != nil {
 		t.Fatalf("error: %v", err)
@@ -541,6 +553,7 @@ func TestOLETextDamaged(t *testing.T) {
 	}{
 		{"doc", buildWordDoc(wordSpec{pieces: []wordPieceSpec{{"Bonjour\r", true}, {"monde\r", false}}})},
 		{"xls", buildXLS(nil)},
+		{"xls", doctest.XLS(doctest.Sheet{Name: "Feuil1", Rows: [][]any{{"a", 1.5, true}, {"Ελλάδα"}}})},
 		{"ppt", buildPPT(true)},
 	} {
 		for cut := 0; cut < len(doc.data); cut += 97 {
@@ -777,6 +790,7 @@ func FuzzOLEText(f *testing.F) {
 	f.Add(buildWordDoc(wordSpec{pieces: []wordPieceSpec{{"Bonjour \x13 PAGE \x14 1\x15\rA\x07\x07", true}, {"monde\r", false}}, ccp: []int{10, 11}}))
 	f.Add(buildWordDoc(wordSpec{pieces: []wordPieceSpec{{"A\x07\x07B\x07\ue007", true}, {"\x07C\x07\ue007", false}}}))
 	f.Add(buildXLS(nil))
+	f.Add(doctest.XLS(doctest.Sheet{Name: "Feuil1", Rows: [][]any{{"a", 1.5, true}, {"Ελλάδα"}}}))
 	f.Add(buildPPT(true))
 	f.Add(buildPPT(false))
 	f.Fuzz(func(t *testing.T, data []byte) {

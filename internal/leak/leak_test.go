@@ -11,11 +11,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigie-project/vigie/internal/docmeta"
+	"github.com/vigie-project/vigie/internal/docmeta/doctest"
 	"github.com/vigie-project/vigie/internal/leak/msg/msgtest"
 	"github.com/vigie-project/vigie/internal/mailauth"
 	"github.com/vigie-project/vigie/internal/mailauth/dkim"
@@ -227,6 +229,28 @@ func buildLeak(t *testing.T) *leakFixture {
 	write(filepath.Join(f.dump, "docs", "Discours Lyon final.rtf"), rtfDoc(edited2))
 	f.want["docs/Discours Lyon final.rtf"] = ModifiedCopy
 
+	// The April expenses in a legacy Excel workbook, leaked with one
+	// amount multiplied by ten, last saved by someone else after the theft.
+	expenses := [][]any{
+		{"Poste", "Montant (EUR)"},
+		{"Location de la salle à Lyon", 12500},
+		{"Sonorisation et éclairage", 8200},
+		{"Service de sécurité", 6400},
+		{"Impression des tracts", 15300.5},
+		{"Affichage", 4750},
+		{"Déplacements du candidat", 9100},
+		{"Total", 56250.5},
+	}
+	xlsOrig := doctest.Props{Title: "Depenses avril", Author: "Jean Dupont", LastAuthor: "Jean Dupont", Application: "Microsoft Excel",
+		Created: time.Date(2017, 4, 3, 9, 0, 0, 0, time.UTC), Modified: time.Date(2017, 4, 28, 17, 45, 0, 0, time.UTC)}
+	write(filepath.Join(f.originals, "Depenses.xls"), doctest.XLSWithProps(xlsOrig, doctest.Sheet{Name: "Dépenses", Rows: expenses}))
+	forgedExpenses := append([][]any(nil), expenses...)
+	forgedExpenses[1] = []any{"Location de la salle à Lyon", 125000}
+	xlsLeak := xlsOrig
+	xlsLeak.LastAuthor, xlsLeak.Modified, xlsLeak.CodePage = "Роман Сидоров", time.Date(2017, 5, 4, 23, 5, 0, 0, time.UTC), 1251
+	write(filepath.Join(f.dump, "docs", "Depenses-avril.xls"), doctest.XLSWithProps(xlsLeak, doctest.Sheet{Name: "Dépenses", Rows: forgedExpenses}))
+	f.want["docs/Depenses-avril.xls"] = ModifiedCopy
+
 	// A genuine-looking document the party did not keep.
 	write(filepath.Join(f.dump, "docs", "Minutes.odt"), odt(t, "Marie Martin", "2017-04-18T14:00:00", []string{"Minutes of the meeting of 18 April.", "Attendance: twelve members."}))
 	f.want["docs/Minutes.odt"] = NoOriginal
@@ -318,6 +342,13 @@ func TestRealisticLeak(t *testing.T) {
 	}
 	if d := got["docs/Discours Lyon final.rtf"].Original; d == nil || d.Match == "same-name" || !strings.Contains(d.TextDiff, "+We will cut the benefits") {
 		t.Errorf("modified RTF: not matched by its text, or diff does not show the change: %+v", d)
+	}
+	if d := got["docs/Depenses-avril.xls"].Original; d == nil || !strings.Contains(d.TextDiff, "+Location de la salle à Lyon\t125000") || !strings.Contains(d.TextDiff, "-Location de la salle à Lyon\t12500\n") {
+		t.Errorf("modified workbook: diff does not show the changed amount: %+v", d)
+	} else if !slices.ContainsFunc(d.Metadata, func(c FieldChange) bool {
+		return c.Field == "Last modified by" && c.Original == "Jean Dupont" && c.Leaked == "Роман Сидоров"
+	}) {
+		t.Errorf("modified workbook: last author change not shown: %+v", d.Metadata)
 	}
 	if it := got["mail/inbox.mbox#3"]; it.Original == nil || len(it.Original.Headers) != 0 || !strings.Contains(it.Original.TextDiff, "+The press conference is on Sunday at midnight.") {
 		t.Errorf("mbox#3: comparison with the party's copy: %+v", it.Original)

@@ -8,6 +8,8 @@ import (
 	"encoding/binary"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/vigie-project/vigie/internal/cfb/cfbtest"
 )
 
 // makeZip builds a zip of name → content, in order.
@@ -88,93 +90,18 @@ func vbaDir(module string, offset uint32) []byte {
 	return d
 }
 
-// makeVBAProject builds an OLE compound file (512-byte sectors) with a
-// storage VBA holding a "dir" stream and one module stream whose source is
-// src. Streams are padded to at least 4096 bytes so that no mini stream is
-// needed.
+// makeVBAProject builds an OLE compound file with a storage VBA holding a
+// "dir" stream and one module stream whose source is src, after 4096 bytes
+// of (fake) p-code.
 func makeVBAProject(src string) []byte {
 	const pcode = 4096
 	dirPlain := vbaDir("Module1", pcode)
 	dirPlain = append(dirPlain, make([]byte, 5000)...) // padding after the terminator
-	dirStream := compressLiteral(dirPlain)
 	modStream := append(bytes.Repeat([]byte{0xAA}, pcode), compressLiteral([]byte(src))...)
-	pad := func(b []byte) []byte {
-		for len(b)%512 != 0 {
-			b = append(b, 0)
-		}
-		return b
-	}
-	dirSecs := len(pad(append([]byte(nil), dirStream...))) / 512
-	modSecs := len(pad(append([]byte(nil), modStream...))) / 512
-	const endChain, freeSec, fatSec, noStream = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
-	// Sectors: 0 FAT, 1 directory, 2.. dir stream, then module stream.
-	fat := make([]uint32, 128)
-	for i := range fat {
-		fat[i] = freeSec
-	}
-	fat[0] = fatSec
-	fat[1] = endChain
-	s := uint32(2)
-	for i := 0; i < dirSecs; i++ {
-		fat[s] = s + 1
-		s++
-	}
-	fat[s-1] = endChain
-	modStart := s
-	for i := 0; i < modSecs; i++ {
-		fat[s] = s + 1
-		s++
-	}
-	fat[s-1] = endChain
-
-	h := make([]byte, 512)
-	copy(h, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
-	binary.LittleEndian.PutUint16(h[0x18:], 0x3E)
-	binary.LittleEndian.PutUint16(h[0x1A:], 3)
-	binary.LittleEndian.PutUint16(h[0x1C:], 0xFFFE)
-	binary.LittleEndian.PutUint16(h[0x1E:], 9)
-	binary.LittleEndian.PutUint16(h[0x20:], 6)
-	binary.LittleEndian.PutUint32(h[0x2C:], 1)
-	binary.LittleEndian.PutUint32(h[0x30:], 1)
-	binary.LittleEndian.PutUint32(h[0x38:], 4096)
-	binary.LittleEndian.PutUint32(h[0x3C:], endChain)
-	binary.LittleEndian.PutUint32(h[0x44:], endChain)
-	for i := 0; i < 109; i++ {
-		binary.LittleEndian.PutUint32(h[0x4C+4*i:], freeSec)
-	}
-	binary.LittleEndian.PutUint32(h[0x4C:], 0)
-
-	fatSector := make([]byte, 512)
-	for i, v := range fat {
-		binary.LittleEndian.PutUint32(fatSector[4*i:], v)
-	}
-	entry := func(name string, typ byte, left, right, child, start uint32, size uint64) []byte {
-		e := make([]byte, 128)
-		u := utf16.Encode([]rune(name))
-		for i, c := range u {
-			binary.LittleEndian.PutUint16(e[2*i:], c)
-		}
-		binary.LittleEndian.PutUint16(e[0x40:], uint16(2*len(u)+2))
-		e[0x42] = typ
-		e[0x43] = 1
-		binary.LittleEndian.PutUint32(e[0x44:], left)
-		binary.LittleEndian.PutUint32(e[0x48:], right)
-		binary.LittleEndian.PutUint32(e[0x4C:], child)
-		binary.LittleEndian.PutUint32(e[0x74:], start)
-		binary.LittleEndian.PutUint64(e[0x78:], size)
-		return e
-	}
-	var dir []byte
-	dir = append(dir, entry("Root Entry", 5, noStream, noStream, 1, endChain, 0)...)
-	dir = append(dir, entry("VBA", 1, noStream, noStream, 2, 0, 0)...)
-	dir = append(dir, entry("dir", 2, noStream, 3, noStream, 2, uint64(len(dirStream)))...)
-	dir = append(dir, entry("Module1", 2, noStream, noStream, noStream, modStart, uint64(len(modStream)))...)
-
-	out := append(h, fatSector...)
-	out = append(out, dir...)
-	out = append(out, pad(dirStream)...)
-	out = append(out, pad(modStream)...)
-	return out
+	return cfbtest.BuildFiles(
+		cfbtest.File{Path: "VBA/dir", Data: compressLiteral(dirPlain)},
+		cfbtest.File{Path: "VBA/Module1", Data: modStream},
+	)
 }
 
 // makeDocm builds a macro-enabled Word document with the module source.
