@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -630,14 +629,10 @@ func init() {
 // oleWords returns the lower-cased words (letters and digits) of s, of
 // two characters or more, except Word field keywords when fields is set.
 func oleWords(s string, fields bool) map[string]bool {
-	set := map[string]bool{}
-	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if len([]rune(w)) < 2 || fields && wordFieldWords[w] {
-			continue
-		}
-		set[w] = true
+	if fields {
+		return textWords(s, 2, wordFieldWords)
 	}
-	return set
+	return textWords(s, 2, nil)
 }
 
 // TestOLETextCorpus compares the words of each .doc, .xls and .ppt of the

@@ -337,10 +337,17 @@ func ascii85(b []byte) string {
 }
 
 // wordSet returns the lower-cased words (letters and digits) of s.
-func wordSet(s string) map[string]bool {
+func wordSet(s string) map[string]bool { return textWords(s, 1, nil) }
+
+// textWords returns the lower-cased words (letters and digits) of s of at
+// least minRunes characters, except those in skip: what the corpus tests
+// compare with the peer extractors' output.
+func textWords(s string, minRunes int, skip map[string]bool) map[string]bool {
 	set := map[string]bool{}
 	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		set[w] = true
+		if len([]rune(w)) >= minRunes && !skip[w] {
+			set[w] = true
+		}
 	}
 	return set
 }
