@@ -45,7 +45,8 @@ func (a *Analyzer) checkRandomSender(x *msg) {
 }
 
 // randomLocal returns the random-looking segment of an address's user
-// part, or "". The user part is split on . _ - +; addresses with more
+// part, or "". A segment of six letters or more without a vowel
+// ("Qsfxjtwk", "FXNQXC") is random in every language the lures use. The user part is split on . _ - +; addresses with more
 // than two segments are bounce addresses of mailing software (VERP), whose
 // random codes are not chosen to deceive. A segment is random when it
 // mixes case in a way words do not: two or more letter groups of one or
@@ -59,6 +60,9 @@ func randomLocal(local string) string {
 	for _, s := range segs {
 		if len(s) < 5 || len(s) > 40 {
 			continue
+		}
+		if noVowels(s) {
+			return s
 		}
 		var lo, up bool
 		ok := true
@@ -415,4 +419,18 @@ func invisibleInHeader(s string) int {
 		}
 	}
 	return n
+}
+
+// noVowels reports whether s is six ASCII letters or more, none of them a
+// vowel (y counts as one).
+func noVowels(s string) bool {
+	if len(s) < 6 {
+		return false
+	}
+	for _, c := range strings.ToLower(s) {
+		if c < 'a' || c > 'z' || strings.ContainsRune("aeiouy", c) {
+			return false
+		}
+	}
+	return true
 }

@@ -161,6 +161,7 @@ func TestRandomLocal(t *testing.T) {
 		"VaauWgVZ": true, "QKkCpXCMd": true, "Aq9j3": true, "renewb8qkB": true, "info.HQp1v": true,
 		"john.smith": false, "JohnSmith": false, "DoNotReply": false, "NewsLetter": false, "noreply": false,
 		"a.b.c.dEfGhI": false, "JohnDoeUK": false, "HelloWorld": false, "x": false, "renew_AHRKqwPiCXF": true,
+		"Qsfxjtwk": true, "info.FXNQXC": true, "rhythms": false, "crm": false, "jschmidt": false,
 	} {
 		if got := randomLocal(local) != ""; got != want {
 			t.Errorf("randomLocal(%q) = %v, want %v", local, got, want)

@@ -586,9 +586,9 @@ func (a *Analyzer) checkContent(x *msg) {
 		x.res.add(Reason{Check: "invisible-characters", Category: CatContent, Score: 1.5,
 			Text: "The text is sprinkled with invisible characters, a trick to break up words that filters look for."})
 	}
-	if x.doc.hiddenText > 200 {
+	if x.doc.hiddenText > 150 {
 		s := 1.5
-		if x.doc.hiddenText > 1000 {
+		if x.doc.hiddenText > 800 {
 			s = 2.5 // far beyond a newsletter's hidden preview line
 		}
 		x.res.add(Reason{Check: "hidden-text", Category: CatContent, Score: s,

@@ -3,6 +3,7 @@ package mail
 import (
 	"regexp"
 	"strings"
+	"unicode"
 
 	"golang.org/x/net/html"
 )
@@ -23,7 +24,7 @@ type htmlDoc struct {
 	forms      int
 	passwords  int // password inputs
 	scripts    int
-	hiddenText int // bytes of text in display:none / font-size:0 blocks (approximate)
+	hiddenText int // letters and digits in display:none / font-size:0 blocks (approximate)
 	linksOver  bool
 }
 
@@ -57,7 +58,9 @@ func parseHTML(s, part string, doc *htmlDoc) {
 			}
 			t := string(z.Text())
 			if hiddenDepth > 0 {
-				doc.hiddenText += len(strings.TrimSpace(t))
+				// letters and digits only: newsletters pad their hidden
+				// preview line with invisible joiners and spaces
+				doc.hiddenText += wordRunes(t)
 				continue
 			}
 			if doc.text.Len() < 1<<20 {
@@ -185,4 +188,15 @@ func textLinks(s, part string, doc *htmlDoc) {
 		m = strings.TrimRight(m, ".,;:!?")
 		doc.addLink(Link{Href: m, Text: m, Part: part, Kind: "text"})
 	}
+}
+
+// wordRunes counts the letters and digits of s.
+func wordRunes(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
+	}
+	return n
 }

@@ -107,7 +107,7 @@ var (
 // honest explanation, several at once rarely do. It runs after the checks
 // it combines.
 func (a *Analyzer) checkCombined(x *msg) {
-	var lure, anon []string
+	var lure, anon, anonLure []string
 	for _, r := range x.res.Reasons {
 		switch {
 		case lureChecks[r.Check]:
@@ -116,10 +116,17 @@ func (a *Analyzer) checkCombined(x *msg) {
 			anon = append(anon, r.Check)
 		}
 	}
-	if len(lure) > 0 && (len(anon) > 0 || x.res.has("reply-to-mismatch") || x.res.has("return-path-mismatch")) {
+	// a message "from" its own recipient: sextortion and fake-invoice
+	// scams forge the victim's address to look like an insider. People do
+	// write notes to themselves, so it counts only beside heavy wording
+	// (two families or more), never alone.
+	if x.wordingScore() >= 2.5 && selfAddressed(x) {
+		anonLure = append(anonLure, "sent-to-itself")
+	}
+	if len(lure) > 0 && (len(anon) > 0 || len(anonLure) > 0 || x.res.has("reply-to-mismatch") || x.res.has("return-path-mismatch")) {
 		evs := []evidence{ev("lure", strings.Join(lure, ", "), "")}
-		if len(anon) > 0 {
-			evs = append(evs, ev("sender", strings.Join(anon, ", "), ""))
+		if m := append(append([]string{}, anon...), anonLure...); len(m) > 0 {
+			evs = append(evs, ev("sender", strings.Join(m, ", "), ""))
 		}
 		x.res.add(Reason{Check: "lure-from-anonymous-sender", Category: CatContent, Score: 2, Evidence: evs,
 			Text: "The message makes an offer or a demand, and its sender hides who it is: the two together are how scams are sent."})
@@ -240,4 +247,20 @@ func (a *Analyzer) checkReplyElsewhere(x *msg) {
 
 func isDomainByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
+}
+
+// selfAddressed reports whether the From address is also one of the
+// recipients (To, Cc) of a message that is not a reply or a forward.
+func selfAddressed(x *msg) bool {
+	if x.from.Addr == "" || subjectReply.MatchString(x.subject) || forwardSubject.MatchString(x.subject) {
+		return false
+	}
+	for _, f := range []string{"To", "Cc"} {
+		for _, r := range mime.ParseAddressList(x.m.Header.Get(f)) {
+			if strings.EqualFold(r.Addr, x.from.Addr) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -102,6 +103,12 @@ func TestScamTraits(t *testing.T) {
 		{name: "a password about to expire, in Portuguese",
 			msg:   tmsg{from: "Atenção <aviso@example.com>", subject: "Aviso", text: "Isto é para notificá-lo de que sua senha para anne@example.com.br expirará em breve."},
 			check: "credential-wording", fires: true},
+		{name: "sextortion sent from the victim's own address",
+			msg:   tmsg{from: "<c.martin@en-marche.fr>", to: "c.martin@en-marche.fr", subject: "Payment from your account.", text: "I have gained access to your devices. Pay in bitcoin to my bitcoin wallet."},
+			check: "lure-from-anonymous-sender", fires: true},
+		{name: "legitimate: a note to oneself",
+			msg:   tmsg{from: "<c.martin@en-marche.fr>", to: "c.martin@en-marche.fr", subject: "reminder", text: "Buy a gift card for Paul's birthday."},
+			check: "lure-from-anonymous-sender"},
 		{name: "a lure from a throwaway sender",
 			msg:   tmsg{from: "Personal Loan <renew@zhishangmingzhan.example>", to: "undisclosed-recipients:;", subject: "Personal Loans From $100 - $40,000", text: "Personal loan approved: loan offer inside."},
 			check: "lure-from-anonymous-sender", fires: true},
@@ -179,5 +186,20 @@ func TestForwarded(t *testing.T) {
 				t.Errorf("forwarded-titled-webmail-sender fired = %v, want %v; reasons:\n%s", got, tt.fires, dumpReasons(r))
 			}
 		})
+	}
+}
+
+// TestModernNewsletter: an ordinary marketing mail of today — a preview
+// line hidden and padded with invisible joiners, as every mailing tool
+// writes it, an offer, click-tracking links, a one-click unsubscribe — is
+// clean.
+func TestModernNewsletter(t *testing.T) {
+	pre := `<div style="display:none;max-height:0;overflow:hidden">Spring sale: 20% off garden furniture this weekend only` + strings.Repeat("&zwnj;&nbsp;", 120) + `</div>`
+	body := pre + `<table><tr><td><img src="https://cdn.shop-example.com/logo.png"><h1>Spring sale</h1><p>Limited time offer: 20% off all garden furniture. Exclusive offer for our members.</p><a href="https://click.shop-example.com/ls/click?upn=abc123">Shop now</a><p><a href="https://click.shop-example.com/unsub?u=1">Unsubscribe</a></p></td></tr></table>`
+	m := tmsg{from: "Shop Example <news@mail.shop-example.com>", subject: "Spring sale: 20% off", html: body,
+		headers: []string{"List-Unsubscribe: <https://click.shop-example.com/unsub?u=1>", "List-Unsubscribe-Post: List-Unsubscribe=One-Click"}}
+	r := testAnalyzer(t, Options{}).Analyze(context.Background(), "news.eml", m.bytes(), nil)
+	if r.Verdict != Clean || r.has("hidden-text") {
+		t.Errorf("verdict %s (score %.1f); reasons:\n%s", r.Verdict, r.Score, dumpReasons(r))
 	}
 }
