@@ -34,6 +34,21 @@ func (a *Analyzer) authenticatedAs(x *msg, owner string) bool {
 	return false
 }
 
+// ownOrAuthenticated reports whether the sender is the party itself (a
+// From domain of OwnDomains: forging it is DMARC's job, and internal mail
+// is often unsigned) or a protected provider proven by DMARC or DKIM
+// (Google's notifications from google.com). A webmail address is neither,
+// though Google or Microsoft own its domain.
+func (a *Analyzer) ownOrAuthenticated(x *msg) bool {
+	for _, d := range a.opts.OwnDomains {
+		if x.fromReg != "" && x.fromReg == registrable(d) {
+			return true
+		}
+	}
+	o, ok := a.det.Owned(x.fromDom)
+	return ok && !freemail[x.fromReg] && a.authenticatedAs(x, o)
+}
+
 func (a *Analyzer) checkAuth(x *msg) {
 	r := x.auth
 	if r.Source == "" {
@@ -832,7 +847,7 @@ func (a *Analyzer) checkHeaders(x *msg) {
 			Evidence: []evidence{ev("From", x.res.From, "")},
 			Text:     "The From line is malformed (the name and the address are split by a comma), the mark of bulk-mailing tools rather than of a mail program."})
 	}
-	if subjectReply.MatchString(x.subject) && h.Get("In-Reply-To") == "" && h.Get("References") == "" && h.Get("Thread-Index") == "" {
+	if subjectReply.MatchString(x.subject) && h.Get("In-Reply-To") == "" && h.Get("References") == "" && h.Get("Thread-Index") == "" && !x.forwardsMessage() {
 		x.res.add(Reason{Check: "fake-reply", Category: CatHeaders, Score: 1.5,
 			Evidence: []evidence{ev("Subject", x.subject, "")},
 			Text:     "The subject says this is a reply or forward (Re:, Fwd:), but the message answers nothing: a trick to look like an ongoing conversation."})

@@ -76,3 +76,14 @@ func (a *Analyzer) checkForwarded(x *msg) {
 		x.res.add(r)
 	}
 }
+
+// forwardsMessage reports whether the message is a forward carrying the
+// forwarded message in its body (forwards have no In-Reply-To: the
+// subject's "Fwd:" is then honest).
+func (x *msg) forwardsMessage() bool {
+	if !forwardSubject.MatchString(x.subject) {
+		return false
+	}
+	_, ok := forwardedSender(x.subject, x.body.String())
+	return ok
+}

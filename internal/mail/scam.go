@@ -123,7 +123,13 @@ func (a *Analyzer) checkCombined(x *msg) {
 	if x.wordingScore() >= 2.5 && selfAddressed(x) {
 		anonLure = append(anonLure, "sent-to-itself")
 	}
-	if len(lure) > 0 && (len(anon) > 0 || len(anonLure) > 0 || x.res.has("reply-to-mismatch") || x.res.has("return-path-mismatch")) {
+	// a Reply-To elsewhere is how notifications of the providers work
+	// (Google Docs replies go to the sharer) and how the party's own
+	// services may write: a partner of the lure only on other senders
+	if x.res.has("reply-to-mismatch") && !a.ownOrAuthenticated(x) {
+		anonLure = append(anonLure, "reply-to-mismatch")
+	}
+	if len(lure) > 0 && (len(anon) > 0 || len(anonLure) > 0 || x.res.has("return-path-mismatch")) {
 		evs := []evidence{ev("lure", strings.Join(lure, ", "), "")}
 		if m := append(append([]string{}, anon...), anonLure...); len(m) > 0 {
 			evs = append(evs, ev("sender", strings.Join(m, ", "), ""))

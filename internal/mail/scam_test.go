@@ -203,3 +203,34 @@ func TestModernNewsletter(t *testing.T) {
 		t.Errorf("verdict %s (score %.1f); reasons:\n%s", r.Verdict, r.Score, dumpReasons(r))
 	}
 }
+
+// TestEverydayLegitimateMail: the mail a party receives every day —
+// provider notifications, receipts, its own IT, colleagues forwarding a
+// newsletter, volunteers on webmail, the press — stays clean.
+func TestEverydayLegitimateMail(t *testing.T) {
+	passDocs := "Authentication-Results: mx.en-marche.fr; spf=pass smtp.mailfrom=google.com; dkim=pass header.d=google.com; dmarc=pass header.from=google.com"
+	cases := map[string]tmsg{
+		"order shipped": {from: "Amazon.fr <confirmation-commande@amazon.fr>", subject: "Votre commande a été expédiée", html: `<p>Bonjour Camille, votre commande n° 402-1234567 a été expédiée.</p><p><a href="https://www.amazon.fr/gp/your-account/order-details?orderID=402">Suivre votre colis</a></p>`, headers: []string{"Return-Path: <bounces@amazonses.com>"}},
+		"bank statement": {from: "Crédit Agricole <noreply@credit-agricole.fr>", subject: "Votre relevé de compte est disponible", html: `<p>Votre relevé de compte de mars est disponible dans votre espace client.</p><p><a href="https://www.credit-agricole.fr/particulier/acceder-a-mes-comptes.html">Se connecter</a></p>`},
+		"document shared": {from: "\"Marie Martin (via Google Docs)\" <drive-shares-dm-noreply@google.com>", replyTo: "marie.martin@partner-example.org", subject: "Document partagé avec vous : \"Planning meetings\"",
+			html: `<p>Marie Martin a partagé un document avec vous</p><a href="https://docs.google.com/document/d/1abc/edit?usp=sharing">Ouvrir</a>`, headers: []string{passDocs}},
+		"the party's IT": {from: "Service informatique <it@en-marche.fr>", subject: "Votre mot de passe expire dans 3 jours", text: "Bonjour, votre mot de passe expire dans 3 jours. Changez-le depuis l'intranet : https://intranet.en-marche.fr/password"},
+		"notification": {from: "LinkedIn <messages-noreply@linkedin.com>", subject: "Paul vous a envoyé un message", html: `<p>Paul Durand vous a envoyé un nouveau message.</p><a href="https://www.linkedin.com/messaging/thread/123">Voir le message</a><p><a href="https://www.linkedin.com/e/v2?e=unsub">Se désabonner</a></p>`, headers: []string{"List-Unsubscribe: <https://www.linkedin.com/e/v2?e=unsub>"}},
+		"forwarded newsletter": {from: "Paul Durand <paul.durand@en-marche.fr>", subject: "Fwd: Lettre d'information de la fondation", text: "Pour info.\n\n---------- Forwarded message ---------\nFrom: Fondation Jean Jaurès <newsletter@jean-jaures.org>\nDate: lun. 3 avr. 2017\nSubject: Lettre d'information\n\nDécouvrez notre nouvelle note sur les élections. Offre exclusive pour les adhérents : -20% sur les publications."},
+		"donation receipt": {from: "Campagne <dons@en-marche.fr>", subject: "Merci pour votre don", text: "Merci pour votre don de 50 euros. Votre reçu fiscal vous sera envoyé par courrier. Réduction d'impôt de 66 %."},
+		"tickets": {from: "Eventbrite <noreply@order.eventbrite.com>", subject: "Your tickets for Meeting Lyon", html: `<p>Your order is confirmed. Download your tickets.</p><a href="https://www.eventbrite.com/mytickets/123">View tickets</a>`, headers: []string{"List-Unsubscribe: <https://www.eventbrite.com/unsub>"}},
+		"account activation": {from: "Zoom <no-reply@zoom.us>", subject: "Please activate your Zoom account", html: `<p>Welcome to Zoom! To activate your account please click the button below to verify your email address.</p><a href="https://zoom.us/activate?code=abc">Activate Account</a>`},
+		"press": {from: "Jean Reporter <jean.reporter@afp.com>", subject: "Demande d'interview", text: "Bonjour, je souhaiterais interviewer le candidat sur son programme. Pouvez-vous me répondre rapidement ? Urgent, bouclage ce soir."},
+		"volunteer on webmail": {from: "Jeanne Petit <jeanne.petit1987@gmail.com>", subject: "Disponible samedi", text: "Bonjour, je suis disponible samedi pour le porte-à-porte à Lyon. Contactez-moi à jeanne.petit1987@gmail.com. Jeanne"},
+		"payment receipt": {from: "PayPal <service@paypal.fr>", subject: "Reçu de votre paiement à OVH", html: `<p>Vous avez envoyé un paiement de 12,99 EUR à OVH SAS.</p><p>Si vous n'avez pas autorisé cette transaction, contactez-nous.</p><a href="https://www.paypal.com/myaccount/transactions">Détails</a>`},
+	}
+	a := testAnalyzer(t, Options{OwnDomains: []string{"en-marche.fr"}, Auth: TrustedResults{AuthServIDs: []string{"mx.en-marche.fr"}}})
+	for name, m := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := a.Analyze(context.Background(), "legit.eml", m.bytes(), nil)
+			if r.Verdict != Clean {
+				t.Errorf("verdict %s (score %.1f); reasons:\n%s", r.Verdict, r.Score, dumpReasons(r))
+			}
+		})
+	}
+}

@@ -81,8 +81,10 @@ func (a *Analyzer) checkSender(x *msg) {
 		return
 	}
 	// a person's name ("Gordon Mohr") or a nickname need not appear in
-	// the address; an organisation's name normally does
-	if !org {
+	// the address; an organisation's name normally does — except at the
+	// party itself ("Service informatique") or at an authenticated
+	// provider ("Google Docs" at google.com)
+	if !org || a.ownOrAuthenticated(x) {
 		return
 	}
 	s := 2.5
