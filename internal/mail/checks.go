@@ -129,19 +129,35 @@ var (
 // claimedOwners returns the protected owners the message claims to come
 // from: named in the sender's display name or address, or in the subject.
 func (a *Analyzer) claimedOwners(x *msg) (byName, bySubject []string) {
-	byName = a.brandsIn(tokenize(x.from.Name+" "+localPart(x.from.Addr), 200))
+	// invisible characters sprinkled in a name ("M\U000E0139icrosoft")
+	// hide the brand from filters, not from the reader
+	name, subject := dropInvisible(x.from.Name), dropInvisible(x.subject)
+	byName = a.brandsIn(tokenize(name+" "+localPart(x.from.Addr), 200))
 	// a display name that is nothing but a brand's name ("Ledger", "Trust
 	// Wallet") claims it, even where the word alone is too common to count
 	// in running text
-	if o, ok := a.byFullName[strings.ToLower(strings.Trim(x.from.Name, " \"'.,-_:"))]; ok && !containsFold(byName, o) {
+	if o, ok := a.byFullName[strings.ToLower(strings.Trim(name, " \"'.,-_:"))]; ok && !containsFold(byName, o) {
 		byName = append(byName, o)
 	}
-	for _, o := range a.brandsIn(tokenize(x.subject, 500)) {
+	for _, o := range a.brandsIn(tokenize(subject, 500)) {
 		if !containsFold(byName, o) {
 			bySubject = append(bySubject, o)
 		}
 	}
 	return byName, bySubject
+}
+
+// dropInvisible removes the characters that display as nothing: zero-width
+// spaces and joiners, soft hyphens, variation selectors and tag characters.
+func dropInvisible(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == 0xAD, r == 0x34F, r == 0x180E, r >= 0x200B && r <= 0x200F, r >= 0x2060 && r <= 0x206F,
+			r >= 0xFE00 && r <= 0xFE0F, r == 0xFEFF, r >= 0xE0000 && r <= 0xE0FFF:
+			return -1
+		}
+		return r
+	}, s)
 }
 
 func localPart(addr string) string {
