@@ -31,6 +31,9 @@ organisation does not use, editing time or revision counts that do not fit.
 "SourceFile" and "Group:Tag" keys using exiftool's names (FlashPix:Author,
 XML:LastModifiedBy, PDF:Producer ...); anomalies are added as "Vigie:Anomaly".
 
+--text prints instead the plain text Vigie reads from each document (the text the
+leak authenticator compares with the originals), under a "==> FILE <==" line.
+
 Directories are read recursively. A file that cannot be read is reported and the
 others are still read.
 
@@ -49,6 +52,7 @@ type metaOptions struct {
 	langs     string
 	scripts   string
 	check     bool
+	text      bool
 	maxSize   int64
 }
 
@@ -60,6 +64,7 @@ func newMetaCommand(g *globalOptions) *cobra.Command {
 		Long:  metaLong,
 		Example: `  vigie meta leak/Budget.docx
   vigie meta --json leak/ > meta.json
+  vigie meta --text leak/Budget.xls
   vigie meta --staff staff.txt --tz +01:00,+02:00 --theft 2017-05-01 --tools "Microsoft Office,LibreOffice" --lang fr,en leak/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -75,6 +80,7 @@ func newMetaCommand(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.langs, "lang", "", "languages of the organisation's software and documents, e.g. fr,en")
 	f.StringVar(&o.scripts, "scripts", "", "writing systems the staff use (default Latin), e.g. Latin,Greek")
 	f.BoolVar(&o.check, "check", false, "run the checks that need no organisation facts (scripts, bursts, edit times, dates)")
+	f.BoolVar(&o.text, "text", false, "print each document's plain text instead of its metadata")
 	f.Int64Var(&o.maxSize, "max-size", docmeta.DefaultLimits.MaxFileSize, "largest file read, in bytes")
 	return cmd
 }
@@ -90,6 +96,12 @@ func runMeta(g *globalOptions, o metaOptions, args []string) error {
 	limits := docmeta.DefaultLimits
 	limits.MaxFileSize = o.maxSize
 	files, bad := docmeta.Expand(args)
+	if o.text {
+		if o.json || checks {
+			return usageError("--text cannot be combined with --json or the checks")
+		}
+		return printTexts(g, limits, files, bad)
+	}
 	results := append(bad, limits.ReadFiles(files)...)
 	var anomalies []docmeta.Anomaly
 	if checks {
@@ -121,6 +133,37 @@ func runMeta(g *globalOptions, o metaOptions, args []string) error {
 		return withCode(exitError, nil)
 	case len(anomalies) > 0:
 		return withCode(exitFindings, nil)
+	}
+	return nil
+}
+
+// printTexts prints the text of each file under a "==> FILE <==" line;
+// files that cannot be read are reported on stderr and give exit code 2.
+func printTexts(g *globalOptions, limits docmeta.Limits, files []string, bad []docmeta.Result) error {
+	failed := len(bad)
+	for _, r := range bad {
+		fmt.Fprintf(g.stderr, "vigie meta: %s: %v\n", r.Meta.Source, r.Err)
+	}
+	for _, f := range files {
+		text, ok, err := limits.FileText(f)
+		fmt.Fprintf(g.stdout, "==> %s <==\n", f)
+		switch {
+		case !ok:
+			fmt.Fprintln(g.stdout, "(no text is read from files of this format)")
+		case err != nil && text == "":
+			failed++
+			fmt.Fprintf(g.stderr, "vigie meta: %s: %v\n", f, err)
+		default:
+			if err != nil {
+				failed++
+				fmt.Fprintf(g.stderr, "vigie meta: %s: text read in part: %v\n", f, err)
+			}
+			fmt.Fprintln(g.stdout, strings.TrimRight(text, "\n"))
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(g.stderr, "vigie meta: %d of %d files could not be read whole\n", failed, len(files)+len(bad))
+		return withCode(exitError, nil)
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vigie-project/vigie/internal/docmeta/doctest"
 )
 
 // metaDocs are documents built by internal/docmeta's tests (see its
@@ -81,5 +83,42 @@ func TestMetaExitCodes(t *testing.T) {
 				t.Errorf("stdout lacks %q:\n%s", tt.want, out)
 			}
 		})
+	}
+}
+
+// TestMetaText: --text prints the text the leak authenticator compares,
+// says which formats have none, and exits 2 when a file cannot be read.
+func TestMetaText(t *testing.T) {
+	dir := t.TempDir()
+	xls := doctest.XLS(doctest.Sheet{Name: "Dépenses", Rows: [][]any{{"Poste", "Montant"}, {"Salle à Lyon", 12500}}})
+	files := map[string][]byte{
+		"depenses.xls": xls,
+		"speech.rtf":   []byte(`{\rtf1\ansi{\fonttbl{\f0 Arial;}}\f0 We will reform the school.\par Thank you.\par}`),
+		"photo.png":    []byte("\x89PNG\r\n\x1a\n"),
+	}
+	for n, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, stderr := runMetaCmd(t, "--text", dir)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	for _, want := range []string{
+		"==> " + filepath.Join(dir, "depenses.xls") + " <==\nDépenses\nPoste\tMontant\nSalle à Lyon\t12500\n",
+		"We will reform the school.\nThank you.\n",
+		"==> " + filepath.Join(dir, "photo.png") + " <==\n(no text is read from files of this format)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "broken.docx"), []byte("PK\x03\x04 not a zip"), 0o644)
+	if code, _, stderr := runMetaCmd(t, "--text", filepath.Join(dir, "broken.docx")); code != 2 || !strings.Contains(stderr, "broken.docx") {
+		t.Errorf("broken file: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, _ := runMetaCmd(t, "--text", "--json", dir); code != 3 {
+		t.Errorf("--text --json: exit %d, want 3", code)
 	}
 }

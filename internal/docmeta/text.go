@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -40,6 +41,40 @@ func HasText(format string) bool {
 // read (the text read before the problem is returned with it).
 func Text(format string, r io.ReaderAt, size int64) (text string, ok bool, err error) {
 	return DefaultLimits.Text(format, r, size)
+}
+
+// FileText returns the text of the document at path, its format told by
+// its content as Read tells it (not by its name). ok is false for a file
+// with no text extractor (an image, an Outlook message, an encrypted OOXML
+// package).
+func (l Limits) FileText(path string) (text string, ok bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", true, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", true, fmt.Errorf("%s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return "", true, fmt.Errorf("%s: not a regular file", path)
+	}
+	if l.MaxFileSize > 0 && st.Size() > l.MaxFileSize {
+		return "", true, fmt.Errorf("%s: %d bytes, larger than the %d-byte limit", path, st.Size(), l.MaxFileSize)
+	}
+	m, merr := l.ReadAt(path, f, st.Size()) // m tells the format even when the metadata is damaged
+	format := strings.ToLower(m.Type)
+	if format == "ooxml" || format == "odf" {
+		format = "office-zip"
+	}
+	if !HasText(format) {
+		if merr != nil && m.Kind != KindUnknown {
+			return "", true, merr // a damaged document, not a file of another kind
+		}
+		return "", false, nil
+	}
+	return l.Text(format, f, st.Size())
 }
 
 // Text is the package-level Text within the limits l.
