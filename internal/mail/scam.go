@@ -41,7 +41,12 @@ func (a *Analyzer) checkScamTraits(x *msg) {
 	}
 	// An envelope sender no mail server on the Internet could use: no
 	// domain, a local host name, a character no domain can hold.
-	if rp := strings.Trim(strings.TrimSpace(h.Get("Return-Path")), "<>"); rp != "" {
+	// (in the milter, the envelope is known before any Return-Path is added)
+	rp := h.Get("Return-Path")
+	if x.env != nil && x.env.MailFrom != "" {
+		rp = x.env.MailFrom
+	}
+	if rp = strings.Trim(strings.TrimSpace(rp), "<>"); rp != "" {
 		if bad := badMailbox(rp); bad != "" {
 			x.res.add(Reason{Check: "envelope-invalid", Category: CatHeaders, Score: 2,
 				Evidence: []evidence{ev("Return-Path", rp, bad)},

@@ -237,3 +237,19 @@ func TestEverydayLegitimateMail(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvelopeFromMilter: in the milter the envelope sender comes from
+// the SMTP session, before any Return-Path exists.
+func TestEnvelopeFromMilter(t *testing.T) {
+	m := tmsg{from: "Correios <aviso@correios-example.com>", subject: "Encomenda", text: "Olá."}
+	a := testAnalyzer(t, Options{})
+	for _, tc := range []struct {
+		mailFrom string
+		fires    bool
+	}{{"root@ubuntu-s-1vcpu-512mb-10gb-nyc1-04", true}, {"bounce@mail.correios-example.com", false}, {"", false}} {
+		r := a.Analyze(context.Background(), "smtp", m.bytes(), &Envelope{MailFrom: tc.mailFrom})
+		if r.has("envelope-invalid") != tc.fires {
+			t.Errorf("MAIL FROM %q: envelope-invalid fired = %v; reasons:\n%s", tc.mailFrom, r.has("envelope-invalid"), dumpReasons(r))
+		}
+	}
+}
