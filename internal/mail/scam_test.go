@@ -225,7 +225,10 @@ func TestEverydayLegitimateMail(t *testing.T) {
 		"account activation":   {from: "Zoom <no-reply@zoom.us>", subject: "Please activate your Zoom account", html: `<p>Welcome to Zoom! To activate your account please click the button below to verify your email address.</p><a href="https://zoom.us/activate?code=abc">Activate Account</a>`},
 		"press":                {from: "Jean Reporter <jean.reporter@afp.com>", subject: "Demande d'interview", text: "Bonjour, je souhaiterais interviewer le candidat sur son programme. Pouvez-vous me répondre rapidement ? Urgent, bouclage ce soir."},
 		"volunteer on webmail": {from: "Jeanne Petit <jeanne.petit1987@gmail.com>", subject: "Disponible samedi", text: "Bonjour, je suis disponible samedi pour le porte-à-porte à Lyon. Contactez-moi à jeanne.petit1987@gmail.com. Jeanne"},
-		"payment receipt":      {from: "PayPal <service@paypal.fr>", subject: "Reçu de votre paiement à OVH", html: `<p>Vous avez envoyé un paiement de 12,99 EUR à OVH SAS.</p><p>Si vous n'avez pas autorisé cette transaction, contactez-nous.</p><a href="https://www.paypal.com/myaccount/transactions">Détails</a>`},
+		"signature request": {from: "\"Jean Dupont via DocuSign\" <dse_NA3@docusign.net>", replyTo: "jean.dupont@notaire-example.fr", subject: "Please DocuSign: Bail_local_campagne.pdf",
+			html:    `<p>Jean Dupont sent you a document to review and sign.</p><a href="https://na3.docusign.net/Signing/EmailStart.aspx?a=abc">REVIEW DOCUMENT</a>`,
+			headers: []string{"Authentication-Results: mx.en-marche.fr; spf=pass smtp.mailfrom=docusign.net; dkim=pass header.d=docusign.net; dmarc=pass header.from=docusign.net"}},
+		"payment receipt": {from: "PayPal <service@paypal.fr>", subject: "Reçu de votre paiement à OVH", html: `<p>Vous avez envoyé un paiement de 12,99 EUR à OVH SAS.</p><p>Si vous n'avez pas autorisé cette transaction, contactez-nous.</p><a href="https://www.paypal.com/myaccount/transactions">Détails</a>`},
 	}
 	a := testAnalyzer(t, Options{OwnDomains: []string{"en-marche.fr"}, Auth: TrustedResults{AuthServIDs: []string{"mx.en-marche.fr"}}})
 	for name, m := range cases {
