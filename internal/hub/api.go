@@ -739,20 +739,29 @@ func pathID(r *http.Request) (int64, bool) {
 }
 
 func (s *Server) handleCloseAlert(w http.ResponseWriter, r *http.Request, p *Principal) {
+	s.idAction(w, r, p, p.Agency, "publish", "close alerts", "closed", s.st.CloseAlert)
+}
+
+// idAction answers a request that applies one store action to the object
+// the path's id names: 404 for a bad id or when the caller may not see
+// such objects at all (visible false), 403 without the permission, and
+// {"status": done} once the action is done.
+func (s *Server) idAction(w http.ResponseWriter, r *http.Request, p *Principal, visible bool, perm, forbidden, done string,
+	action func(context.Context, store.Viewer, store.Actor, int64) error) {
 	id, ok := pathID(r)
-	if !ok || !p.Agency {
+	if !ok || !visible {
 		writeError(w, http.StatusNotFound, "not found")
 		return
 	}
-	if !p.Can("publish") {
-		forbid(w, "close alerts")
+	if !p.Can(perm) {
+		forbid(w, forbidden)
 		return
 	}
-	if err := s.st.CloseAlert(r.Context(), p.Viewer(), p.ActorFor(), id); err != nil {
+	if err := action(r.Context(), p.Viewer(), p.ActorFor(), id); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	writeJSON(w, 200, map[string]string{"status": "closed"})
+	writeJSON(w, 200, map[string]string{"status": done})
 }
 
 func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, p *Principal) {
@@ -901,20 +910,7 @@ func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request, p *Pr
 }
 
 func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request, p *Principal) {
-	id, ok := pathID(r)
-	if !ok {
-		writeError(w, http.StatusNotFound, "not found")
-		return
-	}
-	if !p.Can("admin") {
-		forbid(w, "revoke tokens")
-		return
-	}
-	if err := s.st.RevokeToken(r.Context(), p.Viewer(), p.ActorFor(), id); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	writeJSON(w, 200, map[string]string{"status": "revoked"})
+	s.idAction(w, r, p, true, "admin", "revoke tokens", "revoked", s.st.RevokeToken)
 }
 
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, p *Principal) {

@@ -500,41 +500,39 @@ func (s *Server) findObject(r *http.Request, p *Principal, c taxiiCollection, oi
 }
 
 func (s *Server) taxiiObject(w http.ResponseWriter, r *http.Request, p *Principal) {
-	c, ok := collectionFor(p, r.PathValue("cid"))
-	if !ok {
-		taxiiError(w, http.StatusNotFound, "Not found", "no such collection")
-		return
+	if o, ok := s.pathObject(w, r, p); ok {
+		setDateHeaders(w, []taxiiObj{o})
+		taxiiJSON(w, 200, map[string]any{"more": false, "objects": []json.RawMessage{o.raw}})
 	}
-	o, ok, err := s.findObject(r, p, c, r.PathValue("oid"))
-	if err != nil {
-		taxiiError(w, http.StatusInternalServerError, "Internal error", "the hub's log has the details")
-		return
-	}
-	if !ok {
-		taxiiError(w, http.StatusNotFound, "Not found", "no such object in this collection")
-		return
-	}
-	setDateHeaders(w, []taxiiObj{o})
-	taxiiJSON(w, 200, map[string]any{"more": false, "objects": []json.RawMessage{o.raw}})
 }
 
 func (s *Server) taxiiVersions(w http.ResponseWriter, r *http.Request, p *Principal) {
+	if o, ok := s.pathObject(w, r, p); ok {
+		setDateHeaders(w, []taxiiObj{o})
+		taxiiJSON(w, 200, map[string]any{"more": false, "versions": []string{o.modified}})
+	}
+}
+
+// pathObject finds the object the path names (collection cid, object
+// oid) among those p may see; when there is none it answers the request
+// (404, or 500 with the cause logged) and returns false.
+func (s *Server) pathObject(w http.ResponseWriter, r *http.Request, p *Principal) (taxiiObj, bool) {
 	c, ok := collectionFor(p, r.PathValue("cid"))
 	if !ok {
 		taxiiError(w, http.StatusNotFound, "Not found", "no such collection")
-		return
+		return taxiiObj{}, false
 	}
 	o, ok, err := s.findObject(r, p, c, r.PathValue("oid"))
-	if err != nil {
+	switch {
+	case err != nil:
+		s.log.Error("TAXII object", "path", r.URL.Path, "err", err)
 		taxiiError(w, http.StatusInternalServerError, "Internal error", "the hub's log has the details")
-		return
-	}
-	if !ok {
+		return taxiiObj{}, false
+	case !ok:
 		taxiiError(w, http.StatusNotFound, "Not found", "no such object in this collection")
-		return
+		return taxiiObj{}, false
 	}
-	setDateHeaders(w, []taxiiObj{o})
-	taxiiJSON(w, 200, map[string]any{"more": false, "versions": []string{o.modified}})
+	return o, true
 }
 
 type statusDetail struct {

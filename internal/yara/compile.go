@@ -472,81 +472,71 @@ func flatten(n *rnode, out []*rnode) []*rnode {
 	return append(out, n)
 }
 
-// fixedLen returns the fixed match length of n, or -1.
-func fixedLen(n *rnode) int {
+// maxMatchLen caps computed match lengths, so that nested counted
+// repetitions ((a{1000}){1000}...) cannot overflow.
+const maxMatchLen = 1 << 31
+
+// lenRange returns the shortest and the longest match of n; hi is -1 when
+// matches are unbounded (or of a kind whose length is not computed, then
+// with lo 0).
+func lenRange(n *rnode) (lo, hi int) {
+	mul := func(a, b int) int {
+		if a != 0 && b > maxMatchLen/a {
+			return maxMatchLen
+		}
+		return a * b
+	}
 	switch n.kind {
 	case rSet:
-		return 1
+		return 1, 1
 	case rEmpty, rBOL, rEOL, rWordB, rNotWordB:
-		return 0
+		return 0, 0
 	case rConcat:
-		t := 0
 		for _, s := range n.subs {
-			l := fixedLen(s)
-			if l < 0 {
-				return -1
+			l, h := lenRange(s)
+			lo = min(lo+l, maxMatchLen)
+			if h < 0 || hi < 0 {
+				hi = -1
+			} else {
+				hi = min(hi+h, maxMatchLen)
 			}
-			t += l
 		}
-		return t
+		return lo, hi
 	case rAlt:
-		l := fixedLen(n.subs[0])
+		lo, hi = lenRange(n.subs[0])
 		for _, s := range n.subs[1:] {
-			if fixedLen(s) != l {
-				return -1
+			l, h := lenRange(s)
+			lo = min(lo, l)
+			if h < 0 || hi < 0 {
+				hi = -1
+			} else {
+				hi = max(hi, h)
 			}
 		}
-		return l
+		return lo, hi
 	case rRepeat:
-		if n.max == n.min {
-			l := fixedLen(n.subs[0])
-			if l < 0 {
-				return -1
-			}
-			return l * n.min
+		l, h := lenRange(n.subs[0])
+		lo = mul(l, n.min)
+		if n.max < 0 || h < 0 {
+			return lo, -1
 		}
+		return lo, mul(h, n.max)
+	}
+	return 0, -1
+}
+
+// fixedLen returns the fixed match length of n, or -1.
+func fixedLen(n *rnode) int {
+	if lo, hi := lenRange(n); lo == hi {
+		return lo
 	}
 	return -1
 }
 
 // maxLen returns the longest possible match, or -1 if unbounded.
 func maxLen(n *rnode) int {
-	switch n.kind {
-	case rSet:
-		return 1
-	case rEmpty, rBOL, rEOL, rWordB, rNotWordB:
-		return 0
-	case rConcat:
-		t := 0
-		for _, s := range n.subs {
-			l := maxLen(s)
-			if l < 0 {
-				return -1
-			}
-			t += l
-		}
-		return t
-	case rAlt:
-		m := 0
-		for _, s := range n.subs {
-			l := maxLen(s)
-			if l < 0 {
-				return -1
-			}
-			m = max(m, l)
-		}
-		return m
-	case rRepeat:
-		if n.max < 0 {
-			return -1
-		}
-		l := maxLen(n.subs[0])
-		if l < 0 {
-			return -1
-		}
-		return l * n.max
-	}
-	return -1
+	_, hi := lenRange(n)
+	return hi
 }
 
 // firstSet computes the bytes a match can start with; ok=false if the
