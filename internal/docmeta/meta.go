@@ -236,6 +236,10 @@ func (l Limits) ReadAt(name string, r io.ReaderAt, size int64) (m *Meta, err err
 	m.Kind = kind
 	switch kind {
 	case KindOOXML, KindODF:
+		if !bytes.HasPrefix(head, []byte("PK")) {
+			err = readFlatODF(m, r, size, l)
+			break
+		}
 		err = readZip(m, r, size, l)
 	case KindOLE:
 		err = readOLE(m, r, size, l)
@@ -271,6 +275,8 @@ func sniff(head []byte, name string) Kind {
 		return KindRTF
 	case bytes.Contains(head, []byte("%PDF-")):
 		return KindPDF
+	case bytes.Contains(head, []byte("<office:document")) && bytes.Contains(head, []byte("urn:oasis:names:tc:opendocument")):
+		return KindODF // flat OpenDocument (.fodt): one XML file
 	}
 	return KindUnknown
 }

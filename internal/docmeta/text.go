@@ -32,6 +32,9 @@ func HasText(format string) bool {
 	case "office-zip", "pdf", "rtf", "doc", "dot", "xls", "xlt", "ppt", "pps", "pot":
 		return true
 	}
+	if flatODFFormats[format] {
+		return true
+	}
 	return false
 }
 
@@ -88,6 +91,9 @@ func (l Limits) Text(format string, r io.ReaderAt, size int64) (text string, ok 
 		return text, true, err
 	case "doc", "dot", "xls", "xlt", "ppt", "pps", "pot":
 		text, err = l.oleText(format, r, size)
+		return text, true, err
+	case "fodt", "fods", "fodp", "fodg":
+		text, err = flatText(r, size)
 		return text, true, err
 	}
 	return zipText(format, r, size)
@@ -198,7 +204,26 @@ func xmlText(f *zip.File, sb *strings.Builder) error {
 		return err
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(io.LimitReader(rc, maxTextPart))
+	return xmlTextFrom(rc, sb)
+}
+
+// flatODFFormats are the flat (single XML file) OpenDocument formats.
+var flatODFFormats = map[string]bool{"fodt": true, "fods": true, "fodp": true, "fodg": true}
+
+// flatText returns the text of a flat OpenDocument file (.fodt): one XML
+// document holding meta, styles and body.
+func flatText(r io.ReaderAt, size int64) (string, error) {
+	if size > maxTextPart {
+		return "", fmt.Errorf("text: flat OpenDocument file of %d bytes is larger than the %d-byte limit", size, maxTextPart)
+	}
+	var sb strings.Builder
+	err := xmlTextFrom(io.NewSectionReader(r, 0, size), &sb)
+	return sb.String(), err
+}
+
+// xmlTextFrom appends the paragraphs of an OOXML or ODF XML part to sb.
+func xmlTextFrom(rd io.Reader, sb *strings.Builder) error {
+	d := xml.NewDecoder(io.LimitReader(rd, maxTextPart))
 	d.Strict = false
 	inText := false
 	line := false

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -455,6 +456,28 @@ func parseOOXMLCustom(m *Meta, data []byte) error {
 		m.warnf("%v", err)
 	}
 	return nil
+}
+
+// flatMimetype finds the office:mimetype attribute of a flat OpenDocument
+// file's root element.
+var flatMimetype = regexp.MustCompile(`office:mimetype="([^"]{1,100})"`)
+
+// readFlatODF reads a flat OpenDocument file (.fodt, .fods, .fodp): one
+// XML document whose office:meta element holds what meta.xml holds in a
+// package. Its Type is the package's with an F: "FODT".
+func readFlatODF(m *Meta, r io.ReaderAt, size int64, l Limits) error {
+	if size > l.MaxPartSize {
+		return fmt.Errorf("flat OpenDocument file of %d bytes is larger than the %d-byte limit", size, l.MaxPartSize)
+	}
+	data := make([]byte, size)
+	if _, err := r.ReadAt(data, 0); err != nil && err != io.EOF {
+		return err
+	}
+	m.Type = "FODT"
+	if mt := flatMimetype.FindSubmatch(data[:min(len(data), 4096)]); mt != nil {
+		m.Type = "F" + odfType(string(mt[1]))
+	}
+	return parseODFMeta(m, data)
 }
 
 // parseODFMeta reads an OpenDocument meta.xml. exiftool reads it as XMP, so

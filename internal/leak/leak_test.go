@@ -574,3 +574,27 @@ func TestPartlyReadableText(t *testing.T) {
 		t.Fatalf("document evidence %+v", d)
 	}
 }
+
+// TestSameFormatOriginal: when the party keeps one text in several formats,
+// a leaked copy is compared with the original of its own format, so the
+// metadata changes listed are real ones.
+func TestSameFormatOriginal(t *testing.T) {
+	dir := t.TempDir()
+	dump, origs := filepath.Join(dir, "dump"), filepath.Join(dir, "party")
+	os.MkdirAll(dump, 0o755)
+	os.MkdirAll(origs, 0o755)
+	lines := budgetText
+	os.WriteFile(filepath.Join(origs, "a-note.docx"), docx(t, docSpec{creator: "Jean Dupont", lastModBy: "Jean Dupont", created: "2017-04-20T09:00:00Z", modified: "2017-04-21T16:30:00Z", app: "Microsoft Office Word", paragraphs: lines}), 0o644)
+	pdf := pdfSpec{author: "Jean Dupont", creator: "Word", producer: "Microsoft Word", created: "D:20170420090000Z", modified: "D:20170421163000Z", pages: [][]string{lines}}
+	os.WriteFile(filepath.Join(origs, "b-note.pdf"), pdfOf(t, pdf), 0o644)
+	pdf.modified = "D:20170504220000Z"
+	os.WriteFile(filepath.Join(dump, "note.pdf"), pdfOf(t, pdf), 0o644)
+	rep, err := Run(context.Background(), Config{Dump: dump, Originals: origs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := rep.Items[0].Original
+	if o == nil || !strings.HasSuffix(o.Path, "b-note.pdf") {
+		t.Fatalf("compared with %+v, want the PDF original", o)
+	}
+}

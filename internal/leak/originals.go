@@ -161,14 +161,24 @@ func (o *originals) compare(a *analysed) {
 	}
 	sig, signed := a.sig, a.signed
 	if or == nil && signed {
-		// Best similarity first; equal similarities by path.
+		// Best similarity first; among equals, an original of the same
+		// format (the party keeps a note as .docx and as .pdf: a leaked
+		// .pdf is compared with the .pdf, metadata and all), then by path.
+		ext := strings.ToLower(path.Ext(it.Path))
 		for _, m := range o.ix.Query(&sig, MinSimilarity, 20) {
 			cand := o.list[o.ixOrig[m.ID]]
 			if cand.kind != it.Kind {
 				continue
 			}
-			if or == nil || m.Similarity > sim || m.Similarity == sim && naturalLess(cand.path, or.path) {
+			if or == nil || m.Similarity > sim {
 				or, match, sim = cand, "near-duplicate", m.Similarity
+				continue
+			}
+			if m.Similarity == sim {
+				candSame, curSame := strings.ToLower(path.Ext(cand.path)) == ext, strings.ToLower(path.Ext(or.path)) == ext
+				if candSame && !curSame || candSame == curSame && naturalLess(cand.path, or.path) {
+					or = cand
+				}
 			}
 		}
 	} else if or != nil && signed && or.sigID >= 0 {

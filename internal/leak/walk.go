@@ -393,7 +393,7 @@ func formatOf(name string, head []byte) string {
 	case "mbox", "mbx":
 		return "mbox"
 	case "docx", "docm", "dotx", "dotm", "xlsx", "xlsm", "xltx", "xltm", "pptx", "pptm", "potx", "ppsx", "ppsm",
-		"odt", "ods", "odp", "odg", "ott", "ots", "otp", "pdf", "doc", "dot", "xls", "xlt", "ppt", "pps", "rtf":
+		"odt", "ods", "odp", "odg", "ott", "ots", "otp", "fodt", "fods", "fodp", "fodg", "pdf", "doc", "dot", "xls", "xlt", "ppt", "pps", "rtf":
 		return ext
 	case "zip":
 		return "zip"
