@@ -344,6 +344,8 @@ func (c *Config) analyseDoc(e entry, a *analysed) {
 	switch {
 	case !ok:
 		d.TextNote = fmt.Sprintf("the text of %s files is not extracted: compared with originals by hash and metadata only", strings.ToUpper(it.Format))
+	case terr != nil && strings.TrimSpace(text) == "" && d.Encrypted:
+		d.TextNote = "the document is encrypted: its text cannot be read without the password, so it is compared by hash and metadata only"
 	case terr != nil && strings.TrimSpace(text) == "":
 		d.TextNote = "text could not be extracted: " + terr.Error()
 	case terr != nil:
