@@ -926,7 +926,18 @@ func (a *Analyzer) checkHeaders(x *msg) {
 	}
 }
 
-var subjectReply = regexp.MustCompile(`(?i)^\s*(re|fw|fwd|aw|tr|wg|sv|rv|res|enc)\s*:`)
+// Subject prefixes of replies and forwards in the languages of the
+// mail clients parties use ("Re:", "AW:", "SV:", "VS:"; "Fwd:", "TR:",
+// "WG:", "ENC:", "RV:", "I:", "Doorst:", "VB:", "VL:").
+const (
+	replyPrefixes   = "re|aw|sv|res|vs|antw"
+	forwardPrefixes = "fw|fwd|tr|enc|wg|rv|i|doorst|vb|vl"
+)
+
+var (
+	subjectReply   = regexp.MustCompile(`(?i)^\s*(` + replyPrefixes + `|` + forwardPrefixes + `)\s*:`)
+	forwardSubject = regexp.MustCompile(`(?i)^\s*(` + forwardPrefixes + `)\s*:`)
+)
 
 var freemail = setOf("gmail.com", "googlemail.com", "yahoo.com", "yahoo.fr", "yahoo.co.uk", "hotmail.com", "hotmail.fr", "outlook.com",
 	"outlook.fr", "live.com", "live.fr", "aol.com", "gmx.com", "gmx.de", "gmx.net", "mail.com", "yandex.ru", "yandex.com", "mail.ru",

@@ -16,9 +16,8 @@ import (
 // forwarded message.
 
 var (
-	forwardSubject = regexp.MustCompile(`(?i)^\s*(fw|fwd|tr|enc|wg|rv|i|doorst|vs)\s*:`)
-	forwardMarker  = regexp.MustCompile(`(?i)(-{2,}\s*(original message|forwarded message|message d'origine|message transféré|mensagem original|mensagem encaminhada|ursprüngliche nachricht|weitergeleitete nachricht|oorspronkelijk bericht|doorgestuurd bericht|messaggio originale|mensaje original)\s*-{2,}|begin forwarded message|_{10,})`)
-	forwardFrom    = regexp.MustCompile(`(?im)^[ \t>*]*(from|de|von|van|da|od|från|fra)[ \t*]*:[ \t*]*(.{3,300})$`)
+	forwardMarker = regexp.MustCompile(`(?i)(-{2,}\s*(original message|forwarded message|message d'origine|message transféré|mensagem original|mensagem encaminhada|ursprüngliche nachricht|weitergeleitete nachricht|oorspronkelijk bericht|doorgestuurd bericht|messaggio originale|mensaje original)\s*-{2,}|begin forwarded message|_{10,})`)
+	forwardFrom   = regexp.MustCompile(`(?im)^[ \t>*]*(from|de|von|van|da|od|från|fra)[ \t*]*:[ \t*]*(.{3,300})$`)
 )
 
 // forwardedSender returns the sender of the message forwarded in body, if
