@@ -15,10 +15,10 @@ import (
 	"github.com/vigie-project/vigie/internal/docmeta"
 	"github.com/vigie-project/vigie/internal/leak/msg"
 	"github.com/vigie-project/vigie/internal/leak/neardup"
-	"github.com/vigie-project/vigie/internal/mail/mime"
 	"github.com/vigie-project/vigie/internal/mailauth"
 	"github.com/vigie-project/vigie/internal/mailauth/arc"
 	"github.com/vigie-project/vigie/internal/mailauth/dkim"
+	"github.com/vigie-project/vigie/internal/mime"
 )
 
 // analysed is an item with what the comparison with originals needs.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/vigie-project/vigie/internal/indicator"
 	"github.com/vigie-project/vigie/internal/lookalike"
-	"github.com/vigie-project/vigie/internal/mail/mime"
+	"github.com/vigie-project/vigie/internal/mime"
 	"github.com/vigie-project/vigie/internal/report"
 	"golang.org/x/net/publicsuffix"
 )

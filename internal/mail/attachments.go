@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/vigie-project/vigie/internal/archive"
-	"github.com/vigie-project/vigie/internal/mail/mime"
+	"github.com/vigie-project/vigie/internal/mime"
 	"github.com/vigie-project/vigie/internal/report"
 )
 

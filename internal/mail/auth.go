@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/vigie-project/vigie/internal/mail/mime"
+	"github.com/vigie-project/vigie/internal/mime"
 )
 
 // Envelope is what the SMTP session tells about a message, when known (the

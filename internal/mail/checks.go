@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vigie-project/vigie/internal/mail/mime"
+	"github.com/vigie-project/vigie/internal/mime"
 	"github.com/vigie-project/vigie/internal/report"
 	"golang.org/x/net/publicsuffix"
 )

@@ -5,12 +5,12 @@ import (
 	"net"
 	"time"
 
-	"github.com/vigie-project/vigie/internal/mail/mime"
 	"github.com/vigie-project/vigie/internal/mailauth"
 	"github.com/vigie-project/vigie/internal/mailauth/arc"
 	"github.com/vigie-project/vigie/internal/mailauth/dkim"
 	"github.com/vigie-project/vigie/internal/mailauth/dmarc"
 	"github.com/vigie-project/vigie/internal/mailauth/spf"
+	"github.com/vigie-project/vigie/internal/mime"
 )
 
 // DNSAuth verifies sender authentication itself, with the mailauth

@@ -69,7 +69,7 @@
 // that cannot be read is suspicious, never clean.
 //
 // A match of an AttachmentScanner (YARA rules, RuleScanner, which reuses
-// the file sweep's loader in sweep/yararules) is a reason "rule:NAME"
+// the rule loader in package yararules) is a reason "rule:NAME"
 // with the rule's description. Rules mark malware when their score meta
 // is at least RuleMalwareScore (70) or absent — YARA rules are written to
 // detect the harmful, and Loki/THOR rules below 70 are "suspicious" ones;

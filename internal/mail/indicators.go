@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/vigie-project/vigie/internal/indicator"
-	"github.com/vigie-project/vigie/internal/mail/mime"
+	"github.com/vigie-project/vigie/internal/mime"
 	"github.com/vigie-project/vigie/internal/report"
 )
 

@@ -6,12 +6,11 @@ import (
 	"strings"
 
 	"github.com/vigie-project/vigie/internal/indicator"
-	"github.com/vigie-project/vigie/internal/sweep"
-	"github.com/vigie-project/vigie/internal/sweep/yararules"
+	"github.com/vigie-project/vigie/internal/yararules"
 )
 
 // RuleScanner is the AttachmentScanner of YARA rules. It reuses the file
-// sweep's loader and adapter (package sweep/yararules): the same rule
+// sweep's loader and adapter (package yararules): the same rule
 // files and directories, one namespace per file, the score and
 // description metas, the Loki/THOR externals (filename and extension are
 // the attachment's or archive entry's) and the YARA indicators of a
@@ -48,7 +47,7 @@ func (s *RuleScanner) ScanAttachment(ctx context.Context, name string, data []by
 	}
 	base = path.Base(strings.ReplaceAll(base, "\\", "/"))
 	ext := strings.ToLower(path.Ext(base))
-	ms, err := s.e.ScanBytes(ctx, data, sweep.Externals{Filename: base, Filepath: name, Extension: ext})
+	ms, err := s.e.ScanBytes(ctx, data, yararules.Externals{Filename: base, Filepath: name, Extension: ext})
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/vigie-project/vigie/internal/mail/mime"
+	"github.com/vigie-project/vigie/internal/mime"
 )
 
 // Traits of advance-fee fraud and of bulk scam senders that are not in the

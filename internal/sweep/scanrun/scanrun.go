@@ -20,7 +20,7 @@ import (
 	"github.com/vigie-project/vigie/internal/indicator/pack"
 	"github.com/vigie-project/vigie/internal/report"
 	"github.com/vigie-project/vigie/internal/sweep"
-	"github.com/vigie-project/vigie/internal/sweep/yararules"
+	"github.com/vigie-project/vigie/internal/yararules"
 )
 
 // Config is what `vigie scan` was asked to do.

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/vigie-project/vigie/internal/indicator"
-	"github.com/vigie-project/vigie/internal/sweep"
 )
 
 const lokiRule = `
@@ -34,7 +33,7 @@ func TestExternalsReachTheRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := []byte("MZ....EVIL-PAYLOAD....")
-	ext := sweep.Externals{Filename: "svchost.exe", Filepath: `C:\Users\a\AppData\Local\Temp`, Extension: ".exe", Filetype: "EXE", Owner: "ann"}
+	ext := Externals{Filename: "svchost.exe", Filepath: `C:\Users\a\AppData\Local\Temp`, Extension: ".exe", Filetype: "EXE", Owner: "ann"}
 	ms, err := e.ScanBytes(context.Background(), data, ext)
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +53,7 @@ func TestHubRulesAndErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err := e.ScanBytes(context.Background(), []byte("..xyz.."), sweep.Externals{})
+	ms, err := e.ScanBytes(context.Background(), []byte("..xyz.."), Externals{})
 	if err != nil || len(ms) != 1 || ms[0].Source != "agency" || ms[0].TLP != "amber" || ms[0].Threats[0] != "APT28" {
 		t.Fatalf("matches %+v err %v", ms, err)
 	}

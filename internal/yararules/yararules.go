@@ -1,5 +1,6 @@
-// Package yararules compiles YARA rules for the file sweep and adapts the
-// engine of package yara to sweep.RuleEngine: it declares the Loki/THOR
+// Package yararules compiles YARA rules for the sensors that scan bytes (the
+// file sweep, attachments in mail) and adapts the engine of package yara to
+// the small interface they use: it declares the Loki/THOR
 // externals (filename, filepath, extension, filetype, owner) at compile
 // time and fills them per file, so signature-base rules work as written.
 package yararules
@@ -17,7 +18,6 @@ import (
 
 	"github.com/vigie-project/vigie/internal/indicator"
 	"github.com/vigie-project/vigie/internal/report"
-	"github.com/vigie-project/vigie/internal/sweep"
 	"github.com/vigie-project/vigie/internal/yara"
 )
 
@@ -48,8 +48,6 @@ type Engine struct {
 	meta  map[string]*ruleMeta // namespace + ":" + rule
 	count int
 }
-
-var _ sweep.RuleEngine = (*Engine)(nil)
 
 // Load reads rule files (a file, or a directory whose *.yar and *.yara
 // files are read recursively) and the YARA indicators of a collection
@@ -180,7 +178,7 @@ func (e *Engine) Rules() int { return e.count }
 func (e *Engine) MaxSize() int64 { return 0 }
 
 // ScanBytes runs the rules over data with the file's externals.
-func (e *Engine) ScanBytes(ctx context.Context, data []byte, ext sweep.Externals) ([]sweep.RuleMatch, error) {
+func (e *Engine) ScanBytes(ctx context.Context, data []byte, ext Externals) ([]RuleMatch, error) {
 	ms, err := e.rules.ScanBytes(ctx, data, yara.ScanOptions{
 		Externals: map[string]any{"filename": ext.Filename, "filepath": ext.Filepath, "extension": ext.Extension, "filetype": ext.Filetype, "owner": ext.Owner},
 		Timeout:   Timeout,
@@ -188,9 +186,9 @@ func (e *Engine) ScanBytes(ctx context.Context, data []byte, ext sweep.Externals
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sweep.RuleMatch, 0, len(ms))
+	out := make([]RuleMatch, 0, len(ms))
 	for _, m := range ms {
-		rm := sweep.RuleMatch{Rule: m.Rule, Namespace: m.Namespace, Tags: m.Tags}
+		rm := RuleMatch{Rule: m.Rule, Namespace: m.Namespace, Tags: m.Tags}
 		if meta, ok := e.meta[m.Namespace+":"+m.Rule]; ok {
 			rm.Source, rm.Description, rm.Author, rm.Reference = meta.source, meta.description, meta.author, meta.reference
 			rm.Score, rm.Threats, rm.TLP = meta.score, meta.threats, meta.tlp

@@ -1,4 +1,4 @@
-package yararules
+package yararules_test
 
 import (
 	"bufio"
@@ -11,6 +11,7 @@ import (
 	"github.com/vigie-project/vigie/internal/indicator"
 	"github.com/vigie-project/vigie/internal/report"
 	"github.com/vigie-project/vigie/internal/sweep"
+	"github.com/vigie-project/vigie/internal/yararules"
 )
 
 // TestCorpusAPT28Positives sweeps signature-base's planted positives with
@@ -47,7 +48,7 @@ func TestCorpusAPT28Positives(t *testing.T) {
 	}
 	tmp := filepath.Join(t.TempDir(), "apt28.yar")
 	os.WriteFile(tmp, all, 0o644)
-	e, _, err := Load([]string{tmp}, nil)
+	e, _, err := yararules.Load([]string{tmp}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
