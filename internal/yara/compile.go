@@ -1,7 +1,6 @@
 package yara
 
 import (
-	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -264,36 +263,41 @@ func wideBytes(b []byte) []byte {
 
 const stdB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
-// base64Variants returns the three base64 encodings of s at offsets 0,1,2,
-// trimmed of the characters that depend on the surrounding bytes, as
-// YARA does.
+// base64Variants returns the base64 encodings of s as it may appear in
+// a longer encoded text: s preceded by 0, 1 or 2 bytes, with the leading
+// characters that depend on the preceding bytes and the trailing
+// characters that depend on the following bytes cut off. This is
+// libyara's construction (base64.c): every character whose six bits all
+// come from s is kept, so "pwsh" gives "cHdza" (not "cHdz"). As in
+// libyara, the one-byte string has no offset-1 variant. The alphabet is
+// any 64 bytes (duplicates and '=' allowed, as libyara allows them).
 func base64Variants(s []byte, alpha string) [][]byte {
 	if alpha == "" {
 		alpha = stdB64
 	}
-	enc := base64.NewEncoding(alpha).WithPadding(base64.NoPadding)
 	var out [][]byte
 	for off := 0; off < 3; off++ {
+		if off == 1 && len(s) == 1 {
+			continue
+		}
 		buf := append(make([]byte, off), s...)
-		e := enc.EncodeToString(buf)
-		// drop leading chars affected by the padding bytes
-		start := 0
-		switch off {
-		case 1:
-			start = 2
-		case 2:
-			start = 3
+		// bit position of each output character: char k covers bits
+		// [6k, 6k+6) of buf; keep those entirely inside s's bits
+		first, last := 8*off, 8*len(buf) // s covers bits [first, last)
+		var enc []byte
+		for k := 0; 6*k < last; k++ {
+			lo, hi := 6*k, 6*k+6
+			if lo < first || hi > last {
+				continue
+			}
+			v := 0
+			for b := lo; b < hi; b++ {
+				v = v<<1 | int(buf[b/8]>>(7-b%8)&1)
+			}
+			enc = append(enc, alpha[v])
 		}
-		// drop trailing chars affected by following bytes
-		end := len(e)
-		switch (off + len(s)) % 3 {
-		case 1:
-			end -= 2
-		case 2:
-			end -= 1
-		}
-		if start < end {
-			out = append(out, []byte(e[start:end]))
+		if len(enc) > 0 {
+			out = append(out, enc)
 		}
 	}
 	return out
@@ -313,19 +317,28 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 			wides = append(wides, w)
 		}
 		if sd.b64 || sd.b64wide {
-			if sd.b64 {
-				for _, v := range base64Variants(sd.text, sd.b64alpha) {
-					if ascii || !sd.wide {
+			// libyara (base64.c): "wide" widens the text before encoding,
+			// "base64wide" widens the encoded text; ascii (explicit or by
+			// default) encodes the text as it is
+			alpha := sd.b64alpha
+			if alpha == "" {
+				alpha = sd.b64wideAlpha
+			}
+			var inputs [][]byte
+			if sd.wide {
+				inputs = append(inputs, wideBytes(sd.text))
+			}
+			if ascii {
+				inputs = append(inputs, sd.text)
+			}
+			for _, in := range inputs {
+				for _, v := range base64Variants(in, alpha) {
+					if sd.b64 {
 						add(v, false)
 					}
-					if sd.wide {
+					if sd.b64wide {
 						add(wideBytes(v), true)
 					}
-				}
-			}
-			if sd.b64wide {
-				for _, v := range base64Variants(sd.text, sd.b64wideAlpha) {
-					add(wideBytes(v), true)
 				}
 			}
 			if len(lits) == 0 {
@@ -388,9 +401,14 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 		if sd.wide {
 			roots = append(roots, widen(n))
 		}
-		for _, r := range roots {
+		for i, r := range roots {
+			first := len(cs.pats)
 			if err := c.treePatterns(r, si, cs, sd, false); err != nil {
 				return err
+			}
+			for _, pi := range cs.pats[first:] {
+				c.r.pats[pi].fullword = sd.fullword
+				c.r.pats[pi].wide = sd.wide && (i == 1 || !ascii)
 			}
 		}
 		return nil

@@ -52,7 +52,7 @@ const compiledFormat = 1
 // EngineVersion identifies the semantics of the compiled form (node kinds,
 // opcodes, pattern fields). Bump it whenever the compiler or the scanner
 // change the meaning of saved data.
-const EngineVersion = 1
+const EngineVersion = 2
 
 // legacyMagic is the header of the format-0 files that saved rule sources.
 const legacyMagic = "VIGIE-YARA-RULES\n"

@@ -425,7 +425,7 @@ func (sc *scanCtx) tryAt(p *pattern, start int) {
 				return
 			}
 		}
-		sc.record(p, start, len(p.sets))
+		sc.recordRegex(p, start, len(p.sets))
 		return
 	}
 	if p.restProg != nil {
@@ -441,7 +441,7 @@ func (sc *scanCtx) tryAt(p *pattern, start int) {
 		}
 		n := sc.vm.matchAt(p.restProg, d, start+k, p.limit-k)
 		if n >= 0 {
-			sc.record(p, start, k+n)
+			sc.recordRegex(p, start, k+n)
 		}
 		return
 	}
@@ -449,7 +449,17 @@ func (sc *scanCtx) tryAt(p *pattern, start int) {
 	if n < 0 {
 		return
 	}
-	sc.record(p, start, n)
+	sc.recordRegex(p, start, n)
+}
+
+// recordRegex records a match of a regex or hex pattern; a fullword
+// regex's match must not touch an alphanumeric byte (libyara checks
+// fullword on the match the regex found and does not look for another).
+func (sc *scanCtx) recordRegex(p *pattern, start, length int) {
+	if p.fullword && !sc.fullwordOK(p, start, start+length) {
+		return
+	}
+	sc.record(p, start, length)
 }
 
 // findStrings runs the atom index over the data and verifies hits.
