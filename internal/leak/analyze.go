@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +31,12 @@ type analysed struct {
 	messageID string
 	sig       neardup.Signature // MinHash of text, when signed
 	signed    bool
+	// mail: attachments, the transfer encodings of the text parts and
+	// the SHA-256 of the raw body, to name what differs from the party's
+	// copy.
+	attachments []attachmentSum
+	encodings   []string
+	rawBody     string
 	// attached are the documents attached to a message, examined as
 	// items of their own ("inbox.mbox#3!Budget.docx").
 	attached []entry
@@ -176,39 +183,60 @@ var importantMailFields = []string{"From", "To", "Cc", "Subject", "Date", "Reply
 func (c *Config) analyseMail(ctx context.Context, e entry, a *analysed) {
 	it := a.item
 	raw := e.Data
+	if why := notAMessage(raw); why != "" {
+		it.Verdict, it.Error = Error, "not a message: "+why
+		it.Reasons = []string{"could not be examined: not a message: " + why}
+		return
+	}
+	if why := truncatedHeader(raw); why != "" {
+		it.Verdict, it.Error = Error, "truncated: "+why
+		it.Reasons = []string{"truncated: " + why + "; nothing can be said of a message cut short (it is not evidence of alteration)"}
+		it.Mail = &MailEvidence{}
+		if h := partialHeader(raw); h != nil {
+			it.Mail.From, it.Mail.Subject, it.Mail.Date = h["From"], h["Subject"], h["Date"]
+		}
+		return
+	}
 	opts := dkim.Options{Resolver: c.Resolver, JudgeAt: dkim.JudgeMessageDate, Time: c.Now}
 	if opts.Resolver == nil {
 		opts.Resolver = &mailauth.MapResolver{}
 	}
 	rep := dkim.VerifyMessage(ctx, raw, opts)
-	v := dkim.Forensic(rep)
-	ev := &MailEvidence{DKIM: v}
+	verdict, v := judgeMail(rep)
+	ev := &MailEvidence{DKIM: v, Sent: rep.Date}
 	for _, s := range rep.Signatures {
 		if s.Result == dkim.None && s.Domain == "" {
 			continue
 		}
 		ev.Signatures = append(ev.Signatures, SigEvidence{Domain: s.Domain, Selector: s.Selector, Algorithm: s.Algorithm,
-			Result: string(s.Result), Reason: string(s.Reason), KeySource: s.KeySource, KeyBits: s.KeyBits, Hints: s.Hints})
+			Result: string(s.Result), Reason: string(s.Reason), KeySource: s.KeySource, KeyBits: s.KeyBits, Hints: s.Hints,
+			Canon: string(s.HeaderCanon) + "/" + string(s.BodyCanon), BodyLength: s.BodyLength, Limited: s.BodyLengthLimited, Signed: s.SignedHeaders})
 		if ev.JudgedAt.IsZero() {
 			ev.JudgedAt = s.JudgedAt
+		}
+		if s.CryptoValid && !slices.Contains(ev.SignedBy, s.Domain) {
+			ev.SignedBy = append(ev.SignedBy, s.Domain)
 		}
 	}
 	if ar := arc.Verify(ctx, raw, opts); ar.Result != arc.None {
 		ev.ARC = &ARCEvidence{Result: string(ar.Result), Sets: len(ar.Sets), Detail: ar.Detail}
 	}
 	it.Mail = ev
-	it.Verdict = Verdict(v.Kind)
+	it.Verdict = verdict
 	if v.Summary != "" {
 		it.Reasons = append(it.Reasons, v.Summary)
+	}
+	for _, x := range v.Altered {
+		it.Reasons = append(it.Reasons, "altered: "+strings.TrimSpace(x))
 	}
 	for _, x := range v.Caveats {
 		it.Reasons = append(it.Reasons, "caveat: "+x)
 	}
-	for _, x := range v.Altered {
-		it.Reasons = append(it.Reasons, "altered: "+x)
-	}
 	for _, x := range v.Reasons {
 		it.Reasons = append(it.Reasons, x)
+	}
+	for _, x := range v.Notes {
+		it.Reasons = append(it.Reasons, "note: "+x)
 	}
 	if ev.ARC != nil {
 		it.Reasons = append(it.Reasons, fmt.Sprintf("ARC chain of %d set(s): %s%s (an ARC chain records what forwarding servers saw; it does not change the verdict)", ev.ARC.Sets, ev.ARC.Result, suffix(ev.ARC.Detail)))
@@ -224,8 +252,13 @@ func (c *Config) analyseMail(ctx context.Context, e entry, a *analysed) {
 		a.headers[f] = strings.Join(m.Header.Values(f), " | ")
 	}
 	ev.From, ev.To, ev.Subject, ev.Date = a.headers["From"], a.headers["To"], a.headers["Subject"], a.headers["Date"]
+	ev.Cc = a.headers["Cc"]
 	ev.MessageID = strings.TrimSpace(a.headers["Message-ID"])
 	a.messageID = strings.ToLower(strings.Trim(ev.MessageID, "<> \t"))
+	if ds := mailauth.AddressDomains(m.Header.Get("From")); len(ds) == 1 {
+		ev.FromDomain = ds[0]
+	}
+	ev.Relayed = m.Header.Count("Received") > 0
 	var plain, html []string
 	m.Walk(func(p *mime.Part) {
 		switch {
@@ -237,11 +270,14 @@ func (c *Config) analyseMail(ctx context.Context, e entry, a *analysed) {
 				name = "(unnamed " + p.MediaType + ")"
 			}
 			ev.Attachments = append(ev.Attachments, fmt.Sprintf("%s (%d bytes, sha256 %s)", name, len(p.Body), hex.EncodeToString(s[:8])))
+			a.attachments = append(a.attachments, attachmentSum{name: name, sha: hex.EncodeToString(s[:])})
 			a.attach(e, p.Filename, p.Body)
 		case p.MediaType == "text/plain":
 			plain = append(plain, p.Text)
+			a.encodings = append(a.encodings, transferEncoding(p))
 		case p.MediaType == "text/html":
 			html = append(html, htmlToText(p.Text))
+			a.encodings = append(a.encodings, transferEncoding(p))
 		}
 	})
 	if len(plain) == 0 {
@@ -249,6 +285,107 @@ func (c *Config) analyseMail(ctx context.Context, e entry, a *analysed) {
 	}
 	a.text = strings.Join(plain, "\n")
 	a.hasText = true
+	if b := bodyOf(raw); b != nil {
+		s := sha256.Sum256(b)
+		a.rawBody = hex.EncodeToString(s[:])
+	}
+}
+
+// attachmentSum is an attachment's name and SHA-256, for the comparison
+// with the party's copy.
+type attachmentSum struct{ name, sha string }
+
+// transferEncoding is a text part's Content-Transfer-Encoding ("7bit"
+// when absent).
+func transferEncoding(p *mime.Part) string {
+	if cte := strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))); cte != "" {
+		return cte
+	}
+	return "7bit"
+}
+
+// bodyOf returns the bytes after the header section, line endings made
+// CRLF-free (nil when there is no header/body separator).
+func bodyOf(raw []byte) []byte {
+	raw = stripFromLine(raw)
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 && (bytes.Index(raw, []byte("\n\n")) < 0 || i < bytes.Index(raw, []byte("\n\n"))) {
+		return bytes.ReplaceAll(raw[i+4:], []byte("\r\n"), []byte("\n"))
+	}
+	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+		return raw[i+2:]
+	}
+	return nil
+}
+
+// notAMessage says why data is not a mail message at all (binary content
+// under a mail name), or "" when it starts like one.
+func notAMessage(raw []byte) string {
+	raw = stripFromLine(raw)
+	head := raw[:min(len(raw), 4096)]
+	if len(bytes.TrimSpace(head)) == 0 {
+		return "the file is empty"
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
+		return "the file holds binary data (NUL bytes), not mail header fields"
+	}
+	line := head
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	i := bytes.IndexByte(line, ':')
+	if i <= 0 {
+		return "the first line is not a mail header field (\"Name: value\")"
+	}
+	for _, c := range line[:i] {
+		if c <= ' ' || c > '~' {
+			return "the first line is not a mail header field (\"Name: value\")"
+		}
+	}
+	return ""
+}
+
+// truncatedHeader says why a message ends inside its header section: no
+// empty line separates header fields from a body, and the last line is
+// cut (no line end) or a header field is cut before its colon. A message
+// of header fields only, each complete, is not truncated.
+func truncatedHeader(raw []byte) string {
+	raw = stripFromLine(raw)
+	if bytes.Contains(raw, []byte("\n\n")) || bytes.Contains(raw, []byte("\n\r\n")) {
+		return ""
+	}
+	lines := bytes.Split(bytes.TrimRight(raw, "\r\n"), []byte("\n"))
+	last := bytes.TrimRight(lines[len(lines)-1], "\r")
+	cut := !bytes.HasSuffix(raw, []byte("\n"))
+	if len(last) > 0 && last[0] != ' ' && last[0] != '\t' && bytes.IndexByte(last, ':') < 0 {
+		cut = true
+	}
+	if !cut {
+		return ""
+	}
+	return fmt.Sprintf("the message ends inside its header section after %d bytes (no empty line before a body; the last line is cut)", len(raw))
+}
+
+// partialHeader reads the complete header fields at the top of raw (a
+// message cut short, or too large to examine), for its error item.
+func partialHeader(raw []byte) map[string]string {
+	raw = stripFromLine(raw)
+	end := len(raw)
+	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+		end = i + 1
+	} else if i := bytes.Index(raw, []byte("\n\r\n")); i >= 0 {
+		end = i + 1
+	} else if i := bytes.LastIndexByte(raw, '\n'); i >= 0 {
+		end = i + 1
+	}
+	m, err := mime.Parse(append(bytes.Clone(raw[:end]), "\r\n"...), mime.Limits{})
+	if err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, f := range []string{"From", "To", "Subject", "Date", "Message-ID"} {
+		out[f] = m.Header.Get(f)
+	}
+	return out
 }
 
 func suffix(s string) string {

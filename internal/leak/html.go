@@ -20,6 +20,8 @@ var verdictInfo = map[Verdict]struct {
 	Authentic:            {"Authentic", "#1b7a3d", "A valid DKIM signature of the sending domain covers the whole body and the header fields that matter. The message is what that domain's mail server sent."},
 	AuthenticWithCaveats: {"Authentic, with caveats", "#5a9a3a", "A signature is mathematically valid, but something limits what it proves (the caveats are listed for each message)."},
 	Altered:              {"Altered", "#b3261e", "The message does not match what was signed (or differs from the party's own copy): the parts that changed are named."},
+	Forged:               {"Forged", "#6d0f0a", "Evidence that the message is not what the sending domain sent: it was signed with another key than the domain's archived key, or it carries no signature from a domain that signed all its other mail in the dump. The evidence is given for each message."},
+	Reformatted:          {"Reformatted, text unchanged", "#3d7a8a", "The signature no longer verifies because the bytes were rewritten (whitespace, line wrapping, transfer encoding), but the party's own copy shows the same text, header fields and attachments."},
 	Unverifiable:         {"Unverifiable", "#6b6b6b", "Nothing could be proven either way: no signature, no key, or no original to compare with. This is not evidence of forgery."},
 	IdenticalToOriginal:  {"Identical to an original", "#1b7a3d", "The file is byte for byte the same as a file in the party's own records."},
 	ModifiedCopy:         {"Modified copy", "#c25b00", "The file is a copy of one of the party's files with changes: the differences are shown."},

@@ -117,7 +117,7 @@ func buildLeak(t *testing.T) *leakFixture {
 	genuine := mailOf("Treasurer <treasurer@en-marche.example>", "Budget second round", "m1@en-marche.example", "The budget is attached to the shared folder.\r\nPlease review before Thursday.\r\n")
 	signedGenuine := sign(genuine, dkim.SignOptions{})
 	write(filepath.Join(f.dump, "mail", "01-genuine.eml"), []byte(signedGenuine))
-	f.want["mail/01-genuine.eml"] = AuthenticWithCaveats // x= has passed since (judged at the message date it was valid), key only in the archive
+	f.want["mail/01-genuine.eml"] = Authentic // x= has passed since and the key is only in the archive: notes, not caveats
 
 	tampered := strings.Replace(signedGenuine, "before Thursday", "and wire the funds offshore before Thursday", 1)
 	write(filepath.Join(f.dump, "mail", "02-tampered.eml"), []byte(tampered))
@@ -133,7 +133,7 @@ func buildLeak(t *testing.T) *leakFixture {
 		"From vol@gmail.example Fri May  5 11:00:00 2017\n" + strings.ReplaceAll(unsigned, "\r\n", "\n") + "\n" +
 		"From press@en-marche.example Fri May  5 12:00:00 2017\n" + strings.ReplaceAll(m5leak, "\r\n", "\n") + "\n"
 	write(filepath.Join(f.dump, "mail", "inbox.mbox"), []byte(mbox))
-	f.want["mail/inbox.mbox#1"] = AuthenticWithCaveats
+	f.want["mail/inbox.mbox#1"] = Altered // text appended after l=
 	f.want["mail/inbox.mbox#2"] = Unverifiable
 	f.want["mail/inbox.mbox#3"] = Altered
 	write(filepath.Join(f.originals, "sent.mbox"), []byte("From press@en-marche.example Fri May  5 12:00:00 2017\n"+strings.ReplaceAll(m5orig, "\r\n", "\n")+"\n"))
@@ -256,7 +256,7 @@ func buildLeak(t *testing.T) *leakFixture {
 	zw.Close()
 	write(filepath.Join(f.dump, "archive.zip"), bomb.Bytes())
 	f.want["archive.zip!zeros.eml"] = Error
-	f.want["archive.zip!inner/04-genuine-copy.eml"] = AuthenticWithCaveats
+	f.want["archive.zip!inner/04-genuine-copy.eml"] = Authentic
 	write(filepath.Join(f.dump, "mail", "outlook.msg"), []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0})
 	f.want["mail/outlook.msg"] = Error // not a compound file
 	// Outlook .msg copies of m5: one faithful, one with the body changed.

@@ -21,6 +21,16 @@ const (
 	AuthenticWithCaveats Verdict = "authentic-with-caveats"
 	Altered              Verdict = "altered"
 	Unverifiable         Verdict = "unverifiable"
+	// Forged: evidence that the message is not what its sender's domain
+	// sent: a signature made with another key than the archived key of
+	// its selector, or no valid signature from a domain whose signing
+	// practice is established in the dump (see applyPractice).
+	Forged Verdict = "forged"
+	// Reformatted: the signature no longer verifies, but the party's own
+	// copy shows the text, header fields and attachments unchanged: only
+	// whitespace, line wrapping or the transfer encoding differ (a relay
+	// or a mail client rewrote the bytes, not the content).
+	Reformatted Verdict = "reformatted"
 )
 
 // Document (and other file) verdicts.
@@ -39,12 +49,12 @@ const Error Verdict = "error"
 
 // VerdictOrder is the order verdicts are shown in: what needs attention
 // first.
-var VerdictOrder = []Verdict{Altered, ModifiedCopy, Suspicious, Error, AuthenticWithCaveats, Authentic, IdenticalToOriginal, NoOriginal, Unverifiable}
+var VerdictOrder = []Verdict{Forged, Altered, ModifiedCopy, Suspicious, Error, Reformatted, AuthenticWithCaveats, Authentic, IdenticalToOriginal, NoOriginal, Unverifiable}
 
 // Needs reports whether a verdict needs a reader's attention (and makes
 // vigie leak verify exit with status 1).
 func (v Verdict) Needs() bool {
-	return v == Altered || v == ModifiedCopy || v == Suspicious || v == Error
+	return v == Forged || v == Altered || v == ModifiedCopy || v == Suspicious || v == Error
 }
 
 // Kinds of items.
@@ -77,6 +87,7 @@ type Item struct {
 type MailEvidence struct {
 	From        string        `json:"from,omitempty"`
 	To          string        `json:"to,omitempty"`
+	Cc          string        `json:"cc,omitempty"`
 	Subject     string        `json:"subject,omitempty"`
 	Date        string        `json:"date,omitempty"`
 	MessageID   string        `json:"message_id,omitempty"`
@@ -85,6 +96,14 @@ type MailEvidence struct {
 	Signatures  []SigEvidence `json:"signatures,omitempty"`
 	ARC         *ARCEvidence  `json:"arc,omitempty"`
 	Attachments []string      `json:"attachments,omitempty"`
+	// FromDomain is the domain of the From address; Relayed says the
+	// message passed through mail servers (it has a Received field);
+	// SignedBy lists the d= of the signatures that verify; Sent is the
+	// parsed Date. They feed the signing-practice rule (Forged).
+	FromDomain string    `json:"from_domain,omitempty"`
+	Relayed    bool      `json:"relayed,omitempty"`
+	SignedBy   []string  `json:"signed_by,omitempty"`
+	Sent       time.Time `json:"sent,omitzero"`
 }
 
 // SigEvidence summarises one DKIM signature.
@@ -97,6 +116,12 @@ type SigEvidence struct {
 	KeySource string   `json:"key_source,omitempty"`
 	KeyBits   int      `json:"key_bits,omitempty"`
 	Hints     []string `json:"hints,omitempty"`
+	// Canon is c= (header/body); BodyLength is l= when Limited; Signed
+	// is h=.
+	Canon      string   `json:"canon,omitempty"`
+	BodyLength int64    `json:"body_length,omitempty"`
+	Limited    bool     `json:"limited,omitempty"`
+	Signed     []string `json:"signed_headers,omitempty"`
 }
 
 // ARCEvidence summarises an ARC chain.

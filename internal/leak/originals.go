@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -41,6 +42,10 @@ type original struct {
 	text      []byte // flate-compressed text; nil when not kept
 	textLost  bool   // text existed but was over the storage limit
 	sigID     int    // id in the LSH index, -1 when the text had no words
+	// mail: attachments, text-part transfer encodings, raw body hash
+	attachments []attachmentSum
+	encodings   []string
+	rawBody     string
 }
 
 // originals is the index of the party's originals.
@@ -83,7 +88,8 @@ func (o *originals) add(a *analysed) {
 		o.errors++
 		return
 	}
-	or := &original{sigID: -1, path: it.Path, kind: it.Kind, format: it.Format, sha: it.SHA256, messageID: a.messageID, headers: a.headers, doc: it.Document}
+	or := &original{sigID: -1, path: it.Path, kind: it.Kind, format: it.Format, sha: it.SHA256, messageID: a.messageID, headers: a.headers, doc: it.Document,
+		attachments: a.attachments, encodings: a.encodings, rawBody: a.rawBody}
 	if it.Kind == KindDocument {
 		or.name = strings.ToLower(baseName(it.Path))
 		if it.Document != nil {
@@ -205,8 +211,19 @@ func (o *originals) compare(a *analysed) {
 	om := &OriginalMatch{Path: or.path, Match: match, Similarity: round2(sim)}
 	it.Original = om
 	// The differences.
+	var origText string
+	if or.text != nil {
+		origText = decompress(or.text)
+	}
+	leakText := a.text
+	quoted := false
+	if it.Kind == KindMail {
+		quoted = unquoteFrom(origText) != origText || unquoteFrom(leakText) != leakText
+		// mbox ">From " quoting is storage, not content
+		origText, leakText = unquoteFrom(origText), unquoteFrom(leakText)
+	}
 	if or.text != nil && a.hasText {
-		d := textdiff.Diff(textdiff.Lines(decompress(or.text)), textdiff.Lines(a.text))
+		d := textdiff.Diff(textdiff.Lines(origText), textdiff.Lines(leakText))
 		om.TextDiff = d.Unified("original: "+or.path, "leaked: "+it.Path, 2, diffLines)
 		om.LinesAdded, om.LinesRemoved = d.Added, d.Removed
 	} else if or.textLost {
@@ -222,7 +239,44 @@ func (o *originals) compare(a *analysed) {
 	if it.Document != nil && or.doc != nil {
 		om.Metadata = metaChanges(or.doc, it.Document)
 	}
-	o.verdict(a, or, om)
+	o.verdict(a, or, om, origText, leakText, quoted)
+}
+
+// unquoteFrom undoes mbox quoting of body lines (">From " -> "From ",
+// ">>From " -> ">From "): the same message kept in two mail stores
+// differs only there.
+func unquoteFrom(s string) string {
+	if !strings.Contains(s, ">From ") {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		t := strings.TrimLeft(l, ">")
+		if len(t) < len(l) && strings.HasPrefix(t, "From ") {
+			lines[i] = l[1:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// whitespaceOnly tells how two texts that differ compare once whitespace
+// is set aside: "trailing" (only spaces and tabs at line ends differ),
+// "wrapping" (only line breaks and runs of whitespace differ), or "".
+func whitespaceOnly(a, b string) string {
+	trim := func(s string) string {
+		lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+		for i, l := range lines {
+			lines[i] = strings.TrimRight(l, " \t")
+		}
+		return strings.TrimRight(strings.Join(lines, "\n"), "\n")
+	}
+	if trim(a) == trim(b) {
+		return "trailing"
+	}
+	if strings.Join(strings.Fields(a), " ") == strings.Join(strings.Fields(b), " ") {
+		return "wrapping"
+	}
+	return ""
 }
 
 func lines(n int) string {
@@ -254,32 +308,11 @@ func metaChanges(a, b *DocEvidence) []FieldChange {
 }
 
 // verdict sets the verdict of an item that has an original (not exact).
-func (o *originals) verdict(a *analysed, or *original, om *OriginalMatch) {
+func (o *originals) verdict(a *analysed, or *original, om *OriginalMatch, origText, leakText string, quoted bool) {
 	it := a.item
 	textChanged := om.LinesAdded+om.LinesRemoved > 0
 	if it.Kind == KindMail {
-		var what []string
-		if textChanged {
-			what = append(what, fmt.Sprintf("body text (%s added, %s removed)", lines(om.LinesAdded), lines(om.LinesRemoved)))
-		}
-		for _, h := range om.Headers {
-			what = append(what, h.Field)
-		}
-		how := "found by Message-ID"
-		if om.Match == "near-duplicate" {
-			how = fmt.Sprintf("found by text similarity %.0f%%", om.Similarity*100)
-		}
-		if len(what) == 0 {
-			it.Reasons = append(it.Reasons, fmt.Sprintf("the party's copy %s (%s) has the same body text and header fields (From, To, Cc, Subject, Date, Reply-To, Message-ID)", or.path, how))
-			return
-		}
-		msg := fmt.Sprintf("differs from the party's copy %s (%s) in: %s", or.path, how, strings.Join(what, "; "))
-		if it.Verdict == Unverifiable {
-			// The cryptography could not decide; the party's own copy can.
-			it.Verdict = Altered
-			msg = "altered compared with the party's copy (not proven by a signature): " + msg
-		}
-		it.Reasons = append([]string{msg}, it.Reasons...)
+		o.mailVerdict(a, or, om, origText, leakText, quoted)
 		return
 	}
 	var msg string
@@ -310,4 +343,111 @@ func (o *originals) load(ctx context.Context, c *Config, root string) error {
 		o.add(a)
 		return nil
 	})
+}
+
+// mailVerdict compares a leaked message with the party's copy and sets
+// what the comparison proves. The comparison overrides a signature's
+// "authentic" only to say "altered": a field the reader sees that differs
+// from the party's copy was changed, signed or not (an unsigned Subject,
+// Cc or To). A body that fails its signature but whose text, header
+// fields and attachments are those of the party's copy, differing only in
+// whitespace or transfer encoding, is "reformatted", with the difference
+// named.
+func (o *originals) mailVerdict(a *analysed, or *original, om *OriginalMatch, origText, leakText string, quoted bool) {
+	it := a.item
+	how := "found by Message-ID"
+	if om.Match == "near-duplicate" {
+		how = fmt.Sprintf("found by text similarity %.0f%%", om.Similarity*100)
+	}
+	var what []string
+	textChanged := om.LinesAdded+om.LinesRemoved > 0
+	ws := ""
+	if textChanged {
+		ws = whitespaceOnly(origText, leakText)
+		if ws == "" {
+			what = append(what, fmt.Sprintf("body text (%s added, %s removed)", lines(om.LinesAdded), lines(om.LinesRemoved)))
+		} else {
+			om.TextDiff, om.LinesAdded, om.LinesRemoved = "", 0, 0
+		}
+	}
+	var visible []string
+	for _, h := range om.Headers {
+		what = append(what, h.Field)
+		if slices.Contains(visibleFields, h.Field) {
+			visible = append(visible, h.Field)
+		}
+	}
+	// Attachments, by name and content.
+	origAtt := map[string]string{}
+	for _, x := range or.attachments {
+		origAtt[x.name] = x.sha
+	}
+	leakAtt := map[string]bool{}
+	for _, x := range a.attachments {
+		leakAtt[x.name] = true
+		switch sha, ok := origAtt[x.name]; {
+		case !ok:
+			what = append(what, fmt.Sprintf("attachment %q added (not in the party's copy)", x.name))
+		case sha != x.sha:
+			what = append(what, fmt.Sprintf("attachment %q replaced: its content differs from the party's copy (SHA-256 %s… there, %s… here)", x.name, sha[:12], x.sha[:12]))
+		}
+	}
+	for _, x := range or.attachments {
+		if !leakAtt[x.name] {
+			what = append(what, fmt.Sprintf("attachment %q removed", x.name))
+		}
+	}
+	if len(what) == 0 {
+		// Same content. Say why the bytes differ, if they do.
+		form := ""
+		switch {
+		case a.rawBody == or.rawBody:
+		case !slices.Equal(a.encodings, or.encodings):
+			form = fmt.Sprintf("the body was re-encoded: its text parts are in %s transfer encoding here and in %s in the party's copy (a relay converts 8bit to quoted-printable this way); the decoded text is the same", strings.Join(a.encodings, ", "), strings.Join(or.encodings, ", "))
+		case quoted && ws == "":
+			form = "the only difference is mbox quoting: one copy was kept in an mbox file, where body lines starting with \"From \" are stored as \">From \"; the text is the same"
+		case ws == "trailing":
+			form = "only whitespace at line ends differs from the party's copy (spaces or tabs added or removed by a mail client or relay); the text is the same"
+		case ws == "wrapping":
+			form = "only line wrapping and whitespace differ from the party's copy (lines re-wrapped by a mail client or relay); the words are the same"
+		default:
+			form = "the body bytes differ from the party's copy but its decoded text and attachments are the same (a change of MIME formatting)"
+		}
+		if form == "" {
+			it.Reasons = append(it.Reasons, fmt.Sprintf("the party's copy %s (%s) has the same body, attachments and header fields (From, To, Cc, Subject, Date, Reply-To, Message-ID)", or.path, how))
+			return
+		}
+		if it.Verdict == Altered && slices.Equal(it.Mail.DKIM.AlteredParts, []string{"body"}) {
+			it.Verdict = Reformatted
+			it.Reasons = slices.DeleteFunc(it.Reasons, func(r string) bool { return r == "the message does not match what was signed: body changed" })
+			for i, r := range it.Reasons {
+				if x, ok := strings.CutPrefix(r, "altered: "); ok {
+					it.Reasons[i] = "DKIM: " + x
+				}
+			}
+			it.Reasons = append([]string{"reformatted, text unchanged: the signature no longer verifies over the body, but the party's copy " + or.path + " (" + how + ") shows the content is the same: " + form + ". DKIM hashes bytes, so such a change breaks the signature without changing what a reader sees"}, it.Reasons...)
+			return
+		}
+		it.Reasons = append(it.Reasons, fmt.Sprintf("the party's copy %s (%s) has the same text, attachments and header fields; %s", or.path, how, form))
+		return
+	}
+	msg := fmt.Sprintf("differs from the party's copy %s (%s) in: %s", or.path, how, strings.Join(what, "; "))
+	if ws != "" {
+		msg += fmt.Sprintf("; the body text differs only in whitespace (%s)", map[string]string{"trailing": "at line ends", "wrapping": "line wrapping"}[ws])
+	}
+	switch it.Verdict {
+	case Altered, Forged:
+	case Authentic, AuthenticWithCaveats:
+		it.Verdict = Altered
+		if len(visible) > 0 {
+			msg = fmt.Sprintf("altered: %s, which the signature does not cover, %s changed: ", strings.Join(visible, ", "), map[bool]string{true: "was", false: "were"}[len(visible) == 1]) + msg
+		} else {
+			msg = "altered compared with the party's copy: " + msg
+		}
+	default:
+		// The cryptography could not decide; the party's own copy can.
+		it.Verdict = Altered
+		msg = "altered compared with the party's copy (not proven by a signature): " + msg
+	}
+	it.Reasons = append([]string{msg}, it.Reasons...)
 }

@@ -153,6 +153,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 // rules: bursts of files saved together) and sets the remaining verdicts.
 func finish(rep *Report, c *Config, haveOriginals bool) {
 	sortItems(rep.Items)
+	applyPractice(rep.Items)
 	// One meta per distinct file: the same document attached to fifty
 	// messages is one document, not a burst of fifty saves. Anomalies
 	// found on it apply to every copy.

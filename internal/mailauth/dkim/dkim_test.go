@@ -3,6 +3,8 @@ package dkim
 import (
 	"context"
 	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
 	"slices"
 	"strings"
 	"testing"
@@ -381,5 +383,45 @@ func TestChainTriesEveryKey(t *testing.T) {
 	}
 	if v := Forensic(rep); strings.Contains(strings.Join(v.Caveats, " "), "archive") {
 		t.Errorf("archive caveat although DNS has the key: %+v", v)
+	}
+}
+
+// A signature made with a forger's own RSA key under a real selector is
+// told apart from a changed header field: the first does not decode under
+// the published key, the second does (only its digest differs).
+func TestOtherKey(t *testing.T) {
+	testKeys(t)
+	forger, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := testResolver(t)
+	forged := sign(t, testMsg, SignOptions{Selector: "rsa", Signer: forger})
+	changed := tamper(sign(t, testMsg, SignOptions{Selector: "rsa", Signer: rsaKey}), "Subject: Budget", "Subject: Secret")
+	for _, tt := range []struct {
+		name  string
+		msg   string
+		other bool
+	}{{"forger's key", forged, true}, {"changed header", changed, false}} {
+		rep := VerifyMessage(context.Background(), []byte(tt.msg), Options{Resolver: res})
+		s := rep.Signatures[0]
+		if s.SignatureOK || s.OtherKey != tt.other {
+			t.Errorf("%s: signature ok %v, other key %v (want %v)", tt.name, s.SignatureOK, s.OtherKey, tt.other)
+		}
+	}
+}
+
+// Two signatures, one with l= that passes and one without that fails on
+// its body hash: the caveat says how many bytes were appended, not that
+// the body "changed in a way the other signature tolerates".
+func TestForensicAppendedAfterL(t *testing.T) {
+	testKeys(t)
+	msg := sign(t, testMsg, SignOptions{Selector: "rsa", Signer: rsaKey})
+	msg = sign(t, msg, SignOptions{Selector: "ed", Signer: edKey, BodyLength: true})
+	msg += "P.S. Burn this.\r\n"
+	v := Forensic(VerifyMessage(context.Background(), []byte(msg), Options{Resolver: testResolver(t)}))
+	all := strings.Join(v.Caveats, "\n")
+	if !strings.Contains(all, "17 body bytes were appended after the l=") || strings.Contains(all, "tolerates") {
+		t.Errorf("caveats:\n%s", all)
 	}
 }

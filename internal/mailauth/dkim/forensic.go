@@ -415,9 +415,16 @@ func caveats(rep *Report, b *SignatureResult) []string {
 		if o.Index == b.Index || o.KeyBits == 0 || o.CryptoValid {
 			continue
 		}
-		what := "body changed in a way the other signature's canonicalization tolerates"
-		if o.BodyHashOK {
+		what := "the body changed in a way the valid signature's canonicalization tolerates"
+		switch {
+		case o.OtherKey:
+			what = "it was made with another key than the one found for its selector"
+		case o.BodyHashOK:
 			what = "a header field or that signature changed in a way the valid signature tolerates or does not cover"
+		case b.BodyLengthLimited && b.UnsignedBodyBytes > 0:
+			what = fmt.Sprintf("%d body bytes were appended after the l=%d signed length of the valid signature", b.UnsignedBodyBytes, b.BodyLength)
+		case o.BodyCanon == Simple && b.BodyCanon == Relaxed:
+			what = "the body changed only in whitespace (the valid signature's relaxed canonicalization ignores it, the failing one's simple canonicalization does not)"
 		}
 		c = append(c, fmt.Sprintf("%s fails (%s): %s", sigLabel(o), o.Reason, what))
 	}

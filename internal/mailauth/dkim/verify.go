@@ -145,6 +145,12 @@ type SignatureResult struct {
 	// ">From " quoting of body lines.
 	MboxUnquoted bool `json:"mbox_unquoted,omitempty"`
 
+	// OtherKey: an RSA signature that does not even decode under the key
+	// found (its PKCS#1 padding is garbage), so it was made with another
+	// key, not over other data. A changed header field leaves the padding
+	// intact and only the digest differs; a forger's own key does not.
+	OtherKey bool `json:"other_key,omitempty"`
+
 	KeySource  string `json:"key_source,omitempty"` // "dns", "archive", "dns+archive"
 	KeyBits    int    `json:"key_bits,omitempty"`
 	KeyTesting bool   `json:"key_testing,omitempty"` // t=y
@@ -540,6 +546,41 @@ func smallRSAVerify(k *rsa.PublicKey, h crypto.Hash, sum, sig []byte) bool {
 	return bytes.Equal(em, want)
 }
 
+// rsaDecodes reports whether sig, raised to the key's public exponent,
+// has the PKCS#1 v1.5 structure of a signature with hash h (whatever the
+// digest): true when the key made the signature, over any data. A
+// signature made with another key decodes to noise.
+func rsaDecodes(k *rsa.PublicKey, h crypto.Hash, sig []byte) bool {
+	size := (k.N.BitLen() + 7) / 8
+	if len(sig) != size || k.E < 2 {
+		return false
+	}
+	s := new(big.Int).SetBytes(sig)
+	if s.Cmp(k.N) >= 0 {
+		return false
+	}
+	em := new(big.Int).Exp(s, big.NewInt(int64(k.E)), k.N).FillBytes(make([]byte, size))
+	var prefix []byte
+	switch h {
+	case crypto.SHA1:
+		prefix = []byte{0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14}
+	case crypto.SHA256:
+		prefix = []byte{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}
+	default:
+		return false
+	}
+	tLen := len(prefix) + h.Size()
+	if size < tLen+11 || em[0] != 0 || em[1] != 1 {
+		return false
+	}
+	for i := 2; i < size-tLen-1; i++ {
+		if em[i] != 0xff {
+			return false
+		}
+	}
+	return em[size-tLen-1] == 0 && bytes.Equal(em[size-tLen:size-tLen+len(prefix)], prefix)
+}
+
 func (v *verifier) judgeTime(s *parsedSig) time.Time {
 	now := v.opts.Time
 	if now.IsZero() {
@@ -690,6 +731,11 @@ func (v *verifier) verifyField(ctx context.Context, field int, arc bool) Signatu
 		return r
 	}
 	r.SignatureOK = sigOK
+	if !sigOK {
+		if rk, ok := key.Public.(*rsa.PublicKey); ok {
+			r.OtherKey = !rsaDecodes(rk, s.hash, s.b)
+		}
+	}
 	r.CryptoValid = r.BodyHashOK && r.SignatureOK
 	r.WeakHash = s.hash == crypto.SHA1
 	r.WeakKey = key.KeyType == "rsa" && key.Bits < v.opts.MinRSABits
