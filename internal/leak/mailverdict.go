@@ -104,7 +104,9 @@ func judgeValid(rep *dkim.Report, v dkim.Verdict) (Verdict, dkim.Verdict) {
 		}
 		if len(vis) > 0 {
 			altered = append(altered, fmt.Sprintf("signature #%d (d=%s) covers %s, which the valid signature #%d does not, and fails over its header fields while its body hash matches: %s was changed after signing", o.Index, o.Domain, strings.Join(vis, ", "), b.Index, strings.Join(vis, " or ")))
-			caveats = slices.DeleteFunc(caveats, func(c string) bool { return strings.Contains(c, fmt.Sprintf("signature #%d ", o.Index)) && strings.Contains(c, " fails (") })
+			caveats = slices.DeleteFunc(caveats, func(c string) bool {
+				return strings.Contains(c, fmt.Sprintf("signature #%d ", o.Index)) && strings.Contains(c, " fails (")
+			})
 		}
 	}
 	v.Caveats = caveats
