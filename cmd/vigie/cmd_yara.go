@@ -20,11 +20,12 @@ that parse yara output work unchanged.
 Rules can be compiled once and saved with "vigie yara compile", then loaded
 with -C.
 
-Exit codes (like yara, so scripts keep working):
-  0    the scan ran (matches or not); with --exit-findings: nothing matched
-  1    with --exit-findings: at least one rule matched
-  2    error: rules do not compile, target unreadable, a file failed to scan
-  3    usage error`
+Exit codes (those of yara 4.2.3, so scripts keep working):
+  0    the scan ran, matches or not (in a directory or a scan list, files
+       that cannot be scanned are reported on stderr and the run goes on)
+  1    error: bad flag or arguments, rules that do not compile, a single
+       TARGET that cannot be scanned; with --exit-findings also when a
+       rule matched`
 
 func newYaraCommand(g *globalOptions) *cobra.Command {
 	var o yaracli.Options
@@ -37,36 +38,25 @@ func newYaraCommand(g *globalOptions) *cobra.Command {
 		Example: `  vigie yara -r -s rules.yar /srv/share
   vigie yara -r -p 4 -d filename=x -m signature-base.yar /home
   vigie yara compile rules.yar rules.vyc && vigie yara -C rules.vyc -r /srv`,
-		Args: cobra.MinimumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Timeout = time.Duration(timeoutSec) * time.Second
-			ruleArgs, target := args[:len(args)-1], args[len(args)-1]
-			var rules *yara.Rules
-			var err error
-			if o.Compiled {
-				if len(ruleArgs) != 1 {
-					return usageError("-C takes exactly one compiled rules file")
-				}
-				rules, err = yaracli.Load(ruleArgs[0], o.Defines)
-			} else {
-				rules, err = yaracli.Compile(ruleArgs, o.Defines, o.NoWarnings, g.stderr)
-			}
-			if err != nil {
-				return err
-			}
-			res, err := yaracli.Run(cmd.Context(), rules, target, o, g.stdout, g.stderr)
-			if err != nil {
-				return err
-			}
-			if res.Errors > 0 {
-				return errors.New("some files could not be scanned (see messages above)")
-			}
-			if exitOnFindings && res.Matches > 0 {
-				return withCode(exitFindings, nil)
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return withCode(yaraExitError, errors.New("yara: wrong number of arguments"))
 			}
 			return nil
 		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			err := runYara(cmd, g, &o, args, timeoutSec, exitOnFindings)
+			var ce *codeError
+			if err == nil || errors.As(err, &ce) {
+				return err
+			}
+			// yara exits with 1 for every error
+			return withCode(yaraExitError, err)
+		},
 	}
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return withCode(yaraExitError, err)
+	})
 	f := cmd.Flags()
 	f.BoolVarP(&o.Recursive, "recursive", "r", false, "scan directories recursively")
 	f.BoolVarP(&o.PrintStrings, "print-strings", "s", false, "print matching strings")
@@ -93,6 +83,40 @@ func newYaraCommand(g *globalOptions) *cobra.Command {
 	return cmd
 }
 
+// yaraExitError is yara's exit status for every error (EXIT_FAILURE).
+const yaraExitError = 1
+
+// runYara loads or compiles the rules and scans; errors are returned for
+// the caller to turn into yara's exit status.
+func runYara(cmd *cobra.Command, g *globalOptions, o *yaracli.Options, args []string, timeoutSec int, exitOnFindings bool) error {
+	o.Timeout = time.Duration(timeoutSec) * time.Second
+	ruleArgs, target := args[:len(args)-1], args[len(args)-1]
+	var rules *yara.Rules
+	var err error
+	if o.Compiled {
+		if len(ruleArgs) != 1 {
+			return errors.New("can't accept multiple rules files if one of them is in compiled form")
+		}
+		rules, err = yaracli.Load(ruleArgs[0], o.Defines)
+	} else {
+		rules, err = yaracli.Compile(ruleArgs, o.Defines, o.NoWarnings, g.stderr)
+	}
+	if err != nil {
+		return err
+	}
+	res, err := yaracli.Run(cmd.Context(), rules, target, *o, g.stdout, g.stderr)
+	if errors.Is(err, yaracli.ErrScanFailed) {
+		return withCode(yaraExitError, nil) // yara's message is on stderr already
+	}
+	if err != nil {
+		return err
+	}
+	if exitOnFindings && res.Matches > 0 {
+		return withCode(exitFindings, nil)
+	}
+	return nil
+}
+
 func newYaraCompileCommand(g *globalOptions) *cobra.Command {
 	var defines []string
 	var noWarn bool
@@ -105,12 +129,18 @@ conditions, metadata and externals) with a SHA-256 checksum.
 'vigie yara -C OUTPUT TARGET' loads it without parsing the rules again; a
 file from another vigie version is refused (recompile it).
 
-Exit codes: 0 saved, 2 the rules do not compile or OUTPUT cannot be written, 3 usage error.`,
+Exit codes (those of yarac): 0 saved, 1 the rules do not compile, OUTPUT
+cannot be written, or a bad flag or argument.`,
 		Example: `  vigie yara compile -d filename=x signature-base.yar sb.vyc`,
-		Args:    cobra.MinimumNArgs(2),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return withCode(yaraExitError, errors.New("yara compile: wrong number of arguments"))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := yaracli.Save(args[:len(args)-1], defines, args[len(args)-1], g.stderr, noWarn); err != nil {
-				return err
+				return withCode(yaraExitError, err)
 			}
 			return nil
 		},

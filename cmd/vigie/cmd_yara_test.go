@@ -29,11 +29,11 @@ rule miss { condition: false }`), 0o644)
 	if code, _, _ := vigie(t, "", "yara", "--exit-findings", "-d", "ext=x", rules, filepath.Join(target, "a.txt")); code != exitFindings {
 		t.Errorf("--exit-findings: exit %d, want %d", code, exitFindings)
 	}
-	// compile errors name file, line and column, exit 2
+	// compile errors name file, line and column, exit 1 like yara
 	bad := filepath.Join(dir, "bad.yar")
 	os.WriteFile(bad, []byte("rule x {\n condition: nope }"), 0o644)
 	code, _, errs = vigie(t, "", "yara", bad, target)
-	if code != 2 || !strings.Contains(errs, "bad.yar:2:13: error: undefined identifier \"nope\"") {
+	if code != 1 || !strings.Contains(errs, "bad.yar:2:13: error: undefined identifier \"nope\"") {
 		t.Errorf("bad rule: exit %d, stderr %q", code, errs)
 	}
 	// save and load
@@ -45,7 +45,25 @@ rule miss { condition: false }`), 0o644)
 	if code != 0 || out != "1\n" {
 		t.Errorf("-C -c: exit %d, out %q", code, out)
 	}
-	if code, _, _ := vigie(t, "", "yara", rules); code != exitUsage {
-		t.Errorf("missing target: exit %d, want %d", code, exitUsage)
+	// every error exits with 1, as yara 4.2.3 does
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"missing target argument", []string{"yara", rules}},
+		{"unknown flag", []string{"yara", "--bogus", rules, target}},
+		{"missing rules file", []string{"yara", filepath.Join(dir, "nope.yar"), target}},
+		{"missing target file", []string{"yara", rules, filepath.Join(dir, "nope")}},
+		{"-C with two files", []string{"yara", "-C", saved, saved, target}},
+		{"compile: missing output", []string{"yara", "compile", rules}},
+	} {
+		if code, _, errs := vigie(t, "", c.args...); code != 1 {
+			t.Errorf("%s: exit %d, want 1 (stderr %q)", c.name, code, errs)
+		}
+	}
+	// a file that cannot be read inside a directory does not fail the run
+	os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(target, "dangling"))
+	if code, _, errs := vigie(t, "", "yara", "-d", "ext=x", rules, target); code != 0 {
+		t.Errorf("directory with a dangling link: exit %d (stderr %q)", code, errs)
 	}
 }

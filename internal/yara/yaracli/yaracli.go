@@ -45,6 +45,8 @@ type Options struct {
 	Defines       []string // name=value
 	NoFollowLinks bool
 	JSON          bool // one JSON object per matching rule and file (JSON Lines)
+	ScanList      bool // TARGET is a file listing paths to scan, one a line (--scan-list)
+	FailOnWarn    bool // warnings make the compilation fail (--fail-on-warnings)
 }
 
 // ParseDefine turns "name=value" into a typed external value, like yara:
@@ -190,42 +192,51 @@ type Result struct {
 	Errors  int
 }
 
-// Run scans target (file or directory) with rules and writes yara-style
-// output.
+// ErrScanFailed is returned by Run when TARGET is a single file that
+// could not be scanned; the message, in yara's words, is already on
+// stderr. yara exits with 1 then; in a directory or a scan list a file
+// that fails is reported and the run goes on (exit 0), as in yara.
+var ErrScanFailed = errors.New("scan failed")
+
+// run is the state of one Run shared by the scanning goroutines.
+type run struct {
+	rules *yara.Rules
+	view  *yara.CLIView
+	o     Options
+	mu    sync.Mutex
+	total int64 // matching rules over the whole run (yara's -l counts these)
+	res   Result
+}
+
+// Run scans target (file, directory, or with ScanList a file listing
+// paths) with rules and writes yara-style output.
 func Run(ctx context.Context, rules *yara.Rules, target string, o Options, stdout, stderr io.Writer) (Result, error) {
-	var res Result
-	ext, err := externals(o.Defines)
-	if err != nil {
-		return res, err
+	if _, err := externals(o.Defines); err != nil {
+		return Result{}, err
 	}
-	_ = ext // compiled in already; scans use compiled values
-	st, err := os.Stat(target)
-	if err != nil {
-		return res, fmt.Errorf("could not open %s: %w", target, err)
-	}
+	rn := &run{rules: rules, view: rules.NewCLIView(), o: o}
 	threads := o.Threads
 	if threads <= 0 {
 		threads = 1
 	}
-	var mu sync.Mutex
-	scanOne := func(path string, single bool) {
-		var buf bytes.Buffer
-		var ebuf bytes.Buffer
-		n, err := scanFile(ctx, rules, path, single, o, &buf)
-		mu.Lock()
-		defer mu.Unlock()
-		res.Files++
-		if err != nil {
-			res.Errors++
-			fmt.Fprintf(&ebuf, "error scanning %s: %v\n", path, err)
-		}
-		res.Matches += n
-		stdout.Write(buf.Bytes())
-		stderr.Write(ebuf.Bytes())
+	st, statErr := os.Stat(target)
+	isDir := statErr == nil && st.IsDir()
+	if o.ScanList && isDir {
+		fmt.Fprintln(stderr, "error: cannot use a directory as scan list.")
+		return rn.res, ErrScanFailed
 	}
-	if !st.IsDir() {
-		scanOne(target, true)
-		return res, nil
+	if !o.ScanList && !isDir {
+		// a single file: errors end the run with exit 1, like yara
+		var buf bytes.Buffer
+		n, err := rn.scanFile(ctx, target, true, &buf)
+		stdout.Write(buf.Bytes())
+		rn.res.Files, rn.res.Matches = 1, n
+		if err != nil {
+			rn.res.Errors++
+			fmt.Fprintf(stderr, "error scanning %s: %s\n", target, scanErrText(err))
+			return rn.res, ErrScanFailed
+		}
+		return rn.res, nil
 	}
 	paths := make(chan string, 256)
 	var wg sync.WaitGroup
@@ -237,17 +248,94 @@ func Run(ctx context.Context, rules *yara.Rules, target string, o Options, stdou
 				if ctx.Err() != nil {
 					continue
 				}
-				scanOne(p, false)
+				rn.scanQueued(ctx, p, stdout, stderr)
 			}
 		}()
 	}
-	walkErr := filepath.WalkDir(target, func(p string, d fs.DirEntry, err error) error {
+	var err error
+	if isDir {
+		err = rn.walk(ctx, target, paths, stderr)
+	} else {
+		err = rn.scanList(ctx, target, paths, stderr)
+	}
+	close(paths)
+	wg.Wait()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return rn.res, err
+	}
+	return rn.res, ctx.Err()
+}
+
+// scanQueued scans one file of a directory or a scan list.
+func (rn *run) scanQueued(ctx context.Context, p string, stdout, stderr io.Writer) {
+	var buf bytes.Buffer
+	n, err := rn.scanFile(ctx, p, false, &buf)
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	rn.res.Files++
+	rn.res.Matches += n
+	if rn.o.Count {
+		fmt.Fprintf(&buf, "%s: %d\n", p, n)
+	}
+	stdout.Write(buf.Bytes())
+	if err != nil {
+		rn.res.Errors++
+		fmt.Fprintf(stderr, "error scanning %s: %s\n", p, scanErrText(err))
+	}
+}
+
+// scanErrText words a scan error as yara's print_scanner_error does.
+func scanErrText(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission):
+		return "could not open file"
+	case errors.Is(err, yara.ErrTimeout):
+		return "scanning timed out"
+	}
+	return err.Error()
+}
+
+// scanList queues the paths listed in listFile, one a line; a directory
+// in the list is walked (recursively with -r), like yara --scan-list.
+func (rn *run) scanList(ctx context.Context, listFile string, paths chan<- string, stderr io.Writer) error {
+	b, err := os.ReadFile(listFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "error: could not open file \"%s\".\n", listFile)
+		return ErrScanFailed
+	}
+	if len(b) > maxScanList {
+		return fmt.Errorf("scan list %s: larger than %d bytes", listFile, maxScanList)
+	}
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		line = strings.TrimSuffix(line, "\n")
+		if line == "" {
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if st, err := os.Stat(line); err == nil && st.IsDir() {
+			if err := rn.walk(ctx, line, paths, stderr); err != nil {
+				return err
+			}
+			continue
+		}
+		paths <- line
+	}
+	return nil
+}
+
+// maxScanList bounds the size of a --scan-list file (64 MiB: about a
+// million paths).
+const maxScanList = 64 << 20
+
+// walk queues the regular files of dir (its subdirectories with -r).
+func (rn *run) walk(ctx context.Context, target string, paths chan<- string, stderr io.Writer) error {
+	o := rn.o
+	return filepath.WalkDir(target, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			mu.Lock()
-			fmt.Fprintf(stderr, "error scanning %s: %v\n", p, err)
-			res.Errors++
-			mu.Unlock()
-			if d != nil && d.IsDir() {
+			// yara skips unreadable entries silently
+			if d != nil && d.IsDir() && p != target {
 				return fs.SkipDir
 			}
 			return nil
@@ -261,6 +349,7 @@ func Run(ctx context.Context, rules *yara.Rules, target string, o Options, stdou
 			}
 			return nil
 		}
+		var size int64 = -1
 		if d.Type()&fs.ModeSymlink != 0 {
 			if o.NoFollowLinks {
 				return nil
@@ -269,13 +358,9 @@ func Run(ctx context.Context, rules *yara.Rules, target string, o Options, stdou
 			if err != nil || !fi.Mode().IsRegular() {
 				return nil
 			}
+			size = fi.Size()
 		} else if !d.Type().IsRegular() {
 			return nil
-		}
-		if o.SkipLarger > 0 {
-			if fi, err := d.Info(); err == nil && fi.Size() > o.SkipLarger {
-				return nil
-			}
 		}
 		// print paths the way yara does: TARGET/relative
 		if rel, err := filepath.Rel(target, p); err == nil && target != "" {
@@ -285,93 +370,104 @@ func Run(ctx context.Context, rules *yara.Rules, target string, o Options, stdou
 				p = target + string(filepath.Separator) + rel
 			}
 		}
+		if o.SkipLarger > 0 {
+			if size < 0 {
+				if fi, err := d.Info(); err == nil {
+					size = fi.Size()
+				}
+			}
+			if size >= o.SkipLarger {
+				rn.mu.Lock()
+				fmt.Fprintf(stderr, "skipping %s (%d bytes) because it's larger than %d bytes.\n", p, size, o.SkipLarger)
+				rn.mu.Unlock()
+				return nil
+			}
+		}
 		paths <- p
 		return nil
 	})
-	close(paths)
-	wg.Wait()
-	if walkErr != nil && !errors.Is(walkErr, context.Canceled) {
-		return res, walkErr
-	}
-	return res, ctx.Err()
 }
 
-func scanFile(ctx context.Context, rules *yara.Rules, path string, single bool, o Options, w *bytes.Buffer) (int, error) {
+// scanFile scans path and writes what yara's callback prints for it: the
+// -D module data, then every non-private rule in declaration order,
+// shown or not after -n, -t and -i, until the -l limit stops the file. It
+// returns the number of matching rules, which is what -c prints (yara
+// 4.2.3 counts matching rules whatever -n, -t and -i say).
+func (rn *run) scanFile(ctx context.Context, path string, single bool, w *bytes.Buffer) (int, error) {
+	o := rn.o
 	sopts := yara.ScanOptions{Timeout: o.Timeout, FastMode: o.FastMode, NoStringData: !o.PrintStrings && !o.JSON}
-	matches, err := rules.ScanFile(ctx, path, sopts)
+	matches, err := rn.rules.ScanFile(ctx, path, sopts)
 	if err != nil {
 		return 0, err
 	}
-	shown := filterRules(rules, matches, o)
-	if o.Count {
-		if single {
-			fmt.Fprintf(w, "%d\n", len(shown))
-		} else {
-			fmt.Fprintf(w, "%s: %d\n", path, len(shown))
-		}
-		return len(shown), nil
+	hit := make(map[string]int, len(matches))
+	for i, m := range matches {
+		hit[m.Namespace+"\x00"+m.Rule] = i
 	}
-	for _, m := range shown {
-		if o.JSON {
-			if err := writeJSON(w, m, path); err != nil {
-				return 0, err
-			}
+	count := 0
+	for _, ri := range rn.rules.RuleInfos() {
+		if ri.Private {
 			continue
 		}
-		WriteMatch(w, m, path, o)
+		mi, matching := hit[ri.Namespace+"\x00"+ri.Name]
+		show := ruleSelected(ri.Tags, ri.Name, o) && matching != o.Negate
+		if show && !o.Count {
+			m := yara.Match{Rule: ri.Name, Namespace: ri.Namespace, Tags: ri.Tags, Meta: ri.Meta}
+			if matching {
+				m = matches[mi]
+				rn.view.Apply(&m)
+			}
+			if o.JSON {
+				if err := writeJSON(w, m, path); err != nil {
+					return count, err
+				}
+			} else {
+				WriteMatch(w, m, path, o)
+			}
+		}
+		if matching {
+			count++
+		}
+		if o.MaxRules > 0 {
+			rn.mu.Lock()
+			if matching {
+				rn.total++
+			}
+			stop := rn.total >= int64(o.MaxRules)
+			rn.mu.Unlock()
+			if stop {
+				break
+			}
+		}
 	}
-	return len(shown), nil
+	if o.Count && single {
+		fmt.Fprintf(w, "%d\n", count)
+	}
+	return count, nil
 }
 
-// filterRules applies -n, -t, -i and -l.
-func filterRules(rules *yara.Rules, matches []yara.Match, o Options) []yara.Match {
-	var list []yara.Match
-	if o.Negate {
-		hit := map[string]bool{}
-		for _, m := range matches {
-			hit[m.Namespace+":"+m.Rule] = true
-		}
-		for _, r := range rules.RuleInfos() {
-			if r.Private || hit[r.Namespace+":"+r.Name] {
-				continue
-			}
-			list = append(list, yara.Match{Rule: r.Name, Namespace: r.Namespace, Tags: r.Tags, Meta: r.Meta})
-		}
-	} else {
-		list = matches
-	}
-	var out []yara.Match
-	for _, m := range list {
-		if len(o.Tags) > 0 {
-			ok := false
-			for _, t := range m.Tags {
-				for _, want := range o.Tags {
-					if t == want {
-						ok = true
-					}
+// ruleSelected applies -t and -i as yara does.
+func ruleSelected(tags []string, name string, o Options) bool {
+	show := true
+	if len(o.Tags) > 0 {
+		show = false
+		for _, want := range o.Tags {
+			for _, t := range tags {
+				if t == want {
+					show = true
 				}
 			}
-			if !ok {
-				continue
-			}
-		}
-		if len(o.Identifiers) > 0 {
-			ok := false
-			for _, id := range o.Identifiers {
-				if id == m.Rule {
-					ok = true
-				}
-			}
-			if !ok {
-				continue
-			}
-		}
-		out = append(out, m)
-		if o.MaxRules > 0 && len(out) >= o.MaxRules {
-			break
 		}
 	}
-	return out
+	if len(o.Identifiers) > 0 {
+		show = false
+		for _, id := range o.Identifiers {
+			if id == name {
+				show = true
+			}
+		}
+	}
+	return show
 }
 
 // WriteMatch writes one rule match in yara's format:
@@ -413,18 +509,23 @@ func WriteMatch(w *bytes.Buffer, m yara.Match, path string, o Options) {
 		for _, s := range m.Strings {
 			for _, sm := range s.Matches {
 				if o.PrintLength {
-					fmt.Fprintf(w, "0x%x:%d:$%s", sm.Offset, sm.Length, s.ID)
+					// yara prints the length of the data it kept (at most 512 bytes)
+					fmt.Fprintf(w, "0x%x:%d:$%s", sm.Offset, min(sm.Length, yara.MaxMatchData), s.ID)
 				} else {
 					fmt.Fprintf(w, "0x%x:$%s", sm.Offset, s.ID)
 				}
 				if o.PrintStrings {
 					w.WriteString(": ")
 					if s.IsHex {
-						for i, b := range sm.Data {
+						// yara's print_hex_string: 64 bytes at most, then " ..."
+						for i, b := range sm.Data[:min(len(sm.Data), 64)] {
 							if i > 0 {
 								w.WriteByte(' ')
 							}
 							fmt.Fprintf(w, "%02X", b)
+						}
+						if len(sm.Data) > 64 {
+							w.WriteString(" ...")
 						}
 					} else {
 						for _, b := range sm.Data {
@@ -481,19 +582,25 @@ func writeJSON(w *bytes.Buffer, m yara.Match, path string) error {
 	return nil
 }
 
+// escapeMeta escapes a meta string as yara's print_escaped does: \" \' \\,
+// C escapes for \a..\r, octal for other control bytes and bytes >= 127.
 func escapeMeta(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case c == '"':
-			b.WriteString(`\"`)
-		case c == '\\':
-			b.WriteString(`\\`)
-		case c >= 32 && c <= 126:
+		case c == '"' || c == '\'' || c == '\\':
+			b.WriteByte('\\')
 			b.WriteByte(c)
+		case c >= 127:
+			fmt.Fprintf(&b, "\\%03o", c)
+		case c >= 32:
+			b.WriteByte(c)
+		case c >= 7 && c <= 13:
+			b.WriteByte('\\')
+			b.WriteByte("abtnvfr"[c-7])
 		default:
-			fmt.Fprintf(&b, "\\x%02x", c)
+			fmt.Fprintf(&b, "\\%03o", c)
 		}
 	}
 	return b.String()

@@ -1,0 +1,172 @@
+package yaracli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// yaraBin returns the path of Debian's yara (4.2.3), or skips the test.
+func yaraBin(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("yara")
+	if err != nil {
+		t.Skip("yara is not installed (apt-get install yara): differential test skipped")
+	}
+	return p
+}
+
+// runYara runs the real yara and returns stdout, stderr and its exit code.
+func runYara(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(yaraBin(t), args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// runVigie compiles ruleFile and runs Run with o; the exit code is the one
+// `vigie yara` gives (0, or 1 for any error, as yara).
+func runVigie(t *testing.T, ruleFile, target string, o Options) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	rules, err := Compile([]string{ruleFile}, o.Defines, true, &errb)
+	if err != nil {
+		return out.String(), err.Error(), 1
+	}
+	if _, err := Run(context.Background(), rules, target, o, &out, &errb); err != nil {
+		return out.String(), errb.String(), 1
+	}
+	return out.String(), errb.String(), 0
+}
+
+// TestDiffCLIOutput compares `vigie yara` output with yara 4.2.3's, byte
+// for byte, on the cases where they used to differ.
+func TestDiffCLIOutput(t *testing.T) {
+	yaraBin(t)
+	dir := t.TempDir()
+	data := append([]byte("abc abc abc a\x00b\x00A"), bytes.Repeat([]byte("z"), 80)...)
+	data = append(data, 'B')
+	data = append(data, bytes.Repeat([]byte("q"), 520)...)
+	target := filepath.Join(dir, "s.bin")
+	os.WriteFile(target, data, 0o644)
+	rules := filepath.Join(dir, "r.yar")
+	os.WriteFile(rules, []byte(`
+rule at_only { strings: $x = "abc" condition: $x at 4 }
+rule at_and_count { strings: $x = "abc" condition: $x at 4 and #x > 1 }
+rule at_two_offsets { strings: $x = "abc" condition: $x at 4 or $x at 8 }
+rule at_hex_literal { strings: $x = { 61 62 63 } condition: $x at 8 }
+rule ascii_wide { strings: $y = "a" wide ascii condition: $y }
+rule ascii_wide2 { strings: $y = "ab" ascii wide condition: $y }
+rule long_hex { strings: $h = { 41 [0-100] 42 } condition: $h }
+rule long_regex { strings: $r = /q+/ condition: $r }
+rule metas : t1 t2 { meta: a = "caf\xc3\xa9 'x' \"y\" \\ \t\n\x01\x7f" b = -3 c = true condition: true }
+rule never { condition: false }
+private rule priv { condition: true }
+`), 0o644)
+	cases := []struct {
+		name  string
+		flags []string
+		o     Options
+	}{
+		{"strings", []string{"-s"}, Options{PrintStrings: true}},
+		{"strings_length", []string{"-s", "-L"}, Options{PrintStrings: true, PrintLength: true}},
+		{"meta_tags_ns", []string{"-m", "-g", "-e"}, Options{PrintMeta: true, PrintTags: true, PrintNS: true}},
+		{"negate", []string{"-n"}, Options{Negate: true}},
+		{"negate_count", []string{"-n", "-c"}, Options{Negate: true, Count: true}},
+		{"count_tag", []string{"-c", "-t", "t1"}, Options{Count: true, Tags: []string{"t1"}}},
+		{"count_identifier", []string{"-c", "-i", "never"}, Options{Count: true, Identifiers: []string{"never"}}},
+		{"max_rules", []string{"-l", "2"}, Options{MaxRules: 2}},
+		{"max_rules_negate", []string{"-n", "-l", "1"}, Options{Negate: true, MaxRules: 1}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append(append([]string{"-w"}, c.flags...), rules, target)
+			wantOut, _, wantCode := runYara(t, args...)
+			gotOut, gotErr, gotCode := runVigie(t, rules, target, c.o)
+			if gotOut != wantOut || gotCode != wantCode {
+				t.Errorf("yara %s: vigie exit %d, yara exit %d; stderr %q\n%s", strings.Join(args, " "), gotCode, wantCode, gotErr, lineDiff(gotOut, wantOut))
+			}
+		})
+	}
+}
+
+// TestDiffCLIDirectory compares directory and scan-list runs (one thread,
+// output sorted: the directory order differs) and their exit codes.
+func TestDiffCLIDirectory(t *testing.T) {
+	yaraBin(t)
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "d", "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "d", "a.txt"), []byte("needle"), 0o644)
+	os.WriteFile(filepath.Join(dir, "d", "b.txt"), []byte("nothing"), 0o644)
+	os.WriteFile(filepath.Join(dir, "d", "sub", "c.txt"), []byte("a needle"), 0o644)
+	os.WriteFile(filepath.Join(dir, "d", "big.txt"), bytes.Repeat([]byte("needle"), 100), 0o644)
+	rules := filepath.Join(dir, "r.yar")
+	os.WriteFile(rules, []byte(`rule hit { strings: $a = "needle" condition: $a }
+rule other { condition: filesize < 8 }`), 0o644)
+	list := filepath.Join(dir, "list.txt")
+	os.WriteFile(list, []byte(filepath.Join(dir, "d", "a.txt")+"\n"+filepath.Join(dir, "d", "missing.txt")+"\n"+filepath.Join(dir, "d", "sub")+"\n"), 0o644)
+	d := filepath.Join(dir, "d")
+	cases := []struct {
+		name   string
+		flags  []string
+		target string
+		o      Options
+	}{
+		{"dir", nil, d, Options{}},
+		{"dir_recursive_count", []string{"-r", "-c"}, d, Options{Recursive: true, Count: true}},
+		{"dir_negate_count", []string{"-r", "-n", "-c"}, d, Options{Recursive: true, Negate: true, Count: true}},
+		{"skip_larger", []string{"-r", "-z", "100"}, d, Options{Recursive: true, SkipLarger: 100}},
+		{"scan_list", []string{"--scan-list"}, list, Options{ScanList: true}},
+		{"scan_list_dir", []string{"--scan-list"}, d, Options{ScanList: true}},
+		{"missing_file", nil, filepath.Join(dir, "nope"), Options{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append(append([]string{"-p", "1"}, c.flags...), rules, c.target)
+			wantOut, wantErr, wantCode := runYara(t, args...)
+			c.o.Threads = 1
+			gotOut, gotErr, gotCode := runVigie(t, rules, c.target, c.o)
+			if sortLines(gotOut) != sortLines(wantOut) || gotCode != wantCode || sortLines(gotErr) != sortLines(wantErr) {
+				t.Errorf("yara %s: vigie exit %d, yara exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), gotCode, wantCode, lineDiff(sortLines(gotOut), sortLines(wantOut)), lineDiff(sortLines(gotErr), sortLines(wantErr)))
+			}
+		})
+	}
+}
+
+func sortLines(s string) string { return sortBlocks(s) }
+
+// lineDiff lists the first lines that differ (vigie "-", yara "+").
+func lineDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	var b strings.Builder
+	shown := 0
+	for i := 0; i < max(len(g), len(w)) && shown < 8; i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			fmt.Fprintf(&b, "line %d:\n- %.200s\n+ %.200s\n", i+1, gl, wl)
+			shown++
+		}
+	}
+	return b.String()
+}
