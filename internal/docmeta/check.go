@@ -1,6 +1,7 @@
 package docmeta
 
 import (
+	"slices"
 	"fmt"
 	"sort"
 	"strings"
@@ -110,6 +111,16 @@ func checkPeople(m *Meta, staff map[string]bool) []Anomaly {
 			Explanation: fmt.Sprintf("%s is %q, who is not on the organisation's staff list.", fieldLabel(field), name)})
 	}
 	check("Author", m.Author)
+	// An RTF \info group may hold several \author entries (a word
+	// processor writes one; the others were added by another program or
+	// by hand): each is an author, none is the last editor (\operator).
+	for _, t := range m.Tags {
+		if t.Group == "RTF" && t.Name == "Author" {
+			if v, ok := t.Value.(string); ok {
+				check("Author", v)
+			}
+		}
+	}
 	check("LastModifiedBy", m.LastModifiedBy)
 	for _, n := range m.LastSavedBy {
 		check("LastSavedBy", n)
@@ -189,6 +200,16 @@ func checkScripts(m *Meta, allowed map[string]bool) []Anomaly {
 		}
 	}
 	check("Author", m.Author)
+	// An RTF \info group may hold several \author entries (a word
+	// processor writes one; the others were added by another program or
+	// by hand): each is an author, none is the last editor (\operator).
+	for _, t := range m.Tags {
+		if t.Group == "RTF" && t.Name == "Author" {
+			if v, ok := t.Value.(string); ok {
+				check("Author", v)
+			}
+		}
+	}
 	check("LastModifiedBy", m.LastModifiedBy)
 	for _, n := range m.LastSavedBy {
 		check("LastSavedBy", n)
@@ -277,7 +298,11 @@ func checkLanguage(m *Meta, langs []string) []Anomaly {
 			flag("HeadingPairs", hp.Label, l, fmt.Sprintf("The label %q was written by office software whose user interface is in", hp.Label))
 		}
 	}
-	if v, found := m.Get("FlashPix", "LanguageCode"); found {
+	// Word's FIB lid is "the install language of the application that
+	// produced the file" ([MS-DOC] FibBase): LibreOffice, OpenOffice and
+	// other writers put 0x0409 (English, US) whatever their language, so
+	// the value says something only when Microsoft Word saved the file.
+	if v, found := m.Get("FlashPix", "LanguageCode"); found && savedByWord(m) {
 		flag("LanguageCode", v, langNames[v], "Word recorded the document's language as")
 	}
 	if m.Language != "" && m.Kind != KindOLE {
@@ -356,20 +381,56 @@ func checkTheft(m *Meta, theft time.Time) []Anomaly {
 	return out
 }
 
+// savedByWord reports whether Microsoft Word last saved an OLE document
+// (its SummaryInformation names it; LibreOffice writes no such name or
+// its own).
+func savedByWord(m *Meta) bool {
+	a := strings.ToLower(m.Application)
+	return strings.Contains(a, "microsoft") || strings.Contains(a, "word")
+}
+
+// suiteParts names the programs of office suites as they appear alone in
+// a PDF's Creator ("Writer", "Impress") or an Application field
+// ("Microsoft Word 10.0"): each belongs to the suite the organisation
+// names in its tools.
+var suiteParts = map[string][]string{
+	"libreoffice":      {"writer", "calc", "impress", "draw", "math", "base", "libreoffice", "openoffice", "staroffice"},
+	"openoffice":       {"writer", "calc", "impress", "draw", "math", "base", "openoffice", "libreoffice", "staroffice"},
+	"microsoft office": {"word", "excel", "powerpoint", "microsoft", "outlook", "publisher"},
+	"office":           {"word", "excel", "powerpoint", "microsoft"},
+}
+
+// usesTool reports whether value v (a Creator, Producer or Application)
+// names one of the organisation's tools or a program of one of its
+// suites.
+func usesTool(v string, tools []string) bool {
+	lv := strings.ToLower(v)
+	words := strings.FieldsFunc(lv, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	for _, t := range tools {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" {
+			continue
+		}
+		if strings.Contains(lv, t) {
+			return true
+		}
+		for _, part := range suiteParts[t] {
+			if slices.Contains(words, part) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func checkTool(m *Meta, tools []string) []Anomaly {
 	if len(tools) == 0 {
 		return nil
 	}
 	var out []Anomaly
 	check := func(field, v string) {
-		if strings.TrimSpace(v) == "" {
+		if strings.TrimSpace(v) == "" || usesTool(v, tools) {
 			return
-		}
-		lv := strings.ToLower(v)
-		for _, t := range tools {
-			if t = strings.ToLower(strings.TrimSpace(t)); t != "" && strings.Contains(lv, t) {
-				return
-			}
 		}
 		out = append(out, Anomaly{Rule: RuleForeignTool, Source: m.Source, Field: field, Value: v,
 			Explanation: fmt.Sprintf("The document was made with %q, which the organisation does not use (%s).", v, strings.Join(tools, ", "))})

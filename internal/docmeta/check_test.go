@@ -57,6 +57,33 @@ func TestCheckRules(t *testing.T) {
 		{"saved before created", func(m *Meta) { m.Modified = time.Date(2017, 3, 1, 0, 0, 0, 0, time.UTC) }, RuleDates, "before it was created"},
 		{"russian language code", func(m *Meta) { m.Kind = KindOLE; m.Tags = []Tag{{"FlashPix", "LanguageCode", "Russian"}} }, RuleForeignLanguage, "Russian"},
 		{"cyrillic code page", func(m *Meta) { m.CodePage = 1251 }, RuleForeignLanguage, "Cyrillic code page"},
+		// LibreOffice PDFs name the suite's program in Creator and the suite in Producer.
+		{"libreoffice pdf (Creator Writer)", func(m *Meta) {
+			m.Kind, m.Application = KindPDF, "Writer"
+			m.PDF = &PDFInfo{Creator: "Writer", Producer: "LibreOffice 5.3"}
+		}, "", ""},
+		{"word pdf (Creator Microsoft Word)", func(m *Meta) {
+			m.Kind = KindPDF
+			m.PDF = &PDFInfo{Creator: "Microsoft® Word 2016", Producer: "Microsoft® Word 2016"}
+		}, "", ""},
+		{"pdf made with another tool", func(m *Meta) {
+			m.Kind = KindPDF
+			m.PDF = &PDFInfo{Creator: "PDFedit 3.1", Producer: "PDFedit 3.1"}
+		}, RuleForeignTool, "PDFedit"},
+		// LibreOffice writes Word's FIB lid as English (US) whatever its language.
+		{"libreoffice .doc language code", func(m *Meta) {
+			m.Kind, m.Application = KindOLE, ""
+			m.Tags = []Tag{{"FlashPix", "LanguageCode", "German"}}
+		}, "", ""},
+		{"word .doc language code", func(m *Meta) {
+			m.Kind, m.Application = KindOLE, "Microsoft Office Word"
+			m.Tags = []Tag{{"FlashPix", "LanguageCode", "German"}}
+		}, RuleForeignLanguage, "German"},
+		// Two RTF \author entries: both are authors.
+		{"second rtf author", func(m *Meta) {
+			m.Kind = KindRTF
+			m.Tags = []Tag{{"RTF", "Author", "Jean Dupont"}, {"RTF", "Author", "Ivan Petrov"}}
+		}, RuleUnknownPerson, "Ivan Petrov"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,5 +163,40 @@ func TestDocumentsAgainstProfile(t *testing.T) {
 	}
 	if !rules["listy.xlsx"][RuleForeignLanguage] || !rules["listy.xlsx"][RuleAfterTheft] {
 		t.Errorf("listy.xlsx: %v", rules["listy.xlsx"])
+	}
+}
+
+// An XMP packet with a control character (not allowed in XML) keeps its
+// fields, as exiftool does, with a warning.
+func TestXMPControlCharacter(t *testing.T) {
+	for _, bad := range []string{"\x01", "&#1;", "&#x1F;"} {
+		packet := strings.Replace(string(pdfXMP("Microsoft® Word 2016", "2017-05-03T14:02:11+02:00")), "Jean Dupont", "Jean"+bad+" Dupont", 1)
+		m := &Meta{}
+		parseXMP(m, []byte(packet))
+		if v, _ := m.Get("XMP-xmp", "CreatorTool"); v != "Microsoft® Word 2016" {
+			t.Errorf("%q: CreatorTool %q, tags %v", bad, v, m.Tags)
+		}
+		if v, _ := m.Get("XMP-dc", "Creator"); v != "Jean Dupont" {
+			t.Errorf("%q: dc:creator %q", bad, v)
+		}
+		if len(m.Warnings) == 0 || !strings.Contains(m.Warnings[0], "control character") {
+			t.Errorf("%q: warnings %v", bad, m.Warnings)
+		}
+	}
+}
+
+// Two \author entries in an RTF: the first stays the author, the second
+// is reported (and checked), and neither becomes the last editor.
+func TestRTFTwoAuthors(t *testing.T) {
+	rtf := `{\rtf1\ansi\ansicpg1252{\info{\author Jean Dupont}{\author Ivan Petrov}{\creatim\yr2017\mo4\dy20\hr9\min0}}Hello\par}`
+	m, err := DefaultLimits.ReadAt("a.rtf", strings.NewReader(rtf), int64(len(rtf)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Author != "Jean Dupont" || m.LastModifiedBy != "" {
+		t.Errorf("author %q, last modified by %q", m.Author, m.LastModifiedBy)
+	}
+	if w := strings.Join(m.Warnings, " "); !strings.Contains(w, "2 \\author entries") || !strings.Contains(w, "not the last editor") {
+		t.Errorf("warnings %q", w)
 	}
 }

@@ -343,6 +343,12 @@ func TestEncryptedPDF(t *testing.T) {
 		{"enc-128.pdf", "Standard V4.4 (128-bit)", true},
 		{"enc-256.pdf", "Standard V5.6 (256-bit)", true},
 		{"enc-password.pdf", "Standard V5.6 (256-bit)", false},
+		// strings of objects kept in an object stream are decrypted with
+		// the stream, not again on their own; made with
+		// qpdf --object-streams=generate --encrypt "" owner 256 -- programme.pdf enc-objstm.pdf
+		{"enc-objstm.pdf", "Standard V5.6 (256-bit)", true},
+		{"enc-objstm-rc4.pdf", "Standard V2.3 (128-bit)", true},   // ... --allow-weak-crypto --encrypt "" owner 128 --use-aes=n
+		{"enc-objstm-aes128.pdf", "Standard V4.4 (128-bit)", true}, // ... --allow-weak-crypto --encrypt "" owner 128 --use-aes=y
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

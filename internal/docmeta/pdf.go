@@ -890,7 +890,10 @@ func tagName(k string) string {
 // encrypted): UTF-16BE with BOM, UTF-8 with BOM, or PDFDocEncoding.
 func (p *pdfReader) text(s pdfStr, num, gen int) string {
 	b := []byte(s)
-	if p.crypt != nil && num > 0 {
+	// Strings of an object kept in an object stream are not encrypted
+	// on their own: the stream was decrypted as a whole (ISO 32000-1
+	// 7.6.1); decrypting them again gives garbage.
+	if e, ok := p.xref[num]; p.crypt != nil && num > 0 && !(ok && e.inStm) {
 		b = p.crypt.decrypt(b, pdfRef{num, gen})
 	}
 	return pdfText(b)

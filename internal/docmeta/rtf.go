@@ -143,6 +143,17 @@ func readRTF(m *Meta, r io.ReaderAt, size int64, l Limits) error {
 		}
 		m.add("RTF", name, rtfText(rest, cp))
 	}
+	var authors []string
+	for _, t := range m.Tags {
+		if t.Group == "RTF" && t.Name == "Author" {
+			if v, ok := t.Value.(string); ok {
+				authors = append(authors, v)
+			}
+		}
+	}
+	if len(authors) > 1 {
+		m.warnf("the RTF \\info group holds %d \\author entries (%s): a word processor writes one, the others were added by another program or by hand; \\author names an author, not the last editor (\\operator)", len(authors), strings.Join(authors, "; "))
+	}
 	return nil
 }
 

@@ -3,6 +3,8 @@ package docmeta
 import (
 	"bytes"
 	"errors"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -36,6 +38,12 @@ func parseXMP(m *Meta, data []byte) error {
 	}
 	if j := bytes.LastIndex(data, []byte("<?xpacket end")); j > 0 {
 		data = data[:j]
+	}
+	if clean, n := xmlLegal(data); n > 0 {
+		// exiftool keeps the fields of such a packet; an XML parser
+		// stops at the first control character.
+		m.warnf("XMP packet holds %d control character(s) XML does not allow: removed to read the fields", n)
+		data = clean
 	}
 	root, err := parseXMLTree(data, "XMP")
 	if root == nil {
@@ -179,3 +187,49 @@ func parseXMP(m *Meta, data []byte) error {
 	}
 	return nil
 }
+
+// xmlLegal removes from data the control characters XML 1.0 does not
+// allow (raw, or as character references such as "&#1;") and returns
+// how many it removed.
+func xmlLegal(data []byte) ([]byte, int) {
+	illegal := func(r int64) bool { return r < 0x20 && r != 0x09 && r != 0x0A && r != 0x0D }
+	n := 0
+	for _, c := range data {
+		if illegal(int64(c)) {
+			n++
+		}
+	}
+	refs := reCharRef.FindAllSubmatchIndex(data, -1)
+	bad := refs[:0]
+	for _, r := range refs {
+		var v int64
+		var err error
+		if data[r[2]] == 'x' || data[r[2]] == 'X' {
+			v, err = strconv.ParseInt(string(data[r[2]+1:r[3]]), 16, 32)
+		} else {
+			v, err = strconv.ParseInt(string(data[r[2]:r[3]]), 10, 32)
+		}
+		if err == nil && illegal(v) {
+			bad = append(bad, r)
+		}
+	}
+	if n == 0 && len(bad) == 0 {
+		return data, 0
+	}
+	out := make([]byte, 0, len(data))
+	last := 0
+	for _, r := range bad {
+		out = append(out, data[last:r[0]]...)
+		last = r[1]
+	}
+	out = append(out, data[last:]...)
+	clean := out[:0]
+	for _, c := range out {
+		if !illegal(int64(c)) {
+			clean = append(clean, c)
+		}
+	}
+	return clean, n + len(bad)
+}
+
+var reCharRef = regexp.MustCompile(`&#([xX][0-9a-fA-F]{1,6}|[0-9]{1,7});`)
