@@ -1,8 +1,8 @@
 package docmeta
 
 import (
-	"slices"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"

@@ -347,7 +347,7 @@ func TestEncryptedPDF(t *testing.T) {
 		// the stream, not again on their own; made with
 		// qpdf --object-streams=generate --encrypt "" owner 256 -- programme.pdf enc-objstm.pdf
 		{"enc-objstm.pdf", "Standard V5.6 (256-bit)", true},
-		{"enc-objstm-rc4.pdf", "Standard V2.3 (128-bit)", true},   // ... --allow-weak-crypto --encrypt "" owner 128 --use-aes=n
+		{"enc-objstm-rc4.pdf", "Standard V2.3 (128-bit)", true},    // ... --allow-weak-crypto --encrypt "" owner 128 --use-aes=n
 		{"enc-objstm-aes128.pdf", "Standard V4.4 (128-bit)", true}, // ... --allow-weak-crypto --encrypt "" owner 128 --use-aes=y
 	}
 	for _, tt := range tests {
