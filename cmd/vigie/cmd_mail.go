@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -265,10 +267,12 @@ func runMailCheck(cmd *cobra.Command, g *globalOptions, o mailCheckOptions, args
 
 type mailMilterOptions struct {
 	analyzerOptions
-	listen   string
-	policy   string
-	failMode string
-	host     string
+	listen      string
+	socketMode  string
+	socketGroup string
+	policy      string
+	failMode    string
+	host        string
 }
 
 func newMailMilterCommand(g *globalOptions) *cobra.Command {
@@ -301,11 +305,27 @@ when full they are written straight to the spool) and sent in the background;
 a failed delivery is retried every minute, and what is queued at shutdown is
 spooled.
 
-Postfix (main.cf):
+Postfix (main.cf), over TCP:
   smtpd_milters = inet:127.0.0.1:11332
   non_smtpd_milters = $smtpd_milters
   milter_protocol = 6
   milter_default_action = accept     # what Postfix does if vigie is down
+
+or over a unix socket (faster; vigie --listen unix:/var/spool/postfix/vigie/milter.sock):
+  smtpd_milters = unix:vigie/milter.sock   # relative to Postfix's queue directory,
+                                           # right whether smtpd is chrooted or not
+The socket is created mode 0660 (--socket-mode) in the group of its
+directory (--socket-group), replacing a stale socket a killed vigie left.
+Postfix's smtpd runs as the user "postfix", which must be able to use it:
+  install -d -o vigie -g postfix -m 0750 /var/spool/postfix/vigie
+(or put postfix in vigie's group: adduser postfix vigie). If Postfix cannot
+connect it logs "Permission denied" and applies milter_default_action.
+
+milter_default_action decides what happens to mail while vigie is down,
+restarting or unreachable: "accept" delivers it unchecked (mail keeps
+flowing; only Postfix's log says so), "tempfail" answers 4xx and the
+sending servers retry later (nothing passes unchecked; mail is delayed
+until vigie is back).
 
 Policy file (--policy), one setting per line, "#" for comments; the values
 shown are the defaults:
@@ -335,6 +355,8 @@ Exit codes:
 	o.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", "inet:127.0.0.1:11332", "socket to listen on: inet:HOST:PORT or unix:/path")
+	f.StringVar(&o.socketMode, "socket-mode", "0660", "permissions of a unix socket (octal); Postfix needs write access")
+	f.StringVar(&o.socketGroup, "socket-group", "", "group of a unix socket, name or id (default: the group of the socket's directory)")
 	f.StringVar(&o.policy, "policy", "", "policy file (default policy when empty)")
 	f.StringVar(&o.failMode, "on-failure", "", "open or closed: overrides the policy's on-failure")
 	f.StringVar(&o.host, "host", "", "this server's name in sightings (default: the host name)")
@@ -363,7 +385,11 @@ func runMailMilter(cmd *cobra.Command, g *globalOptions, o mailMilterOptions) er
 	if err != nil {
 		return err
 	}
-	l, err := milter.Listen(o.listen)
+	mode, err := strconv.ParseUint(o.socketMode, 8, 32)
+	if err != nil || mode == 0 || mode > 0o777 {
+		return usageError("--socket-mode %q is not an octal permission like 0660", o.socketMode)
+	}
+	l, err := milter.ListenWith(o.listen, milter.SocketOptions{Mode: fs.FileMode(mode), Group: o.socketGroup})
 	if err != nil {
 		return withCode(exitError, err)
 	}

@@ -16,13 +16,18 @@ import (
 	"github.com/vigie-project/vigie/internal/mail"
 )
 
-// TestPostfixEndToEnd runs Debian's Postfix as a private instance on
-// loopback, with this package's milter plugged in, and sends mail with
-// swaks: clean mail is delivered with the Vigie headers, phishing is held
-// in Postfix's quarantine, malware is refused with 550. It needs root
-// (Postfix's master runs as root) and the postfix and swaks packages; it
-// skips, saying why, otherwise.
-func TestPostfixEndToEnd(t *testing.T) {
+// postfix is a private Postfix instance on loopback, for end-to-end tests.
+type postfix struct {
+	dir    string // its root: etc, spool (queue_directory), log, mail
+	etc    string
+	server string // SMTP address
+}
+
+// needPostfix skips the test, saying why, when Postfix cannot run here.
+// It needs root (Postfix's master runs as root) and the postfix and swaks
+// packages.
+func needPostfix(t *testing.T) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
 	}
@@ -34,6 +39,14 @@ func TestPostfixEndToEnd(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("Postfix's master process must run as root")
 	}
+	if _, err := user.Lookup("postfix"); err != nil {
+		t.Skipf("no postfix user: %v", err)
+	}
+}
+
+// newPostfixDir makes the directories of a private Postfix instance.
+func newPostfixDir(t *testing.T) string {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "vigie-postfix-")
 	if err != nil {
 		t.Fatal(err)
@@ -46,30 +59,39 @@ func TestPostfixEndToEnd(t *testing.T) {
 	}
 	os.Chmod(dir, 0o755)
 	os.Chown(filepath.Join(dir, "mail"), 65534, 65534)
+	uid, gid := postfixIDs(t)
+	os.Chown(filepath.Join(dir, "data"), uid, gid)
+	return dir
+}
+
+func postfixIDs(t *testing.T) (uid, gid int) {
+	t.Helper()
 	pu, err := user.Lookup("postfix")
 	if err != nil {
 		t.Skipf("no postfix user: %v", err)
 	}
-	uid, _ := strconv.Atoi(pu.Uid)
-	gid, _ := strconv.Atoi(pu.Gid)
-	os.Chown(filepath.Join(dir, "data"), uid, gid)
+	uid, _ = strconv.Atoi(pu.Uid)
+	gid, _ = strconv.Atoi(pu.Gid)
+	return uid, gid
+}
 
-	// the milter
-	a, err := mail.New(mail.Options{OwnDomains: []string{"en-marche.fr"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ml, err := Listen("inet:127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv := &Server{Analyzer: a, Policy: DefaultPolicy(), Host: "mx.example.test"}
-	served := make(chan struct{})
-	go func() { srv.Serve(ctx, ml); close(served) }()
-	t.Cleanup(func() { cancel(); <-served })
-
+// startPostfix starts Postfix in dir (from newPostfixDir) with the given
+// smtpd_milters value ("" for none) and stops it when the test ends.
+func startPostfix(t *testing.T, dir, milters string) *postfix {
+	t.Helper()
 	smtpPort := freePort(t)
+	milterCF := ""
+	if milters != "" {
+		milterCF = "smtpd_milters = " + milters + `
+non_smtpd_milters = $smtpd_milters
+milter_protocol = 6
+milter_default_action = tempfail
+milter_connect_macros = j {daemon_name} {daemon_addr} v _
+milter_mail_macros = i {auth_type} {auth_authen} {auth_author} {mail_addr} {mail_host} {mail_mailer}
+milter_rcpt_macros = i {rcpt_addr} {rcpt_host} {rcpt_mailer}
+milter_end_of_data_macros = i
+`
+	}
 	mainCF := fmt.Sprintf(`compatibility_level = 3.6
 queue_directory = %[1]s/spool
 data_directory = %[1]s/data
@@ -87,15 +109,7 @@ virtual_mailbox_base = %[1]s/mail
 virtual_mailbox_maps = static:inbox/
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
-smtpd_milters = inet:%[2]s
-non_smtpd_milters = $smtpd_milters
-milter_protocol = 6
-milter_default_action = tempfail
-milter_connect_macros = j {daemon_name} {daemon_addr} v _
-milter_mail_macros = i {auth_type} {auth_authen} {auth_author} {mail_addr} {mail_host} {mail_mailer}
-milter_rcpt_macros = i {rcpt_addr} {rcpt_host} {rcpt_mailer}
-milter_end_of_data_macros = i
-`, dir, ml.Addr().String())
+`, dir) + milterCF
 	masterCF := fmt.Sprintf("127.0.0.1:%d inet n - n - - smtpd\n", smtpPort) + `pickup unix n - n 60 1 pickup
 cleanup unix n - n - 0 cleanup
 qmgr unix n - n 300 1 qmgr
@@ -122,11 +136,6 @@ postlog unix-dgram n - n - 1 postlogd
 	etc := filepath.Join(dir, "etc")
 	os.WriteFile(filepath.Join(etc, "main.cf"), []byte(mainCF), 0o644)
 	os.WriteFile(filepath.Join(etc, "master.cf"), []byte(masterCF), 0o644)
-	run := func(name string, args ...string) (string, error) {
-		cmd := exec.Command(name, args...)
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
 	if out, err := run("postfix", "-c", etc, "check"); err != nil {
 		t.Fatalf("postfix check: %v\n%s", err, out)
 	}
@@ -135,19 +144,75 @@ postlog unix-dgram n - n - 1 postlogd
 	}
 	t.Cleanup(func() { run("postfix", "-c", etc, "stop") })
 	waitPort(t, smtpPort)
+	return &postfix{dir: dir, etc: etc, server: fmt.Sprintf("127.0.0.1:%d", smtpPort)}
+}
 
-	server := fmt.Sprintf("127.0.0.1:%d", smtpPort)
-	swaks := func(args ...string) string {
-		out, _ := run("swaks", append([]string{"--server", server, "--to", "staff@example.test", "--helo", "client.example.org", "--timeout", "30"}, args...)...)
-		return out
+func run(name string, args ...string) (string, error) {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	return string(out), err
+}
+
+// swaks sends one message to staff@example.test through pf.
+func (pf *postfix) swaks(args ...string) string {
+	out, _ := run("swaks", append([]string{"--server", pf.server, "--to", "staff@example.test", "--helo", "client.example.org", "--timeout", "30"}, args...)...)
+	return out
+}
+
+// delivered waits up to d for n messages in the inbox and returns them.
+func (pf *postfix) delivered(n int, d time.Duration) []string {
+	var got []string
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		got, _ = filepath.Glob(filepath.Join(pf.dir, "mail", "inbox", "new", "*"))
+		if len(got) >= n {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
+	return got
+}
+
+func (pf *postfix) maillog() string {
+	b, _ := os.ReadFile(filepath.Join(pf.dir, "log", "maillog"))
+	return string(b)
+}
+
+// startMilter serves the default policy on l until the test ends.
+func startMilter(t *testing.T, l net.Listener) {
+	t.Helper()
+	a, err := mail.New(mail.Options{OwnDomains: []string{"en-marche.fr"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := &Server{Analyzer: a, Policy: DefaultPolicy(), Host: "mx.example.test"}
+	served := make(chan struct{})
+	go func() { srv.Serve(ctx, l); close(served) }()
+	t.Cleanup(func() { cancel(); <-served })
+}
+
+// TestPostfixEndToEnd runs Debian's Postfix as a private instance on
+// loopback, with this package's milter plugged in, and sends mail with
+// swaks: clean mail is delivered with the Vigie headers, phishing is held
+// in Postfix's quarantine, malware is refused with 550.
+func TestPostfixEndToEnd(t *testing.T) {
+	needPostfix(t)
+	dir := newPostfixDir(t)
+	ml, err := Listen("inet:127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	startMilter(t, ml)
+	pf := startPostfix(t, dir, "inet:"+ml.Addr().String())
+	etc := pf.etc
+	swaks := pf.swaks
 	// clean
 	swaks("--from", "jean@example.org", "--header", "Subject: Compte rendu", "--body", "Bonjour, voici le compte rendu de la reunion de jeudi.")
 	// phishing: quarantined (held)
 	phish := "From: Office 365 <noreply@accounts-office.fr>\r\nTo: staff@example.test\r\nSubject: Your password expires today\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Your Office 365 password will expire today. <a href=\"https://accounts-office.fr/owa\">Keep the same password</a></p>\r\n"
-	pf := filepath.Join(dir, "phish.eml")
-	os.WriteFile(pf, []byte(phish), 0o644)
-	swaks("--from", "noreply@accounts-office.fr", "--data", pf)
+	phishFile := filepath.Join(dir, "phish.eml")
+	os.WriteFile(phishFile, []byte(phish), 0o644)
+	swaks("--from", "noreply@accounts-office.fr", "--data", phishFile)
 	// malware: refused
 	out := swaks("--from", "a@example.org", "--attach-type", "application/octet-stream", "--attach-name", "facture.pdf.exe", "--attach", "@/bin/true", "--body", "Votre facture.")
 	if !strings.Contains(out, "550 5.7.1") {
@@ -178,6 +243,51 @@ postlog unix-dgram n - n - 1 postlogd
 	}
 	if !strings.Contains(held, "!") || !strings.Contains(held, "noreply@accounts-office.fr") {
 		t.Errorf("phishing not held in quarantine; postqueue -p:\n%s", held)
+	}
+}
+
+// TestPostfixUnixSocket: the socket that "--listen unix:PATH" makes can
+// be used by Postfix's smtpd, which runs as the unprivileged user
+// "postfix", when the socket's directory belongs to the postfix group —
+// the setup the help and the README describe. With the socket created
+// 0755 owned by vigie's user, smtpd got "Permission denied" and (with
+// milter_default_action = accept) every message went through unchecked;
+// here Postfix tempfails instead, so the test sees it.
+func TestPostfixUnixSocket(t *testing.T) {
+	needPostfix(t)
+	dir := newPostfixDir(t)
+	_, gid := postfixIDs(t)
+	sockDir := filepath.Join(dir, "spool", "vigie")
+	if err := os.Mkdir(sockDir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(sockDir, 0, gid); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(sockDir, "milter.sock")
+	// a socket left behind by a milter that was killed
+	stale, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.(*net.UnixListener).SetUnlinkOnClose(false)
+	stale.Close()
+	ml, err := Listen("unix:" + sock)
+	if err != nil {
+		t.Fatalf("listen on a path with a stale socket: %v", err)
+	}
+	startMilter(t, ml)
+	// relative to queue_directory, as the help says: works whether smtpd
+	// is chrooted or not
+	pf := startPostfix(t, dir, "unix:vigie/milter.sock")
+	out := pf.swaks("--from", "jean@example.org", "--header", "Subject: Compte rendu", "--body", "Bonjour, voici le compte rendu.")
+	got := pf.delivered(1, 20*time.Second)
+	if len(got) != 1 {
+		t.Fatalf("message not delivered through the unix socket; swaks:\n%s\nmaillog:\n%s", out, pf.maillog())
+	}
+	msg, _ := os.ReadFile(got[0])
+	if !strings.Contains(string(msg), "X-Vigie-Verdict: clean") {
+		t.Errorf("delivered without the milter's headers:\n%s", msg)
 	}
 }
 

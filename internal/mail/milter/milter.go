@@ -94,24 +94,6 @@ type Server struct {
 	wg sync.WaitGroup
 }
 
-// Listen opens a listener from a milter socket spec: "inet:HOST:PORT",
-// "inet6:[HOST]:PORT", "unix:/path" or plain "HOST:PORT".
-func Listen(spec string) (net.Listener, error) {
-	switch {
-	case strings.HasPrefix(spec, "unix:"), strings.HasPrefix(spec, "local:"):
-		_, p, _ := strings.Cut(spec, ":")
-		return net.Listen("unix", p)
-	case strings.HasPrefix(spec, "inet6:"):
-		return net.Listen("tcp6", strings.TrimPrefix(spec, "inet6:"))
-	case strings.HasPrefix(spec, "inet:"):
-		return net.Listen("tcp", strings.TrimPrefix(spec, "inet:"))
-	}
-	if strings.Contains(spec, ":") {
-		return net.Listen("tcp", spec)
-	}
-	return nil, fmt.Errorf("listen address %q: want inet:HOST:PORT or unix:/path", spec)
-}
-
 // Serve accepts MTA connections on l until ctx is done, then waits for
 // the open connections to finish their current message.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
