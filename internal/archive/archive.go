@@ -1,7 +1,11 @@
 // Package archive lists and reads the archive and disk-image formats that
 // attackers mail to get a program past filters: 7-Zip, RAR (versions 4 and
 // 5) and ISO 9660 disk images (with Joliet long names). Zip is read by the
-// standard library and is not handled here.
+// standard library and is not handled here. Streams read front to back
+// (gzip, xz, bzip2; tar is sniffed by SniffStream and read by archive/tar)
+// are opened by Decompress, bounded in bytes and time; Archive.Stream
+// reads one entry of a 7-Zip archive as a stream, for entries too large
+// to hold in memory.
 //
 // Every archive is hostile. Open checks the structure before trusting any
 // count or size in it, and every read is bounded: the number of entries
@@ -130,6 +134,7 @@ type Archive struct {
 	deadline time.Time
 	used     int64 // bytes decompressed so far
 	read     func(i int) ([]byte, error)
+	stream   func(i int) (io.ReadCloser, error) // nil: Stream reads through read
 }
 
 // limitError names the limit that was reached.

@@ -74,6 +74,24 @@ func (a *Archive) open7z(data []byte) error {
 		}
 		return b, err
 	}
+	a.stream = func(i int) (io.ReadCloser, error) {
+		p := files[i]
+		if a.Entries[i].Size == 0 {
+			return io.NopCloser(bytes.NewReader(nil)), nil
+		}
+		// the library decompresses what comes before the entry in its
+		// solid block: count it against the budget
+		if p.offset > a.budget() {
+			return nil, limitError("reaching this entry decompresses %d bytes, more than the %d left", p.offset, a.budget())
+		}
+		rc, err := p.f.Open()
+		if err != nil {
+			return nil, szErr(err)
+		}
+		a.used += p.offset
+		delete(at, p.f.Stream) // the folder's decoder position is no longer known
+		return rc, nil
+	}
 	return nil
 }
 
