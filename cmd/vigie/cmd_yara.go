@@ -2,11 +2,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/vigie-project/vigie/internal/yara"
 	"github.com/vigie-project/vigie/internal/yara/yaracli"
 )
 
@@ -30,7 +30,7 @@ Exit codes (those of yara 4.2.3, so scripts keep working):
 func newYaraCommand(g *globalOptions) *cobra.Command {
 	var o yaracli.Options
 	var timeoutSec int
-	var exitOnFindings bool
+	var exitOnFindings, version bool
 	cmd := &cobra.Command{
 		Use:   "yara [options] RULES... TARGET",
 		Short: "Scan files with YARA rules (libyara-compatible output)",
@@ -39,12 +39,16 @@ func newYaraCommand(g *globalOptions) *cobra.Command {
   vigie yara -r -p 4 -d filename=x -m signature-base.yar /home
   vigie yara compile rules.yar rules.vyc && vigie yara -C rules.vyc -r /srv`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 2 {
+			if len(args) < 2 && !version {
 				return withCode(yaraExitError, errors.New("yara: wrong number of arguments"))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if version {
+				fmt.Fprintln(g.stdout, yaraVersion)
+				return nil
+			}
 			err := runYara(cmd, g, &o, args, timeoutSec, exitOnFindings)
 			var ce *codeError
 			if err == nil || errors.As(err, &ce) {
@@ -77,11 +81,25 @@ func newYaraCommand(g *globalOptions) *cobra.Command {
 	f.StringArrayVarP(&o.Tags, "tag", "t", nil, "print only rules tagged TAG (repeatable)")
 	f.StringArrayVarP(&o.Identifiers, "identifier", "i", nil, "print only rules named IDENTIFIER (repeatable)")
 	f.StringArrayVarP(&o.Defines, "define", "d", nil, "define external variable name=value (repeatable)")
+	f.BoolVarP(&version, "version", "v", false, "show the version of yara whose behaviour vigie yara follows ("+yaraVersion+") and exit")
+	f.BoolVar(&o.ScanList, "scan-list", false, "TARGET is a file listing the files and directories to scan, one per line")
+	f.BoolVarP(&o.Stats, "print-stats", "S", false, "print the rule set's statistics (rules, strings, patterns, atoms)")
+	f.BoolVarP(&o.ModuleData, "print-module-data", "D", false, "print the data of the imported modules for each file, as yara -D")
+	f.StringArrayVarP(&o.ModuleDataFiles, "module-data", "x", nil, "MODULE=FILE: pass FILE's content to MODULE (checked; no Vigie module reads such data: only libyara's cuckoo does)")
+	f.IntVarP(&o.StackSize, "stack-size", "k", 16384, "accepted for yara compatibility: Vigie's evaluator has no slot stack (nesting is bounded at compile time)")
+	f.BoolVar(&o.FailOnWarn, "fail-on-warnings", false, "fail (exit 1) when compiling the rules gives warnings")
+	f.IntVar(&o.MaxStringsPerRule, "max-strings-per-rule", yaracli.DefaultMaxStringsPerRule, "refuse rules with more strings than this")
+	f.StringVar(&o.AtomQualityTable, "atom-quality-table", "", "libyara atom quality table FILE: checked, not used (Vigie selects atoms its own way; matches are the same)")
+	f.Int64Var(&o.MaxProcessMemoryChunk, "max-process-memory-chunk", 1073741824, "accepted for yara compatibility: Vigie scans files, not process memory")
 	f.BoolVar(&exitOnFindings, "exit-findings", false, "exit with code 1 when a rule matched")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON object per match (JSON Lines) instead of yara lines")
 	cmd.AddCommand(newYaraCompileCommand(g))
 	return cmd
 }
+
+// yaraVersion is the version of libyara's yara whose command line, output
+// and exit codes vigie yara reproduces; -v prints it as yara does.
+const yaraVersion = "4.2.3"
 
 // yaraExitError is yara's exit status for every error (EXIT_FAILURE).
 const yaraExitError = 1
@@ -91,16 +109,7 @@ const yaraExitError = 1
 func runYara(cmd *cobra.Command, g *globalOptions, o *yaracli.Options, args []string, timeoutSec int, exitOnFindings bool) error {
 	o.Timeout = time.Duration(timeoutSec) * time.Second
 	ruleArgs, target := args[:len(args)-1], args[len(args)-1]
-	var rules *yara.Rules
-	var err error
-	if o.Compiled {
-		if len(ruleArgs) != 1 {
-			return errors.New("can't accept multiple rules files if one of them is in compiled form")
-		}
-		rules, err = yaracli.Load(ruleArgs[0], o.Defines)
-	} else {
-		rules, err = yaracli.Compile(ruleArgs, o.Defines, o.NoWarnings, g.stderr)
-	}
+	rules, err := yaracli.Prepare(ruleArgs, *o, g.stdout, g.stderr)
 	if err != nil {
 		return err
 	}

@@ -66,4 +66,19 @@ rule miss { condition: false }`), 0o644)
 	if code, _, errs := vigie(t, "", "yara", "-d", "ext=x", rules, target); code != 0 {
 		t.Errorf("directory with a dangling link: exit %d (stderr %q)", code, errs)
 	}
+	// -v prints the yara version whose behaviour vigie follows
+	if code, out, _ := vigie(t, "", "yara", "-v"); code != 0 || out != "4.2.3\n" {
+		t.Errorf("-v: exit %d, out %q", code, out)
+	}
+	// the yara flags are wired: --scan-list, -S, -D, -x, -k, --fail-on-warnings ...
+	list := filepath.Join(dir, "list")
+	os.WriteFile(list, []byte(filepath.Join(target, "a.txt")+"\n"), 0o644)
+	mathRules := filepath.Join(dir, "m.yar")
+	os.WriteFile(mathRules, []byte("import \"math\"\nrule m { strings: $a = \"needle\" condition: $a }"), 0o644)
+	code, out, errs = vigie(t, "", "yara", "--scan-list", "-S", "-D", "-x", "cuckoo="+list, "-k", "200", "--fail-on-warnings",
+		"--max-strings-per-rule", "5", "--max-process-memory-chunk", "1024", mathRules, list)
+	want := "math\n\tMEAN_BYTES = 127.500000\nm " + filepath.Join(target, "a.txt") + "\n"
+	if code != 0 || !strings.HasPrefix(out, "number of rules                    : 1\n") || !strings.HasSuffix(out, want) {
+		t.Errorf("yara flags: exit %d, out %q, stderr %q", code, out, errs)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,7 +45,7 @@ func runYara(t *testing.T, args ...string) (string, string, int) {
 func runVigie(t *testing.T, ruleFile, target string, o Options) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	rules, err := Compile([]string{ruleFile}, o.Defines, true, &errb)
+	rules, err := Prepare([]string{ruleFile}, o, &out, &errb)
 	if err != nil {
 		return out.String(), err.Error(), 1
 	}
@@ -97,6 +98,7 @@ private rule priv { condition: true }
 		t.Run(c.name, func(t *testing.T) {
 			args := append(append([]string{"-w"}, c.flags...), rules, target)
 			wantOut, _, wantCode := runYara(t, args...)
+			c.o.NoWarnings = true
 			gotOut, gotErr, gotCode := runVigie(t, rules, target, c.o)
 			if gotOut != wantOut || gotCode != wantCode {
 				t.Errorf("yara %s: vigie exit %d, yara exit %d; stderr %q\n%s", strings.Join(args, " "), gotCode, wantCode, gotErr, lineDiff(gotOut, wantOut))
@@ -169,4 +171,94 @@ func lineDiff(got, want string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestDiffModuleData compares -D with yara's for the modules whose data
+// does not depend on a PE (elf on this test's own executable, math, hash,
+// time, console).
+func TestDiffModuleData(t *testing.T) {
+	yaraBin(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	text := filepath.Join(dir, "t.txt")
+	os.WriteFile(text, []byte("not an executable"), 0o644)
+	for _, c := range []struct{ mod, target string }{
+		{"elf", exe}, {"elf", text}, {"math", text}, {"hash", text}, {"time", text}, {"console", text},
+	} {
+		t.Run(c.mod+"_"+filepath.Base(c.target), func(t *testing.T) {
+			rules := filepath.Join(dir, c.mod+".yar")
+			os.WriteFile(rules, []byte("import \""+c.mod+"\"\nrule r { condition: true }\n"), 0o644)
+			wantOut, _, wantCode := runYara(t, "-D", rules, c.target)
+			gotOut, gotErr, gotCode := runVigie(t, rules, c.target, Options{ModuleData: true})
+			if gotOut != wantOut || gotCode != wantCode {
+				t.Errorf("yara -D: vigie exit %d, yara exit %d; stderr %q\n%s", gotCode, wantCode, gotErr, lineDiff(gotOut, wantOut))
+			}
+		})
+	}
+}
+
+// TestDiffCLIFlags compares the exit code (and stdout) of yara and vigie
+// for the flags that check the command line or the rules.
+func TestDiffCLIFlags(t *testing.T) {
+	yaraBin(t)
+	dir := t.TempDir()
+	target := filepath.Join(dir, "f.txt")
+	os.WriteFile(target, []byte("abc"), 0o644)
+	plain := filepath.Join(dir, "plain.yar")
+	os.WriteFile(plain, []byte(`rule a { strings: $a = "abc" condition: $a }`), 0o644)
+	slow := filepath.Join(dir, "slow.yar")
+	os.WriteFile(slow, []byte(`rule slow { strings: $a = /[a-z]+/ condition: $a }`), 0o644)
+	three := filepath.Join(dir, "three.yar")
+	os.WriteFile(three, []byte(`rule three { strings: $a = "abc" $b = "bcd" $c = "cde" condition: any of them }`), 0o644)
+	table := filepath.Join(dir, "aqt.bin")
+	os.WriteFile(table, []byte("abcd\x10abce\x20"), 0o644)
+	cases := []struct {
+		name  string
+		flags []string
+		rules string
+		o     Options
+	}{
+		{"fail_on_warnings", []string{"--fail-on-warnings"}, slow, Options{FailOnWarn: true}},
+		{"fail_on_warnings_no_warnings", []string{"--fail-on-warnings", "-w"}, slow, Options{FailOnWarn: true, NoWarnings: true}},
+		{"max_strings_over", []string{"--max-strings-per-rule=2"}, three, Options{MaxStringsPerRule: 2}},
+		{"max_strings_at", []string{"--max-strings-per-rule=3"}, three, Options{MaxStringsPerRule: 3}},
+		{"module_data_syntax", []string{"-x", "cuckoo"}, plain, Options{ModuleDataFiles: []string{"cuckoo"}}},
+		{"module_data_missing", []string{"-x", "cuckoo=" + filepath.Join(dir, "nope")}, plain, Options{ModuleDataFiles: []string{"cuckoo=" + filepath.Join(dir, "nope")}}},
+		{"module_data_ok", []string{"-x", "pe=" + target}, plain, Options{ModuleDataFiles: []string{"pe=" + target}}},
+		{"atom_quality_table", []string{"--atom-quality-table=" + table}, plain, Options{AtomQualityTable: table}},
+		{"atom_quality_table_missing", []string{"--atom-quality-table=" + filepath.Join(dir, "nope")}, plain, Options{AtomQualityTable: filepath.Join(dir, "nope")}},
+		{"stack_size", []string{"-k", "100"}, plain, Options{StackSize: 100}},
+		{"max_process_memory_chunk", []string{"--max-process-memory-chunk=4096"}, plain, Options{MaxProcessMemoryChunk: 4096}},
+		{"compiled_two_files", []string{"-C", plain}, plain, Options{Compiled: true}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append(append([]string{}, c.flags...), c.rules, target)
+			wantOut, wantErr, wantCode := runYara(t, args...)
+			gotOut, gotErr, gotCode := runVigie(t, c.rules, target, c.o)
+			if gotOut != wantOut || gotCode != wantCode {
+				t.Errorf("yara %s: vigie exit %d out %q err %q; yara exit %d out %q err %q", strings.Join(args, " "), gotCode, gotOut, gotErr, wantCode, wantOut, wantErr)
+			}
+		})
+	}
+}
+
+func TestStats(t *testing.T) {
+	rules, err := Compile([]string{"testdata/rules.yar"}, nil, true, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	PrintStats(&b, rules)
+	for _, want := range []string{"number of rules                    : ", "number of strings                  : "} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("-S output lacks %q:\n%s", want, b.String())
+		}
+	}
+	if n := rules.Stats().Rules; n != len(rules.RuleInfos()) || n == 0 {
+		t.Errorf("Stats().Rules = %d, want %d", n, len(rules.RuleInfos()))
+	}
 }

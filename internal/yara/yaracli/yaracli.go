@@ -47,6 +47,122 @@ type Options struct {
 	JSON          bool // one JSON object per matching rule and file (JSON Lines)
 	ScanList      bool // TARGET is a file listing paths to scan, one a line (--scan-list)
 	FailOnWarn    bool // warnings make the compilation fail (--fail-on-warnings)
+	ModuleData    bool // print the data of the imported modules (-D)
+	Stats         bool // print the rule set's statistics before scanning (-S)
+	// ModuleDataFiles are -x MODULE=FILE arguments: libyara hands FILE's
+	// content to MODULE; of the modules Vigie has none reads such data
+	// (in libyara only cuckoo does), so the files are only checked.
+	ModuleDataFiles []string
+	// MaxStringsPerRule refuses rules with more strings (0: libyara's
+	// default, 10,000).
+	MaxStringsPerRule int
+	// AtomQualityTable is a libyara atom quality table file: checked and
+	// not used, Vigie selects atoms its own way (matches are the same).
+	AtomQualityTable string
+	// StackSize (-k) and MaxProcessMemoryChunk are accepted for
+	// compatibility: Vigie's condition evaluator has no slot stack (its
+	// nesting is bounded when rules are compiled) and it scans files, not
+	// process memory.
+	StackSize             int
+	MaxProcessMemoryChunk int64
+}
+
+// DefaultMaxStringsPerRule is libyara's default limit of strings in one rule.
+const DefaultMaxStringsPerRule = 10000
+
+// Prepare compiles ruleArgs (or loads the compiled file with o.Compiled),
+// with yara's checks of the command line: -x files, the atom quality
+// table, --fail-on-warnings, --max-strings-per-rule; with -S it prints the
+// statistics to stdout. Messages are yara's.
+func Prepare(ruleArgs []string, o Options, stdout, stderr io.Writer) (*yara.Rules, error) {
+	for _, x := range o.ModuleDataFiles {
+		_, file, ok := strings.Cut(x, "=")
+		if !ok {
+			return nil, errors.New("wrong syntax for `-x` option")
+		}
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, fmt.Errorf("could not open file \"%s\"", file)
+		}
+		f.Close()
+	}
+	if o.StackSize < 0 || o.MaxProcessMemoryChunk < 0 || o.MaxStringsPerRule < 0 {
+		return nil, errors.New("--stack-size, --max-strings-per-rule and --max-process-memory-chunk take a positive number")
+	}
+	var rules *yara.Rules
+	var err error
+	if o.Compiled {
+		if len(ruleArgs) != 1 {
+			return nil, errors.New("can't accept multiple rules files if one of them is in compiled form")
+		}
+		rules, err = Load(ruleArgs[0], o.Defines)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		if o.AtomQualityTable != "" {
+			if err := checkAtomQualityTable(o.AtomQualityTable); err != nil {
+				return nil, fmt.Errorf("error loading atom quality table: %w", err)
+			}
+		}
+		srcs, err := LoadSources(ruleArgs)
+		if err != nil {
+			return nil, err
+		}
+		ext, err := externals(o.Defines)
+		if err != nil {
+			return nil, err
+		}
+		var warns []yara.Warning
+		rules, warns, err = yara.Compile(srcs, yara.CompileOptions{Externals: ext})
+		if err != nil {
+			return nil, err
+		}
+		if !o.NoWarnings {
+			for _, w := range warns {
+				fmt.Fprintln(stderr, w.String())
+			}
+			if o.FailOnWarn && len(warns) > 0 {
+				return nil, fmt.Errorf("%d warning(s) and --fail-on-warnings", len(warns))
+			}
+		}
+		limit := o.MaxStringsPerRule
+		if limit == 0 {
+			limit = DefaultMaxStringsPerRule
+		}
+		if ns, name, n, over := rules.RuleOverStrings(limit); over {
+			return nil, fmt.Errorf("too many strings in rule \"%s\" (limit: %d; namespace %s has %d)", name, limit, ns, n)
+		}
+	}
+	if o.Stats {
+		PrintStats(stdout, rules)
+	}
+	return rules, nil
+}
+
+// checkAtomQualityTable checks a libyara atom quality table: entries of
+// 4 atom bytes and a quality byte.
+func checkAtomQualityTable(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return errors.New("could not open file")
+	}
+	if st.Size()%5 != 0 || st.Size() > 64<<20 {
+		return fmt.Errorf("%s: not an atom quality table (size %d is not a whole number of 5-byte entries, or over 64 MiB)", path, st.Size())
+	}
+	return nil
+}
+
+// PrintStats prints -S: the figures of yara's print_rules_stats that have
+// a meaning in Vigie, in its format, then those of Vigie's atom index
+// (libyara's Aho-Corasick table figures have no counterpart).
+func PrintStats(w io.Writer, rules *yara.Rules) {
+	s := rules.Stats()
+	fmt.Fprintf(w, "number of rules                    : %d\n", s.Rules)
+	fmt.Fprintf(w, "number of strings                  : %d\n", s.Strings)
+	fmt.Fprintf(w, "number of patterns                 : %d\n", s.Patterns)
+	fmt.Fprintf(w, "number of atoms                    : %d\n", s.Atoms)
+	fmt.Fprintf(w, "number of patterns without atoms   : %d\n", s.NoAtom)
 }
 
 // ParseDefine turns "name=value" into a typed external value, like yara:
@@ -203,6 +319,7 @@ type run struct {
 	rules *yara.Rules
 	view  *yara.CLIView
 	o     Options
+	mods  []string // modules imported by the rules, printed with -D
 	mu    sync.Mutex
 	total int64 // matching rules over the whole run (yara's -l counts these)
 	res   Result
@@ -215,6 +332,9 @@ func Run(ctx context.Context, rules *yara.Rules, target string, o Options, stdou
 		return Result{}, err
 	}
 	rn := &run{rules: rules, view: rules.NewCLIView(), o: o}
+	if o.ModuleData {
+		rn.mods = rules.ImportedModules()
+	}
 	threads := o.Threads
 	if threads <= 0 {
 		threads = 1
@@ -399,6 +519,17 @@ func (rn *run) scanFile(ctx context.Context, path string, single bool, w *bytes.
 	matches, err := rn.rules.ScanFile(ctx, path, sopts)
 	if err != nil {
 		return 0, err
+	}
+	if len(rn.mods) > 0 {
+		// yara prints the module data when the module is loaded, before
+		// the rules' output for the file
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return 0, err
+		}
+		if err := rn.rules.DumpModules(w, data, rn.mods); err != nil {
+			return 0, err
+		}
 	}
 	hit := make(map[string]int, len(matches))
 	for i, m := range matches {
