@@ -322,7 +322,9 @@ func readInt(data []byte, off int64, fn string) value {
 	case "int32", "uint32":
 		size = 4
 	}
-	if off < 0 || off+int64(size) > int64(len(data)) {
+	// off > len-size, not off+size > len: off+size overflows for offsets
+	// near math.MaxInt64
+	if off < 0 || off > int64(len(data))-int64(size) {
 		return undef
 	}
 	b := data[off : off+int64(size)]
@@ -622,32 +624,39 @@ func (e *evaluator) evalForOf(n *node) value {
 const maxLoopIterations = 1 << 22
 
 func (e *evaluator) evalForIn(n *node) value {
-	// build the iteration
-	var items [][]value
+	// the iteration: count items, item(k) stores the k-th item's values
+	// in the loop variables
+	var count int
+	var item func(k int)
 	it := n.b
+	base := n.varBase
 	switch it.kind {
 	case nRange:
 		lo, hi, ok := e.rangeVals(it)
-		if !ok {
+		if !ok || len(n.vars) != 1 {
 			return undef
 		}
-		if hi-lo >= maxLoopIterations {
-			e.aborted = true
-			return undef
+		// the unsigned difference is exact when hi >= lo (hi-lo may
+		// overflow int64); items are computed as lo+k so that nothing
+		// wraps at math.MaxInt64
+		if hi >= lo {
+			if uint64(hi)-uint64(lo) >= maxLoopIterations {
+				e.aborted = true
+				return undef
+			}
+			count = int(hi-lo) + 1
 		}
-		if len(n.vars) != 1 {
-			return undef
-		}
-		for i := lo; i <= hi; i++ {
-			items = append(items, []value{intVal(i)})
-		}
+		item = func(k int) { e.vars[base] = intVal(lo + int64(k)) }
 	case nList:
 		if len(n.vars) != 1 {
 			return undef
 		}
-		for _, x := range it.list {
-			items = append(items, []value{e.eval(x)})
+		vals := make([]value, len(it.list))
+		for i, x := range it.list {
+			vals[i] = e.eval(x)
 		}
+		count = len(vals)
+		item = func(k int) { e.vars[base] = vals[k] }
 	default:
 		v := e.eval(it)
 		switch v.k {
@@ -655,36 +664,36 @@ func (e *evaluator) evalForIn(n *node) value {
 			if len(n.vars) != 1 {
 				return undef
 			}
-			for _, x := range v.o.(*marray).items {
-				items = append(items, []value{x})
-			}
+			items := v.o.(*marray).items
+			count = len(items)
+			item = func(k int) { e.vars[base] = items[k] }
 		case vDict:
 			if len(n.vars) != 2 {
 				return undef
 			}
 			d := v.o.(*mdict)
-			for _, k := range d.keys {
-				items = append(items, []value{strVal(k), d.m[k]})
+			count = len(d.keys)
+			item = func(k int) {
+				e.vars[base] = strVal(d.keys[k])
+				e.vars[base+1] = d.m[d.keys[k]]
 			}
 		default:
 			return undef
 		}
 	}
-	need, none, ok := e.quantNeeded(n, len(items))
+	need, none, ok := e.quantNeeded(n, count)
 	if !ok {
 		return undef
 	}
-	count := int64(0)
-	for _, vals := range items {
-		for j, v := range vals {
-			e.vars[n.varBase+j] = v
-		}
+	hits := int64(0)
+	for k := 0; k < count; k++ {
+		item(k)
 		if e.evalBool(n.a) {
-			count++
+			hits++
 			if none {
 				return boolVal(false)
 			}
-			if n.qkind != "all" && count >= need {
+			if n.qkind != "all" && hits >= need {
 				return boolVal(true)
 			}
 		} else if n.qkind == "all" {
@@ -697,5 +706,5 @@ func (e *evaluator) evalForIn(n *node) value {
 	if none {
 		return boolVal(true)
 	}
-	return boolVal(count >= need)
+	return boolVal(hits >= need)
 }
