@@ -147,6 +147,11 @@ func (o *analyzerOptions) build(ctx context.Context, g *globalOptions) (*mail.An
 			return nil, nil, withCode(exitError, err)
 		}
 		if rs != nil {
+			for _, sk := range rs.Skipped() {
+				// one broken rule from a feed never stops the filter
+				fmt.Fprintf(g.stderr, "vigie mail: warning: %s\n", sk)
+				g.logger.Warn("mail: a YARA indicator does not compile and is not used", "rule", sk.Name, "id", sk.ID, "err", sk.Err)
+			}
 			opts.Scanners = append(opts.Scanners, rs)
 		}
 	}

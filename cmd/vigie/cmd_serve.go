@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigie-project/vigie/internal/hub"
+	"github.com/vigie-project/vigie/internal/indicator"
 	"github.com/vigie-project/vigie/internal/store"
 	"github.com/vigie-project/vigie/internal/web"
 )
@@ -22,6 +23,7 @@ type serveOptions struct {
 	agency     string
 	window     time.Duration
 	minParties int
+	breadth    indicator.Breadth
 }
 
 func newServeCommand(g *globalOptions) *cobra.Command {
@@ -67,6 +69,8 @@ why), 3 usage error.`,
 	f.StringVar(&o.agency, "agency-name", "Agency", "name of the agency organisation made on first start")
 	f.DurationVar(&o.window, "campaign-window", 24*time.Hour, "an indicator seen by several parties within this time raises a campaign alert")
 	f.IntVar(&o.minParties, "campaign-parties", 2, "how many parties make a campaign")
+	f.IntVar(&o.breadth.MinIPv4Bits, "min-prefix-ipv4", indicator.DefaultBreadth.MinIPv4Bits, "refuse IPv4 range indicators wider than this prefix length (0.0.0.0/0 would match every address)")
+	f.IntVar(&o.breadth.MinIPv6Bits, "min-prefix-ipv6", indicator.DefaultBreadth.MinIPv6Bits, "refuse IPv6 range indicators wider than this prefix length")
 	return cmd
 }
 
@@ -80,6 +84,9 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 	if o.minParties < 2 || o.window <= 0 {
 		return usageError("--campaign-parties must be 2 or more and --campaign-window positive")
 	}
+	if err := o.breadth.Validate(); err != nil || o.breadth.MinIPv4Bits == 0 || o.breadth.MinIPv6Bits == 0 {
+		return usageError("--min-prefix-ipv4 must be 1 to 32 and --min-prefix-ipv6 1 to 128")
+	}
 	ctx := cmd.Context()
 	st, err := o.open(ctx)
 	if err != nil {
@@ -91,7 +98,7 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 		return err
 	}
 	tls := o.tlsCert != "" || o.selfSigned
-	srv := hub.New(hub.Options{Store: st, Logger: g.logger, TLS: tls, Correlation: store.Correlation{Window: o.window, MinParties: o.minParties}})
+	srv := hub.New(hub.Options{Store: st, Logger: g.logger, TLS: tls, Correlation: store.Correlation{Window: o.window, MinParties: o.minParties}, Breadth: o.breadth})
 	ui, err := web.New(srv)
 	if err != nil {
 		return err

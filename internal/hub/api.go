@@ -18,6 +18,7 @@ import (
 	"github.com/vigie-project/vigie/internal/indicator/warninglist"
 	"github.com/vigie-project/vigie/internal/report"
 	"github.com/vigie-project/vigie/internal/store"
+	"github.com/vigie-project/vigie/internal/yararules"
 )
 
 // Limits of the API.
@@ -251,11 +252,65 @@ func (s *Server) Import(ctx context.Context, p *Principal, body io.Reader, name,
 		}
 		return rep, &errInput{msg: err.Error()}
 	}
-	return s.storeCollection(ctx, p, c, po)
+	mode := vetStrict
+	if o.Lenient {
+		mode = vetLenient
+	}
+	return s.storeCollection(ctx, p, c, po, name, mode)
 }
 
-func (s *Server) storeCollection(ctx context.Context, p *Principal, c *indicator.Collection, po store.PutOptions) (ImportReport, error) {
+// vetMode says how storeCollection treats indicators that must never
+// reach a sensor.
+type vetMode int
+
+const (
+	vetStrict  vetMode = iota // the first one refuses the whole import (422)
+	vetLenient                // each is left out and reported as a problem
+	vetDone                   // the caller already vetted the collection
+)
+
+// vet removes from c what must never reach a sensor: a YARA rule that does
+// not compile (one broken rule would otherwise reach every party's
+// sensors) and a network range wider than the configured bound
+// (0.0.0.0/0 would flag every message). Strict: the first is an input
+// error naming it; lenient: each is recorded in c.Problems.
+func (s *Server) vet(c *indicator.Collection, input string, lenient bool) error {
+	if err := s.opts.Breadth.Apply(c, input, lenient); err != nil {
+		var prob indicator.Problem
+		errors.As(err, &prob)
+		return &errInput{msg: prob.String(), problems: []indicator.Problem{prob}}
+	}
+	kept := c.Indicators[:0:0]
+	var probs []indicator.Problem
+	for i := range c.Indicators {
+		ind := &c.Indicators[i]
+		if ind.Type == indicator.YARA {
+			if err := yararules.Check(ind.Value, ind.Rule); err != nil {
+				p := indicator.Problem{Input: input, Where: indicator.Where(ind), Kind: indicator.ProblemMalformed, Value: indicator.Shorten(ind.Value),
+					Reason: "the YARA rule " + ind.Value + " does not compile: " + err.Error()}
+				if !lenient {
+					return &errInput{msg: p.String(), problems: []indicator.Problem{p}}
+				}
+				probs = append(probs, p)
+				continue
+			}
+		}
+		kept = append(kept, *ind)
+	}
+	if len(probs) > 0 {
+		c.Indicators = kept
+		c.Problems = append(c.Problems, probs...)
+	}
+	return nil
+}
+
+func (s *Server) storeCollection(ctx context.Context, p *Principal, c *indicator.Collection, po store.PutOptions, input string, mode vetMode) (ImportReport, error) {
 	var rep ImportReport
+	if mode != vetDone {
+		if err := s.vet(c, input, mode == vetLenient); err != nil {
+			return rep, err
+		}
+	}
 	rep.Warninglisted = warninglist.Apply(c, s.opts.Warninglists)
 	rep.Duplicates = c.Dedupe()
 	res, _, err := s.st.PutIndicators(ctx, p.Viewer(), p.ActorFor(), c.Indicators, po)
@@ -340,7 +395,7 @@ func (s *Server) handleCreateIndicators(w http.ResponseWriter, r *http.Request, 
 		s.importError(w, r, err)
 		return
 	}
-	rep, err := s.storeCollection(r.Context(), p, c, po)
+	rep, err := s.storeCollection(r.Context(), p, c, po, "request", vetStrict)
 	if err != nil {
 		s.importError(w, r, err)
 		return
@@ -941,7 +996,7 @@ func (s *Server) AddIndicators(ctx context.Context, p *Principal, items []indica
 	if err != nil {
 		return ImportReport{}, err
 	}
-	return s.storeCollection(ctx, p, c, po)
+	return s.storeCollection(ctx, p, c, po, "form", vetStrict)
 }
 
 // ErrorMessage turns an error of Import or AddIndicators into a sentence

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vigie-project/vigie/internal/indicator"
 	"github.com/vigie-project/vigie/internal/indicator/warninglist"
 	"github.com/vigie-project/vigie/internal/store"
 )
@@ -48,6 +49,9 @@ type Options struct {
 	// Warninglists drop known-good values on import (default: the built-in
 	// lists).
 	Warninglists *warninglist.Set
+	// Breadth bounds network range indicators: a CIDR block wider than
+	// it is refused on import (zero: indicator.DefaultBreadth, /16 and /32).
+	Breadth indicator.Breadth
 	// Now is the clock (tests).
 	Now func() time.Time
 }

@@ -598,9 +598,13 @@ func (s *Server) taxiiAdd(w http.ResponseWriter, r *http.Request, p *Principal) 
 		taxiiError(w, http.StatusUnprocessableEntity, "Invalid STIX", err.Error())
 		return
 	}
+	if err := s.vet(col, "TAXII envelope", true); err != nil {
+		taxiiError(w, http.StatusUnprocessableEntity, "Rejected", err.Error())
+		return
+	}
 	failed := map[string]string{}
 	for _, pr := range col.Problems {
-		if pr.Kind != indicator.ProblemMalformed {
+		if pr.Kind != indicator.ProblemMalformed && pr.Kind != indicator.ProblemTooBroad {
 			continue
 		}
 		// Where is "object <id>", the id maybe shortened with an ellipsis.
@@ -612,7 +616,7 @@ func (s *Server) taxiiAdd(w http.ResponseWriter, r *http.Request, p *Principal) 
 			}
 		}
 	}
-	_, err = s.storeCollection(r.Context(), p, col, store.PutOptions{Distribution: c.Dist})
+	_, err = s.storeCollection(r.Context(), p, col, store.PutOptions{Distribution: c.Dist}, "TAXII envelope", vetDone)
 	if err != nil {
 		var ie *errInput
 		if errors.As(err, &ie) {

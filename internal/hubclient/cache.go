@@ -38,13 +38,13 @@ func PullCached(ctx context.Context, hub *Client, path string) ([]indicator.Indi
 	}
 	byKey := map[string]int{}
 	for i := range cache.Indicators {
-		byKey[cache.Indicators[i].Key()] = i
+		byKey[cache.Indicators[i].Identity()] = i
 	}
 	for _, ind := range inds {
-		if i, ok := byKey[ind.Key()]; ok {
+		if i, ok := byKey[ind.Identity()]; ok {
 			cache.Indicators[i] = ind
 		} else {
-			byKey[ind.Key()] = len(cache.Indicators)
+			byKey[ind.Identity()] = len(cache.Indicators)
 			cache.Indicators = append(cache.Indicators, ind)
 		}
 	}
@@ -55,7 +55,7 @@ func PullCached(ctx context.Context, hub *Client, path string) ([]indicator.Indi
 		}
 		kept := cache.Indicators[:0]
 		for _, ind := range cache.Indicators {
-			if !gone[ind.Key()] {
+			if !gone[ind.Identity()] {
 				kept = append(kept, ind)
 			}
 		}

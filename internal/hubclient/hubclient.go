@@ -86,7 +86,7 @@ func (c *Client) Pull(ctx context.Context, since string) (inds []indicator.Indic
 		}
 		for _, it := range p.Items {
 			if it.Expired {
-				expired = append(expired, it.Key())
+				expired = append(expired, it.Identity())
 				continue
 			}
 			inds = append(inds, it.Indicator)

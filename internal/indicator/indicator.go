@@ -111,8 +111,20 @@ type Indicator struct {
 	Modified      time.Time `json:"modified,omitzero"`
 }
 
-// Key is the identity of an indicator for de-duplication: its type and value.
+// Key is an indicator's type and value: what it matches.
 func (i *Indicator) Key() string { return string(i.Type) + ":" + i.Value }
+
+// Identity is what makes two indicators the same one, for de-duplication
+// and for replacing an indicator by a newer version: its Key, except that a
+// YARA rule with an id is identified by that id and not by its rule name
+// (two publishers' rules that happen to share a name are two indicators,
+// and one must not silently replace the other).
+func (i *Indicator) Identity() string {
+	if i.Type == YARA && i.ID != "" {
+		return string(i.Type) + "#" + i.ID
+	}
+	return i.Key()
+}
 
 // ValidAt reports whether the indicator is in force at t: after ValidFrom (if
 // set) and before ValidUntil (if set).
@@ -231,14 +243,14 @@ func (c *Collection) Merge(o *Collection) {
 	}
 }
 
-// Dedupe removes indicators whose type and value appeared earlier, merging
+// Dedupe removes indicators whose Identity appeared earlier, merging
 // their threats and tags into the first one. It returns how many it removed.
 func (c *Collection) Dedupe() int {
 	seen := make(map[string]int, len(c.Indicators))
 	out := c.Indicators[:0]
 	removed := 0
 	for _, ind := range c.Indicators {
-		k := ind.Key()
+		k := ind.Identity()
 		if j, ok := seen[k]; ok {
 			first := &out[j]
 			first.Threats = mergeStrings(first.Threats, ind.Threats)

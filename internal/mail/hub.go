@@ -11,6 +11,7 @@ import (
 
 	"github.com/vigie-project/vigie/internal/hubclient"
 	"github.com/vigie-project/vigie/internal/indicator"
+	"github.com/vigie-project/vigie/internal/yararules"
 )
 
 // maxSightingHosts bounds the link hosts one message reports.
@@ -203,3 +204,7 @@ func Deliver(ctx context.Context, c *hubclient.Client, spool *hubclient.Spool, i
 	}
 	return spool.Flush(ctx, c)
 }
+
+// Skipped lists the YARA indicators left out because they do not compile:
+// the filter runs with the other rules and says which ones it could not use.
+func (s *RuleScanner) Skipped() []yararules.Skipped { return s.e.Skipped() }

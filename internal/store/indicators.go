@@ -130,16 +130,27 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 			ind := inds[i]
 			seq++
 			if ind.ID == "" {
-				ind.ID = "indicator--" + uuid.NewString()
+				if ind.Type == indicator.YARA {
+					// A rule without an id is identified by its name.
+					ind.ID = "indicator--" + uuid.NewSHA1(yaraNamespace, []byte(ind.Value)).String()
+				} else {
+					ind.ID = "indicator--" + uuid.NewString()
+				}
 			}
 			if opts.TLP != "" {
 				ind.TLP = opts.TLP
+			}
+			// The unique key is (org, type, value); a YARA rule's is its
+			// id (see migration 0003), and label is what people see.
+			key, label := ind.Value, ind.Value
+			if ind.Type == indicator.YARA {
+				key = ind.ID
 			}
 			// Which parties had it before this change.
 			var oldRef int64
 			var oldDist string
 			var before []int64
-			err := tx.QueryRowContext(ctx, s.q("SELECT id, distribution FROM indicators WHERE org_id = ? AND type = ? AND value = ?"), v.OrgID, string(ind.Type), ind.Value).Scan(&oldRef, &oldDist)
+			err := tx.QueryRowContext(ctx, s.q("SELECT id, distribution FROM indicators WHERE org_id = ? AND type = ? AND value = ?"), v.OrgID, string(ind.Type), key).Scan(&oldRef, &oldDist)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 			case err != nil:
@@ -166,14 +177,14 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 			tags, _ := json.Marshal(nonNil(ind.Tags))
 			var ref, created int64
 			var gotID string
-			err = tx.QueryRowContext(ctx, s.q(`INSERT INTO indicators (uuid, org_id, type, value, rule, exclude, source, description, confidence, tlp, threats, tags, informational, distribution, valid_from, valid_until, created_at, modified_at, seq)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (org_id, type, value) DO UPDATE SET rule = excluded.rule, exclude = excluded.exclude, source = excluded.source,
+			err = tx.QueryRowContext(ctx, s.q(`INSERT INTO indicators (uuid, org_id, type, value, label, rule, exclude, source, description, confidence, tlp, threats, tags, informational, distribution, valid_from, valid_until, created_at, modified_at, seq)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (org_id, type, value) DO UPDATE SET label = excluded.label, rule = excluded.rule, exclude = excluded.exclude, source = excluded.source,
 				  description = excluded.description, confidence = excluded.confidence, tlp = excluded.tlp, threats = excluded.threats, tags = excluded.tags,
 				  informational = excluded.informational, distribution = excluded.distribution, valid_from = excluded.valid_from,
 				  valid_until = excluded.valid_until, modified_at = excluded.modified_at, seq = excluded.seq
 				RETURNING id, created_at, uuid`),
-				ind.ID, v.OrgID, string(ind.Type), ind.Value, ind.Rule, ind.Exclude, ind.Source, ind.Description, ind.Confidence, string(ind.TLP),
+				ind.ID, v.OrgID, string(ind.Type), key, label, ind.Rule, ind.Exclude, ind.Source, ind.Description, ind.Confidence, string(ind.TLP),
 				string(threats), string(tags), b2i(ind.Informational), opts.Distribution, micros(ind.ValidFrom), micros(ind.ValidUntil), now, now, seq).Scan(&ref, &created, &gotID)
 			if isUniqueViolation(err) {
 				return fmt.Errorf("store: indicator %s: this id is already used by another indicator", ind.ID)
@@ -242,6 +253,9 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 	return res, out, nil
 }
 
+// yaraNamespace derives the id of a YARA rule that came without one.
+var yaraNamespace = uuid.MustParse("5c1e1b0e-4a5f-4f0e-9a51-7669676965ff")
+
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
@@ -249,7 +263,7 @@ func nonNil(s []string) []string {
 	return s
 }
 
-const indCols = "i.id, i.uuid, i.org_id, i.type, i.value, i.rule, i.exclude, i.source, i.description, i.confidence, i.tlp, i.threats, i.tags, i.informational, i.distribution, i.valid_from, i.valid_until, i.created_at, i.modified_at, i.seq"
+const indCols = "i.id, i.uuid, i.org_id, i.type, i.label, i.rule, i.exclude, i.source, i.description, i.confidence, i.tlp, i.threats, i.tags, i.informational, i.distribution, i.valid_from, i.valid_until, i.created_at, i.modified_at, i.seq"
 
 func (s *Store) scanRecord(sc interface{ Scan(...any) error }, now time.Time) (Record, error) {
 	var r Record
@@ -380,7 +394,7 @@ func (s *Store) ListIndicators(ctx context.Context, v Viewer, q IndicatorQuery) 
 	}
 	if q.Search != "" {
 		like := "%" + escapeLike(strings.ToLower(q.Search)) + "%"
-		where = append(where, "(LOWER(i.value) LIKE ? ESCAPE '\\' OR LOWER(i.description) LIKE ? ESCAPE '\\' OR LOWER(i.source) LIKE ? ESCAPE '\\' OR LOWER(i.threats) LIKE ? ESCAPE '\\')")
+		where = append(where, "(LOWER(i.label) LIKE ? ESCAPE '\\' OR LOWER(i.description) LIKE ? ESCAPE '\\' OR LOWER(i.source) LIKE ? ESCAPE '\\' OR LOWER(i.threats) LIKE ? ESCAPE '\\')")
 		args = append(args, like, like, like, like)
 	}
 	if q.Type != "" {
@@ -448,7 +462,7 @@ func (s *Store) ListIndicators(ctx context.Context, v Viewer, q IndicatorQuery) 
 // mergeWithdrawals adds to a party's feed page the indicators withdrawn
 // from it after the cursor, in sequence order, keeping the page size.
 func (s *Store) mergeWithdrawals(ctx context.Context, v Viewer, q IndicatorQuery, page []Record) ([]Record, error) {
-	wq := `SELECT w.seq, i.uuid, i.type, i.value FROM indicator_withdrawals w JOIN indicators i ON i.id = w.indicator_id WHERE w.org_id = ? AND w.seq > ?`
+	wq := `SELECT w.seq, i.uuid, i.type, i.label FROM indicator_withdrawals w JOIN indicators i ON i.id = w.indicator_id WHERE w.org_id = ? AND w.seq > ?`
 	args := []any{v.OrgID, q.AfterSeq}
 	if q.Type != "" {
 		wq += " AND i.type = ?"

@@ -218,7 +218,7 @@ func (s *Store) matchValues(ctx context.Context, v Viewer, items []Sighting) (ma
 		vals = vals[len(chunk):]
 		args := append(append([]any{}, chunk...), now)
 		args = append(args, cargs...)
-		rows, err := s.r.QueryContext(ctx, s.q("SELECT i.id, i.type, i.value FROM indicators i WHERE i.value IN ("+placeholders(len(chunk))+") AND (i.valid_until = 0 OR i.valid_until > ?) AND "+cond+" ORDER BY i.id"), args...)
+		rows, err := s.r.QueryContext(ctx, s.q("SELECT i.id, i.type, i.label FROM indicators i WHERE i.label IN ("+placeholders(len(chunk))+") AND (i.valid_until = 0 OR i.valid_until > ?) AND "+cond+" ORDER BY i.id"), args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: match sightings: %w", err)
 		}
@@ -477,7 +477,7 @@ func (s *Store) ListAlerts(ctx context.Context, v Viewer, status string, limit i
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	q := `SELECT a.id, i.uuid, i.type, i.value, a.status, a.parties, a.party_names, a.first_seen, a.last_seen, a.created_at, a.updated_at
+	q := `SELECT a.id, i.uuid, i.type, i.label, a.status, a.parties, a.party_names, a.first_seen, a.last_seen, a.created_at, a.updated_at
 		FROM alerts a JOIN indicators i ON i.id = a.indicator_id`
 	var args []any
 	if status != "" {
@@ -582,7 +582,7 @@ func (s *Store) Dashboard(ctx context.Context, v Viewer, days int) (Dashboard, e
 		d.Days = append(d.Days, DayCount{Day: time.UnixMicro(day * dayMicros).UTC(), Count: perDay[day]})
 		d.Total += perDay[day]
 	}
-	rows, err = s.r.QueryContext(ctx, s.q(`SELECT i.uuid, i.type, i.value, t.n, t.p FROM (SELECT indicator_id, SUM(n) AS n, COUNT(DISTINCT org_id) AS p FROM sighting_stats
+	rows, err = s.r.QueryContext(ctx, s.q(`SELECT i.uuid, i.type, i.label, t.n, t.p FROM (SELECT indicator_id, SUM(n) AS n, COUNT(DISTINCT org_id) AS p FROM sighting_stats
 		WHERE day >= ? AND indicator_id <> 0`+orgCond+` GROUP BY indicator_id ORDER BY SUM(n) DESC LIMIT 10) t JOIN indicators i ON i.id = t.indicator_id ORDER BY t.n DESC`), append([]any{first}, orgArgs...)...)
 	if err != nil {
 		return d, fmt.Errorf("store: dashboard: %w", err)

@@ -44,9 +44,90 @@ type ruleMeta struct {
 
 // Engine scans files with compiled rules. It is safe for concurrent use.
 type Engine struct {
-	rules *yara.Rules
-	meta  map[string]*ruleMeta // namespace + ":" + rule
-	count int
+	rules   *yara.Rules          // nil when every indicator rule was skipped
+	meta    map[string]*ruleMeta // namespace + ":" + rule
+	count   int
+	skipped []Skipped
+}
+
+// Skipped is a YARA indicator (from the hub or an indicator file) that
+// could not be compiled and is left out: the sensor keeps protecting with
+// the other rules and reports it.
+type Skipped struct {
+	ID     string // the indicator's id (a STIX id), when it has one
+	Name   string // the rule name
+	Source string // who published it
+	Err    error
+}
+
+func (s Skipped) String() string {
+	id := s.Name
+	if s.ID != "" {
+		id += " (" + s.ID + ")"
+	}
+	return fmt.Sprintf("YARA indicator %s could not be compiled and is not used: %v", id, s.Err)
+}
+
+// Finding turns a skipped rule into a finding the user sees: the scan or
+// filter ran without that rule.
+func (s Skipped) Finding(sensor, host string, at time.Time) *report.Finding {
+	src := s.Source
+	if src == "" {
+		src = "the indicator feed"
+	}
+	return &report.Finding{
+		Schema: report.SchemaVersion, Time: at, Sensor: sensor, Host: host, Severity: report.Low,
+		Title:    "A YARA rule from " + src + " is broken and was not used: " + s.Name,
+		Subject:  report.Subject{Kind: "rule", Name: s.Name},
+		Match:    report.Match{Kind: "check", Type: "rule-compile", Value: s.Name, Source: s.Source},
+		Evidence: []report.Evidence{{Name: "compile error", Data: shorten(s.Err.Error(), 300)}},
+		Advice:   "The other rules and indicators still protect you. Tell whoever publishes this rule (the agency's hub) that it does not compile, so that they fix or withdraw it.",
+		ID:       "rule-compile:" + s.ID + ":" + s.Name,
+	}
+}
+
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// Skipped lists the YARA indicators left out because they do not compile.
+func (e *Engine) Skipped() []Skipped { return e.skipped }
+
+// Check compiles one YARA indicator alone, as a sensor does (the
+// Loki/THOR externals declared, includes refused), and checks that it
+// defines a rule named name (when name is not empty). The hub runs it on
+// every rule it imports, so that a broken rule is refused at the door.
+func Check(name, rule string) error { return check(name, rule, true) }
+
+func check(name, rule string, wantName bool) error {
+	if strings.TrimSpace(rule) == "" {
+		return fmt.Errorf("rule %s has no source", name)
+	}
+	if len(rule) > maxRuleBytes {
+		return fmt.Errorf("rule %s is larger than %d MiB", name, maxRuleBytes>>20)
+	}
+	label := "rule " + name
+	if name == "" {
+		label = "rule"
+	}
+	rs, _, err := yara.Compile([]yara.Source{{Name: label, Data: []byte(rule)}}, yara.CompileOptions{Externals: externals, DisableIncludes: true})
+	if err != nil {
+		return err
+	}
+	if name == "" || !wantName {
+		return nil
+	}
+	var names []string
+	for _, ri := range rs.RuleInfos() {
+		if ri.Name == name {
+			return nil
+		}
+		names = append(names, ri.Name)
+	}
+	return fmt.Errorf("the source defines no rule named %s (it defines %s)", name, strings.Join(names, ", "))
 }
 
 // Load reads rule files (a file, or a directory whose *.yar and *.yara
@@ -113,11 +194,20 @@ func Load(paths []string, inds []*indicator.Indicator) (*Engine, []yara.Warning,
 		}
 	}
 	hubMeta := map[string]*indicator.Indicator{}
+	var skipped []Skipped
 	for i, ind := range inds {
 		ns := fmt.Sprintf("indicator-%d", i)
 		name := ind.Source
 		if name == "" {
 			name = "indicator " + ind.Value
+		}
+		// One broken indicator must not take the others down: each is
+		// compiled alone first (includes refused: a rule from a feed
+		// must not read the sensor's files), and one that does not
+		// compile is skipped and reported.
+		if err := check(ind.Value, ind.Rule, false); err != nil {
+			skipped = append(skipped, Skipped{ID: ind.ID, Name: ind.Value, Source: ind.Source, Err: err})
+			continue
 		}
 		if err := add(name, ns, []byte(ind.Rule)); err != nil {
 			return nil, nil, err
@@ -125,13 +215,16 @@ func Load(paths []string, inds []*indicator.Indicator) (*Engine, []yara.Warning,
 		hubMeta[ns] = ind
 	}
 	if len(srcs) == 0 {
+		if len(skipped) > 0 {
+			return &Engine{meta: map[string]*ruleMeta{}, skipped: skipped}, nil, nil
+		}
 		return nil, nil, nil
 	}
 	rules, warns, err := yara.Compile(srcs, yara.CompileOptions{Externals: externals})
 	if err != nil {
 		return nil, warns, fmt.Errorf("rules: %w", err)
 	}
-	e := &Engine{rules: rules, meta: map[string]*ruleMeta{}}
+	e := &Engine{rules: rules, meta: map[string]*ruleMeta{}, skipped: skipped}
 	for _, ri := range rules.RuleInfos() {
 		if ri.Private {
 			continue
@@ -179,6 +272,9 @@ func (e *Engine) MaxSize() int64 { return 0 }
 
 // ScanBytes runs the rules over data with the file's externals.
 func (e *Engine) ScanBytes(ctx context.Context, data []byte, ext Externals) ([]RuleMatch, error) {
+	if e.rules == nil {
+		return nil, nil
+	}
 	ms, err := e.rules.ScanBytes(ctx, data, yara.ScanOptions{
 		Externals: map[string]any{"filename": ext.Filename, "filepath": ext.Filepath, "extension": ext.Extension, "filetype": ext.Filetype, "owner": ext.Owner},
 		Timeout:   Timeout,

@@ -102,6 +102,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 	m := indicator.NewMatcher(coll.Indicators, indicator.MatcherOptions{At: time.Now()})
 
 	var engine sweep.RuleEngine
+	var skipped []yararules.Skipped
 	if len(cfg.Rules) > 0 || m.Has(indicator.YARA) {
 		e, warns, err := yararules.Load(cfg.Rules, m.Rules())
 		for _, w := range warns {
@@ -112,12 +113,21 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 		}
 		if e != nil {
 			engine = e
+			skipped = e.Skipped()
 		}
 	}
 
 	w, err := report.New(cfg.Format, stdout, report.Options{Color: cfg.Color, Tool: "vigie", Version: cfg.Version})
 	if err != nil {
 		return res, err
+	}
+	// A broken rule from a feed is left out, never the whole scan: say so
+	// in the report (a "problem" line) and in the log.
+	for _, sk := range skipped {
+		log.Warn("scan: a YARA indicator does not compile and is not used", "rule", sk.Name, "id", sk.ID, "source", sk.Source, "err", sk.Err)
+		if err := w.Problem("rule "+sk.Name, fmt.Errorf("not used, it does not compile: %w", sk.Err)); err != nil {
+			return res, fmt.Errorf("writing the report: %w", err)
+		}
 	}
 	opts := cfg.Sweep
 	opts.Paths = cfg.Paths

@@ -1,0 +1,106 @@
+package hub
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// yaraBundle is a STIX bundle of YARA indicators: id → rule source.
+func yaraBundle(rules ...[2]string) string {
+	var objs []string
+	for _, r := range rules {
+		pat, _ := json.Marshal(r[1])
+		objs = append(objs, fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":%q,"created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern_type":"yara","pattern":%s,"valid_from":"2026-01-01T00:00:00Z"}`, r[0], pat))
+	}
+	return `{"type":"bundle","id":"bundle--0e6b2b0b-6d0c-4d0e-9b7a-000000000001","objects":[` + strings.Join(objs, ",") + `]}`
+}
+
+const (
+	idGood   = "indicator--11111111-1111-4111-8111-111111111111"
+	idOther  = "indicator--22222222-2222-4222-8222-222222222222"
+	idBroken = "indicator--33333333-3333-4333-8333-333333333333"
+)
+
+// The hub compiles every YARA rule it imports: a broken one is refused
+// with 422 naming it (strict), or left out and reported (lenient); rules
+// are keyed by their id, so a second rule named x does not replace the
+// first.
+func TestYARARulesVettedAndKeyedByID(t *testing.T) {
+	e := newEnv(t)
+	good := [2]string{idGood, `rule x { strings: $a = "good" condition: $a }`}
+	other := [2]string{idOther, `rule x { strings: $a = "other" condition: $a }`}
+	broken := [2]string{idBroken, `rule Broken_One { strings: $a = "abc" condition: $zzz }`}
+
+	r := e.expect(e.do("POST", "/api/v1/indicators/import?format=stix", "agency-analyst", yaraBundle(good, broken)), 422)
+	if !strings.Contains(string(r.body), "Broken_One") || !strings.Contains(string(r.body), "does not compile") {
+		t.Errorf("422 does not name the rule: %s", r.body)
+	}
+	if n := len(e.expect(e.do("GET", "/api/v1/indicators", "a-sensor", nil), 200).items(t)); n != 0 {
+		t.Fatalf("a refused import stored %d indicators", n)
+	}
+	r = e.expect(e.do("POST", "/api/v1/indicators/import?format=stix&lenient=true", "agency-analyst", yaraBundle(good, broken)), 200)
+	if m := r.json(t); m["created"].(float64) != 1 || !strings.Contains(string(r.body), "Broken_One") {
+		t.Fatalf("lenient import: %s", r.body)
+	}
+	e.expect(e.do("POST", "/api/v1/indicators/import?format=stix", "agency-analyst", yaraBundle(other)), 200)
+	items := e.expect(e.do("GET", "/api/v1/indicators", "a-sensor", nil), 200).items(t)
+	rules := map[string]string{}
+	for _, it := range items {
+		rules[it["id"].(string)] = it["rule"].(string)
+	}
+	if len(items) != 2 || rules[idGood] != good[1] || rules[idOther] != other[1] {
+		t.Fatalf("a second rule named x replaced the first: %v", rules)
+	}
+	// the JSON API compiles too
+	r = e.expect(e.do("POST", "/api/v1/indicators", "agency-analyst", map[string]any{"items": []map[string]any{
+		{"type": "yara", "value": "y", "rule": `rule y { condition: $nope }`}}}), 422)
+	if !strings.Contains(string(r.body), "rule y") {
+		t.Errorf("422 does not name the rule: %s", r.body)
+	}
+	// a rule whose name is not the one it claims
+	e.expect(e.do("POST", "/api/v1/indicators", "agency-analyst", map[string]any{"items": []map[string]any{
+		{"type": "yara", "value": "claimed", "rule": `rule other { condition: true }`}}}), 422)
+}
+
+// Ranges that match everything are refused: 0.0.0.0/0 once made every mail
+// phishing.
+func TestMatchEverythingRangesRefused(t *testing.T) {
+	e := newEnv(t)
+	for _, v := range []string{"0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1", "::/0", "10.0.0.0/8", "2000::/3", "::ffff:0.0.0.0/96"} {
+		typ := "ipv4"
+		if strings.Contains(v, "::") && !strings.Contains(v, "ffff") {
+			typ = "ipv6"
+		}
+		r := e.expect(e.do("POST", "/api/v1/indicators", "agency-analyst", map[string]any{"items": []map[string]any{{"type": typ, "value": v}}}), 422)
+		if !strings.Contains(string(r.body), "wider than") {
+			t.Errorf("%s: %s", v, r.body)
+		}
+	}
+	// normal ranges pass
+	e.publish("ipv4", "45.9.148.0/24", "all")
+	e.publish("ipv4", "91.218.0.0/16", "all")
+	e.publish("ipv6", "2a0e:1c80::/32", "all")
+	// an import: strict refuses naming the item, lenient keeps the rest
+	csv := "type,value\nipv4,45.9.148.7\nipv4,0.0.0.0/0\nipv6,::/0\n"
+	r := e.expect(e.do("POST", "/api/v1/indicators/import?format=csv", "agency-analyst", csv), 422)
+	if !strings.Contains(string(r.body), "0.0.0.0/0") {
+		t.Errorf("strict import: %s", r.body)
+	}
+	r = e.expect(e.do("POST", "/api/v1/indicators/import?format=csv&lenient=true", "agency-analyst", csv), 200)
+	m := r.json(t)
+	if m["created"].(float64) != 1 || len(m["problems"].([]any)) != 2 {
+		t.Errorf("lenient import: %s", r.body)
+	}
+	items := e.expect(e.do("GET", "/api/v1/indicators", "a-sensor", nil), 200).items(t)
+	for _, it := range items {
+		if v := it["value"].(string); v == "0.0.0.0/0" || v == "::/0" {
+			t.Errorf("%s reached the sensors", v)
+		}
+	}
+	// the bound is configurable
+	e.srv.opts.Breadth.MinIPv4Bits = 8
+	e.publish("ipv4", "45.0.0.0/8", "all")
+	e.expect(e.do("POST", "/api/v1/indicators", "agency-analyst", map[string]any{"items": []map[string]any{{"type": "ipv4", "value": "44.0.0.0/7"}}}), 422)
+}
