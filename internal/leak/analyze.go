@@ -82,7 +82,7 @@ func (c *Config) analyse(ctx context.Context, e entry) *analysed {
 	switch e.Format {
 	case "eml", "mbox-message", "msg":
 		it.Kind = KindMail
-	case "unknown", "unreadable", "symlink", "zip", "mbox":
+	case "unknown", "unreadable", "symlink", "special", "zip", "mbox", "7z", "tar", "gzip", "xz", "bzip2":
 		it.Kind = KindOther
 	default:
 		it.Kind = KindDocument
@@ -93,6 +93,9 @@ func (c *Config) analyse(ctx context.Context, e entry) *analysed {
 	if e.Err != nil {
 		it.Verdict, it.Error = Error, e.Err.Error()
 		it.Reasons = []string{"could not be examined: " + e.Err.Error()}
+		if h := e.Header; h != nil {
+			it.Mail = &MailEvidence{From: h["From"], To: h["To"], Subject: h["Subject"], Date: h["Date"], MessageID: h["Message-ID"]}
+		}
 		return a
 	}
 	// Hash.
@@ -242,7 +245,7 @@ func (c *Config) analyseMail(ctx context.Context, e entry, a *analysed) {
 		it.Reasons = append(it.Reasons, fmt.Sprintf("ARC chain of %d set(s): %s%s (an ARC chain records what forwarding servers saw; it does not change the verdict)", ev.ARC.Sets, ev.ARC.Result, suffix(ev.ARC.Detail)))
 	}
 	// Text and header fields, for people and for the comparison.
-	m, err := mime.Parse(stripFromLine(raw), mime.Limits{MaxMessageBytes: int(c.Limits.MaxItemSize)})
+	m, err := mime.Parse(stripFromLine(raw), mime.Limits{MaxMessageBytes: int(c.Limits.msgLimit())})
 	if err != nil {
 		it.Reasons = append(it.Reasons, "the message's MIME structure could not be read: "+err.Error())
 		return

@@ -1,6 +1,7 @@
 package leak
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bufio"
 	"bytes"
@@ -14,13 +15,16 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/vigie-project/vigie/internal/archive"
 )
 
 // Limits bound the work spent on a dump. Every input is hostile: a zip
 // bomb, a nested archive, an mbox with one 10 GB message must end in an
 // error on that item, not in exhausted memory.
 type Limits struct {
-	MaxItemSize    int64 // largest mail or archive member examined in memory
+	MaxItemSize    int64 // largest archive member (or message, unless MaxMessageSize says otherwise) examined in memory
+	MaxMessageSize int64 // largest message examined (0: MaxItemSize); a larger one is listed with its From and Subject
 	MaxArchiveSize int64 // total bytes expanded from one archive (nested ones included)
 	MaxRatio       int64 // highest compression ratio accepted for an archive member
 	MaxEntries     int   // most members of one archive
@@ -50,8 +54,27 @@ type entry struct {
 	Size     int64
 	ModTime  time.Time
 	Err      error  // the entry could not be read; the other fields may be partial
-	unit     string // checkpoint key of the disk file this entry came from
+	// Header holds From, To, Subject, Date and Message-ID of a message
+	// that could not be examined (over the size limit), read from its
+	// first bytes, so that its error item still says which message it is.
+	Header map[string]string
+	unit   string // checkpoint key of the disk file this entry came from
 }
+
+// msgLimit is the largest message examined.
+func (l Limits) msgLimit() int64 {
+	if l.MaxMessageSize > 0 {
+		return l.MaxMessageSize
+	}
+	return l.MaxItemSize
+}
+
+// max7zInMemory bounds a 7-Zip archive read from disk: the reader needs
+// random access to it in memory.
+const max7zInMemory = 1 << 30
+
+// archiveTimeout bounds the time spent in one 7-Zip archive.
+const archiveTimeout = 30 * time.Minute
 
 // unitFunc is told when every entry of one disk file (a unit of the
 // checkpoint) has been produced.
@@ -105,7 +128,7 @@ func (w *walker) walk(root string) error {
 			return w.emitErr(entry{Path: p, Format: "symlink", Err: errors.New("symbolic link not followed")}, "")
 		}
 		if !d.Type().IsRegular() {
-			return nil
+			return w.emitErr(entry{Path: p, Format: "special", Err: fmt.Errorf("not a regular file (%s): not read", d.Type())}, "")
 		}
 		fi, err := d.Info()
 		if err != nil {
@@ -151,6 +174,13 @@ func (w *walker) diskFile(path string, fi fs.FileInfo) error {
 	head = head[:k]
 	format := formatOf(path, head)
 	base := entry{Path: path, Format: format, Size: fi.Size(), ModTime: fi.ModTime()}
+	rewind := func() bool {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			base.Err = err
+			return false
+		}
+		return true
+	}
 	switch format {
 	case "zip":
 		zr, err := zip.NewReader(f, fi.Size())
@@ -160,22 +190,42 @@ func (w *walker) diskFile(path string, fi fs.FileInfo) error {
 		}
 		budget := w.lim.MaxArchiveSize
 		return w.zip(path, zr, 1, &budget)
-	case "mbox":
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
+	case "7z":
+		if fi.Size() > max7zInMemory {
+			base.Err = fmt.Errorf("7-Zip archive of %d bytes: larger than the %d bytes that can be opened in memory; extract it and examine the directory", fi.Size(), int64(max7zInMemory))
+			return w.emit(base)
+		}
+		if !rewind() {
+			return w.emit(base)
+		}
+		data, err := io.ReadAll(f)
+		if err != nil {
 			base.Err = err
+			return w.emit(base)
+		}
+		budget := w.lim.MaxArchiveSize
+		return w.sevenZip(path, data, fi.ModTime(), 1, &budget)
+	case "tar", "gzip", "xz", "bzip2":
+		if !rewind() {
+			return w.emit(base)
+		}
+		budget := w.lim.MaxArchiveSize
+		return w.stream(path, format, f, fi.ModTime(), 1, &budget)
+	case "mbox":
+		if !rewind() {
 			return w.emit(base)
 		}
 		return w.mbox(path, f, fi.ModTime())
 	case "eml", "msg":
-		if fi.Size() > w.lim.MaxItemSize {
-			base.Err = fmt.Errorf("message of %d bytes is larger than the %d-byte limit", fi.Size(), w.lim.MaxItemSize)
+		if !rewind() {
 			return w.emit(base)
 		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			base.Err = err
+		if fi.Size() > w.lim.msgLimit() {
+			base.Err = fmt.Errorf("message of %d bytes is larger than the %d-byte limit (--max-message-size)", fi.Size(), w.lim.msgLimit())
+			base.Header = headerOf(io.LimitReader(f, 64<<10))
 			return w.emit(base)
 		}
-		data, err := io.ReadAll(io.LimitReader(f, w.lim.MaxItemSize+1))
+		data, err := io.ReadAll(io.LimitReader(f, w.lim.msgLimit()+1))
 		base.Data, base.Err = data, err
 		return w.emit(base)
 	default:
@@ -188,8 +238,19 @@ func (w *walker) diskFile(path string, fi fs.FileInfo) error {
 	}
 }
 
+// headerOf reads the header fields at the start of a message (a message
+// too large to examine, for its error item).
+func headerOf(r io.Reader) map[string]string {
+	head, _ := io.ReadAll(r)
+	if h := partialHeader(head); h != nil && (h["From"] != "" || h["Subject"] != "") {
+		return h
+	}
+	return nil
+}
+
 // zip emits the members of an archive, sorted by name, within the
-// limits; nested archives and mboxes are expanded.
+// limits; archives and mboxes inside are expanded (mboxes streamed,
+// whatever their size).
 func (w *walker) zip(name string, zr *zip.Reader, depth int, budget *int64) error {
 	if len(zr.File) > w.lim.MaxEntries {
 		return w.emit(entry{Path: name, Format: "zip", Err: fmt.Errorf("archive has %d members, more than the limit of %d", len(zr.File), w.lim.MaxEntries)})
@@ -204,94 +265,281 @@ func (w *walker) zip(name string, zr *zip.Reader, depth int, budget *int64) erro
 			continue
 		}
 		p := name + "!" + zf.Name
-		e := entry{Path: p, Size: int64(zf.UncompressedSize64), ModTime: zf.Modified}
-		data, err := w.member(zf, budget)
+		size := int64(min(zf.UncompressedSize64, 1<<62))
+		var err error
+		switch {
+		case zf.Flags&1 != 0:
+			err = errors.New("encrypted archive member: content not readable")
+		case zf.CompressedSize64 > 0 && size/int64(zf.CompressedSize64) > w.lim.MaxRatio:
+			err = fmt.Errorf("compression ratio %d:1 above the %d:1 limit (zip bomb?)", size/int64(zf.CompressedSize64), w.lim.MaxRatio)
+		case size > *budget:
+			err = fmt.Errorf("archive expands to more than %d bytes: member not expanded", w.lim.MaxArchiveSize)
+		}
+		var rc io.ReadCloser
+		if err == nil {
+			if rc, err = zf.Open(); err != nil {
+				err = fmt.Errorf("archive member: %w", err)
+			}
+		}
 		if err != nil {
-			e.Format, e.Err = formatOf(zf.Name, nil), err
-			if err := w.emit(e); err != nil {
+			if err := w.emit(entry{Path: p, Format: formatOf(zf.Name, nil), Size: size, ModTime: zf.Modified, Err: err}); err != nil {
 				return err
 			}
 			continue
 		}
-		e.Format = formatOf(zf.Name, data)
-		switch e.Format {
-		case "zip":
-			if depth >= w.lim.MaxDepth {
-				e.Err = fmt.Errorf("archive nested deeper than %d levels: not expanded", w.lim.MaxDepth)
-				if err := w.emit(e); err != nil {
-					return err
-				}
-				continue
-			}
-			inner, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-			if err != nil {
-				e.Err = fmt.Errorf("corrupt zip archive: %w", err)
-				if err := w.emit(e); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := w.zip(p, inner, depth+1, budget); err != nil {
-				return err
-			}
-		case "mbox":
-			if err := w.mbox(p, bytes.NewReader(data), zf.Modified); err != nil {
-				return err
-			}
-		default:
-			e.Data = data
-			if err := w.emit(e); err != nil {
-				return err
-			}
+		// The declared size can lie: never read more than it.
+		err = w.inner(p, zf.Modified, size, &declaredReader{r: rc, left: size}, depth, budget)
+		rc.Close()
+		if err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// member decompresses one archive member within the limits.
-func (w *walker) member(zf *zip.File, budget *int64) ([]byte, error) {
-	if zf.Flags&1 != 0 {
-		return nil, errors.New("encrypted archive member: content not readable")
+// declaredReader fails when a member expands beyond its declared size.
+type declaredReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (d *declaredReader) Read(p []byte) (int, error) {
+	if d.left <= 0 {
+		var one [1]byte
+		if n, _ := d.r.Read(one[:]); n > 0 {
+			return 0, errors.New("member expands beyond its declared size (zip bomb?)")
+		}
+		return 0, io.EOF
 	}
-	size := int64(zf.UncompressedSize64)
-	if size > w.lim.MaxItemSize {
-		return nil, fmt.Errorf("member of %d bytes is larger than the %d-byte limit", size, w.lim.MaxItemSize)
+	if int64(len(p)) > d.left {
+		p = p[:d.left]
 	}
-	if zf.CompressedSize64 > 0 && size/int64(zf.CompressedSize64) > w.lim.MaxRatio {
-		return nil, fmt.Errorf("compression ratio %d:1 above the %d:1 limit (zip bomb?)", size/int64(zf.CompressedSize64), w.lim.MaxRatio)
+	n, err := d.r.Read(p)
+	d.left -= int64(n)
+	return n, err
+}
+
+// budgetReader counts what is read against the expansion budget of the
+// outermost archive.
+type budgetReader struct {
+	r      io.Reader
+	budget *int64
+	max    int64
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if *b.budget <= 0 {
+		return 0, fmt.Errorf("archive expands to more than %d bytes: the rest is not expanded", b.max)
 	}
-	if size > *budget {
-		return nil, fmt.Errorf("archive expands to more than %d bytes: member not expanded", w.lim.MaxArchiveSize)
+	if int64(len(p)) > *b.budget {
+		p = p[:*b.budget]
 	}
-	rc, err := zf.Open()
+	n, err := b.r.Read(p)
+	*b.budget -= int64(n)
+	return n, err
+}
+
+// inner handles the content of one archive member or decompressed
+// stream: an archive is expanded (up to MaxDepth levels), an mbox is
+// split as it is read, anything else is read in memory within the
+// limits and emitted. Problems become error items; only a cancelled
+// context stops the walk.
+func (w *walker) inner(p string, mod time.Time, size int64, r io.Reader, depth int, budget *int64) error {
+	br := bufio.NewReaderSize(&budgetReader{r: r, budget: budget, max: w.lim.MaxArchiveSize}, 64<<10)
+	head, _ := br.Peek(4096)
+	format := formatOf(p, head)
+	e := entry{Path: p, Format: format, Size: size, ModTime: mod}
+	fail := func(err error) error {
+		e.Err = err
+		return w.emit(e)
+	}
+	switch format {
+	case "mbox":
+		return w.mbox(p, br, mod)
+	case "zip", "7z", "tar", "gzip", "xz", "bzip2":
+		if depth >= w.lim.MaxDepth {
+			return fail(fmt.Errorf("archive nested deeper than %d levels: not expanded", w.lim.MaxDepth))
+		}
+		if format == "zip" || format == "7z" {
+			// random access: the archive is read in memory
+			data, err := readMax(br, w.lim.MaxItemSize)
+			if err != nil {
+				return fail(err)
+			}
+			if format == "7z" {
+				return w.sevenZip(p, data, mod, depth+1, budget)
+			}
+			zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+			if err != nil {
+				return fail(fmt.Errorf("corrupt zip archive: %w", err))
+			}
+			return w.zip(p, zr, depth+1, budget)
+		}
+		return w.stream(p, format, br, mod, depth+1, budget)
+	case "eml", "msg":
+		data, err := readMax(br, w.lim.msgLimit())
+		if err != nil {
+			e.Header = partialHeaderMap(head)
+			return fail(err)
+		}
+		e.Data, e.Size = data, int64(len(data))
+		return w.emit(e)
+	}
+	data, err := readMax(br, w.lim.MaxItemSize)
 	if err != nil {
-		return nil, fmt.Errorf("archive member: %w", err)
+		return fail(err)
 	}
-	defer rc.Close()
-	// The declared size can lie: never read more than it (plus one byte
-	// to notice), nor more than the ratio allows.
-	max := min(size, w.lim.MaxItemSize, *budget)
-	data, err := io.ReadAll(io.LimitReader(rc, max+1))
+	e.Data, e.Size = data, int64(len(data))
+	return w.emit(e)
+}
+
+// partialHeaderMap is headerOf on bytes already read.
+func partialHeaderMap(head []byte) map[string]string {
+	return headerOf(bytes.NewReader(head))
+}
+
+// readMax reads r whole, failing when it holds more than max bytes.
+func readMax(r io.Reader, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, fmt.Errorf("archive member: %w", err)
 	}
 	if int64(len(data)) > max {
-		return nil, errors.New("member expands beyond its declared size (zip bomb?)")
+		return nil, fmt.Errorf("member larger than the %d-byte limit: not examined", max)
 	}
-	*budget -= int64(len(data))
 	return data, nil
 }
 
-// mbox splits an mbox stream into messages and emits each one.
+// stream expands a tar archive, or a gzip, xz or bzip2 stream, read
+// front to back. A compressed tar (.tar.gz, .tgz, .tar.xz, .tar.bz2) is
+// shown as one archive: its members are named "dump.tar.gz!member".
+func (w *walker) stream(p, kind string, r io.Reader, mod time.Time, depth int, budget *int64) error {
+	if kind == "tar" {
+		return w.tar(p, r, depth, budget)
+	}
+	dr, err := archive.Decompress(kind, r, 0, 0)
+	if err != nil {
+		return w.emit(entry{Path: p, Format: kind, ModTime: mod, Err: fmt.Errorf("corrupt %s stream: %w", kind, err)})
+	}
+	defer dr.Close()
+	br := bufio.NewReaderSize(dr, 64<<10)
+	head, herr := br.Peek(512)
+	if herr != nil && herr != io.EOF && len(head) == 0 {
+		return w.emit(entry{Path: p, Format: kind, ModTime: mod, Err: fmt.Errorf("corrupt %s stream: %w", kind, herr)})
+	}
+	if archive.SniffStream(head) == archive.KindTar {
+		return w.tar(p, br, depth, budget)
+	}
+	innerName := strings.TrimSuffix(baseName(p), filepath.Ext(baseName(p)))
+	if innerName == "" {
+		innerName = "content"
+	}
+	return w.inner(p+"!"+innerName, mod, -1, br, depth, budget)
+}
+
+// tar emits the members of a tar archive in their order.
+func (w *walker) tar(p string, r io.Reader, depth int, budget *int64) error {
+	tr := tar.NewReader(r)
+	n := 0
+	for {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		h, err := tr.Next()
+		if err == io.EOF {
+			if n == 0 {
+				return w.emit(entry{Path: p, Format: "tar", Err: errors.New("the tar archive holds no file")})
+			}
+			return nil
+		}
+		if err != nil {
+			return w.emit(entry{Path: p, Format: "tar", Err: fmt.Errorf("corrupt tar archive after %d members: %w", n, err)})
+		}
+		name := strings.TrimPrefix(h.Name, "./")
+		mp := p + "!" + name
+		switch h.Typeflag {
+		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeDir:
+			continue
+		case tar.TypeSymlink, tar.TypeLink:
+			if err := w.emit(entry{Path: mp, Format: "symlink", ModTime: h.ModTime, Err: fmt.Errorf("link to %q in the archive: not followed", h.Linkname)}); err != nil {
+				return err
+			}
+			continue
+		default:
+			continue
+		}
+		if n++; n > w.lim.MaxEntries {
+			return w.emit(entry{Path: p, Format: "tar", Err: fmt.Errorf("archive has more than %d members: the rest is not examined", w.lim.MaxEntries)})
+		}
+		if h.Size > *budget {
+			if err := w.emit(entry{Path: mp, Format: formatOf(name, nil), Size: h.Size, ModTime: h.ModTime, Err: fmt.Errorf("archive expands to more than %d bytes: member not expanded", w.lim.MaxArchiveSize)}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := w.inner(mp, h.ModTime, h.Size, tr, depth, budget); err != nil {
+			return err
+		}
+	}
+}
+
+// sevenZip emits the entries of a 7-Zip archive held in memory, each
+// read as a stream (an mbox of any size is split as it is read).
+func (w *walker) sevenZip(p string, data []byte, mod time.Time, depth int, budget *int64) error {
+	a, err := archive.Open(data, archive.Kind7z, archive.Limits{MaxEntries: w.lim.MaxEntries, MaxEntryBytes: w.lim.MaxItemSize,
+		MaxTotalBytes: max(*budget, 1), Timeout: archiveTimeout})
+	if err != nil {
+		why := fmt.Errorf("7-Zip archive could not be opened: %w", err)
+		if errors.Is(err, archive.ErrEncrypted) {
+			why = errors.New("encrypted 7-Zip archive: the names and contents of its files are hidden by a password")
+		}
+		return w.emit(entry{Path: p, Format: "7z", ModTime: mod, Err: why})
+	}
+	for i, en := range a.Entries {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		if en.Dir {
+			continue
+		}
+		ep := p + "!" + en.Name
+		rc, err := a.Stream(i)
+		if err != nil {
+			if errors.Is(err, archive.ErrEntryEncrypted) {
+				err = errors.New("encrypted archive member: content not readable")
+			}
+			if err := w.emit(entry{Path: ep, Format: formatOf(en.Name, nil), Size: en.Size, ModTime: mod, Err: err}); err != nil {
+				return err
+			}
+			continue
+		}
+		err = w.inner(ep, mod, en.Size, rc, depth, budget)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if a.Truncated {
+		return w.emit(entry{Path: p, Format: "7z", Err: fmt.Errorf("archive has more than %d members: the rest is not examined", w.lim.MaxEntries)})
+	}
+	return nil
+}
+
+// mbox splits an mbox stream into messages and emits each one; an empty
+// mbox is listed as such.
 func (w *walker) mbox(name string, r io.Reader, mod time.Time) error {
 	var fnErr error
-	err := splitMbox(r, w.lim.MaxItemSize, func(n int, offset int64, msg []byte, err error) error {
+	count := 0
+	err := splitMbox(r, w.lim.msgLimit(), func(n int, offset int64, msg []byte, err error) error {
 		if fnErr = w.ctx.Err(); fnErr != nil {
 			return fnErr
 		}
+		count++
 		e := entry{Path: fmt.Sprintf("%s#%d", name, n), Format: "mbox-message", Data: msg, Size: int64(len(msg)), ModTime: mod}
 		if err != nil {
 			e.Err = fmt.Errorf("message %d at byte %d: %w", n, offset, err)
+			e.Header, e.Data, e.Size = partialHeaderMap(msg), nil, 0
 		}
 		fnErr = w.emit(e)
 		return fnErr
@@ -299,6 +547,9 @@ func (w *walker) mbox(name string, r io.Reader, mod time.Time) error {
 	if err != nil && fnErr == nil {
 		// The mbox itself is broken: say so and go on with the dump.
 		return w.emit(entry{Path: name, Format: "mbox", ModTime: mod, Err: err})
+	}
+	if err == nil && count == 0 {
+		return w.emit(entry{Path: name, Format: "mbox", ModTime: mod, Err: errors.New("empty mbox: the file holds no message")})
 	}
 	return err
 }
@@ -325,7 +576,7 @@ func splitMbox(r io.Reader, max int64, fn func(n int, offset int64, msg []byte, 
 			return nil
 		}
 		if tooBig {
-			return fn(n, start, nil, fmt.Errorf("message larger than the %d-byte limit: not examined", max))
+			return fn(n, start, bytes.Clone(cur.Bytes()), fmt.Errorf("message larger than the %d-byte limit (--max-message-size): not examined", max))
 		}
 		msg := bytes.Clone(cur.Bytes())
 		// The empty line before the next separator belongs to the
@@ -365,8 +616,9 @@ func splitMbox(r io.Reader, max int64, fn func(n int, offset int64, msg []byte, 
 			}
 			if started && !tooBig {
 				if int64(cur.Len()+len(line)) > max {
+					// keep the first bytes: the header names the message
 					tooBig = true
-					cur.Reset()
+					cur.Truncate(min(cur.Len(), 64<<10))
 				} else {
 					cur.Write(line)
 				}
@@ -397,8 +649,23 @@ func formatOf(name string, head []byte) string {
 		return ext
 	case "zip":
 		return "zip"
+	case "7z":
+		return "7z"
+	case "tar":
+		return "tar"
+	case "gz", "tgz":
+		return "gzip"
+	case "xz", "txz":
+		return "xz"
+	case "bz2", "tbz", "tbz2":
+		return "bzip2"
+	}
+	if k := archive.SniffStream(head); k != "" {
+		return k
 	}
 	switch {
+	case archive.Sniff(head) == archive.Kind7z:
+		return "7z"
 	case bytes.HasPrefix(head, []byte("%PDF-")):
 		return "pdf"
 	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
