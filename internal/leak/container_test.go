@@ -196,4 +196,3 @@ func TestLargeMboxMessage(t *testing.T) {
 		t.Errorf("last: %s %q", rep.Items[2].Verdict, rep.Items[2].Reasons)
 	}
 }
-

@@ -53,7 +53,7 @@ type entry struct {
 	DiskPath string
 	Size     int64
 	ModTime  time.Time
-	Err      error  // the entry could not be read; the other fields may be partial
+	Err      error // the entry could not be read; the other fields may be partial
 	// Header holds From, To, Subject, Date and Message-ID of a message
 	// that could not be examined (over the size limit), read from its
 	// first bytes, so that its error item still says which message it is.
