@@ -31,27 +31,28 @@ var confusable = map[rune]rune{
 // homoglyphs folded ("0"→"o", "1"/"l"/"i"→"l", "rn"→"m", "vv"→"w",
 // "cl"→"d").
 func skeleton(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	ascii := true
+	var buf [4 * MaxLabelLen]byte
+	return string(skeletonTo(buf[:0], s))
+}
+
+// skeletonTo appends the skeleton of s to dst; for ASCII input that fits
+// dst's capacity it does not allocate.
+func skeletonTo(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
-			ascii = false
+			var b strings.Builder
+			for _, r := range norm.NFKD.String(s) {
+				if unicode.Is(unicode.Mn, r) {
+					continue
+				}
+				if c, ok := confusable[unicode.ToLower(r)]; ok {
+					r = c
+				}
+				b.WriteRune(unicode.ToLower(r))
+			}
+			s = b.String()
 			break
 		}
-	}
-	if !ascii {
-		for _, r := range norm.NFKD.String(s) {
-			if unicode.Is(unicode.Mn, r) {
-				continue
-			}
-			if c, ok := confusable[unicode.ToLower(r)]; ok {
-				r = c
-			}
-			b.WriteRune(unicode.ToLower(r))
-		}
-		s = b.String()
-		b.Reset()
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -83,9 +84,9 @@ func skeleton(s string) string {
 				i++
 			}
 		}
-		b.WriteByte(c)
+		dst = append(dst, c)
 	}
-	return b.String()
+	return dst
 }
 
 // distance is the optimal-string-alignment edit distance (insertions,
@@ -101,16 +102,16 @@ func distance(a, b string, max int) int {
 		}
 		return max + 1
 	}
-	var rows [3][65]int
+	var rows [3][65]int8
 	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
 	for j := 0; j <= len(b); j++ {
-		prev[j] = j
+		prev[j] = int8(j)
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
+		cur[0] = int8(i)
 		best := cur[0]
 		for j := 1; j <= len(b); j++ {
-			cost := 1
+			cost := int8(1)
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
@@ -121,12 +122,12 @@ func distance(a, b string, max int) int {
 			cur[j] = v
 			best = min(best, v)
 		}
-		if best > max {
+		if int(best) > max {
 			return max + 1
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	return prev[len(b)]
+	return int(prev[len(b)])
 }
 
 func abs(x int) int {

@@ -29,7 +29,7 @@ func TestCheck(t *testing.T) {
 		{"rnicrosoft.com", "homoglyph", "microsoft.com"},
 		{"xn--ggle-55da.com", "punycode", "google.com"}, // gооgle with Cyrillic о
 		{"gооgle.com", "punycode", "google.com"},
-		{"micosoft.com", "typo", "microsoft.com"},
+		{"micosoft.com", "omission", "microsoft.com"},
 		{"googlesecurity-alert.com", "combo", "google.com"},
 		{"paypal.secure-login.com", "subdomain", "paypal.com"},
 	}
