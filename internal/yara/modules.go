@@ -80,7 +80,10 @@ func dataRange(e *evaluator, args []value, nfixed int) ([]byte, []value, bool) {
 	}
 	off, size := args[0].i, args[1].i
 	d := e.sc.data
-	if off < 0 || size < 0 || off > int64(len(d)) {
+	// libyara needs the offset inside the data (a range starting at or past
+	// the end, or any range of an empty file, is undefined); a length of 0
+	// at a valid offset is an empty, defined range
+	if off < 0 || size < 0 || off >= int64(len(d)) {
 		return nil, nil, false
 	}
 	end := off + size
@@ -137,20 +140,29 @@ func mathModule() *mstruct {
 			return f(b, rest)
 		})
 	}
+	// On empty input (a "" string, or a range of length 0 at an offset
+	// inside the file) libyara 4.2.3 gives: entropy 0.0,
+	// serial_correlation -100000, count 0, mode 0; mean, deviation,
+	// percentage and monte_carlo_pi are undefined.
 	m.set("entropy", rangeFn(func(b []byte, _ []value) value {
-		if len(b) == 0 {
-			return undef
-		}
 		return floatVal(entropy(b))
 	}))
-	m.set("mean", rangeFn(func(b []byte, _ []value) value {
+	m.set("mean", funcVal(func(e *evaluator, args []value) value {
+		b, _, ok := dataRange(e, args, 0)
+		if !ok {
+			return undef
+		}
 		if len(b) == 0 {
 			return undef
 		}
 		return floatVal(mean(b))
 	}))
-	m.set("deviation", rangeFn(func(b []byte, rest []value) value {
-		if len(rest) != 1 || len(b) == 0 {
+	m.set("deviation", funcVal(func(e *evaluator, args []value) value {
+		b, rest, ok := dataRange(e, args, 0)
+		if !ok || len(rest) != 1 {
+			return undef
+		}
+		if len(b) == 0 {
 			return undef
 		}
 		mv := toFloat(rest[0])
@@ -161,9 +173,8 @@ func mathModule() *mstruct {
 		return floatVal(s / float64(len(b)))
 	}))
 	m.set("serial_correlation", rangeFn(func(b []byte, _ []value) value {
-		if len(b) == 0 {
-			return undef
-		}
+		// the wrap-around term uses the first byte, as the ent program and
+		// libyara after 4.2.3 do (4.2.3 multiplies the last byte by itself)
 		var sccun, scclast, scct1, scct2, scct3 float64
 		n := float64(len(b))
 		for i, c := range b {
@@ -277,11 +288,10 @@ func mathModule() *mstruct {
 			if !ok {
 				return undef
 			}
+		} else if len(b) == 0 {
+			return undef // no data at all
 		}
-		if len(b) == 0 {
-			return undef
-		}
-		h := byteHistogram(b)
+		h := byteHistogram(b) // an empty range: libyara's mode is 0
 		best := 0
 		for i := 1; i < 256; i++ {
 			if h[i] > h[best] {
