@@ -214,13 +214,16 @@ func newAdminUserCommand(g *globalOptions, o *adminOptions) *cobra.Command {
 	var resetTOTP bool
 	reset := &cobra.Command{
 		Use:   "reset USERNAME",
-		Short: "Recover a user: set a new password (and with --totp remove the authenticator)",
+		Short: "Recover a user: set a new password, clear the login throttle (and with --totp remove the authenticator)",
 		Args:  cobra.ExactArgs(1),
 		Example: `  vigie admin user reset alice
   vigie admin user reset alice --totp --password-stdin < pw.txt`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pw, generated, err := readPassword(g, pwStdin)
 			if err != nil {
+				return err
+			}
+			if err := hub.CheckPasswordPolicy(pw, args[0]); err != nil {
 				return err
 			}
 			hash, err := hub.HashPassword(pw)
@@ -239,7 +242,9 @@ func newAdminUserCommand(g *globalOptions, o *adminOptions) *cobra.Command {
 				if err := s.UpdateUser(ctx, store.Viewer{Agency: true}, store.Actor{OrgID: u.OrgID, Name: "cli"}, u.ID, up); err != nil {
 					return err
 				}
-				s.ClearLoginFailures(ctx, "user:"+u.Username)
+				if err := s.ClearLoginThrottle(ctx, strings.ToLower(u.Username)); err != nil {
+					return err
+				}
 				fmt.Fprintf(g.stdout, "reset %q: the user must choose a new password at the next login\n", u.Username)
 				if generated {
 					fmt.Fprintf(g.stdout, "password (shown once): %s\n", pw)

@@ -24,6 +24,9 @@ type serveOptions struct {
 	window     time.Duration
 	minParties int
 	breadth    indicator.Breadth
+
+	// trustedProxies may name the client in X-Forwarded-For.
+	trustedProxies []string
 }
 
 func newServeCommand(g *globalOptions) *cobra.Command {
@@ -54,7 +57,8 @@ why), 3 usage error.`,
 		Example: `  vigie serve
   vigie serve --data /var/lib/vigie --addr 0.0.0.0:8443 --tls-cert hub.crt --tls-key hub.key
   vigie serve --addr 0.0.0.0:8443 --self-signed
-  vigie serve --db postgres://vigie@db.internal/vigie --addr 0.0.0.0:8080`,
+  vigie serve --db postgres://vigie@db.internal/vigie --addr 0.0.0.0:8080
+  vigie serve --addr 127.0.0.1:8080 --trusted-proxy 127.0.0.1   # behind nginx or Caddy on the same machine`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServe(cmd, g, o)
@@ -69,6 +73,7 @@ why), 3 usage error.`,
 	f.StringVar(&o.agency, "agency-name", "Agency", "name of the agency organisation made on first start")
 	f.DurationVar(&o.window, "campaign-window", 24*time.Hour, "an indicator seen by several parties within this time raises a campaign alert")
 	f.IntVar(&o.minParties, "campaign-parties", 2, "how many parties make a campaign")
+	f.StringSliceVar(&o.trustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy or load balancer in front of the hub, whose X-Forwarded-For and X-Forwarded-Proto are believed (repeatable); without it the headers are ignored")
 	f.IntVar(&o.breadth.MinIPv4Bits, "min-prefix-ipv4", indicator.DefaultBreadth.MinIPv4Bits, "refuse IPv4 range indicators wider than this prefix length (0.0.0.0/0 would match every address)")
 	f.IntVar(&o.breadth.MinIPv6Bits, "min-prefix-ipv6", indicator.DefaultBreadth.MinIPv6Bits, "refuse IPv6 range indicators wider than this prefix length")
 	return cmd
@@ -87,6 +92,10 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 	if err := o.breadth.Validate(); err != nil || o.breadth.MinIPv4Bits == 0 || o.breadth.MinIPv6Bits == 0 {
 		return usageError("--min-prefix-ipv4 must be 1 to 32 and --min-prefix-ipv6 1 to 128")
 	}
+	proxies, err := hub.ParseTrustedProxies(o.trustedProxies)
+	if err != nil {
+		return usageError("--trusted-proxy: %v", err)
+	}
 	ctx := cmd.Context()
 	st, err := o.open(ctx)
 	if err != nil {
@@ -98,7 +107,7 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 		return err
 	}
 	tls := o.tlsCert != "" || o.selfSigned
-	srv := hub.New(hub.Options{Store: st, Logger: g.logger, TLS: tls, Correlation: store.Correlation{Window: o.window, MinParties: o.minParties}, Breadth: o.breadth})
+	srv := hub.New(hub.Options{Store: st, Logger: g.logger, TLS: tls, TrustedProxies: proxies, Correlation: store.Correlation{Window: o.window, MinParties: o.minParties}, Breadth: o.breadth})
 	ui, err := web.New(srv)
 	if err != nil {
 		return err

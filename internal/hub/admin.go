@@ -13,8 +13,9 @@ import (
 var cliActor = store.Actor{Name: "cli"}
 
 // CreateUser hashes password and adds a user to the named organisation.
-// Agency administrators must set up two-factor authentication at their
-// first login.
+// The password must pass CheckPasswordPolicy. Every user who can publish
+// indicators or create tokens (administrators, agency analysts) must set
+// up a second factor at their first login.
 func CreateUser(ctx context.Context, s *store.Store, a store.Actor, orgName, username, role, password string) (store.User, error) {
 	org, err := s.OrgByName(ctx, orgName)
 	if err != nil {
@@ -22,6 +23,9 @@ func CreateUser(ctx context.Context, s *store.Store, a store.Actor, orgName, use
 	}
 	if !store.ValidUserRole(role) {
 		return store.User{}, fmt.Errorf("role %q: want admin, analyst or member", role)
+	}
+	if err := CheckPasswordPolicy(password, username); err != nil {
+		return store.User{}, err
 	}
 	hash, err := HashPassword(password)
 	if err != nil {

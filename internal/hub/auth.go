@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/argon2"
+	"rsc.io/qr"
 )
 
 // Password hashing: argon2id, the memory-hard KDF of RFC 9106, with its
@@ -35,13 +36,12 @@ const (
 	MaxPasswordLen = 256
 )
 
-// HashPassword returns the argon2id hash of password in PHC form.
+// HashPassword returns the argon2id hash of password in PHC form. It
+// refuses a password that the policy refuses (CheckPasswordPolicy; callers
+// that know the user name check it with the name first).
 func HashPassword(password string) (string, error) {
-	if len(password) < MinPasswordLen {
-		return "", fmt.Errorf("password too short: use at least %d characters (a few random words are easiest)", MinPasswordLen)
-	}
-	if len(password) > MaxPasswordLen {
-		return "", fmt.Errorf("password too long: at most %d characters", MaxPasswordLen)
+	if err := CheckPasswordPolicy(password, ""); err != nil {
+		return "", err
 	}
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
@@ -150,22 +150,59 @@ func hotp(key []byte, counter uint64) string {
 }
 
 // CheckTOTP reports whether code is valid for secret at t (±1 step).
+// It does not know which codes were used already: logins use TOTPStep and
+// record the step so that a code cannot be replayed.
 func CheckTOTP(secret, code string, t time.Time) bool {
+	_, ok := TOTPStep(secret, code, t)
+	return ok
+}
+
+// TOTPStep checks code for secret at t (±1 step) and returns the time step
+// it belongs to. A caller records the step and refuses any code of that
+// step or an earlier one afterwards (RFC 6238 section 5.2: a verifier must
+// not accept the second attempt of the same OTP).
+func TOTPStep(secret, code string, t time.Time) (int64, bool) {
 	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
 	if len(code) != 6 {
-		return false
+		return 0, false
 	}
 	if _, err := strconv.Atoi(code); err != nil {
-		return false
+		return 0, false
 	}
 	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(strings.TrimRight(secret, "=")))
-	if err != nil || len(key) == 0 {
-		return false
+	if err != nil || len(key) < 10 || allZero(key) {
+		return 0, false
 	}
 	step := t.Unix() / 30
+	var found int64
 	ok := 0
 	for d := int64(-1); d <= 1; d++ {
-		ok |= subtle.ConstantTimeCompare([]byte(hotp(key, uint64(step+d))), []byte(code))
+		eq := subtle.ConstantTimeCompare([]byte(hotp(key, uint64(step+d))), []byte(code))
+		if eq == 1 {
+			found = step + d
+		}
+		ok |= eq
 	}
-	return ok == 1
+	return found, ok == 1
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// TOTPQR returns the otpauth URI as a QR code image (PNG, as a data: URI
+// that the hub's Content-Security-Policy allows), for authenticator apps to
+// scan.
+func TOTPQR(uri string) (string, error) {
+	c, err := qr.Encode(uri, qr.M)
+	if err != nil {
+		return "", fmt.Errorf("QR code: %w", err)
+	}
+	c.Scale = 6
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(c.PNG()), nil
 }

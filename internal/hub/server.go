@@ -17,6 +17,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,6 +50,11 @@ type Options struct {
 	// Warninglists drop known-good values on import (default: the built-in
 	// lists).
 	Warninglists *warninglist.Set
+	// TrustedProxies are the reverse proxies and load balancers in front of
+	// the hub: only a request from one of them may name the client's
+	// address in X-Forwarded-For (and the scheme in X-Forwarded-Proto).
+	// Login throttling keys on that address.
+	TrustedProxies []netip.Prefix
 	// Breadth bounds network range indicators: a CIDR block wider than
 	// it is refused on import (zero: indicator.DefaultBreadth, /16 and /32).
 	Breadth indicator.Breadth
@@ -171,6 +177,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.opts.TLS {
 		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
+	id := newRequestID()
+	h.Set("X-Request-Id", id)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 	sw := &statusWriter{ResponseWriter: w, code: 200}
 	s.mux.ServeHTTP(sw, r)
 	route := r.Pattern
@@ -179,6 +188,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.observe(route, sw.code, time.Since(start))
 }
+
+type requestIDKey struct{}
+
+// newRequestID returns a short random id that names a request in the log
+// and in the error a user sees.
+func newRequestID() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return fmt.Sprintf("%x", b)
+}
+
+// RequestID returns the id the hub gave the request of ctx ("" outside
+// one).
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// Logger is the hub's logger (the web UI logs through it).
+func (s *Server) Logger() *slog.Logger { return s.log }
 
 type statusWriter struct {
 	http.ResponseWriter
@@ -205,6 +234,87 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	s.metrics.write(w)
+}
+
+// ClientIP is the address of the client that made r: the connection's
+// peer, or, when that peer is a trusted proxy, the rightmost address in
+// X-Forwarded-For that is not itself a trusted proxy. A client cannot forge
+// its address by sending the header itself.
+func (s *Server) ClientIP(r *http.Request) string {
+	peer := remoteAddr(r)
+	if !s.trusted(peer) {
+		return peer.String()
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	var addrs []string
+	for _, h := range hops {
+		for a := range strings.SplitSeq(h, ",") {
+			addrs = append(addrs, strings.TrimSpace(a))
+		}
+	}
+	client := peer
+	for i := len(addrs) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(addrs[i])
+		if err != nil {
+			break // a garbled hop: trust nothing to its left
+		}
+		client = a.Unmap()
+		if !s.trusted(client) {
+			break
+		}
+	}
+	return client.String()
+}
+
+// Secure reports whether the browser reached the hub over HTTPS: the hub
+// serves TLS itself, or a trusted proxy says so in X-Forwarded-Proto.
+func (s *Server) Secure(r *http.Request) bool {
+	if s.opts.TLS || r.TLS != nil {
+		return true
+	}
+	return s.trusted(remoteAddr(r)) && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https")
+}
+
+func remoteAddr(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		a, _ := netip.ParseAddr(r.RemoteAddr)
+		return a.Unmap()
+	}
+	return ap.Addr().Unmap()
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.opts.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseTrustedProxies reads --trusted-proxy values: CIDR ranges or single
+// addresses.
+func ParseTrustedProxies(values []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range values {
+		for part := range strings.SplitSeq(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			if p, err := netip.ParsePrefix(part); err == nil {
+				out = append(out, p.Masked())
+				continue
+			}
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, fmt.Errorf("trusted proxy %q: want an address or a CIDR range such as 10.0.0.0/8", part)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		}
+	}
+	return out, nil
 }
 
 // Principal is who makes a request: an organisation, a role, and the token
@@ -341,8 +451,9 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.Is(err, context.Canceled):
 		// the client went away
 	default:
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error (the hub's log has the details)")
+		id := RequestID(r.Context())
+		s.log.Error("request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error (the hub's log has the details, request "+id+")")
 	}
 }
 

@@ -20,7 +20,6 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -38,14 +37,8 @@ var templatesFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Login throttling: per user name and per client address.
-const (
-	userFailLimit = 5
-	ipFailLimit   = 20
-	failWindow    = 15 * time.Minute
-	lockFor       = 15 * time.Minute
-	sessionTTL    = 12 * time.Hour
-)
+// sessionTTL is how long a login lasts.
+const sessionTTL = 12 * time.Hour
 
 // UI serves the web pages.
 type UI struct {
@@ -76,7 +69,7 @@ var funcs = template.FuncMap{
 // New builds the UI of a hub server.
 func New(h *hub.Server) (*UI, error) {
 	u := &UI{hub: h, st: h.Store(), pages: map[string]*template.Template{}, mux: http.NewServeMux(), secure: h.TLS(), now: time.Now}
-	for _, name := range []string{"login", "totp", "setup_totp", "password", "dashboard", "indicators", "edit", "sightings", "orgs", "users", "tokens"} {
+	for _, name := range append([]string{"dashboard", "indicators", "edit", "sightings", "orgs", "users", "tokens"}, authPages...) {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templatesFS, "templates/layout.html", "templates/publish.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", name, err)
@@ -85,15 +78,7 @@ func New(h *hub.Server) (*UI, error) {
 	}
 	static, _ := fs.Sub(staticFS, "static")
 	u.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	u.mux.HandleFunc("GET /login", u.loginPage)
-	u.mux.HandleFunc("POST /login", u.login)
-	u.mux.HandleFunc("POST /logout", u.logout)
-	u.mux.HandleFunc("GET /login/totp", u.partial(u.totpPage))
-	u.mux.HandleFunc("POST /login/totp", u.partial(u.totp))
-	u.mux.HandleFunc("GET /setup/totp", u.partial(u.setupTOTPPage))
-	u.mux.HandleFunc("POST /setup/totp", u.partial(u.setupTOTP))
-	u.mux.HandleFunc("GET /account/password", u.partial(u.passwordPage))
-	u.mux.HandleFunc("POST /account/password", u.partial(u.changePassword))
+	u.authRoutes()
 	u.mux.HandleFunc("GET /{$}", u.full(u.dashboard))
 	u.mux.HandleFunc("GET /indicators", u.full(u.indicators))
 	u.mux.HandleFunc("POST /indicators", u.full(u.addIndicator))
@@ -191,11 +176,6 @@ func principal(us *store.User) *hub.Principal {
 	return &hub.Principal{OrgID: us.OrgID, OrgName: us.OrgName, Agency: us.OrgKind == store.KindAgency, Role: us.Role, Actor: "user:" + us.Username, UserID: us.ID}
 }
 
-// needsTOTP: users who set it up, and every agency administrator.
-func needsTOTP(us *store.User) bool {
-	return us.TOTPEnabled || (us.OrgKind == store.KindAgency && us.Role == store.RoleAdmin)
-}
-
 // startSession replaces any session of the browser with a new one.
 func (u *UI) startSession(w http.ResponseWriter, r *http.Request, us *store.User, secondFactor bool) error {
 	if c, err := r.Cookie(u.cookieName()); err == nil {
@@ -211,12 +191,16 @@ func (u *UI) startSession(w http.ResponseWriter, r *http.Request, us *store.User
 }
 
 func checkCSRF(r *http.Request, want string) bool {
-	got := r.PostFormValue("csrf")
+	got := r.Header.Get("X-CSRF-Token") // scripts (passkeys) send it here
+	if got == "" {
+		got = r.PostFormValue("csrf")
+	}
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 // req is an authenticated request.
 type req struct {
+	r  *http.Request
 	se *store.Session
 	us *store.User
 	p  *hub.Principal
@@ -239,7 +223,7 @@ func (u *UI) partial(h func(http.ResponseWriter, *http.Request, *req)) http.Hand
 			http.Error(w, "The form expired: go back, reload the page and try again.", http.StatusForbidden)
 			return
 		}
-		h(w, r, &req{se: se, us: us, p: principal(us)})
+		h(w, r, &req{r: r, se: se, us: us, p: principal(us)})
 	}
 }
 
@@ -247,7 +231,7 @@ func (u *UI) partial(h func(http.ResponseWriter, *http.Request, *req)) http.Hand
 func (u *UI) full(h func(http.ResponseWriter, *http.Request, *req)) http.HandlerFunc {
 	return u.partial(func(w http.ResponseWriter, r *http.Request, q *req) {
 		switch {
-		case !q.se.SecondFactor && q.us.TOTPEnabled:
+		case !q.se.SecondFactor && has2FA(q.us):
 			http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
 		case !q.se.SecondFactor:
 			http.Redirect(w, r, "/setup/totp", http.StatusSeeOther)
@@ -257,210 +241,6 @@ func (u *UI) full(h func(http.ResponseWriter, *http.Request, *req)) http.Handler
 			h(w, r, q)
 		}
 	})
-}
-
-const loginCSRFCookie = "vigie_login_csrf"
-
-func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
-	if se, _ := u.session(r); se != nil && se.SecondFactor {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return
-	}
-	u.showLogin(w, http.StatusOK, "")
-}
-
-func (u *UI) showLogin(w http.ResponseWriter, code int, msg string) {
-	tok := randomID()
-	u.setCookie(w, loginCSRFCookie, tok, 3600)
-	u.render(w, code, "login", page{Title: "Log in", CSRF: tok, Error: msg})
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-func (u *UI) login(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	c, err := r.Cookie(loginCSRFCookie)
-	if err != nil || !checkCSRF(r, c.Value) {
-		u.showLogin(w, http.StatusForbidden, "The login form expired. Please try again.")
-		return
-	}
-	ctx := r.Context()
-	name := strings.TrimSpace(r.PostFormValue("username"))
-	userKey, ipKey := "user:"+strings.ToLower(name), "ip:"+clientIP(r)
-	for _, k := range []string{userKey, ipKey} {
-		if until, err := u.st.LockedUntil(ctx, k); err == nil && !until.IsZero() {
-			mins := int(until.Sub(u.now()).Minutes()) + 1
-			u.showLogin(w, http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Wait %d minutes and try again, or ask your administrator.", mins))
-			return
-		}
-	}
-	us, err := u.st.UserByName(ctx, name)
-	hash := "$argon2id$v=19$m=65536,t=3,p=2$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-	if err == nil {
-		hash = us.PasswordHash
-	}
-	ok := hub.CheckPassword(hash, r.PostFormValue("password")) && err == nil && !us.Disabled
-	if !ok {
-		u.hub.CountLoginFailure()
-		u.st.LoginFailure(ctx, userKey, userFailLimit, failWindow, lockFor)
-		u.st.LoginFailure(ctx, ipKey, ipFailLimit, failWindow, lockFor)
-		u.st.Audit(ctx, store.Actor{OrgID: us.OrgID, Name: "ip:" + clientIP(r)}, "login.failed", "user:"+indicator.Shorten(name), "")
-		u.showLogin(w, http.StatusUnauthorized, "Wrong user name or password.")
-		return
-	}
-	u.st.ClearLoginFailures(ctx, userKey)
-	if err := u.startSession(w, r, &us, !needsTOTP(&us)); err != nil {
-		http.Error(w, "could not start a session", http.StatusInternalServerError)
-		return
-	}
-	u.setCookie(w, loginCSRFCookie, "", -1)
-	if !needsTOTP(&us) {
-		u.st.RecordLogin(ctx, us.ID)
-		u.st.Audit(ctx, store.Actor{OrgID: us.OrgID, Name: "user:" + us.Username}, "login", "", "")
-	}
-	next := "/"
-	switch {
-	case us.TOTPEnabled:
-		next = "/login/totp"
-	case needsTOTP(&us):
-		next = "/setup/totp"
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-func (u *UI) logout(w http.ResponseWriter, r *http.Request) {
-	se, _ := u.session(r)
-	if se != nil {
-		if !checkCSRF(r, se.CSRF) {
-			http.Error(w, "The form expired: reload the page.", http.StatusForbidden)
-			return
-		}
-		u.st.DeleteSession(r.Context(), se.IDHash)
-	}
-	u.setCookie(w, u.cookieName(), "", -1)
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-func (u *UI) totpPage(w http.ResponseWriter, r *http.Request, q *req) {
-	if !q.us.TOTPEnabled {
-		http.Redirect(w, r, "/setup/totp", http.StatusSeeOther)
-		return
-	}
-	u.render(w, 200, "totp", q.page("Two-factor check", "", nil))
-}
-
-func (u *UI) totp(w http.ResponseWriter, r *http.Request, q *req) {
-	ctx := r.Context()
-	key := "user:" + strings.ToLower(q.us.Username)
-	if until, _ := u.st.LockedUntil(ctx, key); !until.IsZero() {
-		pg := q.page("Two-factor check", "", nil)
-		pg.Error = "Too many failed attempts. Wait a few minutes and try again."
-		u.render(w, http.StatusTooManyRequests, "totp", pg)
-		return
-	}
-	if !q.us.TOTPEnabled || !hub.CheckTOTP(q.us.TOTPSecret, r.PostFormValue("code"), u.now()) {
-		u.hub.CountLoginFailure()
-		u.st.LoginFailure(ctx, key, userFailLimit, failWindow, lockFor)
-		pg := q.page("Two-factor check", "", nil)
-		pg.Error = "That code is not right. Check your phone's clock and type the current code."
-		u.render(w, http.StatusUnauthorized, "totp", pg)
-		return
-	}
-	u.st.ClearLoginFailures(ctx, key)
-	if err := u.startSession(w, r, q.us, true); err != nil {
-		http.Error(w, "could not start a session", http.StatusInternalServerError)
-		return
-	}
-	u.st.RecordLogin(ctx, q.us.ID)
-	u.st.Audit(ctx, q.p.ActorFor(), "login", "", "with two-factor")
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-type totpSetup struct {
-	Secret, URI string
-	Required    bool
-}
-
-func (u *UI) setupTOTPPage(w http.ResponseWriter, r *http.Request, q *req) {
-	if q.us.TOTPEnabled && !q.se.SecondFactor {
-		http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
-		return
-	}
-	secret := hub.NewTOTPSecret()
-	u.render(w, 200, "setup_totp", q.page("Two-factor login", "", totpSetup{Secret: secret, URI: hub.TOTPURI("Vigie", q.us.Username, secret), Required: needsTOTP(q.us)}))
-}
-
-func (u *UI) setupTOTP(w http.ResponseWriter, r *http.Request, q *req) {
-	if q.us.TOTPEnabled && !q.se.SecondFactor {
-		http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
-		return
-	}
-	secret := r.PostFormValue("secret")
-	if len(secret) < 16 || len(secret) > 64 || !hub.CheckTOTP(secret, r.PostFormValue("code"), u.now()) {
-		pg := q.page("Two-factor login", "", totpSetup{Secret: secret, URI: hub.TOTPURI("Vigie", q.us.Username, secret), Required: needsTOTP(q.us)})
-		pg.Error = "That code is not right. Type the code your app shows now for Vigie."
-		u.render(w, http.StatusUnprocessableEntity, "setup_totp", pg)
-		return
-	}
-	if err := u.st.UpdateUser(r.Context(), q.p.Viewer(), q.p.ActorFor(), q.us.ID, store.UserUpdate{TOTPSecret: &secret, TOTPEnabled: new(true)}); err != nil {
-		http.Error(w, "could not save", http.StatusInternalServerError)
-		return
-	}
-	if err := u.startSession(w, r, q.us, true); err != nil {
-		http.Error(w, "could not start a session", http.StatusInternalServerError)
-		return
-	}
-	u.st.RecordLogin(r.Context(), q.us.ID)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-func (u *UI) passwordPage(w http.ResponseWriter, r *http.Request, q *req) {
-	if !q.se.SecondFactor {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
-		return
-	}
-	u.render(w, 200, "password", q.page("New password", "", nil))
-}
-
-func (u *UI) changePassword(w http.ResponseWriter, r *http.Request, q *req) {
-	if !q.se.SecondFactor {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
-		return
-	}
-	fail := func(msg string) {
-		pg := q.page("New password", "", nil)
-		pg.Error = msg
-		u.render(w, http.StatusUnprocessableEntity, "password", pg)
-	}
-	if !hub.CheckPassword(q.us.PasswordHash, r.PostFormValue("current")) {
-		fail("The current password is not right.")
-		return
-	}
-	newPW := r.PostFormValue("new")
-	if newPW == r.PostFormValue("current") {
-		fail("Choose a password different from the current one.")
-		return
-	}
-	hash, err := hub.HashPassword(newPW)
-	if err != nil {
-		fail(err.Error())
-		return
-	}
-	if err := u.st.UpdateUser(r.Context(), q.p.Viewer(), q.p.ActorFor(), q.us.ID, store.UserUpdate{PasswordHash: &hash, MustChangePassword: new(false)}); err != nil {
-		http.Error(w, "could not save", http.StatusInternalServerError)
-		return
-	}
-	if err := u.startSession(w, r, q.us, true); err != nil {
-		http.Error(w, "could not start a session", http.StatusInternalServerError)
-		return
-	}
-	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 // chart is the sightings-per-day bar chart, drawn as SVG on the server.
@@ -528,11 +308,7 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request, q *req) {
 }
 
 func (u *UI) fail(w http.ResponseWriter, q *req, err error) {
-	if errors.Is(err, store.ErrNotFound) {
-		http.Error(w, "Not found.", http.StatusNotFound)
-		return
-	}
-	http.Error(w, "Something went wrong on the hub; its log has the details.", http.StatusInternalServerError)
+	u.failReq(w, q.r, err)
 }
 
 type indData struct {
