@@ -239,6 +239,11 @@ func (c *Config) analyseMail(ctx context.Context, e entry, a *analysed) {
 		it.Reasons = append(it.Reasons, x)
 	}
 	for _, x := range v.Notes {
+		// an instance added above a signed field is detected (and called
+		// altered): the general warning would only add noise
+		if strings.HasPrefix(x, "not over-signed") {
+			continue
+		}
 		it.Reasons = append(it.Reasons, "note: "+x)
 	}
 	if ev.ARC != nil {

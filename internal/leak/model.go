@@ -66,17 +66,19 @@ const (
 
 // Item is the result for one item of the dump.
 type Item struct {
-	Path     string         `json:"path"`
-	Kind     string         `json:"kind"`
-	Format   string         `json:"format"`
-	Size     int64          `json:"size"`
-	SHA256   string         `json:"sha256,omitempty"`
-	Verdict  Verdict        `json:"verdict"`
-	Reasons  []string       `json:"reasons"`
-	Error    string         `json:"error,omitempty"`
-	Mail     *MailEvidence  `json:"mail,omitempty"`
-	Document *DocEvidence   `json:"document,omitempty"`
-	Original *OriginalMatch `json:"original,omitempty"`
+	Path    string   `json:"path"`
+	Kind    string   `json:"kind"`
+	Format  string   `json:"format"`
+	Size    int64    `json:"size"`
+	SHA256  string   `json:"sha256,omitempty"`
+	Verdict Verdict  `json:"verdict"`
+	Reasons []string `json:"reasons"`
+	// ReasonsFR are the reasons in French (report.json carries both).
+	ReasonsFR []string       `json:"reasons_fr,omitempty"`
+	Error     string         `json:"error,omitempty"`
+	Mail      *MailEvidence  `json:"mail,omitempty"`
+	Document  *DocEvidence   `json:"document,omitempty"`
+	Original  *OriginalMatch `json:"original,omitempty"`
 
 	unit     string // checkpoint unit (disk file) the item came from
 	attached bool   // a document attached to a message, not walked itself
@@ -175,19 +177,36 @@ type FieldChange struct {
 	Leaked   string `json:"leaked"`
 }
 
+// KeyArchive is one DKIM key archive a run used.
+type KeyArchive struct {
+	Path    string `json:"path"`
+	SHA256  string `json:"sha256"`
+	Records int    `json:"records,omitempty"`
+}
+
 // Report is the whole result, written as report.json.
 type Report struct {
-	SchemaVersion int            `json:"schema_version"`
-	Tool          string         `json:"tool"`
-	Generated     time.Time      `json:"generated"`
-	Dump          string         `json:"dump"`
-	Originals     string         `json:"originals,omitempty"`
-	OriginalCount int            `json:"original_count,omitempty"`
-	Keys          string         `json:"keys,omitempty"`
-	KeyRecords    int            `json:"key_records,omitempty"`
-	LiveDNS       bool           `json:"live_dns"`
-	Staff         int            `json:"staff,omitempty"`
-	Counts        map[string]int `json:"counts"`
-	Resumed       int            `json:"resumed,omitempty"`
-	Items         []*Item        `json:"items"`
+	SchemaVersion int       `json:"schema_version"`
+	Tool          string    `json:"tool"`
+	Generated     time.Time `json:"generated"`
+	// CommandLine is the command that produced the report; Lang the
+	// language of report.html ("en" or "fr").
+	CommandLine string `json:"command_line,omitempty"`
+	Lang        string `json:"lang,omitempty"`
+	// KeyArchives are the DKIM key archives used, each with its SHA-256:
+	// the proof of every signature checked with an archived key rests on
+	// that file. OriginalsSHA256 fingerprints the party's originals
+	// folder (see originalsDigest).
+	KeyArchives     []KeyArchive   `json:"key_archives,omitempty"`
+	OriginalsSHA256 string         `json:"originals_sha256,omitempty"`
+	Dump            string         `json:"dump"`
+	Originals       string         `json:"originals,omitempty"`
+	OriginalCount   int            `json:"original_count,omitempty"`
+	Keys            string         `json:"keys,omitempty"`
+	KeyRecords      int            `json:"key_records,omitempty"`
+	LiveDNS         bool           `json:"live_dns"`
+	Staff           int            `json:"staff,omitempty"`
+	Counts          map[string]int `json:"counts"`
+	Resumed         int            `json:"resumed,omitempty"`
+	Items           []*Item        `json:"items"`
 }

@@ -11,7 +11,8 @@ import (
 	"strings"
 )
 
-// WriteFiles writes report.json, items.csv and report.html into dir, each
+// WriteFiles writes report.json, items.csv and report.html (and, for more
+// than htmlPageSize items, the pages items-0001.html ...) into dir, each
 // through a temporary file renamed at the end (a reader never sees half a
 // report).
 func WriteFiles(dir string, rep *Report) error {
@@ -21,6 +22,18 @@ func WriteFiles(dir string, rep *Report) error {
 	}{{"report.json", WriteJSON}, {"items.csv", WriteCSV}, {"report.html", WriteHTML}} {
 		if err := writeFile(filepath.Join(dir, f.name), func(w io.Writer) error { return f.write(w, rep) }); err != nil {
 			return err
+		}
+	}
+	pages := htmlPages(rep)
+	for i := range pages {
+		if err := writeFile(filepath.Join(dir, pages[i].File), func(w io.Writer) error { return WriteHTMLPage(w, rep, i) }); err != nil {
+			return err
+		}
+	}
+	// pages of a larger earlier run in the same directory would mislead
+	for i := len(pages); ; i++ {
+		if err := os.Remove(filepath.Join(dir, pageFile(i))); err != nil {
+			break
 		}
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -58,6 +60,12 @@ type Config struct {
 	LiveDNS    bool
 	// Tool is the program name and version written in the report.
 	Tool string
+	// KeyFiles are the key archive files behind Resolver: their SHA-256
+	// is written in the report's header. CommandLine is the command that
+	// ran (for the header). Lang is report.html's language ("en", "fr").
+	KeyFiles    []KeyArchive
+	CommandLine string
+	Lang        string
 }
 
 // Progress is reported during a run.
@@ -93,7 +101,18 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		return nil, fmt.Errorf("dump: %w", err)
 	}
 	rep := &Report{SchemaVersion: SchemaVersion, Tool: c.Tool, Generated: c.Now.UTC(), Dump: c.Dump, Originals: c.Originals,
-		Keys: c.Keys, KeyRecords: c.KeyRecords, LiveDNS: c.LiveDNS, Staff: len(c.Org.Staff), Counts: map[string]int{}}
+		Keys: c.Keys, KeyRecords: c.KeyRecords, LiveDNS: c.LiveDNS, Staff: len(c.Org.Staff), Counts: map[string]int{},
+		CommandLine: c.CommandLine, Lang: normLang(c.Lang)}
+	for _, k := range c.KeyFiles {
+		if k.SHA256 == "" {
+			sum, err := hashFile(k.Path)
+			if err != nil {
+				return nil, fmt.Errorf("key archive: %w", err)
+			}
+			k.SHA256 = sum
+		}
+		rep.KeyArchives = append(rep.KeyArchives, k)
+	}
 
 	var origs *originals
 	if c.Originals != "" {
@@ -105,6 +124,11 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 			return nil, fmt.Errorf("reading originals: %w", err)
 		}
 		rep.OriginalCount = len(origs.list)
+		sum, err := originalsDigest(ctx, c.Originals)
+		if err != nil {
+			return nil, fmt.Errorf("originals: %w", err)
+		}
+		rep.OriginalsSHA256 = sum
 	}
 
 	var cp *checkpoint
@@ -208,6 +232,53 @@ func finish(rep *Report, c *Config, haveOriginals bool) {
 		}
 		rep.Counts[string(it.Verdict)]++
 	}
+	translateItems(rep.Items)
+}
+
+// originalsDigest fingerprints the originals folder (or file): the
+// SHA-256 of the lines "<sha256>  ./<path>\n" of every regular file,
+// sorted by path in byte order, which is what
+//
+//	LC_ALL=C find . -type f | sort | xargs sha256sum | sha256sum
+//
+// prints in the folder: anyone holding the same originals can check the
+// report was made with them.
+func originalsDigest(ctx context.Context, root string) (string, error) {
+	fi, err := os.Stat(root)
+	if err != nil {
+		return "", err
+	}
+	if !fi.IsDir() {
+		return hashFile(root)
+	}
+	var lines []string
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		sum, err := hashFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		lines = append(lines, sum+"  ./"+filepath.ToSlash(rel)+"\n")
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	sort.Slice(lines, func(i, j int) bool { return lines[i][66:] < lines[j][66:] })
+	h := sha256.New()
+	for _, l := range lines {
+		io.WriteString(h, l)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // displayPath returns p relative to root: for a directory root, its
