@@ -119,8 +119,9 @@ func field(v value, name string) (value, bool) {
 
 // dumpMembers prints the members of a structure. libyara prepends each
 // member to a structure's list, so a declared structure prints its
-// members last declared first; the items of arrays and dictionaries are
-// copies (yr_object_copy prepends again), printed in declaration order.
+// members last declared first; an item of an array or a dictionary is a
+// copy of the declared item and yr_object_copy prepends again, so each
+// level of arrays flips the order (copied tells the current order).
 func dumpMembers(w *bufio.Writer, sch *schemaNode, v value, indent int, copied bool) {
 	for k := range sch.members {
 		m := sch.members[len(sch.members)-1-k]
@@ -197,7 +198,7 @@ func dumpValue(w *bufio.Writer, sch *schemaNode, kind string, v value, indent in
 			w.WriteByte('\n')
 			writeTabs(w, indent)
 			fmt.Fprintf(w, "\t[%d]", i)
-			dumpValue(w, sch, elem, it, indent+1, true)
+			dumpValue(w, sch, elem, it, indent+1, !copied)
 		}
 	case "di", "df", "ds", "<":
 		if v.k != vDict {
@@ -213,7 +214,7 @@ func dumpValue(w *bufio.Writer, sch *schemaNode, kind string, v value, indent in
 			writeTabs(w, indent)
 			w.WriteByte('\t')
 			w.WriteString(k)
-			dumpValue(w, sch, elem, d.m[k], indent+1, true)
+			dumpValue(w, sch, elem, d.m[k], indent+1, !copied)
 		}
 	}
 }

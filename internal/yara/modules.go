@@ -11,6 +11,12 @@ import (
 	"time"
 )
 
+// The modules bound in this package beyond those compile.go lists: import
+// accepts them (dex, magic and cuckoo stay unknown modules).
+func init() {
+	knownModules["macho"] = true
+}
+
 // moduleBuilds counts module objects built (tests check laziness).
 var moduleBuilds atomic.Int64
 
@@ -43,6 +49,8 @@ func (sc *scanCtx) module(name string) value {
 		v = structVal(peModule(sc.data))
 	case "elf":
 		v = structVal(elfModule(sc.data))
+	case "macho":
+		v = structVal(machoModule(sc.data))
 	default:
 		v = undef
 	}
