@@ -1,0 +1,204 @@
+package pdns
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// CacheOptions bound the answer cache.
+type CacheOptions struct {
+	// MaxEntries is the most answers kept (default 100,000).
+	MaxEntries int
+	// MaxTTL caps how long an answer is kept whatever its TTL (default one
+	// day); MinTTL... is not offered: raising TTLs breaks fast failover.
+	MaxTTL time.Duration
+	// NegativeMaxTTL caps negative answers (default one hour, RFC 2308 §5
+	// suggests one to three hours).
+	NegativeMaxTTL time.Duration
+	// Stale is how long an expired answer may still be served when every
+	// upstream fails (RFC 8767; default one day, 0 uses the default, a
+	// negative value turns serve-stale off).
+	Stale time.Duration
+}
+
+func (o *CacheOptions) defaults() {
+	if o.MaxEntries <= 0 {
+		o.MaxEntries = 100_000
+	}
+	if o.MaxTTL <= 0 {
+		o.MaxTTL = 24 * time.Hour
+	}
+	if o.NegativeMaxTTL <= 0 {
+		o.NegativeMaxTTL = time.Hour
+	}
+	if o.Stale == 0 {
+		o.Stale = 24 * time.Hour
+	}
+	if o.Stale < 0 {
+		o.Stale = 0
+	}
+}
+
+// staleTTL is the TTL of a stale answer (RFC 8767 §4 recommends 30 s).
+const staleTTL = 30
+
+const cacheShards = 64
+
+// cache holds packed answers by question and client kind (with or
+// without EDNS, DO bit), each ready to be copied out and patched.
+type cache struct {
+	opt    CacheOptions
+	seed   maphash.Seed
+	shards [cacheShards]cacheShard
+	perMax int
+}
+
+type cacheShard struct {
+	mu sync.RWMutex
+	m  map[string]*cacheEntry
+}
+
+type cacheEntry struct {
+	ans      wireAnswer
+	stored   time.Time
+	expires  time.Time // end of the TTL
+	stale    time.Time // end of serve-stale
+	ttl      uint32    // the TTL the entry was stored with
+	hits     atomic.Uint32
+	fetching atomic.Bool // a prefetch is under way
+}
+
+func newCache(o CacheOptions) *cache {
+	o.defaults()
+	c := &cache{opt: o, seed: maphash.MakeSeed(), perMax: max(o.MaxEntries/cacheShards, 1)}
+	for i := range c.shards {
+		c.shards[i].m = make(map[string]*cacheEntry)
+	}
+	return c
+}
+
+// cacheKey is the lower-case name, then type, class and the client kind.
+// It is built in a caller's buffer to avoid allocating.
+func cacheKey(buf []byte, q *query) []byte {
+	buf = append(buf[:0], q.lower()...)
+	var flags byte
+	if q.hasOPT {
+		flags |= 1
+	}
+	if q.do {
+		flags |= 2
+	}
+	if q.cd {
+		flags |= 4
+	}
+	return append(buf, 0, byte(q.qtype>>8), byte(q.qtype), byte(q.qclass>>8), byte(q.qclass), flags)
+}
+
+func (c *cache) shard(key []byte) *cacheShard {
+	return &c.shards[maphash.Bytes(c.seed, key)%cacheShards]
+}
+
+// get returns the entry for key, fresh or within serve-stale.
+func (c *cache) get(key []byte, now time.Time) (*cacheEntry, bool) {
+	s := c.shard(key)
+	s.mu.RLock()
+	e, ok := s.m[string(key)]
+	s.mu.RUnlock()
+	if !ok || now.After(e.stale) {
+		return nil, false
+	}
+	return e, true
+}
+
+// makeEntry indexes a packed answer for reuse; ttl is from ttlOf.
+func (c *cache) makeEntry(packed []byte, ttl uint32, now time.Time) (*cacheEntry, bool) {
+	ans, ok := indexAnswer(packed)
+	if !ok {
+		return nil, false
+	}
+	e := &cacheEntry{ans: ans, stored: now, ttl: ttl}
+	e.expires = now.Add(time.Duration(ttl) * time.Second)
+	e.stale = e.expires.Add(c.opt.Stale)
+	return e, true
+}
+
+// put keeps e under key, evicting about a tenth of a full shard in the
+// map's random order. Entries with TTL 0 are not kept.
+func (c *cache) put(key []byte, e *cacheEntry) {
+	if e.ttl == 0 {
+		return
+	}
+	s := c.shard(key)
+	s.mu.Lock()
+	if len(s.m) >= c.perMax {
+		n := c.perMax/10 + 1
+		for k := range s.m {
+			delete(s.m, k)
+			if n--; n == 0 {
+				break
+			}
+		}
+	}
+	s.m[string(key)] = e
+	s.mu.Unlock()
+}
+
+// ttlOf decides how long an answer may be cached: the smallest TTL of its
+// records, capped; for NXDOMAIN and NODATA the SOA's TTL bounded by its
+// MINIMUM field (RFC 2308 §5), and no caching without an SOA. SERVFAIL and
+// other errors are not cached.
+func (c *cache) ttlOf(m *dns.Msg) uint32 {
+	maxTTL := uint32(c.opt.MaxTTL / time.Second)
+	switch {
+	case m.Truncated:
+		return 0
+	case m.Rcode == dns.RcodeNameError, m.Rcode == dns.RcodeSuccess && len(m.Answer) == 0:
+		for _, rr := range m.Ns {
+			if soa, ok := rr.(*dns.SOA); ok {
+				return min(soa.Hdr.Ttl, soa.Minttl, uint32(c.opt.NegativeMaxTTL/time.Second))
+			}
+		}
+		return 0
+	case m.Rcode != dns.RcodeSuccess:
+		return 0
+	}
+	ttl := maxTTL
+	for _, sec := range [][]dns.RR{m.Answer, m.Ns, m.Extra} {
+		for _, rr := range sec {
+			if rr.Header().Rrtype == dns.TypeOPT {
+				continue
+			}
+			ttl = min(ttl, rr.Header().Ttl)
+		}
+	}
+	return ttl
+}
+
+// age is how many whole seconds an entry has been kept.
+func (e *cacheEntry) age(now time.Time) uint32 {
+	d := now.Sub(e.stored)
+	if d < 0 {
+		return 0
+	}
+	return uint32(d / time.Second)
+}
+
+// rcode of the stored answer.
+func (e *cacheEntry) rcode() int { return int(binary.BigEndian.Uint16(e.ans.msg[2:]) & 0xF) }
+
+// len counts the entries (for metrics).
+func (c *cache) len() int {
+	n := 0
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.RLock()
+		n += len(s.m)
+		s.mu.RUnlock()
+	}
+	return n
+}

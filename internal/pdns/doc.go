@@ -1,0 +1,67 @@
+// Package pdns is Vigie's protective DNS resolver: a filtering, caching
+// forwarder that a party runs on its office network or VPN so that the
+// lookup of a phishing domain fails on every device, phones included, and
+// the agency hears who tried.
+//
+// In 2016–2017 the spear-phishing links led to look-alike login pages
+// (accounts-google.com, onedrive-en-marche.fr, portal-office.fr). A name
+// is blocked when
+//
+//   - an indicator of type domain from the hub or a local file lists it or
+//     one of its parents (a feed entry blocks the name and its sub-domains);
+//   - a Response Policy Zone (RPZ) given with --rpz triggers on it: the
+//     format unbound, BIND, Knot and PowerDNS users already have, with
+//     QNAME triggers ("bad.example CNAME ." for the name, "*.bad.example"
+//     for its sub-domains) and the NXDOMAIN, NODATA, PASSTHRU, DROP and
+//     local-data actions;
+//   - a plain list (one name a line, hosts-file lines, or "||name^") names
+//     it or a parent;
+//   - it imitates a protected domain (the party's own, its providers'),
+//     by the look-alike detector of package lookalike, even when no feed
+//     lists it yet. The protected owners' real domains are always allowed.
+//
+// The most specific trigger wins (www.bad.example before bad.example);
+// between sources of equal specificity the order is allow-list, RPZ,
+// indicators, plain lists, look-alikes.
+//
+// # What a blocked client gets
+//
+// NXDOMAIN by default, or with --sinkhole an address whose small web page
+// (served by the resolver itself) says in plain words that the site was
+// blocked, why, and whom to call. Every blocked answer to an EDNS client
+// carries an Extended DNS Error (RFC 8914) "Blocked" (15) or "Filtered"
+// (17) with the reason as its text, so a technician with dig sees why.
+//
+// # A correct resolver
+//
+// Answers are cached honouring their TTLs under a cap; NXDOMAIN and NODATA
+// are cached for the SOA minimum (RFC 2308); when every upstream fails the
+// last answer is served stale with a 30 s TTL (RFC 8767) for up to a day;
+// names asked often are refreshed shortly before they expire. Queries to a
+// plain UDP upstream use a fresh socket (a random source port), a random
+// ID and a randomised letter case ("dns 0x20"); the answer must echo the
+// question exactly, or the query is repeated over TCP, as it is when the
+// answer is truncated. The EDNS buffer is 1232 bytes (DNS flag day 2020).
+// The DO bit is passed upstream and the AD flag passed back from a
+// validating upstream; this resolver does not validate DNSSEC itself.
+//
+// Only the networks given with --allow are answered (by default loopback
+// and the private ranges: never an open resolver); others get REFUSED. Each
+// client address has a token bucket (--rate-limit), so a flood from one
+// device does not starve the others.
+//
+// # Speed, and why the hot path is hand-written
+//
+// Every query is parsed with a small allocation-free reader of the header,
+// the one question and the OPT record (wire.go), then checked against the
+// policy with map look-ups of the name and its parents, then answered from
+// the cache by copying the stored wire answer and patching its ID, the
+// question's letter case and each TTL in place. Only a cache miss builds a
+// message with github.com/miekg/dns, the library CoreDNS is built on, which
+// also parses RPZ records and does the TCP, TLS and message work upstream.
+// Unpacking every query into a dns.Msg would cost several allocations per
+// query on the path that must keep up with unbound.
+//
+// Lists are built aside and swapped in atomically (SIGHUP, each hub pull):
+// a query in flight keeps the policy it started with.
+package pdns

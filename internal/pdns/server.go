@@ -1,0 +1,643 @@
+package pdns
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Options configure a Server.
+type Options struct {
+	Upstreams []Upstream
+	Cache     CacheOptions
+	// Allow lists the client networks answered; nil means DefaultAllow.
+	Allow []netip.Prefix
+	// RateLimit is the queries per second each client address may send
+	// (0: no limit); Burst the bucket's size (default twice the rate).
+	RateLimit float64
+	Burst     int
+	// Sinkhole4 and Sinkhole6, when valid, answer A and AAAA queries of a
+	// blocked name with the address of the block page instead of NXDOMAIN.
+	Sinkhole4, Sinkhole6 netip.Addr
+	// BlockTTL is the TTL of blocked answers (default 60 s, short so that
+	// an unblocked name comes back quickly).
+	BlockTTL uint32
+	// ResolveTimeout bounds the forwarding of one query over every
+	// upstream; then the answer is stale or SERVFAIL (default 1.8 s).
+	ResolveTimeout time.Duration
+	// MaxInFlight bounds the queries waiting for an upstream (default 10,000).
+	MaxInFlight int
+	// OnBlock is called for each blocked query (it must not block).
+	OnBlock func(Block)
+	// LogClients puts the client's address in Block.Client; off by
+	// default: campaign staff's browsing is private.
+	LogClients bool
+	Logger     *slog.Logger
+}
+
+// DefaultAllow is loopback and the private ranges: the resolver answers
+// its own network, never the whole internet (an open resolver is used in
+// amplification attacks).
+var DefaultAllow = []netip.Prefix{
+	netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
+	netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"), netip.MustParsePrefix("192.168.0.0/16"),
+	netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("169.254.0.0/16"),
+	netip.MustParsePrefix("fc00::/7"), netip.MustParsePrefix("fe80::/10"),
+}
+
+// Block is one blocked query, for sightings and logs.
+type Block struct {
+	Time     time.Time
+	Name     string // the name asked, lower case, no final dot
+	QType    string
+	Decision Decision
+	Client   netip.Addr // only with Options.LogClients
+}
+
+// Server answers DNS queries with a policy in front of a cache in front
+// of upstream resolvers. Its listeners are in listen.go.
+type Server struct {
+	opt     Options
+	policy  atomic.Pointer[Policy]
+	blocks  atomic.Pointer[blockCache]
+	cache   *cache
+	ups     upstreams
+	rl      *rateLimiter
+	M       *Metrics
+	flight  flightGroup
+	sem     chan struct{}
+	log     *slog.Logger
+	bufPool sync.Pool
+}
+
+// New makes a server with policy p (nil: block nothing).
+func New(opt Options, p *Policy) *Server {
+	if opt.Allow == nil {
+		opt.Allow = DefaultAllow
+	}
+	if opt.BlockTTL == 0 {
+		opt.BlockTTL = 60
+	}
+	if opt.ResolveTimeout <= 0 {
+		opt.ResolveTimeout = 1800 * time.Millisecond
+	}
+	if opt.MaxInFlight <= 0 {
+		opt.MaxInFlight = 10_000
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{opt: opt, cache: newCache(opt.Cache), ups: upstreams{list: opt.Upstreams},
+		M: newMetrics(), sem: make(chan struct{}, opt.MaxInFlight), log: opt.Logger}
+	if opt.RateLimit > 0 {
+		burst := opt.Burst
+		if burst <= 0 {
+			burst = int(2 * opt.RateLimit)
+		}
+		s.rl = newRateLimiter(opt.RateLimit, float64(max(burst, 1)))
+	}
+	s.bufPool.New = func() any { b := make([]byte, 0, 1500); return &b }
+	if p == nil {
+		p = NewBuilder(0).Policy()
+	}
+	s.SetPolicy(p)
+	return s
+}
+
+// SetPolicy swaps the policy in; queries already running finish with the
+// old one.
+func (s *Server) SetPolicy(p *Policy) {
+	s.policy.Store(p)
+	s.blocks.Store(newBlockCache())
+	s.M.policyNames.Store(int64(len(p.names)))
+}
+
+// Policy returns the policy in force.
+func (s *Server) Policy() *Policy { return s.policy.Load() }
+
+func (s *Server) allowed(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.opt.Allow {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// transport says where a query came from; only UDP answers are size-bound.
+type transport uint8
+
+const (
+	overUDP transport = iota
+	overTCP
+	overTLS
+	overHTTPS
+)
+
+func (t transport) String() string {
+	return [...]string{"udp", "tcp", "tls", "https"}[t]
+}
+
+// handle answers one request: reply is called exactly once with the
+// answer, or with nil for no answer at all (a response, garbage, a DROP
+// policy, a rate-limited UDP client). It is called before handle returns
+// for policy and cache answers, later from another goroutine for a query
+// that had to go upstream.
+func (s *Server) handle(req []byte, client netip.Addr, tr transport, reply func([]byte)) {
+	var q query
+	s.M.queries[tr].Add(1)
+	err := parseQuery(req, &q)
+	switch err {
+	case nil:
+	case errShort, errResponse:
+		s.M.malformed.Add(1)
+		reply(nil)
+		return
+	default:
+		s.M.malformed.Add(1)
+		rc := dns.RcodeFormatError
+		if err == errOpcode {
+			rc = dns.RcodeNotImplemented
+		}
+		reply(s.bareError(req, rc))
+		return
+	}
+	if !s.allowed(client) {
+		s.M.refused.Add(1)
+		reply(s.errorAnswer(&q, req, dns.RcodeRefused, nil))
+		return
+	}
+	if s.rl != nil && !s.rl.allow(client.Unmap(), time.Now()) {
+		s.M.rateLimited.Add(1)
+		if tr != overUDP {
+			reply(s.errorAnswer(&q, req, dns.RcodeRefused, nil))
+		} else {
+			reply(nil)
+		}
+		return
+	}
+	if q.hasOPT && q.version != 0 {
+		reply(s.errorAnswer(&q, req, dns.RcodeBadVers, nil))
+		return
+	}
+	if q.qclass != dns.ClassINET {
+		reply(s.errorAnswer(&q, req, dns.RcodeRefused, nil))
+		return
+	}
+	switch q.qtype {
+	case dns.TypeAXFR, dns.TypeIXFR:
+		reply(s.errorAnswer(&q, req, dns.RcodeRefused, nil))
+		return
+	}
+	pol := s.policy.Load()
+	d := pol.lookup(q.lower())
+	if d.Action.Blocked() {
+		s.block(&q, req, tr, client, d, reply)
+		return
+	}
+	if q.qtype == dns.TypeANY {
+		reply(s.anyAnswer(&q, req))
+		return
+	}
+	now := time.Now()
+	var kb [300]byte
+	key := cacheKey(kb[:0], &q)
+	if e, ok := s.cache.get(key, now); ok && now.Before(e.expires) {
+		s.M.cacheHits.Add(1)
+		reply(s.fromCache(e, &q, req, tr, now, 0))
+		s.maybePrefetch(e, key, &q, now)
+		return
+	}
+	s.M.cacheMisses.Add(1)
+	select {
+	case s.sem <- struct{}{}:
+	default:
+		reply(s.errorAnswer(&q, req, dns.RcodeServerFailure, edeOpt(dns.ExtendedErrorCodeOther, "too many queries in flight")))
+		return
+	}
+	keyStr := string(key)
+	reqCopy := append([]byte(nil), req...)
+	go func() {
+		defer func() { <-s.sem }()
+		reply(s.resolve(keyStr, &q, reqCopy, tr))
+	}()
+}
+
+// sizeLimit is the largest answer the client can take over tr.
+func sizeLimit(q *query, tr transport) int {
+	if tr != overUDP {
+		return 65535
+	}
+	if !q.hasOPT {
+		return maxUDPNoEDNS
+	}
+	return min(q.size, 65535)
+}
+
+// fromCache writes a cached answer for q (stale: fixed TTL), truncated
+// when it does not fit.
+func (s *Server) fromCache(e *cacheEntry, q *query, req []byte, tr transport, now time.Time, fixed uint32) []byte {
+	if len(e.ans.msg) > sizeLimit(q, tr) {
+		return s.truncated(q, req)
+	}
+	bp := s.bufPool.Get().(*[]byte)
+	out := e.ans.writeTo(*bp, q, req, e.age(now), fixed)
+	res := append([]byte(nil), out...)
+	*bp = out
+	s.bufPool.Put(bp)
+	return res
+}
+
+// maybePrefetch refreshes a popular answer in its last tenth of life, so
+// that it does not expire under the clients' feet.
+func (s *Server) maybePrefetch(e *cacheEntry, key []byte, q *query, now time.Time) {
+	h := e.hits.Add(1)
+	if h < 3 || e.ttl < 10 {
+		return
+	}
+	left := e.expires.Sub(now)
+	if left > time.Duration(e.ttl)*time.Second/10 {
+		return
+	}
+	if !e.fetching.CompareAndSwap(false, true) {
+		return
+	}
+	select {
+	case s.sem <- struct{}{}:
+	default:
+		e.fetching.Store(false)
+		return
+	}
+	s.M.prefetches.Add(1)
+	keyStr := string(key)
+	qc := *q
+	go func() {
+		defer func() { <-s.sem }()
+		ctx, cancel := context.WithTimeout(context.Background(), s.opt.ResolveTimeout)
+		defer cancel()
+		s.fetch(ctx, keyStr, &qc)
+	}()
+}
+
+// resolve answers a cache miss: one upstream query per key at a time
+// (later askers share its answer), a stale answer when every upstream
+// fails, SERVFAIL when there is none.
+func (s *Server) resolve(key string, q *query, req []byte, tr transport) []byte {
+	ctx, cancel := context.WithTimeout(context.Background(), s.opt.ResolveTimeout)
+	defer cancel()
+	e, err := s.flight.do(key, func() (*cacheEntry, error) { return s.fetch(ctx, key, q) })
+	now := time.Now()
+	if err == nil {
+		return s.fromCache(e, q, req, tr, now, 0)
+	}
+	if st, ok := s.cache.get([]byte(key), now); ok {
+		s.M.stale.Add(1)
+		return s.fromCache(st, q, req, tr, now, staleTTL)
+	}
+	s.log.Debug("upstream failed", "name", string(q.lower()), "err", err)
+	return s.errorAnswer(q, req, dns.RcodeServerFailure, edeOpt(dns.ExtendedErrorCodeNoReachableAuthority, "no upstream resolver answered"))
+}
+
+// fetch asks the upstreams and returns the answer ready to send, kept in
+// the cache unless its TTL is 0 or it is an error.
+func (s *Server) fetch(ctx context.Context, key string, q *query) (*cacheEntry, error) {
+	m := s.upstreamQuery(q)
+	t0 := time.Now()
+	r, _, err := s.ups.exchange(ctx, m)
+	s.M.observeUpstream(time.Since(t0), err)
+	if err != nil {
+		return nil, err
+	}
+	s.adapt(r, q)
+	ttl := s.cache.ttlOf(r)
+	r.Compress = true
+	packed, err := r.Pack()
+	if err != nil {
+		return nil, err
+	}
+	e, ok := s.cache.makeEntry(packed, ttl, time.Now())
+	if !ok {
+		return nil, errors.New("upstream answer could not be re-read")
+	}
+	s.cache.put([]byte(key), e)
+	return e, nil
+}
+
+// upstreamQuery builds the question sent upstream: recursion desired,
+// EDNS with our buffer size, the client's DO and CD bits.
+func (s *Server) upstreamQuery(q *query) *dns.Msg {
+	m := new(dns.Msg)
+	m.Id = q.id
+	m.RecursionDesired = true
+	m.CheckingDisabled = q.cd
+	m.AuthenticatedData = true // ask for the AD bit (RFC 6840 §5.7)
+	m.Question = []dns.Question{{Name: dns.Fqdn(string(q.lower())), Qtype: q.qtype, Qclass: q.qclass}}
+	m.SetEdns0(ednsSize, q.do)
+	return m
+}
+
+// adapt turns an upstream answer into the answer for this kind of client:
+// the client's question, recursion available, AD only to clients that
+// asked for DNSSEC data or AD, and an OPT record only for EDNS clients.
+func (s *Server) adapt(r *dns.Msg, q *query) {
+	r.Id = q.id
+	r.Response = true
+	r.RecursionDesired = q.rd
+	r.RecursionAvailable = true
+	r.Authoritative = false
+	if !q.do && !q.ad {
+		r.AuthenticatedData = false
+	}
+	r.Question = []dns.Question{{Name: dns.Fqdn(string(q.lower())), Qtype: q.qtype, Qclass: q.qclass}}
+	var upOpt *dns.OPT
+	extra := r.Extra[:0]
+	for _, rr := range r.Extra {
+		if o, ok := rr.(*dns.OPT); ok {
+			upOpt = o
+			continue
+		}
+		extra = append(extra, rr)
+	}
+	r.Extra = extra
+	if q.hasOPT {
+		o := &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT}}
+		o.SetUDPSize(ednsSize)
+		o.SetDo(q.do)
+		if upOpt != nil {
+			for _, op := range upOpt.Option {
+				if e, ok := op.(*dns.EDNS0_EDE); ok {
+					o.Option = append(o.Option, e)
+				}
+			}
+		}
+		r.Extra = append(r.Extra, o)
+	}
+}
+
+// pack writes m for q, truncating it when it is too large for UDP.
+func (s *Server) pack(m *dns.Msg, q *query, req []byte, tr transport) []byte {
+	m.Compress = true
+	out, err := m.Pack()
+	if err != nil {
+		return s.bareError(req, dns.RcodeServerFailure)
+	}
+	if len(out) > sizeLimit(q, tr) {
+		return s.truncated(q, req)
+	}
+	// Echo the client's letter case in the question.
+	if len(out) >= q.qEnd && bytes.EqualFold(out[headerLen:q.qEnd], req[headerLen:q.qEnd]) {
+		copy(out[headerLen:q.qEnd], req[headerLen:q.qEnd])
+	}
+	return out
+}
+
+// bareError answers a request whose question could not be read: its ID
+// and the code, nothing else.
+func (s *Server) bareError(req []byte, rcode int) []byte {
+	out := make([]byte, headerLen)
+	copy(out, req[:2])
+	flags := uint16(0x8000) | binary.BigEndian.Uint16(req[2:])&0x7900 | 0x0080 | uint16(rcode&0xF)
+	binary.BigEndian.PutUint16(out[2:], flags)
+	return out
+}
+
+// errorAnswer is an answer with no records and rcode, with opt's EDE when
+// the client speaks EDNS.
+func (s *Server) errorAnswer(q *query, req []byte, rcode int, ede *dns.EDNS0_EDE) []byte {
+	m := s.reply(q, rcode, ede)
+	return s.pack(m, q, req, overTCP)
+}
+
+// truncated tells a UDP client to ask again over TCP.
+func (s *Server) truncated(q *query, req []byte) []byte {
+	m := s.reply(q, dns.RcodeSuccess, nil)
+	m.Truncated = true
+	return s.pack(m, q, req, overTCP)
+}
+
+// reply starts an answer to q.
+func (s *Server) reply(q *query, rcode int, ede *dns.EDNS0_EDE) *dns.Msg {
+	m := new(dns.Msg)
+	m.Id = q.id
+	m.Response = true
+	m.RecursionDesired = q.rd
+	m.RecursionAvailable = true
+	m.Rcode = rcode
+	m.Question = []dns.Question{{Name: dns.Fqdn(string(q.lower())), Qtype: q.qtype, Qclass: q.qclass}}
+	if q.hasOPT {
+		o := &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT}}
+		o.SetUDPSize(ednsSize)
+		o.SetDo(q.do)
+		if rcode > 0xF {
+			o.SetExtendedRcode(uint16(rcode))
+			m.Rcode = rcode
+		}
+		if ede != nil {
+			o.Option = append(o.Option, ede)
+		}
+		m.Extra = append(m.Extra, o)
+	}
+	return m
+}
+
+// anyAnswer answers ANY queries as RFC 8482 recommends: one HINFO record,
+// so that the resolver cannot be used to amplify traffic.
+func (s *Server) anyAnswer(q *query, req []byte) []byte {
+	m := s.reply(q, dns.RcodeSuccess, nil)
+	m.Answer = []dns.RR{&dns.HINFO{Hdr: dns.RR_Header{Name: dns.Fqdn(string(q.lower())), Rrtype: dns.TypeHINFO, Class: dns.ClassINET, Ttl: 3600}, Cpu: "RFC8482"}}
+	return s.pack(m, q, req, overTCP)
+}
+
+func edeOpt(code uint16, text string) *dns.EDNS0_EDE {
+	if len(text) > 300 {
+		text = text[:300]
+	}
+	return &dns.EDNS0_EDE{InfoCode: code, ExtraText: text}
+}
+
+// block answers a blocked name as the decision says, and reports it.
+func (s *Server) block(q *query, req []byte, tr transport, client netip.Addr, d Decision, reply func([]byte)) {
+	s.M.countBlock(d.Kind)
+	if s.opt.OnBlock != nil {
+		b := Block{Time: time.Now(), Name: string(q.lower()), QType: dns.TypeToString[q.qtype], Decision: d}
+		if s.opt.LogClients {
+			b.Client = client.Unmap()
+		}
+		s.opt.OnBlock(b)
+	}
+	if d.Action == Drop {
+		reply(nil)
+		return
+	}
+	if d.Action == LocalData {
+		reply(s.localAnswer(q, req, tr, d))
+		return
+	}
+	var kb [300]byte
+	key := cacheKey(kb[:0], q)
+	bc := s.blocks.Load()
+	if w, ok := bc.get(key); ok {
+		bp := s.bufPool.Get().(*[]byte)
+		out := w.writeTo(*bp, q, req, 0, 0)
+		res := append([]byte(nil), out...)
+		*bp = out
+		s.bufPool.Put(bp)
+		reply(res)
+		return
+	}
+	m := s.blockMsg(q, d)
+	out := s.pack(m, q, req, tr)
+	if w, ok := indexAnswer(append([]byte(nil), out...)); ok && !m.Truncated {
+		bc.put(key, w)
+	}
+	reply(out)
+}
+
+// blockMsg builds the answer of a blocked name: NXDOMAIN, NODATA, or the
+// sinkhole's address; always with an SOA (so the client caches the
+// refusal for BlockTTL) and, for EDNS clients, the Extended DNS Error with
+// the reason.
+func (s *Server) blockMsg(q *query, d Decision) *dns.Msg {
+	code := uint16(dns.ExtendedErrorCodeBlocked)
+	if d.Kind == KindRPZ || d.Kind == KindList {
+		code = dns.ExtendedErrorCodeFiltered
+	}
+	m := s.reply(q, dns.RcodeNameError, edeOpt(code, d.Reason()))
+	name := dns.Fqdn(string(q.lower()))
+	hdr := func(t uint16) dns.RR_Header {
+		return dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET, Ttl: s.opt.BlockTTL}
+	}
+	switch {
+	case d.Action == BlockNXDomain && q.qtype == dns.TypeA && s.opt.Sinkhole4.IsValid():
+		m.Rcode = dns.RcodeSuccess
+		m.Answer = []dns.RR{&dns.A{Hdr: hdr(dns.TypeA), A: s.opt.Sinkhole4.AsSlice()}}
+		return m
+	case d.Action == BlockNXDomain && q.qtype == dns.TypeAAAA && s.opt.Sinkhole6.IsValid():
+		m.Rcode = dns.RcodeSuccess
+		m.Answer = []dns.RR{&dns.AAAA{Hdr: hdr(dns.TypeAAAA), AAAA: s.opt.Sinkhole6.AsSlice()}}
+		return m
+	case d.Action == BlockNoData, s.opt.Sinkhole4.IsValid() || s.opt.Sinkhole6.IsValid():
+		m.Rcode = dns.RcodeSuccess
+	}
+	soaName := dns.Fqdn(d.Trigger)
+	if d.Trigger == "" {
+		soaName = name
+	}
+	m.Ns = []dns.RR{&dns.SOA{Hdr: dns.RR_Header{Name: soaName, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: s.opt.BlockTTL},
+		Ns: "vigie-dns.invalid.", Mbox: "blocked.vigie-dns.invalid.", Serial: 1, Refresh: 3600, Retry: 600, Expire: 86400, Minttl: s.opt.BlockTTL}}
+	return m
+}
+
+// localAnswer answers from RPZ local data: the records of the asked type
+// (or a CNAME, followed once through the upstreams), NODATA otherwise.
+func (s *Server) localAnswer(q *query, req []byte, tr transport, d Decision) []byte {
+	m := s.reply(q, dns.RcodeSuccess, edeOpt(dns.ExtendedErrorCodeFiltered, d.Reason()))
+	name := dns.Fqdn(string(q.lower()))
+	var cname string
+	for _, rr := range d.Local {
+		h := rr.Header()
+		if h.Rrtype != q.qtype && h.Rrtype != dns.TypeCNAME && q.qtype != dns.TypeANY {
+			continue
+		}
+		c := dns.Copy(rr)
+		c.Header().Name = name
+		if cn, ok := c.(*dns.CNAME); ok {
+			if q.qtype == dns.TypeCNAME {
+				m.Answer = append(m.Answer, c)
+				continue
+			}
+			m.Answer = []dns.RR{c}
+			cname = cn.Target
+			break
+		}
+		m.Answer = append(m.Answer, c)
+	}
+	if cname != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), s.opt.ResolveTimeout)
+		defer cancel()
+		up := new(dns.Msg)
+		up.SetQuestion(cname, q.qtype)
+		up.SetEdns0(ednsSize, q.do)
+		if r, _, err := s.ups.exchange(ctx, up); err == nil {
+			m.Answer = append(m.Answer, r.Answer...)
+		}
+	}
+	return s.pack(m, q, req, tr)
+}
+
+// blockCache keeps the packed answers of blocked names; it is replaced
+// with the policy.
+type blockCache struct {
+	mu sync.RWMutex
+	m  map[string]wireAnswer
+}
+
+const blockCacheMax = 50_000
+
+func newBlockCache() *blockCache { return &blockCache{m: map[string]wireAnswer{}} }
+
+func (c *blockCache) get(key []byte) (wireAnswer, bool) {
+	c.mu.RLock()
+	w, ok := c.m[string(key)]
+	c.mu.RUnlock()
+	return w, ok
+}
+
+func (c *blockCache) put(key []byte, w wireAnswer) {
+	c.mu.Lock()
+	if len(c.m) >= blockCacheMax {
+		clear(c.m)
+	}
+	c.m[string(key)] = w
+	c.mu.Unlock()
+}
+
+// flightGroup runs one fetch per key at a time; callers for the same key
+// share its result.
+type flightGroup struct {
+	mu sync.Mutex
+	m  map[string]*flightCall
+}
+
+type flightCall struct {
+	done chan struct{}
+	e    *cacheEntry
+	err  error
+}
+
+func (g *flightGroup) do(key string, fn func() (*cacheEntry, error)) (*cacheEntry, error) {
+	g.mu.Lock()
+	if g.m == nil {
+		g.m = map[string]*flightCall{}
+	}
+	if c, ok := g.m[key]; ok {
+		g.mu.Unlock()
+		<-c.done
+		return c.e, c.err
+	}
+	c := &flightCall{done: make(chan struct{})}
+	g.m[key] = c
+	g.mu.Unlock()
+	c.e, c.err = fn()
+	g.mu.Lock()
+	delete(g.m, key)
+	g.mu.Unlock()
+	close(c.done)
+	return c.e, c.err
+}
+
+// Check tells what the policy in force does with name (for `vigie dns
+// check` and the block page).
+func (s *Server) Check(name string) Decision {
+	return s.Policy().Lookup(strings.TrimSuffix(name, "."))
+}
