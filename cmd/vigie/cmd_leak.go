@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/vigie-project/vigie/internal/leak"
 	"github.com/vigie-project/vigie/internal/mailauth"
@@ -20,18 +25,28 @@ and the documents attached to messages) and for each item:
 
   - mail: verifies every DKIM signature with keys from an archive (--keys: a
     zone file or "selector._domainkey.domain TXT" lines with the dates each key
-    was valid) and/or live DNS, judged at the message's own date; the verdict is
-    authentic, authentic-with-caveats, altered or unverifiable, with reasons;
-    ARC chains are verified and reported;
+    was valid; repeat --keys for several archives) and/or live DNS, judged at
+    the message's own date; the verdict is authentic (everything a reader sees
+    is signed), authentic-with-caveats (each caveat named), altered (a change
+    is proven: by the signature, a second signature, or the party's copy),
+    forged (signed with another key than the archived one, or unsigned from a
+    domain that signs all its mail in the dump), reformatted (the party's copy
+    shows only whitespace or transfer encoding changed) or unverifiable, with
+    reasons; ARC chains are verified and reported;
   - documents: reads their metadata (authors, dates, software, language, time
     zone) and flags anomalies against the party's profile (--staff, --tz,
-    --theft, --tools, --lang);
+    --theft, --tools, --doc-lang);
   - with --originals: finds the party's own copy (same bytes, same Message-ID,
     or similar text by MinHash) and shows what changed: text diff, header
     fields, metadata.
 
-It writes DIR/report.html (self-contained, for publication), DIR/report.json
-(for machines) and DIR/items.csv. A checkpoint in DIR lets an interrupted run
+The dump may be delivered as a directory or in any container: zip, 7-Zip,
+tar, tar.gz, tar.xz, tar.bz2, nested; every file in it is listed, with a
+reason when it could not be examined.
+
+It writes DIR/report.html (self-contained, for publication, in --lang fr or
+en; split into DIR/items-0001.html ... beyond 1,000 items), DIR/report.json
+(for machines, reasons in both languages) and DIR/items.csv. A checkpoint in DIR lets an interrupted run
 continue where it stopped (--restart starts afresh).
 
 Exit codes:
@@ -39,12 +54,15 @@ Exit codes:
   1  report written; some items are altered, modified copies, suspicious, or
      could not be examined
   2  error: no report written (unreadable dump, key archive or output directory)
-  3  usage error`
+  3  usage error
+  130  interrupted (Ctrl-C): the checkpoint lets the next run continue`
 
 type leakOptions struct {
-	meta      metaOptions // --staff, --tz, --theft, --tools, --lang: the party's profile
+	meta      metaOptions // --staff, --tz, --theft, --tools, --doc-lang: the party's profile
 	originals string
-	keys      string
+	keys      []string
+	lang      string
+	maxMsg    string
 	out       string
 	noDNS     bool
 	dnsServer string
@@ -80,7 +98,9 @@ func newLeakVerifyCommand(g *globalOptions) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.originals, "originals", "", "the party's own mail export and documents, to compare with")
-	f.StringVar(&o.keys, "keys", "", "archive of DKIM keys: zone file or 'selector._domainkey.domain TXT' lines, with '; valid FROM..TO'")
+	f.StringArrayVar(&o.keys, "keys", nil, "archive of DKIM keys: zone file or 'selector._domainkey.domain TXT' lines, with '; valid FROM..TO' (repeat for several)")
+	f.StringVar(&o.lang, "lang", "en", "language of report.html: en or fr (report.json holds both)")
+	f.StringVar(&o.maxMsg, "max-message-size", "64M", "largest message examined (larger ones are listed with their From and Subject)")
 	f.StringVar(&o.out, "out", "", "directory for report.html, report.json, items.csv and the checkpoint (required)")
 	f.BoolVar(&o.noDNS, "no-dns", false, "do not look keys up in live DNS (only the --keys archive)")
 	f.StringVar(&o.dnsServer, "dns-server", "", "DNS server for key lookups, host[:port] (default: the system's)")
@@ -91,7 +111,7 @@ func newLeakVerifyCommand(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.meta.tz, "tz", "", "UTC offsets of the party's computers, e.g. +01:00,+02:00")
 	f.StringVar(&o.meta.theft, "theft", "", "date (and time) of the theft, e.g. 2017-05-01")
 	f.StringVar(&o.meta.tools, "tools", "", "applications the party uses, comma-separated (e.g. \"Microsoft Office,LibreOffice\")")
-	f.StringVar(&o.meta.langs, "lang", "", "languages of the party's software and documents, e.g. fr,en")
+	f.StringVar(&o.meta.langs, "doc-lang", "", "languages of the party's software and documents, e.g. fr,en")
 	return cmd
 }
 
@@ -102,19 +122,29 @@ func runLeakVerify(cmd *cobra.Command, g *globalOptions, o leakOptions, dump str
 	if o.workers < 0 {
 		return usageError("--workers must not be negative")
 	}
+	if o.lang != "en" && o.lang != "fr" {
+		return usageError("--lang must be en or fr, not %q", o.lang)
+	}
+	maxMsg, err := scanParseSize(o.maxMsg)
+	if err != nil || maxMsg <= 0 {
+		return usageError("--max-message-size: a size such as 64M is expected, not %q", o.maxMsg)
+	}
 	org, _, err := o.meta.profile()
 	if err != nil {
 		return err
 	}
 	c := leak.Config{Dump: dump, Originals: o.originals, Out: o.out, Org: org, Resume: !o.restart,
-		Workers: o.workers, Keys: o.keys, LiveDNS: !o.noDNS, Tool: "vigie " + version}
+		Workers: o.workers, Keys: strings.Join(o.keys, ", "), LiveDNS: !o.noDNS, Tool: "vigie " + version,
+		Lang: o.lang, CommandLine: commandLine(cmd), Limits: leak.DefaultLimits}
+	c.Limits.MaxMessageSize = maxMsg
 	var chain mailauth.Chain
-	if o.keys != "" {
-		ar, err := mailauth.LoadArchiveFile(o.keys)
+	for _, k := range o.keys {
+		ar, err := mailauth.LoadArchiveFile(k)
 		if err != nil {
 			return withCode(exitError, fmt.Errorf("--keys: %w", err))
 		}
-		c.KeyRecords = len(ar.Records())
+		c.KeyRecords += len(ar.Records())
+		c.KeyFiles = append(c.KeyFiles, leak.KeyArchive{Path: k, Records: len(ar.Records())})
 		chain = append(chain, ar)
 	}
 	if !o.noDNS {
@@ -139,6 +169,10 @@ func runLeakVerify(cmd *cobra.Command, g *globalOptions, o leakOptions, dump str
 	}
 	rep, err := leak.Run(cmd.Context(), c)
 	if err != nil {
+		if cmd.Context().Err() != nil || errors.Is(err, context.Canceled) {
+			// Ctrl-C: exit 130; the checkpoint keeps what was done
+			return fmt.Errorf("interrupted (run again with the same --out to continue): %w", context.Canceled)
+		}
 		return withCode(exitError, err)
 	}
 	if o.json {
@@ -163,4 +197,23 @@ func runLeakVerify(cmd *cobra.Command, g *globalOptions, o leakOptions, dump str
 		return withCode(exitFindings, nil)
 	}
 	return nil
+}
+
+// commandLine is the command as typed, for the report's header (the
+// program name, then the arguments, quoted when they hold spaces).
+func commandLine(cmd *cobra.Command) string {
+	parts := []string{"vigie"}
+	for _, a := range os.Args[1:] {
+		if strings.ContainsAny(a, " \t'\"") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		parts = append(parts, a)
+	}
+	if len(os.Args) <= 1 || !strings.Contains(strings.Join(os.Args, " "), "leak") {
+		// run from a test or embedded: rebuild from the command's flags
+		parts = []string{cmd.CommandPath()}
+		cmd.Flags().Visit(func(f *pflag.Flag) { parts = append(parts, "--"+f.Name+"="+f.Value.String()) })
+		parts = append(parts, cmd.Flags().Args()...)
+	}
+	return strings.Join(parts, " ")
 }
