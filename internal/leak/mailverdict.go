@@ -199,13 +199,16 @@ func applyPractice(items []*Item) {
 					p.last = t
 				}
 			}
-		} else if it.Verdict == Unverifiable {
+		} else if it.Verdict == Unverifiable && !claimsSignature(m) {
 			p.unsigned++
 		}
 	}
 	for _, it := range items {
 		m := it.Mail
-		if m == nil || it.Verdict != Unverifiable || !m.Relayed || m.FromDomain == "" || slices.Contains(m.SignedBy, m.FromDomain) {
+		// A signature of the domain that could not be checked (a key
+		// not archived, a DNS failure) is no evidence either way: only
+		// a message without any signature of its domain is judged.
+		if m == nil || it.Verdict != Unverifiable || !m.Relayed || m.FromDomain == "" || slices.Contains(m.SignedBy, m.FromDomain) || claimsSignature(m) {
 			continue
 		}
 		p := byDomain[m.FromDomain]
@@ -226,4 +229,15 @@ func applyPractice(items []*Item) {
 		it.Reasons = append([]string{fmt.Sprintf("forged sender: the message claims to come from %s and passed through mail servers, but carries no valid signature of %s, while %s validly signed %d of the %d relayed messages it sent in this dump %s (a domain that signs its mail signs every message its servers send; see the method for the threshold)",
 			m.FromDomain, m.FromDomain, m.FromDomain, p.signed, p.signed+p.unsigned, period)}, it.Reasons...)
 	}
+}
+
+// claimsSignature reports whether a message carries a DKIM signature of
+// its From domain (valid or not).
+func claimsSignature(m *MailEvidence) bool {
+	for _, s := range m.Signatures {
+		if strings.EqualFold(s.Domain, m.FromDomain) {
+			return true
+		}
+	}
+	return false
 }

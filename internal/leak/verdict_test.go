@@ -139,6 +139,18 @@ func buildVerdictDump(t *testing.T) (dump, party, keys string, cases []verdictCa
 	// Unsigned, relayed, claiming the domain that signs all its mail.
 	add(verdictCase{name: "inbox/unsigned-claim.eml", leaked: received + msg("Director <director@en-marche.example>", "press@journal.example", "Confession", "confession@en-marche.example", "", "We took the money.\r\n"),
 		keysOnly: Forged, withOrig: Forged, says: "validly signed 30 of the 31 relayed messages", never: "nothing can be proven"})
+	// Signed by the domain with a selector whose key nobody archived: not
+	// evidence of anything, even though the domain signs all its mail.
+	rotated := received + func() string {
+		o := dkim.SignOptions{Domain: "en-marche.example", Selector: "s2018", Signer: vkParty, Time: at, Headers: partyHeaders}
+		m := msg("Director <director@en-marche.example>", "press@journal.example", "Rotated", "rotated@en-marche.example", "", "Signed with a key the archive lacks.\r\n")
+		sig, err := dkim.Sign([]byte(m), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(sig) + m
+	}()
+	add(verdictCase{name: "inbox/unknown-selector.eml", leaked: rotated, keysOnly: Unverifiable, withOrig: Unverifiable, says: "no key"})
 	// The same, but a copy from the sender's Sent folder: never signed.
 	add(verdictCase{name: "sent/unsigned-sent.eml", leaked: msg("Director <director@en-marche.example>", "press@journal.example", "Thanks", "thanks@en-marche.example", "", "Thank you for the interview.\r\n"),
 		keysOnly: Unverifiable, withOrig: Unverifiable})
@@ -243,6 +255,24 @@ func TestVerdicts(t *testing.T) {
 		}
 		if right < len(cases) {
 			t.Logf("originals=%v: %d/%d right", withOrig, right, len(cases))
+		}
+		// The goal, said directly: no altered or forged message
+		// is called authentic; with the keys only, one called authentic
+		// with caveats has a caveat naming what changed.
+		for _, vc := range cases {
+			it := got[vc.name]
+			truth := vc.withOrig
+			if it == nil || (truth != Altered && truth != Forged) {
+				continue
+			}
+			switch it.Verdict {
+			case Authentic:
+				t.Errorf("originals=%v %s: an altered or forged message is called authentic", withOrig, vc.name)
+			case AuthenticWithCaveats:
+				if withOrig || !strings.Contains(strings.Join(it.Reasons, "\n"), "caveat: ") {
+					t.Errorf("originals=%v %s: altered but authentic with caveats: %q", withOrig, vc.name, it.Reasons)
+				}
+			}
 		}
 	}
 }
