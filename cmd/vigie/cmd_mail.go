@@ -34,7 +34,7 @@ a score, the reasons in plain words, and what to do.`,
   vigie mail milter --listen inet:127.0.0.1:11332 --protect yourparty.fr
   vigie mail check --rules rules/ --hub https://hub.example.org --token "$VIGIE_TOKEN" inbox.mbox`,
 	}
-	cmd.AddCommand(newMailCheckCommand(g), newMailMilterCommand(g))
+	cmd.AddCommand(newMailCheckCommand(g), newMailMilterCommand(g), newMailLearnCommand(g))
 	return cmd
 }
 
@@ -54,12 +54,16 @@ type analyzerOptions struct {
 	hubURL     string
 	hubToken   string
 	stateDir   string
+	model      string
+	noModel    bool
+	partners   []string
 }
 
 // hubLink is the hub a command reports to, once flags are checked.
 type hubLink struct {
 	client *hubclient.Client
 	spool  *hubclient.Spool
+	cache  string // the pulled indicators, shared with vigie scan
 }
 
 func (o *analyzerOptions) addFlags(cmd *cobra.Command) {
@@ -78,9 +82,36 @@ func (o *analyzerOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.hubURL, "hub", "", "hub URL: pull the party's indicators (cached for offline runs) and report sightings")
 	f.StringVar(&o.hubToken, "token", "", "hub API token (default $VIGIE_TOKEN)")
 	f.StringVar(&o.stateDir, "state-dir", "", "where the hub indicator cache and the sightings spool live (default: the user cache directory/vigie)")
+	f.StringVar(&o.model, "model", "", "learned content model file (from 'vigie mail learn' or an agency); default: the state directory's "+mail.ModelFile+" if any, else the built-in model")
+	f.BoolVar(&o.noModel, "no-model", false, "run the rules only, without the learned content model")
+	f.StringSliceVar(&o.partners, "partner", nil, "domains of organisations the party deals with (press, bank, donation platform, ministries), protected against look-alikes (repeatable)")
 }
 
 func (o *analyzerOptions) build(ctx context.Context, g *globalOptions) (*mail.Analyzer, *hubLink, error) {
+	mk, hub, err := o.prepare(ctx, g)
+	if err != nil {
+		return nil, nil, err
+	}
+	var hi []indicator.Indicator
+	if hub != nil {
+		// the same cache as vigie scan: offline runs use the last pull
+		if hi, err = hubclient.PullCached(ctx, hub.client, hub.cache); err != nil {
+			fmt.Fprintf(g.stderr, "vigie mail: warning: %v\n", err)
+		}
+	}
+	a, err := mk(hi)
+	return a, hub, err
+}
+
+// analyzerMaker builds an analyzer with the given hub indicators added to
+// the command's own (built-in pack, --iocs, --rules).
+type analyzerMaker func(hubIndicators []indicator.Indicator) (*mail.Analyzer, error)
+
+// prepare checks the flags and reads everything but the hub's indicators.
+// It returns the function that builds an analyzer for a set of hub
+// indicators: a one-shot check calls it once, the milter again at each
+// change of the hub's feed.
+func (o *analyzerOptions) prepare(ctx context.Context, g *globalOptions) (analyzerMaker, *hubLink, error) {
 	if o.hubURL != "" && o.hubToken == "" {
 		o.hubToken = os.Getenv("VIGIE_TOKEN")
 	}
@@ -92,6 +123,20 @@ func (o *analyzerOptions) build(ctx context.Context, g *globalOptions) (*mail.An
 		OwnName:           o.partyName,
 		ForwardTo:         o.forwardTo,
 		KnownOAuthClients: o.oauth,
+		Partners:          o.partners,
+	}
+	if !o.noModel {
+		state := o.stateDir
+		if state == "" {
+			if d, err := os.UserCacheDir(); err == nil {
+				state = filepath.Join(d, "vigie")
+			}
+		}
+		m, _, err := mail.ResolveModel(o.model, state)
+		if err != nil {
+			return nil, nil, withCode(exitError, err)
+		}
+		opts.Model = m
 	}
 	opts.Limits.MaxMessageBytes = o.maxSize
 	var inds []indicator.Indicator
@@ -123,37 +168,7 @@ func (o *analyzerOptions) build(ctx context.Context, g *globalOptions) (*mail.An
 			}
 			state = filepath.Join(d, "vigie")
 		}
-		hub = &hubLink{client: c, spool: &hubclient.Spool{Dir: filepath.Join(state, "spool")}}
-		// the same cache as vigie scan: offline runs use the last pull
-		hi, err := hubclient.PullCached(ctx, c, filepath.Join(state, "hub-indicators.json"))
-		if err != nil {
-			fmt.Fprintf(g.stderr, "vigie mail: warning: %v\n", err)
-		}
-		inds = append(inds, hi...)
-	}
-	var m *indicator.Matcher
-	if len(inds) > 0 {
-		m = indicator.NewMatcher(inds, indicator.MatcherOptions{At: time.Now()})
-		opts.Indicators = m
-	}
-	// as in vigie scan: rule files and the YARA indicators (hub, --iocs)
-	if len(o.rules) > 0 || (m != nil && m.Has(indicator.YARA)) {
-		var indRules []*indicator.Indicator
-		if m != nil {
-			indRules = m.Rules()
-		}
-		rs, err := mail.LoadRules(o.rules, indRules)
-		if err != nil {
-			return nil, nil, withCode(exitError, err)
-		}
-		if rs != nil {
-			for _, sk := range rs.Skipped() {
-				// one broken rule from a feed never stops the filter
-				fmt.Fprintf(g.stderr, "vigie mail: warning: %s\n", sk)
-				g.logger.Warn("mail: a YARA indicator does not compile and is not used", "rule", sk.Name, "id", sk.ID, "err", sk.Err)
-			}
-			opts.Scanners = append(opts.Scanners, rs)
-		}
+		hub = &hubLink{client: c, spool: &hubclient.Spool{Dir: filepath.Join(state, "spool")}, cache: filepath.Join(state, "hub-indicators.json")}
 	}
 	switch {
 	case o.dns != "":
@@ -161,11 +176,41 @@ func (o *analyzerOptions) build(ctx context.Context, g *globalOptions) (*mail.An
 	case len(o.trustedAR) > 0:
 		opts.Auth = mail.TrustedResults{AuthServIDs: o.trustedAR}
 	}
-	a, err := mail.New(opts)
-	if err != nil {
-		return nil, nil, usageError("%v", err)
+	base := inds[:len(inds):len(inds)]
+	mk := func(hubInds []indicator.Indicator) (*mail.Analyzer, error) {
+		opts := opts
+		all := append(base, hubInds...)
+		var m *indicator.Matcher
+		if len(all) > 0 {
+			m = indicator.NewMatcher(all, indicator.MatcherOptions{At: time.Now()})
+			opts.Indicators = m
+		}
+		// as in vigie scan: rule files and the YARA indicators (hub, --iocs)
+		if len(o.rules) > 0 || (m != nil && m.Has(indicator.YARA)) {
+			var indRules []*indicator.Indicator
+			if m != nil {
+				indRules = m.Rules()
+			}
+			rs, err := mail.LoadRules(o.rules, indRules)
+			if err != nil {
+				return nil, withCode(exitError, err)
+			}
+			if rs != nil {
+				for _, sk := range rs.Skipped() {
+					// one broken rule from a feed never stops the filter
+					fmt.Fprintf(g.stderr, "vigie mail: warning: %s\n", sk)
+					g.logger.Warn("mail: a YARA indicator does not compile and is not used", "rule", sk.Name, "id", sk.ID, "err", sk.Err)
+				}
+				opts.Scanners = append(opts.Scanners[:len(opts.Scanners):len(opts.Scanners)], rs)
+			}
+		}
+		a, err := mail.New(opts)
+		if err != nil {
+			return nil, usageError("%v", err)
+		}
+		return a, nil
 	}
-	return a, hub, nil
+	return mk, hub, nil
 }
 
 type mailCheckOptions struct {
@@ -278,6 +323,7 @@ type mailMilterOptions struct {
 	policy      string
 	failMode    string
 	host        string
+	pull        time.Duration
 }
 
 func newMailMilterCommand(g *globalOptions) *cobra.Command {
@@ -309,6 +355,13 @@ The milter never waits for the hub: sightings are queued in memory (bounded;
 when full they are written straight to the spool) and sent in the background;
 a failed delivery is retried every minute, and what is queued at shutdown is
 spooled.
+While it runs, the milter pulls the hub's changes every --pull-interval (5
+minutes, with jitter; an unchanged feed costs one 304 answer; exponential
+back-off while the hub fails) and applies them without a restart: an
+indicator published, expired or withdrawn takes effect for the next message.
+Each message is checked against one complete set (the new set is built aside
+and swapped in at once). A YARA indicator that does not compile is left out
+with a warning; the other rules keep running.
 
 Postfix (main.cf), over TCP:
   smtpd_milters = inet:127.0.0.1:11332
@@ -365,6 +418,7 @@ Exit codes:
 	f.StringVar(&o.policy, "policy", "", "policy file (default policy when empty)")
 	f.StringVar(&o.failMode, "on-failure", "", "open or closed: overrides the policy's on-failure")
 	f.StringVar(&o.host, "host", "", "this server's name in sightings (default: the host name)")
+	f.DurationVar(&o.pull, "pull-interval", 5*time.Minute, "with --hub: how often the hub's indicators are pulled while running (with jitter; changes apply at once, without a restart)")
 	return cmd
 }
 
@@ -386,9 +440,41 @@ func runMailMilter(cmd *cobra.Command, g *globalOptions, o mailMilterOptions) er
 		return usageError("--on-failure must be open or closed, not %q", o.failMode)
 	}
 	o.maxSize = p.MaxMessageBytes
-	a, hub, err := o.build(cmd.Context(), g)
+	if o.pull < time.Second {
+		return usageError("--pull-interval must be at least 1s")
+	}
+	mk, hub, err := o.prepare(cmd.Context(), g)
 	if err != nil {
 		return err
+	}
+	// The analyzer in force is swapped as a whole when the hub's feed
+	// changes: each message is checked against one complete set.
+	live := &milter.Analyzers{}
+	var follower *hubclient.Follower
+	if hub != nil {
+		var applyErr error
+		follower = &hubclient.Follower{Client: hub.client, CachePath: hub.cache, Interval: o.pull, Logger: g.logger,
+			Apply: func(inds []indicator.Indicator) error {
+				a, err := mk(inds)
+				if err != nil {
+					applyErr = err
+					return err
+				}
+				live.Store(a)
+				return nil
+			}}
+		if _, err := follower.Sync(cmd.Context()); err != nil && live.Load() != nil {
+			fmt.Fprintf(g.stderr, "vigie mail: warning: %v\n", err)
+		}
+		if live.Load() == nil {
+			return applyErr
+		}
+	} else {
+		a, err := mk(nil)
+		if err != nil {
+			return err
+		}
+		live.Store(a)
 	}
 	mode, err := strconv.ParseUint(o.socketMode, 8, 32)
 	if err != nil || mode == 0 || mode > 0o777 {
@@ -403,10 +489,13 @@ func runMailMilter(cmd *cobra.Command, g *globalOptions, o mailMilterOptions) er
 		host, _ = os.Hostname()
 	}
 	g.logger.Info("mail milter listening", "addr", o.listen)
-	s := &milter.Server{Analyzer: a, Policy: p, Logger: g.logger, Host: host}
+	s := &milter.Server{Live: live, Policy: p, Logger: g.logger, Host: host}
 	var rep *mail.HubReporter
 	ctx, stop := context.WithCancel(cmd.Context())
 	defer stop()
+	if follower != nil {
+		go follower.Run(ctx) // new, expired and withdrawn indicators apply while running
+	}
 	if hub != nil {
 		// sightings go out in the background: mail never waits for the hub
 		rep = &mail.HubReporter{Client: hub.client, Spool: hub.spool, Host: host, Logger: g.logger}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigie-project/vigie/internal/indicator"
 	"github.com/vigie-project/vigie/internal/lookalike"
+	"github.com/vigie-project/vigie/internal/mail/model"
 	"github.com/vigie-project/vigie/internal/mime"
 	"github.com/vigie-project/vigie/internal/report"
 	"golang.org/x/net/publicsuffix"
@@ -65,6 +66,12 @@ type Options struct {
 	// Providers are the other protected owners; nil means
 	// lookalike.Providers.
 	Providers []lookalike.Owner
+	// Partners are domains of organisations the party deals with — the
+	// press, its bank, its donation platform, ministries: protected
+	// against look-alikes like the party's own (a fake journalist writing
+	// from a newspaper's look-alike, a bank's look-alike asking to change
+	// payment details).
+	Partners []string
 	// Indicators, when set, are matched against senders, links, hashes and
 	// sending IPs.
 	Indicators IndicatorSet
@@ -78,6 +85,9 @@ type Options struct {
 	// ForwardTo is where volunteers forward suspicious mail; used in advice.
 	ForwardTo string
 	Limits    mime.Limits
+	// Model is the learned content model (model.Default() for the one
+	// built in, model.Load for a party's own); nil runs the rules alone.
+	Model *model.Model
 	// Timeout bounds the analysis of one message (default 10 s).
 	Timeout time.Duration
 }
@@ -112,6 +122,13 @@ func New(opts Options) (*Analyzer, error) {
 	}
 	if len(opts.OwnDomains) > 0 {
 		a.owners = append(a.owners, lookalike.Owner{Name: a.ownName, Domains: opts.OwnDomains, TLDSwap: true})
+	}
+	for _, d := range opts.Partners {
+		d = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
+		if d == "" {
+			continue
+		}
+		a.owners = append(a.owners, lookalike.Owner{Name: d, Domains: []string{d}, TLDSwap: true})
 	}
 	a.owners = append(a.owners, prov...)
 	det, err := lookalike.New(a.owners)
@@ -182,6 +199,15 @@ type msg struct {
 // name). env may be nil when the SMTP envelope is unknown. Analyze never
 // fails: a message it cannot parse gets a result that says so.
 func (a *Analyzer) Analyze(ctx context.Context, name string, raw []byte, env *Envelope) *Result {
+	return a.analyze(ctx, name, raw, env, nil)
+}
+
+// analyze is Analyze; when features is set, it is called with the
+// message instead of running the learned model.
+func (a *Analyzer) analyze(ctx context.Context, name string, raw []byte, env *Envelope, features func(*msg)) *Result {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	res := &Result{File: name, Auth: unknownAuth()}
 	m, err := mime.Parse(raw, a.opts.Limits)
 	if err != nil {
@@ -219,6 +245,11 @@ func (a *Analyzer) Analyze(ctx context.Context, name string, raw []byte, env *En
 	a.checkCombined(x)
 	a.checkAttachments(ctx, x)
 	a.checkIndicators(x)
+	if features != nil {
+		features(x)
+	} else {
+		a.checkModel(x) // last: it reads what the rules found
+	}
 	x.res.senderDomain = strings.TrimSuffix(strings.ToLower(x.fromDom), ".")
 	seen := map[string]bool{}
 	for _, l := range x.doc.links {

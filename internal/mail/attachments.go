@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/vigie-project/vigie/internal/archive"
+	"github.com/vigie-project/vigie/internal/lookalike"
 	"github.com/vigie-project/vigie/internal/mime"
 	"github.com/vigie-project/vigie/internal/report"
 )
@@ -36,6 +37,50 @@ var dangerousExt = setOf("exe", "scr", "pif", "com", "bat", "cmd", "vbs", "vbe",
 	"msp", "lnk", "jar", "cpl", "reg", "dll", "xll", "appx", "appxbundle", "msix", "application", "gadget", "msc", "scf", "url", "inf",
 	"sct", "chm", "iso", "img", "vhd", "vhdx", "apk", "app", "command", "sh", "ps2", "wsc", "ws", "jnlp", "library-ms", "settingcontent-ms",
 	"one", "svg", "iqy", "slk", "xlam", "ppam", "docm", "xlsm", "pptm", "dotm", "xltm", "potm", "ppsm", "sldm", "accde", "mde", "ade", "adp")
+
+// scriptExt are the dangerous types that are text (scripts, shortcuts,
+// query files): judged by what they contain (dangerousScript). Binary
+// programs (.exe, .dll, .lnk ...) are harmful by type.
+var scriptExt = setOf("bat", "cmd", "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta", "ps1", "psm1", "ps2", "reg", "inf", "sct", "wsc", "ws",
+	"command", "sh", "url", "scf", "iqy", "slk", "jnlp", "library-ms", "settingcontent-ms")
+
+// scriptDanger are the marks of a script that downloads, decodes or runs
+// something, or of a shortcut that reaches into a network share.
+var scriptDanger = []struct {
+	re   *regexp.Regexp
+	what string
+}{
+	{regexp.MustCompile(`(?i)\b(curl|wget|invoke-webrequest|iwr|downloadstring|downloadfile|net\.webclient|bitsadmin|start-bitstransfer|msxml2\.(server)?xmlhttp|winhttp\.winhttprequest|certutil(\.exe)?\s+-urlcache)\b`), "downloads from the Internet"},
+	{regexp.MustCompile(`(?i)\b(wscript\.shell|shell\.application|activexobject|createobject\s*\(|mshta|rundll32|regsvr32|invoke-expression|iex\s*\(|frombase64string|-enc(odedcommand)?\s+[a-z0-9+/=]{20}|start-process|schtasks|launchctl|osascript|string\.fromcharcode|eval\s*\()`), "starts other programs or decodes hidden code"},
+	{regexp.MustCompile(`(?i)(\|\s*(ba|z|da)?sh\b|/dev/tcp/|\bnc\s+-e\b|base64\s+(-d|--decode)|chmod\s+\+x|\bpowershell\b|\bcmd(\.exe)?\s+/[ck]\b)`), "runs commands it builds or fetches"},
+	{regexp.MustCompile(`(?im)^\s*(url|iconfile|workingdirectory)\s*=\s*(file:|\\\\|smb:|search-ms:|ms-|[^\r\n]*\.(exe|scr|hta|js|vbs|bat|cmd|ps1|lnk|msi|dll|cpl)\s*$)`), "points to a program or a network share"},
+	{regexp.MustCompile(`(?i)^\s*(WEB|1)\s*[\r\n]+\s*https?://`), "fetches its content from a web address when opened (a web query)"},
+}
+
+// dangerousScript says what a script or shortcut does that is harmful,
+// or "" when nothing harmful is seen. Very long unbroken runs (packed or
+// encoded code) count as hiding something.
+func dangerousScript(ext string, b []byte) string {
+	if len(b) > 1<<20 {
+		b = b[:1<<20]
+	}
+	for _, d := range scriptDanger {
+		if d.re.Match(b) {
+			return d.what
+		}
+	}
+	run := 0
+	for _, c := range b {
+		if c == '\n' || c == '\r' || c == ' ' || c == '\t' {
+			run = 0
+			continue
+		}
+		if run++; run > 2000 {
+			return "holds a long packed or encoded block that hides its code"
+		}
+	}
+	return ""
+}
 
 // macroExt are Office types that may carry macros (scored by content).
 var macroExt = setOf("docm", "xlsm", "pptm", "dotm", "xltm", "potm", "ppsm", "sldm", "xlam", "ppam")
@@ -179,6 +224,18 @@ func (ac *attCtx) inspect(name, where, mediaType string, b []byte, depth int) {
 		ac.add(Reason{Check: "executable", Category: CatAttachment, Score: 8, Malware: true, Evidence: evd,
 			Text: fmt.Sprintf("%s is a program (%s executable). Opening it would run it on your computer.", display, strings.ToUpper(kind))})
 		return
+	case scriptExt[ext]:
+		// a script is text: what it does decides, not its name. A shell
+		// script sent to a developers' list is honest; one that fetches
+		// and runs a program is not.
+		if what := dangerousScript(ext, b); what != "" {
+			ac.add(Reason{Check: "executable", Category: CatAttachment, Score: 8, Malware: true, Evidence: evd,
+				Text: fmt.Sprintf("%s is a .%s script that runs as soon as it is opened, and it %s.", display, ext, what)})
+			return
+		}
+		ac.add(Reason{Check: "script-attachment", Category: CatAttachment, Score: 3.5, Evidence: evd,
+			Text: fmt.Sprintf("%s is a .%s file, a script or shortcut that acts as soon as it is opened; nothing harmful was seen in it, but do not open it unless you expected it.", display, ext)})
+		return
 	case dangerousExt[ext] && !macroExt[ext] && ext != "svg" && ext != "url" && ext != "one":
 		ac.add(Reason{Check: "executable", Category: CatAttachment, Score: 8, Malware: true, Evidence: evd,
 			Text: fmt.Sprintf("%s is a .%s file: a program or script that runs as soon as it is opened.", display, ext)})
@@ -186,9 +243,6 @@ func (ac *attCtx) inspect(name, where, mediaType string, b []byte, depth int) {
 	case ext == "one" || kind == "onenote":
 		ac.add(Reason{Check: "onenote", Category: CatAttachment, Score: 5, Malware: true, Evidence: evd,
 			Text: fmt.Sprintf("%s is a OneNote notebook, a format used to hide scripts behind a fake \"click to view\" button.", display)})
-	case ext == "url":
-		ac.add(Reason{Check: "shortcut", Category: CatAttachment, Score: 5, Malware: true, Evidence: evd,
-			Text: fmt.Sprintf("%s is an Internet shortcut file that can launch remote programs.", display)})
 	}
 	switch kind {
 	case "zip":
@@ -592,19 +646,22 @@ func (ac *attCtx) html(name string, b []byte, evd []evidence, kind string) {
 			return
 		}
 	}
+	strong := false
 	switch {
 	case d.forms > 0 || d.passwords > 0:
-		sc = 6
+		// a local page asking for a password is a fake login page and
+		// nothing else; a form alone (an order form) may be honest
+		sc, strong = 6, d.passwords > 0
 		text = fmt.Sprintf("%s is a web page with a form to type credentials into, sent as an attachment: a fake login page.", name)
 	case smuggling.MatchString(s):
 		sc = 5
 		text = fmt.Sprintf("%s is a web page whose script decodes and opens hidden content or redirects you (HTML smuggling).", name)
 	}
-	ac.add(Reason{Check: "html-attachment", Category: CatAttachment, Score: sc, Evidence: evd, Text: text})
+	ac.add(Reason{Check: "html-attachment", Category: CatAttachment, Score: sc, Strong: strong, Evidence: evd, Text: text})
 	for _, l := range d.links {
 		if li, ok := parseLink(l); ok && li.host != "" {
-			if m, ok := ac.a.det.Check(li.host); ok {
-				ac.add(Reason{Check: "lookalike-link", Category: CatLookalike, Score: 5.5, Evidence: []evidence{ev("link", li.Href, m.Detail)},
+			if m, ok := ac.a.det.Check(li.host); ok && m.Score >= lookalike.StrongScore {
+				ac.add(Reason{Check: "lookalike-link", Category: CatLookalike, Score: 5.5, Strong: true, Evidence: []evidence{ev("link", li.Href, m.Detail)},
 					Text: fmt.Sprintf("The attached page %s sends to %s, which imitates %s (%s).", name, li.host, m.Protected, m.Technique)})
 			}
 		}

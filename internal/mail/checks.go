@@ -10,12 +10,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigie-project/vigie/internal/lookalike"
 	"github.com/vigie-project/vigie/internal/mime"
 	"github.com/vigie-project/vigie/internal/report"
 	"golang.org/x/net/publicsuffix"
 )
 
 type evidence = report.Evidence
+
+// weakLookalikeScore is what a look-alike below lookalike.StrongScore
+// adds: a sign that counts only beside others.
+const weakLookalikeScore = 2.0
 
 // authenticatedAs reports whether the message is proven to come from
 // owner: DMARC pass for a From domain of the owner, or a valid DKIM
@@ -99,9 +104,18 @@ func (a *Analyzer) checkLookalikes(x *msg) {
 			continue
 		}
 		if m, ok := a.det.Check(d); ok {
-			x.res.add(Reason{Check: w.check, Category: CatLookalike, Score: score[w.check],
-				Evidence: []evidence{ev(w.what, w.addr, m.Detail)},
-				Text:     fmt.Sprintf("The %s %s imitates %s (%s): %s", w.what, d, m.Protected, m.Technique, m.Detail)})
+			if m.Score >= lookalike.StrongScore {
+				x.res.add(Reason{Check: w.check, Category: CatLookalike, Score: score[w.check], Strong: true,
+					Evidence: []evidence{ev(w.what, w.addr, m.Detail)},
+					Text:     fmt.Sprintf("The %s %s imitates %s (%s): %s", w.what, d, m.Protected, m.Technique, m.Detail)})
+			} else {
+				// a weak resemblance (mail.com and gmail.com): many honest
+				// names are one letter from a famous one; it counts only
+				// with other signs
+				x.res.add(Reason{Check: w.check, Category: CatLookalike, Score: weakLookalikeScore,
+					Evidence: []evidence{ev(w.what, w.addr, m.Detail)},
+					Text:     fmt.Sprintf("The %s %s resembles %s (%s), though not closely enough to be sure it was made to deceive: %s", w.what, d, m.Protected, m.Technique, m.Detail)})
+			}
 		}
 	}
 	// a display name that is itself an address of another domain:
@@ -212,7 +226,7 @@ func (a *Analyzer) checkImpersonation(x *msg) {
 			}
 		}
 		if !own {
-			x.res.add(Reason{Check: "impersonation-it", Category: CatImpersonation, Score: 5,
+			x.res.add(Reason{Check: "impersonation-it", Category: CatImpersonation, Score: 5, Strong: true,
 				Evidence: []evidence{ev("From", x.res.From, "")},
 				Text:     fmt.Sprintf("The message poses as an IT or security service (%q) with an account alert, but does not come from %s's domains.", x.from.Name, a.ownName)})
 		}
@@ -343,6 +357,25 @@ func isFreeHosting(li linkInfo) (string, bool) {
 	return "", false
 }
 
+// providerOwnShare tells a link to a file-sharing service in a
+// notification the service's owner really sent (authenticated from its
+// own domain: SharePoint's shares from sharepointonline.com), or to the
+// party's own tenant of it (enmarche.sharepoint.com for en-marche.fr).
+func (a *Analyzer) providerOwnShare(x *msg, li linkInfo) bool {
+	if o, ok := a.det.Owned(li.host); ok && a.ownedBy(x.fromDom, o) && a.authenticatedAs(x, o) {
+		return true
+	}
+	first, _, _ := strings.Cut(li.host, ".")
+	first = strings.TrimSuffix(strings.ReplaceAll(first, "-", ""), "my")
+	for _, d := range a.opts.OwnDomains {
+		l, _, _ := strings.Cut(registrable(d), ".")
+		if l = strings.ReplaceAll(l, "-", ""); len(l) >= 4 && first == l {
+			return true
+		}
+	}
+	return false
+}
+
 func tldOf(h string) string {
 	s, icann := publicSuffix(h)
 	if !icann && strings.IndexByte(s, '.') < 0 {
@@ -422,16 +455,22 @@ func (a *Analyzer) linkChecks(x *msg, infos []linkInfo) {
 			continue
 		}
 		if m, ok := a.det.Check(li.host); ok {
-			x.res.add(Reason{Check: "lookalike-link", Category: CatLookalike, Score: 5.5,
-				Evidence: []evidence{ev("link", li.Href, m.Detail)},
-				Text:     fmt.Sprintf("A link goes to %s, which imitates %s (%s).", li.host, m.Protected, m.Technique)})
+			if m.Score >= lookalike.StrongScore {
+				x.res.add(Reason{Check: "lookalike-link", Category: CatLookalike, Score: 5.5, Strong: true,
+					Evidence: []evidence{ev("link", li.Href, m.Detail)},
+					Text:     fmt.Sprintf("A link goes to %s, which imitates %s (%s).", li.host, m.Protected, m.Technique)})
+			} else {
+				x.res.add(Reason{Check: "lookalike-link", Category: CatLookalike, Score: weakLookalikeScore,
+					Evidence: []evidence{ev("link", li.Href, m.Detail)},
+					Text:     fmt.Sprintf("A link goes to %s, which resembles %s (%s), though not closely enough to be sure it was made to deceive.", li.host, m.Protected, m.Technique)})
+			}
 		}
 		if shorteners[li.host] {
 			x.res.add(Reason{Check: "link-shortener", Category: CatLinks, Score: 2,
 				Evidence: []evidence{ev("link", li.Href, where)},
 				Text:     fmt.Sprintf("A link is shortened (%s), which hides where it really goes.", li.host)})
 		}
-		if f, ok := isFreeHosting(li); ok {
+		if f, ok := isFreeHosting(li); ok && !a.providerOwnShare(x, li) {
 			x.res.add(Reason{Check: "link-free-hosting", Category: CatLinks, Score: 2,
 				Evidence: []evidence{ev("link", li.Href, where)},
 				Text:     fmt.Sprintf("A link goes to a page on %s, a free hosting or form service where anyone can publish a fake login page.", f)})
@@ -745,8 +784,8 @@ var fraudWords = mustPhrases(
 	`inheritance (fund|claim|sum|money|transfer|payment)|abandoned (fund|funds|estate|claim|deposit|consignment|account)|overdue claim|benefit us both|benefit both of us|(your|unclaimed) inheritance|unclaimed (fund|funds|estate|deposit)|beneficiary|next of kin|late (husband|wife|father|client)|deceased|estate of|herança|erbschaft|héritage`,
 	`lottery|lotto|sweepstake|jackpot|you (have )?won (a|an|the|our|your|\$|€|1|2|3|4|5|6|7|8|9|cash|money|prize)#|(been selected|selected as) (a |the )?winner|prize (money|winner|claim)|gewinner|gagnant|ganhou|prêmio`,
 	`million (dollars|usd|euros|us dollars|pounds|british pounds)|sum of (\$|us\$|usd|eur|€)|milhões de (reais|dólares)|millionen (euro|dollar)`,
-	`withdrawal (request|confirm|of)|transfer (the |this )?(funds|money|sum)|fund(s)? (transfer|release)|payout|compensation (fund|payment)|atm card|western union|moneygram|saque|auszahlung|withdraw (your|funds|now|money|it)|on your (balance|wallet)|(your )?balance (is|has been) (credited|updated|topped)|credited to your|you are now rich|pontos (vao|vão|irão|irao) (vencer|expirar)|pontos (expirando|a vencer)|seus pontos`,
-	`claim (your|the|now)|for (claims|claim|your claim)|cash ?back|gift ?card|free (gift|bonus|iphone)|pontos|punkte (verfallen|sammeln)|points (expire|expiring|will expire)|resgat|gutschein|bonus (credit|offer)|pontos (expiram|acumulados|disponíveis|vão expirar|irão expirar)|valores (disponíveis|a receber|esquecidos)|saldo (disponível|a receber)|prêmio|sorteio|ganhador|gewinnspiel|gewonnen|gewinner|geschenkt|cadeau (gratuit|offert)|vous avez (gagné|été sélectionné)|remboursement|reembolso|rückerstattung|terugbetaling|premio|ganador|sorteo|canjear|puntos|cadeaubon|prijs gewonnen|winnaar|récompense|belohnung`,
+	`withdrawal (request|confirm|of)|transfer (the |this )?(funds|money|sum)|fund(s)? (transfer|release)|payout|compensation (fund|payment)|atm card|western union|moneygram|saque|auszahlung|withdraw (your|funds|now|money|it)|on your (balance|wallet)|(your )?balance (is|has been) (credited|updated|topped)|credited to your`,
+	`claim (your|the|now)|for (claims|claim|your claim)|cash ?back|gift ?card|free (gift|bonus|iphone)|pontos|punkte (verfallen|sammeln)|points (expire|expiring|will expire)|resgat|gutschein|bonus (credit|offer)|saldo (disponível|a receber)|prêmio|sorteio|ganhador|gewinnspiel|gewonnen|gewinner|geschenkt|cadeau (gratuit|offert)|vous avez (gagné|été sélectionné)|remboursement|reembolso|rückerstattung|terugbetaling|premio|ganador|sorteo|canjear|puntos|cadeaubon|prijs gewonnen|winnaar|récompense|belohnung`,
 	`(to |must |can )?withdraw (1|2|3|4|5|6|7|8|9|the (funds|money|amount|balance)|your (funds|money|balance|earnings|profit)|any remaining)|cloud (bitcoin )?mining|mining (platform|account|profit|transaction)|accumulated funds|earning funds|binance#|kucoin#|bybit#|okx#|huobi#|usdt#`,
 	`(sell|selling|we sell) (rdp|rdps|smtp|smtps|shells|cpanel|cpanels|webmail|webmails|mailers|leads|cvv|dumps|logs)|fresh (smtp|rdp|cpanel|leads)|fullz|bulletproof (hosting|smtp)|spamming tools`,
 	`opportunité de (rendement|placement|investissement)|rendement (garanti|exceptionnel)|revenus passifs|oportunidade de investimento|rendimento garantido|renditechance|garantierte rendite|investment (opportunity|plan|proposal)|business (proposal|venture|deal) (with you|for you)|joint venture|lucrative|trading (platform|account|bot)|guaranteed (income|return|profit)|passive income|make money|earn (money|\$)`,
@@ -758,7 +797,7 @@ var fraudWords = mustPhrases(
 // spamWords are families of unsolicited bulk and scam offers: not
 // credential phishing, but the lures that carry scams and malicious links.
 var spamWords = mustPhrases(
-	`horny|slut|sexy (girls|women|singles|photos|pics)|sex (tonight|partner|date|chat|toy)|nudes|naked (photos|pics|girls)|hookup|lonely (women|girls|wives|housewives|lady)|porn (videos|site|star)|erotic|dating (site|app)|singles (near|in) (you|your)|meet (hot|local|real) (girls|women|singles|people)|wants to (meet|chat|date|suck)|is eager to|sexdate|seitensprung|mij daten|mich daten|date (me|with me)|rencontre(s)? (coquine|discrète|locale)|célibataires|namoro|encontros|citas (locales|discretas)|solteiras|singles in|single(frauen| frauen| vrouwen)|sexkontakt|affäre|looking for (a |my )?(lover|man|partner|boyfriend|husband|company|fun|adventure|hookup)|naughty|flirt|hot (russian|asian|latina|ukrainian) (women|ladies|girls|brides)|russian (ladies|brides|women)|buurvrouw|vrijgezel|sex dating|date tonight|(ukrainian|russian|asian) (girl|girls|women|brides|ladies)|hot sex|eager to have sex|free to (talk|chat)|chat with me|spannende (afspraak|date|ontmoeting)|vaste relatie|opzoek naar (een )?(spannende|leuke|discrete|geile)|op zoek naar (een )?(spannende|discrete|geile)|sexdate|scharrel|where r (you|u) from|how old r (you|u)|(send|reply to|show) (you|u) my (photo|photos|picture|pictures|pics)|(lonely|single|solitary) (female|woman|girl|lady|miss)|looking for (a )?(fine |good |nice |neat )?(buddy|mister|gentleman|boyfriend|soulmate)|my (private|intimate|hot) (photos|pics|videos)|serious relationship|praten we verder|meld je (even |nu )?aan|kan je hier (ook )?vinden|kennenlernen|quer (conversar|namorar)|bate-papo`,
+	`horny|slut|sexy (girls|women|singles|photos|pics)|sex (tonight|partner|date|chat|toy)|nudes|naked (photos|pics|girls)|hookup|lonely (women|girls|wives|housewives|lady)|porn (videos|site|star)|erotic|dating (site|app)|singles (near|in) (you|your)|meet (hot|local|real) (girls|women|singles|people)|wants to (meet|chat|date|suck)|sexdate|seitensprung|date (me|with me)|rencontre(s)? (coquine|discrète|locale)|célibataires|namoro|encontros|citas (locales|discretas)|solteiras|singles in|single(frauen| frauen| vrouwen)|sexkontakt|affäre|looking for (a |my )?(lover|man|partner|boyfriend|husband|company|fun|adventure|hookup)|naughty|flirt|sex dating|date tonight|hot sex|free to (talk|chat)|chat with me|(send|reply to|show) (you|u) my (photo|photos|picture|pictures|pics)|(lonely|single|solitary) (female|woman|girl|lady|miss)|looking for (a )?(fine |good |nice |neat )?(buddy|mister|gentleman|boyfriend|soulmate)|my (private|intimate|hot) (photos|pics|videos)|serious relationship|kennenlernen|quer (conversar|namorar)|bate-papo`,
 	`doctors? (hate|are stunned|are baffled|recommend)|sleep problems|schlafprobleme|schmerzfrei|rückenschmerzen|gelenkschmerzen|problèmes de sommeil|(this|one|a) (weird|simple|strange|odd) trick|trick for (women|men)|miracle (cure|pill|formula)|breakthrough (formula|discovery|treatment)|clinically (proven|tested)|natural (boost|remedy|solution|alternative)|reverse mortgage|for seniors|seniors (are|over)|pain relief|relieves (the )?(pain|pressure)|sleep apnea|blood pressure|eliminat(e|es) (pain|fat)|wunderheilmittel|remède miracle|remédio natural`,
 	`casino|free ?spins|freispiele|jackpot|slot machine|welcome bonus|wager|winnings|bet now|place (a|your) bet|betting (site|tips|odds)|odds boost|willkommensbonus|deposit bonus|roulette|sportsbook|apostas|bônus de boas|cassino|casinò|giros (grátis|gratis)|tours gratuits|bono de bienvenida|bônus de depósito|storting|welkomstbonus|freispiel|spielautomat|gokken`,
 	`viagra|cialis|levitra|vlagra|clalis|v1agra|c1alis|viagr|online pharmacy|erectile|male enhancement|potency|testosterone booster|weight loss|lose weight|weight-loss|fat burn|keto#|keto (gummies|diet|pills|pow)|diet pills|gewichtsverlust|wunschgewicht|abnehmen|emagrecer|belly fat|glp-1|semaglutide|ozempic|wegovy|stamina|aphrodisia|blood sugar|tinnitus|joint pain|prostate|adelgazar|maigrir|afvallen|perdre du poids|perder peso|gewicht verlieren|potenz|erektion|diabetes|neuropath|kilos|quilos|kilo's|dark spots|wrinkles|nail fungus|hair loss|hearing loss`,

@@ -37,7 +37,7 @@ func (a *Analyzer) checkIndicators(x *msg) {
 		return
 	}
 	hit := func(what, value string, ind *indicator.Indicator) {
-		x.res.add(Reason{Check: "indicator-" + what, Category: CatIndicator, Score: 8,
+		x.res.add(Reason{Check: "indicator-" + what, Category: CatIndicator, Score: 8, Strong: true,
 			Evidence: []evidence{ev(what, value, "")},
 			Match:    indMatch(ind),
 			Text:     fmt.Sprintf("The %s %s is a known indicator of attack (%s).", what, value, indDesc(ind))})

@@ -23,6 +23,12 @@ const (
 const (
 	SuspiciousScore = 3.0
 	PhishingScore   = 5.0
+	// CorroborationScore is what the other reasons must add up to, beside
+	// the heaviest one, for a message to be called phishing when that
+	// heaviest reason is not Strong: no single weak check — a brand named
+	// by a newsletter, a shortened link, a sender name unlike its address
+	// — can make a message phishing on its own.
+	CorroborationScore = 1.5
 )
 
 // Categories of reasons.
@@ -53,6 +59,11 @@ type Reason struct {
 	Evidence []report.Evidence `json:"evidence,omitempty"`
 	// Match is set when an indicator or rule fired.
 	Match *report.Match `json:"match,omitempty"`
+	// Strong marks a reason that is by itself good evidence of phishing
+	// (a confident look-alike, a known-bad indicator, a confident content
+	// model). A message whose score rests on one reason that is not
+	// strong stays suspicious: see finish.
+	Strong bool `json:"strong,omitempty"`
 }
 
 // Result is the analysis of one message.
@@ -72,6 +83,9 @@ type Result struct {
 	Defects []string `json:"defects,omitempty"`
 	Links   int      `json:"links"`
 	Parts   int      `json:"parts"`
+	// ModelP is the learned content model's probability that the message
+	// is phishing or a scam (0 when no model ran).
+	ModelP float64 `json:"model_p,omitempty"`
 
 	// observed values reported to the hub for phishing and malicious
 	// messages (see Sightings)
@@ -117,6 +131,11 @@ func (r *Result) finish(forwardTo string) {
 	}
 	if malware && s < PhishingScore {
 		s = PhishingScore // carrying malware is never less than phishing
+	}
+	if !malware && s >= PhishingScore && len(r.Reasons) > 0 && !r.Reasons[0].Strong && s-r.Reasons[0].Score < CorroborationScore {
+		// one weak check alone: suspicious at most (the reasons are sorted,
+		// the heaviest first)
+		s = PhishingScore - 0.1
 	}
 	r.Score = float64(int(s*10+0.5)) / 10
 	switch {

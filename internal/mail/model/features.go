@@ -1,0 +1,179 @@
+package model
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Input is what the model reads of a message. The mail analyzer fills it
+// from the parsed message; the caller is responsible for leaving out what
+// describes the sample rather than phishing (see the package doc):
+// quoted replies, mailing-list footers, the recipient's own address.
+type Input struct {
+	Subject  string
+	FromName string // the sender's display name
+	Text     string // the visible text of the body
+	// LinkHosts are the host names of the clickable links (lower case).
+	LinkHosts []string
+	// Traits are structural facts the analyzer computed, as short names
+	// ("html-only", "links-many", "att-zip"); see traitText.
+	Traits []string
+	// Drop are words to leave out (the recipient's name and address
+	// parts), lower case.
+	Drop []string
+}
+
+// Limits of the features of one message.
+const (
+	maxWords     = 1500 // body words read
+	maxLinkHosts = 30
+	minWordLen   = 2
+	maxWordLen   = 24
+)
+
+// traitText gives the traits' sentences for people.
+var traitText = map[string]string{
+	"html-only":       "a message in HTML only, without a plain-text version",
+	"text-only":       "a plain-text message",
+	"no-text":         "a message with almost no text",
+	"short-text":      "a short message",
+	"links-none":      "no links",
+	"links-one":       "a single link",
+	"links-few":       "a few links",
+	"links-many":      "many links",
+	"links-foreign":   "links that all lead away from the sender's domain",
+	"links-own":       "links to the sender's own domain",
+	"images-many":     "many pictures",
+	"images-some":     "some pictures",
+	"form":            "a form in the message",
+	"hidden-text":     "hidden text",
+	"from-freemail":   "a sender on a free webmail service",
+	"reply-elsewhere": "a reply address on another domain",
+	"no-display-name": "a sender without a name",
+	"attachment":      "an attachment",
+	"link-shortener":  "a shortened link",
+	"link-ip":         "a link to a bare IP address",
+}
+
+// TraitNames lists the traits the model knows (for the analyzer's tests).
+func TraitNames() []string {
+	out := make([]string, 0, len(traitText))
+	for k := range traitText {
+		out = append(out, k)
+	}
+	return out
+}
+
+// Features turns a message into the model's features: "s:" subject
+// words, "n:" display-name words, "w:" body words, "b:" body word pairs,
+// "d:" character trigrams of link domains (registrable part), "tld:"
+// link endings, "t:" traits, "att:" attachment types. Each appears once.
+func Features(in Input) []string {
+	drop := map[string]bool{}
+	for _, d := range in.Drop {
+		drop[strings.ToLower(d)] = true
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(f string) {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	for _, w := range words(in.Subject, 60, drop) {
+		add("s:" + w)
+		add("w:" + w)
+	}
+	for _, w := range words(in.FromName, 12, drop) {
+		add("n:" + w)
+	}
+	ws := words(in.Text, maxWords, drop)
+	for i, w := range ws {
+		add("w:" + w)
+		if i > 0 {
+			add("b:" + ws[i-1] + " " + w)
+		}
+	}
+	n := 0
+	for _, h := range in.LinkHosts {
+		if n == maxLinkHosts {
+			break
+		}
+		h = strings.TrimSuffix(strings.ToLower(h), ".")
+		if h == "" || seen["h:"+h] {
+			continue
+		}
+		seen["h:"+h] = true
+		n++
+		labels := strings.Split(h, ".")
+		if len(labels) < 2 {
+			continue
+		}
+		tld := labels[len(labels)-1]
+		if _, err := strconv.Atoi(tld); err == nil {
+			continue // an IP address: a trait, not a name
+		}
+		add("tld:" + tld)
+		name := labels[len(labels)-2]
+		if len(labels) >= 3 && len(name) <= 3 { // co.uk, com.br
+			name = labels[len(labels)-3]
+		}
+		name = "^" + name + "$"
+		for i := 0; i+3 <= len(name); i++ {
+			add("d:" + name[i:i+3])
+		}
+	}
+	for _, t := range in.Traits {
+		add("t:" + t)
+	}
+	return out
+}
+
+// words splits s into lower-case words of letters (no digits: years,
+// times and numbers describe when a sample was taken, not phishing),
+// leaving out those in drop.
+func words(s string, max int, drop map[string]bool) []string {
+	var out []string
+	start := -1
+	digit := false
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		w := s[start:end]
+		start = -1
+		if digit || len(w) < minWordLen || len(w) > maxWordLen*2 {
+			digit = false
+			return
+		}
+		w = strings.ToLower(w)
+		if n := len([]rune(w)); n < minWordLen || n > maxWordLen || drop[w] {
+			return
+		}
+		out = append(out, w)
+	}
+	for i, r := range s {
+		if len(out) >= max {
+			return out
+		}
+		switch {
+		case unicode.IsLetter(r) || r == '\'':
+			if start < 0 {
+				start = i
+				digit = false
+			}
+		case unicode.IsDigit(r):
+			if start < 0 {
+				start = i
+			}
+			digit = true
+		default:
+			flush(i)
+			digit = false
+		}
+	}
+	flush(len(s))
+	return out
+}
