@@ -44,6 +44,8 @@ type Rules struct {
 	pats      []*pattern
 	index     *atomIndex
 	noAtom    []int32 // patterns scanned without atoms
+	chains    []hexChain
+	nparts    int // chain parts (pattern.part numbers them from 1)
 	externals map[string]value
 	sources   []Source // normalized sources, kept for saving
 	extDecl   map[string]any
@@ -93,6 +95,25 @@ type pattern struct {
 	prefix   []byteSet  // leading byte sets checked before running restProg
 	restProg *regexProg // the program after prefix (nil: run prog)
 	anyFirst bool
+	part     int32 // 1 + slot of this chain part's matches; 0: not a chain part
+}
+
+// chainThreshold is libyara's YR_STRING_CHAINING_THRESHOLD: a hex jump
+// whose bounds exceed it splits the hex string into a chain of parts.
+const chainThreshold = 200
+
+// hexChain is a hex string split at its long or unbounded jumps, as
+// libyara chains strings: each part is matched on its own (with its own
+// atoms, so "{ 61 62 [-] 63 [-] 7A 7A }" costs one pass over the data,
+// not one pass per "ab"), and after the scan every match of the first
+// part is joined to the nearest chain of later parts whose gaps fit. The
+// string matches from the first part's start to the end of the earliest
+// possible last part: the shortest match, as libyara reports it.
+type hexChain struct {
+	str    int32
+	parts  []int32 // pattern indices, first to last
+	gapMin []int   // gapMin[k], gapMax[k]: bytes from the end of part k-1 to the start of part k (gapMin[0] unused)
+	gapMax []int   // -1: unbounded
 }
 
 type compiler struct {
@@ -387,6 +408,9 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 		if err != nil {
 			return errAt(err.Error())
 		}
+		if n.kind == rConcat {
+			return c.hexChainPatterns(n, si, cs, sd)
+		}
 		return c.treePatterns(n, si, cs, sd, true)
 	default:
 		n, err := parseRegex(sd.body, sd.nocase || sd.nocaseRe, sd.dotall)
@@ -413,6 +437,53 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 		}
 		return nil
 	}
+}
+
+// hexChainPatterns splits a hex string at its jumps longer than
+// chainThreshold (libyara's chaining points) and compiles each part as a
+// pattern; without such a jump the string is one pattern.
+func (c *compiler) hexChainPatterns(n *rnode, si int, cs *cstring, sd *stringDef) error {
+	ch := hexChain{str: int32(si)}
+	var cur []*rnode
+	flush := func() error {
+		part := cur[0]
+		if len(cur) > 1 {
+			part = &rnode{kind: rConcat, subs: cur}
+		}
+		first := len(cs.pats)
+		if err := c.treePatterns(part, si, cs, sd, true); err != nil {
+			return err
+		}
+		for _, pi := range cs.pats[first:] {
+			ch.parts = append(ch.parts, pi)
+		}
+		cur = nil
+		return nil
+	}
+	ch.gapMin, ch.gapMax = []int{0}, []int{0}
+	for i, e := range n.subs {
+		if i > 0 && i < len(n.subs)-1 && isJump(e) && (e.max < 0 || e.min > chainThreshold || e.max > chainThreshold) {
+			if err := flush(); err != nil {
+				return err
+			}
+			ch.gapMin = append(ch.gapMin, e.min)
+			ch.gapMax = append(ch.gapMax, e.max)
+			continue
+		}
+		cur = append(cur, e)
+	}
+	if len(ch.gapMin) == 1 {
+		return c.treePatterns(n, si, cs, sd, true)
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	for _, pi := range ch.parts {
+		c.r.nparts++
+		c.r.pats[pi].part = int32(c.r.nparts)
+	}
+	c.r.chains = append(c.r.chains, ch)
+	return nil
 }
 
 func (c *compiler) literalAtoms(p *pattern, pi int32) {

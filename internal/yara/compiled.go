@@ -411,10 +411,22 @@ func (w *cwriter) payload(r *Rules) {
 		w.set(p.first)
 		w.sets(p.sets)
 		w.sets(p.prefix)
+		w.n(int(p.part))
 	}
 	w.n(len(r.noAtom))
 	for _, p := range r.noAtom {
 		w.n(int(p))
+	}
+	w.n(r.nparts)
+	w.n(len(r.chains))
+	for _, ch := range r.chains {
+		w.n(int(ch.str))
+		w.n(len(ch.parts))
+		for k, pi := range ch.parts {
+			w.n(int(pi))
+			w.i(int64(ch.gapMin[k]))
+			w.i(int64(ch.gapMax[k]))
+		}
 	}
 	// atoms, in index order: 2+-byte atoms (already sorted by bucket),
 	// then 1-byte atoms by byte
@@ -1010,6 +1022,7 @@ func decodePayload(b []byte) (*Rules, error) {
 		p.first = r.set()
 		p.sets = r.sets()
 		p.prefix = r.sets()
+		p.part = int32(r.int(math.MaxInt32, "chain part"))
 		if p.kind > pkRegex {
 			r.fail("pattern %d: unknown kind %d", j, p.kind)
 		}
@@ -1026,6 +1039,41 @@ func decodePayload(b []byte) (*Rules, error) {
 				r.fail("no-atom pattern %d without program", pi)
 			}
 			out.noAtom[j] = int32(pi)
+		}
+	}
+	out.nparts = r.int(npat, "chain part count")
+	nch := r.count(2, "chain")
+	seenPart := make([]bool, out.nparts+1)
+	for j := 0; j < nch && r.err == nil; j++ {
+		ch := hexChain{str: int32(r.int(nstr-1, "string index"))}
+		np := r.count(3, "chain part")
+		if np < 2 && r.err == nil {
+			r.fail("chain %d with %d parts", j, np)
+		}
+		for k := 0; k < np && r.err == nil; k++ {
+			pi := r.int(npat-1, "pattern index")
+			gmin, gmax := r.i(), r.i()
+			if gmin < 0 || gmin > maxRepeat || gmax < -1 || gmax > maxRepeat {
+				r.fail("chain %d: gap out of range", j)
+			}
+			if r.err != nil {
+				break
+			}
+			pt := out.pats[pi].part
+			if pt < 1 || int(pt) > out.nparts || seenPart[pt] || out.pats[pi].str != ch.str {
+				r.fail("chain %d: pattern %d is not a free part of string %d", j, pi, ch.str)
+				break
+			}
+			seenPart[pt] = true
+			ch.parts = append(ch.parts, int32(pi))
+			ch.gapMin = append(ch.gapMin, int(gmin))
+			ch.gapMax = append(ch.gapMax, int(gmax))
+		}
+		out.chains = append(out.chains, ch)
+	}
+	for j := 0; j < npat && r.err == nil; j++ {
+		if pt := out.pats[j].part; pt != 0 && (int(pt) > out.nparts || !seenPart[pt]) {
+			r.fail("pattern %d: chain part %d not in any chain", j, pt)
 		}
 	}
 	na := r.count(10, "atom")

@@ -215,7 +215,7 @@ func TestWriteCompiledSeeds(t *testing.T) {
 	}
 	seeds := map[string]string{
 		"literals": `rule a : t { meta: k = "v" n = 1 b = true strings: $a = "hello" nocase $b = "ab" wide ascii fullword $c = "abc" xor(1-2) $d = "This program" base64 condition: any of them }`,
-		"hex":      `rule a { strings: $a = { 4D 5A ?? 00 [2-4] ( 41 | 42 43 ) 4? ~44 } $b = { ?? 41 } condition: $a at 0 or #b in (0..10) > 1 }`,
+		"hex":      `rule a { strings: $a = { 4D 5A ?? 00 [2-4] ( 41 | 42 43 ) 4? ~44 } $b = { ?? 41 } $c = { 61 [-] 62 [300-400] 63 } condition: $a at 0 or #b in (0..10) > 1 or $c }`,
 		"regex":    `rule a { strings: $a = /[a-z]+\.exe/ $b = /ab+c/is $c = /\bcat\b/ wide condition: $a and !a[1] == 8 and @b[1] > 0 or $c }`,
 		"cond":     `import "pe" import "math" private rule p { condition: true } global rule g { condition: filesize < 100 } rule a { strings: $a = "x" condition: p and any of (p, g) and for all i in (1..#a) : ( @a[i] >= 0 ) and for any of ($a) : ( # > 0 ) and ext_str matches /v/ and math.entropy(0, filesize) >= 0 and pe.is_pe == 0 and uint16be(0) != 1 }`,
 	}

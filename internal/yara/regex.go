@@ -581,7 +581,23 @@ func (hp *hexParser) concat(depth int) (*rnode, error) {
 			}
 			any := &rnode{kind: rSet}
 			any.set.invert()
-			items = append(items, &rnode{kind: rRepeat, subs: []*rnode{any}, min: lo, max: hi, greedy: true})
+			// jumps are lazy, as in libyara's hex grammar: a hex string
+			// matches its shortest extent from each start
+			if k := len(items) - 1; k >= 0 && isJump(items[k]) {
+				// consecutive jumps are one jump
+				prev := items[k]
+				prev.min += lo
+				if prev.max < 0 || hi < 0 {
+					prev.max = -1
+				} else {
+					prev.max += hi
+				}
+				if prev.min > maxRepeat || prev.max > maxRepeat {
+					return nil, fmt.Errorf("jump too large in hex string (max %d)", maxRepeat)
+				}
+				continue
+			}
+			items = append(items, &rnode{kind: rRepeat, subs: []*rnode{any}, min: lo, max: hi, greedy: false})
 		default:
 			neg := false
 			if c == '~' {

@@ -91,8 +91,10 @@ type scanCtx struct {
 	externals map[string]value
 	vm        vmState
 	strMatch  [][]smatch
-	touched   []int32 // strings with at least one match
-	ruleHas   []bool  // per rule: one of its strings matched
+	touched   []int32    // strings with at least one match
+	parts     [][]smatch // matches of hex chain parts, by pattern.part-1
+	partsUsed []int32    // parts with at least one match
+	ruleHas   []bool     // per rule: one of its strings matched
 	maxPer    int
 	fast      bool
 	results   []int8 // per rule: 0 unknown, 1 true, 2 false
@@ -194,6 +196,7 @@ func (r *Rules) ScanBytes(ctx context.Context, data []byte, opts ScanOptions) ([
 	bufs := r.getBufs()
 	defer r.putBufs(bufs, sc)
 	sc.strMatch = bufs.strMatch
+	sc.parts = bufs.parts
 	sc.results = bufs.results
 	sc.ruleHas = bufs.ruleHas
 	sc.vm = bufs.vm
@@ -334,6 +337,10 @@ func (sc *scanCtx) record(p *pattern, start, length int) {
 	if length == 0 {
 		return // libyara never reports empty matches
 	}
+	if p.part != 0 {
+		sc.recordPart(p, start, length)
+		return
+	}
 	si := p.str
 	ms := sc.strMatch[si]
 	if len(ms) >= sc.maxPer {
@@ -355,6 +362,123 @@ func (sc *scanCtx) record(p *pattern, start, length int) {
 		sc.touched = append(sc.touched, si)
 	}
 	sc.strMatch[si] = append(ms, smatch{Offset: int64(start), Length: length})
+}
+
+// recordPart records a match of a hex chain part; chains are joined
+// after the scan (joinChains). Each part keeps at most maxPer matches,
+// like a string.
+func (sc *scanCtx) recordPart(p *pattern, start, length int) {
+	k := p.part - 1
+	ms := sc.parts[k]
+	if len(ms) >= sc.maxPer {
+		return
+	}
+	if n := len(ms); n > 0 && ms[n-1].Offset == int64(start) {
+		return // case variants of an atom report a position twice
+	}
+	if len(ms) == 0 {
+		sc.partsUsed = append(sc.partsUsed, k)
+	}
+	sc.parts[k] = append(ms, smatch{Offset: int64(start), Length: length})
+}
+
+// joinChains turns the matches of hex chain parts into string matches:
+// each match of a chain's first part that starts a chain of part matches
+// with fitting gaps becomes a match ending at the earliest possible end of
+// the last part (libyara's _yr_scan_verify_chained_string_match is
+// non-greedy the same way). Work is O(m log m) in the part matches:
+// from the last part back, each part match learns the earliest chain end
+// reachable from it through a sliding-window minimum over the next part's
+// matches.
+func (sc *scanCtx) joinChains() {
+	r := sc.rules
+	for ci := range r.chains {
+		ch := &r.chains[ci]
+		ok := true
+		for _, pi := range ch.parts {
+			if len(sc.parts[r.pats[pi].part-1]) == 0 {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		last := len(ch.parts) - 1
+		next := sortedPart(sc.parts[r.pats[ch.parts[last]].part-1])
+		// best[i]: earliest chain end from next[i]
+		best := make([]int64, len(next))
+		for i, m := range next {
+			best[i] = m.Offset + int64(m.Length)
+		}
+		for k := last - 1; k >= 0; k-- {
+			cur := sortedPart(sc.parts[r.pats[ch.parts[k]].part-1])
+			cb := make([]int64, len(cur))
+			gmin, gmax := int64(ch.gapMin[k+1]), int64(ch.gapMax[k+1])
+			// queries in order of their window start (the match end)
+			order := make([]int, len(cur))
+			for i := range order {
+				order[i] = i
+			}
+			sort.Slice(order, func(a, b int) bool {
+				ea := cur[order[a]].Offset + int64(cur[order[a]].Length)
+				eb := cur[order[b]].Offset + int64(cur[order[b]].Length)
+				return ea < eb
+			})
+			// window over next (sorted by start): [lo, hi) with a deque of
+			// indices of increasing best
+			var dq []int
+			lo, hi := 0, 0
+			for _, qi := range order {
+				end := cur[qi].Offset + int64(cur[qi].Length)
+				wlo := end + gmin
+				for hi < len(next) && (gmax < 0 || next[hi].Offset <= end+gmax) {
+					if best[hi] >= 0 {
+						for len(dq) > 0 && best[dq[len(dq)-1]] >= best[hi] {
+							dq = dq[:len(dq)-1]
+						}
+						dq = append(dq, hi)
+					}
+					hi++
+				}
+				for lo < hi && next[lo].Offset < wlo {
+					lo++
+				}
+				for len(dq) > 0 && dq[0] < lo {
+					dq = dq[1:]
+				}
+				cb[qi] = -1
+				if len(dq) > 0 {
+					cb[qi] = best[dq[0]]
+				}
+			}
+			next, best = cur, cb
+		}
+		p := r.pats[ch.parts[0]]
+		for i, m := range next {
+			if best[i] >= 0 {
+				sc.recordWhole(p, int(m.Offset), int(best[i]-m.Offset))
+			}
+		}
+		if !sc.checkTime() {
+			return
+		}
+	}
+}
+
+// recordWhole records a joined chain match for the chain's string.
+func (sc *scanCtx) recordWhole(p *pattern, start, length int) {
+	q := *p
+	q.part = 0
+	sc.record(&q, start, length)
+}
+
+// sortedPart sorts part matches by start (they are found in atom order).
+func sortedPart(ms []smatch) []smatch {
+	if !sort.SliceIsSorted(ms, func(a, b int) bool { return ms[a].Offset < ms[b].Offset }) {
+		sort.Slice(ms, func(a, b int) bool { return ms[a].Offset < ms[b].Offset })
+	}
+	return ms
 }
 
 func (sc *scanCtx) fullwordOK(p *pattern, start, end int) bool {
@@ -501,6 +625,12 @@ func (sc *scanCtx) findStrings() {
 			}
 		}
 	}
+	if len(r.chains) > 0 {
+		sc.joinChains()
+		if sc.err != nil {
+			return
+		}
+	}
 	for _, si := range sc.touched {
 		ms := sc.strMatch[si]
 		if len(ms) > 1 {
@@ -526,6 +656,7 @@ func (sc *scanCtx) findStrings() {
 // scan of a small file does not allocate and clear per-string tables.
 type scanBufs struct {
 	strMatch [][]smatch
+	parts    [][]smatch
 	results  []int8
 	ruleHas  []bool
 	vm       vmState
@@ -537,6 +668,7 @@ func (r *Rules) getBufs() *scanBufs {
 	}
 	return &scanBufs{
 		strMatch: make([][]smatch, len(r.strs)),
+		parts:    make([][]smatch, r.nparts),
 		results:  make([]int8, len(r.rules)),
 		ruleHas:  make([]bool, len(r.rules)),
 	}
@@ -546,6 +678,9 @@ func (r *Rules) putBufs(b *scanBufs, sc *scanCtx) {
 	for _, si := range sc.touched {
 		b.strMatch[si] = nil
 		b.ruleHas[r.strs[si].rule] = false
+	}
+	for _, k := range sc.partsUsed {
+		b.parts[k] = nil
 	}
 	clear(b.results)
 	b.vm = sc.vm
