@@ -15,6 +15,7 @@ import (
 // accepts them (dex, magic and cuckoo stay unknown modules).
 func init() {
 	knownModules["macho"] = true
+	knownModules["dotnet"] = true
 }
 
 // moduleBuilds counts module objects built (tests check laziness).
@@ -51,6 +52,8 @@ func (sc *scanCtx) module(name string) value {
 		v = structVal(elfModule(sc.data))
 	case "macho":
 		v = structVal(machoModule(sc.data))
+	case "dotnet":
+		v = structVal(dotnetModule(sc.data))
 	default:
 		v = undef
 	}
