@@ -19,55 +19,105 @@ type pullCache struct {
 	Indicators []indicator.Indicator `json:"indicators"`
 }
 
+// loadCache reads the cache at path; a missing or broken cache is empty
+// (everything is pulled again).
+func loadCache(path string) pullCache {
+	var cache pullCache
+	if path == "" {
+		return cache
+	}
+	if data, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(data, &cache); err != nil {
+			cache = pullCache{}
+		}
+	}
+	return cache
+}
+
+// merge applies a pull to the cache: new and changed indicators replace
+// those of the same Identity, gone ones are dropped. It reports whether
+// anything changed.
+func (c *pullCache) merge(ch Changes, now time.Time) bool {
+	changed := len(ch.Indicators) > 0
+	byKey := make(map[string]int, len(c.Indicators))
+	for i := range c.Indicators {
+		byKey[c.Indicators[i].Identity()] = i
+	}
+	for _, ind := range ch.Indicators {
+		if i, ok := byKey[ind.Identity()]; ok {
+			c.Indicators[i] = ind
+		} else {
+			byKey[ind.Identity()] = len(c.Indicators)
+			c.Indicators = append(c.Indicators, ind)
+		}
+	}
+	if len(ch.Gone) > 0 {
+		gone := map[string]bool{}
+		for _, k := range ch.Gone {
+			gone[k] = true
+		}
+		kept := c.Indicators[:0]
+		for _, ind := range c.Indicators {
+			if !gone[ind.Identity()] {
+				kept = append(kept, ind)
+			} else {
+				changed = true
+			}
+		}
+		clear(c.Indicators[len(kept):])
+		c.Indicators = kept
+	}
+	c.Cursor, c.Pulled = ch.Next, now.UTC()
+	return changed
+}
+
+func (c *pullCache) save(path string) error {
+	if path == "" {
+		return nil
+	}
+	data, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, data)
+}
+
 // PullCached pulls the changes since the cached cursor and merges them
 // into the cache. When the hub cannot be reached it returns the cached
 // indicators and an error saying how old they are.
 func PullCached(ctx context.Context, hub *Client, path string) ([]indicator.Indicator, error) {
-	var cache pullCache
-	if data, err := os.ReadFile(path); err == nil {
-		if err := json.Unmarshal(data, &cache); err != nil {
-			cache = pullCache{} // broken cache: pull everything again
-		}
-	}
-	inds, expired, next, err := hub.Pull(ctx, cache.Cursor)
+	cache := loadCache(path)
+	ch, err := hub.PullChanges(ctx, cache.Cursor, "")
 	if err != nil {
-		if len(cache.Indicators) > 0 {
-			return cache.Indicators, fmt.Errorf("%v; using the %d hub indicators pulled on %s", err, len(cache.Indicators), cache.Pulled.Format(time.RFC3339))
-		}
-		return nil, fmt.Errorf("%v; scanning without hub indicators", err)
+		return cache.Indicators, staleError(err, cache)
 	}
-	byKey := map[string]int{}
-	for i := range cache.Indicators {
-		byKey[cache.Indicators[i].Identity()] = i
-	}
-	for _, ind := range inds {
-		if i, ok := byKey[ind.Identity()]; ok {
-			cache.Indicators[i] = ind
-		} else {
-			byKey[ind.Identity()] = len(cache.Indicators)
-			cache.Indicators = append(cache.Indicators, ind)
-		}
-	}
-	if len(expired) > 0 {
-		gone := map[string]bool{}
-		for _, k := range expired {
-			gone[k] = true
-		}
-		kept := cache.Indicators[:0]
-		for _, ind := range cache.Indicators {
-			if !gone[ind.Identity()] {
-				kept = append(kept, ind)
-			}
-		}
-		cache.Indicators = kept
-	}
-	cache.Cursor, cache.Pulled = next, time.Now().UTC()
-	if data, err := json.Marshal(cache); err == nil {
-		if err := writeAtomic(path, data); err != nil {
-			return cache.Indicators, fmt.Errorf("hub indicators pulled but not cached: %w", err)
-		}
+	cache.merge(ch, time.Now())
+	if err := cache.save(path); err != nil {
+		return cache.Indicators, fmt.Errorf("hub indicators pulled but not cached: %w", err)
 	}
 	return cache.Indicators, nil
+}
+
+// StaleError is a pull that failed; the sensor goes on with the
+// indicators of an earlier pull (Cached of them, pulled at Pulled), or
+// without hub indicators when Cached is 0.
+type StaleError struct {
+	Err    error
+	Cached int
+	Pulled time.Time
+}
+
+func (e *StaleError) Error() string {
+	if e.Cached > 0 {
+		return fmt.Sprintf("%v; using the %d hub indicators pulled on %s", e.Err, e.Cached, e.Pulled.Format(time.RFC3339))
+	}
+	return fmt.Sprintf("%v; going on without hub indicators", e.Err)
+}
+
+func (e *StaleError) Unwrap() error { return e.Err }
+
+func staleError(err error, cache pullCache) error {
+	return &StaleError{Err: err, Cached: len(cache.Indicators), Pulled: cache.Pulled}
 }
 
 func writeAtomic(path string, data []byte) error {

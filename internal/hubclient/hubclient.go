@@ -58,7 +58,8 @@ func (c *Client) SetHTTPClient(h *http.Client) { c.http = h }
 type pullPage struct {
 	Items []struct {
 		indicator.Indicator
-		Expired bool `json:"expired"`
+		Expired   bool `json:"expired"`
+		Withdrawn bool `json:"withdrawn"`
 	} `json:"items"`
 	Next string `json:"next"`
 	More bool   `json:"more"`
@@ -66,36 +67,68 @@ type pullPage struct {
 
 // Pull fetches the indicators changed after the cursor since ("" for all),
 // following pages, and returns those in force and the cursor for the next
-// pull. Expired indicators are returned in expired, by key, so that a
-// cache can drop them.
+// pull. Indicators that expired or were withdrawn from the party are
+// returned in expired, by Identity, so that a cache can drop them.
 func (c *Client) Pull(ctx context.Context, since string) (inds []indicator.Indicator, expired []string, next string, err error) {
-	next = since
+	ch, err := c.PullChanges(ctx, since, "")
+	return ch.Indicators, ch.Gone, ch.Next, err
+}
+
+// Changes is what a pull brought.
+type Changes struct {
+	Indicators []indicator.Indicator // new or changed, in force
+	Gone       []string              // Identity of indicators expired or withdrawn
+	Next       string                // the cursor for the next pull
+	// ETag is the hub's tag for the first page; NotModified is true when
+	// the hub answered 304 to the ETag given (nothing changed).
+	ETag        string
+	NotModified bool
+}
+
+// PullChanges is Pull with a conditional request: when etag is the hub's
+// current tag for the cursor, the hub answers 304 Not Modified without
+// reading its database, and NotModified is set.
+func (c *Client) PullChanges(ctx context.Context, since, etag string) (Changes, error) {
+	ch := Changes{Next: since}
 	for page := 0; ; page++ {
 		if page >= maxPages {
-			return nil, nil, "", fmt.Errorf("hub: more than %d pages of indicators", maxPages)
+			return Changes{}, fmt.Errorf("hub: more than %d pages of indicators", maxPages)
 		}
 		q := url.Values{}
-		if next != "" {
-			q.Set("since", next)
+		if ch.Next != "" {
+			q.Set("since", ch.Next)
 		}
 		u := c.base.JoinPath("/api/v1/indicators")
 		u.RawQuery = q.Encode()
 		var p pullPage
-		if err := c.do(ctx, http.MethodGet, u.String(), nil, &p); err != nil {
-			return nil, nil, "", err
+		var hdr http.Header
+		inm := ""
+		if page == 0 {
+			inm = etag
+		}
+		status, err := c.doHeaders(ctx, http.MethodGet, u.String(), nil, &p, inm, &hdr)
+		if err != nil {
+			return Changes{}, err
+		}
+		if page == 0 {
+			ch.ETag = hdr.Get("ETag")
+		}
+		if status == http.StatusNotModified {
+			ch.NotModified = true
+			return ch, nil
 		}
 		for _, it := range p.Items {
-			if it.Expired {
-				expired = append(expired, it.Identity())
+			if it.Expired || it.Withdrawn {
+				ch.Gone = append(ch.Gone, it.Identity())
 				continue
 			}
-			inds = append(inds, it.Indicator)
+			ch.Indicators = append(ch.Indicators, it.Indicator)
 		}
 		if p.Next != "" {
-			next = p.Next
+			ch.Next = p.Next
 		}
 		if !p.More || len(p.Items) == 0 {
-			return inds, expired, next, nil
+			return ch, nil
 		}
 	}
 }
@@ -116,6 +149,7 @@ type Sighting struct {
 type RejectedError struct {
 	Status int
 	Body   string
+	data   []byte
 }
 
 func (e *RejectedError) Error() string {
@@ -132,13 +166,21 @@ func (c *Client) PostSightings(ctx context.Context, items []Sighting) error {
 }
 
 func (c *Client) do(ctx context.Context, method, u string, body []byte, out any) error {
+	_, err := c.doHeaders(ctx, method, u, body, out, "", nil)
+	return err
+}
+
+// doHeaders sends a request (with If-None-Match when inm is set), decodes
+// a 2xx answer into out, stores the answer's headers in hdr when not nil,
+// and returns the status (304 is not an error).
+func (c *Client) doHeaders(ctx context.Context, method, u string, body []byte, out any, inm string, hdr *http.Header) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("User-Agent", c.agent)
@@ -146,17 +188,26 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, out any)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if inm != "" {
+		req.Header.Set("If-None-Match", inm)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("hub %s: %w", c.base.Host, err)
+		return 0, &UnreachableError{Host: c.base.Host, Err: err}
 	}
 	defer resp.Body.Close()
+	if hdr != nil {
+		*hdr = resp.Header
+	}
+	if resp.StatusCode == http.StatusNotModified {
+		return resp.StatusCode, nil
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxPageBytes+1))
 	if err != nil {
-		return fmt.Errorf("hub %s: reading the answer: %w", c.base.Host, err)
+		return resp.StatusCode, &UnreachableError{Host: c.base.Host, Err: fmt.Errorf("reading the answer: %w", err)}
 	}
 	if len(data) > maxPageBytes {
-		return fmt.Errorf("hub %s: answer larger than %d MiB", c.base.Host, maxPageBytes>>20)
+		return resp.StatusCode, fmt.Errorf("hub %s: answer larger than %d MiB", c.base.Host, maxPageBytes>>20)
 	}
 	if resp.StatusCode/100 != 2 {
 		msg := strings.TrimSpace(string(data))
@@ -165,17 +216,39 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, out any)
 		}
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-			return fmt.Errorf("hub %s: the token was refused (HTTP %d): %s", c.base.Host, resp.StatusCode, msg)
+			return resp.StatusCode, &TokenError{Host: c.base.Host, Status: resp.StatusCode, Msg: msg}
 		case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnprocessableEntity || resp.StatusCode == http.StatusRequestEntityTooLarge:
-			return &RejectedError{Status: resp.StatusCode, Body: msg}
+			return resp.StatusCode, &RejectedError{Status: resp.StatusCode, Body: msg, data: data}
 		}
-		return fmt.Errorf("hub %s: HTTP %d: %s", c.base.Host, resp.StatusCode, msg)
+		return resp.StatusCode, fmt.Errorf("hub %s: HTTP %d: %s", c.base.Host, resp.StatusCode, msg)
 	}
 	if out == nil {
-		return nil
+		return resp.StatusCode, nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("hub %s: bad JSON answer: %w", c.base.Host, err)
+		return resp.StatusCode, fmt.Errorf("hub %s: bad JSON answer: %w", c.base.Host, err)
 	}
-	return nil
+	return resp.StatusCode, nil
+}
+
+// UnreachableError is a hub that could not be reached or spoke no HTTP
+// to us: down, wrong address, or a TLS certificate not trusted.
+type UnreachableError struct {
+	Host string
+	Err  error
+}
+
+func (e *UnreachableError) Error() string { return fmt.Sprintf("hub %s: %v", e.Host, e.Err) }
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// TokenError is a token the hub refused: unknown, expired or revoked, or
+// without the permission asked for.
+type TokenError struct {
+	Host   string
+	Status int
+	Msg    string
+}
+
+func (e *TokenError) Error() string {
+	return fmt.Sprintf("hub %s: the token was refused (HTTP %d): %s", e.Host, e.Status, e.Msg)
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/vigie-project/vigie/internal/hub"
@@ -98,4 +99,40 @@ func (h *Hub) Publish(typ string, values ...string) {
 		items[i] = map[string]any{"type": typ, "value": v}
 	}
 	h.Call("POST", "/api/v1/indicators", map[string]any{"items": items, "distribution": "all"})
+}
+
+// PublishOne publishes one indicator to every party and returns its id.
+func (h *Hub) PublishOne(typ, value string) string {
+	h.t.Helper()
+	h.Call("POST", "/api/v1/indicators", map[string]any{"items": []map[string]any{{"type": typ, "value": value}}, "distribution": "all"})
+	var page struct {
+		Items []struct {
+			ID    string `json:"id"`
+			Type  string `json:"type"`
+			Value string `json:"value"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(h.Call("GET", "/api/v1/indicators?q="+url.QueryEscape(value), nil), &page); err != nil {
+		h.t.Fatal(err)
+	}
+	for _, it := range page.Items {
+		if it.Type == typ && it.Value == value {
+			return it.ID
+		}
+	}
+	h.t.Fatalf("published %s %s but cannot find it", typ, value)
+	return ""
+}
+
+// Expire ends the validity of an indicator now.
+func (h *Hub) Expire(id string) {
+	h.t.Helper()
+	h.Call("POST", "/api/v1/indicators/"+url.PathEscape(id)+"/expire", nil)
+}
+
+// Withdraw narrows an indicator's distribution to the agency, so that the
+// party's feed withdraws it.
+func (h *Hub) Withdraw(id string) {
+	h.t.Helper()
+	h.Call("PATCH", "/api/v1/indicators/"+url.PathEscape(id), map[string]any{"distribution": "agency"})
 }

@@ -83,6 +83,7 @@ type ResultSink interface {
 // Server is a milter. Set its fields, then call Serve.
 type Server struct {
 	Analyzer  *mail.Analyzer
+	Live      *Analyzers // optional: the analyzer in force, swapped while running (the hub feed); overrides Analyzer
 	Policy    Policy
 	Sightings Sightings    // optional
 	Results   ResultSink   // optional
@@ -361,6 +362,7 @@ func (ss *session) endOfMessage(ctx context.Context) error {
 	defer cancel()
 	type out struct{ r *mail.Result }
 	ch := make(chan out, 1)
+	an := ss.s.analyzer() // one analyzer, one indicator set, for the whole message
 	go func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -368,7 +370,7 @@ func (ss *session) endOfMessage(ctx context.Context) error {
 				ch <- out{nil}
 			}
 		}()
-		ch <- out{ss.s.Analyzer.Analyze(actx, name, raw, &env)}
+		ch <- out{an.Analyze(actx, name, raw, &env)}
 	}()
 	var res *mail.Result
 	select {

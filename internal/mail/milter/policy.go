@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigie-project/vigie/internal/mail"
@@ -156,4 +157,31 @@ func ParsePolicy(r io.Reader, name string) (Policy, error) {
 		return p, fmt.Errorf("%s:%d: %w", name, n, err)
 	}
 	return p, nil
+}
+
+// Analyzers holds the analyzer in force while the milter runs. When the
+// hub's indicators or rules change, a new analyzer is built aside with the
+// whole new set and swapped in at once (Store); each message is analysed
+// by the one analyzer it got when its analysis began, so no message is
+// ever checked against a half-applied set, and messages in progress finish
+// with the set they started with.
+type Analyzers struct {
+	p atomic.Pointer[mail.Analyzer]
+}
+
+// Load returns the analyzer in force (nil before the first Store).
+func (a *Analyzers) Load() *mail.Analyzer { return a.p.Load() }
+
+// Store puts a in force for the messages whose analysis starts from now.
+func (a *Analyzers) Store(x *mail.Analyzer) { a.p.Store(x) }
+
+// analyzer is the analyzer for a message starting now: the live one when
+// the server has Live set, else Analyzer.
+func (s *Server) analyzer() *mail.Analyzer {
+	if s.Live != nil {
+		if a := s.Live.Load(); a != nil {
+			return a
+		}
+	}
+	return s.Analyzer
 }
