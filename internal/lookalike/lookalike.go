@@ -306,13 +306,17 @@ func (d *Detector) match(host string, n *Name) (Match, bool) {
 			maxd = 2
 		}
 		if hyphen && len(uni) >= len(f.label) && (uni == f.label || containsTokens(uni, f.label)) {
-			return set(f.brand, "flattened-subdomain", 0.95, "%s writes the protected address %s with a hyphen instead of a dot, in a domain that does not belong to its owner", n.Reg, f.sub)
+			m, _ := set(f.brand, "flattened-subdomain", 0.95, "%s writes the protected address %s with a hyphen instead of a dot, in a domain that does not belong to its owner", n.Reg, f.sub)
+			m.Protected = f.sub
+			return m, true
 		}
 		if abs(len(skel)-len(f.skel)) > maxd || sh.diff(&f.hist) > 2*maxd {
 			continue
 		}
 		if dd := distance(string(skel), f.skel, maxd); dd <= maxd {
-			return set(f.brand, "flattened-subdomain", 0.9, "%s is the protected address %s with its dot turned into a hyphen and %d letter(s) changed", n.Reg, f.sub, dd)
+			m, _ := set(f.brand, "flattened-subdomain", 0.9, "%s is the protected address %s with its dot turned into a hyphen and %d letter(s) changed", n.Reg, f.sub, dd)
+			m.Protected = f.sub
+			return m, true
 		}
 	}
 	// 3. one or two typos in the whole name

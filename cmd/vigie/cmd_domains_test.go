@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func runDomains(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), append([]string{"domains"}, args...), strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestDomainsCheckCampaign: the twelve attacker domains of 2016–2018 are
+// flagged with only the eight imitated domains protected, one JSON object
+// per name with the fields the issue names.
+func TestDomainsCheckCampaign(t *testing.T) {
+	names := "onedrive-en-marche.fr\nmail-en-marche.fr\nmail-en-march.fr\nportal-office.fr\naccounts-office.fr\nkassap.de\nactblues.com\nmisdepatrment.com\naccoounts-google.com\nmy-iri.org\nsenate.group\nadfs-senate.services\nwww.en-marche.fr\n"
+	code, out, stderr := runDomains(t, names, "check", "--json", "--protect", "en-marche.fr,office.com,kas.de,actblue.com,misdepartment.com", "--protect", "accounts.google.com", "--protect", "iri.org,senate.gov", "-")
+	if code != exitFindings {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 13 {
+		t.Fatalf("%d lines: %s", len(lines), out)
+	}
+	for i, l := range lines {
+		var v struct {
+			Name, Imitates, Technique, Reason string
+			Score                             float64
+		}
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatal(err)
+		}
+		if i < 12 && (v.Imitates == "" || v.Technique == "" || v.Reason == "" || v.Score <= 0) {
+			t.Errorf("not flagged: %s", l)
+		}
+		if i == 12 && v.Imitates != "" {
+			t.Errorf("own domain flagged: %s", l)
+		}
+	}
+}
+
+func TestDomainsCheckBadNamesAndProviders(t *testing.T) {
+	code, out, stderr := runDomains(t, "", "check", "--provider", "google,microsoft", "lh3.googleusercontent.com", "office365.com", "a..b.com", strings.Repeat("x", 300)+".com")
+	if code != exitError || !strings.Contains(stderr, "empty label") || !strings.Contains(stderr, "longer than 253") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if strings.Count(out, "\tok") != 2 {
+		t.Errorf("providers' own domains: %q", out)
+	}
+	if code, _, stderr := runDomains(t, "", "check", "x.com"); code != exitUsage {
+		t.Errorf("no protection: exit %d %s", code, stderr)
+	}
+	if code, out, _ := runDomains(t, "", "check", "--provider", "google", "myaccount.google.com-securitysettingpage.tk"); code != exitFindings || !strings.Contains(out, "imitates google.com") {
+		t.Errorf("protected domain inside a longer name: %d %q", code, out)
+	}
+}
+
+func TestDomainsGenerate(t *testing.T) {
+	code, out, stderr := runDomains(t, "", "generate", "--limit", "100", "en-marche.fr")
+	if code != 0 || strings.Count(out, "\n") != 100 {
+		t.Fatalf("exit %d, %d lines, %s", code, strings.Count(out, "\n"), stderr)
+	}
+	code, out, _ = runDomains(t, "", "generate", "--json", "--technique", "flattened-subdomain", "accounts.google.com")
+	if code != 0 || !strings.Contains(out, `{"name":"accoounts-google.com","technique":"flattened-subdomain","base":"google.com"}`) {
+		t.Errorf("json: %d %.300s", code, out)
+	}
+	code, out, _ = runDomains(t, "", "generate", "--csv", "--technique", "omission", "kas.de")
+	if code != 0 || !strings.HasPrefix(out, "name,technique,base\nas.de,omission,kas.de\n") {
+		t.Errorf("csv: %d %q", code, out)
+	}
+	code, out, _ = runDomains(t, "", "generate", "--stats", "en-marche.fr")
+	if code != 0 || !strings.Contains(out, "combo ") || !strings.Contains(out, "tld-swap") || !strings.Contains(out, "total") {
+		t.Errorf("stats: %d %s", code, out)
+	}
+	if code, _, _ := runDomains(t, "", "generate", "a..fr"); code != exitUsage {
+		t.Errorf("bad domain: exit %d", code)
+	}
+}
