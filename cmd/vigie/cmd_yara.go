@@ -18,7 +18,18 @@ command line tool ("RULE PATH", and with -s "0xOFFSET:$id: data"), so tools
 that parse yara output work unchanged.
 
 Rules can be compiled once and saved with "vigie yara compile", then loaded
-with -C.
+with -C. Files compiled by libyara's yarac hold libyara's own bytecode (tied
+to one libyara version); -C refuses them with a message: give the source
+rules instead.
+
+Modules: pe, elf, dotnet, macho, math, hash, time, console (dex, magic and
+cuckoo are refused as unknown modules). -D prints their data as yara -D.
+-x is checked and has no effect (only libyara's cuckoo reads module data);
+-k and --max-process-memory-chunk are accepted for compatibility (Vigie's
+evaluator has no slot stack, and it scans files, not processes);
+--atom-quality-table is checked and not used (Vigie chooses its own atoms;
+the matches are the same). -v prints the yara version whose behaviour
+vigie yara follows.
 
 Exit codes (those of yara 4.2.3, so scripts keep working):
   0    the scan ran, matches or not (in a directory or a scan list, files
@@ -72,7 +83,7 @@ func newYaraCommand(g *globalOptions) *cobra.Command {
 	f.BoolVarP(&o.Count, "count", "c", false, "print only the number of matches per file")
 	f.BoolVarP(&o.NoWarnings, "no-warnings", "w", false, "disable warnings")
 	f.BoolVarP(&o.FastMode, "fast-scan", "f", false, "fast matching mode (stop at the first match of each string)")
-	f.BoolVarP(&o.Compiled, "compiled-rules", "C", false, "load rules saved by 'vigie yara compile'")
+	f.BoolVarP(&o.Compiled, "compiled-rules", "C", false, "load rules saved by 'vigie yara compile' (not libyara's yarac files)")
 	f.BoolVarP(&o.NoFollowLinks, "no-follow-symlinks", "N", false, "do not follow symlinks when scanning")
 	f.IntVarP(&o.Threads, "threads", "p", 1, "number of files scanned in parallel")
 	f.IntVarP(&timeoutSec, "timeout", "a", 0, "abort scanning a file after this many seconds (0: no limit)")

@@ -262,3 +262,49 @@ func TestStats(t *testing.T) {
 		t.Errorf("Stats().Rules = %d, want %d", n, len(rules.RuleInfos()))
 	}
 }
+
+// TestYaracFile: -C on a file compiled by libyara's yarac fails (exit 1,
+// as yara does for a file it cannot load) with a message naming the file
+// and asking for the source rules.
+func TestYaracFile(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "r.yar")
+	os.WriteFile(src, []byte(`rule a { condition: true }`), 0o644)
+	compiled := filepath.Join(dir, "r.yarc")
+	if p, err := exec.LookPath("yarac"); err == nil {
+		if out, err := exec.Command(p, src, compiled).CombinedOutput(); err != nil {
+			t.Fatalf("yarac: %v %s", err, out)
+		}
+	} else {
+		// the arena header yarac 4.2 writes: magic, format 19
+		os.WriteFile(compiled, append([]byte("YARA\x13\x0c"), make([]byte, 64)...), 0o644)
+	}
+	_, errOut, code := runVigie(t, src, src, Options{})
+	if code != 0 {
+		t.Fatalf("source rules: exit %d %s", code, errOut)
+	}
+	var out, errb bytes.Buffer
+	_, err := Prepare([]string{compiled}, Options{Compiled: true}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), compiled) || !strings.Contains(err.Error(), "yarac") || !strings.Contains(err.Error(), "give the source rules") {
+		t.Errorf("-C on a yarac file: %v", err)
+	}
+}
+
+// TestUnsupportedModules: dex, magic and cuckoo are refused at compile
+// time with an error naming the module (yara 4.2.3 has them; Vigie does
+// not), while dotnet and macho compile.
+func TestUnsupportedModules(t *testing.T) {
+	dir := t.TempDir()
+	for _, m := range []string{"dex", "magic", "cuckoo", "dotnet", "macho"} {
+		f := filepath.Join(dir, m+".yar")
+		os.WriteFile(f, []byte("import \""+m+"\"\nrule a { condition: true }\n"), 0o644)
+		_, err := Compile([]string{f}, nil, true, io.Discard)
+		supported := m == "dotnet" || m == "macho"
+		if supported && err != nil {
+			t.Errorf("import %q: %v", m, err)
+		}
+		if !supported && (err == nil || !strings.Contains(err.Error(), `unknown module "`+m+`"`)) {
+			t.Errorf("import %q: got %v, want an unknown module error naming it", m, err)
+		}
+	}
+}

@@ -280,6 +280,9 @@ func Load(path string, defines []string) (*yara.Rules, error) {
 	if _, err := io.ReadFull(f, b); err != nil {
 		return nil, fmt.Errorf("reading compiled rules: %w", err)
 	}
+	if err := yaracFile(path, b); err != nil {
+		return nil, err
+	}
 	rules, err := yara.LoadCompiled(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -299,6 +302,19 @@ func Load(path string, defines []string) (*yara.Rules, error) {
 		}
 	}
 	return rules, nil
+}
+
+// yaracFile recognises a file compiled by libyara's yarac: an arena
+// ("YARA", then the arena format version: 19 for yara 4.2). Such a file
+// holds libyara's bytecode, regex code and Aho-Corasick tables, tied to
+// one libyara version (libyara itself refuses another version's file);
+// Vigie does not run libyara's virtual machine, so it asks for the
+// source rules instead.
+func yaracFile(path string, b []byte) error {
+	if len(b) < 5 || string(b[:4]) != "YARA" {
+		return nil
+	}
+	return fmt.Errorf("%s: rules compiled by libyara's yarac (arena format %d): vigie cannot load yarac files; give the source rules instead (vigie yara RULES.yar TARGET), or save them with 'vigie yara compile RULES.yar OUT' for -C", path, b[4])
 }
 
 // Result summarizes a run.
