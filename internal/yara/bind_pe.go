@@ -147,6 +147,12 @@ func peModule(data []byte) *mstruct {
 	m.set("number_of_imported_functions", intVal(int64(f.NumberOfImportedFunctions)))
 	m.set("number_of_delayed_imports", intVal(int64(f.NumberOfDelayedImports)))
 	m.set("number_of_delayed_imported_functions", intVal(int64(f.NumberOfDelayedImportedFunctions)))
+	// import_details[i].functions[j] counts j from 0 in every DLL, as
+	// libyara does since 4.3. libyara 4.2.3 has a bug Vigie does not copy:
+	// its function index and number_of_functions keep counting across the
+	// DLLs (pe_set_imports never resets fun_cnt), so there the second
+	// DLL's first function is functions[N] with N the first DLL's count,
+	// and yara -D shows those indexes.
 	importList := func(l []pe.Import) value {
 		var out []value
 		for _, im := range l {
