@@ -269,8 +269,9 @@ func dotnetSamples() map[string][]byte {
 	}
 }
 
-// TestDotnetModuleData compares the dotnet module's data with `yara -D`
-// on synthetic assemblies, and checks rule conditions on its fields.
+// TestDotnetModuleData compares the dotnet (and pe) module data with
+// `yara -D` on synthetic assemblies, and checks rule conditions on its
+// fields.
 func TestDotnetModuleData(t *testing.T) {
 	src := `import "dotnet"
 rule is_dotnet { condition: dotnet.is_dotnet == 1 }
@@ -298,7 +299,8 @@ rule fields { condition: dotnet.version == "v4.0.30319" and dotnet.module_name =
 	bin, _ := exec.LookPath("yara")
 	dir := t.TempDir()
 	rf := filepath.Join(dir, "d.yar")
-	os.WriteFile(rf, []byte("import \"dotnet\"\nrule r { condition: false }\n"), 0o644)
+	// -D of both modules: the pe module's data is compared on these PEs too
+	os.WriteFile(rf, []byte("import \"pe\"\nimport \"dotnet\"\nrule r { condition: false }\n"), 0o644)
 	for name, data := range dotnetSamples() {
 		ms, err := rules.ScanBytes(context.Background(), data, ScanOptions{})
 		if err != nil {
@@ -322,7 +324,7 @@ rule fields { condition: dotnet.version == "v4.0.30319" and dotnet.module_name =
 			t.Fatalf("yara -D: %v", err)
 		}
 		var b bytes.Buffer
-		if err := rules.DumpModules(&b, data, []string{"dotnet"}); err != nil {
+		if err := rules.DumpModules(&b, data, []string{"pe", "dotnet"}); err != nil {
 			t.Fatal(err)
 		}
 		if b.String() != string(out) {

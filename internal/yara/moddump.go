@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -50,12 +51,27 @@ func moduleSchemas() map[string]*schemaNode {
 	return schemas
 }
 
-// ImportedModules lists the modules the rules import, each once, in the
-// order of the rules (and by name within one rule's imports): the modules
-// yara -D prints for every file.
+// importRe finds import statements in rule sources.
+var importRe = regexp.MustCompile(`(?m)^[ \t]*import[ \t]+"([^"\n]+)"`)
+
+// ImportedModules lists the modules the rules import, each once: in the
+// order of the import statements of the sources (libyara loads, and
+// yara -D prints, modules in that order), then any other module a rule
+// imports (rules loaded from a compiled file have no sources), by name.
 func (r *Rules) ImportedModules() []string {
 	seen := map[string]bool{}
 	var out []string
+	add := func(n string) {
+		if !seen[n] && knownModules[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, s := range r.sources {
+		for _, m := range importRe.FindAllSubmatch(s.Data, -1) {
+			add(string(m[1]))
+		}
+	}
 	for _, ru := range r.rules {
 		if ru.def == nil {
 			continue
@@ -66,10 +82,7 @@ func (r *Rules) ImportedModules() []string {
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			if !seen[n] {
-				seen[n] = true
-				out = append(out, n)
-			}
+			add(n)
 		}
 	}
 	return out

@@ -187,10 +187,15 @@ func TestDiffModuleData(t *testing.T) {
 	os.WriteFile(text, []byte("not an executable"), 0o644)
 	for _, c := range []struct{ mod, target string }{
 		{"elf", exe}, {"elf", text}, {"math", text}, {"hash", text}, {"time", text}, {"console", text},
+		{"math hash elf", text}, {"time pe", text},
 	} {
-		t.Run(c.mod+"_"+filepath.Base(c.target), func(t *testing.T) {
-			rules := filepath.Join(dir, c.mod+".yar")
-			os.WriteFile(rules, []byte("import \""+c.mod+"\"\nrule r { condition: true }\n"), 0o644)
+		t.Run(strings.ReplaceAll(c.mod, " ", "_")+"_"+filepath.Base(c.target), func(t *testing.T) {
+			rules := filepath.Join(dir, strings.ReplaceAll(c.mod, " ", "_")+".yar")
+			var src string
+			for _, m := range strings.Fields(c.mod) {
+				src += "import \"" + m + "\"\n"
+			}
+			os.WriteFile(rules, []byte(src+"rule r { condition: true }\n"), 0o644)
 			wantOut, _, wantCode := runYara(t, "-D", rules, c.target)
 			gotOut, gotErr, gotCode := runVigie(t, rules, c.target, Options{ModuleData: true})
 			if gotOut != wantOut || gotCode != wantCode {
