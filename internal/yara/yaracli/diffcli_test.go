@@ -96,6 +96,7 @@ private rule priv { condition: true }
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			args := append(append([]string{"-w"}, c.flags...), rules, target)
 			wantOut, _, wantCode := runYara(t, args...)
 			c.o.NoWarnings = true
@@ -139,6 +140,7 @@ rule other { condition: filesize < 8 }`), 0o644)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			args := append(append([]string{"-p", "1"}, c.flags...), rules, c.target)
 			wantOut, wantErr, wantCode := runYara(t, args...)
 			c.o.Threads = 1
@@ -190,6 +192,7 @@ func TestDiffModuleData(t *testing.T) {
 		{"math hash elf", text}, {"time pe", text},
 	} {
 		t.Run(strings.ReplaceAll(c.mod, " ", "_")+"_"+filepath.Base(c.target), func(t *testing.T) {
+			t.Parallel()
 			rules := filepath.Join(dir, strings.ReplaceAll(c.mod, " ", "_")+".yar")
 			var src string
 			for _, m := range strings.Fields(c.mod) {
@@ -241,6 +244,7 @@ func TestDiffCLIFlags(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			args := append(append([]string{}, c.flags...), c.rules, target)
 			wantOut, wantErr, wantCode := runYara(t, args...)
 			gotOut, gotErr, gotCode := runVigie(t, c.rules, target, c.o)
