@@ -4,8 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigie-project/vigie/internal/leak/msg/msgtest"
 )
@@ -100,6 +103,35 @@ func FuzzAnalyse(f *testing.F) {
 			for _, ae := range a.attached {
 				c.analyse(context.Background(), ae)
 			}
+		}
+	})
+}
+
+// FuzzContainer feeds any bytes to the walker as an archive member: tar,
+// gzip, xz, bzip2, 7-Zip, zip and mbox content is sniffed and expanded
+// within the limits; nothing panics and every entry gets a verdict.
+func FuzzContainer(f *testing.F) {
+	f.Add([]byte(mboxOf(2, "seed")))
+	f.Add(tarOf(f, [][2]string{{"a.eml", "From: a\r\n\r\nx\r\n"}, {"b.mbox", mboxOf(1, "x")}}))
+	f.Add(gz(tarOf(f, [][2]string{{"c.eml", "From: a\r\n\r\nx\r\n"}})))
+	f.Add(xzOf(f, []byte("From: a\r\n\r\nx\r\n")))
+	f.Add(zipOf(f, [][2]string{{"in.tar.gz", string(gz(tarOf(f, [][2]string{{"d.eml", "From: a\r\n\r\n"}})))}}))
+	if sz, err := os.ReadFile(filepath.Join("testdata", "dump.7z")); err == nil {
+		f.Add(sz)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := &Config{Limits: DefaultLimits}
+		c.Limits.MaxItemSize, c.Limits.MaxArchiveSize = 1<<20, 8<<20
+		w := &walker{ctx: context.Background(), lim: c.Limits, emit: func(e entry) error {
+			a := c.analyse(context.Background(), e)
+			if a.item.Verdict == "" && a.item.Kind != KindDocument && a.item.Kind != KindOther {
+				t.Fatalf("%s: no verdict", e.Path)
+			}
+			return nil
+		}}
+		budget := c.Limits.MaxArchiveSize
+		if err := w.inner("fuzz.bin", time.Time{}, int64(len(data)), bytes.NewReader(data), 1, &budget); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
