@@ -324,6 +324,8 @@ type mailMilterOptions struct {
 	failMode    string
 	host        string
 	pull        time.Duration
+	inFlight    int64
+	tempDir     string
 }
 
 func newMailMilterCommand(g *globalOptions) *cobra.Command {
@@ -398,6 +400,12 @@ shown are the defaults:
   timeout      20s
   max-size     52428800
 
+Memory: a message body beyond 256 KiB waits in a temporary file (--temp-dir)
+while it arrives; at most --max-in-flight bytes of messages are analysed at
+once (analysis takes a few times a message's size); memory is given back to
+the system after large messages. To cap the process, set GOMEMLIMIT in its
+environment (the unit in deploy/systemd sets GOMEMLIMIT=768MiB).
+
 Exit codes:
   0  stopped by a signal after finishing the messages in progress
   2  could not listen or read the policy
@@ -415,6 +423,8 @@ Exit codes:
 	f.StringVar(&o.listen, "listen", "inet:127.0.0.1:11332", "socket to listen on: inet:HOST:PORT or unix:/path")
 	f.StringVar(&o.socketMode, "socket-mode", "0660", "permissions of a unix socket (octal); Postfix needs write access")
 	f.StringVar(&o.socketGroup, "socket-group", "", "group of a unix socket, name or id (default: the group of the socket's directory)")
+	f.Int64Var(&o.inFlight, "max-in-flight", milter.DefaultMaxBytesInFlight, "bytes of messages analysed at once, across connections (a message waits for room, then gets the on-failure answer)")
+	f.StringVar(&o.tempDir, "temp-dir", "", "where bodies of large messages wait while they arrive (default: the system's temporary directory)")
 	f.StringVar(&o.policy, "policy", "", "policy file (default policy when empty)")
 	f.StringVar(&o.failMode, "on-failure", "", "open or closed: overrides the policy's on-failure")
 	f.StringVar(&o.host, "host", "", "this server's name in sightings (default: the host name)")
@@ -489,7 +499,7 @@ func runMailMilter(cmd *cobra.Command, g *globalOptions, o mailMilterOptions) er
 		host, _ = os.Hostname()
 	}
 	g.logger.Info("mail milter listening", "addr", o.listen)
-	s := &milter.Server{Live: live, Policy: p, Logger: g.logger, Host: host}
+	s := &milter.Server{Live: live, Policy: p, Logger: g.logger, Host: host, MaxBytesInFlight: o.inFlight, TempDir: o.tempDir}
 	var rep *mail.HubReporter
 	ctx, stop := context.WithCancel(cmd.Context())
 	defer stop()

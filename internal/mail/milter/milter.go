@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigie-project/vigie/internal/mail"
@@ -88,16 +89,44 @@ type Server struct {
 	Host      string       // this host's name in findings
 	// MaxConns bounds concurrent MTA connections (default 256).
 	MaxConns int
+	// MaxBytesInFlight bounds the bytes of the messages analysed at once
+	// across connections (default DefaultMaxBytesInFlight); see buffer.go.
+	MaxBytesInFlight int64
+	// TempDir receives the bodies of large messages while they arrive
+	// (default: the system's temporary directory).
+	TempDir string
 
-	wg sync.WaitGroup
+	wg      sync.WaitGroup
+	init    sync.Once
+	budget  *byteBudget
+	recvMem atomic.Int64 // bytes of message bodies held in memory while received
+	freer   freer
+}
+
+func (s *Server) setup() {
+	s.init.Do(func() {
+		if s.Logger == nil {
+			s.Logger = discardLogger()
+		}
+		max := s.MaxBytesInFlight
+		if max <= 0 {
+			max = DefaultMaxBytesInFlight
+		}
+		s.budget = newByteBudget(max)
+	})
+}
+
+// InFlight is the number of message bytes the milter holds in memory now:
+// those being analysed and those being received.
+func (s *Server) InFlight() int64 {
+	s.setup()
+	return s.budget.inUse() + s.recvMem.Load()
 }
 
 // Serve accepts MTA connections on l until ctx is done, then waits for
 // the open connections to finish their current message.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	if s.Logger == nil {
-		s.Logger = discardLogger()
-	}
+	s.setup()
 	max := s.MaxConns
 	if max <= 0 {
 		max = 256
@@ -144,8 +173,9 @@ type session struct {
 	env     mail.Envelope
 	macros  map[string]string
 	hdr     bytes.Buffer
-	body    bytes.Buffer
-	over    bool // the message went past MaxMessageBytes
+	body    msgBody
+	bodyErr error // the body could not be kept (spool to disk failed)
+	over    bool  // the message went past MaxMessageBytes
 	actions uint32
 	queueID string
 	nhdr    int
@@ -154,6 +184,8 @@ type session struct {
 func (s *Server) handle(ctx context.Context, c net.Conn) {
 	defer c.Close()
 	ss := &session{s: s, c: c, w: bufio.NewWriter(c), macros: map[string]string{}}
+	ss.body = msgBody{dir: s.TempDir, onDisk: func(d int64) { s.recvMem.Add(d) }}
+	defer ss.body.reset()
 	// A bug in one message's analysis must not take mail down: the
 	// connection ends with the failure policy's answer and the server
 	// keeps running. This is the server's last line, not error handling.
@@ -330,19 +362,22 @@ func (ss *session) appendHeader(name, value string) {
 }
 
 func (ss *session) appendBody(b []byte) {
-	if ss.hdr.Len()+ss.body.Len()+len(b) > ss.limit() {
-		ss.over = true
-		if left := ss.limit() - ss.hdr.Len() - ss.body.Len(); left > 0 {
-			ss.body.Write(b[:left])
-		}
+	if ss.bodyErr != nil {
 		return
 	}
-	ss.body.Write(b)
+	if left := int64(ss.limit()) - int64(ss.hdr.Len()) - ss.body.Len(); int64(len(b)) > left {
+		ss.over = true
+		b = b[:max(left, 0)]
+	}
+	if len(b) > 0 {
+		ss.bodyErr = ss.body.Write(b)
+	}
 }
 
 func (ss *session) resetMessage() {
 	ss.hdr.Reset()
-	ss.body.Reset()
+	ss.body.reset()
+	ss.bodyErr = nil
 	ss.over = false
 	ss.nhdr = 0
 	ss.env.Rcpt = nil
@@ -356,21 +391,45 @@ func (ss *session) endOfMessage(ctx context.Context) error {
 	if timeout <= 0 {
 		timeout = 20 * time.Second
 	}
-	raw := make([]byte, 0, ss.hdr.Len()+2+ss.body.Len())
+	if ss.bodyErr != nil {
+		ss.s.Logger.Error("milter: message not analysed; handled by the failure policy", "err", ss.bodyErr, "queue_id", ss.queueID)
+		return ss.failure()
+	}
+	size := int64(ss.hdr.Len()) + 2 + ss.body.Len()
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	// room among the bytes analysed at once, within the same time limit
+	held, err := ss.s.budget.acquire(actx, size)
+	if err != nil {
+		ss.s.Logger.Warn("milter: too many large messages at once; message handled by the failure policy", "queue_id", ss.queueID, "bytes", size)
+		return ss.failure()
+	}
+	raw := make([]byte, 0, size)
 	raw = append(raw, ss.hdr.Bytes()...)
 	raw = append(raw, "\r\n"...)
-	raw = append(raw, ss.body.Bytes()...)
+	raw, err = ss.body.appendTo(raw)
+	if err != nil {
+		ss.s.budget.release(held)
+		ss.s.Logger.Error("milter: message not analysed; handled by the failure policy", "err", err, "queue_id", ss.queueID)
+		return ss.failure()
+	}
+	// the copy in memory replaces the one received
+	ss.body.reset()
 	name := "queue " + ss.queueID
 	if ss.queueID == "" {
 		name = "message"
 	}
 	env := ss.env
-	actx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	type out struct{ r *mail.Result }
 	ch := make(chan out, 1)
 	an := ss.s.analyzer() // one analyzer, one indicator set, for the whole message
 	go func() {
+		// the bytes stay counted until the analysis really ends, even
+		// when the milter has stopped waiting for it
+		defer func() {
+			ss.s.budget.release(held)
+			ss.s.freer.after(size)
+		}()
 		defer func() {
 			if r := recover(); r != nil {
 				ss.s.Logger.Error("milter: analysis failed", "err", r, "queue_id", ss.queueID)
