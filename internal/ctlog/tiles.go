@@ -148,4 +148,3 @@ func (f *Follower) readTiles(ctx context.Context, start, end, n uint64, fn func(
 	}
 	return nil
 }
-
