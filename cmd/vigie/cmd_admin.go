@@ -149,9 +149,11 @@ func readPassword(g *globalOptions, fromStdin bool) (string, bool, error) {
 }
 
 func newAdminUserCommand(g *globalOptions, o *adminOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Create, list and recover users of the web UI",
+	cmd := &cobra.Command{Use: "user", Short: "Create, list, recover, disable, delete users of the web UI and change their role",
 		Example: `  vigie admin user list --data /var/lib/vigie
-  vigie admin user reset admin --data /var/lib/vigie`}
+  vigie admin user reset admin --data /var/lib/vigie
+  vigie admin user disable alice --data /var/lib/vigie
+  vigie admin user role bob analyst --data /var/lib/vigie`}
 	var org, role string
 	var pwStdin bool
 	create := &cobra.Command{
@@ -255,7 +257,58 @@ func newAdminUserCommand(g *globalOptions, o *adminOptions) *cobra.Command {
 	}
 	reset.Flags().BoolVar(&resetTOTP, "totp", false, "also remove the user's authenticator (they set up a new one at login)")
 	reset.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the new password from the first line of standard input")
-	cmd.AddCommand(create, list, reset)
+	change := func(use, short, example string, nargs int, fn func(args []string) (hub.UserChange, bool, error)) *cobra.Command {
+		return &cobra.Command{
+			Use: use, Short: short, Args: cobra.ExactArgs(nargs), Example: example,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				c, del, err := fn(args)
+				if err != nil {
+					return err
+				}
+				return o.withStore(cmd, func(ctx context.Context, s *store.Store) error {
+					u, err := s.UserByName(ctx, args[0])
+					if err != nil {
+						return fmt.Errorf("user %q: %w", args[0], err)
+					}
+					all, a := store.Viewer{Agency: true}, store.Actor{OrgID: u.OrgID, Name: "cli"}
+					if del {
+						if err := hub.DeleteUser(ctx, s, all, a, 0, u.ID); err != nil {
+							return err
+						}
+						_, err := fmt.Fprintf(g.stdout, "deleted %q of %q: its sessions, passkeys and personal tokens are gone\n", u.Username, u.OrgName)
+						return err
+					}
+					u, err = hub.ChangeUser(ctx, s, all, a, 0, u.ID, c)
+					if err != nil {
+						return err
+					}
+					if o.json {
+						return o.printJSON(g, u)
+					}
+					state := "enabled"
+					if u.Disabled {
+						state = "disabled (sessions ended, personal tokens stopped)"
+					}
+					_, err = fmt.Fprintf(g.stdout, "%q of %q: role %s, %s\n", u.Username, u.OrgName, u.Role, state)
+					return err
+				})
+			},
+		}
+	}
+	disable := change("disable USERNAME", "Disable a user at once: its sessions end and its personal API tokens stop working",
+		"  vigie admin user disable alice", 1, func([]string) (hub.UserChange, bool, error) { return hub.UserChange{Disabled: new(true)}, false, nil })
+	enable := change("enable USERNAME", "Enable a disabled user again", "  vigie admin user enable alice", 1,
+		func([]string) (hub.UserChange, bool, error) { return hub.UserChange{Disabled: new(false)}, false, nil })
+	del := change("delete USERNAME", "Delete a user: sessions, passkeys and personal API tokens go; the audit log keeps its past actions",
+		"  vigie admin user delete alice", 1, func([]string) (hub.UserChange, bool, error) { return hub.UserChange{}, true, nil })
+	roleCmd := change("role USERNAME ROLE", "Change a user's role (admin, analyst or member); its sessions end",
+		"  vigie admin user role alice analyst", 2, func(args []string) (hub.UserChange, bool, error) {
+			if !store.ValidUserRole(args[1]) {
+				return hub.UserChange{}, false, usageError("role %q: want admin, analyst or member", args[1])
+			}
+			return hub.UserChange{Role: &args[1]}, false, nil
+		})
+	cmd.AddCommand(create, list, reset, disable, enable, del, roleCmd)
 	return cmd
 }
 

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,6 +30,9 @@ type serveOptions struct {
 
 	// trustedProxies may name the client in X-Forwarded-For.
 	trustedProxies []string
+	// metricsListen serves /metrics apart; metricsTokenFile holds the token
+	// that lets a scraper read /metrics on the main address.
+	metricsListen, metricsTokenFile string
 }
 
 func newServeCommand(g *globalOptions) *cobra.Command {
@@ -50,7 +56,14 @@ choose a new password and set up two-factor authentication.
 
 Endpoints: / (web UI), /api/v1/ (JSON API, described at
 /api/v1/openapi.yaml), /taxii2/ (TAXII 2.1), /misp/feed/manifest.json (MISP
-feed), /healthz, /metrics (Prometheus).
+feed), /healthz. Prometheus metrics are not public: serve them on a private
+address with --metrics-listen, or on the main address to a scraper holding
+the token of --metrics-token-file.
+
+Behind a reverse proxy or load balancer, name it with --trusted-proxy so
+that login throttling sees the real client address (X-Forwarded-For) and
+passkeys the real scheme (X-Forwarded-Proto); the headers of anyone else
+are ignored.
 
 Exit codes: 0 stopped cleanly (Ctrl-C, SIGTERM), 2 error (the message says
 why), 3 usage error.`,
@@ -73,6 +86,8 @@ why), 3 usage error.`,
 	f.StringVar(&o.agency, "agency-name", "Agency", "name of the agency organisation made on first start")
 	f.DurationVar(&o.window, "campaign-window", 24*time.Hour, "an indicator seen by several parties within this time raises a campaign alert")
 	f.IntVar(&o.minParties, "campaign-parties", 2, "how many parties make a campaign")
+	f.StringVar(&o.metricsListen, "metrics-listen", "", "serve /metrics (Prometheus) and /healthz on this separate address, e.g. 127.0.0.1:9464 (keep it private)")
+	f.StringVar(&o.metricsTokenFile, "metrics-token-file", "", "file holding a token a scraper sends as \"Authorization: Bearer\" to read /metrics on the main address (without it or --metrics-listen, /metrics is not served)")
 	f.StringSliceVar(&o.trustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy or load balancer in front of the hub, whose X-Forwarded-For and X-Forwarded-Proto are believed (repeatable); without it the headers are ignored")
 	f.IntVar(&o.breadth.MinIPv4Bits, "min-prefix-ipv4", indicator.DefaultBreadth.MinIPv4Bits, "refuse IPv4 range indicators wider than this prefix length (0.0.0.0/0 would match every address)")
 	f.IntVar(&o.breadth.MinIPv6Bits, "min-prefix-ipv6", indicator.DefaultBreadth.MinIPv6Bits, "refuse IPv6 range indicators wider than this prefix length")
@@ -96,7 +111,18 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 	if err != nil {
 		return usageError("--trusted-proxy: %v", err)
 	}
-	ctx := cmd.Context()
+	var metricsToken string
+	if o.metricsTokenFile != "" {
+		b, err := os.ReadFile(o.metricsTokenFile)
+		if err != nil {
+			return fmt.Errorf("--metrics-token-file: %w", err)
+		}
+		if metricsToken = strings.TrimSpace(string(b)); len(metricsToken) < 16 {
+			return usageError("--metrics-token-file %s: the token must be at least 16 characters", o.metricsTokenFile)
+		}
+	}
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
 	st, err := o.open(ctx)
 	if err != nil {
 		return err
@@ -107,14 +133,26 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 		return err
 	}
 	tls := o.tlsCert != "" || o.selfSigned
-	srv := hub.New(hub.Options{Store: st, Logger: g.logger, TLS: tls, TrustedProxies: proxies, Correlation: store.Correlation{Window: o.window, MinParties: o.minParties}, Breadth: o.breadth})
+	srv := hub.New(hub.Options{Store: st, Logger: g.logger, TLS: tls, TrustedProxies: proxies, MetricsToken: metricsToken, Correlation: store.Correlation{Window: o.window, MinParties: o.minParties}, Breadth: o.breadth})
 	ui, err := web.New(srv)
 	if err != nil {
 		return err
 	}
 	srv.SetUI(ui)
 	dataDir, _ := filepath.Abs(o.data)
-	return hub.Serve(ctx, srv, hub.ListenOptions{
+	metricsErr := make(chan error, 1)
+	if o.metricsListen != "" {
+		go func() {
+			err := hub.Serve(ctx, srv.MetricsHandler(), hub.ListenOptions{Addr: o.metricsListen, Ready: func(a net.Addr) {
+				fmt.Fprintf(g.stderr, "vigie hub metrics on http://%s/metrics\n", a)
+			}})
+			if err != nil {
+				metricsErr <- fmt.Errorf("--metrics-listen: %w", err)
+				cancel()
+			}
+		}()
+	}
+	err = hub.Serve(ctx, srv, hub.ListenOptions{
 		Addr: o.addr, CertFile: o.tlsCert, KeyFile: o.tlsKey, SelfSigned: o.selfSigned, DataDir: dataDir,
 		Ready: func(a net.Addr) {
 			scheme := "http"
@@ -132,4 +170,10 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 			}
 		},
 	})
+	select {
+	case merr := <-metricsErr:
+		return merr
+	default:
+	}
+	return err
 }

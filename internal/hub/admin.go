@@ -48,11 +48,15 @@ type CreatedToken struct {
 
 // CreateToken makes an API token for the organisation and role.
 func CreateToken(ctx context.Context, s *store.Store, a store.Actor, orgID int64, role, name string, ttl time.Duration) (CreatedToken, error) {
+	return createToken(ctx, s, a, 0, orgID, role, name, ttl)
+}
+
+func createToken(ctx context.Context, s *store.Store, a store.Actor, userID, orgID int64, role, name string, ttl time.Duration) (CreatedToken, error) {
 	if !store.ValidTokenRole(role) {
 		return CreatedToken{}, fmt.Errorf("role %q: want admin, analyst, member or sensor", role)
 	}
 	secret, hash, prefix := NewToken()
-	t := store.Token{OrgID: orgID, Role: role, Name: name, Hash: hash, Prefix: prefix}
+	t := store.Token{OrgID: orgID, Role: role, Name: name, Hash: hash, Prefix: prefix, UserID: userID}
 	if ttl > 0 {
 		t.ExpiresAt = time.Now().Add(ttl)
 	}
@@ -101,4 +105,87 @@ func Bootstrap(ctx context.Context, s *store.Store, agencyName string) (username
 		return "", "", err
 	}
 	return u.Username, password, nil
+}
+
+// ErrRefused is wrapped by changes to users that the hub refuses (the
+// message says why).
+var ErrRefused = errors.New("refused")
+
+// UserChange is an administrator's change to a user: a new role, or
+// disabled (true) / enabled again (false). Nil fields stay as they are.
+type UserChange struct {
+	Role     *string `json:"role,omitempty"`
+	Disabled *bool   `json:"disabled,omitempty"`
+}
+
+// ChangeUser applies c to user id, as seen by v (a party administrator
+// reaches only its own organisation's users). self is the id of the user
+// making the change: nobody disables, demotes or deletes themselves, and
+// the agency always keeps an enabled administrator. Disabling a user ends
+// its sessions and stops its personal API tokens; a new role ends its
+// sessions too (it may need a second factor).
+func ChangeUser(ctx context.Context, s *store.Store, v store.Viewer, a store.Actor, self, id int64, c UserChange) (store.User, error) {
+	u, err := s.GetUser(ctx, v, id)
+	if err != nil {
+		return store.User{}, err
+	}
+	if c.Role != nil && !store.ValidUserRole(*c.Role) {
+		return store.User{}, fmt.Errorf("%w: role %q: want admin, analyst or member", ErrRefused, *c.Role)
+	}
+	losesAdmin := u.Role == store.RoleAdmin && !u.Disabled &&
+		((c.Role != nil && *c.Role != store.RoleAdmin) || (c.Disabled != nil && *c.Disabled))
+	if id == self && (losesAdmin || (c.Disabled != nil && *c.Disabled)) {
+		return store.User{}, fmt.Errorf("%w: you cannot disable or demote your own account; ask another administrator", ErrRefused)
+	}
+	if losesAdmin {
+		if err := keepsAgencyAdmin(ctx, s, u); err != nil {
+			return store.User{}, err
+		}
+	}
+	if err := s.UpdateUser(ctx, v, a, id, store.UserUpdate{Role: c.Role, Disabled: c.Disabled}); err != nil {
+		return store.User{}, err
+	}
+	return s.GetUser(ctx, v, id)
+}
+
+// DeleteUser removes user id as seen by v, with ChangeUser's guards.
+func DeleteUser(ctx context.Context, s *store.Store, v store.Viewer, a store.Actor, self, id int64) error {
+	u, err := s.GetUser(ctx, v, id)
+	if err != nil {
+		return err
+	}
+	if id == self {
+		return fmt.Errorf("%w: you cannot delete your own account; ask another administrator", ErrRefused)
+	}
+	if u.Role == store.RoleAdmin && !u.Disabled {
+		if err := keepsAgencyAdmin(ctx, s, u); err != nil {
+			return err
+		}
+	}
+	return s.DeleteUser(ctx, v, a, id)
+}
+
+// keepsAgencyAdmin refuses to take away the last enabled administrator of
+// the agency: without one, nobody could manage the hub from the UI.
+func keepsAgencyAdmin(ctx context.Context, s *store.Store, u store.User) error {
+	if u.OrgKind != store.KindAgency {
+		return nil
+	}
+	all, err := s.ListUsers(ctx, store.Viewer{OrgID: u.OrgID})
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		if o.ID != u.ID && o.Role == store.RoleAdmin && !o.Disabled {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s is the agency's last enabled administrator; make another administrator first", ErrRefused, u.Username)
+}
+
+// CreateTokenFor is CreateToken for a token made by user userID (from the
+// web UI): a personal token (any role but sensor) stops working while that
+// user is disabled, and is revoked when the user is deleted.
+func CreateTokenFor(ctx context.Context, s *store.Store, a store.Actor, userID, orgID int64, role, name string, ttl time.Duration) (CreatedToken, error) {
+	return createToken(ctx, s, a, userID, orgID, role, name, ttl)
 }

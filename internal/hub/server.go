@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -58,6 +59,11 @@ type Options struct {
 	// Breadth bounds network range indicators: a CIDR block wider than
 	// it is refused on import (zero: indicator.DefaultBreadth, /16 and /32).
 	Breadth indicator.Breadth
+	// MetricsToken, when set, lets /metrics on the main listener answer a
+	// scraper that sends "Authorization: Bearer MetricsToken". When empty,
+	// the main listener does not serve metrics: serve MetricsHandler on a
+	// separate, private listener (vigie serve --metrics-listen).
+	MetricsToken string
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -142,6 +148,8 @@ func (s *Server) routes() {
 	api("POST /api/v1/orgs", s.handleCreateOrg)
 	api("GET /api/v1/users", s.handleListUsers)
 	api("POST /api/v1/users", s.handleCreateUser)
+	api("PATCH /api/v1/users/{id}", s.handlePatchUser)
+	api("DELETE /api/v1/users/{id}", s.handleDeleteUser)
 	api("GET /api/v1/tokens", s.handleListTokens)
 	api("POST /api/v1/tokens", s.handleCreateToken)
 	api("DELETE /api/v1/tokens/{id}", s.handleRevokeToken)
@@ -231,9 +239,35 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": string(s.st.Dialect())})
 }
 
+// handleMetrics serves /metrics on the main listener, only to a scraper
+// holding the metrics token: the counters tell an outsider how many
+// parties report, how often logins fail, and when the hub restarted.
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.opts.MetricsToken == "" {
+		writeError(w, http.StatusNotFound, "metrics are not served here: use the hub's --metrics-listen address, or set --metrics-token-file")
+		return
+	}
+	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.opts.MetricsToken)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="vigie-metrics"`)
+		writeError(w, http.StatusUnauthorized, "metrics need \"Authorization: Bearer\" with the metrics token")
+		return
+	}
+	s.writeMetrics(w)
+}
+
+func (s *Server) writeMetrics(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	s.metrics.write(w)
+}
+
+// MetricsHandler serves the Prometheus metrics without authentication, for
+// a separate listener that only the monitoring system can reach.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) { s.writeMetrics(w) })
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	return mux
 }
 
 // ClientIP is the address of the client that made r: the connection's

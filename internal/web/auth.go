@@ -55,6 +55,7 @@ func (u *UI) authRoutes() {
 	u.mux.HandleFunc("GET /account/password", u.partial(u.passwordPage))
 	u.mux.HandleFunc("POST /account/password", u.partial(u.changePassword))
 	u.passkeyRoutes()
+	u.userRoutes()
 }
 
 // needs2FA: every role that can publish indicators (agency administrators

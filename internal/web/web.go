@@ -51,8 +51,9 @@ type UI struct {
 }
 
 var funcs = template.FuncMap{
-	"join": func(s []string) string { return strings.Join(s, ", ") },
-	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"roles": func() []string { return []string{store.RoleMember, store.RoleAnalyst, store.RoleAdmin} },
+	"join":  func(s []string) string { return strings.Join(s, ", ") },
+	"when":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"dist": func(d string) string {
 		switch d {
 		case store.DistAll:
@@ -482,11 +483,8 @@ func (u *UI) orgs(w http.ResponseWriter, r *http.Request, q *req) {
 	u.showOrgs(w, r, q, 200, "", "")
 }
 
+// showOrgs lists every organisation to the agency, and its own to a party.
 func (u *UI) showOrgs(w http.ResponseWriter, r *http.Request, q *req, code int, flash, errMsg string) {
-	if !q.p.Agency {
-		http.Error(w, "Not found.", http.StatusNotFound)
-		return
-	}
 	orgs, err := u.st.ListOrgs(r.Context(), q.p.Viewer())
 	if err != nil {
 		u.fail(w, q, err)
@@ -519,6 +517,10 @@ type userData struct {
 	Users             []store.User
 	Orgs              []store.Org
 	NewUser, Password string
+	// Done says what an administrator's change did.
+	Done string
+	// Self is the id of the user looking.
+	Self int64
 }
 
 func (u *UI) users(w http.ResponseWriter, r *http.Request, q *req) {
@@ -536,8 +538,9 @@ func (u *UI) showUsers(w http.ResponseWriter, r *http.Request, q *req, code int,
 		return
 	}
 	d.Orgs, _ = u.st.ListOrgs(r.Context(), q.p.Viewer())
+	d.Self = q.us.ID
 	pg := q.page("Users", "users", d)
-	pg.Error = errMsg
+	pg.Error, pg.Flash = errMsg, d.Done
 	u.render(w, code, "users", pg)
 }
 
@@ -585,6 +588,8 @@ type tokenData struct {
 	Tokens []store.Token
 	Orgs   []store.Org
 	Secret string
+	// Commands are what the party pastes to use a new token.
+	Commands []sensorCommand
 }
 
 func (u *UI) tokens(w http.ResponseWriter, r *http.Request, q *req) {
@@ -597,6 +602,9 @@ func (u *UI) showTokens(w http.ResponseWriter, r *http.Request, q *req, code int
 		return
 	}
 	d := tokenData{Secret: secret}
+	if secret != "" {
+		d.Commands = u.sensorCommands(r, secret)
+	}
 	var err error
 	if d.Tokens, err = u.st.ListTokens(r.Context(), q.p.Viewer()); err != nil {
 		u.fail(w, q, err)
@@ -628,7 +636,7 @@ func (u *UI) createToken(w http.ResponseWriter, r *http.Request, q *req) {
 		u.fail(w, q, err)
 		return
 	}
-	t, err := hub.CreateToken(r.Context(), u.st, q.p.ActorFor(), org.ID, r.PostFormValue("role"), strings.TrimSpace(r.PostFormValue("name")), 0)
+	t, err := hub.CreateTokenFor(r.Context(), u.st, q.p.ActorFor(), q.p.UserID, org.ID, r.PostFormValue("role"), strings.TrimSpace(r.PostFormValue("name")), 0)
 	if err != nil {
 		u.showTokens(w, r, q, http.StatusUnprocessableEntity, "", "", "Could not create the token: "+err.Error())
 		return

@@ -280,8 +280,8 @@ func TestUIParties(t *testing.T) {
 			t.Errorf("B's %s (%d) shows A's data", path, code)
 		}
 	}
-	if code, _ := b.get("/orgs"); code != 404 {
-		t.Errorf("a party lists organisations: %d", code)
+	if code, body := b.get("/orgs"); code != 200 || strings.Contains(body, "Party A") || !strings.Contains(body, "Party B") {
+		t.Errorf("a party's organisations page: %d", code)
 	}
 	b.get("/tokens")
 	if code, _ := b.post("/tokens/"+itoa(ta.ID)+"/revoke", url.Values{"csrf": {b.csrf()}}, ""); code != 404 {
