@@ -2,6 +2,7 @@ package yara
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -124,6 +125,7 @@ type compiler struct {
 	atoms    []atomEntry
 	included map[string]bool
 	depth    int
+	wildUsed map[string][]string // per namespace: prefixes of rule-set wildcards already used
 }
 
 // Compile compiles rule sources into a Rules set.
@@ -235,6 +237,13 @@ func (c *compiler) addRule(d *ruleDef) error {
 	if _, dup := nsm[d.name]; dup {
 		return &CompileError{Pos: d.pos, Msg: fmt.Sprintf("duplicated identifier %q", d.name)}
 	}
+	// "any of (r*)" means the rules r* declared so far; libyara refuses a
+	// later rule that the wildcard would have named
+	for _, pre := range c.wildUsed[d.namespace] {
+		if strings.HasPrefix(d.name, pre) {
+			return &CompileError{Pos: d.pos, Msg: fmt.Sprintf("rule identifier %q matches previously used wildcard rule set", d.name)}
+		}
+	}
 	r := &rule{def: d, idx: len(c.r.rules), namespace: d.namespace}
 	for _, sd := range d.strs {
 		si := len(c.r.strs)
@@ -248,6 +257,9 @@ func (c *compiler) addRule(d *ruleDef) error {
 	rs := &resolver{c: c, r: r, d: d}
 	cond, err := rs.resolve(d.cond)
 	if err != nil {
+		return err
+	}
+	if _, err := rs.check(cond); err != nil {
 		return err
 	}
 	for i, sd := range d.strs {
@@ -578,7 +590,7 @@ func lenRange(n *rnode) (lo, hi int) {
 	switch n.kind {
 	case rSet:
 		return 1, 1
-	case rEmpty, rBOL, rEOL, rWordB, rNotWordB:
+	case rEmpty, rBOL, rEOL, rWordB, rNotWordB, rWordBW, rNotWordBW:
 		return 0, 0
 	case rConcat:
 		for _, s := range n.subs {
@@ -635,7 +647,7 @@ func firstSet(n *rnode, s *byteSet) (nullable bool) {
 	case rSet:
 		s.union(&n.set)
 		return false
-	case rEmpty, rBOL, rEOL, rWordB, rNotWordB:
+	case rEmpty, rBOL, rEOL, rWordB, rNotWordB, rWordBW, rNotWordBW:
 		return true
 	case rConcat:
 		for _, x := range n.subs {
@@ -872,6 +884,10 @@ func (rs *resolver) resolveSet(n *node) error {
 		for _, sp := range n.setPats {
 			found := false
 			if sp.wild {
+				if rs.c.wildUsed == nil {
+					rs.c.wildUsed = map[string][]string{}
+				}
+				rs.c.wildUsed[rs.r.namespace] = append(rs.c.wildUsed[rs.r.namespace], sp.name)
 				var idx []int
 				for name, i := range nsm {
 					if strings.HasPrefix(name, sp.name) {
@@ -1034,4 +1050,227 @@ func needsMatch(n *node) bool {
 		}
 	}
 	return false
+}
+
+// ---- static checks ----
+
+// ctype is the static type of an expression, as far as the compiler
+// knows it (module fields and calls are ctAny).
+type ctype uint8
+
+const (
+	ctAny ctype = iota
+	ctInt
+	ctFloat
+	ctStr
+	ctBool
+)
+
+func (t ctype) String() string {
+	return [...]string{"unknown", "integer", "float", "string", "boolean"}[t]
+}
+
+// cinfo is what check learns of an expression: its type and, for an
+// integer constant, its value.
+type cinfo struct {
+	t     ctype
+	v     int64
+	known bool
+}
+
+// check folds integer constants and applies the checks libyara's grammar
+// makes at compile time (grammar.y): integer overflow in constant
+// arithmetic, division by a constant zero, a negative constant shift,
+// "%" on floats, non-integer "at" offsets, percentages outside 1..100,
+// and enumerations mixing types.
+func (rs *resolver) check(n *node) (cinfo, error) {
+	if n == nil {
+		return cinfo{}, nil
+	}
+	var ci [2]cinfo
+	for i, x := range [2]*node{n.a, n.b} {
+		c, err := rs.check(x)
+		if err != nil {
+			return cinfo{}, err
+		}
+		ci[i] = c
+	}
+	qi, err := rs.check(n.quant)
+	if err != nil {
+		return cinfo{}, err
+	}
+	items := make([]cinfo, len(n.list))
+	for i, x := range n.list {
+		if items[i], err = rs.check(x); err != nil {
+			return cinfo{}, err
+		}
+	}
+	a, b := ci[0], ci[1]
+	switch n.kind {
+	case nInt:
+		if n.op == "bool" {
+			return cinfo{t: ctBool}, nil
+		}
+		return cinfo{t: ctInt, v: n.i, known: true}, nil
+	case nFloat:
+		return cinfo{t: ctFloat}, nil
+	case nStr:
+		return cinfo{t: ctStr}, nil
+	case nFilesize, nEntrypoint, nStrCount, nStrOffset, nStrLength, nIntRead:
+		return cinfo{t: ctInt}, nil
+	case nStrMatch:
+		if n.a != nil && (a.t == ctStr || a.t == ctFloat || a.t == ctBool) {
+			return cinfo{}, rs.errf(n.a.pos, "wrong type %q for at operator", a.t.String())
+		}
+		return cinfo{t: ctBool}, nil
+	case nAnd, nOr, nNot, nDefined, nRuleRef:
+		return cinfo{t: ctBool}, nil
+	case nNeg:
+		if a.t == ctInt && a.known {
+			return cinfo{t: ctInt, v: -a.v, known: true}, nil // wraps as libyara's 0 - (uint64)
+		}
+		return cinfo{t: a.t}, nil
+	case nBitNot:
+		if a.t == ctInt && a.known {
+			return cinfo{t: ctInt, v: ^a.v, known: true}, nil
+		}
+		return cinfo{t: ctInt}, nil
+	case nExternal:
+		switch v := rs.c.r.externals[n.s]; v.k {
+		case vInt:
+			return cinfo{t: ctInt}, nil
+		case vFloat:
+			return cinfo{t: ctFloat}, nil
+		case vStr:
+			return cinfo{t: ctStr}, nil
+		}
+		return cinfo{}, nil
+	case nOf, nForOf, nForIn:
+		if n.quant != nil && n.percent && qi.t == ctInt && qi.known && (qi.v < 1 || qi.v > 100) {
+			return cinfo{}, rs.errf(n.quant.pos, "percentage must be between 1 and 100 (inclusive)")
+		}
+		if n.kind == nOf && n.a != nil && (a.t == ctStr || a.t == ctFloat || a.t == ctBool) {
+			return cinfo{}, rs.errf(n.a.pos, "wrong type %q for at operator", a.t.String())
+		}
+		if n.kind == nForIn && n.b != nil && n.b.kind == nList {
+			// libyara 4.2 enumerates integers only; Vigie also takes
+			// strings (YARA 4.3), but never a mix
+			ints, strs := 0, 0
+			for i, it := range n.b.list {
+				c, _ := rs.check(it)
+				switch c.t {
+				case ctInt:
+					ints++
+				case ctStr:
+					strs++
+				case ctAny:
+				default:
+					return cinfo{}, rs.errf(n.b.list[i].pos, "wrong type for enumeration item")
+				}
+				if ints > 0 && strs > 0 {
+					return cinfo{}, rs.errf(n.b.list[i].pos, "wrong type for enumeration item")
+				}
+			}
+		}
+		return cinfo{t: ctBool}, nil
+	case nBin:
+		return rs.checkBin(n, a, b)
+	}
+	return cinfo{}, nil
+}
+
+func (rs *resolver) checkBin(n *node, a, b cinfo) (cinfo, error) {
+	both := a.t == ctInt && b.t == ctInt && a.known && b.known
+	overflow := func() (cinfo, error) {
+		return cinfo{}, rs.errf(n.pos, "integer overflow in \"%d %s %d\"", a.v, n.op, b.v)
+	}
+	arith := func() ctype {
+		if a.t == ctFloat || b.t == ctFloat {
+			return ctFloat
+		}
+		if a.t == ctInt && b.t == ctInt {
+			return ctInt
+		}
+		return ctAny
+	}
+	switch n.op {
+	case "+", "-", "*", "\\":
+		t := arith()
+		if n.op == "\\" && t != ctFloat && b.t == ctInt && b.known && b.v == 0 {
+			return cinfo{}, rs.errf(n.pos, "division by zero")
+		}
+		if !both {
+			return cinfo{t: t}, nil
+		}
+		x, y := a.v, b.v
+		var v int64
+		switch n.op {
+		case "+":
+			if (y > 0 && x > math.MaxInt64-y) || (y < 0 && x < math.MinInt64-y) {
+				return overflow()
+			}
+			v = x + y
+		case "-":
+			if (y < 0 && x > math.MaxInt64+y) || (y > 0 && x < math.MinInt64+y) {
+				return overflow()
+			}
+			v = x - y
+		case "*":
+			// libyara compares magnitudes: |x| > MaxInt64 / |y|
+			m1, m2 := uint64(x), uint64(y)
+			if x < 0 {
+				m1 = -m1
+			}
+			if y < 0 {
+				m2 = -m2
+			}
+			if y != 0 && m1 > uint64(math.MaxInt64)/m2 {
+				return overflow()
+			}
+			v = x * y
+		default:
+			if x == math.MinInt64 && y == -1 {
+				return overflow()
+			}
+			v = x / y
+		}
+		return cinfo{t: ctInt, v: v, known: true}, nil
+	case "%":
+		if a.t == ctFloat || b.t == ctFloat {
+			return cinfo{}, rs.errf(n.pos, "wrong type \"float\" for %% operator")
+		}
+		if b.t == ctInt && b.known && b.v == 0 {
+			return cinfo{}, rs.errf(n.pos, "division by zero")
+		}
+		if both && !(a.v == math.MinInt64 && b.v == -1) {
+			return cinfo{t: ctInt, v: a.v % b.v, known: true}, nil
+		}
+		return cinfo{t: ctInt}, nil
+	case "<<", ">>":
+		if b.t == ctInt && b.known && b.v < 0 {
+			return cinfo{}, rs.errf(n.pos, "invalid operand: negative shift count %d for %s", b.v, n.op)
+		}
+		if !both {
+			return cinfo{t: ctInt}, nil
+		}
+		if b.v >= 64 {
+			return cinfo{t: ctInt, known: true}, nil
+		}
+		if n.op == "<<" {
+			return cinfo{t: ctInt, v: a.v << uint(b.v), known: true}, nil
+		}
+		return cinfo{t: ctInt, v: a.v >> uint(b.v), known: true}, nil
+	case "&", "|", "^":
+		if !both {
+			return cinfo{t: ctInt}, nil
+		}
+		switch n.op {
+		case "&":
+			return cinfo{t: ctInt, v: a.v & b.v, known: true}, nil
+		case "|":
+			return cinfo{t: ctInt, v: a.v | b.v, known: true}, nil
+		}
+		return cinfo{t: ctInt, v: a.v ^ b.v, known: true}, nil
+	}
+	return cinfo{t: ctBool}, nil
 }

@@ -726,7 +726,7 @@ func (r *creader) progBody() *regexProg {
 			if !inRange(x) {
 				r.fail("instruction %d: jump target out of range", k)
 			}
-		case opBOL, opEOL, opWordB, opNotWordB:
+		case opBOL, opEOL, opWordB, opNotWordB, opWordBW, opNotWordBW:
 			if k+1 >= ni {
 				r.fail("instruction %d: assertion at program end", k)
 			}

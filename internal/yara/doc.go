@@ -49,7 +49,11 @@
 // verified: a literal compare, or for hex strings and regexes a Pike VM
 // run anchored at the match start (when the atom sits after a
 // variable-length prefix, a reversed program finds the possible starts
-// first). The VM's time is linear in the data it reads for a given
+// first). Hex jumps are lazy, so a hex string matches its shortest extent
+// from each start, as in libyara; a hex string with a jump longer than 200
+// bytes or unbounded is split there into a chain of parts (libyara's
+// string chaining), each found through its own atoms, and the parts are
+// joined after the scan in time linear in their matches. The VM's time is linear in the data it reads for a given
 // program, with no backtracking, so catastrophic regexes cannot hang a
 // scan; matches are bounded to 4096 bytes past the start as libyara's
 // RE_SCAN_LIMIT, or to the maximum length of a bounded hex string.
@@ -76,7 +80,10 @@
 //
 // Matches per string: 1,000,000 (libyara's default); match data kept: 512
 // bytes; condition evaluation: 50 million steps per rule and 4 million
-// iterations per loop; expression nesting: 200; program size 131072
-// instructions per string; ScanFile reads at most MaxFileSize (default
+// iterations per loop; expression nesting: about 10,000 parentheses
+// (where libyara's parser stack ends); regex and hex group nesting: 5,000;
+// strings per rule: 10,000; text strings and regular expressions: 8,190
+// bytes (libyara's lexer buffer); program size 32768 instructions per
+// string; ScanFile reads at most MaxFileSize (default
 // 2 GiB) into memory. ScanOptions.Timeout and the context bound each scan.
 package yara

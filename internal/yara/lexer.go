@@ -2,6 +2,7 @@ package yara
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -60,6 +61,10 @@ var keywords = map[string]bool{
 	"startswith": true, "strings": true, "them": true, "true": true, "wide": true, "xor": true,
 	"defined": true,
 }
+
+// maxLiteralLen bounds text strings and regular expressions: libyara's
+// lexer buffer (YR_LEX_BUF_SIZE 8192) holds at most 8190 bytes of one.
+const maxLiteralLen = 8190
 
 type lexer struct {
 	src  []byte
@@ -169,10 +174,8 @@ func (l *lexer) next() (token, error) {
 		if keywords[s] {
 			return token{kind: tKeyword, s: s, pos: p}, nil
 		}
-		if l.peekc() == '*' {
-			l.adv()
-			return token{kind: tIdentWild, s: s, pos: p}, nil
-		}
+		// "r*" in a rule set is an identifier and a '*' token (libyara's
+		// grammar), so that "var_one*3" is a multiplication
 		return token{kind: tIdent, s: s, pos: p}, nil
 	case c == '$' || c == '#' || c == '@' || (c == '!' && (isIdentChar(l.peekAt(1)) || l.peekAt(1) == '*' || l.peekAt(1) == '[' || l.peekAt(1) == ' ' || l.peekAt(1) == ')' || l.peekAt(1) < 0)):
 		if c == '!' && l.peekAt(1) == '=' {
@@ -194,7 +197,8 @@ func (l *lexer) next() (token, error) {
 		case '!':
 			t.kind = tLengthID
 		}
-		if l.peekc() == '*' {
+		// only $name* is a wildcard token: #a*2, @a*2 and !a*2 multiply
+		if c == '$' && l.peekc() == '*' {
 			l.adv()
 			t.wild = true
 		}
@@ -239,9 +243,12 @@ func (l *lexer) number() (token, error) {
 			}
 			break
 		}
-		v, err := strconv.ParseUint(string(l.src[hs:l.off]), 16, 64)
-		if err != nil {
+		if l.off == hs {
 			return token{}, l.errf(p, "invalid hexadecimal number %q", string(l.src[start:l.off]))
+		}
+		v, err := strconv.ParseUint(string(l.src[hs:l.off]), 16, 64)
+		if err != nil || v > math.MaxInt64 {
+			return token{}, l.errf(p, "integer overflow in %q", string(l.src[start:l.off]))
 		}
 		return token{kind: tInt, i: int64(v), pos: p}, nil
 	}
@@ -252,9 +259,12 @@ func (l *lexer) number() (token, error) {
 		for c := l.peekc(); c >= '0' && c <= '7'; c = l.peekc() {
 			l.adv()
 		}
-		v, err := strconv.ParseUint(string(l.src[hs:l.off]), 8, 64)
-		if err != nil {
+		if l.off == hs {
 			return token{}, l.errf(p, "invalid octal number %q", string(l.src[start:l.off]))
+		}
+		v, err := strconv.ParseUint(string(l.src[hs:l.off]), 8, 64)
+		if err != nil || v > math.MaxInt64 {
+			return token{}, l.errf(p, "integer overflow in %q", string(l.src[start:l.off]))
 		}
 		return token{kind: tInt, i: int64(v), pos: p}, nil
 	}
@@ -274,16 +284,21 @@ func (l *lexer) number() (token, error) {
 	}
 	v, err := strconv.ParseInt(string(l.src[start:l.off]), 10, 64)
 	if err != nil {
-		return token{}, l.errf(p, "number %q out of range", string(l.src[start:l.off]))
+		return token{}, l.errf(p, "integer overflow in %q", string(l.src[start:l.off]))
 	}
+	mul := int64(1)
 	if l.peekc() == 'K' && l.peekAt(1) == 'B' {
-		l.adv()
-		l.adv()
-		v *= 1024
+		mul = 1024
 	} else if l.peekc() == 'M' && l.peekAt(1) == 'B' {
+		mul = 1024 * 1024
+	}
+	if mul > 1 {
 		l.adv()
 		l.adv()
-		v *= 1024 * 1024
+		if v > math.MaxInt64/mul {
+			return token{}, l.errf(p, "integer overflow in %q", string(l.src[start:l.off]))
+		}
+		v *= mul
 	}
 	if isIdentChar(l.peekc()) {
 		return token{}, l.errf(p, "invalid number: unexpected %q after digits", rune(l.peekc()))
@@ -308,6 +323,9 @@ func (l *lexer) textString() (string, error) {
 		}
 		if c != '\\' {
 			b = append(b, byte(c))
+			if len(b) > maxLiteralLen {
+				return "", l.errf(p, "text string too long (max %d bytes, as libyara's lexer buffer)", maxLiteralLen)
+			}
 			continue
 		}
 		ep := l.pos()
@@ -338,8 +356,8 @@ func (l *lexer) textString() (string, error) {
 		default:
 			return "", l.errf(ep, "illegal escape sequence \\%c in text string", rune(e))
 		}
-		if len(b) > 1<<16 {
-			return "", l.errf(p, "text string too long")
+		if len(b) > maxLiteralLen {
+			return "", l.errf(p, "text string too long (max %d bytes, as libyara's lexer buffer)", maxLiteralLen)
 		}
 	}
 }
@@ -396,6 +414,10 @@ func (l *lexer) regexLiteral() (body string, nocase, dotall bool, p Pos, err err
 		l.adv()
 	}
 	body = string(l.src[start:l.off])
+	if len(body) > maxLiteralLen {
+		err = l.errf(p, "regular expression too long (max %d bytes, as libyara's lexer buffer)", maxLiteralLen)
+		return
+	}
 	l.adv()
 	for {
 		c := l.peekc()

@@ -5,8 +5,16 @@ import (
 )
 
 // maxDepth bounds the nesting of expressions so hostile rules cannot
-// exhaust the stack.
-const maxDepth = 200
+// exhaust the stack. A parenthesis counts two: about 10,000 nested
+// parentheses, where libyara's parser stack ends ("memory exhausted").
+const maxDepth = 20000
+
+// maxReDepth bounds the nesting of groups in regular expressions and hex
+// strings (libyara accepts thousands).
+const maxReDepth = 5000
+
+// maxStringsPerRule is libyara's YR_MAX_STRINGS_PER_RULE default.
+const maxStringsPerRule = 10000
 
 type nodeKind int
 
@@ -139,6 +147,7 @@ type parser struct {
 	tok   token
 	have  bool
 	depth int
+	noOf  int // > 0 while parsing a "for" quantifier: "of" ends it
 }
 
 func (p *parser) peek() (token, error) {
@@ -381,6 +390,9 @@ func (p *parser) parseRule() (*ruleDef, error) {
 			}
 			if t.kind != tStrID {
 				break
+			}
+			if len(r.strs) == maxStringsPerRule {
+				return nil, p.errf(t.pos, "too many strings in rule %q (limit: %d)", r.name, maxStringsPerRule)
 			}
 			sd, err := p.parseString()
 			if err != nil {
@@ -700,7 +712,19 @@ func (p *parser) parseBinLevel(lv int) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if t.kind != tPunct || !contains(binLevels[lv], t.s) {
+		if lv == 1 && p.noOf == 0 && (p.isK("of") || p.percentOf()) {
+			// an arithmetic expression quantifies "of"
+			percent := p.isP("%")
+			if percent {
+				p.nextTok()
+			}
+			l, err = p.parseOf(t.pos, l, "n", percent)
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if t.kind != tPunct || !contains(binLevels[lv], t.s) || (t.s == "%" && p.percentOf()) {
 			return l, nil
 		}
 		p.nextTok()
@@ -758,41 +782,37 @@ func (p *parser) parsePostfixOf() (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	var q *node
-	qkind := ""
-	percent := false
-	if t.kind == tKeyword && (t.s == "all" || t.s == "any" || t.s == "none") {
-		p.nextTok()
-		qkind = t.s
-	} else {
-		q, err = p.parsePrimary()
-		if err != nil {
-			return nil, err
-		}
-		if p.isP("%") {
-			// N% of ...: only valid when followed by "of"
-			save := *p.lx
-			saveTok, saveHave := p.tok, p.have
-			p.nextTok()
-			if p.isK("of") {
-				percent = true
-			} else {
-				*p.lx = save
-				p.tok, p.have = saveTok, saveHave
-				return q, nil
-			}
-		}
-		if !p.isK("of") {
-			return q, nil
-		}
-		qkind = "n"
+	if !(t.kind == tKeyword && (t.s == "all" || t.s == "any" || t.s == "none")) {
+		return p.parsePrimary()
 	}
-	ot, err := p.expect(tKeyword, "of")
-	if err != nil {
+	p.nextTok()
+	return p.parseOf(t.pos, nil, t.s, false)
+}
+
+// percentOf reports whether the next tokens are "% of" (a percentage
+// quantifier), without consuming them.
+func (p *parser) percentOf() bool {
+	if !p.isP("%") {
+		return false
+	}
+	save := *p.lx
+	saveTok, saveHave := p.tok, p.have
+	p.nextTok()
+	r := p.isK("of")
+	*p.lx = save
+	p.tok, p.have = saveTok, saveHave
+	return r
+}
+
+// parseOf parses "of <set> [at x | in (a..b)]" after its quantifier: all,
+// any, none, or an arithmetic expression (libyara's primary_expression,
+// so "1 + 1 of them" is "2 of them" and "1050%100% of them" is
+// "50% of them").
+func (p *parser) parseOf(pos Pos, q *node, qkind string, percent bool) (*node, error) {
+	if _, err := p.expect(tKeyword, "of"); err != nil {
 		return nil, err
 	}
-	n := &node{kind: nOf, pos: t.pos, quant: q, qkind: qkind, percent: percent}
-	_ = ot
+	n := &node{kind: nOf, pos: pos, quant: q, qkind: qkind, percent: percent}
 	if err := p.parseSet(n, true); err != nil {
 		return nil, err
 	}
@@ -838,12 +858,16 @@ func (p *parser) parseSet(n *node, allowRules bool) error {
 				return p.errf(e.pos, "syntax error: cannot mix strings and rules in a set")
 			}
 			n.setPats = append(n.setPats, setPat{e.s, e.wild})
-		case (e.kind == tIdent || e.kind == tIdentWild) && allowRules:
+		case e.kind == tIdent && allowRules:
 			if len(n.setPats) > 0 && !n.isRuleSet {
 				return p.errf(e.pos, "syntax error: cannot mix strings and rules in a set")
 			}
+			wild := p.isP("*")
+			if wild {
+				p.nextTok()
+			}
 			n.isRuleSet = true
-			n.setPats = append(n.setPats, setPat{e.s, e.kind == tIdentWild})
+			n.setPats = append(n.setPats, setPat{e.s, wild})
 			n.pos = e.pos
 		default:
 			return p.errf(e.pos, "syntax error: expected string identifier in set, found %s", tokDesc(e))
@@ -1075,7 +1099,9 @@ func (p *parser) parseFor(ft token) (*node, error) {
 		p.nextTok()
 		n.qkind = t.s
 	} else {
-		q, err := p.parsePrimary()
+		p.noOf++
+		q, err := p.parseBinLevel(1)
+		p.noOf--
 		if err != nil {
 			return nil, err
 		}

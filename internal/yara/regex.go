@@ -3,6 +3,7 @@ package yara
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // This file holds the byte-oriented regular expression engine shared by
@@ -73,6 +74,8 @@ const (
 	rEOL
 	rWordB
 	rNotWordB
+	rWordBW    // \b in a wide regex: characters are (byte, 0) pairs
+	rNotWordBW // \B in a wide regex
 )
 
 type rnode struct {
@@ -124,7 +127,7 @@ func parseRegex(s string, nocase, dotall bool) (*rnode, error) {
 func (rp *reParser) alt() (*rnode, error) {
 	rp.depth++
 	defer func() { rp.depth-- }()
-	if rp.depth > maxDepth {
+	if rp.depth > maxReDepth {
 		return nil, rp.errf("regular expression nested too deeply")
 	}
 	var alts []*rnode
@@ -132,6 +135,11 @@ func (rp *reParser) alt() (*rnode, error) {
 		c, err := rp.concat()
 		if err != nil {
 			return nil, err
+		}
+		// libyara's grammar has no empty first alternative: /(|abc)ef/,
+		// /|a/ and /a()b/ are syntax errors, /(abc|)ef/ and /a||b/ are not
+		if len(alts) == 0 && c.kind == rEmpty && rp.i < len(rp.s) && (rp.s[rp.i] == '|' || rp.depth > 1) {
+			return nil, rp.errf("syntax error: empty alternative at offset %d", rp.i)
 		}
 		alts = append(alts, c)
 		if rp.i < len(rp.s) && rp.s[rp.i] == '|' {
@@ -305,10 +313,6 @@ func (rp *reParser) escByte() (byte, error) {
 		return '\f', nil
 	case 'a':
 		return 7, nil
-	case 'v':
-		return '\v', nil
-	case 'e':
-		return 0x1b, nil
 	case 'x':
 		if rp.i+1 < len(rp.s) && hexVal(int(rp.s[rp.i])) >= 0 && hexVal(int(rp.s[rp.i+1])) >= 0 {
 			v := hexVal(int(rp.s[rp.i]))<<4 | hexVal(int(rp.s[rp.i+1]))
@@ -500,7 +504,7 @@ func (hp *hexParser) skip() {
 }
 
 func (hp *hexParser) alt(depth int) (*rnode, error) {
-	if depth > maxDepth {
+	if depth > maxReDepth {
 		return nil, fmt.Errorf("hex string nested too deeply")
 	}
 	var alts []*rnode
@@ -578,6 +582,18 @@ func (hp *hexParser) concat(depth int) (*rnode, error) {
 			lo, hi, err := parseJump(spec)
 			if err != nil {
 				return nil, err
+			}
+			// libyara's hex grammar: [0] is no jump; inside an
+			// alternation (any group) a jump must be bounded by the
+			// chaining threshold
+			if lo == 0 && hi == 0 && !strings.Contains(spec, "-") {
+				return nil, fmt.Errorf("invalid jump length in [%s]", spec)
+			}
+			if depth > 0 && hi < 0 {
+				return nil, fmt.Errorf("unbounded jumps not allowed inside alternation (|)")
+			}
+			if depth > 0 && (lo > chainThreshold || hi > chainThreshold) {
+				return nil, fmt.Errorf("jumps over %d not allowed inside alternation (|)", chainThreshold)
 			}
 			any := &rnode{kind: rSet}
 			any.set.invert()
@@ -700,6 +716,10 @@ func widen(n *rnode) *rnode {
 			c.subs[i] = widen(s)
 		}
 		return &c
+	case rWordB:
+		return &rnode{kind: rWordBW}
+	case rNotWordB:
+		return &rnode{kind: rNotWordBW}
 	}
 	return n
 }
@@ -719,6 +739,8 @@ const (
 	opEOL
 	opWordB
 	opNotWordB
+	opWordBW    // word boundary between wide characters
+	opNotWordBW // no word boundary between wide characters
 )
 
 type inst struct {
@@ -784,6 +806,10 @@ func (b *progBuilder) gen(n *rnode, reverse bool) {
 		b.emit(inst{op: opWordB})
 	case rNotWordB:
 		b.emit(inst{op: opNotWordB})
+	case rWordBW:
+		b.emit(inst{op: opWordBW})
+	case rNotWordBW:
+		b.emit(inst{op: opNotWordBW})
 	case rConcat:
 		if reverse {
 			for i := len(n.subs) - 1; i >= 0; i-- {
@@ -926,7 +952,7 @@ func (vm *vmState) addThread(p *regexProg, list []int32, pc int32, data []byte, 
 			vm.stack = append(vm.stack, in.x)
 		case opSplit:
 			vm.stack = append(vm.stack, in.y, in.x) // x has priority (popped first)
-		case opBOL, opEOL, opWordB, opNotWordB:
+		case opBOL, opEOL, opWordB, opNotWordB, opWordBW, opNotWordBW:
 			// compute absolute position in forward terms
 			pos := i
 			if reverse {
@@ -938,6 +964,16 @@ func (vm *vmState) addThread(p *regexProg, list []int32, pc int32, data []byte, 
 				ok = pos == 0
 			case opEOL:
 				ok = pos == len(data)
+			case opWordBW, opNotWordBW:
+				// libyara (re.c _yr_re_is_word_char with character size
+				// 2): a word character is an alphanumeric or '_' byte
+				// followed by a zero byte
+				before := pos >= 2 && isWordByte(data[pos-2]) && data[pos-1] == 0
+				after := pos+1 < len(data) && isWordByte(data[pos]) && data[pos+1] == 0
+				ok = before != after
+				if in.op == opNotWordBW {
+					ok = !ok
+				}
 			default:
 				before := pos > 0 && isWordByte(data[pos-1])
 				after := pos < len(data) && isWordByte(data[pos])

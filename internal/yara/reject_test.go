@@ -1,0 +1,121 @@
+package yara
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// rejectCases are rules libyara 4.2.3 refuses to compile; Vigie must
+// refuse them too, with a message close to libyara's.
+var rejectCases = []struct{ name, src, want string }{
+	{"hex literal overflow", `rule a { condition: 0x8000000000000000 }`, `integer overflow in "0x8000000000000000"`},
+	{"decimal literal overflow", `rule a { condition: 9223372036854775808 }`, `integer overflow in "9223372036854775808"`},
+	{"octal literal overflow", `rule a { condition: 0o1000000000000000000000 }`, `integer overflow`},
+	{"KB overflow", `rule a { condition: 9007199254740992KB > 0 }`, `integer overflow`},
+	{"folding multiply", `rule a { condition: 0x4000000000000000 * 2 }`, `integer overflow in "4611686018427387904 * 2"`},
+	{"folding negative multiply", `rule a { condition: -0x4000000000000000 * 2 == 0 }`, `integer overflow in "-4611686018427387904 * 2"`},
+	{"folding add", `rule a { condition: 0x7FFFFFFFFFFFFFFF + 1 }`, `integer overflow in "9223372036854775807 + 1"`},
+	{"folding sub", `rule a { condition: -9223372036854775807 - 2 }`, `integer overflow in "-9223372036854775807 - 2"`},
+	{"folding nested", `rule a { condition: (0x4000000000000000 + 0) * (1 + 1) > 0 }`, `integer overflow`},
+	{"negative shift left", `rule a { condition: 1 << -1 }`, `negative shift`},
+	{"negative shift right", `rule a { condition: filesize >> -1 }`, `negative shift`},
+	{"at string", `rule a { strings: $a = "x" condition: $a at "x" }`, `wrong type "string" for at operator`},
+	{"of at string", `rule a { strings: $a = "x" condition: 1 of them at "x" }`, `wrong type "string" for at operator`},
+	{"hex jump zero", `rule a { strings: $a = { 01 [0] 02 } condition: $a }`, `invalid jump length`},
+	{"hex unbounded jump in alternation", `rule a { strings: $a = { 01 ( 02 [-] 03 | 04 ) 05 } condition: $a }`, `unbounded jumps not allowed inside alternation (|)`},
+	{"hex open jump in alternation", `rule a { strings: $a = { 01 ( 02 [3-] 03 | 04 ) 05 } condition: $a }`, `unbounded jumps not allowed inside alternation (|)`},
+	{"hex long jump in alternation", `rule a { strings: $a = { 01 ( 02 [1-300] 03 | 04 ) 05 } condition: $a }`, `jumps over 200 not allowed inside alternation (|)`},
+	{"percent over 100", `rule a { strings: $a = "x" condition: 101% of them }`, `percentage must be between 1 and 100 (inclusive)`},
+	{"percent zero", `rule a { strings: $a = "x" condition: 0% of them }`, `percentage must be between 1 and 100 (inclusive)`},
+	{"for percent over 100", `rule a { strings: $a = "x" condition: for 200% of them : ( $ ) }`, `percentage must be between 1 and 100 (inclusive)`},
+	{"enumeration mixed", `rule a { condition: for any i in ("a", 0) : ( true ) }`, `wrong type for enumeration item`},
+	{"enumeration float", `rule a { condition: for any i in (1, 2.5) : ( true ) }`, `wrong type for enumeration item`},
+	{"regex empty first alternative", `rule a { strings: $a = /(|abc)ef/ condition: $a }`, `empty alternative`},
+	{"regex leading bar", `rule a { strings: $a = /|a/ condition: $a }`, `empty alternative`},
+	{"regex empty group", `rule a { strings: $a = /a()b/ condition: $a }`, `empty alternative`},
+	{"later rule in earlier wildcard", `rule r1 { condition: true } rule b { condition: any of (r*) } rule r2 { condition: true }`, `rule identifier "r2" matches previously used wildcard rule set`},
+	{"modulo zero", `rule a { condition: 5 % 0 }`, `division by zero`},
+	{"modulo zero runtime lhs", `rule a { condition: filesize % 0 }`, `division by zero`},
+	{"division zero", `rule a { condition: 5 \ 0 }`, `division by zero`},
+	{"float modulo", `rule a { condition: 1.5 % 2 }`, `wrong type "float" for % operator`},
+	{"too many strings", manyStrings(10001), `too many strings in rule "a" (limit: 10000)`},
+	{"long text string", `rule a { strings: $a = "` + strings.Repeat("a", 8191) + `" condition: $a }`, `text string too long`},
+	{"500 KB text string", `rule a { strings: $a = "` + strings.Repeat("a", 500_000) + `" condition: $a }`, `text string too long`},
+	{"long regex", `rule a { strings: $a = /` + strings.Repeat("a", 8191) + `/ condition: $a }`, `regular expression too long`},
+	{"long meta", `rule a { meta: m = "` + strings.Repeat("a", 9000) + `" condition: true }`, `text string too long`},
+}
+
+func manyStrings(n int) string {
+	var b strings.Builder
+	b.WriteString("rule a { strings: ")
+	for i := 0; i < n; i++ {
+		b.WriteString("$s" + itoa(i) + " = \"str" + itoa(i) + "\" ")
+	}
+	b.WriteString("condition: any of them }")
+	return b.String()
+}
+
+// acceptCases are rules libyara 4.2.3 compiles that Vigie once refused.
+var acceptCases = []struct{ name, src string }{
+	{"10000 strings", manyStrings(10000)},
+	{"8190-byte text string", `rule a { strings: $a = "` + strings.Repeat("a", 8190) + `" condition: $a }`},
+	{"1000 nested parentheses", `rule a { condition: ` + strings.Repeat("(", 1000) + "true" + strings.Repeat(")", 1000) + ` }`},
+	{"5000 nested parentheses", `rule a { condition: ` + strings.Repeat("(", 5000) + "true" + strings.Repeat(")", 5000) + ` }`},
+	{"2000 nots", `rule a { condition: ` + strings.Repeat("not ", 2000) + `true }`},
+	{"3000 and", `rule a { condition: true` + strings.Repeat(" and true", 3000) + ` }`},
+	{"regex 1000 nested groups", `rule a { strings: $a = /x` + strings.Repeat("(", 1000) + "a" + strings.Repeat(")", 1000) + `/ condition: $a }`},
+	{"hex 1000 nested groups", `rule a { strings: $a = { 61 ` + strings.Repeat("( ", 1000) + "61" + strings.Repeat(" )", 1000) + ` } condition: $a }`},
+	{"regex empty last alternative", `rule a { strings: $a = /(abc|)ef/ condition: $a }`},
+	{"regex empty middle alternative", `rule a { strings: $a = /a||b/ condition: $a }`},
+	{"hex jump 0-0", `rule a { strings: $a = { 01 [0-0] 02 } condition: $a }`},
+	{"hex short jump in alternation", `rule a { strings: $a = { 01 ( 02 [1-200] 03 | 04 ) 05 } condition: $a }`},
+	{"shift by 64", `rule a { condition: (1 << 64) == 0 }`},
+	{"negation wraps", `rule a { condition: -(-9223372036854775807-1) == 1 }`},
+	{"rule set wildcard before unrelated rule", `rule r1 { condition: true } rule b { condition: any of (r*) } rule x2 { condition: true }`},
+	{"float division by zero", `rule a { condition: 1.5 \ 0 == 0 }`},
+}
+
+// TestCompileRejects checks each rejectCases rule fails to compile with
+// the expected message, and (with VIGIE_YARA_BIN) that libyara also
+// rejects it; acceptCases must compile in both.
+func TestCompileRejects(t *testing.T) {
+	bin := os.Getenv("VIGIE_YARA_BIN")
+	yaraOK := func(src string) (bool, string) {
+		dir := t.TempDir()
+		rf := filepath.Join(dir, "r.yar")
+		os.WriteFile(rf, []byte(src), 0o644)
+		out, err := exec.Command(bin, "-w", rf, rf).CombinedOutput()
+		return err == nil, string(out)
+	}
+	for _, c := range rejectCases {
+		_, _, err := Compile([]Source{{Name: "test.yar", Data: []byte(c.src)}}, CompileOptions{})
+		var ce *CompileError
+		switch {
+		case err == nil:
+			t.Errorf("%s: compiled, want error %q", c.name, c.want)
+		case !errors.As(err, &ce):
+			t.Errorf("%s: %v is not a *CompileError", c.name, err)
+		case !strings.Contains(err.Error(), c.want):
+			t.Errorf("%s:\n got %v\nwant %s", c.name, err, c.want)
+		}
+		if bin != "" {
+			if ok, _ := yaraOK(c.src); ok {
+				t.Errorf("%s: libyara accepts it", c.name)
+			}
+		}
+	}
+	for _, c := range acceptCases {
+		if _, _, err := Compile([]Source{{Name: "test.yar", Data: []byte(c.src)}}, CompileOptions{}); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		if bin != "" {
+			if ok, out := yaraOK(c.src); !ok {
+				t.Errorf("%s: libyara rejects it: %s", c.name, out)
+			}
+		}
+	}
+}
