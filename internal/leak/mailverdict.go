@@ -36,6 +36,16 @@ func judgeMail(rep *dkim.Report) (Verdict, dkim.Verdict) {
 	case dkim.Authentic, dkim.AuthenticWithCaveats:
 		return judgeValid(rep, v)
 	case dkim.Altered:
+		if why := reformattedOnly(rep); why != "" {
+			v.Kind = dkim.VerdictKind(Reformatted)
+			v.Summary = "reformatted, text unchanged: the signature no longer verifies over the body bytes, but " + why + ": the signature itself proves the text a reader sees is what was signed"
+			for i, a := range v.Altered {
+				v.Altered[i] = strings.Replace(a, "headers intact, but the body does not match the signed body hash", "headers intact; the body bytes do not match the signed body hash as they are", 1)
+			}
+			v.Reasons = append(v.Reasons, v.Altered...)
+			v.Altered, v.AlteredParts = nil, nil
+			return Reformatted, v
+		}
 		for i := range rep.Signatures {
 			s := &rep.Signatures[i]
 			if s.OtherKey && strings.Contains(s.KeySource, "archive") && !s.SignatureOK {
@@ -49,6 +59,31 @@ func judgeMail(rep *dkim.Report) (Verdict, dkim.Verdict) {
 		}
 	}
 	return Verdict(v.Kind), v
+}
+
+// reformattedOnly says why a message whose only proven change is in its
+// body bytes kept its text: every signature that fails verifies over its
+// header fields and matches bh= once line-end whitespace is removed or
+// the transfer encoding undone. "" otherwise.
+func reformattedOnly(rep *dkim.Report) string {
+	why := ""
+	for i := range rep.Signatures {
+		s := &rep.Signatures[i]
+		if s.KeyBits == 0 || s.CryptoValid {
+			continue
+		}
+		switch {
+		case !s.SignatureOK || s.BodyHashOK:
+			return ""
+		case s.BodyWhitespaceOnly:
+			why = fmt.Sprintf("signature #%d (d=%s) matches once spaces and tabs at line ends are removed (they were added after signing, by a mail client or a relay)", s.Index, s.Domain)
+		case s.BodyReencoded != "":
+			why = fmt.Sprintf("signature #%d (d=%s) matches once the body is decoded from %s (a relay re-encoded the 8bit text after signing)", s.Index, s.Domain, s.BodyReencoded)
+		default:
+			return ""
+		}
+	}
+	return why
 }
 
 func judgeValid(rep *dkim.Report, v dkim.Verdict) (Verdict, dkim.Verdict) {

@@ -167,7 +167,7 @@ func buildVerdictDump(t *testing.T) (dump, party, keys string, cases []verdictCa
 	// Whitespace only, under simple body canonicalization: trailing spaces.
 	simple := received + signParty(clean, vkParty, dkim.SignOptions{BodyCanon: dkim.Simple})
 	add(verdictCase{name: "inbox/trailing-spaces.eml", leaked: strings.Replace(simple, "shared folder.\r\n", "shared folder.  \r\n", 1), party: simple,
-		keysOnly: Altered, withOrig: Reformatted, saysOrig: "only whitespace at line ends differs"})
+		keysOnly: Reformatted, withOrig: Reformatted, says: "matches once spaces and tabs at line ends are removed", saysOrig: "matches once spaces and tabs at line ends are removed"})
 	// Re-encoded by a relay: 8bit to quoted-printable.
 	accents := "From: Trésorier <treasurer@en-marche.example>\r\nTo: director@en-marche.example\r\nSubject: Réunion\r\nDate: Fri, 05 May 2017 10:00:00 +0200\r\nMessage-ID: <reunion@en-marche.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
 	text := "La réunion est déplacée à jeudi.\r\nMerci de prévenir l'équipe.\r\n"
@@ -177,7 +177,11 @@ func buildVerdictDump(t *testing.T) (dump, party, keys string, cases []verdictCa
 	qw.Write([]byte(text))
 	qw.Close()
 	reenc := strings.Replace(orig8, "Content-Transfer-Encoding: 8bit\r\n\r\n"+text, "Content-Transfer-Encoding: quoted-printable\r\n\r\n"+qp.String(), 1)
-	add(verdictCase{name: "inbox/reencoded.eml", leaked: reenc, party: orig8, keysOnly: Altered, withOrig: Reformatted, saysOrig: "re-encoded"})
+	add(verdictCase{name: "inbox/reencoded.eml", leaked: reenc, party: orig8, keysOnly: Reformatted, withOrig: Reformatted, says: "decoded from quoted-printable", saysOrig: "decoded from quoted-printable"})
+	// A re-wrapped line under relaxed canonicalization: no hash can undo
+	// it; the party's copy shows the words are the same.
+	rewrapped := strings.Replace(signed, "The budget is in the shared folder.\r\nPlease review it before Thursday.", "The budget is in the shared folder. Please\r\nreview it before Thursday.", 1)
+	add(verdictCase{name: "inbox/rewrapped.eml", leaked: rewrapped, party: signed, keysOnly: Altered, withOrig: Reformatted, saysOrig: "only line wrapping and whitespace differ"})
 	// mbox ">From " quoting: the party keeps it in an mbox, quoted.
 	fromLine := received + signParty(msg("Staff <staff@en-marche.example>", "press@journal.example", "Quote", "quote@en-marche.example", "", "Read this:\r\nFrom the start we said so.\r\n"), vkParty, dkim.SignOptions{})
 	add(verdictCase{name: "inbox/from-quoting.eml", leaked: fromLine, keysOnly: Authentic, withOrig: Authentic, never: "differs from the party's copy"})

@@ -425,3 +425,30 @@ func TestForensicAppendedAfterL(t *testing.T) {
 		t.Errorf("caveats:\n%s", all)
 	}
 }
+
+// A body whose bytes changed but whose text did not is told apart: spaces
+// added at line ends under simple canonicalization, 8bit text re-encoded
+// as quoted-printable by a relay.
+func TestReformattedBody(t *testing.T) {
+	testKeys(t)
+	res := testResolver(t)
+	eightbit := strings.Replace(testMsg, "charset=us-ascii\r\n", "charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n", 1)
+	eightbit = strings.Replace(eightbit, "Hello Bob,", "Bonjour Bob, déjà", 1)
+	signed := sign(t, eightbit, SignOptions{Selector: "rsa", Signer: rsaKey, Headers: []string{"from", "to", "subject", "date"}})
+	qp := tamper(tamper(signed, "Content-Transfer-Encoding: 8bit", "Content-Transfer-Encoding: quoted-printable"), "déjà", "d=C3=A9j=C3=A0")
+	simple := sign(t, testMsg, SignOptions{Selector: "rsa", Signer: rsaKey, BodyCanon: Simple})
+	for _, tt := range []struct {
+		name, msg string
+		ws        bool
+		reencoded string
+	}{
+		{"trailing spaces", tamper(simple, "Hello Bob,\r\n", "Hello Bob,  \r\n"), true, ""},
+		{"quoted-printable", qp, false, "quoted-printable"},
+		{"text changed", tamper(simple, "Thursday", "Friday"), false, ""},
+	} {
+		s := VerifyMessage(context.Background(), []byte(tt.msg), Options{Resolver: res}).Signatures[0]
+		if s.BodyHashOK || !s.SignatureOK || s.BodyWhitespaceOnly != tt.ws || s.BodyReencoded != tt.reencoded {
+			t.Errorf("%s: body ok %v, sig ok %v, whitespace %v, re-encoded %q; hints %q", tt.name, s.BodyHashOK, s.SignatureOK, s.BodyWhitespaceOnly, s.BodyReencoded, s.Hints)
+		}
+	}
+}

@@ -3,7 +3,10 @@ package dkim
 import (
 	"bytes"
 	"encoding"
+	"encoding/base64"
 	"fmt"
+	"io"
+	"mime/quotedprintable"
 	"slices"
 	"strings"
 )
@@ -19,6 +22,9 @@ const (
 func (v *verifier) localize(r *SignatureResult, s *parsedSig, key *Key) {
 	if v.opts.NoLocalize {
 		return
+	}
+	if !r.BodyHashOK && r.SignatureOK && key != nil {
+		v.reformatted(r, s)
 	}
 	if !r.BodyHashOK && key != nil {
 		if n, ok := v.signedPrefix(s); ok {
@@ -68,6 +74,92 @@ func (v *verifier) localize(r *SignatureResult, s *parsedSig, key *Key) {
 		}
 		r.ChangedHeaderCandidates = append(r.ChangedHeaderCandidates, "DKIM-Signature (its own tags or b=)")
 	}
+}
+
+// reformatted tries the changes that rewrite a body's bytes without
+// changing its text: spaces or tabs appended to lines (some clients and
+// relays do), and 8bit text re-encoded as quoted-printable or base64 by a
+// relay. When undoing one makes the body match bh=, the text is proven
+// unchanged.
+func (v *verifier) reformatted(r *SignatureResult, s *parsedSig) {
+	matches := func(body []byte) bool {
+		c := CanonicalizeBody(body, s.bc)
+		if s.hasLen {
+			if s.length > int64(len(c)) {
+				return false
+			}
+			c = c[:s.length]
+		}
+		h := newHash(s.hash)
+		h.Write(c)
+		return bytes.Equal(h.Sum(nil), s.bh)
+	}
+	if trimmed := trimLineEnds(v.m.Body); !bytes.Equal(trimmed, v.m.Body) && matches(trimmed) {
+		r.BodyWhitespaceOnly = true
+		r.Hints = append(r.Hints, "the body matches the signed body hash once spaces and tabs at line ends are removed: only whitespace was added after signing, the text is unchanged")
+		return
+	}
+	cte := ""
+	for _, f := range v.m.Fields {
+		if strings.EqualFold(f.Name, "Content-Transfer-Encoding") {
+			_, val, _ := bytes.Cut(f.Raw, []byte(":"))
+			cte = strings.ToLower(strings.TrimSpace(string(val)))
+		}
+	}
+	if cte != "quoted-printable" && cte != "base64" {
+		return
+	}
+	dec, err := decodeCTE(v.m.Body, cte)
+	if err != nil {
+		return
+	}
+	if matches(dec) {
+		r.BodyReencoded = cte
+		r.Hints = append(r.Hints, fmt.Sprintf("the body matches the signed body hash once decoded from %s: a relay re-encoded the text after signing, the text is unchanged", cte))
+	}
+}
+
+// trimLineEnds removes spaces and tabs before each line end.
+func trimLineEnds(body []byte) []byte {
+	out := make([]byte, 0, len(body))
+	for line := range bytes.SplitAfterSeq(body, []byte("\n")) {
+		end := len(line)
+		nl := bytes.HasSuffix(line, []byte("\n"))
+		cr := bytes.HasSuffix(line, []byte("\r\n"))
+		switch {
+		case cr:
+			end -= 2
+		case nl:
+			end--
+		}
+		out = append(out, bytes.TrimRight(line[:end], " \t")...)
+		out = append(out, line[end:]...)
+	}
+	return out
+}
+
+// decodeCTE decodes a body in a transfer encoding, keeping CRLF line
+// ends (as the signer saw them).
+func decodeCTE(body []byte, cte string) ([]byte, error) {
+	var dec []byte
+	var err error
+	switch cte {
+	case "quoted-printable":
+		dec, err = io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
+	case "base64":
+		dec, err = io.ReadAll(base64.NewDecoder(base64.StdEncoding, bytes.NewReader(bytes.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' || r == ' ' || r == '\t' {
+				return -1
+			}
+			return r
+		}, body))))
+	}
+	if err != nil {
+		return nil, err
+	}
+	// quotedprintable turns CRLF into LF
+	dec = bytes.ReplaceAll(dec, []byte("\r\n"), []byte("\n"))
+	return bytes.ReplaceAll(dec, []byte("\n"), []byte("\r\n")), nil
 }
 
 // signedPrefix looks for a line boundary of the canonical body whose

@@ -145,6 +145,15 @@ type SignatureResult struct {
 	// ">From " quoting of body lines.
 	MboxUnquoted bool `json:"mbox_unquoted,omitempty"`
 
+	// For a signature whose header fields verify but whose body does not
+	// match bh=: BodyWhitespaceOnly says the body matches once spaces and
+	// tabs at line ends are removed (they were added after signing);
+	// BodyReencoded names the transfer encoding ("quoted-printable",
+	// "base64") whose decoding makes the body match (a relay re-encoded
+	// 8bit text). Either way the text a reader sees is what was signed.
+	BodyWhitespaceOnly bool   `json:"body_whitespace_only,omitempty"`
+	BodyReencoded      string `json:"body_reencoded,omitempty"`
+
 	// OtherKey: an RSA signature that does not even decode under the key
 	// found (its PKCS#1 padding is garbage), so it was made with another
 	// key, not over other data. A changed header field leaves the padding
