@@ -141,7 +141,8 @@ func isHostsNoise(n string) bool {
 }
 
 // AddRPZ reads a Response Policy Zone in zone-file syntax. The zone's
-// origin is taken from $ORIGIN or the SOA record (or given as origin);
+// origin is taken from $ORIGIN or the SOA record (or given as origin; when
+// none is known, owners written relative to "@" are triggers as written);
 // each record's owner, relative to the origin, is a QNAME trigger
 // ("bad.example" or "*.bad.example"). The action is the record:
 //
@@ -214,7 +215,11 @@ func (b *Builder) AddRPZ(file string, r io.Reader, origin string, lenient bool) 
 		}
 		lastOwner = owner
 		// Fast path: "name CNAME target" with optional TTL and class.
-		rr, err := parseRecord(rec, owner, origin, ttl)
+		eff := origin
+		if eff == "" {
+			eff = placeholderOrigin
+		}
+		rr, err := parseRecord(rec, owner, eff, ttl)
 		if err != nil {
 			if err := rep.problem(lenient, line, "%v", err); err != nil {
 				return rep, err
@@ -231,7 +236,7 @@ func (b *Builder) AddRPZ(file string, r io.Reader, origin string, lenient bool) 
 			continue
 		}
 		if origin == "" {
-			return rep, Problem{File: file, Line: line, Err: "the zone's origin is unknown: add $ORIGIN or an SOA record first"}
+			origin = placeholderOrigin
 		}
 		trigger, ok := relative(strings.ToLower(rr.Header().Name), origin)
 		if !ok {
@@ -298,6 +303,12 @@ func (b *Builder) AddRPZ(file string, r io.Reader, origin string, lenient bool) 
 	}
 	return rep, nil
 }
+
+// placeholderOrigin stands for the zone's name in a file that neither
+// names it ($ORIGIN, an absolute SOA owner) nor needs it: the zone's name
+// lives in the resolver's configuration (unbound's "name: rpz.local"),
+// and every owner written relative to it is a trigger as written.
+const placeholderOrigin = "rpz.invalid."
 
 // otherTrigger recognises the RPZ trigger kinds other than QNAME.
 func otherTrigger(t string) string {

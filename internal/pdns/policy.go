@@ -101,7 +101,7 @@ func (d Decision) Reason() string {
 	case KindList:
 		return fmt.Sprintf("block list %s, entry %s (line %d)", d.Source, d.Trigger, d.Line)
 	case KindAllow:
-		return "allowed: " + d.Trigger + " belongs to " + d.Source
+		return d.Trigger + " belongs to " + d.Source + ", always allowed"
 	}
 	return ""
 }

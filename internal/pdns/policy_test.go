@@ -82,11 +82,25 @@ func TestRPZOriginFromSOA(t *testing.T) {
 	}
 }
 
+// An RPZ file may leave the zone's name to the resolver's configuration,
+// as unbound's and BIND's zone statements do.
+func TestRPZWithoutOrigin(t *testing.T) {
+	b := NewBuilder(0)
+	_, err := b.AddRPZ("z", strings.NewReader("$TTL 300\n@ IN SOA localhost. h.localhost. 1 3600 600 86400 300\n@ IN NS localhost.\nbad.example CNAME .\n*.bad.example CNAME .\n"), "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"bad.example", "www.bad.example"} {
+		if d := b.Policy().Lookup(n); d.Action != BlockNXDomain {
+			t.Errorf("%s: %v", n, d.Action)
+		}
+	}
+}
+
 func TestRPZErrorsNameFileAndLine(t *testing.T) {
 	for _, tc := range []struct{ name, text, want string }{
 		{"ip trigger", "$ORIGIN rpz.\n32.1.2.0.192.rpz-ip CNAME .\n", "policy.rpz:2: rpz-ip triggers"},
 		{"bad record", "$ORIGIN rpz.\nok.example CNAME .\nbad.example A not-an-address\n", "policy.rpz:3:"},
-		{"no origin", "bad.example CNAME .\n", "policy.rpz:1: the zone's origin is unknown"},
 		{"outside the zone", "$ORIGIN rpz.\nbad.example.other. CNAME .\n", "policy.rpz:2: bad.example.other. is outside"},
 		{"unbalanced", "$ORIGIN rpz.\n@ SOA a. b. ( 1 2 3 4 5\n", "unbalanced parenthesis"},
 		{"include", "$INCLUDE /etc/passwd\n", "policy.rpz:1: $INCLUDE is not followed"},
