@@ -66,3 +66,29 @@ func BenchmarkRun(b *testing.B) {
 	}
 	b.ReportMetric(float64(1300*b.N)/b.Elapsed().Seconds(), "items/s")
 }
+
+// BenchmarkMboxInTarGz measures splitting an mbox of 100,000 messages
+// (24 MB) read from a .tar.gz as it is decompressed (no message
+// analysis): the walker alone. With VIGIE_BENCH_KEEP set, the .tar.gz is
+// left in that directory for the side-by-side with tar | grep.
+func BenchmarkMboxInTarGz(b *testing.B) {
+	dir := b.TempDir()
+	if d := os.Getenv("VIGIE_BENCH_KEEP"); d != "" {
+		dir = d
+	}
+	mb := mboxOf(100000, "bench")
+	path := filepath.Join(dir, "dump.tar.gz")
+	if err := os.WriteFile(path, gz(tarOf(b, [][2]string{{"Archive.mbox", mb}})), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	fi, _ := os.Stat(path)
+	b.SetBytes(int64(len(mb)))
+	b.ResetTimer()
+	for range b.N {
+		n := 0
+		w := &walker{ctx: context.Background(), lim: DefaultLimits, emit: func(e entry) error { n++; return nil }}
+		if err := w.file(path, fi); err != nil || n != 100000 {
+			b.Fatalf("%d messages, %v", n, err)
+		}
+	}
+}
