@@ -63,10 +63,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	switch {
 	case strings.HasPrefix(cfg.URL, "postgres://") || strings.HasPrefix(cfg.URL, "postgresql://"):
 		s.dialect = Postgres
-		db, err := sql.Open("pgx", cfg.URL)
+		connector, err := newPgConnector(cfg.URL)
 		if err != nil {
-			return nil, fmt.Errorf("store: open PostgreSQL: %w", err)
+			return nil, fmt.Errorf("store: open PostgreSQL: %s: %w", redact(cfg.URL), err)
 		}
+		db := sql.OpenDB(connector)
 		db.SetMaxOpenConns(32)
 		db.SetMaxIdleConns(16)
 		db.SetConnMaxIdleTime(5 * time.Minute)
@@ -87,8 +88,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("store: data directory: %w", err)
 		}
 		path := filepath.Join(dir, "vigie.db")
-		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
+		// The writer commits what the hub acknowledges (sightings, imports):
+		// synchronous=FULL makes each commit durable before the answer goes
+		// out (in WAL mode NORMAL may lose the last commits on power
+		// failure). Readers never commit, NORMAL is enough for them.
+		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=synchronous(FULL)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
 		}
@@ -99,7 +104,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			w.Close()
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
 		}
-		r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+		r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=synchronous(NORMAL)&_pragma=query_only(1)")
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
