@@ -6,9 +6,16 @@
 //
 // # Inputs
 //
-// The dump is a file or a directory; zip archives in it are expanded
-// (within bounds: member size, compression ratio, total expansion, nesting
-// depth), mbox files are split into messages, .eml files are read as mail.
+// The dump is a file or a directory, in any container: zip, 7-Zip, tar and
+// tar.gz/.tgz, tar.xz, tar.bz2 (and nested ones) are expanded within
+// bounds (member size, compression ratio, total expansion, nesting depth,
+// entry count); tar and compressed streams are read as they are
+// decompressed, and an mbox inside an archive is split as it is read,
+// whatever its size. mbox files are split into messages, .eml files are
+// read as mail. Every file appears in the report: what could not be
+// examined (damaged, encrypted, truncated, not a message, over a limit)
+// is an item with the reason; a message too large to examine
+// (Limits.MaxMessageSize) still shows its From and Subject.
 // Documents are OOXML (docx/xlsx/pptx and macro and template variants),
 // ODF, PDF, legacy Office (OLE) and RTF. Outlook .msg files are read by
 // the sub-package msg (a compound-file reader of its own): Outlook keeps
@@ -25,19 +32,32 @@
 // # Verdicts
 //
 // Mail (from the DKIM forensic verdict of package dkim, judged at the
-// message's own Date, so that an expired x= or a rotated key is not taken
-// for a forgery):
+// message's own date, so that an expired x= or a rotated key is not taken
+// for a forgery; see judgeMail):
 //
-//   - authentic: a valid signature covers the whole body and the header
-//     fields that matter;
-//   - authentic-with-caveats: a valid signature, but something limits what
-//     it proves (l= with content after it, fields not over-signed, sha1, a
-//     key from the archive only, x= expired since ...), each caveat said;
-//   - altered: the message does not match its signature (body, headers, or
-//     both, localised as far as the hashes allow), or, when it carries no
-//     verifiable signature, its body text or important header fields
-//     differ from the party's own copy (found by Message-ID or text
-//     similarity); the reason says which of the two proves it;
+//   - authentic: a valid signature covers the whole body (attachments
+//     included) and every header field a reader sees (From, To, Cc,
+//     Subject, Date). Facts that do not weaken that (the key came from
+//     the archive, x= passed after the message's date) are notes;
+//   - authentic-with-caveats: a valid signature, with named limits: a
+//     visible field it does not sign (which may have changed; nothing
+//     proves it did), sha1, a short key, a third-party signer;
+//   - altered: a change is proven: the message does not match its
+//     signature; content follows the l= signed length; an instance of a
+//     signed field was added above it; a second signature covering a field
+//     the valid one does not fails on it; or the party's own copy differs
+//     in the text, a field a reader sees or an attachment (by name and
+//     SHA-256). The reason says which proves it;
+//   - forged: signed with another key than the archived key of its
+//     selector at its date (an RSA signature that does not even decode
+//     under that key), or no signature at all from a From domain whose
+//     signing practice the dump establishes (applyPractice: at least 20
+//     validly signed relayed messages, at most 5 % unsigned, within a
+//     month);
+//   - reformatted: the signature fails on the body bytes only, and undoing
+//     a rewriting (spaces at line ends, a quoted-printable or base64
+//     re-encoding) makes it match, or the party's copy shows the same text,
+//     fields and attachments: the text is unchanged;
 //   - unverifiable: unsigned, no key, broken signature; not evidence of
 //     forgery.
 //
@@ -63,8 +83,17 @@
 //   - unverifiable: no originals were given and no anomaly was found.
 //
 // Any item that could not be examined (corrupt, encrypted zip member, over
-// a limit) gets the verdict error with the reason; one bad item never
-// stops the run.
+// a limit, truncated, not a message) gets the verdict error with the
+// reason; one bad item never stops the run.
+//
+// # Report
+//
+// report.html is written in English or French (Config.Lang); report.json
+// holds every item's reasons in both (reasons, reasons_fr). Every item has
+// an anchor (#item-N) and its evidence; beyond 1,000 items the evidence is
+// split into pages (items-0001.html ...). The header names the tool's
+// version, the command line and the SHA-256 of every key archive and of
+// the originals folder (originalsDigest), since the proof rests on them.
 //
 // # Scale and resumption
 //

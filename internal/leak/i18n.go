@@ -92,6 +92,7 @@ func init() {
 		{`^no original with the same content or similar text was found among the party's files$`, "aucun original de même contenu ou de texte semblable n'a été trouvé parmi les fichiers du parti"},
 		{`^metadata anomaly \(([^)]*)\): `, "anomalie de métadonnées ($1) : "},
 		{`^could not be examined: `, "non examiné : "},
+		{`^not a mail or document format Vigie reads \(([^)]*)\): listed, and compared with the party's files by SHA-256 only`, "pas un format de courrier ou de document que Vigie lit ($1) : listé, et comparé aux fichiers du parti par SHA-256 seulement"},
 		{`^truncated: the message ends inside its header section after (\d+) bytes \(no empty line before a body; the last line is cut\); nothing can be said of a message cut short \(it is not evidence of alteration\)`, "tronqué : le message s'arrête au milieu de ses en-têtes après $1 octets (pas de ligne vide avant un corps ; la dernière ligne est coupée) ; rien ne peut être dit d'un message coupé (ce n'est pas une preuve de modification)"},
 		{`not a message: the file holds binary data \(NUL bytes\), not mail header fields`, "pas un message : le fichier contient des données binaires (octets NUL), pas des champs d'en-tête"},
 		{`not a message: the first line is not a mail header field \("Name: value"\)`, "pas un message : la première ligne n'est pas un champ d'en-tête (« Nom: valeur »)"},

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -226,6 +227,9 @@ func finish(rep *Report, c *Config, haveOriginals bool) {
 			}
 		case it.Verdict == IdenticalToOriginal && anomalies:
 			it.Reasons = append(it.Reasons, "the anomalies above are also in the party's own original: they say nothing about the leak")
+		}
+		if it.Kind == KindOther && (it.Verdict == Unverifiable || it.Verdict == NoOriginal) && !slices.ContainsFunc(it.Reasons, func(r string) bool { return strings.HasPrefix(r, "not a mail or document format") }) {
+			it.Reasons = append([]string{"not a mail or document format Vigie reads (" + it.Format + "): listed, and compared with the party's files by SHA-256 only"}, it.Reasons...)
 		}
 		if it.Reasons == nil {
 			it.Reasons = []string{}
