@@ -138,7 +138,7 @@ func buildVerdictDump(t *testing.T) (dump, party, keys string, cases []verdictCa
 	add(verdictCase{name: "inbox/forged-key.eml", leaked: forged, keysOnly: Forged, withOrig: Forged, says: "made with another key than the archived key"})
 	// Unsigned, relayed, claiming the domain that signs all its mail.
 	add(verdictCase{name: "inbox/unsigned-claim.eml", leaked: received + msg("Director <director@en-marche.example>", "press@journal.example", "Confession", "confession@en-marche.example", "", "We took the money.\r\n"),
-		keysOnly: Forged, withOrig: Forged, says: "validly signed 30 of the 31 relayed messages", never: "nothing can be proven"})
+		keysOnly: Forged, withOrig: Forged, says: "relayed messages it sent in this dump on 2017-05-05", never: "nothing can be proven"})
 	// Signed by the domain with a selector whose key nobody archived: not
 	// evidence of anything, even though the domain signs all its mail.
 	rotated := received + func() string {
@@ -190,7 +190,27 @@ func buildVerdictDump(t *testing.T) (dump, party, keys string, cases []verdictCa
 	add(verdictCase{name: "inbox/cut.eml", leaked: "Received: from x\r\nFrom: Director <director@en-marche.example>\r\nSubject: The plan\r\nDate: Fri, 05 May 2017 10:00:00 +0200\r\nMessage-ID: <cut@en-marche", keysOnly: Error, withOrig: Error, says: "truncated"})
 	add(verdictCase{name: "inbox/binary.eml", leaked: "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", keysOnly: Error, withOrig: Error, says: "not a message"})
 
+	// A Dovecot Maildir (file names without an extension) and a Gmail
+	// Takeout mbox (CRLF line ends, X-GM-THRID) holding copies of the
+	// same kinds of messages.
+	gmailHdr := "X-GM-THRID: 1566281774129\r\nX-Gmail-Labels: Inbox\r\n"
+	maildirClean := "Return-Path: <staff@en-marche.example>\r\nDelivered-To: press@journal.example\r\n" + received + signParty(msg("Staff <staff@en-marche.example>", "press@journal.example", "Maildir", "maildir@en-marche.example", "", "Kept by Dovecot.\r\n"), vkParty, dkim.SignOptions{})
+	add(verdictCase{name: "Maildir/cur/1493971200.M1P2.mx1,S=900:2,S", leaked: maildirClean, party: maildirClean, keysOnly: Authentic, withOrig: Authentic})
+	maildirTampered := strings.Replace(maildirClean, "Kept by Dovecot.", "Kept by Dovecot. Pay the hackers.", 1)
+	add(verdictCase{name: "Maildir/cur/1493971300.M3P4.mx1,S=920:2,S", leaked: maildirTampered, party: maildirClean, keysOnly: Altered, withOrig: Altered, says: "body does not match the signed body hash", saysOrig: "body text"})
+	takeoutClean := gmailHdr + received + signParty(msg("Staff <staff@en-marche.example>", "press@journal.example", "Takeout", "takeout@en-marche.example", "", "Exported by Google Takeout.\r\n"), vkParty, dkim.SignOptions{})
+	takeoutSubject := strings.Replace(thin, "Subject: Budget", "Subject: Takeout budget", 1)
+	takeoutSubject = strings.Replace(takeoutSubject, "budget@en-marche.example", "budget@en-marche.example", 1)
+	write(dump, "Takeout/All mail Including Spam and Trash.mbox", "From 1566281774129@xxx Fri May 05 08:00:00 +0000 2017\r\n"+takeoutClean+"\r\n"+
+		"From 1566281774130@xxx Fri May 05 08:00:00 +0000 2017\r\n"+gmailHdr+takeoutSubject+"\r\n")
+	cases = append(cases,
+		verdictCase{name: "Takeout/All mail Including Spam and Trash.mbox#1", keysOnly: Authentic, withOrig: Authentic},
+		verdictCase{name: "Takeout/All mail Including Spam and Trash.mbox#2", keysOnly: AuthenticWithCaveats, withOrig: Altered, says: "Subject (not signed)", saysOrig: "Subject, which the signature does not cover, was changed"})
+
 	for i, c := range cases {
+		if c.leaked == "" {
+			continue // written above, inside a mailbox file
+		}
 		write(dump, c.name, c.leaked)
 		if c.party != "" {
 			write(party, fmt.Sprintf("copy%03d.eml", i), c.party)
