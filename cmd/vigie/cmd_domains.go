@@ -2,17 +2,24 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigie-project/vigie/internal/ctlog"
+	"github.com/vigie-project/vigie/internal/hubclient"
 	"github.com/vigie-project/vigie/internal/lookalike"
+	"github.com/vigie-project/vigie/internal/lookalike/watch"
+	"github.com/vigie-project/vigie/internal/report"
 )
 
 const domainsLong = `Look-alike domains: the names an attacker registers so that a hurried reader
@@ -34,15 +41,9 @@ func newDomainsCommand(g *globalOptions) *cobra.Command {
 		Short: "Find look-alike domains of the party and its providers (generate, check, watch)",
 		Long:  domainsLong,
 	}
-	cmd.AddCommand(newDomainsGenerateCommand(g), newDomainsCheckCommand(g))
-	if newDomainsWatchCommand != nil {
-		cmd.AddCommand(newDomainsWatchCommand(g))
-	}
+	cmd.AddCommand(newDomainsGenerateCommand(g), newDomainsCheckCommand(g), newDomainsWatchCommand(g))
 	return cmd
 }
-
-// newDomainsWatchCommand is set by cmd_domains_watch.go.
-var newDomainsWatchCommand func(*globalOptions) *cobra.Command
 
 type domainsGenerateOptions struct {
 	json, csv, stats bool
@@ -377,6 +378,192 @@ func runDomainsCheck(g *globalOptions, o domainsCheckOptions, args []string) err
 		return withCode(exitFindings, nil)
 	case bad > 0:
 		return withCode(exitError, fmt.Errorf("%d name(s) are not valid host names", bad))
+	}
+	return nil
+}
+
+type domainsWatchOptions struct {
+	protect     []string
+	protectFile string
+	providers   []string
+	resolver    string
+	noDNS       bool
+	maxCands    int
+	rate        float64
+	concurrency int
+	ctLogs      []string
+	fromStart   bool
+	hubURL      string
+	token       string
+	publish     bool
+	stateDir    string
+	interval    time.Duration
+	format      string
+}
+
+const domainsWatchLong = `Find which look-alikes of the protected domains exist, and tell the party and the
+agency.
+
+DNS: every candidate generate makes for the party's domains (--max-candidates of
+them) is looked up (NS, A/AAAA, MX) through --resolver at --rate look-ups per
+second with --concurrency in flight. A name with an MX record can send mail:
+the finding says so and is rated high.
+
+Certificate Transparency: each --ct-log is followed from its current end (or
+its first entry with --from-start), in the RFC 6962 API or the static tiled API:
+  --ct-log https://ct.example/2025h1,BASE64KEY          (RFC 6962)
+  --ct-log static,https://ct.example/2025h1,BASE64KEY   (c2sp.org/static-ct-api)
+where BASE64KEY is the log's public key (DER SubjectPublicKeyInfo, as in log
+lists). Tree heads, consistency and entries are verified; a log that lies is
+reported and not read again. Certificates whose names imitate a protected domain
+(score 0.8 or more) become findings with the issuer and dates.
+
+Every new look-alike is printed once (the state in --state-dir remembers what was
+reported and where each log stopped, so a restart resumes). With --hub and
+--token, findings and domain sightings go to the hub; with an agency analyst's
+token and --publish, each look-alike is also published as a domain indicator to
+every party, which vigie dns blocks and vigie mail flags at their next pull.
+
+Without --interval the watch runs one pass and exits: 1 when look-alikes were
+found, 0 when none, 2 on error.`
+
+func newDomainsWatchCommand(g *globalOptions) *cobra.Command {
+	var o domainsWatchOptions
+	cmd := &cobra.Command{
+		Use:   "watch [flags]",
+		Short: "Find look-alikes that exist (DNS, Certificate Transparency) and report them",
+		Long:  domainsWatchLong,
+		Example: `  vigie domains watch --protect en-marche.fr --resolver 9.9.9.9 --state-dir /var/lib/vigie/domains
+  vigie domains watch --protect en-marche.fr --no-dns --ct-log static,https://ct.example/2025h1,MFkw... --interval 5m \
+      --hub https://hub.example.org --token "$VIGIE_TOKEN"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDomainsWatch(cmd.Context(), g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&o.protect, "protect", nil, "the party's domains (comma-separated or repeated)")
+	f.StringVar(&o.protectFile, "protect-file", "", "file of the party's domains, one per line")
+	f.StringSliceVar(&o.providers, "provider", nil, "providers whose look-alikes to report from CT logs too (google, microsoft ... or all)")
+	f.StringVar(&o.resolver, "resolver", "", "DNS server for the look-ups, host[:port] (default: the system's)")
+	f.BoolVar(&o.noDNS, "no-dns", false, "do not look candidates up in DNS (CT logs only)")
+	f.IntVar(&o.maxCands, "max-candidates", 20000, "look up at most N candidates per protected domain")
+	f.Float64Var(&o.rate, "rate", 50, "DNS look-ups per second at most")
+	f.IntVar(&o.concurrency, "concurrency", 8, "DNS look-ups in flight at most")
+	f.StringArrayVar(&o.ctLogs, "ct-log", nil, "a CT log to follow: [static,]URL,BASE64KEY (repeatable)")
+	f.BoolVar(&o.fromStart, "from-start", false, "read new CT logs from their first entry instead of their current end")
+	f.StringVar(&o.hubURL, "hub", "", "hub URL: send findings and sightings")
+	f.StringVar(&o.token, "token", "", "hub API token (default $VIGIE_TOKEN)")
+	f.BoolVar(&o.publish, "publish", false, "publish look-alikes as domain indicators to every party (agency analyst token)")
+	f.StringVar(&o.stateDir, "state-dir", "", "directory of the watch's state (default: the user cache directory, vigie/domains)")
+	f.DurationVar(&o.interval, "interval", 0, "repeat every interval (e.g. 10m) until interrupted; 0 runs once")
+	f.StringVar(&o.format, "format", "text", "output: "+strings.Join(report.Formats, ", "))
+	return cmd
+}
+
+func runDomainsWatch(ctx context.Context, g *globalOptions, o domainsWatchOptions) error {
+	det, err := domainsDetector(o.protect, o.protectFile, o.providers)
+	if err != nil {
+		return err
+	}
+	if len(o.protect) == 0 && o.protectFile == "" && !o.noDNS {
+		return usageError("DNS look-ups need the party's domains (--protect); use --no-dns to follow CT logs only")
+	}
+	cfg := watch.Config{Detector: det, Resolver: o.resolver, Rate: o.rate, Concurrency: o.concurrency, FromStart: o.fromStart, StateDir: o.stateDir, Logger: g.logger, Publish: o.publish}
+	if cfg.StateDir == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return usageError("--state-dir: %v", err)
+		}
+		cfg.StateDir = filepath.Join(dir, "vigie", "domains")
+	}
+	for _, spec := range o.ctLogs {
+		parts := strings.Split(spec, ",")
+		l := watch.Log{API: ctlog.RFC6962}
+		if len(parts) == 3 && (parts[0] == "static" || parts[0] == "rfc6962") {
+			l.API, parts = ctlog.API(parts[0]), parts[1:]
+		}
+		if len(parts) != 2 || !strings.HasPrefix(parts[0], "http") {
+			return usageError("--ct-log %q: want [static,]URL,BASE64KEY", spec)
+		}
+		l.URL, l.Key = parts[0], []byte(parts[1])
+		cfg.Logs = append(cfg.Logs, l)
+	}
+	if !o.noDNS {
+		own := append([]string{}, o.protect...)
+		if o.protectFile != "" {
+			more, err := readWordFile(o.protectFile)
+			if err != nil {
+				return err
+			}
+			own = append(own, more...)
+		}
+		for _, d := range own {
+			n := 0
+			err := lookalike.Generate(d, lookalike.GenOptions{}, func(c lookalike.Candidate) error {
+				cfg.Candidates = append(cfg.Candidates, c.Name)
+				if n++; n >= o.maxCands {
+					return lookalike.ErrStop
+				}
+				return nil
+			})
+			if err != nil {
+				return usageError("--protect %v", err)
+			}
+		}
+	}
+	if o.hubURL != "" {
+		if o.token == "" {
+			o.token = os.Getenv("VIGIE_TOKEN")
+		}
+		c, err := hubclient.New(o.hubURL, o.token)
+		if err != nil {
+			return usageError("--hub: %v", err)
+		}
+		cfg.Hub = c
+	} else if o.publish {
+		return usageError("--publish needs --hub")
+	}
+	w, err := watch.New(cfg)
+	if err != nil {
+		return err
+	}
+	out, err := report.New(o.format, g.stdout, report.Options{Tool: "vigie", What: "names"})
+	if err != nil {
+		return usageError("--format: %v", err)
+	}
+	var sum report.Summary
+	found := 0
+	show := func(r watch.Round) {
+		for i := range r.Findings {
+			out.Write(&r.Findings[i])
+			sum.Add(&r.Findings[i])
+			found++
+		}
+		for u, err := range r.LogErrors {
+			out.Problem(u, err)
+			sum.Errors++
+		}
+		sum.Examined += int64(r.Looked) + int64(r.Entries)
+	}
+	if o.interval > 0 {
+		err := w.Run(ctx, o.interval, show)
+		out.Close(sum)
+		if errors.Is(err, context.Canceled) {
+			return nil
+		}
+		return err
+	}
+	r, err := w.Once(ctx)
+	show(r)
+	if cerr := out.Close(sum); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if found > 0 {
+		return withCode(exitFindings, nil)
 	}
 	return nil
 }

@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/vigie-project/vigie/internal/ctlog/ctlogtest"
+	"github.com/vigie-project/vigie/internal/hub/hubtest"
 )
 
 func runDomains(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -80,5 +84,30 @@ func TestDomainsGenerate(t *testing.T) {
 	}
 	if code, _, _ := runDomains(t, "", "generate", "a..fr"); code != exitUsage {
 		t.Errorf("bad domain: exit %d", code)
+	}
+}
+
+// TestDomainsWatchCTToHub: the command follows a static CT log, and a
+// look-alike certificate logged between two runs is printed and reaches
+// the hub as a finding; the state directory makes the second run resume.
+func TestDomainsWatchCTToHub(t *testing.T) {
+	h := hubtest.Start(t)
+	l := ctlogtest.Start(t)
+	l.AddCert([]string{"www.example.org"}, false)
+	l.Publish()
+	state := t.TempDir()
+	args := []string{"watch", "--protect", "en-marche.fr", "--no-dns", "--ct-log", "static," + l.URL + "," + base64.StdEncoding.EncodeToString(l.PublicKey()),
+		"--hub", h.URL, "--token", h.SensorToken, "--state-dir", state, "--format", "jsonl"}
+	if code, out, stderr := runDomains(t, "", args...); code != 0 {
+		t.Fatalf("first run: exit %d %s %s", code, out, stderr)
+	}
+	l.AddCert([]string{"compte-en-marche.fr"}, true)
+	l.Publish()
+	code, out, stderr := runDomains(t, "", args...)
+	if code != exitFindings || !strings.Contains(out, `"name":"compte-en-marche.fr"`) {
+		t.Fatalf("second run: exit %d %s %s", code, out, stderr)
+	}
+	if hub := string(h.Call("GET", "/api/v1/findings", nil)); !strings.Contains(hub, "compte-en-marche.fr") {
+		t.Errorf("hub findings: %.300s", hub)
 	}
 }
