@@ -186,12 +186,15 @@ var importantMailFields = []string{"From", "To", "Cc", "Subject", "Date", "Reply
 func (c *Config) analyseMail(ctx context.Context, e entry, a *analysed) {
 	it := a.item
 	raw := e.Data
-	if why := notAMessage(raw); why != "" {
+	if e.Format == "msg" {
+		// rebuilt from an Outlook file: its transport headers may start
+		// with Outlook's own banner line; the .msg was read, it is a message
+	} else if why := notAMessage(raw); why != "" {
 		it.Verdict, it.Error = Error, "not a message: "+why
 		it.Reasons = []string{"could not be examined: not a message: " + why}
 		return
 	}
-	if why := truncatedHeader(raw); why != "" {
+	if why := truncatedHeader(raw); why != "" && e.Format != "msg" {
 		it.Verdict, it.Error = Error, "truncated: "+why
 		it.Reasons = []string{"truncated: " + why + "; nothing can be said of a message cut short (it is not evidence of alteration)"}
 		it.Mail = &MailEvidence{}
@@ -329,6 +332,7 @@ func bodyOf(raw []byte) []byte {
 // under a mail name), or "" when it starts like one.
 func notAMessage(raw []byte) string {
 	raw = stripFromLine(raw)
+	raw = bytes.TrimLeft(bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")), "\r\n")
 	head := raw[:min(len(raw), 4096)]
 	if len(bytes.TrimSpace(head)) == 0 {
 		return "the file is empty"
