@@ -338,3 +338,48 @@ rule fields { condition: dotnet.version == "v4.0.30319" and dotnet.module_name =
 		t.Log("yara not installed: -D not compared")
 	}
 }
+
+// TestDotnetRealAssembly reads an assembly built by Mono's C# compiler
+// (testdata/dotnet): rule conditions on the fields, and with yara
+// installed the pe and dotnet module data against yara -D.
+func TestDotnetRealAssembly(t *testing.T) {
+	path := filepath.Join("testdata", "dotnet", "mcs_hello.exe")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := `import "dotnet"
+rule real { condition: dotnet.is_dotnet == 1 and dotnet.module_name == "t.exe" and dotnet.version == "v4.0.30319" and
+  dotnet.typelib == "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" and dotnet.number_of_constants == 2 and
+  dotnet.constants[1] == "d\x00e\x00u\x00x" and dotnet.modulerefs[1] == "user32.dll" and
+  dotnet.resources[0].name == "res.txt" and dotnet.resources[0].length == 17 and
+  dotnet.assembly.version.major == 1 and dotnet.assembly.version.revision_number == 4 and
+  dotnet.assembly_refs[0].name == "mscorlib" and dotnet.number_of_user_strings == 2 and
+  uint32(dotnet.resources[0].offset) == 0x6f736572 and dotnet.field_offsets[0] == 3072 }
+`
+	rules, _, err := Compile([]Source{{Name: "d.yar", Data: []byte(src)}}, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := rules.ScanBytes(context.Background(), data, ScanOptions{})
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("rule on the real assembly: %v %v", ms, err)
+	}
+	bin, err := exec.LookPath("yara")
+	if err != nil {
+		t.Skip("yara not installed: -D not compared")
+	}
+	rf := filepath.Join(t.TempDir(), "d.yar")
+	os.WriteFile(rf, []byte("import \"pe\"\nimport \"dotnet\"\nrule r { condition: false }\n"), 0o644)
+	out, err := exec.Command(bin, "-D", rf, path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := rules.DumpModules(&b, data, []string{"pe", "dotnet"}); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != string(out) {
+		t.Errorf("-D differs from yara:\n%s", firstDiff(b.String(), string(out)))
+	}
+}
