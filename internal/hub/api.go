@@ -541,18 +541,8 @@ func checkSighting(in SightingIn) (store.Sighting, error) {
 	if in.Value == "" || len(in.Value) > 8192 {
 		return out, errors.New("value is required (at most 8192 bytes)")
 	}
-	var t indicator.Type
-	var v string
-	var err error
-	if in.Type == "" {
-		t, v, err = indicator.Detect(in.Value)
-	} else if t, err = indicator.ParseType(in.Type); err == nil {
-		if t == indicator.YARA {
-			v = in.Value
-		} else {
-			v, err = indicator.Normalize(t, in.Value)
-		}
-	}
+	// the same rules as the sensors apply before they spool a sighting
+	t, v, err := indicator.NormalizeSighting(in.Type, in.Value)
 	if err != nil {
 		return out, err
 	}
@@ -576,7 +566,10 @@ func checkSighting(in SightingIn) (store.Sighting, error) {
 	return store.Sighting{ClientID: in.ID, Type: string(t), Value: v, ObservedAt: at.UTC(), Count: count, Sensor: in.Sensor, Host: in.Host}, nil
 }
 
-// PostSightings checks and stores a batch for the principal's organisation.
+// PostSightings checks a batch for the principal's organisation and stores
+// its valid items; the others are returned by index, with the reason. (One
+// bad value must not cost the sightings around it: sensors drop what the
+// hub refuses and keep nothing else back.)
 func (s *Server) PostSightings(ctx context.Context, p *Principal, items []SightingIn) (store.SightingResult, []itemProblem, error) {
 	var probs []itemProblem
 	var batch []store.Sighting
@@ -588,7 +581,7 @@ func (s *Server) PostSightings(ctx context.Context, p *Principal, items []Sighti
 		}
 		batch = append(batch, sg)
 	}
-	if len(probs) > 0 {
+	if len(batch) == 0 {
 		return store.SightingResult{}, probs, nil
 	}
 	res, err := s.st.AddSightings(ctx, p.OrgID, batch, s.opts.Correlation)
@@ -597,7 +590,14 @@ func (s *Server) PostSightings(ctx context.Context, p *Principal, items []Sighti
 	}
 	s.metrics.sightingsAccepted.Add(uint64(res.Accepted))
 	s.metrics.sightingsDuplicate.Add(uint64(res.Duplicates))
-	return res, nil, nil
+	return res, probs, nil
+}
+
+// sightingsAnswer is the answer of POST /api/v1/sightings: what was stored
+// and, by index in the batch, the items refused and why.
+type sightingsAnswer struct {
+	store.SightingResult
+	Rejected []itemProblem `json:"rejected,omitempty"`
 }
 
 func (s *Server) handlePostSightings(w http.ResponseWriter, r *http.Request, p *Principal) {
@@ -620,11 +620,11 @@ func (s *Server) handlePostSightings(w http.ResponseWriter, r *http.Request, p *
 		s.serverError(w, r, err)
 		return
 	}
-	if len(probs) > 0 {
-		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("%d of %d sightings are malformed; nothing was stored", len(probs), len(req.Items)), Problems: probs})
+	if len(probs) > 0 && len(probs) == len(req.Items) {
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("all %d sightings are malformed; nothing was stored", len(probs)), Problems: probs})
 		return
 	}
-	writeJSON(w, 200, res)
+	writeJSON(w, 200, sightingsAnswer{SightingResult: res, Rejected: probs})
 }
 
 func parseTimeParam(r *http.Request, name string) (time.Time, error) {

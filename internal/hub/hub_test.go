@@ -303,21 +303,23 @@ func testSightingsAndCampaign(e *env) {
 	if d["total"].(float64) != 3 || len(d["open_alerts"].([]any)) != 1 {
 		t.Fatalf("dashboard %v", d)
 	}
-	// Malformed items: 422 naming the item, nothing stored.
+	// Malformed items: the valid ones are stored, the others named by
+	// index with the reason; a batch with nothing valid is a 422.
 	bad := e.expect(e.do("POST", "/api/v1/sightings", "a-sensor", map[string]any{"items": []any{
 		sighting("ok", "domain", "fine.example", now),
 		map[string]any{"id": "no-time", "value": "x.example"},
 		map[string]any{"value": "no-id.example", "observed_at": now.Format(time.RFC3339)},
 		sighting("bad-ip", "ipv4", "999.1.1.1", now),
-	}}), 422)
-	for _, want := range []string{"no-time", "observed_at", "id is required", "bad-ip"} {
+	}}), 200)
+	for _, want := range []string{"no-time", "observed_at", "id is required", "bad-ip", `"index":3`, `"accepted":1`} {
 		if !strings.Contains(string(bad.body), want) {
-			t.Errorf("422 lacks %q: %s", want, bad.body)
+			t.Errorf("answer lacks %q: %s", want, bad.body)
 		}
 	}
-	if items := e.do("GET", "/api/v1/sightings?q=fine", "a-member", nil).items(t); len(items) != 0 {
-		t.Fatal("part of a rejected batch was stored")
+	if items := e.do("GET", "/api/v1/sightings?q=fine", "a-member", nil).items(t); len(items) != 1 {
+		t.Fatal("the valid item of a batch with bad ones was not stored")
 	}
+	e.expect(e.do("POST", "/api/v1/sightings", "a-sensor", map[string]any{"items": []any{sighting("bad-ip2", "ipv4", "999.1.1.1", now)}}), 422)
 	e.expect(e.do("POST", "/api/v1/sightings", "a-sensor", `{"items": [`), 400)
 	e.expect(e.do("POST", "/api/v1/sightings", "a-sensor", `{"items": "x"}`), 400)
 	// Unknown fields are ignored.

@@ -156,13 +156,47 @@ func (e *RejectedError) Error() string {
 	return fmt.Sprintf("hub refused the batch (HTTP %d): %s", e.Status, e.Body)
 }
 
-// PostSightings sends one batch. A nil error means the hub stored it.
-func (c *Client) PostSightings(ctx context.Context, items []Sighting) error {
+// Items are the items the hub named as refused, with the reason (empty
+// when it refused the batch as a whole).
+func (e *RejectedError) Items() []ItemProblem {
+	var a struct {
+		Problems []ItemProblem `json:"problems"`
+	}
+	if json.Unmarshal(e.data, &a) != nil {
+		return nil
+	}
+	return a.Problems
+}
+
+// ItemProblem is an item of a batch the hub refused, by its index in the
+// batch, with the reason.
+type ItemProblem struct {
+	Index  int    `json:"index"`
+	ID     string `json:"id,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// PostResult is the hub's answer to a batch of sightings.
+type PostResult struct {
+	Accepted   int `json:"accepted"`
+	Duplicates int `json:"duplicates"`
+	Matched    int `json:"matched"`
+	Alerts     int `json:"alerts"`
+	// Rejected are the items the hub refused; the others are stored.
+	Rejected []ItemProblem `json:"rejected"`
+}
+
+// PostSightings sends one batch. A nil error means the hub stored it,
+// except the items it lists in Rejected. When the hub refuses every item
+// the error is a *RejectedError whose Items say why each was refused.
+func (c *Client) PostSightings(ctx context.Context, items []Sighting) (PostResult, error) {
+	var res PostResult
 	body, err := json.Marshal(map[string]any{"items": items})
 	if err != nil {
-		return err
+		return res, err
 	}
-	return c.do(ctx, http.MethodPost, c.base.JoinPath("/api/v1/sightings").String(), body, nil)
+	_, err = c.doHeaders(ctx, http.MethodPost, c.base.JoinPath("/api/v1/sightings").String(), body, &res, "", nil)
+	return res, err
 }
 
 func (c *Client) do(ctx context.Context, method, u string, body []byte, out any) error {

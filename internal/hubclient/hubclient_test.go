@@ -106,7 +106,7 @@ func TestSpoolDeliversOnceAfterOutage(t *testing.T) {
 	ctx := context.Background()
 
 	// Run 1: the hub is down; the sightings wait in the spool.
-	if err := sp.Add([]Sighting{{ID: "a", Value: "x", Type: "filename", Count: 1}, {ID: "b", Value: "y", Type: "filename", Count: 1}}); err != nil {
+	if err := sp.Add([]Sighting{sg("a", "filename", "x"), sg("b", "filename", "y")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := sp.Flush(ctx, c); err == nil {
@@ -119,7 +119,7 @@ func TestSpoolDeliversOnceAfterOutage(t *testing.T) {
 	h.mu.Lock()
 	h.down = false
 	h.mu.Unlock()
-	sp.Add([]Sighting{{ID: "c", Value: "z", Type: "filename", Count: 1}})
+	sp.Add([]Sighting{sg("c", "filename", "z")})
 	res, err := sp.Flush(ctx, c)
 	if err != nil || res.Sent != 3 || res.Batches != 2 {
 		t.Fatalf("flush %+v err %v", res, err)
@@ -145,7 +145,7 @@ func TestSpoolRejectedAndCorruptBatches(t *testing.T) {
 	defer srv.Close()
 	c, _ := New(srv.URL, "secret")
 	sp := &Spool{Dir: t.TempDir()}
-	sp.Add([]Sighting{{ID: "a", Value: "x", Type: "bogus", Count: 1}})
+	sp.Add([]Sighting{sg("a", "filename", "x")})
 	os.WriteFile(filepath.Join(sp.Dir, "batch-0-corrupt.json"), []byte("{not json"), 0o600)
 	res, err := sp.Flush(context.Background(), c)
 	if err != nil || res.Rejected != 2 {
@@ -163,10 +163,15 @@ func TestSpoolSplitsBatches(t *testing.T) {
 	sp := &Spool{Dir: t.TempDir()}
 	items := make([]Sighting, MaxBatch+1)
 	for i := range items {
-		items[i] = Sighting{ID: strconv.Itoa(i)}
+		items[i] = sg(strconv.Itoa(i), "filename", "f.exe")
 	}
 	sp.Add(items)
 	if p, _ := sp.Pending(); len(p) != 2 {
 		t.Errorf("want 2 batches, got %d", len(p))
 	}
+}
+
+// sg is a valid sighting.
+func sg(id, typ, value string) Sighting {
+	return Sighting{ID: id, Type: typ, Value: value, ObservedAt: "2026-05-01T08:30:00Z", Count: 1, Sensor: "test"}
 }

@@ -7,20 +7,64 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/vigie-project/vigie/internal/indicator"
 )
 
-// Spool is a directory of sighting batches waiting for the hub. Add writes
-// a batch atomically (temporary file, sync, rename); Flush sends the
-// batches oldest first and deletes each only after the hub acknowledged
-// it. A batch the hub refuses as malformed is moved to rejected/ and kept
-// for a person to look at.
+// Spool is a directory of sighting batches waiting for the hub. Add checks
+// each sighting with the hub's own rules (indicator.NormalizeSighting),
+// drops an invalid one with its reason in the log, and writes the rest
+// atomically (temporary file, sync, rename); Flush sends the batches
+// oldest first and deletes each only after the hub acknowledged it. An
+// item the hub still refuses is logged with the hub's reason and dropped;
+// the rest of its batch is delivered. Only a batch the hub refuses as a
+// whole, or a file that cannot be read, is moved to rejected/ and kept for
+// a person to look at.
 type Spool struct {
 	Dir string
+	// Logger receives the sightings dropped and why (default: slog's
+	// default logger).
+	Logger *slog.Logger
+}
+
+func (s *Spool) log() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+// Check validates and normalises one sighting as the hub will: the value
+// for its type (NormalizeSighting), the id, the time and the count. It
+// returns the sighting with its canonical type and value.
+func Check(sg Sighting) (Sighting, error) {
+	if sg.ID == "" || len(sg.ID) > 200 {
+		return sg, errors.New("id is required (at most 200 characters)")
+	}
+	t, v, err := indicator.NormalizeSighting(sg.Type, sg.Value)
+	if err != nil {
+		return sg, err
+	}
+	sg.Type, sg.Value = string(t), v
+	if _, err := time.Parse(time.RFC3339Nano, sg.ObservedAt); err != nil {
+		return sg, fmt.Errorf("observed_at %q is not an RFC 3339 time", indicator.Shorten(sg.ObservedAt))
+	}
+	if sg.Count == 0 {
+		sg.Count = 1
+	}
+	if sg.Count < 0 || sg.Count > 1e9 {
+		return sg, fmt.Errorf("count %d: want 1 to 1000000000", sg.Count)
+	}
+	if len(sg.Sensor) > 100 || len(sg.Host) > 255 {
+		return sg, errors.New("sensor (100) or host (255 characters) too long")
+	}
+	return sg, nil
 }
 
 const (
@@ -29,8 +73,36 @@ const (
 	maxBatchFile = 64 << 20
 )
 
-// Add stores items as pending batches of at most MaxBatch sightings.
+// Add checks items (see Check), logs and drops the invalid ones, and
+// stores the rest as pending batches of at most MaxBatch sightings.
 func (s *Spool) Add(items []Sighting) error {
+	_, err := s.AddChecked(items)
+	return err
+}
+
+// Dropped is a sighting left out, and why.
+type Dropped struct {
+	Sighting Sighting
+	Reason   string
+}
+
+// AddChecked is Add, returning the sightings dropped as invalid.
+func (s *Spool) AddChecked(items []Sighting) ([]Dropped, error) {
+	var dropped []Dropped
+	valid := make([]Sighting, 0, len(items))
+	for _, it := range items {
+		sg, err := Check(it)
+		if err != nil {
+			dropped = append(dropped, Dropped{Sighting: it, Reason: err.Error()})
+			s.log().Warn("sighting dropped: the hub would refuse it", "type", it.Type, "value", indicator.Shorten(it.Value), "reason", err.Error(), "sensor", it.Sensor)
+			continue
+		}
+		valid = append(valid, sg)
+	}
+	return dropped, s.add(valid)
+}
+
+func (s *Spool) add(items []Sighting) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -96,9 +168,12 @@ func (s *Spool) Pending() ([]string, error) {
 	return out, nil
 }
 
-// FlushResult counts what a flush did.
+// FlushResult counts what a flush did: sightings sent and batches
+// delivered, batches moved to rejected/, batches still pending, and
+// sightings the hub refused (logged and dropped; the rest of their batch
+// was delivered).
 type FlushResult struct {
-	Sent, Batches, Rejected, Pending int
+	Sent, Batches, Rejected, Pending, Dropped int
 }
 
 // Flush delivers the pending batches. It stops at the first batch the hub
@@ -129,28 +204,70 @@ func (s *Spool) Flush(ctx context.Context, c *Client) (FlushResult, error) {
 			}
 			continue
 		}
-		err = c.PostSightings(ctx, items)
+		pr, err := c.PostSightings(ctx, items)
 		var rej *RejectedError
 		switch {
 		case errors.As(err, &rej):
-			res.Rejected++
-			if merr := s.reject(p); merr != nil {
-				return res, merr
+			bad := rej.Items()
+			if len(bad) == 0 {
+				// refused as a whole: keep it for a person
+				res.Rejected++
+				if merr := s.reject(p); merr != nil {
+					return res, merr
+				}
+				continue
+			}
+			rest := s.drop(items, bad, &res)
+			if len(rest) > 0 {
+				// the hub named only some items: send the others again
+				if err := s.add(rest); err != nil {
+					res.Pending = len(files) - i
+					return res, err
+				}
+			}
+			if err := os.Remove(p); err != nil {
+				return res, fmt.Errorf("spool: %w", err)
 			}
 			continue
 		case err != nil:
 			res.Pending = len(files) - i
 			return res, err
 		}
+		s.drop(items, pr.Rejected, &res)
 		if err := os.Remove(p); err != nil {
 			// Sent but not removed: it would be sent again, which the
 			// hub's idempotency keys make harmless; say so.
 			return res, fmt.Errorf("spool: batch sent but not removed (it will be sent again, harmlessly): %w", err)
 		}
-		res.Sent += len(items)
+		res.Sent += len(items) - len(pr.Rejected)
 		res.Batches++
 	}
 	return res, nil
+}
+
+// drop logs the items of a batch the hub refused, with its reasons, and
+// returns the items it did not name.
+func (s *Spool) drop(items []Sighting, bad []ItemProblem, res *FlushResult) []Sighting {
+	named := map[int]bool{}
+	for _, b := range bad {
+		if b.Index < 0 || b.Index >= len(items) || named[b.Index] {
+			continue
+		}
+		named[b.Index] = true
+		it := items[b.Index]
+		res.Dropped++
+		s.log().Warn("sighting dropped: the hub refused it", "type", it.Type, "value", indicator.Shorten(it.Value), "reason", b.Reason, "id", it.ID)
+	}
+	if len(bad) > 0 && len(named) == 0 {
+		return nil
+	}
+	var rest []Sighting
+	for i, it := range items {
+		if !named[i] {
+			rest = append(rest, it)
+		}
+	}
+	return rest
 }
 
 func (s *Spool) reject(p string) error {

@@ -106,6 +106,9 @@ func (h *HubReporter) init() {
 		if h.Logger == nil {
 			h.Logger = slog.New(slog.DiscardHandler)
 		}
+		if h.Spool != nil && h.Spool.Logger == nil {
+			h.Spool.Logger = h.Logger // dropped sightings are logged with their reason
+		}
 		if h.Retry <= 0 {
 			h.Retry = time.Minute
 		}
@@ -187,6 +190,9 @@ func (h *HubReporter) flush(ctx context.Context) error {
 	res, err := h.Spool.Flush(fctx, h.Client)
 	if res.Rejected > 0 {
 		h.Logger.Warn("mail: the hub refused batches of sightings; they are kept", "batches", res.Rejected, "dir", h.Spool.Dir+"/rejected")
+	}
+	if res.Dropped > 0 {
+		h.Logger.Warn("mail: the hub refused some sightings (each is logged with its reason); the others were delivered", "dropped", res.Dropped)
 	}
 	if err != nil {
 		h.Logger.Warn("mail: sightings not delivered yet; they wait in the spool", "err", err, "batches", res.Pending, "dir", h.Spool.Dir)

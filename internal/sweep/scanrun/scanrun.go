@@ -91,7 +91,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 			}
 			state = filepath.Join(d, "vigie")
 		}
-		spool = &hubclient.Spool{Dir: filepath.Join(state, "spool")}
+		spool = &hubclient.Spool{Dir: filepath.Join(state, "spool"), Logger: log}
 		inds, err := hubclient.PullCached(ctx, hub, filepath.Join(state, "hub-indicators.json"))
 		if err != nil {
 			fmt.Fprintf(stderr, "vigie scan: warning: %v\n", err)
@@ -224,11 +224,18 @@ func Sightings(fs []*report.Finding, host string) []hubclient.Sighting {
 }
 
 func deliver(ctx context.Context, hub *hubclient.Client, spool *hubclient.Spool, fs []*report.Finding, host string, stderr io.Writer) {
-	if err := spool.Add(Sightings(fs, host)); err != nil {
+	dropped, err := spool.AddChecked(Sightings(fs, host))
+	for _, d := range dropped {
+		fmt.Fprintf(stderr, "vigie scan: warning: sighting of %s %q not sent: %s\n", d.Sighting.Type, indicator.Shorten(d.Sighting.Value), d.Reason)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "vigie scan: warning: the sightings could not be kept for the hub: %v\n", err)
 		return
 	}
 	r, err := spool.Flush(ctx, hub)
+	if r.Dropped > 0 {
+		fmt.Fprintf(stderr, "vigie scan: warning: the hub refused %d sighting(s); the log says why, the others were delivered\n", r.Dropped)
+	}
 	if r.Rejected > 0 {
 		fmt.Fprintf(stderr, "vigie scan: warning: the hub refused %d batch(es) of sightings; they are kept in %s\n", r.Rejected, filepath.Join(spool.Dir, "rejected"))
 	}
