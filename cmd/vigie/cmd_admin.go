@@ -59,8 +59,71 @@ Exit codes: 0 success, 2 error (the message says why), 3 usage error.`,
 	}
 	o.add(cmd, true)
 	cmd.PersistentFlags().BoolVar(&o.json, "json", false, "machine-readable output (JSON)")
-	cmd.AddCommand(newAdminOrgCommand(g, o), newAdminUserCommand(g, o), newAdminTokenCommand(g, o))
+	cmd.AddCommand(newAdminOrgCommand(g, o), newAdminUserCommand(g, o), newAdminTokenCommand(g, o), newAdminBackupCommand(g, o), newAdminRestoreCommand(g, o))
 	return cmd
+}
+
+func newAdminBackupCommand(g *globalOptions, o *adminOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "backup FILE",
+		Short: "Copy the hub's SQLite database to FILE while the hub runs (consistent, checked)",
+		Long: `Copy the hub's embedded SQLite database to FILE, while the hub runs: the
+copy is one consistent snapshot (every sighting the hub acknowledged before
+the backup started is in it), checked with SQLite's integrity check, synced
+to disk, and only then given its name. FILE must not exist.
+
+Restore with 'vigie admin restore FILE --data DIR' while the hub is stopped.
+A PostgreSQL hub is backed up with pg_dump instead (the command says how).
+
+Exit codes: 0 success, 2 error (the message says why), 3 usage error.`,
+		Args: cobra.ExactArgs(1),
+		Example: `  vigie admin backup /var/backups/vigie/vigie-$(date +%F).db --data /var/lib/vigie
+  vigie admin backup nightly.db --json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.withStore(cmd, func(ctx context.Context, s *store.Store) error {
+				info, err := s.Backup(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				if o.json {
+					return o.printJSON(g, info)
+				}
+				_, err = fmt.Fprintf(g.stdout, "backup written to %s (%d bytes, schema %d): %d sightings, %d indicators, %d users\n",
+					info.Path, info.Bytes, info.SchemaVersion, info.Sightings, info.Indicators, info.Users)
+				return err
+			})
+		},
+	}
+}
+
+func newAdminRestoreCommand(g *globalOptions, o *adminOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "restore FILE",
+		Short: "Make a backup the hub's SQLite database (stop the hub first)",
+		Long: `Check the backup FILE (made by 'vigie admin backup') and make it the SQLite
+database of --data. Stop the hub first. The database it replaces is kept
+beside it as vigie.db.before-restore-TIME, never deleted. Start the hub
+again afterwards; a backup made by an older vigie is upgraded at start.
+
+Exit codes: 0 success, 2 error (the message says why), 3 usage error.`,
+		Args:    cobra.ExactArgs(1),
+		Example: `  systemctl stop vigie && vigie admin restore /var/backups/vigie/vigie-2026-12-06.db --data /var/lib/vigie && systemctl start vigie`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.db != "" {
+				return usageError("--db: a PostgreSQL hub is restored with pg_restore, not vigie admin restore")
+			}
+			info, err := store.Restore(cmd.Context(), args[0], o.data)
+			if err != nil {
+				return err
+			}
+			if o.json {
+				return o.printJSON(g, info)
+			}
+			_, err = fmt.Fprintf(g.stdout, "restored %s as %s (schema %d): %d sightings, %d indicators, %d users; start the hub again\n",
+				args[0], info.Path, info.SchemaVersion, info.Sightings, info.Indicators, info.Users)
+			return err
+		},
+	}
 }
 
 func (o *adminOptions) withStore(cmd *cobra.Command, fn func(ctx context.Context, s *store.Store) error) error {

@@ -53,6 +53,7 @@ type Store struct {
 	w       *sql.DB // writes (SQLite: one connection)
 	r       *sql.DB // reads (SQLite: a pool; PostgreSQL: same as w)
 	now     func() time.Time
+	path    string // the SQLite file
 
 	insSightings *sql.Stmt
 }
@@ -88,6 +89,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("store: data directory: %w", err)
 		}
 		path := filepath.Join(dir, "vigie.db")
+		s.path = path
 		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
 		// The writer commits what the hub acknowledges (sightings, imports):
 		// synchronous=FULL makes each commit durable before the answer goes
