@@ -239,6 +239,8 @@ func TestDiffCLIFlags(t *testing.T) {
 		{"atom_quality_table", []string{"--atom-quality-table=" + table}, plain, Options{AtomQualityTable: table}},
 		{"atom_quality_table_missing", []string{"--atom-quality-table=" + filepath.Join(dir, "nope")}, plain, Options{AtomQualityTable: filepath.Join(dir, "nope")}},
 		{"stack_size", []string{"-k", "100"}, plain, Options{StackSize: 100}},
+		{"threads_over_max", []string{"-p", "33"}, plain, Options{Threads: 33}},
+		{"threads_max", []string{"-p", "32"}, plain, Options{Threads: 32}},
 		{"max_process_memory_chunk", []string{"--max-process-memory-chunk=4096"}, plain, Options{MaxProcessMemoryChunk: 4096}},
 		{"compiled_two_files", []string{"-C", plain}, plain, Options{Compiled: true}},
 	}

@@ -67,6 +67,9 @@ type Options struct {
 	MaxProcessMemoryChunk int64
 }
 
+// MaxThreads is yara's limit on -p (YR_MAX_THREADS).
+const MaxThreads = 32
+
 // DefaultMaxStringsPerRule is libyara's default limit of strings in one rule.
 const DefaultMaxStringsPerRule = 10000
 
@@ -75,6 +78,9 @@ const DefaultMaxStringsPerRule = 10000
 // table, --fail-on-warnings, --max-strings-per-rule; with -S it prints the
 // statistics to stdout. Messages are yara's.
 func Prepare(ruleArgs []string, o Options, stdout, stderr io.Writer) (*yara.Rules, error) {
+	if o.Threads > MaxThreads {
+		return nil, fmt.Errorf("maximum number of threads is %d", MaxThreads)
+	}
 	for _, x := range o.ModuleDataFiles {
 		_, file, ok := strings.Cut(x, "=")
 		if !ok {
