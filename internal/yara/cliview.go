@@ -182,7 +182,7 @@ func (v *CLIView) preferASCII(g int, ms []StringMatch) {
 		p := v.r.pats[pi]
 		if p.wide {
 			hasWide = true
-		} else if p.kind == pkLiteral && len(p.lit) > 0 {
+		} else if (p.kind == pkLiteral && len(p.lit) > 0) || (p.kind == pkRegex && (p.prog != nil || p.sets != nil)) {
 			ascii = append(ascii, p)
 		}
 	}
@@ -193,11 +193,27 @@ func (v *CLIView) preferASCII(g int, ms []StringMatch) {
 		sm := &ms[i]
 		for _, p := range ascii {
 			n := len(p.lit)
+			switch {
+			case p.kind == pkRegex && p.sets != nil:
+				// a regex that is a fixed sequence of byte sets
+				n = len(p.sets)
+				if n > len(sm.Data) || !setsMatch(p.sets, sm.Data) {
+					continue
+				}
+			case p.kind == pkRegex:
+				// the ascii form of a regex: its anchored match at the
+				// offset, inside the wide match's data
+				var vm vmState
+				n = vm.matchAt(p.prog, sm.Data, 0, len(sm.Data))
+				if n <= 0 {
+					continue
+				}
+			}
 			if n >= sm.Length || n > len(sm.Data) {
 				continue
 			}
 			d := sm.Data[:n]
-			if !litEqual(d, p.lit, p.nocase) {
+			if p.kind == pkLiteral && !litEqual(d, p.lit, p.nocase) {
 				continue
 			}
 			if p.fullword && sm.Length > n && isAlnum(sm.Data[n]) {
@@ -216,6 +232,15 @@ func litEqual(d, lit []byte, nocase bool) bool {
 	}
 	for i := range d {
 		if d[i] != lit[i] && !(nocase && foldTable[d[i]] == foldTable[lit[i]]) {
+			return false
+		}
+	}
+	return true
+}
+
+func setsMatch(sets []byteSet, d []byte) bool {
+	for i := range sets {
+		if !sets[i].has(d[i]) {
 			return false
 		}
 	}

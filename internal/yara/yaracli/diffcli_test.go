@@ -63,6 +63,7 @@ func TestDiffCLIOutput(t *testing.T) {
 	data := append([]byte("abc abc abc a\x00b\x00A"), bytes.Repeat([]byte("z"), 80)...)
 	data = append(data, 'B')
 	data = append(data, bytes.Repeat([]byte("q"), 520)...)
+	data = append(data, "xa\x00b\x00 a\x00\x00"...)
 	target := filepath.Join(dir, "s.bin")
 	os.WriteFile(target, data, 0o644)
 	rules := filepath.Join(dir, "r.yar")
@@ -73,6 +74,10 @@ rule at_two_offsets { strings: $x = "abc" condition: $x at 4 or $x at 8 }
 rule at_hex_literal { strings: $x = { 61 62 63 } condition: $x at 8 }
 rule ascii_wide { strings: $y = "a" wide ascii condition: $y }
 rule ascii_wide2 { strings: $y = "ab" ascii wide condition: $y }
+rule ascii_wide_regex { strings: $a = /a/ wide ascii condition: $a }
+rule ascii_wide_nocase { strings: $a = "A" nocase wide ascii condition: $a }
+rule ascii_wide_class { strings: $a = /a[^b]/ wide ascii condition: $a }
+rule ascii_wide_fullword { strings: $a = "a" fullword wide ascii condition: $a }
 rule long_hex { strings: $h = { 41 [0-100] 42 } condition: $h }
 rule long_regex { strings: $r = /q+/ condition: $r }
 rule metas : t1 t2 { meta: a = "caf\xc3\xa9 'x' \"y\" \\ \t\n\x01\x7f" b = -3 c = true condition: true }
