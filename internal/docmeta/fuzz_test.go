@@ -2,6 +2,7 @@ package docmeta
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -45,6 +46,7 @@ func FuzzXML(f *testing.F) {
 	f.Add([]byte(`<Properties xmlns:vt="v"><HeadingPairs><vt:vector size="2"><vt:variant><vt:lpstr>Листы</vt:lpstr></vt:variant><vt:variant><vt:i4>1</vt:i4></vt:variant></vt:vector></HeadingPairs><TotalTime>5</TotalTime></Properties>`))
 	f.Add([]byte(`<office:document-meta xmlns:office="o" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0"><office:meta><meta:editing-duration>PT1H2M</meta:editing-duration><meta:document-statistic meta:page-count="2"/></office:meta></office:document-meta>`))
 	f.Add(pdfXMP("Word", "2017-05-03T14:02:11+02:00"))
+	f.Add([]byte(strings.Replace(string(pdfXMP("Word", "2017")), "Jean", "Je\x01an &#x1F; &#0;", 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, parse := range []func(*Meta, []byte) error{parseOOXMLCore, parseOOXMLApp, parseOOXMLCustom, parseODFMeta, parseXMP} {
 			m := &Meta{Source: "x", Kind: KindOOXML}
