@@ -154,3 +154,18 @@ func TestReportPages(t *testing.T) {
 		t.Error("the last item has no evidence")
 	}
 }
+
+// TestFrench: the reasons of the realistic leak read in French, names and
+// numbers kept.
+func TestFrench(t *testing.T) {
+	for _, tt := range []struct{ en, fr string }{
+		{"caveat: Cc (not signed) is not covered by the signature: it may have been added or changed", "réserve : Cc (non signé) n'est pas couvert par la signature : il a pu être ajouté ou modifié"},
+		{"metadata anomaly (unknown-person): The document's author is \"Ivan\", who is not on the organisation's staff list.", "anomalie de métadonnées (unknown-person) : L'auteur du document est « Ivan », qui ne figure pas sur la liste du personnel de l'organisation."},
+		{"the message does not match what was signed: body changed", "le message ne correspond pas à ce qui a été signé : le corps a été modifié"},
+		{"signature #0 (d=mail.example) is valid for what it covers, but what a reader sees was changed after signing: body", "la signature n°0 (d=mail.example) est valide pour ce qu'elle couvre, mais ce qu'un lecteur voit a été modifié après la signature : le corps"},
+	} {
+		if got := French(tt.en); got != tt.fr {
+			t.Errorf("French(%q)\n = %q\nwant %q", tt.en, got, tt.fr)
+		}
+	}
+}
