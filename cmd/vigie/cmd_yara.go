@@ -13,7 +13,8 @@ import (
 const yaraLong = `Scan files with YARA rules, with a pure-Go engine compatible with libyara 4.2.
 
 RULES are rule files, optionally prefixed with a namespace (NS:file.yar);
-TARGET is a file or a directory. The output lines are those of the yara
+TARGET is a file, a directory, or with --scan-list a file listing the files
+and directories to scan. The output lines are those of the yara
 command line tool ("RULE PATH", and with -s "0xOFFSET:$id: data"), so tools
 that parse yara output work unchanged.
 
@@ -80,7 +81,7 @@ func newYaraCommand(g *globalOptions) *cobra.Command {
 	f.BoolVarP(&o.PrintTags, "print-tags", "g", false, "print tags")
 	f.BoolVarP(&o.PrintNS, "print-namespace", "e", false, "print rules' namespace")
 	f.BoolVarP(&o.Negate, "negate", "n", false, "print only rules that did not match")
-	f.BoolVarP(&o.Count, "count", "c", false, "print only the number of matches per file")
+	f.BoolVarP(&o.Count, "count", "c", false, "print only the number of matching rules per file (yara 4.2.3 counts them whatever -n, -t and -i say)")
 	f.BoolVarP(&o.NoWarnings, "no-warnings", "w", false, "disable warnings")
 	f.BoolVarP(&o.FastMode, "fast-scan", "f", false, "fast matching mode (stop at the first match of each string)")
 	f.BoolVarP(&o.Compiled, "compiled-rules", "C", false, "load rules saved by 'vigie yara compile' (not libyara's yarac files)")
@@ -88,7 +89,7 @@ func newYaraCommand(g *globalOptions) *cobra.Command {
 	f.IntVarP(&o.Threads, "threads", "p", 1, "number of files scanned in parallel")
 	f.IntVarP(&timeoutSec, "timeout", "a", 0, "abort scanning a file after this many seconds (0: no limit)")
 	f.Int64VarP(&o.SkipLarger, "skip-larger", "z", 0, "skip files larger than this many bytes when scanning a directory")
-	f.IntVarP(&o.MaxRules, "max-rules", "l", 0, "print at most this many matching rules per file")
+	f.IntVarP(&o.MaxRules, "max-rules", "l", 0, "abort scanning after this many matching rules, counted over the whole run (as yara)")
 	f.StringArrayVarP(&o.Tags, "tag", "t", nil, "print only rules tagged TAG (repeatable)")
 	f.StringArrayVarP(&o.Identifiers, "identifier", "i", nil, "print only rules named IDENTIFIER (repeatable)")
 	f.StringArrayVarP(&o.Defines, "define", "d", nil, "define external variable name=value (repeatable)")
