@@ -190,6 +190,12 @@ var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"lines": func(s string) []string { return strings.Split(strings.TrimSuffix(s, "\n"), "\n") },
 	"add":   func(a, b int) int { return a + b },
 	"base":  func(p string) string { return filepath.Base(p) },
+	"kind": func(lang, k string) string {
+		if lang == LangFR {
+			return map[string]string{KindMail: "courrier", KindDocument: "document", KindOther: "autre"}[k]
+		}
+		return k
+	},
 }).Parse(reportHTML))
 
 const reportHTML = `<!DOCTYPE html>
@@ -249,7 +255,7 @@ dl.gloss dt{font-family:Helvetica,Arial,sans-serif;font-weight:bold;margin-top:.
 {{range .Bars}}<g transform="translate(0,{{.Y}})"><text x="200" y="20" text-anchor="end" font-family="Helvetica,Arial,sans-serif" font-size="13" fill="#333">{{.Label}}</text><rect x="210" y="4" width="{{.W}}" height="22" fill="{{bcolour .Colour}}"></rect><text x="{{add 216 .W}}" y="20" font-family="Helvetica,Arial,sans-serif" font-size="13" fill="#333">{{.Count}}</text></g>
 {{end}}</svg>
 </div>
-<p class="small">{{.T.bykind}}: {{range $k, $n := .Kinds}}{{$n}} {{$k}} &nbsp; {{end}}</p>
+<p class="small">{{.T.bykind}}: {{range $k, $n := .Kinds}}{{$n}} {{kind $.Lang $k}} &nbsp; {{end}}</p>
 
 <h2>{{.T.meaning}}</h2>
 <table>
@@ -272,7 +278,7 @@ dl.gloss dt{font-family:Helvetica,Arial,sans-serif;font-weight:bold;margin-top:.
 <h2>{{.T.evidence}}</h2>
 {{range .Rows}}<div class="item" id="item-{{.N}}" style="border-left-color:{{colour .Verdict}}">
 <h3><a href="#item-{{.N}}">{{.N}}. {{.Path}}</a></h3>
-<p><span class="badge v-{{.Verdict}}" style="background:{{colour .Verdict}}">{{mark .Verdict}} {{label $.Lang .Verdict}}</span> <span class="kv">{{.Kind}}, {{.Format}}, {{.Size}} {{$.T.bytes}}{{if .SHA256}}, SHA-256 {{.SHA256}}{{end}}</span></p>
+<p><span class="badge v-{{.Verdict}}" style="background:{{colour .Verdict}}">{{mark .Verdict}} {{label $.Lang .Verdict}}</span> <span class="kv">{{kind $.Lang .Kind}}, {{.Format}}, {{.Size}} {{$.T.bytes}}{{if .SHA256}}, SHA-256 {{.SHA256}}{{end}}</span></p>
 {{with .Mail}}<p class="kv">{{if .From}}<b>{{$.T.from}}</b> {{.From}} {{end}}{{if .To}}<b>{{$.T.to}}</b> {{.To}} {{end}}{{if .Cc}}<b>Cc</b> {{.Cc}} {{end}}{{if .Date}}<b>{{$.T.date}}</b> {{.Date}} {{end}}{{if .Subject}}<br><b>{{$.T.subject}}</b> {{.Subject}}{{end}}</p>
 {{if .Signatures}}<p class="kv">{{range .Signatures}}<b>DKIM</b> d={{.Domain}} s={{.Selector}} {{.Algorithm}}{{if .Canon}} c={{.Canon}}{{end}}{{if .Limited}} l={{.BodyLength}}{{end}}: {{.Result}}{{if .Reason}} ({{.Reason}}){{end}}{{if .KeySource}}, {{$.T.keyfrom}} {{.KeySource}}{{end}}{{if .KeyBits}}, {{.KeyBits}} {{$.T.bits}}{{end}}{{if .Signed}}<br><span class="small">h={{range $i, $h := .Signed}}{{if $i}}:{{end}}{{$h}}{{end}}</span>{{end}}<br>{{end}}</p>{{end}}{{end}}
 {{with .Document}}<p class="kv">{{if .Type}}<b>{{$.T.type}}</b> {{.Type}} {{end}}{{if .Author}}<b>{{$.T.author}}</b> {{.Author}} {{end}}{{if .LastModifiedBy}}<b>{{$.T.lastsaved}}</b> {{.LastModifiedBy}} {{end}}{{if .Application}}<b>{{$.T.software}}</b> {{.Application}} {{end}}{{if .Created}}<br><b>{{$.T.created}}</b> {{.Created}} {{end}}{{if .Modified}}<b>{{$.T.modified}}</b> {{.Modified}} {{end}}{{if .Revision}}<b>{{$.T.revision}}</b> {{.Revision}} {{end}}{{if .EditTime}}<b>{{$.T.edittime}}</b> {{.EditTime}}{{end}}</p>{{end}}

@@ -7,8 +7,11 @@ import (
 	"github.com/vigie-project/vigie/internal/mailauth/dkim"
 )
 
-// SchemaVersion is the version of report.json's shape.
-const SchemaVersion = 1
+// SchemaVersion is the version of report.json's shape. 2: the verdicts
+// forged and reformatted, reasons_fr, the mail evidence of the signing
+// practice (from_domain, relayed, signed_by, sent), key_archives,
+// originals_sha256, command_line, lang.
+const SchemaVersion = 2
 
 // Verdict is the conclusion on one item of a leak. The strings are stable:
 // they appear in report.json and items.csv.

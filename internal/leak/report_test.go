@@ -169,3 +169,27 @@ func TestFrench(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckpointKeys: a checkpoint made with another key archive is not
+// reused (its verdicts rest on other keys).
+func TestCheckpointKeys(t *testing.T) {
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "dump")
+	os.MkdirAll(dump, 0o755)
+	os.WriteFile(filepath.Join(dump, "a.eml"), []byte("From: a@example.org\r\nSubject: x\r\n\r\nx\r\n"), 0o644)
+	keys := filepath.Join(dir, "k.zone")
+	os.WriteFile(keys, []byte("; none\n"), 0o644)
+	out := filepath.Join(dir, "out")
+	c := Config{Dump: dump, Out: out, Resume: true, KeyFiles: []KeyArchive{{Path: keys}}}
+	if _, err := Run(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := Run(context.Background(), c); rep.Resumed != 1 {
+		t.Fatalf("same keys: resumed %d", rep.Resumed)
+	}
+	os.WriteFile(keys, []byte("; other keys\n"), 0o644)
+	c.KeyFiles = []KeyArchive{{Path: keys}}
+	if rep, _ := Run(context.Background(), c); rep.Resumed != 0 {
+		t.Errorf("other keys: resumed %d items from the checkpoint", rep.Resumed)
+	}
+}

@@ -114,6 +114,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		}
 		rep.KeyArchives = append(rep.KeyArchives, k)
 	}
+	c.KeyFiles = rep.KeyArchives // with their SHA-256, for the checkpoint's fingerprint
 
 	var origs *originals
 	if c.Originals != "" {
@@ -358,6 +359,10 @@ func (c *Config) fingerprint(origs *originals) string {
 	}
 	for _, s := range c.Org.Staff {
 		fmt.Fprintf(h, "%s\x00", s)
+	}
+	// verdicts made with other keys are not reused
+	for _, k := range c.KeyFiles {
+		fmt.Fprintf(h, "key %s\x00", k.SHA256)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
