@@ -383,3 +383,37 @@ rule real { condition: dotnet.is_dotnet == 1 and dotnet.module_name == "t.exe" a
 		t.Errorf("-D differs from yara:\n%s", firstDiff(b.String(), string(out)))
 	}
 }
+
+// TestDotnetMachoLazy: the dotnet and macho modules are parsed only when a
+// condition reads them, and once per file.
+func TestDotnetMachoLazy(t *testing.T) {
+	data := buildDotnet(dotnetSpec{})
+	lazy, _, err := Compile([]Source{{Name: "l.yar", Data: []byte(`import "dotnet"
+import "macho"
+rule a { condition: filesize > 10000000 and dotnet.is_dotnet == 1 and macho.magic == 0 }`)}}, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := moduleBuilds.Load()
+	if _, err := lazy.ScanBytes(context.Background(), data, ScanOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := moduleBuilds.Load() - before; n != 0 {
+		t.Errorf("modules built %d times, want 0 (no condition read them)", n)
+	}
+	used, _, err := Compile([]Source{{Name: "u.yar", Data: []byte(`import "dotnet"
+import "macho"
+rule a { condition: dotnet.is_dotnet == 1 and dotnet.module_name == "test.dll" and not defined macho.magic }
+rule b { condition: dotnet.number_of_streams == 5 and not defined macho.file_index_for_arch(7) }`)}}, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = moduleBuilds.Load()
+	ms, err := used.ScanBytes(context.Background(), data, ScanOptions{})
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("got %v %v", ms, err)
+	}
+	if n := moduleBuilds.Load() - before; n != 2 {
+		t.Errorf("modules built %d times, want 2 (dotnet and macho once each)", n)
+	}
+}
