@@ -267,6 +267,9 @@ func mathModule() *mstruct {
 		}
 		return boolVal(args[0].truthy())
 	}))
+	// A byte outside 0..255 makes count and percentage undefined, as in
+	// libyara since 4.5; libyara 4.2.3 truncates it to 8 bits (count(300)
+	// counts byte 44), a bug Vigie does not copy.
 	byteArg := func(e *evaluator, args []value) (byte, []byte, bool) {
 		if len(args) < 1 || args[0].k != vInt || args[0].i < 0 || args[0].i > 255 {
 			return 0, nil, false
