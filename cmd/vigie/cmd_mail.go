@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -326,6 +328,7 @@ type mailMilterOptions struct {
 	pull        time.Duration
 	inFlight    int64
 	tempDir     string
+	metrics     string
 }
 
 func newMailMilterCommand(g *globalOptions) *cobra.Command {
@@ -385,7 +388,10 @@ milter_default_action decides what happens to mail while vigie is down,
 restarting or unreachable: "accept" delivers it unchecked (mail keeps
 flowing; only Postfix's log says so), "tempfail" answers 4xx and the
 sending servers retry later (nothing passes unchecked; mail is delayed
-until vigie is back).
+until vigie is back). Run vigie under a supervisor (deploy/systemd:
+Restart=always) and watch it: /metrics and /healthz on --metrics-listen
+(default 127.0.0.1:9332), and "vigie status" says in plain words whether
+the milter is up, when the hub was last reached and what waits in the spool.
 
 Policy file (--policy), one setting per line, "#" for comments; the values
 shown are the defaults:
@@ -424,6 +430,7 @@ Exit codes:
 	f.StringVar(&o.socketMode, "socket-mode", "0660", "permissions of a unix socket (octal); Postfix needs write access")
 	f.StringVar(&o.socketGroup, "socket-group", "", "group of a unix socket, name or id (default: the group of the socket's directory)")
 	f.Int64Var(&o.inFlight, "max-in-flight", milter.DefaultMaxBytesInFlight, "bytes of messages analysed at once, across connections (a message waits for room, then gets the on-failure answer)")
+	f.StringVar(&o.metrics, "metrics-listen", defaultMetricsAddr, `serve /metrics (Prometheus) and /healthz on this address, read by "vigie status" ("none": off)`)
 	f.StringVar(&o.tempDir, "temp-dir", "", "where bodies of large messages wait while they arrive (default: the system's temporary directory)")
 	f.StringVar(&o.policy, "policy", "", "policy file (default policy when empty)")
 	f.StringVar(&o.failMode, "on-failure", "", "open or closed: overrides the policy's on-failure")
@@ -505,6 +512,26 @@ func runMailMilter(cmd *cobra.Command, g *globalOptions, o mailMilterOptions) er
 	defer stop()
 	if follower != nil {
 		go follower.Run(ctx) // new, expired and withdrawn indicators apply while running
+	}
+	if o.metrics != "" && o.metrics != "none" {
+		var hs milter.HubStatus
+		if hub != nil {
+			hs = func() (time.Time, int) {
+				last, _ := follower.LastPull()
+				p, _ := hub.spool.Pending()
+				return last, len(p)
+			}
+		}
+		ml, err := net.Listen("tcp", o.metrics)
+		if err != nil {
+			// health reporting must not stop mail filtering
+			fmt.Fprintf(g.stderr, "vigie mail: warning: --metrics-listen %s: %v; no /metrics or /healthz\n", o.metrics, err)
+		} else {
+			hsrv := &http.Server{Handler: s.Handler(hs), ReadHeaderTimeout: 10 * time.Second}
+			go hsrv.Serve(ml)
+			defer hsrv.Close()
+			g.logger.Info("mail milter health", "addr", "http://"+ml.Addr().String()+"/metrics")
+		}
 	}
 	if hub != nil {
 		// sightings go out in the background: mail never waits for the hub

@@ -73,6 +73,7 @@ var commands = []func(*globalOptions) *cobra.Command{
 	newScanCommand,
 	newDNSCommand,
 	newLeakCommand,
+	newStatusCommand,
 }
 
 func (g *globalOptions) setup() error {

@@ -52,6 +52,7 @@ type Follower struct {
 	etag     string
 	boundary time.Time // next ValidFrom/ValidUntil after the last apply
 	failures int
+	lastOK   time.Time // last successful pull (LastPull)
 }
 
 func (f *Follower) defaults() {
@@ -96,6 +97,7 @@ func (f *Follower) Sync(ctx context.Context) (applied bool, err error) {
 			}
 		}
 		f.failures = 0
+		f.lastOK = f.Now()
 	} else {
 		f.failures++
 		perr = staleError(perr, f.cache)

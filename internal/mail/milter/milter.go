@@ -101,6 +101,7 @@ type Server struct {
 	budget  *byteBudget
 	recvMem atomic.Int64 // bytes of message bodies held in memory while received
 	freer   freer
+	metrics milterStats
 }
 
 func (s *Server) setup() {
@@ -113,6 +114,7 @@ func (s *Server) setup() {
 			max = DefaultMaxBytesInFlight
 		}
 		s.budget = newByteBudget(max)
+		s.metrics.started = time.Now()
 	})
 }
 
@@ -183,6 +185,9 @@ type session struct {
 
 func (s *Server) handle(ctx context.Context, c net.Conn) {
 	defer c.Close()
+	s.metrics.conns.Add(1)
+	s.metrics.connsTotal.Add(1)
+	defer s.metrics.conns.Add(-1)
 	ss := &session{s: s, c: c, w: bufio.NewWriter(c), macros: map[string]string{}}
 	ss.body = msgBody{dir: s.TempDir, onDisk: func(d int64) { s.recvMem.Add(d) }}
 	defer ss.body.reset()
@@ -201,6 +206,7 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 		cmd, data, err := readPacket(r)
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
+				s.metrics.protoErrors.Add(1)
 				s.Logger.Warn("milter: connection ended", "err", err)
 			}
 			return
@@ -210,6 +216,7 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 			err = ss.w.Flush()
 		}
 		if err != nil {
+			s.metrics.protoErrors.Add(1)
 			s.Logger.Warn("milter: protocol error", "err", err, "cmd", string(cmd))
 			return
 		}
@@ -454,6 +461,7 @@ func (ss *session) endOfMessage(ctx context.Context) error {
 	if act == "" {
 		act = Accept
 	}
+	ss.s.metrics.verdict(res.Verdict, act)
 	ss.s.Logger.Info("milter: verdict", "queue_id", ss.queueID, "verdict", res.Verdict, "score", res.Score, "action", act)
 	if ss.s.Results != nil {
 		ss.s.Results.Submit(res)
@@ -505,6 +513,7 @@ func (ss *session) endOfMessage(ctx context.Context) error {
 
 // failure answers by the failure policy.
 func (ss *session) failure() error {
+	ss.s.metrics.failure(ss.s.Policy.FailOpen)
 	if !ss.s.Policy.FailOpen {
 		return ss.send(respTempfail, nil)
 	}
