@@ -18,7 +18,7 @@ var paris = OrgProfile{
 	TheftDate: time.Date(2017, 5, 4, 0, 0, 0, 0, time.UTC),
 }
 
-func TestCheckRules(t *testing.T) {
+func TestMetaCheckRules(t *testing.T) {
 	genuine := func() *Meta {
 		return &Meta{Source: "ok.docx", Kind: KindOOXML, Author: "Jean Dupont", LastModifiedBy: "Marie Martin",
 			Application: "Microsoft Office Word", Created: time.Date(2017, 4, 1, 9, 0, 0, 0, time.UTC),
@@ -168,7 +168,7 @@ func TestDocumentsAgainstProfile(t *testing.T) {
 
 // An XMP packet with a control character (not allowed in XML) keeps its
 // fields, as exiftool does, with a warning.
-func TestXMPControlCharacter(t *testing.T) {
+func TestMetaXMPControlCharacter(t *testing.T) {
 	for _, bad := range []string{"\x01", "&#1;", "&#x1F;"} {
 		packet := strings.Replace(string(pdfXMP("Microsoft® Word 2016", "2017-05-03T14:02:11+02:00")), "Jean Dupont", "Jean"+bad+" Dupont", 1)
 		m := &Meta{}
@@ -187,7 +187,7 @@ func TestXMPControlCharacter(t *testing.T) {
 
 // Two \author entries in an RTF: the first stays the author, the second
 // is reported (and checked), and neither becomes the last editor.
-func TestRTFTwoAuthors(t *testing.T) {
+func TestMetaRTFTwoAuthors(t *testing.T) {
 	rtf := `{\rtf1\ansi\ansicpg1252{\info{\author Jean Dupont}{\author Ivan Petrov}{\creatim\yr2017\mo4\dy20\hr9\min0}}Hello\par}`
 	m, err := DefaultLimits.ReadAt("a.rtf", strings.NewReader(rtf), int64(len(rtf)))
 	if err != nil {

@@ -331,10 +331,10 @@ func golden(t *testing.T, path string, got []byte) {
 	}
 }
 
-// TestEncryptedPDF reads copies of programme.pdf encrypted by qpdf 11.3
+// TestMetaEncryptedPDF reads copies of programme.pdf encrypted by qpdf 11.3
 // (`qpdf --encrypt "" owner 40|128 --use-aes=y|256 -- programme.pdf
 // enc-N.pdf`, and with the user password "secret" for enc-password.pdf).
-func TestEncryptedPDF(t *testing.T) {
+func TestMetaEncryptedPDF(t *testing.T) {
 	tests := []struct {
 		file, encryption string
 		readable         bool

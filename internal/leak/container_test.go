@@ -58,12 +58,12 @@ func mboxOf(n int, subject string) string {
 	return b.String()
 }
 
-// TestContainers: a dump delivered in any container (zip, 7z, tar,
+// TestLeakContainers: a dump delivered in any container (zip, 7z, tar,
 // tar.gz, tar.xz, tar.bz2, nested) is opened and every message in it is
 // listed, an mbox larger than the in-memory limit included; an empty
 // mbox, a message over the message limit and a file that could not be
 // examined all appear with their reason.
-func TestContainers(t *testing.T) {
+func TestLeakContainers(t *testing.T) {
 	dir := t.TempDir()
 	dump := filepath.Join(dir, "dump")
 	os.MkdirAll(dump, 0o755)
@@ -173,9 +173,9 @@ func TestContainers(t *testing.T) {
 	}
 }
 
-// TestLargeMboxMessage: a message over the limit inside an mbox is listed
+// TestLeakLargeMboxMessage: a message over the limit inside an mbox is listed
 // with its From and Subject; the messages after it are examined.
-func TestLargeMboxMessage(t *testing.T) {
+func TestLeakLargeMboxMessage(t *testing.T) {
 	dump := t.TempDir()
 	mb := "From a@x Fri May  5 10:00:00 2017\nFrom: Big <big@en-marche.example>\nSubject: Big one\nDate: Fri, 05 May 2017 10:00:00 +0200\n\n" + strings.Repeat("y\n", 8000) + "\n" + mboxOf(2, "after")
 	os.WriteFile(filepath.Join(dump, "in.mbox"), []byte(mb), 0o644)

@@ -136,9 +136,9 @@ func FuzzContainer(f *testing.F) {
 	})
 }
 
-// TestOutlookBanner: Outlook's transport headers often start with its own
+// TestLeakOutlookBanner: Outlook's transport headers often start with its own
 // banner line; the message rebuilt from them is still examined as mail.
-func TestOutlookBanner(t *testing.T) {
+func TestLeakOutlookBanner(t *testing.T) {
 	hdr := "Microsoft Mail Internet Headers Version 2.0\r\nFrom: Press <press@en-marche.example>\r\nSubject: Banner\r\nDate: Fri, 05 May 2017 10:00:00 +0200\r\n"
 	c := &Config{Limits: DefaultLimits}
 	a := c.analyse(context.Background(), entry{Path: "x.msg", Format: "msg", Data: msgtest.Build(hdr, "Banner", "Body.\r\n")})

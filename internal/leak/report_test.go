@@ -17,12 +17,12 @@ import (
 	"github.com/vigie-project/vigie/internal/mailauth"
 )
 
-// TestReportHTML: every item has an anchor and its From and Subject in the
+// TestLeakReportHTML: every item has an anchor and its From and Subject in the
 // table; the header names the version, the command line and the SHA-256
 // of the key archive and of the originals; the DKIM terms are explained;
 // each verdict has its own badge; the report exists in French, and
 // report.json carries the reasons in both languages.
-func TestReportHTML(t *testing.T) {
+func TestLeakReportHTML(t *testing.T) {
 	dump, party, keys, _ := buildVerdictDump(t)
 	ar, err := mailauth.LoadArchiveFile(keys)
 	if err != nil {
@@ -98,9 +98,9 @@ func TestReportHTML(t *testing.T) {
 	}
 }
 
-// TestOriginalsDigest: the originals' fingerprint is what the shell
+// TestLeakOriginalsDigest: the originals' fingerprint is what the shell
 // command given in the report prints.
-func TestOriginalsDigest(t *testing.T) {
+func TestLeakOriginalsDigest(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
 	os.WriteFile(filepath.Join(dir, "b.eml"), []byte("b"), 0o644)
@@ -120,10 +120,10 @@ func TestOriginalsDigest(t *testing.T) {
 	}
 }
 
-// TestReportPages: a report of more items than fit on one page is split;
+// TestLeakReportPages: a report of more items than fit on one page is split;
 // every item has its evidence and anchor on its page, and report.html
 // links to each page.
-func TestReportPages(t *testing.T) {
+func TestLeakReportPages(t *testing.T) {
 	rep := &Report{Counts: map[string]int{}, Lang: LangEN}
 	for i := range htmlPageSize*2 + 5 {
 		it := &Item{Path: fmt.Sprintf("dump/m%05d.eml", i), Kind: KindMail, Verdict: Unverifiable, Reasons: []string{"the message carries no DKIM signature: nothing can be proven either way"},
@@ -155,9 +155,9 @@ func TestReportPages(t *testing.T) {
 	}
 }
 
-// TestFrench: the reasons of the realistic leak read in French, names and
+// TestLeakFrench: the reasons of the realistic leak read in French, names and
 // numbers kept.
-func TestFrench(t *testing.T) {
+func TestLeakFrench(t *testing.T) {
 	for _, tt := range []struct{ en, fr string }{
 		{"caveat: Cc (not signed) is not covered by the signature: it may have been added or changed", "réserve : Cc (non signé) n'est pas couvert par la signature : il a pu être ajouté ou modifié"},
 		{"metadata anomaly (unknown-person): The document's author is \"Ivan\", who is not on the organisation's staff list.", "anomalie de métadonnées (unknown-person) : L'auteur du document est « Ivan », qui ne figure pas sur la liste du personnel de l'organisation."},
@@ -170,9 +170,9 @@ func TestFrench(t *testing.T) {
 	}
 }
 
-// TestCheckpointKeys: a checkpoint made with another key archive is not
+// TestLeakCheckpointKeys: a checkpoint made with another key archive is not
 // reused (its verdicts rest on other keys).
-func TestCheckpointKeys(t *testing.T) {
+func TestLeakCheckpointKeys(t *testing.T) {
 	dir := t.TempDir()
 	dump := filepath.Join(dir, "dump")
 	os.MkdirAll(dump, 0o755)

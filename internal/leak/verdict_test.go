@@ -219,11 +219,11 @@ func buildVerdictDump(t *testing.T) (dump, party, keys string, cases []verdictCa
 	return dump, party, keys, cases
 }
 
-// TestVerdicts runs the dump with the keys only and with the party's
+// TestLeakVerdicts runs the dump with the keys only and with the party's
 // originals: no altered or forged item is called authentic (with keys
 // only, unless a caveat names the changed field), and the reasons say
 // what happened without contradicting each other.
-func TestVerdicts(t *testing.T) {
+func TestLeakVerdicts(t *testing.T) {
 	dump, party, keys, cases := buildVerdictDump(t)
 	ar, err := mailauth.LoadArchiveFile(keys)
 	if err != nil {
