@@ -30,12 +30,15 @@
 //
 // # Modules
 //
-// pe and elf bind the parsers of internal/yara/pe and internal/yara/elf
-// (bind_pe.go, bind_elf.go); math, hash, time and console are in
-// modules.go. A module is parsed only when a condition being evaluated
-// reads it, once per file; costly pe parts (signatures, import details)
-// are computed on first access. console.log is accepted and prints
-// nothing.
+// pe, elf, dotnet and macho bind the parsers of internal/yara/pe, elf,
+// dotnet and macho (bind_*.go); math, hash, time and console are in
+// modules.go; dex, magic and cuckoo are unknown modules. A module is
+// parsed only when a condition being evaluated reads it, once per file;
+// costly pe parts (signatures, import details) are computed on first
+// access. console.log is accepted and prints nothing. moddump.go prints a
+// module's data as yara -D does, from libyara 4.2.3's declarations
+// (modschema.go); cliview.go turns string matches into what yara -s
+// prints.
 //
 // # How scanning works
 //
