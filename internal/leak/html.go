@@ -190,6 +190,20 @@ var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"lines": func(s string) []string { return strings.Split(strings.TrimSuffix(s, "\n"), "\n") },
 	"add":   func(a, b int) int { return a + b },
 	"base":  func(p string) string { return filepath.Base(p) },
+	// keynames names the key archives by file name: the report is
+	// published and must not show the analyst's disk
+	"keynames": func(r *Report) string {
+		var n []string
+		for _, k := range r.KeyArchives {
+			n = append(n, filepath.Base(k.Path))
+		}
+		if len(n) == 0 {
+			for _, k := range strings.Split(r.Keys, ", ") {
+				n = append(n, filepath.Base(k))
+			}
+		}
+		return strings.Join(n, ", ")
+	},
 	"kind": func(lang, k string) string {
 		if lang == LangFR {
 			return map[string]string{KindMail: "courrier", KindDocument: "document", KindOther: "autre"}[k]
@@ -303,7 +317,7 @@ dl.gloss dt{font-family:Helvetica,Arial,sans-serif;font-weight:bold;margin-top:.
 
 const methodEN = `<h2>Method and limits</h2>
 <div class="method">
-<p><b>Mail.</b> Many mail servers sign the messages they send with DKIM: a cryptographic signature over the body and chosen header fields, checked with a public key the sending domain publishes in the DNS. A valid signature shows that the signed parts are exactly what that domain's server sent. Keys are taken {{if .R.Keys}}from an archive of past keys ({{.R.Keys}}, SHA-256 above){{end}}{{if and .R.Keys .R.LiveDNS}} and {{end}}{{if .R.LiveDNS}}from the DNS as it is today{{end}}{{if and (not .R.Keys) (not .R.LiveDNS)}}from nowhere (no key archive and no DNS were used, so no signature could be checked){{end}}. Each message is judged at its own date: a key replaced since, or a signature whose validity period has since ended, is not a sign of forgery.</p>
+<p><b>Mail.</b> Many mail servers sign the messages they send with DKIM: a cryptographic signature over the body and chosen header fields, checked with a public key the sending domain publishes in the DNS. A valid signature shows that the signed parts are exactly what that domain's server sent. Keys are taken {{if .R.Keys}}from an archive of past keys ({{keynames .R}}, SHA-256 above){{end}}{{if and .R.Keys .R.LiveDNS}} and {{end}}{{if .R.LiveDNS}}from the DNS as it is today{{end}}{{if and (not .R.Keys) (not .R.LiveDNS)}}from nowhere (no key archive and no DNS were used, so no signature could be checked){{end}}. Each message is judged at its own date: a key replaced since, or a signature whose validity period has since ended, is not a sign of forgery.</p>
 <ul>
 <li>"Authentic" means a valid signature covers the whole body (attachments included) and every header field a reader sees (From, To, Cc, Subject, Date). "Authentic, with caveats" names what the signature does not prove: a field it does not cover (which could have been changed), a weak algorithm, a signing domain other than the sender's.</li>
 <li>"Altered" means a change is proven: the message no longer matches its signature, content was added after the signed length (<code>l=</code>), a header field was added above a signed one, a second signature shows a field changed, or the party's own copy differs in a field a reader sees. The parts that changed are named.</li>
@@ -319,7 +333,7 @@ const methodEN = `<h2>Method and limits</h2>
 
 const methodFR = `<h2>Méthode et limites</h2>
 <div class="method">
-<p><b>Courrier.</b> Beaucoup de serveurs de messagerie signent les messages qu'ils envoient avec DKIM : une signature cryptographique du corps et de champs d'en-tête choisis, vérifiée avec une clé publique que le domaine expéditeur publie dans le DNS. Une signature valide montre que les parties signées sont exactement ce que le serveur de ce domaine a envoyé. Les clés viennent {{if .R.Keys}}d'une archive de clés passées ({{.R.Keys}}, SHA-256 ci-dessus){{end}}{{if and .R.Keys .R.LiveDNS}} et {{end}}{{if .R.LiveDNS}}du DNS tel qu'il est aujourd'hui{{end}}{{if and (not .R.Keys) (not .R.LiveDNS)}}de nulle part (ni archive de clés ni DNS : aucune signature n'a pu être vérifiée){{end}}. Chaque message est jugé à sa propre date : une clé remplacée depuis, ou une signature expirée depuis, n'est pas un signe de falsification.</p>
+<p><b>Courrier.</b> Beaucoup de serveurs de messagerie signent les messages qu'ils envoient avec DKIM : une signature cryptographique du corps et de champs d'en-tête choisis, vérifiée avec une clé publique que le domaine expéditeur publie dans le DNS. Une signature valide montre que les parties signées sont exactement ce que le serveur de ce domaine a envoyé. Les clés viennent {{if .R.Keys}}d'une archive de clés passées ({{keynames .R}}, SHA-256 ci-dessus){{end}}{{if and .R.Keys .R.LiveDNS}} et {{end}}{{if .R.LiveDNS}}du DNS tel qu'il est aujourd'hui{{end}}{{if and (not .R.Keys) (not .R.LiveDNS)}}de nulle part (ni archive de clés ni DNS : aucune signature n'a pu être vérifiée){{end}}. Chaque message est jugé à sa propre date : une clé remplacée depuis, ou une signature expirée depuis, n'est pas un signe de falsification.</p>
 <ul>
 <li>« Authentique » : une signature valide couvre tout le corps (pièces jointes comprises) et chaque champ d'en-tête qu'un lecteur voit (De, À, Cc, Objet, Date). « Authentique, avec réserves » nomme ce que la signature ne prouve pas : un champ qu'elle ne couvre pas (qui a pu être modifié), un algorithme faible, un domaine signataire autre que celui de l'expéditeur.</li>
 <li>« Modifié » : un changement est prouvé : le message ne correspond plus à sa signature, du contenu a été ajouté après la longueur signée (<code>l=</code>), un champ a été ajouté au-dessus d'un champ signé, une seconde signature montre qu'un champ a changé, ou la copie du parti diffère dans un champ qu'un lecteur voit. Ce qui a changé est nommé.</li>

@@ -47,6 +47,9 @@ func TestLeakReportHTML(t *testing.T) {
 			t.Fatal(err)
 		}
 		html := string(b)
+		if strings.Contains(html, filepath.Dir(keys)) {
+			t.Errorf("%s: report.html shows the analyst's disk (%s)", lang, filepath.Dir(keys))
+		}
 		for _, s := range []string{"vigie 1.2.3", "vigie leak verify --keys keys.zone", hex.EncodeToString(keySum[:]), rep.OriginalsSHA256, "bh=", "l=", "permerror", "c=relaxed/simple"} {
 			if s == "" || !strings.Contains(html, s) {
 				t.Errorf("%s: report.html lacks %q", lang, s)
