@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use. Tests that need one skip with a message when
 # it is missing, so a developer without root still gets a run.
-packages=(chromium postfix swaks python3-dkim opendkim opendkim-tools dnsutils yara)
+packages=(chromium postfix swaks python3-dkim opendkim opendkim-tools dnsutils yara systemd)
 if [ -z "${VIGIE_NO_INSTALL:-}" ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   missing=()
   for p in "${packages[@]}"; do

@@ -189,4 +189,3 @@ func (f *freer) after(size int64) {
 		debug.FreeOSMemory()
 	}()
 }
-
