@@ -26,6 +26,37 @@ var feedSuite = []struct {
 	fn   func(t *testing.T, open opener)
 }{
 	{"yara rules keyed by id", testYARAByID},
+	{"TLP:RED only to named parties", testRedNeverToAll},
+}
+
+// An indicator's own TLP wins over the import's default, and a TLP:RED
+// one never goes to every party: asked for "all" it stays with the agency;
+// an indicator made RED later is withdrawn from the parties' feeds.
+func testRedNeverToAll(t *testing.T, open opener) {
+	f := newFixture(t, open)
+	s, ctx := f.s, f.ctx
+	res, recs, err := s.PutIndicators(ctx, f.vAgency, cli, []indicator.Indicator{
+		{Type: indicator.Domain, Value: "red.example.com", TLP: indicator.TLPRed},
+		{Type: indicator.Domain, Value: "plain.example.com"},
+	}, PutOptions{TLP: indicator.TLPAmber, Distribution: DistAll})
+	if err != nil || res.Restricted != 1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if recs[0].TLP != indicator.TLPRed || recs[0].Distribution != DistAgency || recs[1].TLP != indicator.TLPAmber || recs[1].Distribution != DistAll {
+		t.Fatalf("stored %+v", recs)
+	}
+	feed, _ := s.ListIndicators(ctx, f.vA, IndicatorQuery{Feed: true})
+	if len(feed) != 1 || feed[0].Value != "plain.example.com" {
+		t.Fatalf("party feed %+v", feed)
+	}
+	red := indicator.TLPRed
+	if _, err := s.UpdateIndicator(ctx, f.vAgency, cli, recs[1].ID, IndicatorChange{TLP: &red}); err != nil {
+		t.Fatal(err)
+	}
+	feed, _ = s.ListIndicators(ctx, f.vA, IndicatorQuery{Feed: true, AfterSeq: feed[0].Seq})
+	if len(feed) != 1 || !feed[0].Withdrawn {
+		t.Fatalf("made RED, it is not withdrawn from the party: %+v", feed)
+	}
 }
 
 // Two YARA rules that share a rule name are two indicators: the second

@@ -50,13 +50,18 @@ func (r *Record) Ref() int64 { return r.ref }
 type ImportResult struct {
 	Created int `json:"created"`
 	Updated int `json:"updated"`
+	// Restricted counts TLP:RED indicators asked to go to every party and
+	// kept with the agency instead (TLP:RED goes to named parties only).
+	Restricted int `json:"restricted,omitempty"`
 }
 
 // PutOptions say how indicators are stored.
 type PutOptions struct {
 	Distribution string
 	Parties      []int64 // party organisations, for DistListed
-	// TLP, when set, overrides the indicators' own level.
+	// TLP is the level of indicators that state none; an indicator's own
+	// marking always wins (a TLP:RED object stays RED whatever a form
+	// preselects).
 	TLP indicator.TLP
 }
 
@@ -137,8 +142,17 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 					ind.ID = "indicator--" + uuid.NewString()
 				}
 			}
-			if opts.TLP != "" {
+			// The indicator's own marking wins: the level asked for is
+			// only the default of indicators that state none.
+			if ind.TLP == "" {
 				ind.TLP = opts.TLP
+			}
+			// TLP:RED goes to named recipients only: never to every
+			// party. Asked for "all", it stays with the agency.
+			dist, parties := opts.Distribution, opts.Parties
+			if ind.TLP == indicator.TLPRed && dist == DistAll {
+				dist, parties = DistAgency, nil
+				res.Restricted++
 			}
 			// The unique key is (org, type, value); a YARA rule's is its
 			// id (see migration 0003), and label is what people see.
@@ -185,7 +199,7 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 				  valid_until = excluded.valid_until, modified_at = excluded.modified_at, seq = excluded.seq
 				RETURNING id, created_at, uuid`),
 				ind.ID, v.OrgID, string(ind.Type), key, label, ind.Rule, ind.Exclude, ind.Source, ind.Description, ind.Confidence, string(ind.TLP),
-				string(threats), string(tags), b2i(ind.Informational), opts.Distribution, micros(ind.ValidFrom), micros(ind.ValidUntil), now, now, seq).Scan(&ref, &created, &gotID)
+				string(threats), string(tags), b2i(ind.Informational), dist, micros(ind.ValidFrom), micros(ind.ValidUntil), now, now, seq).Scan(&ref, &created, &gotID)
 			if isUniqueViolation(err) {
 				return fmt.Errorf("store: indicator %s: this id is already used by another indicator", ind.ID)
 			}
@@ -200,15 +214,15 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 			if _, err := tx.ExecContext(ctx, s.q("DELETE FROM indicator_parties WHERE indicator_id = ?"), ref); err != nil {
 				return fmt.Errorf("store: indicator parties: %w", err)
 			}
-			if opts.Distribution == DistListed {
-				for _, p := range opts.Parties {
+			if dist == DistListed {
+				for _, p := range parties {
 					if _, err := tx.ExecContext(ctx, s.q("INSERT INTO indicator_parties (indicator_id, org_id) VALUES (?, ?) ON CONFLICT DO NOTHING"), ref, p); err != nil {
 						return fmt.Errorf("store: indicator parties: %w", err)
 					}
 				}
 			}
 			if oldRef != 0 {
-				after, err := partiesOf(opts.Distribution, opts.Parties)
+				after, err := partiesOf(dist, parties)
 				if err != nil {
 					return fmt.Errorf("store: parties: %w", err)
 				}
@@ -229,7 +243,7 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 			if _, err := tx.ExecContext(ctx, s.q("DELETE FROM indicator_withdrawals WHERE indicator_id = ? AND org_id IN (SELECT org_id FROM indicator_parties WHERE indicator_id = ?)"), ref, ref); err != nil {
 				return fmt.Errorf("store: withdrawal: %w", err)
 			}
-			if opts.Distribution == DistAll {
+			if dist == DistAll {
 				if _, err := tx.ExecContext(ctx, s.q("DELETE FROM indicator_withdrawals WHERE indicator_id = ?"), ref); err != nil {
 					return fmt.Errorf("store: withdrawal: %w", err)
 				}
@@ -237,7 +251,7 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 			ind.ID = gotID
 			ind.Created = fromMicros(created)
 			ind.Modified = fromMicros(now)
-			out = append(out, Record{Indicator: ind, OrgID: v.OrgID, Distribution: opts.Distribution, Parties: opts.Parties, Seq: seq, ref: ref,
+			out = append(out, Record{Indicator: ind, OrgID: v.OrgID, Distribution: dist, Parties: parties, Seq: seq, ref: ref,
 				Expired: !ind.ValidUntil.IsZero() && !s.now().Before(ind.ValidUntil)})
 		}
 		detail := fmt.Sprintf("%d created, %d updated, distribution %s", res.Created, res.Updated, opts.Distribution)

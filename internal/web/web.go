@@ -319,6 +319,8 @@ type indData struct {
 	More    string
 	Parties []store.Org
 	Created string
+	// Skipped lists what an import left out (warning lists, problems).
+	Skipped []string
 }
 
 const pageSize = 50
@@ -327,9 +329,9 @@ func (u *UI) indicators(w http.ResponseWriter, r *http.Request, q *req) {
 	u.showIndicators(w, r, q, 200, "", "")
 }
 
-func (u *UI) showIndicators(w http.ResponseWriter, r *http.Request, q *req, code int, flash, errMsg string) {
+func (u *UI) showIndicators(w http.ResponseWriter, r *http.Request, q *req, code int, flash, errMsg string, skipped ...string) {
 	qs := r.URL.Query()
-	d := indData{Q: qs.Get("q"), Type: qs.Get("type"), Types: indicator.Types}
+	d := indData{Q: qs.Get("q"), Type: qs.Get("type"), Types: indicator.Types, Skipped: skipped}
 	before, _ := strconv.ParseInt(qs.Get("before"), 10, 64)
 	iq := store.IndicatorQuery{Search: d.Q, BeforeRef: before, Limit: pageSize}
 	if d.Type != "" {
@@ -361,7 +363,7 @@ func (u *UI) showIndicators(w http.ResponseWriter, r *http.Request, q *req, code
 }
 
 func importOptions(r *http.Request) hub.ImportOptions {
-	return hub.ImportOptions{TLP: r.PostFormValue("tlp"), Distribution: r.PostFormValue("distribution"), Parties: r.PostForm["parties"]}
+	return hub.ImportOptions{TLP: r.PostFormValue("tlp"), Distribution: r.PostFormValue("distribution"), Parties: r.PostForm["parties"], Lenient: r.PostFormValue("lenient") == "true"}
 }
 
 func (u *UI) addIndicator(w http.ResponseWriter, r *http.Request, q *req) {
@@ -382,9 +384,20 @@ func (u *UI) afterImport(w http.ResponseWriter, r *http.Request, q *req, rep hub
 		msg += fmt.Sprintf(" %d known-good values (warning lists) left out.", rep.Warninglisted)
 	}
 	if n := len(rep.Problems) - rep.Warninglisted; n > 0 {
-		msg += fmt.Sprintf(" %d items could not become indicators.", n)
+		msg += fmt.Sprintf(" %d items could not become indicators (listed below).", n)
 	}
-	u.showIndicators(w, r, q, 200, msg, "")
+	if rep.Restricted > 0 {
+		msg += fmt.Sprintf(" %d TLP:RED indicators were kept for the agency: TLP:RED goes only to the parties you tick.", rep.Restricted)
+	}
+	var skipped []string
+	for i, p := range rep.Problems {
+		if i == 200 {
+			skipped = append(skipped, fmt.Sprintf("… and %d more", len(rep.Problems)-200))
+			break
+		}
+		skipped = append(skipped, p.String())
+	}
+	u.showIndicators(w, r, q, 200, msg, "", skipped...)
 }
 
 func (u *UI) importIndicators(w http.ResponseWriter, r *http.Request, q *req) {

@@ -433,6 +433,9 @@ func (p *objParser) marking(o *rawObject) {
 		p.record(op{kind: opMarking, a: o.ID, b: string(t)})
 		return
 	}
+	// A marking that is not a TLP level (a statement, a copyright): known,
+	// so that references to it are not taken for unknown ones.
+	p.record(op{kind: opMarking, a: o.ID, b: ""})
 	p.skip("marking-definition/" + short(o.DefinitionType))
 }
 
@@ -728,9 +731,26 @@ func (p *objParser) stixPattern(o *rawObject, base *indicator.Indicator) error {
 // "indicates" relationships to threats.
 func (d *decoder) resolve() error {
 	d.gather()
+	var unmarked map[int]bool // indicators marked with an unknown marking
 	for _, p := range d.pending {
 		t, ok := d.markings[p.ref]
 		if !ok {
+			// A marking the bundle does not define and Vigie does not
+			// know: its restriction cannot be honoured, so the object
+			// is not taken (a TLP:RED object must not go out unmarked).
+			where := "object"
+			if p.start < p.end {
+				where = "object " + indicator.Shorten(d.c.Indicators[p.start].ID)
+			}
+			if err := d.malformed(where, p.ref, "marked with "+p.ref+", a marking-definition this bundle does not define and Vigie does not know: its handling restrictions cannot be honoured"); err != nil {
+				return err
+			}
+			if unmarked == nil {
+				unmarked = map[int]bool{}
+			}
+			for i := p.start; i < p.end; i++ {
+				unmarked[i] = true
+			}
 			continue
 		}
 		for i := p.start; i < p.end; i++ {
@@ -757,6 +777,16 @@ func (d *decoder) resolve() error {
 			}
 		}
 	})
+	if len(unmarked) > 0 {
+		kept := d.c.Indicators[:0]
+		for i, ind := range d.c.Indicators {
+			if !unmarked[i] {
+				kept = append(kept, ind)
+			}
+		}
+		clear(d.c.Indicators[len(kept):])
+		d.c.Indicators = kept
+	}
 	if len(d.indicates) == 0 {
 		return nil
 	}
