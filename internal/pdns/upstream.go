@@ -79,7 +79,8 @@ func ParseUpstream(s string, o UpstreamOptions) (Upstream, error) {
 			}
 			return &tlsUpstream{addr: addr, timeout: o.Timeout, conf: &tls.Config{ServerName: name, RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12}}, nil
 		}
-		return &udpUpstream{addr: addr, timeout: o.Timeout, case0x20: !o.NoCaseRandomization, tcp: &tcpUpstream{addr: addr, timeout: o.Timeout}}, nil
+		return &udpUpstream{addr: addr, timeout: o.Timeout, case0x20: !o.NoCaseRandomization, tcp: &tcpUpstream{addr: addr, timeout: o.Timeout},
+			pool: make(chan *udpSock, udpPoolSize)}, nil
 	case "https":
 		u, err := url.Parse(s)
 		if err != nil || u.Host == "" {
@@ -109,18 +110,61 @@ func checkAnswer(q, r *dns.Msg) error {
 	return nil
 }
 
-// udpUpstream sends each query from a fresh socket (a new random source
-// port) with a random ID and, unless turned off, the name's letters in a
-// random case; a truncated answer, or one whose question comes back in
-// another case, is asked again over TCP.
+// udpUpstream sends queries from a pool of connected sockets, each bound
+// to a random source port by the kernel and retired after a few queries,
+// with a random ID and, unless turned off, the name's letters in a random
+// case; a truncated answer, or one whose question comes back in another
+// case, is asked again over TCP. Opening a socket per query (as the
+// textbook says) costs more than the rest of the forwarding path together
+// in Go; a socket reused for udpSocketUses queries still gives an attacker
+// who cannot see the traffic an unknown port among the pool's, an unknown
+// ID and an unknown letter case to guess at once.
 type udpUpstream struct {
 	addr     string
 	timeout  time.Duration
 	case0x20 bool
 	tcp      *tcpUpstream
+	pool     chan *udpSock
 }
 
+type udpSock struct {
+	c    net.Conn
+	uses int
+}
+
+const (
+	udpSocketUses = 64
+	udpPoolSize   = 256
+)
+
 func (u *udpUpstream) String() string { return "udp://" + u.addr }
+
+func (u *udpUpstream) get(ctx context.Context) (*udpSock, error) {
+	select {
+	case s := <-u.pool:
+		return s, nil
+	default:
+	}
+	d := net.Dialer{Timeout: u.timeout}
+	c, err := d.DialContext(ctx, "udp", u.addr)
+	if err != nil {
+		return nil, err
+	}
+	return &udpSock{c: c}, nil
+}
+
+func (u *udpUpstream) put(s *udpSock, ok bool) {
+	s.uses++
+	if !ok || s.uses >= udpSocketUses {
+		s.c.Close()
+		return
+	}
+	select {
+	case u.pool <- s:
+	default:
+		s.c.Close()
+	}
+}
 
 func (u *udpUpstream) Exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
 	q := m.Copy()
@@ -132,12 +176,29 @@ func (u *udpUpstream) Exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error
 	if err != nil {
 		return nil, err
 	}
-	d := net.Dialer{Timeout: u.timeout}
-	c, err := d.DialContext(ctx, "udp", u.addr)
+	sock, err := u.get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
+	r, err := u.exchangeOn(ctx, sock.c, q, out)
+	u.put(sock, err == nil)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		// Truncated, or the question came back changed: do not trust UDP
+		// for this one.
+		return u.tcp.Exchange(ctx, m)
+	}
+	r.Id = m.Id
+	r.Question[0].Name = m.Question[0].Name
+	return r, nil
+}
+
+// exchangeOn sends out on c and reads until the answer to q arrives (or
+// the deadline): stray datagrams, such as a late answer to an earlier
+// query on a reused socket, are skipped.
+func (u *udpUpstream) exchangeOn(ctx context.Context, c net.Conn, q *dns.Msg, out []byte) (*dns.Msg, error) {
 	deadline := time.Now().Add(u.timeout)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
@@ -146,31 +207,31 @@ func (u *udpUpstream) Exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error
 	if _, err := c.Write(out); err != nil {
 		return nil, err
 	}
-	buf := make([]byte, 65535)
+	bp := udpBufs.Get().(*[]byte)
+	defer udpBufs.Put(bp)
+	buf := *bp
 	for {
 		n, err := c.Read(buf)
 		if err != nil {
 			return nil, err
 		}
-		r := new(dns.Msg)
-		if err := r.Unpack(buf[:n]); err != nil {
-			continue // garbage on our port: keep waiting for the real answer
-		}
-		if r.Id != q.Id {
+		if n < headerLen || buf[0] != byte(q.Id>>8) || buf[1] != byte(q.Id) {
 			continue
 		}
-		if err := checkAnswer(q, r); err != nil {
-			// Wrong case or question: do not trust UDP for this one.
-			return u.tcp.Exchange(ctx, m)
+		r := new(dns.Msg)
+		if err := r.Unpack(buf[:n]); err != nil {
+			continue
 		}
-		if r.Truncated {
-			return u.tcp.Exchange(ctx, m)
+		if checkAnswer(q, r) != nil || r.Truncated {
+			return nil, nil
 		}
-		r.Id = m.Id
-		r.Question[0].Name = m.Question[0].Name
 		return r, nil
 	}
 }
+
+// udpBufs hold the 64 KiB buffers UDP answers are read into: one per
+// query would be most of the garbage the forwarding path makes.
+var udpBufs = sync.Pool{New: func() any { b := make([]byte, 65535); return &b }}
 
 // randomCase flips the case of each letter with a coin toss.
 func randomCase(name string) string {
