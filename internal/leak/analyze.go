@@ -82,7 +82,7 @@ func (c *Config) analyse(ctx context.Context, e entry) *analysed {
 	switch e.Format {
 	case "eml", "mbox-message", "msg":
 		it.Kind = KindMail
-	case "unknown", "unreadable", "symlink", "special", "zip", "mbox", "7z", "tar", "gzip", "xz", "bzip2":
+	case "unknown", "unreadable", "symlink", "special", "zip", "mbox", "7z", "rar", "iso", "tar", "gzip", "xz", "bzip2":
 		it.Kind = KindOther
 	default:
 		it.Kind = KindDocument

@@ -7,7 +7,7 @@
 // # Inputs
 //
 // The dump is a file or a directory, in any container: zip, 7-Zip, tar and
-// tar.gz/.tgz, tar.xz, tar.bz2 (and nested ones) are expanded within
+// tar.gz/.tgz, tar.xz, tar.bz2, RAR, ISO images (and nested ones) are expanded within
 // bounds (member size, compression ratio, total expansion, nesting depth,
 // entry count); tar and compressed streams are read as they are
 // decompressed, and an mbox inside an archive is split as it is read,

@@ -190,9 +190,9 @@ func (w *walker) diskFile(path string, fi fs.FileInfo) error {
 		}
 		budget := w.lim.MaxArchiveSize
 		return w.zip(path, zr, 1, &budget)
-	case "7z":
+	case "7z", "rar", "iso":
 		if fi.Size() > max7zInMemory {
-			base.Err = fmt.Errorf("7-Zip archive of %d bytes: larger than the %d bytes that can be opened in memory; extract it and examine the directory", fi.Size(), int64(max7zInMemory))
+			base.Err = fmt.Errorf("%s archive of %d bytes: larger than the %d bytes that can be opened in memory; extract it and examine the directory", archiveName[format], fi.Size(), int64(max7zInMemory))
 			return w.emit(base)
 		}
 		if !rewind() {
@@ -204,7 +204,7 @@ func (w *walker) diskFile(path string, fi fs.FileInfo) error {
 			return w.emit(base)
 		}
 		budget := w.lim.MaxArchiveSize
-		return w.sevenZip(path, data, fi.ModTime(), 1, &budget)
+		return w.archive(path, format, data, fi.ModTime(), 1, &budget)
 	case "tar", "gzip", "xz", "bzip2":
 		if !rewind() {
 			return w.emit(base)
@@ -356,18 +356,19 @@ func (w *walker) inner(p string, mod time.Time, size int64, r io.Reader, depth i
 	switch format {
 	case "mbox":
 		return w.mbox(p, br, mod)
-	case "zip", "7z", "tar", "gzip", "xz", "bzip2":
+	case "zip", "7z", "rar", "iso", "tar", "gzip", "xz", "bzip2":
 		if depth >= w.lim.MaxDepth {
 			return fail(fmt.Errorf("archive nested deeper than %d levels: not expanded", w.lim.MaxDepth))
 		}
-		if format == "zip" || format == "7z" {
-			// random access: the archive is read in memory
-			data, err := readMax(br, w.lim.MaxItemSize)
+		if format != "tar" && format != "gzip" && format != "xz" && format != "bzip2" {
+			// random access: the archive is read in memory, within the
+			// expansion budget (it is counted against it as it is read)
+			data, err := readMax(br, min(max(*budget, 0), max7zInMemory))
 			if err != nil {
 				return fail(err)
 			}
-			if format == "7z" {
-				return w.sevenZip(p, data, mod, depth+1, budget)
+			if format != "zip" {
+				return w.archive(p, format, data, mod, depth+1, budget)
 			}
 			zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 			if err != nil {
@@ -484,17 +485,22 @@ func (w *walker) tar(p string, r io.Reader, depth int, budget *int64) error {
 	}
 }
 
-// sevenZip emits the entries of a 7-Zip archive held in memory, each
-// read as a stream (an mbox of any size is split as it is read).
-func (w *walker) sevenZip(p string, data []byte, mod time.Time, depth int, budget *int64) error {
-	a, err := archive.Open(data, archive.Kind7z, archive.Limits{MaxEntries: w.lim.MaxEntries, MaxEntryBytes: w.lim.MaxItemSize,
+// archiveName names the archive formats read through internal/archive.
+var archiveName = map[string]string{"7z": "7-Zip", "rar": "RAR", "iso": "ISO 9660 disk image"}
+
+// archive emits the entries of a 7-Zip or RAR archive or an ISO image
+// held in memory, each read as a stream where the format allows it (an
+// mbox of any size inside a 7-Zip archive is split as it is read).
+func (w *walker) archive(p, format string, data []byte, mod time.Time, depth int, budget *int64) error {
+	kind := map[string]string{"7z": archive.Kind7z, "rar": archive.KindRAR, "iso": archive.KindISO}[format]
+	a, err := archive.Open(data, kind, archive.Limits{MaxEntries: w.lim.MaxEntries, MaxEntryBytes: w.lim.MaxItemSize,
 		MaxTotalBytes: max(*budget, 1), Timeout: archiveTimeout})
 	if err != nil {
-		why := fmt.Errorf("7-Zip archive could not be opened: %w", err)
+		why := fmt.Errorf("%s could not be opened: %w", archiveName[format], err)
 		if errors.Is(err, archive.ErrEncrypted) {
-			why = errors.New("encrypted 7-Zip archive: the names and contents of its files are hidden by a password")
+			why = fmt.Errorf("encrypted %s: the names and contents of its files are hidden by a password", archiveName[format])
 		}
-		return w.emit(entry{Path: p, Format: "7z", ModTime: mod, Err: why})
+		return w.emit(entry{Path: p, Format: format, ModTime: mod, Err: why})
 	}
 	for i, en := range a.Entries {
 		if err := w.ctx.Err(); err != nil {
@@ -521,7 +527,7 @@ func (w *walker) sevenZip(p string, data []byte, mod time.Time, depth int, budge
 		}
 	}
 	if a.Truncated {
-		return w.emit(entry{Path: p, Format: "7z", Err: fmt.Errorf("archive has more than %d members: the rest is not examined", w.lim.MaxEntries)})
+		return w.emit(entry{Path: p, Format: format, Err: fmt.Errorf("archive has more than %d members: the rest is not examined", w.lim.MaxEntries)})
 	}
 	return nil
 }
@@ -651,6 +657,10 @@ func formatOf(name string, head []byte) string {
 		return "zip"
 	case "7z":
 		return "7z"
+	case "rar":
+		return "rar"
+	case "iso":
+		return "iso"
 	case "tar":
 		return "tar"
 	case "gz", "tgz":
@@ -666,6 +676,8 @@ func formatOf(name string, head []byte) string {
 	switch {
 	case archive.Sniff(head) == archive.Kind7z:
 		return "7z"
+	case archive.Sniff(head) == archive.KindRAR:
+		return "rar"
 	case bytes.HasPrefix(head, []byte("%PDF-")):
 		return "pdf"
 	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
