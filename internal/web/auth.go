@@ -54,6 +54,7 @@ func (u *UI) authRoutes() {
 	u.mux.HandleFunc("POST /setup/totp", u.partial(u.setupTOTP))
 	u.mux.HandleFunc("GET /account/password", u.partial(u.passwordPage))
 	u.mux.HandleFunc("POST /account/password", u.partial(u.changePassword))
+	u.mux.HandleFunc("POST /account/language", u.full(u.setLanguage))
 	u.passkeyRoutes()
 	u.userRoutes()
 }
@@ -76,13 +77,13 @@ func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	u.showLogin(w, http.StatusOK, "")
+	u.showLogin(w, r, http.StatusOK, "")
 }
 
-func (u *UI) showLogin(w http.ResponseWriter, code int, msg string) {
+func (u *UI) showLogin(w http.ResponseWriter, r *http.Request, code int, msg string) {
 	tok := randomID()
 	u.setCookie(w, loginCSRFCookie, tok, 3600)
-	u.render(w, code, "login", page{Title: "Log in", CSRF: tok, Error: msg})
+	u.render(w, code, "login", page{Title: "Log in", CSRF: tok, Error: msg, Lang: requestLang(r, "")})
 }
 
 // waitMessage tells how long to wait, in words.
@@ -145,7 +146,7 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	c, err := r.Cookie(loginCSRFCookie)
 	if err != nil || !checkCSRF(r, c.Value) {
-		u.showLogin(w, http.StatusForbidden, "The login form expired. Please try again.")
+		u.showLogin(w, r, http.StatusForbidden, "The login form expired. Please try again.")
 		return
 	}
 	ctx := r.Context()
@@ -159,7 +160,7 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	trusted := uerr == nil && u.trustedDevice(r, us.ID)
 	if wait := u.throttled(r, key, addr, trusted); wait > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
-		u.showLogin(w, http.StatusTooManyRequests, "Too many failed attempts for this account. Wait "+waitMessage(wait)+" and try again, or ask your administrator.")
+		u.showLogin(w, r, http.StatusTooManyRequests, "Too many failed attempts for this account. Wait "+waitMessage(wait)+" and try again, or ask your administrator.")
 		return
 	}
 	hash := "$argon2id$v=19$m=65536,t=3,p=2$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -178,7 +179,7 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		u.st.Audit(ctx, store.Actor{OrgID: us.OrgID, Name: "ip:" + addr}, "login.failed", "user:"+indicator.Shorten(name), "")
-		u.showLogin(w, http.StatusUnauthorized, "Wrong user name or password.")
+		u.showLogin(w, r, http.StatusUnauthorized, "Wrong user name or password.")
 		return
 	}
 	if err := u.st.ClearLoginThrottle(ctx, key); err != nil {
@@ -398,4 +399,20 @@ func (u *UI) changePassword(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// setLanguage records the user's UI language ("" = the browser's).
+func (u *UI) setLanguage(w http.ResponseWriter, r *http.Request, q *req) {
+	lang := r.PostFormValue("lang")
+	if lang != "" && lang != langEN && lang != langFR {
+		u.showAccount(w, r, q, http.StatusUnprocessableEntity, "", "Choose the language of the hub's pages.")
+		return
+	}
+	if err := u.st.SetLanguage(r.Context(), q.us.ID, lang); err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	q.us.Language = lang
+	q.lang = requestLang(r, lang)
+	u.showAccount(w, r, q, 200, "Language saved.", "")
 }

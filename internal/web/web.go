@@ -42,12 +42,15 @@ const sessionTTL = 12 * time.Hour
 
 // UI serves the web pages.
 type UI struct {
-	hub    *hub.Server
-	st     *store.Store
-	pages  map[string]*template.Template
-	mux    *http.ServeMux
-	secure bool
-	now    func() time.Time
+	hub   *hub.Server
+	st    *store.Store
+	pages map[string]*template.Template
+	// pagesFR are the pages in French, cat the French catalog (i18n.go).
+	pagesFR map[string]*template.Template
+	cat     *catalog
+	mux     *http.ServeMux
+	secure  bool
+	now     func() time.Time
 }
 
 var funcs = template.FuncMap{
@@ -69,13 +72,24 @@ var funcs = template.FuncMap{
 
 // New builds the UI of a hub server.
 func New(h *hub.Server) (*UI, error) {
-	u := &UI{hub: h, st: h.Store(), pages: map[string]*template.Template{}, mux: http.NewServeMux(), secure: h.TLS(), now: time.Now}
+	u := &UI{hub: h, st: h.Store(), pages: map[string]*template.Template{}, pagesFR: map[string]*template.Template{}, mux: http.NewServeMux(), secure: h.TLS(), now: time.Now}
+	var err error
+	if u.cat, err = loadCatalog(catalogFR); err != nil {
+		return nil, err
+	}
 	for _, name := range append([]string{"dashboard", "indicators", "edit", "sightings", "orgs", "users", "tokens"}, authPages...) {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templatesFS, "templates/layout.html", "templates/publish.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("web: template %s: %w", name, err)
+		for _, lang := range []string{langEN, langFR} {
+			t, err := template.New(name).Funcs(funcs).ParseFS(templatesFS, "templates/layout.html", "templates/publish.html", "templates/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("web: template %s: %w", name, err)
+			}
+			if lang == langFR {
+				u.cat.translateTemplate(t, nil)
+				u.pagesFR[name] = t
+			} else {
+				u.pages[name] = t
+			}
 		}
-		u.pages[name] = t
 	}
 	static, _ := fs.Sub(staticFS, "static")
 	u.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
@@ -145,13 +159,23 @@ type page struct {
 	CSRF         string
 	Flash, Error string
 	Data         any
+	// Lang is the page's language (en or fr).
+	Lang string
 }
 
 func (u *UI) render(w http.ResponseWriter, code int, name string, pg page) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	t := u.pages[name]
+	if pg.Lang == langFR {
+		t = u.pagesFR[name]
+		pg.Title, pg.Flash, pg.Error = u.cat.message(pg.Title), u.cat.message(pg.Flash), u.cat.message(pg.Error)
+	} else {
+		pg.Lang = langEN
+	}
+	w.Header().Set("Content-Language", pg.Lang)
 	w.WriteHeader(code)
-	if err := u.pages[name].ExecuteTemplate(w, name+".html", pg); err != nil {
+	if err := t.ExecuteTemplate(w, name+".html", pg); err != nil {
 		fmt.Fprintf(w, "<p>page error: %s</p>", template.HTMLEscapeString(err.Error()))
 	}
 }
@@ -201,14 +225,15 @@ func checkCSRF(r *http.Request, want string) bool {
 
 // req is an authenticated request.
 type req struct {
-	r  *http.Request
-	se *store.Session
-	us *store.User
-	p  *hub.Principal
+	r    *http.Request
+	lang string
+	se   *store.Session
+	us   *store.User
+	p    *hub.Principal
 }
 
 func (q *req) page(title, nav string, data any) page {
-	return page{Title: title, Nav: nav, User: q.us, P: q.p, CSRF: q.se.CSRF, Data: data}
+	return page{Title: title, Nav: nav, User: q.us, P: q.p, CSRF: q.se.CSRF, Data: data, Lang: q.lang}
 }
 
 // partial lets in a user who passed the password but maybe not yet the
@@ -224,7 +249,7 @@ func (u *UI) partial(h func(http.ResponseWriter, *http.Request, *req)) http.Hand
 			http.Error(w, "The form expired: go back, reload the page and try again.", http.StatusForbidden)
 			return
 		}
-		h(w, r, &req{r: r, se: se, us: us, p: principal(us)})
+		h(w, r, &req{r: r, lang: requestLang(r, us.Language), se: se, us: us, p: principal(us)})
 	}
 }
 

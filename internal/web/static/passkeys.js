@@ -34,9 +34,15 @@
     const el = document.getElementById("passkey-status");
     if (el) el.textContent = msg;
   }
+  // msg is a message of the page's language (data-msg-* on the status
+  // element), or the English fallback.
+  function msg(key, fallback) {
+    const el = document.getElementById("passkey-status");
+    return (el && el.dataset["msg" + key[0].toUpperCase() + key.slice(1)]) || fallback;
+  }
   function problem(e) {
-    if (e && e.name === "NotAllowedError") return "The passkey request was cancelled or timed out.";
-    if (e && e.name === "InvalidStateError") return "This passkey is registered already.";
+    if (e && e.name === "NotAllowedError") return msg("cancelled", "The passkey request was cancelled or timed out.");
+    if (e && e.name === "InvalidStateError") return msg("registered", "This passkey is registered already.");
     return (e && e.message) || String(e);
   }
   function descriptors(list) {
@@ -46,7 +52,7 @@
     const csrf = btn.dataset.csrf;
     const nameInput = document.getElementById("passkey-name");
     const name = nameInput ? nameInput.value.trim() : "";
-    say("Follow your browser's instructions…");
+    say(msg("wait", "Follow your browser's instructions…"));
     const opts = await post("/passkeys/register/begin", csrf);
     const pk = opts.publicKey;
     pk.challenge = dec(pk.challenge);
@@ -70,7 +76,7 @@
   }
   async function authenticate(btn, begin, finish) {
     const csrf = btn.dataset.csrf;
-    say("Follow your browser's instructions…");
+    say(msg("wait", "Follow your browser's instructions…"));
     const opts = await post(begin, csrf);
     const pk = opts.publicKey;
     pk.challenge = dec(pk.challenge);
@@ -96,7 +102,7 @@
     if (!btn) return;
     if (!window.PublicKeyCredential) {
       btn.disabled = true;
-      say("This browser does not support passkeys.");
+      say(msg("unsupported", "This browser does not support passkeys."));
       return;
     }
     btn.addEventListener("click", function () {
