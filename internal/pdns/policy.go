@@ -361,19 +361,23 @@ func normalizeName(s string) (string, error) {
 	if len(h) > 253 {
 		return "", fmt.Errorf("name longer than 253 characters")
 	}
-	for _, l := range strings.Split(h, ".") {
-		if l == "" {
-			return "", fmt.Errorf("empty label in %q", s)
-		}
-		if len(l) > 63 {
-			return "", fmt.Errorf("label longer than 63 characters in %q", s)
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '*') {
-				return "", fmt.Errorf("character %q not allowed in a host name %q", c, s)
+	label := 0
+	for i := 0; i <= len(h); i++ {
+		if i == len(h) || h[i] == '.' {
+			if label == 0 {
+				return "", fmt.Errorf("empty label in %q", s)
 			}
+			if label > 63 {
+				return "", fmt.Errorf("label longer than 63 characters in %q", s)
+			}
+			label = 0
+			continue
 		}
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '*') {
+			return "", fmt.Errorf("character %q not allowed in a host name %q", c, s)
+		}
+		label++
 	}
 	return h, nil
 }

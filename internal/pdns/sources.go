@@ -34,7 +34,14 @@ type Sources struct {
 
 // Build reads every source into a new policy.
 func (s *Sources) Build(now time.Time) (*Policy, []LoadReport, error) {
-	b := NewBuilder(0)
+	// Size the map once: a list line is about 20 bytes.
+	var size int64
+	for _, f := range append(append([]string(nil), s.RPZ...), s.Blocklists...) {
+		if fi, err := os.Stat(f); err == nil {
+			size += fi.Size()
+		}
+	}
+	b := NewBuilder(int(min(size/20, 50_000_000)))
 	var reports []LoadReport
 	var owners []lookalike.Owner
 	if len(s.Protect) > 0 {
