@@ -119,6 +119,10 @@ func (w *worker) examineFile(ctx context.Context, j job) {
 	base := filepath.Base(j.path)
 	it := item{vpath: j.path, dir: filepath.Dir(j.path), base: base, size: j.info.Size(), top: j.path}
 	w.checkNames(it)
+	if j.openErr != nil {
+		s.unreadableFile(it, j.openErr)
+		return
+	}
 	if j.f == nil {
 		if s.opts.MaxSize > 0 && j.info.Size() > s.opts.MaxSize {
 			s.stats.tooLarge.Add(1)
@@ -127,7 +131,7 @@ func (w *worker) examineFile(ctx context.Context, j job) {
 	}
 	fi, err := j.f.Stat()
 	if err != nil {
-		s.fail(j.path, err)
+		s.unreadableFile(it, err)
 		return
 	}
 	if !fi.Mode().IsRegular() {
@@ -153,7 +157,7 @@ func (w *worker) examineFile(ctx context.Context, j job) {
 	if inMemory {
 		data, err := w.readAll(j.f, it.size)
 		if err != nil {
-			s.fail(j.path, fmt.Errorf("reading: %w", err))
+			s.unreadableFile(it, fmt.Errorf("reading: %w", err))
 			return
 		}
 		if int64(len(data)) != it.size {
@@ -188,7 +192,7 @@ func (w *worker) examineFile(ctx context.Context, j job) {
 			break
 		}
 		if err != nil {
-			s.fail(j.path, fmt.Errorf("reading at offset %d: %w", n, err))
+			s.unreadableFile(it, fmt.Errorf("reading at offset %d: %w", n, err))
 			return
 		}
 		if ctx.Err() != nil {

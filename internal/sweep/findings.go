@@ -195,3 +195,37 @@ func (s *Scanner) limitFinding(it item, what string) *report.Finding {
 	f.Advice = adviceLimit
 	return s.finish(&f)
 }
+
+const (
+	adviceUnreadable = "Vigie could not read this file, so it could not check what is inside: the scan was partial here " +
+		"(its name and location were still checked). It may be open in another program that locks it, or reserved to an administrator. " +
+		"Close your programs and run the scan again, as an administrator if you can. If the file stays unreadable and you do not know what it is, ask your IT lead."
+	adviceUnreadableDir = "Vigie could not open this folder, so none of the files in it were checked: the scan was partial here. " +
+		"It is probably reserved to an administrator: run the scan again as an administrator if you can, or ask your IT lead."
+)
+
+// unreadableFile reports a file whose content could not be examined: the
+// volunteer must know the scan was partial, never read "nothing found".
+func (s *Scanner) unreadableFile(it item, err error) {
+	s.stats.unreadable.Add(1)
+	f := s.base(it)
+	f.Severity = report.Low
+	f.Title = "File could not be read: its content was not checked"
+	f.Match = report.Match{Kind: "check", Type: "unreadable", Value: "could-not-be-read"}
+	f.Evidence = []report.Evidence{{Name: "error", Data: err.Error(), Detail: "the name and path were checked against the indicators; the content (hashes, rules, archive entries) was not"}}
+	f.Advice = adviceUnreadable
+	s.emit(s.finish(&f))
+}
+
+// unreadableDir reports a folder that could not be walked.
+func (s *Scanner) unreadableDir(path string, err error) {
+	s.stats.unreadable.Add(1)
+	f := s.base(item{vpath: path})
+	f.Subject.Kind = "directory"
+	f.Severity = report.Low
+	f.Title = "Folder could not be read: the files in it were not checked"
+	f.Match = report.Match{Kind: "check", Type: "unreadable", Value: "could-not-be-read"}
+	f.Evidence = []report.Evidence{{Name: "error", Data: err.Error()}}
+	f.Advice = adviceUnreadableDir
+	s.emit(s.finish(&f))
+}

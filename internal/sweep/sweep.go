@@ -99,6 +99,8 @@ type Scanner struct {
 	owners ownerCache
 	mu     sync.Mutex // serialises OnFinding and OnError
 	stats  counters
+	// openFn opens a file for reading (openFile; tests inject errors).
+	openFn func(root *os.Root, name string) (*os.File, error)
 }
 
 // counters are updated atomically by the workers.
@@ -109,6 +111,7 @@ type counters struct {
 	vanished, changed, otherFS   atomic.Int64
 	pseudo, entries, containers  atomic.Int64
 	ruleSkipped, containerLimits atomic.Int64
+	unreadable                   atomic.Int64
 }
 
 // New returns a scanner for the indicators of m (threats names the threats
@@ -127,7 +130,7 @@ func New(m *indicator.Matcher, threats []indicator.Threat, rules RuleEngine, opt
 	if lim == (Limits{}) {
 		lim = DefaultLimits
 	}
-	s := &Scanner{m: m, threats: threats, rules: rules, opts: opts, limits: lim.withDefaults()}
+	s := &Scanner{m: m, threats: threats, rules: rules, opts: opts, limits: lim.withDefaults(), openFn: openFile}
 	if m != nil {
 		s.needMD5, s.needSHA1, s.needSHA256 = m.Has(indicator.MD5), m.Has(indicator.SHA1), m.Has(indicator.SHA256)
 		s.needNames, s.needPaths = m.Has(indicator.Filename), m.Has(indicator.PathRegex)
@@ -203,6 +206,7 @@ func (s *Scanner) Summary(d time.Duration) report.Summary {
 	put("container_entries", c.entries.Load())
 	put("container_limits_hit", c.containerLimits.Load())
 	put("too_large_for_rules", c.ruleSkipped.Load())
+	put("could_not_be_read", c.unreadable.Load())
 	return sum
 }
 
@@ -226,11 +230,14 @@ func (s *Scanner) fail(path string, err error) {
 	s.opts.OnError(path, err)
 }
 
-// job is one regular file opened by the walker for a worker.
+// job is one regular file opened by the walker for a worker. f is nil
+// when only the names are checked: the content is not needed, or the file
+// could not be opened (openErr).
 type job struct {
-	path string
-	f    *os.File
-	info os.FileInfo
+	path    string
+	f       *os.File
+	info    os.FileInfo
+	openErr error
 }
 
 func sizeString(n int64) string {

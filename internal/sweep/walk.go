@@ -55,12 +55,16 @@ func (s *Scanner) walk(ctx context.Context, jobs chan<- job) error {
 				s.stats.special.Add(1)
 				continue
 			}
-			f, err := openFile(nil, abs)
-			if err != nil {
-				s.failOpen(abs, err)
-				continue
+			j := job{path: abs, info: info}
+			if s.needContent() && (s.opts.MaxSize <= 0 || info.Size() <= s.opts.MaxSize) {
+				f, err := s.openFn(nil, abs)
+				if errors.Is(err, fs.ErrNotExist) {
+					s.stats.vanished.Add(1)
+					continue
+				}
+				j.f, j.openErr = f, err
 			}
-			if !s.send(ctx, jobs, job{path: abs, f: f, info: info}) {
+			if !s.send(ctx, jobs, j) {
 				return nil
 			}
 			continue
@@ -71,7 +75,7 @@ func (s *Scanner) walk(ctx context.Context, jobs chan<- job) error {
 		}
 		root, err := os.OpenRoot(abs)
 		if err != nil {
-			s.fail(abs, err)
+			s.unreadableDir(abs, err)
 			continue
 		}
 		s.walkDir(ctx, root, abs, info, pseudo, visited, jobs)
@@ -115,14 +119,14 @@ func (s *Scanner) walkDir(ctx context.Context, root *os.Root, path string, info 
 		d, err := r.Open(".")
 		if err != nil {
 			r.Close()
-			s.fail(p, err)
+			s.unreadableDir(p, err)
 			return
 		}
 		di, err := d.Stat()
 		if err != nil {
 			d.Close()
 			r.Close()
-			s.fail(p, err)
+			s.unreadableDir(p, err)
 			return
 		}
 		if k, ok := keyOf(di); ok {
@@ -137,7 +141,7 @@ func (s *Scanner) walkDir(ctx context.Context, root *os.Root, path string, info 
 		d.Close()
 		if err != nil {
 			// Keep what was read; report the rest.
-			s.fail(p, fmt.Errorf("reading the directory: %w", err))
+			s.unreadableDir(p, fmt.Errorf("reading the directory: %w", err))
 		}
 		dev, _ := devOf(di)
 		s.stats.dirs.Add(1)
@@ -181,8 +185,12 @@ func (s *Scanner) walkDir(ctx context.Context, root *os.Root, path string, info 
 				continue
 			}
 			sub, err := top.root.OpenRoot(name)
+			if errors.Is(err, fs.ErrNotExist) {
+				s.stats.vanished.Add(1)
+				continue
+			}
 			if err != nil {
-				s.failOpen(p, err)
+				s.unreadableDir(p, err)
 				continue
 			}
 			if !s.opts.CrossMounts {
@@ -208,12 +216,15 @@ func (s *Scanner) walkDir(ctx context.Context, root *os.Root, path string, info 
 				}
 				continue
 			}
-			f, err := openFile(top.root, name)
-			if err != nil {
-				s.failOpen(p, err)
+			f, err := s.openFn(top.root, name)
+			if errors.Is(err, fs.ErrNotExist) {
+				s.stats.vanished.Add(1)
 				continue
 			}
-			if !s.send(ctx, jobs, job{path: p, f: f, info: info}) {
+			// A file that cannot be opened (no permission; on Windows,
+			// locked by another program) still has its name checked: the
+			// worker reports both the name match and that it was not read.
+			if !s.send(ctx, jobs, job{path: p, f: f, info: info, openErr: err}) {
 				for _, f := range stack {
 					f.root.Close()
 				}
