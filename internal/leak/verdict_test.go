@@ -133,6 +133,12 @@ func buildVerdictDump(t *testing.T) (dump, party, keys string, cases []verdictCa
 	two := received + signProvider(signParty(clean, vkParty, dkim.SignOptions{}), dkim.SignOptions{BodyLength: true})
 	add(verdictCase{name: "inbox/two-sigs-appended.eml", leaked: two + "P.S. Destroy this after reading.\r\n", party: two,
 		keysOnly: Altered, withOrig: Altered, says: "34 bytes were appended", never: "tolerates"})
+	// Two signatures: the provider's covers From and Date only and passes;
+	// the party's covers Subject and fails over its header fields while
+	// its body hash matches: the Subject was changed.
+	twoHdr := received + signProvider(signParty(clean, vkParty, dkim.SignOptions{}), dkim.SignOptions{Headers: []string{"from", "date", "message-id"}})
+	add(verdictCase{name: "inbox/two-sigs-subject.eml", leaked: strings.Replace(twoHdr, "Subject: Budget", "Subject: Bribes", 1), party: twoHdr,
+		keysOnly: Altered, withOrig: Altered, says: "covers To, Subject, which the valid signature #0 does not", never: "tolerates"})
 	// A forger's key under the real selector.
 	forged := received + signParty(msg("Treasurer <treasurer@en-marche.example>", "director@en-marche.example", "Offshore", "forged@en-marche.example", "", "Wire the money to the Cayman account.\r\n"), vkForge, dkim.SignOptions{})
 	add(verdictCase{name: "inbox/forged-key.eml", leaked: forged, keysOnly: Forged, withOrig: Forged, says: "made with another key than the archived key"})
