@@ -258,6 +258,18 @@ func (c *Config) analyseMail(ctx context.Context, e entry, a *analysed) {
 		it.Reasons = append(it.Reasons, "the message's MIME structure could not be read: "+err.Error())
 		return
 	}
+	// A message cut short (the end of a truncated mailbox file) fails its
+	// body hash: say it was cut, not altered.
+	if it.Verdict == Altered && slices.Equal(v.AlteredParts, []string{"body"}) {
+		for _, d := range m.Defects {
+			if d.Kind == "boundary" && strings.Contains(d.Detail, "closing boundary missing") {
+				it.Verdict = Error
+				it.Error = "truncated: the message ends before its closing MIME boundary"
+				it.Reasons = append([]string{"truncated: the message ends before its closing MIME boundary: it was cut short (the end of a truncated mailbox file, or a partial copy), which is why its body does not match its signature; nothing can be said of the missing part"}, it.Reasons...)
+				break
+			}
+		}
+	}
 	a.headers = map[string]string{}
 	for _, f := range importantMailFields {
 		a.headers[f] = strings.Join(m.Header.Values(f), " | ")

@@ -192,6 +192,9 @@ func buildVerdictDump(t *testing.T) (dump, party, keys string, cases []verdictCa
 	fromLine := received + signParty(msg("Staff <staff@en-marche.example>", "press@journal.example", "Quote", "quote@en-marche.example", "", "Read this:\r\nFrom the start we said so.\r\n"), vkParty, dkim.SignOptions{})
 	add(verdictCase{name: "inbox/from-quoting.eml", leaked: fromLine, keysOnly: Authentic, withOrig: Authentic, never: "differs from the party's copy"})
 	write(party, "quoted.mbox", "From staff@en-marche.example Fri May  5 10:00:00 2017\n"+strings.ReplaceAll(strings.Replace(fromLine, "\r\nFrom the start", "\r\n>From the start", 1), "\r\n", "\n")+"\n")
+	// The last message of a truncated mailbox file: cut inside its
+	// attachment, so its body hash fails.
+	add(verdictCase{name: "inbox/cut-body.eml", leaked: origMixed[:len(origMixed)-30], keysOnly: Error, withOrig: Error, says: "truncated: the message ends before its closing MIME boundary"})
 	// Broken input.
 	add(verdictCase{name: "inbox/cut.eml", leaked: "Received: from x\r\nFrom: Director <director@en-marche.example>\r\nSubject: The plan\r\nDate: Fri, 05 May 2017 10:00:00 +0200\r\nMessage-ID: <cut@en-marche", keysOnly: Error, withOrig: Error, says: "truncated"})
 	add(verdictCase{name: "inbox/binary.eml", leaked: "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", keysOnly: Error, withOrig: Error, says: "not a message"})
