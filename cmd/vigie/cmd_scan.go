@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigie-project/vigie/internal/sweep"
 	"github.com/vigie-project/vigie/internal/sweep/scanrun"
+	"github.com/vigie-project/vigie/internal/yararules"
 )
 
 const scanLong = `Look for known attacker files on this computer or a file server.
@@ -38,6 +39,14 @@ next run (nothing is lost, nothing is sent twice).
 The walker does not follow symbolic links, skips pseudo file systems
 (/proc, /sys ...), never opens FIFOs, sockets or devices, and stays on the
 starting file system unless --one-file-system=false.
+
+A scan that could not look at everything says so: a file that cannot be
+opened or read (no permission; on Windows, locked by another program) still
+has its name and path checked against the indicators, and is reported as a
+finding "could not be read"; a file on which the YARA rules ran longer than
+--timeout (default and most 60s; hostile files can make some rules slow) is reported
+"not fully scanned". Both are low-severity findings, so the result is never
+"nothing found" after a partial scan.
 
 Output: text for people (grouped by severity, with what to do), --json for
 JSON lines (schema version 1: one "finding" object per line with "path" at top
@@ -100,6 +109,9 @@ func newScanCommand(g *globalOptions) *cobra.Command {
 			if cfg.HubToken != "" && cfg.HubURL == "" {
 				return usageError("--token needs --hub")
 			}
+			if cfg.Sweep.RuleTimeout <= 0 || cfg.Sweep.RuleTimeout > yararules.Timeout {
+				return usageError("--timeout must be a duration between 1ms and %v (the rule engine's own limit per file), like 30s", yararules.Timeout)
+			}
 			cfg.Paths = args
 			cfg.Version = version
 			cfg.Logger = g.logger
@@ -140,6 +152,7 @@ func newScanCommand(g *globalOptions) *cobra.Command {
 	f.IntVar(&maxDepth, "max-depth", sweep.DefaultMaxDepth, "archive levels to open (0: do not open archives)")
 	f.StringVar(&cfg.Sweep.Host, "host", "", "host name in findings (default: this computer's name)")
 	f.BoolVar(&noProgress, "no-progress", false, "never show the progress line")
+	f.DurationVar(&cfg.Sweep.RuleTimeout, "timeout", yararules.Timeout, `time limit of the YARA rule scan of one file (at most 60s); a file that reaches it is reported "not fully scanned"`)
 	return cmd
 }
 

@@ -67,3 +67,24 @@ func TestScanParseSize(t *testing.T) {
 		t.Error("want an error for a negative size")
 	}
 }
+
+// TestScanTimeout: --timeout bounds the rule scan of one file; the file
+// that reaches it is a finding "not fully scanned" naming it.
+func TestScanTimeout(t *testing.T) {
+	dir := t.TempDir()
+	rule := filepath.Join(dir, "slow.yar")
+	os.WriteFile(rule, []byte("rule Slow { strings: $a = { 61 62 [0-1000] 61 62 [0-1000] 7A 7A } $b = /a[ab]{0,200}b[ab]*z/ condition: any of them }\n"), 0o644)
+	data := filepath.Join(dir, "data")
+	os.MkdirAll(data, 0o755)
+	big := filepath.Join(data, "big.bin")
+	os.WriteFile(big, []byte(strings.Repeat("ab", 2<<20)), 0o644)
+	code, out, errs := vigie(t, "", "scan", "--no-progress", "--no-builtin", "--rules", rule, "--timeout", "1ms", "--json", data)
+	if code != exitFindings || !strings.Contains(out, `"not-fully-scanned"`) || !strings.Contains(out, big) {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	for _, bad := range []string{"0s", "2h", "soon"} {
+		if code, _, _ := vigie(t, "", "scan", "--timeout", bad, data); code != exitUsage {
+			t.Errorf("--timeout %s: exit %d, want %d", bad, code, exitUsage)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/vigie-project/vigie/internal/indicator"
+	"github.com/vigie-project/vigie/internal/yara"
 )
 
 // readBufSize is the size of the reads of the hashing loop.
@@ -254,8 +255,18 @@ func (w *worker) examineData(ctx context.Context, it item, data []byte, depth in
 	head := data[:min(len(data), headSize)]
 	if s.rules != nil {
 		ext := Externals{Filename: it.base, Filepath: it.dir, Extension: extension(it.base), Filetype: fileType(head, extension(it.base)), Owner: it.owner}
-		ms, err := s.rules.ScanBytes(ctx, data, ext)
-		if err != nil {
+		rctx, cancel := ctx, context.CancelFunc(func() {})
+		if s.opts.RuleTimeout > 0 {
+			rctx, cancel = context.WithTimeout(ctx, s.opts.RuleTimeout)
+		}
+		ms, err := s.rules.ScanBytes(rctx, data, ext)
+		timedOut := ctx.Err() == nil && (rctx.Err() != nil || errors.Is(err, yara.ErrTimeout))
+		cancel()
+		switch {
+		case err != nil && timedOut:
+			s.stats.ruleTimeouts.Add(1)
+			s.emit(s.timeoutFinding(it, s.opts.RuleTimeout))
+		case err != nil && ctx.Err() == nil:
 			s.fail(it.vpath, fmt.Errorf("rule scan: %w", err))
 		}
 		for i := range ms {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vigie-project/vigie/internal/indicator"
 	"github.com/vigie-project/vigie/internal/report"
@@ -228,4 +229,23 @@ func (s *Scanner) unreadableDir(path string, err error) {
 	f.Evidence = []report.Evidence{{Name: "error", Data: err.Error()}}
 	f.Advice = adviceUnreadableDir
 	s.emit(s.finish(&f))
+}
+
+const adviceTimeout = "Checking this file against the rules took longer than the time allowed for one file, so some rules were not checked on it: " +
+	"the scan was partial here. Files made to slow scanners down exist, but large ordinary files can do it too. " +
+	"Scan it again alone, when the computer is not busy (vigie scan FILE), or ask your IT lead."
+
+// timeoutFinding reports a file whose rule scan was cut short.
+func (s *Scanner) timeoutFinding(it item, limit time.Duration) *report.Finding {
+	f := s.base(it)
+	f.Severity = report.Low
+	f.Title = "File not fully scanned: the rules ran out of time on it"
+	f.Match = report.Match{Kind: "check", Type: "rule-timeout", Value: "not-fully-scanned"}
+	detail := "the engine's own limit per file was reached"
+	if limit > 0 {
+		detail = "the limit per file is " + limit.String() + " (--timeout)"
+	}
+	f.Evidence = []report.Evidence{{Name: "timeout", Data: sizeString(it.size), Detail: detail}}
+	f.Advice = adviceTimeout
+	return s.finish(&f)
 }

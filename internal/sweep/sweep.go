@@ -83,6 +83,10 @@ type Options struct {
 	OnFinding func(f *report.Finding)
 	// Progress, when not nil, is updated as the sweep runs.
 	Progress *Progress
+	// RuleTimeout bounds the rule scan of one file (0: only the engine's
+	// own limit). A file whose scan is cut short is reported as a finding
+	// "not fully scanned": some rules may not have been checked on it.
+	RuleTimeout time.Duration
 }
 
 // Scanner examines files against one loaded set of indicators and rules.
@@ -111,7 +115,7 @@ type counters struct {
 	vanished, changed, otherFS   atomic.Int64
 	pseudo, entries, containers  atomic.Int64
 	ruleSkipped, containerLimits atomic.Int64
-	unreadable                   atomic.Int64
+	unreadable, ruleTimeouts     atomic.Int64
 }
 
 // New returns a scanner for the indicators of m (threats names the threats
@@ -207,6 +211,7 @@ func (s *Scanner) Summary(d time.Duration) report.Summary {
 	put("container_limits_hit", c.containerLimits.Load())
 	put("too_large_for_rules", c.ruleSkipped.Load())
 	put("could_not_be_read", c.unreadable.Load())
+	put("not_fully_scanned", c.ruleTimeouts.Load())
 	return sum
 }
 
