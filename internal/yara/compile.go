@@ -51,8 +51,10 @@ type Rules struct {
 	sources   []Source // normalized sources, kept for saving
 	extDecl   map[string]any
 	hasGlobal bool
-	pool      sync.Pool // *scanBufs
-	readPool  sync.Pool // *[]byte read buffers for small files
+	infoOnce  sync.Once
+	infos     []RuleInfo // RuleInfos, built on first use
+	pool      sync.Pool  // *scanBufs
+	readPool  sync.Pool  // *[]byte read buffers for small files
 }
 
 type rule struct {
@@ -86,8 +88,8 @@ type pattern struct {
 	lit      []byte
 	nocase   bool
 	fullword bool
-	wide     bool // for fullword checks
-	prog     *regexProg
+	wide     bool       // for fullword checks
+	prog     *regexProg // nil when sets or restProg verify the pattern
 	rev      *regexProg // reversed prefix before the atom, nil if fixed
 	atomOff  int        // offset of atom from match start when rev == nil
 	limit    int
@@ -253,6 +255,9 @@ func (c *compiler) addRule(d *ruleDef) error {
 		if err := c.buildPatterns(sd, si, cs); err != nil {
 			return err
 		}
+		// the patterns hold what scanning needs; the source text of the
+		// string is not kept
+		sd.text, sd.body = nil, ""
 	}
 	rs := &resolver{c: c, r: r, d: d}
 	cond, err := rs.resolve(d.cond)
@@ -710,16 +715,20 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 		}
 	}
 	if simple {
-		for _, e := range els {
-			p.sets = append(p.sets, e.set)
+		p.sets = make([]byteSet, len(els))
+		for i, e := range els {
+			p.sets[i] = e.set
 		}
 	} else if len(els) > 1 && els[0].kind == rSet {
 		// leading byte sets are checked directly; the VM runs only on the
 		// rest (exact: a fixed prefix has no alternatives)
 		k := 0
 		for k < len(els) && els[k].kind == rSet {
-			p.prefix = append(p.prefix, els[k].set)
 			k++
+		}
+		p.prefix = make([]byteSet, k)
+		for i := range p.prefix {
+			p.prefix[i] = els[i].set
 		}
 		rest, err := compileNode(&rnode{kind: rConcat, subs: els[k:]}, false)
 		if err != nil {
@@ -729,8 +738,9 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 	}
 	// candidate windows of small sets
 	bestQ, bestStart, bestLen := -1<<30, -1, 0
+	var wbuf [maxAtomLen]byteSet
 	for i := range els {
-		var w []byteSet
+		w := wbuf[:0] // no allocation per window
 		combos := 1
 		for j := i; j < len(els) && len(w) < maxAtomLen; j++ {
 			e := els[j]
@@ -789,6 +799,10 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 			bestQ, bestStart, bestLen = q, i, 0
 			altAtoms = atoms
 		}
+	}
+	if p.sets != nil || p.restProg != nil {
+		// tryAt never runs the whole program of such a pattern
+		p.prog = nil
 	}
 	if bestStart < 0 || bestQ < 10 {
 		// no usable atom: scan every position whose byte can start a match
@@ -1273,4 +1287,16 @@ func (rs *resolver) checkBin(n *node, a, b cinfo) (cinfo, error) {
 		return cinfo{t: ctInt, v: a.v ^ b.v, known: true}, nil
 	}
 	return cinfo{t: ctBool}, nil
+}
+
+// costly reports whether verifying p may run a long program (the scanner
+// then looks at the clock at once).
+func (p *pattern) costly() bool {
+	switch {
+	case p.prog != nil:
+		return len(p.prog.insts) > 256
+	case p.restProg != nil:
+		return len(p.restProg.insts) > 256
+	}
+	return false
 }

@@ -1026,8 +1026,11 @@ func decodePayload(b []byte) (*Rules, error) {
 		if p.kind > pkRegex {
 			r.fail("pattern %d: unknown kind %d", j, p.kind)
 		}
-		if p.kind == pkRegex && p.prog == nil {
+		if p.kind == pkRegex && p.prog == nil && p.sets == nil && p.restProg == nil {
 			r.fail("pattern %d: regex pattern without program", j)
+		}
+		if p.restProg != nil && len(p.prefix) == 0 {
+			r.fail("pattern %d: rest program without prefix", j)
 		}
 		out.pats[j] = p
 	}
@@ -1035,7 +1038,7 @@ func decodePayload(b []byte) (*Rules, error) {
 		out.noAtom = make([]int32, cnt)
 		for j := range out.noAtom {
 			pi := r.int(npat-1, "pattern index")
-			if r.err == nil && out.pats[pi].prog == nil {
+			if r.err == nil && out.pats[pi].prog == nil && out.pats[pi].sets == nil && out.pats[pi].restProg == nil {
 				r.fail("no-atom pattern %d without program", pi)
 			}
 			out.noAtom[j] = int32(pi)

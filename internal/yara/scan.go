@@ -34,17 +34,23 @@ type RuleInfo struct {
 	Global    bool
 }
 
-// RuleInfos lists the compiled rules in declaration order.
+// RuleInfos lists the compiled rules in declaration order; Match.Index
+// indexes it. The slice is built once and shared by every caller: do not
+// modify it (yara -n walks it for every file).
 func (r *Rules) RuleInfos() []RuleInfo {
-	out := make([]RuleInfo, len(r.rules))
-	for i, ru := range r.rules {
-		out[i] = RuleInfo{Name: ru.def.name, Namespace: ru.namespace, Tags: ru.def.tags, Meta: ru.def.meta, Private: ru.def.private, Global: ru.def.global}
-	}
-	return out
+	r.infoOnce.Do(func() {
+		out := make([]RuleInfo, len(r.rules))
+		for i, ru := range r.rules {
+			out[i] = RuleInfo{Name: ru.def.name, Namespace: ru.namespace, Tags: ru.def.tags, Meta: ru.def.meta, Private: ru.def.private, Global: ru.def.global}
+		}
+		r.infos = out
+	})
+	return r.infos
 }
 
 // Match is a rule that matched a file.
 type Match struct {
+	Index     int // the rule's position in Rules.RuleInfos
 	Rule      string
 	Namespace string
 	Tags      []string
@@ -237,7 +243,7 @@ func (r *Rules) ScanBytes(ctx context.Context, data []byte, opts ScanOptions) ([
 		if sc.nsGlobal[ru.namespace] {
 			continue
 		}
-		m := Match{Rule: ru.def.name, Namespace: ru.namespace, Tags: ru.def.tags, Meta: ru.def.meta}
+		m := Match{Index: ru.idx, Rule: ru.def.name, Namespace: ru.namespace, Tags: ru.def.tags, Meta: ru.def.meta}
 		for _, si := range ru.strs {
 			cs := r.strs[si]
 			ms := sc.strMatch[si]
@@ -599,7 +605,7 @@ func (sc *scanCtx) findStrings() {
 			return sc.checkTime()
 		}
 		sc.verifyRegex(p, pos)
-		if len(p.prog.insts) > 256 {
+		if p.costly() {
 			sc.checks |= 1023 // a costly program: look at the clock now
 		}
 		return sc.checkTime()
@@ -617,7 +623,7 @@ func (sc *scanCtx) findStrings() {
 				break
 			}
 			sc.tryAt(p, i)
-			if len(p.prog.insts) > 256 {
+			if p.costly() {
 				sc.checks |= 1023
 			}
 			if !sc.checkTime() {

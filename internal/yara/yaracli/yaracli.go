@@ -553,16 +553,16 @@ func (rn *run) scanFile(ctx context.Context, path string, single bool, w *bytes.
 			return 0, err
 		}
 	}
-	hit := make(map[string]int, len(matches))
+	hit := make(map[int]int, len(matches)) // rule index -> match
 	for i, m := range matches {
-		hit[m.Namespace+"\x00"+m.Rule] = i
+		hit[m.Index] = i
 	}
 	count := 0
-	for _, ri := range rn.rules.RuleInfos() {
+	for ix, ri := range rn.rules.RuleInfos() {
 		if ri.Private {
 			continue
 		}
-		mi, matching := hit[ri.Namespace+"\x00"+ri.Name]
+		mi, matching := hit[ix]
 		show := ruleSelected(ri.Tags, ri.Name, o) && matching != o.Negate
 		if show && !o.Count {
 			m := yara.Match{Rule: ri.Name, Namespace: ri.Namespace, Tags: ri.Tags, Meta: ri.Meta}
