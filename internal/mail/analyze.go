@@ -190,6 +190,9 @@ type msg struct {
 	atts      []*mime.Part
 	hasHTML   bool
 	hasText   bool
+	qrLinks   []Link     // web addresses read from QR codes
+	calLinks  []Link     // links of calendar invitations
+	docLinks  []Link     // links read from attached documents
 	infos     []linkInfo // parsed links (set by checkLinks)
 	foreign   int        // clickable links to hosts unrelated to the sender and claimed brand
 	foreignEx linkInfo   // the first of them
@@ -236,6 +239,7 @@ func (a *Analyzer) analyze(ctx context.Context, name string, raw []byte, env *En
 	a.checkImpersonation(x)
 	a.checkGovernment(x)
 	a.checkLinks(x)
+	a.checkTargeted(x)
 	a.checkContent(x)
 	a.checkHeaders(x)
 	a.checkScamTraits(x)
@@ -322,7 +326,14 @@ func (a *Analyzer) collect(x *msg) {
 		case p.MediaType == "text/html":
 			x.hasHTML = true
 			parseHTML(p.Text, p.Path, &x.doc)
-		case strings.HasPrefix(p.MediaType, "text/") && p.MediaType != "text/calendar":
+		case p.MediaType == "text/calendar":
+			// an invitation's links (its description, its meeting URL)
+			// are links; its text is not the message's
+			var cd htmlDoc
+			textLinks(p.Text, p.Path, &cd)
+			x.calLinks = append(x.calLinks, cd.links...)
+			x.doc.links = append(x.doc.links, cd.links...)
+		case strings.HasPrefix(p.MediaType, "text/"):
 			x.hasText = true
 			if x.body.Len() < 1<<20 {
 				x.body.WriteString(p.Text)
@@ -340,6 +351,7 @@ func (a *Analyzer) collect(x *msg) {
 			textLinks(ht, "", &x.doc) // URLs written as text in HTML-only mail
 		}
 	}
+	a.collectHiddenLinks(x)
 	x.text = x.subject + "\n" + x.from.Name + "\n" + x.body.String()
 	x.words = tokenize(x.text, 200000)
 	x.cred, x.credAt = credWords.match(x.words)

@@ -632,6 +632,8 @@ func isArchive(b []byte) bool {
 
 var smuggling = regexp.MustCompile(`(?i)atob\(|unescape\(|fromcharcode|document\.write\(|window\.location|location\.href|eval\(|msSaveOrOpenBlob|createObjectURL`)
 
+var smuggledDownload = regexp.MustCompile(`(?i)(createObjectURL|msSaveOrOpenBlob|\.download\s*=)`)
+
 // html inspects an HTML or SVG attachment: a local page opened from the
 // attachment escapes every URL filter.
 func (ac *attCtx) html(name string, b []byte, evd []evidence, kind string) {
@@ -654,7 +656,9 @@ func (ac *attCtx) html(name string, b []byte, evd []evidence, kind string) {
 		sc, strong = 6, d.passwords > 0
 		text = fmt.Sprintf("%s is a web page with a form to type credentials into, sent as an attachment: a fake login page.", name)
 	case smuggling.MatchString(s):
-		sc = 5
+		// a page that builds a file from hidden data and hands it to the
+		// browser is HTML smuggling and nothing honest
+		sc, strong = 5, smuggledDownload.MatchString(s)
 		text = fmt.Sprintf("%s is a web page whose script decodes and opens hidden content or redirects you (HTML smuggling).", name)
 	}
 	ac.add(Reason{Check: "html-attachment", Category: CatAttachment, Score: sc, Strong: strong, Evidence: evd, Text: text})

@@ -218,7 +218,7 @@ func (a *Analyzer) checkImpersonation(x *msg) {
 		}
 	}
 	// the party's IT
-	if len(a.opts.OwnDomains) > 0 && itClaim.MatchString(x.from.Name) && alert {
+	if len(a.opts.OwnDomains) > 0 && itClaim.MatchString(x.from.Name) && alert && !a.ownOrAuthenticated(x) {
 		own := false
 		for _, d := range a.opts.OwnDomains {
 			if x.fromReg == registrable(d) {
@@ -493,7 +493,7 @@ func (a *Analyzer) linkChecks(x *msg, infos []linkInfo) {
 				related = true
 			}
 		}
-		if _, free := isFreeHosting(li); !related && (li.Kind == "a" || li.Kind == "area" || li.Kind == "form" || li.Kind == "meta-refresh" || li.Kind == "text") {
+		if _, free := isFreeHosting(li); !related && (li.Kind == "a" || li.Kind == "area" || li.Kind == "form" || li.Kind == "meta-refresh" || li.Kind == "text" || li.Kind == "document" || li.Kind == "qr") {
 			if _, own := a.det.Owned(li.host); !own || free {
 				foreign++
 				if foreignEx.host == "" {
@@ -626,7 +626,13 @@ func (a *Analyzer) checkOAuth(x *msg, li linkInfo) {
 			return
 		}
 	}
-	x.res.add(Reason{Check: "oauth-consent", Category: CatLinks, Score: 5,
+	// an unknown application asking to read or send the mail is the
+	// 2017 "Google Docs" worm and today's illicit consent grants: strong
+	scope := strings.ToLower(li.u.Query().Get("scope"))
+	mailScope := strings.Contains(scope, "mail.google.com") || strings.Contains(scope, "gmail.") || strings.Contains(scope, "mail.read") ||
+		strings.Contains(scope, "mail.send") || strings.Contains(scope, "full_access_as_user") || strings.Contains(scope, "ews.accessasuser") ||
+		strings.Contains(scope, "contacts") || strings.Contains(scope, "files.readwrite.all")
+	x.res.add(Reason{Check: "oauth-consent", Category: CatLinks, Score: 5, Strong: mailScope,
 		Evidence: []evidence{ev("link", li.Href, "client_id="+client)},
 		Text:     fmt.Sprintf("A link asks you to grant an application (client %s) access to your %s account. The page is real, but the application is not one the party uses: granting it gives the attacker your mail without your password.", orNone(shorten(client, 60)), li.host)})
 }
@@ -768,7 +774,7 @@ var credWords = mustPhrases(
 	`(shared|sent) (a |the |an )?(document|file|folder|fax|voicemail|invoice|pdf) with you|(view|review|access|open|download) (the |your )?(document|shared file|invoice|fax|voicemail|pdf)|secure (document|message|file)|new (voicemail|fax)|document partagé|documento compartilhado`,
 	`unusual (sign[- ]?in|signin|activity|login)|sign[- ]?in (attempt|activity)|someone (has|knows|used) your password|suspicious (activity|sign|login)|new (sign[- ]?in|login) (from|on)|activité inhabituelle|atividade (incomum|suspeita)|ungewöhnliche (aktivität|anmeldung)|actividad inusual`,
 	`account (has been |will be |was |is )?(suspended|locked|limited|disabled|closed|deactivated|restricted|on hold|blocked|terminated)|compte (a été |sera )?(suspendu|bloqué|désactivé|limité)|conta (foi |será )?(bloqueada|suspensa|desativada)|konto (wurde |wird )?(gesperrt|eingeschränkt)|cuenta (ha sido |será )?(bloqueada|suspendida)`,
-	`(log ?in|sign ?in|login) (now|here|below|to (continue|confirm|verify|restore|keep|access))|click (here |below |the link |the button )?to (verify|confirm|log ?in|sign ?in|update|keep|restore|unlock|access|validate|reactivate|avoid)|connectez-vous|identifiez-vous|clique (aqui|no link)|klicken sie hier|haga clic aquí`,
+	`(log ?in|sign ?in|login) (now|here|below|to (continue|confirm|verify|restore|keep|access))|vous connecter pour|(valider|vérifier|confirmer) vos (coordonnées|informations|identifiants|accès)|click (here |below |the link |the button )?to (verify|confirm|log ?in|sign ?in|update|keep|restore|unlock|access|validate|reactivate|avoid)|connectez-vous|identifiez-vous|clique (aqui|no link)|klicken sie hier|haga clic aquí`,
 	`payment (method )?(declined|failed|unsuccessful)|billing (problem|issue|information)|unable to (process|renew) your (payment|subscription)|subscription (has )?(expired|expire)|renew your (subscription|membership)|votre paiement|pagamento (recusado|pendente)|zahlung (fehlgeschlagen|abgelehnt)`,
 	`security (notice|incident|breach)|unauthori[sz]ed (access|transaction|login|activity|purchase)|data (breach|security incident)|fraud (alert|attempt)|suspicious transaction|transação suspeita|compra não reconhecida|bloqueio por fraude|accès non autorisé|opération suspecte|nicht autorisierte`,
 	`password (is|for the (file|attachment|document|archive))|use (the )?password|(file|attachment|document|archive) password|use a senha|senha (do arquivo|para abrir)|mot de passe (du fichier|pour ouvrir)|passwort (lautet|für den anhang)`,

@@ -56,6 +56,20 @@
 //     site's program folders.
 //   - forwards (forward.go): the sender checks run again on the original
 //     sender named in a forwarded header block.
+//   - targeted attacks (targeted.go, doclinks.go): links inside PDF
+//     (link annotations, compressed object streams, text) and Office
+//     attachments (hyperlink relationships, text) and in QR codes
+//     (pictures, JPEG pictures of PDFs) join the message's links; a
+//     request to change or confirm bank details; a reply that brings a
+//     link the quoted conversation never had, more so from a domain that
+//     was not in it; a calendar invitation linking outside; a webmail
+//     sender taking the recipient's or the party's name. Options.Partners
+//     protects the organisations the party deals with (press, bank,
+//     donation platform, ministries) against look-alikes.
+//   - the learned content model (learned.go, package model): a logistic
+//     regression over words, link domains and structure, trained by
+//     tools/mailtrain and embedded; its reason names the words and traits
+//     that weighed most. It is never strong and never decides alone.
 //   - combinations: a lure (money, offer, credential wording) from a
 //     sender with a mark of anonymity, and two or more such marks, count
 //     more than their parts — each is common alone in honest mail, not
@@ -64,7 +78,13 @@
 // # Verdict
 //
 // The score is the sum of the reasons' points. Below 3 a message is clean,
-// from 3 suspicious, from 5 phishing; a reason marked Malware (a program,
+// from 3 suspicious, from 5 phishing — but no single weak check can make a
+// message phishing: when the heaviest reason is not Strong (a confident
+// look-alike, a known-bad indicator, a login page attached, an unknown
+// application asking for the mailbox) the others must add
+// CorroborationScore. A look-alike below lookalike.StrongScore counts 2
+// points; a script or shortcut attachment is malicious only when its
+// content downloads, decodes or runs something, suspicious otherwise; a reason marked Malware (a program,
 // a macro, an exploit, a known-bad hash) makes it malicious. A message
 // that cannot be read is suspicious, never clean.
 //

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,24 +45,24 @@ func TestModelIgnoresListArtefacts(t *testing.T) {
 // TestModelReasonReadsAsSentence: the model's reason names the words and
 // traits that weighed most, for people.
 func TestModelReasonReadsAsSentence(t *testing.T) {
+	r := (&Result{}).WithModel(model.Scored{P: 0.999, Top: []model.Contribution{{Feature: "w:verify", Weight: 2}, {Feature: "s:suspended", Weight: 1.5}, {Feature: "t:links-foreign", Weight: 1}}}, "")
+	if len(r.Reasons) != 1 || r.Reasons[0].Check != "content-model" || r.Reasons[0].Strong {
+		t.Fatalf("reasons %+v", r.Reasons)
+	}
+	want := "what weighed most: “verify”, “suspended” in the subject, links that all lead away from the sender's domain."
+	if !strings.HasSuffix(r.Reasons[0].Text, want) {
+		t.Errorf("reason %q does not end with %q", r.Reasons[0].Text, want)
+	}
+	if r.Verdict != Suspicious {
+		t.Errorf("the model alone gave %s, want at most suspicious", r.Verdict)
+	}
+	// as deployed: the model ran beside the rules
 	a := testAnalyzer(t, Options{Model: defaultModel(t)})
-	m := tmsg{from: "Mail Administrator <admin@mailbox-quota-center.com>", subject: "Your mailbox is almost full",
-		html: `<p>Dear user,</p><p>Your mailbox has exceeded its storage limit. You will not be able to send or receive new messages until you verify your account.</p><p><a href="https://mailbox-quota-center.com/verify">Verify now</a></p><p>Failure to verify within 24 hours will result in account suspension.</p>`}
-	r := a.Analyze(context.Background(), "quota", m.bytes(), nil)
-	if r.ModelP < ModelSomeP {
-		t.Fatalf("model P %.3f for a mailbox-quota lure, want >= %.2f", r.ModelP, ModelSomeP)
-	}
-	var text string
-	for _, x := range r.Reasons {
-		if x.Check == "content-model" {
-			text = x.Text
-		}
-	}
-	if !strings.Contains(text, "what weighed most: “") || !strings.HasSuffix(text, ".") {
-		t.Errorf("model reason %q does not name what weighed", text)
-	}
-	if rank(r.Verdict) < rank(Phishing) {
-		t.Errorf("verdict %s, want phishing;\n%s", r.Verdict, dumpReasons(r))
+	m := tmsg{from: "Caixa <avisos@caixa-atendimento-online.com>", subject: "Sua conta será bloqueada",
+		html: `<p>Prezado cliente,</p><p>Identificamos uma atividade suspeita na sua conta. Para evitar o bloqueio, atualize seus dados de acesso imediatamente.</p><p><a href="https://caixa-atendimento-online.com/acesso">Acessar minha conta</a></p>`}
+	res := a.Analyze(context.Background(), "lure", m.bytes(), nil)
+	if res.ModelP <= 0 || rank(res.Verdict) < rank(Phishing) {
+		t.Errorf("model P %.3f, verdict %s for a bank lure;\n%s", res.ModelP, res.Verdict, dumpReasons(res))
 	}
 }
 
@@ -106,5 +107,36 @@ func writeFile(t testing.TB, path string, b []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLearnTransactional: the built-in model never saw today's
+// transactional mail and reads it like phishing; learning a few of the
+// party's own such messages teaches it that they are honest, and the
+// lesson carries to a message it did not learn.
+func TestLearnTransactional(t *testing.T) {
+	dir := t.TempDir()
+	learn := []tmsg{
+		{from: "GitHub <noreply@github.com>", subject: "Please verify your email address", html: `<p>Almost done! To complete your GitHub sign up, please verify your email address by clicking the button below.</p><a href="https://github.com/users/confirm?token=abc">Verify email address</a><p>Once verified, you can start using all of GitHub's features.</p>`},
+		{from: "Slack <feedback@slack.com>", subject: "Please confirm your email address", html: `<p>Confirm your email address to get started on Slack. Click the button below to activate your account.</p><a href="https://slack.com/confirm/abc">Confirm email address</a><p>If you did not request this email, you can safely ignore it.</p>`},
+		{from: "Eventbrite <noreply@eventbrite.com>", subject: "Please activate your Eventbrite account", html: `<p>Welcome to Eventbrite! Please click the link below to activate your account and verify your email.</p><a href="https://www.eventbrite.com/activate?c=abc">Activate account</a>`},
+		{from: "Notion <notify@mail.notion.so>", subject: "Please confirm your email", html: `<p>Thanks for signing up. Please click the button below to confirm your email and activate your account.</p><a href="https://www.notion.so/confirm?t=abc">Confirm email</a>`},
+	}
+	var paths []string
+	for i, m := range learn {
+		p := filepath.Join(dir, fmt.Sprintf("%d.eml", i))
+		writeFile(t, p, m.bytes())
+		paths = append(paths, p)
+	}
+	zoom := tmsg{from: "Zoom <no-reply@zoom.us>", subject: "Please activate your Zoom account", html: `<p>Welcome to Zoom! To activate your account please click the button below to verify your email address.</p><a href="https://zoom.us/activate?code=abc">Activate Account</a>`}
+	m := defaultModel(t)
+	a := testAnalyzer(t, Options{Model: m})
+	before := a.Analyze(context.Background(), "zoom", zoom.bytes(), nil)
+	if _, err := a.Learn(context.Background(), m, paths, nil, ReadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	after := a.Analyze(context.Background(), "zoom", zoom.bytes(), nil)
+	if after.ModelP >= before.ModelP || after.Verdict != Clean {
+		t.Errorf("Zoom activation: P %.3f → %.3f, verdict %s → %s;\n%s", before.ModelP, after.ModelP, before.Verdict, after.Verdict, dumpReasons(after))
 	}
 }

@@ -2,8 +2,11 @@ package mail
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/vigie-project/vigie/internal/mail/model"
 )
 
 // TestScamTraits checks each fraud trait on a message written for it, and
@@ -201,9 +204,12 @@ func TestModernNewsletter(t *testing.T) {
 	body := pre + `<table><tr><td><img src="https://cdn.shop-example.com/logo.png"><h1>Spring sale</h1><p>Limited time offer: 20% off all garden furniture. Exclusive offer for our members.</p><a href="https://click.shop-example.com/ls/click?upn=abc123">Shop now</a><p><a href="https://click.shop-example.com/unsub?u=1">Unsubscribe</a></p></td></tr></table>`
 	m := tmsg{from: "Shop Example <news@mail.shop-example.com>", subject: "Spring sale: 20% off", html: body,
 		headers: []string{"List-Unsubscribe: <https://click.shop-example.com/unsub?u=1>", "List-Unsubscribe-Post: List-Unsubscribe=One-Click"}}
-	r := testAnalyzer(t, Options{}).Analyze(context.Background(), "news.eml", m.bytes(), nil)
-	if r.Verdict != Clean || r.has("hidden-text") {
-		t.Errorf("verdict %s (score %.1f); reasons:\n%s", r.Verdict, r.Score, dumpReasons(r))
+	for _, mod := range []*model.Model{nil, defaultModel(t)} {
+		r := testAnalyzer(t, Options{Model: mod}).Analyze(context.Background(), "news.eml", m.bytes(), nil)
+		// with the built-in model, at most suspicious (see TestEverydayLegitimateMail)
+		if mod == nil && r.Verdict != Clean || rank(r.Verdict) > rank(Suspicious) || r.has("hidden-text") {
+			t.Errorf("model %v: verdict %s (score %.1f); reasons:\n%s", mod != nil, r.Verdict, r.Score, dumpReasons(r))
+		}
 	}
 }
 
@@ -230,14 +236,22 @@ func TestEverydayLegitimateMail(t *testing.T) {
 			headers: []string{"Authentication-Results: mx.en-marche.fr; spf=pass smtp.mailfrom=docusign.net; dkim=pass header.d=docusign.net; dmarc=pass header.from=docusign.net"}},
 		"payment receipt": {from: "PayPal <service@paypal.fr>", subject: "Reçu de votre paiement à OVH", html: `<p>Vous avez envoyé un paiement de 12,99 EUR à OVH SAS.</p><p>Si vous n'avez pas autorisé cette transaction, contactez-nous.</p><a href="https://www.paypal.com/myaccount/transactions">Détails</a>`},
 	}
-	a := testAnalyzer(t, Options{OwnDomains: []string{"en-marche.fr"}, Auth: TrustedResults{AuthServIDs: []string{"mx.en-marche.fr"}}})
-	for name, m := range cases {
-		t.Run(name, func(t *testing.T) {
-			r := a.Analyze(context.Background(), "legit.eml", m.bytes(), nil)
-			if r.Verdict != Clean {
-				t.Errorf("verdict %s (score %.1f); reasons:\n%s", r.Verdict, r.Score, dumpReasons(r))
-			}
-		})
+	// with the rules alone, and as deployed, with the built-in model
+	for _, mod := range []*model.Model{nil, defaultModel(t)} {
+		a := testAnalyzer(t, Options{OwnDomains: []string{"en-marche.fr"}, Auth: TrustedResults{AuthServIDs: []string{"mx.en-marche.fr"}}, Model: mod})
+		for name, m := range cases {
+			t.Run(fmt.Sprintf("%s/model=%v", name, mod != nil), func(t *testing.T) {
+				r := a.Analyze(context.Background(), "legit.eml", m.bytes(), nil)
+				// the built-in model learned from old and mailing-list
+				// legitimate mail: today's transactional mail may read to
+				// it like phishing, so with it such mail may be flagged
+				// suspicious, never called phishing (TestLearnTransactional
+				// shows the remedy: learning the party's own mail)
+				if mod == nil && r.Verdict != Clean || rank(r.Verdict) > rank(Suspicious) {
+					t.Errorf("verdict %s (score %.1f); reasons:\n%s", r.Verdict, r.Score, dumpReasons(r))
+				}
+			})
+		}
 	}
 }
 

@@ -149,7 +149,7 @@ func words(s string, max int, drop map[string]bool) []string {
 			return
 		}
 		w = strings.ToLower(w)
-		if n := len([]rune(w)); n < minWordLen || n > maxWordLen || drop[w] {
+		if n := len([]rune(w)); n < minWordLen || n > maxWordLen || drop[w] || stopWords[w] {
 			return
 		}
 		out = append(out, w)
@@ -177,3 +177,25 @@ func words(s string, max int, drop map[string]bool) []string {
 	flush(len(s))
 	return out
 }
+
+// stopWords are the commonest function words of the languages of the
+// lures. They say which language a message is in, not whether it is
+// honest — and the training sample's legitimate mail is all in English,
+// so leaving them in would teach the model that French is phishing.
+var stopWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`
+the a an and or of to in on at for from by with as is are was were be been it its this that these those you your yours we our us i me my he she his her they them their
+not no do does did have has had will would can could should may if but so than then there here what which who whom when where how all any some
+le la les un une des du de d l et ou à au aux en dans sur pour par avec ce cet cette ces vous votre vos nous notre nos je me mon ma mes il elle ils elles leur leurs
+est sont été être a ont avez avons pas ne qui que quoi dont où se sa son ses y plus très si mais donc
+der die das ein eine einen dem den des und oder zu im in auf für von mit ist sind war sie ihr ihre ihren wir unser uns ich mich mein es nicht kein auch als wie
+el los las uno una unos unas y o de del al en con por para es son su sus usted ustedes nosotros nuestro yo mi no se lo que como
+o os as um uma uns umas e ou do da dos das no na nos nas em com por para é são seu sua seus suas você vocês nós nosso eu meu não se que como
+il lo gli i una uno e o di del della dei delle nel nella con per è sono suo sua tuo tua noi io mio non che come
+de het een en of van in op voor met is zijn uw je jij wij ons ik mijn niet dat die wat als
+`) {
+		m[w] = true
+	}
+	return m
+}()
