@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -161,7 +162,13 @@ func (s *Store) Close() error {
 
 // Ping checks that the database answers (for /healthz).
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.r.PingContext(ctx); err != nil {
+	err := s.r.PingContext(ctx)
+	if errors.Is(err, driver.ErrBadConn) {
+		// database/sql does not retry a ping: the dead connection is gone
+		// now, try a fresh one.
+		err = s.r.PingContext(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	var one int

@@ -82,7 +82,7 @@ func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) showLogin(w http.ResponseWriter, r *http.Request, code int, msg string) {
 	tok := randomID()
-	u.setCookie(w, loginCSRFCookie, tok, 3600)
+	u.setCookie(w, r, loginCSRFCookie, tok, 3600)
 	u.render(w, code, "login", page{Title: "Log in", CSRF: tok, Error: msg, Lang: requestLang(r, "")})
 }
 
@@ -119,7 +119,7 @@ func (u *UI) rememberDevice(w http.ResponseWriter, r *http.Request, userID int64
 		u.logError(r, "remembering a browser", err)
 		return
 	}
-	u.setCookie(w, deviceCookie, val, int(deviceTTL/time.Second))
+	u.setCookie(w, r, deviceCookie, val, int(deviceTTL/time.Second))
 }
 
 // throttled returns how long the login of name from addr must wait.
@@ -189,7 +189,7 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		u.serverError(w, r, "starting a session", err)
 		return
 	}
-	u.setCookie(w, loginCSRFCookie, "", -1)
+	u.setCookie(w, r, loginCSRFCookie, "", -1)
 	next := "/"
 	switch {
 	case has2FA(&us):
@@ -219,7 +219,7 @@ func (u *UI) logout(w http.ResponseWriter, r *http.Request) {
 		}
 		u.st.DeleteSession(r.Context(), se.IDHash)
 	}
-	u.setCookie(w, u.cookieName(), "", -1)
+	u.setCookie(w, r, u.cookieName(r), "", -1)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 

@@ -264,3 +264,46 @@ func TestPasswordPolicyInUI(t *testing.T) {
 		t.Fatalf("password with the user name: %d %s", code, body)
 	}
 }
+
+// TestBehindTLSProxy: behind a trusted proxy that says the browser used
+// HTTPS, cookies are Secure (the session one __Host-) and HSTS is sent;
+// the same header from anyone else changes nothing.
+func TestBehindTLSProxy(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		site   *site
+		secure bool
+	}{
+		{"trusted proxy", proxied(t), true},
+		{"no proxy configured", newSite(t), false},
+	} {
+		s := tc.site
+		s.rawUser("Party A", "volunteer", store.RoleMember)
+		b := s.browser()
+		b.get("/login")
+		form := url.Values{"csrf": {b.csrf()}, "username": {"volunteer"}, "password": {pw}}
+		req, _ := http.NewRequest("POST", s.ts.URL+"/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", s.ts.URL)
+		req.Header.Set("X-Forwarded-Proto", "https")
+		b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		res, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		var session *http.Cookie
+		for _, c := range res.Cookies() {
+			if strings.HasSuffix(c.Name, "vigie_session") {
+				session = c
+			}
+		}
+		if session == nil {
+			t.Fatalf("%s: no session cookie (%d)", tc.name, res.StatusCode)
+		}
+		hsts := res.Header.Get("Strict-Transport-Security") != ""
+		if session.Secure != tc.secure || (session.Name == "__Host-vigie_session") != tc.secure || hsts != tc.secure {
+			t.Errorf("%s: cookie %s secure=%v, HSTS %v; want secure %v", tc.name, session.Name, session.Secure, hsts, tc.secure)
+		}
+	}
+}

@@ -383,7 +383,7 @@ func (u *UI) passkeyDiscoverBegin(w http.ResponseWriter, r *http.Request) {
 	if !u.saveCeremony(w, r, hub.HashToken(id), 0, "discover", sd) {
 		return
 	}
-	u.setCookie(w, passkeyCookie, id, int(ceremonyTTL/time.Second))
+	u.setCookie(w, r, passkeyCookie, id, int(ceremonyTTL/time.Second))
 	jsonOK(w, opts)
 }
 
@@ -395,7 +395,7 @@ func (u *UI) passkeyDiscoverFinish(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusForbidden, "The login form expired. Reload the page and try again.")
 		return
 	}
-	u.setCookie(w, passkeyCookie, "", -1)
+	u.setCookie(w, r, passkeyCookie, "", -1)
 	sd, err := u.takeCeremony(r, hub.HashToken(pc.Value), "discover", 0)
 	if err != nil {
 		jsonError(w, http.StatusBadRequest, "No passkey check is in progress (or it took more than five minutes): try again.")
@@ -439,7 +439,7 @@ func (u *UI) passkeyDiscoverFinish(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusInternalServerError, "The hub could not start a session.")
 		return
 	}
-	u.setCookie(w, loginCSRFCookie, "", -1)
+	u.setCookie(w, r, loginCSRFCookie, "", -1)
 	u.loggedIn(w, r, found, "with a passkey alone (user verified)")
 	jsonOK(w, map[string]string{"redirect": "/"})
 }

@@ -134,15 +134,17 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && strings.EqualFold(o.Host, r.Host)
 }
 
-func (u *UI) cookieName() string {
-	if u.secure {
+// cookieName is the session cookie's name: with HTTPS (served by the hub
+// or by a trusted proxy) the __Host- prefix binds it to this host.
+func (u *UI) cookieName(r *http.Request) string {
+	if u.secure || u.hub.Secure(r) {
 		return "__Host-vigie_session"
 	}
 	return "vigie_session"
 }
 
-func (u *UI) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: u.secure, SameSite: http.SameSiteLaxMode})
+func (u *UI) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: u.secure || u.hub.Secure(r), SameSite: http.SameSiteLaxMode})
 }
 
 func randomID() string {
@@ -182,7 +184,7 @@ func (u *UI) render(w http.ResponseWriter, code int, name string, pg page) {
 
 // session returns the request's session and user, if any.
 func (u *UI) session(r *http.Request) (*store.Session, *store.User) {
-	c, err := r.Cookie(u.cookieName())
+	c, err := r.Cookie(u.cookieName(r))
 	if err != nil || len(c.Value) > 100 {
 		return nil, nil
 	}
@@ -203,7 +205,7 @@ func principal(us *store.User) *hub.Principal {
 
 // startSession replaces any session of the browser with a new one.
 func (u *UI) startSession(w http.ResponseWriter, r *http.Request, us *store.User, secondFactor bool) error {
-	if c, err := r.Cookie(u.cookieName()); err == nil {
+	if c, err := r.Cookie(u.cookieName(r)); err == nil {
 		u.st.DeleteSession(r.Context(), hub.HashToken(c.Value))
 	}
 	id := randomID()
@@ -211,7 +213,7 @@ func (u *UI) startSession(w http.ResponseWriter, r *http.Request, us *store.User
 	if err := u.st.CreateSession(r.Context(), store.Session{IDHash: hub.HashToken(id), UserID: us.ID, CSRF: randomID(), SecondFactor: secondFactor, CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}); err != nil {
 		return err
 	}
-	u.setCookie(w, u.cookieName(), id, int(sessionTTL/time.Second))
+	u.setCookie(w, r, u.cookieName(r), id, int(sessionTTL/time.Second))
 	return nil
 }
 
