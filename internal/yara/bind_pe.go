@@ -43,9 +43,9 @@ func peModule(data []byte) *mstruct {
 	m.set("number_of_symbols", u(uint64(f.NumberOfSymbols)))
 	m.set("size_of_optional_header", u(uint64(f.SizeOfOptionalHeader)))
 	m.set("characteristics", u(uint64(f.Characteristics)))
-	if f.EntryPoint >= 0 {
-		m.set("entry_point", intVal(f.EntryPoint))
-	}
+	// libyara 4.2.3 stores pe_rva_to_offset's result as is: -1 when the
+	// entry point maps to no byte of the file
+	m.set("entry_point", intVal(f.EntryPoint))
 	m.set("entry_point_raw", u(uint64(f.EntryPointRaw)))
 	m.set("image_base", u(f.ImageBase))
 	m.set("number_of_rva_and_sizes", u(uint64(f.NumberOfRvaAndSizes)))

@@ -61,23 +61,15 @@ func (sc *scanCtx) module(name string) value {
 	return v
 }
 
-// entrypoint is the deprecated "entrypoint" keyword: the file offset of the
-// entry point of a PE or ELF file.
+// entrypoint is the deprecated "entrypoint" keyword: the file offset of
+// the entry point of a PE or ELF file, computed as libyara 4.2.3 does
+// (entrypoint.go), not through the pe and elf modules.
 func (sc *scanCtx) entrypoint() value {
-	if len(sc.data) >= 2 && sc.data[0] == 'M' && sc.data[1] == 'Z' {
-		pe := sc.module("pe")
-		if f, ok := pe.o.(*mstruct).fields["entry_point"]; ok {
-			return f
-		}
+	ep, ok := legacyEntryPoint(sc.data)
+	if !ok {
 		return undef
 	}
-	if len(sc.data) >= 4 && string(sc.data[:4]) == "\x7fELF" {
-		m := sc.module("elf")
-		if f, ok := m.o.(*mstruct).fields["entry_point"]; ok {
-			return f
-		}
-	}
-	return undef
+	return intVal(int64(ep))
 }
 
 // dataRange resolves the (offset, size) or (string) argument forms of the

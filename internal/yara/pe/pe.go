@@ -10,7 +10,7 @@ import (
 
 // ErrNotPE is returned (possibly wrapped) by Parse when data is not a PE file
 // as libyara reads it: no "MZ" DOS header, no "PE\0\0" signature, headers
-// cut short, or an unknown machine type. errors.Is(err, ErrNotPE) holds for
+// cut short (libyara 4.2.3 accepts any machine type). errors.Is(err, ErrNotPE) holds for
 // all of them; the engine then leaves every pe.* identifier undefined.
 var ErrNotPE = errors.New("pe: not a PE file")
 
@@ -193,14 +193,6 @@ func (f *File) anomaly(flag Flag, format string, args ...any) {
 	}
 }
 
-// knownMachines lists the machine types libyara accepts as PE (pe_get_header).
-var knownMachines = map[uint16]bool{
-	0x0: true, 0x1d3: true, 0x8664: true, 0x1c0: true, 0x1c4: true, 0xaa64: true,
-	0xebc: true, 0x14c: true, 0x200: true, 0x9041: true, 0x266: true, 0x366: true,
-	0x466: true, 0x1f0: true, 0x1f1: true, 0x166: true, 0x1a2: true, 0x1a3: true,
-	0x1a6: true, 0x1a8: true, 0x1c2: true, 0x169: true,
-}
-
 // Parse reads a PE file. It returns an error wrapping ErrNotPE when data is
 // not a PE file; otherwise a File, possibly partial (see File.Flags). Parse
 // never panics and its time and memory are bounded by the limits above.
@@ -228,15 +220,11 @@ func Parse(data []byte) (*File, error) {
 	if is64 && opt+optionalHeader64Size > int64(len(data)) {
 		return nil, fmt.Errorf("%w: PE32+ optional header at offset 0x%x is truncated", ErrNotPE, opt)
 	}
-	machine := binary.LittleEndian.Uint16(data[hdr+4:])
-	if !knownMachines[machine] {
-		return nil, fmt.Errorf("%w: unknown machine type 0x%x", ErrNotPE, machine)
-	}
 
 	f := &File{data: data, HeaderOffset: lfanew, is64: is64}
 	le := binary.LittleEndian
 	fh := data[hdr+4:]
-	f.Machine = machine
+	f.Machine = le.Uint16(fh)
 	f.NumberOfSections = le.Uint16(fh[2:])
 	f.Timestamp = le.Uint32(fh[4:])
 	f.PointerToSymbolTable = le.Uint32(fh[8:])

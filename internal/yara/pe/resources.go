@@ -204,12 +204,17 @@ func (f *File) keyIs(off int64, s string) bool {
 	if _, ok := f.slice(off, int64(len(s)+1)*2); !ok {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		if f.data[off+int64(i)*2] != s[i] {
+	// libyara's strcmp_w: every character's high byte must be 0
+	for i := 0; i <= len(s); i++ {
+		c := byte(0)
+		if i < len(s) {
+			c = s[i]
+		}
+		if f.data[off+int64(i)*2] != c || f.data[off+int64(i)*2+1] != 0 {
 			return false
 		}
 	}
-	return f.data[off+int64(len(s))*2] == 0
+	return true
 }
 
 func align4(v int64) int64 { return (v + 3) &^ 3 }
