@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -64,13 +67,16 @@ Exit codes: 0 success, 2 error (the message says why), 3 usage error.`,
 }
 
 func newAdminBackupCommand(g *globalOptions, o *adminOptions) *cobra.Command {
-	return &cobra.Command{
-		Use:   "backup FILE",
+	var keep int
+	cmd := &cobra.Command{
+		Use:   "backup FILE|DIR",
 		Short: "Copy the hub's SQLite database to FILE while the hub runs (consistent, checked)",
 		Long: `Copy the hub's embedded SQLite database to FILE, while the hub runs: the
 copy is one consistent snapshot (every sighting the hub acknowledged before
 the backup started is in it), checked with SQLite's integrity check, synced
-to disk, and only then given its name. FILE must not exist.
+to disk, and only then given its name. FILE must not exist. Given a
+directory, the backup is DIR/vigie-TIME.db, and --keep N removes the oldest
+vigie-*.db there beyond N (for a nightly timer).
 
 Restore with 'vigie admin restore FILE --data DIR' while the hub is stopped.
 A PostgreSQL hub is backed up with pg_dump instead (the command says how).
@@ -78,12 +84,33 @@ A PostgreSQL hub is backed up with pg_dump instead (the command says how).
 Exit codes: 0 success, 2 error (the message says why), 3 usage error.`,
 		Args: cobra.ExactArgs(1),
 		Example: `  vigie admin backup /var/backups/vigie/vigie-$(date +%F).db --data /var/lib/vigie
+  vigie admin backup /var/lib/vigie-hub-backups --keep 14 --data /var/lib/vigie-hub
   vigie admin backup nightly.db --json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if keep < 0 {
+				return usageError("--keep %d: want 0 (keep all) or more", keep)
+			}
+			target, dir := args[0], ""
+			if st, err := os.Stat(target); err == nil && st.IsDir() {
+				dir = target
+				target = filepath.Join(dir, "vigie-"+time.Now().UTC().Format("20060102T150405Z")+".db")
+			} else if keep > 0 {
+				return usageError("--keep needs a directory, not the file %s", target)
+			}
 			return o.withStore(cmd, func(ctx context.Context, s *store.Store) error {
-				info, err := s.Backup(ctx, args[0])
+				info, err := s.Backup(ctx, target)
 				if err != nil {
 					return err
+				}
+				if dir != "" && keep > 0 {
+					old, _ := filepath.Glob(filepath.Join(dir, "vigie-*.db"))
+					sort.Strings(old) // the names sort by time
+					for len(old) > keep {
+						if err := os.Remove(old[0]); err != nil {
+							return fmt.Errorf("--keep: %w", err)
+						}
+						old = old[1:]
+					}
 				}
 				if o.json {
 					return o.printJSON(g, info)
@@ -94,6 +121,8 @@ Exit codes: 0 success, 2 error (the message says why), 3 usage error.`,
 			})
 		},
 	}
+	cmd.Flags().IntVar(&keep, "keep", 0, "with a directory: keep only the newest N vigie-*.db backups there (0: keep all)")
+	return cmd
 }
 
 func newAdminRestoreCommand(g *globalOptions, o *adminOptions) *cobra.Command {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigie-project/vigie/internal/store"
 )
@@ -35,6 +36,20 @@ func TestAdminBackupRestore(t *testing.T) {
 	defer s.Close()
 	if orgs, _ := s.AllOrgs(context.Background()); len(orgs) != 1 || orgs[0].Name != "Parti Exemple" {
 		t.Fatalf("restored: %v", orgs)
+	}
+	// Into a directory, keeping the newest two.
+	backups := t.TempDir()
+	for i := range 3 {
+		if code, _, e := vigie(t, "", "admin", "backup", backups, "--keep", "2", "--data", dir); code != 0 {
+			t.Fatalf("backup %d into a directory: %d %s", i, code, e)
+		}
+		time.Sleep(1100 * time.Millisecond) // names have one-second resolution
+	}
+	if kept, _ := filepath.Glob(filepath.Join(backups, "vigie-*.db")); len(kept) != 2 {
+		t.Fatalf("--keep 2 left %v", kept)
+	}
+	if code, _, _ := vigie(t, "", "admin", "backup", file+"3", "--keep", "2", "--data", dir); code != exitUsage {
+		t.Fatalf("--keep with a file: %d", code)
 	}
 	if code, _, e := vigie(t, "", "admin", "backup", file+"2", "--db", "postgres://nobody@127.0.0.1:1/x"); code != exitError || e == "" {
 		t.Fatalf("backup of an unreachable PostgreSQL: %d %s", code, e)
