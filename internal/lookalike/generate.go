@@ -131,13 +131,13 @@ type idnScripts uint8
 
 const (
 	idnNone     idnScripts = 0
-	idnFrench   idnScripts = 1 << iota // à â ä ç é è ê ë î ï ô ö ù û ü ÿ æ œ
+	idnFrench   idnScripts = 1 << iota // the letters AFNIC accepts under .fr: à á â ã ä å æ ç è é ê ë ì í î ï ñ ò ó ô õ ö ù ú û ü ý ÿ œ ß
 	idnLatin                           // Latin letters with diacritics and IPA
 	idnCyrillic                        // Cyrillic
 	idnGreek                           // Greek
 )
 
-const frenchLetters = "àâäçéèêëîïôöùûüÿæœ"
+const frenchLetters = "àáâãäåæçèéêëìíîïñòóôõöùúûüýÿœß"
 
 // idnTable returns the scripts the registry of tld accepts. Generic
 // endings (Verisign's .com/.net, most new gTLDs) take each script alone;
