@@ -13,7 +13,9 @@ func elfModule(data []byte) *mstruct {
 	}
 	m.set("type", u(uint64(f.Type)))
 	m.set("machine", u(uint64(f.Machine)))
-	m.set("entry_point", u(f.EntryPoint))
+	if f.HasEntryPoint { // undefined when e_entry is 0 or maps to no file byte
+		m.set("entry_point", u(f.EntryPoint))
+	}
 	m.set("number_of_sections", u(uint64(f.NumberOfSections)))
 	m.set("sh_offset", u(f.SHOffset))
 	m.set("sh_entry_size", u(uint64(f.SHEntrySize)))

@@ -31,11 +31,20 @@ func TestModuleDataMutants(t *testing.T) {
 			machos = append(machos, d)
 		}
 	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	elfData, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		mod   string
 		seeds [][]byte
 		lo    int // first byte mutated
 	}{
+		{"elf", [][]byte{elfData}, 0},
 		{"pe", [][]byte{real, buildDotnet(dotnetSpec{})}, 0},
 		{"dotnet", [][]byte{real, buildDotnet(dotnetSpec{bigString: true})}, 0x200},
 		{"macho", machos, 0},
@@ -125,5 +134,31 @@ rule unknown_machine { condition: pe.is_pe == 1 and pe.machine == 0x214c and pe.
 		if g := strings.Join(got, " "); g != c.want {
 			t.Errorf("%s: matched %q, want %q", c.name, g, c.want)
 		}
+	}
+}
+
+// TestELFUnmappedEntryPoint: elf.entry_point is undefined when e_entry maps
+// to no byte of the file, as in libyara.
+func TestELFUnmappedEntryPoint(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(d[:4]) != "\x7fELF" || d[4] != 2 {
+		t.Skip("the test binary is not a 64-bit ELF")
+	}
+	copy(d[24:32], []byte{0, 0, 0xad, 0xde, 0, 0, 0, 0}) // e_entry = 0xdead0000
+	rules, _, err := Compile([]Source{{Name: "e.yar", Data: []byte(`import "elf"
+rule unmapped { condition: elf.type > 0 and not defined elf.entry_point }`)}}, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := rules.ScanBytes(t.Context(), d, ScanOptions{})
+	if err != nil || len(ms) != 1 {
+		t.Errorf("unmapped e_entry: matches %v, %v; want elf.entry_point undefined", ms, err)
 	}
 }
