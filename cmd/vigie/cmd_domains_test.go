@@ -87,9 +87,11 @@ func TestDomainsGenerate(t *testing.T) {
 	}
 }
 
-// TestDomainsWatchCTToHub: the command follows a static CT log, and a
-// look-alike certificate logged between two runs is printed and reaches
-// the hub as a finding; the state directory makes the second run resume.
+// TestDomainsWatchCTToHub: the agency's watch follows a static CT log; a
+// look-alike certificate logged between two runs is printed, reaches the
+// hub as a finding and an indicator for every party, and the party's
+// `vigie dns check` then blocks the name. The state directory makes the
+// second run resume.
 func TestDomainsWatchCTToHub(t *testing.T) {
 	h := hubtest.Start(t)
 	l := ctlogtest.Start(t)
@@ -97,7 +99,7 @@ func TestDomainsWatchCTToHub(t *testing.T) {
 	l.Publish()
 	state := t.TempDir()
 	args := []string{"watch", "--protect", "en-marche.fr", "--no-dns", "--ct-log", "static," + l.URL + "," + base64.StdEncoding.EncodeToString(l.PublicKey()),
-		"--hub", h.URL, "--token", h.SensorToken, "--state-dir", state, "--format", "jsonl"}
+		"--hub", h.URL, "--token", h.AnalystToken, "--publish", "--state-dir", state, "--format", "jsonl"}
 	if code, out, stderr := runDomains(t, "", args...); code != 0 {
 		t.Fatalf("first run: exit %d %s %s", code, out, stderr)
 	}
@@ -109,5 +111,10 @@ func TestDomainsWatchCTToHub(t *testing.T) {
 	}
 	if hub := string(h.Call("GET", "/api/v1/findings", nil)); !strings.Contains(hub, "compte-en-marche.fr") {
 		t.Errorf("hub findings: %.300s", hub)
+	}
+	var dout, derr bytes.Buffer
+	dcode := run(context.Background(), []string{"dns", "check", "--no-builtin", "--no-providers", "--hub", h.URL, "--token", h.SensorToken, "--state-dir", t.TempDir(), "compte-en-marche.fr"}, strings.NewReader(""), &dout, &derr)
+	if dcode != exitFindings || !strings.Contains(dout.String(), "BLOCKED") {
+		t.Errorf("vigie dns check: exit %d %s %s", dcode, dout.String(), derr.String())
 	}
 }
