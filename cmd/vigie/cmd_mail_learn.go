@@ -35,8 +35,9 @@ milter' then use without a flag). A model trained by an agency for many
 parties is the same kind of file: put it at that path, or give it with
 --model, to use it.
 
-Exit status: 0 when the model was written, 2 for a usage error, 1 for
-another error (an unreadable input, an unwritable model file).`,
+Exit status: 0 when the model was written, 2 when it could not be (an
+unreadable input, an unwritable model file, a damaged model), 3 for wrong
+flags.`,
 		Example: `  vigie mail learn --ham ~/Maildir/.Archive --phish ~/Maildir/.Phishing
   vigie mail learn --ham ham/ --phish phish/ --model party-model.bin
   vigie mail check --model party-model.bin inbox.mbox`,
