@@ -20,6 +20,7 @@ import (
 	"github.com/vigie-project/vigie/internal/mail"
 	"github.com/vigie-project/vigie/internal/mail/milter"
 	"github.com/vigie-project/vigie/internal/mailauth"
+	"github.com/vigie-project/vigie/internal/report"
 )
 
 func newMailCommand(g *globalOptions) *cobra.Command {
@@ -279,11 +280,13 @@ func runMailCheck(cmd *cobra.Command, g *globalOptions, o mailCheckOptions, args
 	}
 	host, _ := os.Hostname()
 	var sightings []hubclient.Sighting
+	var findings []report.Finding // sent with the sightings: what, where, what to do
 	flagged, failed := 0, 0
 	for _, p := range args {
 		st, err := a.CheckPath(cmd.Context(), p, g.stdin, mail.ReadOptions{MaxMessageBytes: o.maxSize}, func(r *mail.Result) error {
 			if hub != nil {
 				sightings = append(sightings, mail.Sightings(r, host, time.Now())...)
+				findings = append(findings, mail.HubFindings(r, host, time.Now())...)
 			}
 			if o.quiet && r.Verdict == mail.Clean {
 				return nil
@@ -300,7 +303,7 @@ func runMailCheck(cmd *cobra.Command, g *globalOptions, o mailCheckOptions, args
 		}
 	}
 	if hub != nil {
-		r, err := mail.Deliver(cmd.Context(), hub.client, hub.spool, sightings)
+		r, err := mail.Deliver(cmd.Context(), hub.client, hub.spool, sightings, findings...)
 		if r.Rejected > 0 {
 			fmt.Fprintf(g.stderr, "vigie mail: warning: the hub refused %d batch(es) of sightings; they are kept in %s\n", r.Rejected, filepath.Join(hub.spool.Dir, "rejected"))
 		}

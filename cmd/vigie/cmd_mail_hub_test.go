@@ -16,6 +16,8 @@ type mailFakeHub struct {
 	mu   sync.Mutex
 	down bool
 	got  map[string]string // id → type:value
+	// findings counts the batches of findings received
+	findings int
 }
 
 func (h *mailFakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -37,6 +39,9 @@ func (h *mailFakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		for _, it := range req.Items {
 			h.got[it.ID] = it.Type + ":" + it.Value
 		}
+		w.Write([]byte(`{}`))
+	case "/api/v1/findings":
+		h.findings++
 		w.Write([]byte(`{}`))
 	}
 }

@@ -748,8 +748,8 @@ func (s *Server) handlePostFindings(w http.ResponseWriter, r *http.Request, p *P
 			batch = append(batch, store.Finding{ClientID: f.ID, At: f.Time.UTC(), Sensor: f.Sensor, Host: f.Host, Severity: f.Severity.String(), Title: f.Title, Body: raw})
 		}
 	}
-	if len(probs) > 0 {
-		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("%d of %d findings are malformed; nothing was stored", len(probs), len(req.Items)), Problems: probs})
+	if len(probs) > 0 && len(batch) == 0 {
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("all %d findings are malformed; nothing was stored", len(probs)), Problems: probs})
 		return
 	}
 	n, err := s.st.AddFindings(r.Context(), p.OrgID, batch)
@@ -757,7 +757,8 @@ func (s *Server) handlePostFindings(w http.ResponseWriter, r *http.Request, p *P
 		s.serverError(w, r, err)
 		return
 	}
-	writeJSON(w, 200, map[string]int{"accepted": n, "duplicates": len(batch) - n})
+	// the valid findings are stored; the others are named by index
+	writeJSON(w, 200, map[string]any{"accepted": n, "duplicates": len(batch) - n, "rejected": nonNilSlice(probs)})
 }
 
 func (s *Server) handleListFindings(w http.ResponseWriter, r *http.Request, p *Principal) {

@@ -256,8 +256,8 @@ func (c *Client) doHeaders(ctx context.Context, method, u string, body []byte, o
 		}
 		return resp.StatusCode, fmt.Errorf("hub %s: HTTP %d: %s", c.base.Host, resp.StatusCode, msg)
 	}
-	if out == nil {
-		return resp.StatusCode, nil
+	if out == nil || (len(bytes.TrimSpace(data)) == 0 && method != http.MethodGet) {
+		return resp.StatusCode, nil // an acknowledgement without a body
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return resp.StatusCode, fmt.Errorf("hub %s: bad JSON answer: %w", c.base.Host, err)

@@ -124,9 +124,14 @@ func (s *Spool) write(items []Sighting) error {
 	if err != nil {
 		return err
 	}
+	return s.writeFile(batchPrefix, data)
+}
+
+// writeFile writes a spool file atomically (temporary file, sync, rename).
+func (s *Spool) writeFile(prefix string, data []byte) error {
 	var rnd [6]byte
 	rand.Read(rnd[:])
-	name := fmt.Sprintf("%s%s-%s%s", batchPrefix, time.Now().UTC().Format("20060102T150405.000000000"), hex.EncodeToString(rnd[:]), batchSuffix)
+	name := fmt.Sprintf("%s%s-%s%s", prefix, time.Now().UTC().Format("20060102T150405.000000000"), hex.EncodeToString(rnd[:]), batchSuffix)
 	tmp, err := os.CreateTemp(s.Dir, ".tmp-")
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
@@ -174,6 +179,8 @@ func (s *Spool) Pending() ([]string, error) {
 // was delivered).
 type FlushResult struct {
 	Sent, Batches, Rejected, Pending, Dropped int
+	// Findings counts the findings delivered.
+	Findings int
 }
 
 // Flush delivers the pending batches. It stops at the first batch the hub
@@ -241,6 +248,9 @@ func (s *Spool) Flush(ctx context.Context, c *Client) (FlushResult, error) {
 		}
 		res.Sent += len(items) - len(pr.Rejected)
 		res.Batches++
+	}
+	if err := s.flushFindings(ctx, c, &res); err != nil {
+		return res, err
 	}
 	return res, nil
 }

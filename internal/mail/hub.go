@@ -11,6 +11,7 @@ import (
 
 	"github.com/vigie-project/vigie/internal/hubclient"
 	"github.com/vigie-project/vigie/internal/indicator"
+	"github.com/vigie-project/vigie/internal/report"
 	"github.com/vigie-project/vigie/internal/yararules"
 )
 
@@ -91,9 +92,27 @@ type HubReporter struct {
 	// Timeout bounds one flush (default 30 s).
 	Timeout time.Duration
 
-	q    chan []hubclient.Sighting
+	q    chan hubItems
 	once sync.Once
 	done chan struct{}
+}
+
+// hubItems is what one message sends to the hub.
+type hubItems struct {
+	sightings []hubclient.Sighting
+	findings  []report.Finding
+}
+
+// HubFindings are the findings of a result as the hub keeps them (the
+// machine, the message, what matched, how bad, what to do), stamped with
+// the time; a clean message has none.
+func HubFindings(r *Result, host string, now time.Time) []report.Finding {
+	fs := r.Findings(host)
+	for i := range fs {
+		fs[i].Time = now.UTC()
+		fs[i].ID = shorten(fs[i].ID, 180) + "@" + now.UTC().Format("2006-01-02")
+	}
+	return fs
 }
 
 // hubQueue is the number of messages' sightings waiting in memory.
@@ -101,7 +120,7 @@ const hubQueue = 1024
 
 func (h *HubReporter) init() {
 	h.once.Do(func() {
-		h.q = make(chan []hubclient.Sighting, hubQueue)
+		h.q = make(chan hubItems, hubQueue)
 		h.done = make(chan struct{})
 		if h.Logger == nil {
 			h.Logger = slog.New(slog.DiscardHandler)
@@ -121,17 +140,25 @@ func (h *HubReporter) init() {
 // Submit queues the sightings of one result; it does not wait for the hub.
 func (h *HubReporter) Submit(r *Result) {
 	h.init()
-	items := Sightings(r, h.Host, time.Now())
-	if len(items) == 0 {
+	now := time.Now()
+	items := hubItems{sightings: Sightings(r, h.Host, now), findings: HubFindings(r, h.Host, now)}
+	if len(items.sightings) == 0 && len(items.findings) == 0 {
 		return
 	}
 	select {
 	case h.q <- items:
 	default:
-		if err := h.Spool.Add(items); err != nil {
+		if err := h.spool(items); err != nil {
 			h.Logger.Error("mail: sightings lost: the queue is full and the spool cannot be written", "err", err, "message_id", r.MessageID)
 		}
 	}
+}
+
+func (h *HubReporter) spool(items hubItems) error {
+	if err := h.Spool.Add(items.sightings); err != nil {
+		return err
+	}
+	return h.Spool.AddFindings(items.findings)
 }
 
 // Run delivers queued sightings until ctx ends, then writes what is still
@@ -149,15 +176,15 @@ func (h *HubReporter) Run(ctx context.Context) {
 		select {
 		case items := <-h.q:
 			batch := h.drain(items)
-			if err := h.Spool.Add(batch); err != nil {
-				h.Logger.Error("mail: sightings lost: the spool cannot be written", "err", err, "sightings", len(batch))
+			if err := h.spool(batch); err != nil {
+				h.Logger.Error("mail: sightings lost: the spool cannot be written", "err", err, "sightings", len(batch.sightings))
 			}
 			pending = true
 		case <-tick.C:
 		case <-ctx.Done():
-			if batch := h.drain(nil); len(batch) > 0 {
-				if err := h.Spool.Add(batch); err != nil {
-					h.Logger.Error("mail: sightings lost at shutdown: the spool cannot be written", "err", err, "sightings", len(batch))
+			if batch := h.drain(hubItems{}); len(batch.sightings)+len(batch.findings) > 0 {
+				if err := h.spool(batch); err != nil {
+					h.Logger.Error("mail: sightings lost at shutdown: the spool cannot be written", "err", err, "sightings", len(batch.sightings))
 				}
 			}
 			return
@@ -172,11 +199,12 @@ func (h *HubReporter) Done() <-chan struct{} {
 }
 
 // drain appends everything queued now to items, up to one hub batch.
-func (h *HubReporter) drain(items []hubclient.Sighting) []hubclient.Sighting {
-	for len(items) < hubclient.MaxBatch {
+func (h *HubReporter) drain(items hubItems) hubItems {
+	for len(items.sightings) < hubclient.MaxBatch && len(items.findings) < hubclient.MaxBatch {
 		select {
 		case more := <-h.q:
-			items = append(items, more...)
+			items.sightings = append(items.sightings, more.sightings...)
+			items.findings = append(items.findings, more.findings...)
 		default:
 			return items
 		}
@@ -204,9 +232,12 @@ func (h *HubReporter) flush(ctx context.Context) error {
 // Deliver writes sightings to the spool and flushes it once, for one-shot
 // runs (vigie mail check). On error, the result's Pending batches wait in
 // the spool for the next run.
-func Deliver(ctx context.Context, c *hubclient.Client, spool *hubclient.Spool, items []hubclient.Sighting) (hubclient.FlushResult, error) {
+func Deliver(ctx context.Context, c *hubclient.Client, spool *hubclient.Spool, items []hubclient.Sighting, findings ...report.Finding) (hubclient.FlushResult, error) {
 	if err := spool.Add(items); err != nil {
 		return hubclient.FlushResult{}, fmt.Errorf("the sightings could not be kept for the hub: %w", err)
+	}
+	if err := spool.AddFindings(findings); err != nil {
+		return hubclient.FlushResult{}, fmt.Errorf("the findings could not be kept for the hub: %w", err)
 	}
 	return spool.Flush(ctx, c)
 }

@@ -21,6 +21,8 @@ type fakeHub struct {
 	down bool
 	got  map[string]hubclient.Sighting
 	hits int
+	// findings counts the findings received
+	findings int
 }
 
 func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -28,6 +30,16 @@ func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer h.mu.Unlock()
 	if h.down || r.Header.Get("Authorization") != "Bearer tok" {
 		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if r.URL.Path == "/api/v1/findings" {
+		var req struct{ Items []json.RawMessage }
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		h.findings += len(req.Items)
+		w.Write([]byte(`{}`))
 		return
 	}
 	if r.URL.Path != "/api/v1/sightings" {
@@ -134,6 +146,8 @@ func TestHubReporterOutage(t *testing.T) {
 	h.set(false)
 	waitFor(t, func() bool { p, _ := spool.Pending(); return len(p) == 0 && len(h.values()) > 0 })
 	got := h.values()
+	// the findings (what, where, what to do) travel with the sightings
+	waitFor(t, func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.findings > 0 })
 	if !got["domain:acc0unts-party.example"] || !got["domain:login.evil-host.example"] {
 		t.Errorf("hub got %v", got)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vigie-project/vigie/internal/indicator"
+	"github.com/vigie-project/vigie/internal/report"
 )
 
 // Sighting is one report by a sensor that it saw an indicator value.
@@ -397,6 +398,17 @@ type Finding struct {
 	ReceivedAt time.Time       `json:"received_at"`
 }
 
+// Report is the finding as the sensor sent it (the shared report model:
+// machine, path or message, what matched, severity, advice), for display.
+// A body that does not parse gives the stored title and severity only.
+func (f Finding) Report() report.Finding {
+	var r report.Finding
+	if json.Unmarshal(f.Body, &r) != nil {
+		r = report.Finding{Title: f.Title, Sensor: f.Sensor, Host: f.Host}
+	}
+	return r
+}
+
 // AddFindings stores findings posted by orgID; ids already posted are
 // duplicates. It returns how many were new.
 func (s *Store) AddFindings(ctx context.Context, orgID int64, items []Finding) (accepted int, err error) {
@@ -548,6 +560,9 @@ type Dashboard struct {
 	OpenAlerts       []Alert        `json:"open_alerts"`
 	Indicators       int64          `json:"indicators"`
 	ActiveIndicators int64          `json:"active_indicators"`
+	// LatestFindings are the newest findings from sensors: a party's
+	// own, all parties' for the agency.
+	LatestFindings []Finding `json:"latest_findings"`
 }
 
 // Dashboard sums up the last days for the viewer. It reads the daily
@@ -606,6 +621,9 @@ func (s *Store) Dashboard(ctx context.Context, v Viewer, days int) (Dashboard, e
 		return d, err
 	}
 	if d.Indicators, d.ActiveIndicators, err = s.CountIndicators(ctx, v); err != nil {
+		return d, err
+	}
+	if d.LatestFindings, err = s.ListFindings(ctx, v, 0, 10); err != nil {
 		return d, err
 	}
 	return d, nil

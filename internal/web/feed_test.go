@@ -3,12 +3,15 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/vigie-project/vigie/internal/report"
 	"github.com/vigie-project/vigie/internal/store"
 )
 
@@ -101,5 +104,37 @@ func TestUIImportKeepsTheFilesTLP(t *testing.T) {
 	}
 	if recs, _ := s.st.ListIndicators(ctx, agency, store.IndicatorQuery{Search: "unknown-marking"}); len(recs) != 0 {
 		t.Fatal("an indicator with an unknown marking was stored")
+	}
+}
+
+// The dashboard's "Latest findings from sensors" shows what a party's
+// sensors found (machine, path, what matched, what to do): a party its
+// own, the agency every party's.
+func TestDashboardShowsFindings(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	body, _ := json.Marshal(report.Finding{Schema: 1, Time: time.Now(), Sensor: "scan", Host: "laptop-7", Severity: report.High,
+		Title: "Known attacker file", Subject: report.Subject{Kind: "file", Path: `C:\Users\ann\AppData\pagemgr.exe`},
+		Match: report.Match{Kind: "indicator", Type: "filename", Value: "pagemgr.exe"}, Advice: "Disconnect this computer from the network and call the agency.", ID: "f1"})
+	if _, err := s.st.AddFindings(ctx, s.a.ID, []store.Finding{{ClientID: "f1", At: time.Now(), Sensor: "scan", Host: "laptop-7", Severity: "high", Title: "Known attacker file", Body: body}}); err != nil {
+		t.Fatal(err)
+	}
+	s.user("Party A", "pa", store.RoleMember)
+	s.user("Party B", "pb", store.RoleMember)
+	s.user("Agency", "ag", store.RoleMember)
+	for _, tc := range []struct {
+		user string
+		sees bool
+	}{{"pa", true}, {"pb", false}, {"ag", true}} {
+		b := s.browser()
+		b.login(tc.user, pw)
+		code, page := b.get("/")
+		if code != 200 {
+			t.Fatalf("%s: dashboard %d", tc.user, code)
+		}
+		got := strings.Contains(page, "pagemgr.exe") && strings.Contains(page, "laptop-7") && strings.Contains(page, "Disconnect this computer")
+		if got != tc.sees {
+			t.Errorf("%s sees the finding: %v, want %v", tc.user, got, tc.sees)
+		}
 	}
 }

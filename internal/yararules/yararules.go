@@ -6,6 +6,7 @@
 package yararules
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io/fs"
@@ -82,7 +83,7 @@ func (s Skipped) Finding(sensor, host string, at time.Time) *report.Finding {
 		Match:    report.Match{Kind: "check", Type: "rule-compile", Value: s.Name, Source: s.Source},
 		Evidence: []report.Evidence{{Name: "compile error", Data: shorten(s.Err.Error(), 300)}},
 		Advice:   "The other rules and indicators still protect you. Tell whoever publishes this rule (the agency's hub) that it does not compile, so that they fix or withdraw it.",
-		ID:       "rule-compile:" + s.ID + ":" + s.Name,
+		ID:       "rule-compile:" + cmp.Or(s.ID, s.Name),
 	}
 }
 

@@ -3,6 +3,7 @@ package scanrun
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,5 +36,49 @@ func TestAgainstTheRealHub(t *testing.T) {
 	t.Logf("hub sightings: %s", body)
 	if n := strings.Count(body, "hubtool.exe"); n != 1 || strings.Contains(body, `"count":2`) {
 		t.Errorf("the hub lists %d sightings of hubtool.exe, want 1:\n%s", n, body)
+	}
+}
+
+// The findings go with the sightings: the hub keeps what was found, on
+// which machine, where, what matched and what to do, for the party.
+func TestFindingsReachTheHub(t *testing.T) {
+	ctx := context.Background()
+	h := hubtest.Start(t)
+	h.Publish("filename", "pagemgr.exe")
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "pagemgr.exe"), []byte("x"), 0o644)
+	cfg := Config{Paths: []string{root}, NoBuiltin: true, HubURL: h.URL, HubToken: h.SensorToken, StateDir: t.TempDir(), Format: "jsonl",
+		Sweep: sweep.Options{Threads: 1, Host: "laptop-7"}}
+	for run := 1; run <= 2; run++ {
+		var out, errb bytes.Buffer
+		if res, err := Run(ctx, cfg, &out, &errb); err != nil || res.Findings != 1 {
+			t.Fatalf("run %d: %+v %v\n%s", run, res, err, errb.String())
+		}
+	}
+	var page struct {
+		Items []struct {
+			Org     string `json:"org"`
+			Host    string `json:"host"`
+			Finding struct {
+				Severity string `json:"severity"`
+				Advice   string `json:"advice"`
+				Subject  struct {
+					Path string `json:"path"`
+				} `json:"subject"`
+				Match struct {
+					Value string `json:"value"`
+				} `json:"match"`
+			} `json:"finding"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(h.Call("GET", "/api/v1/findings", nil), &page); err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 {
+		t.Fatalf("the hub holds %d findings, want 1 (two runs, one finding): %+v", len(page.Items), page.Items)
+	}
+	f := page.Items[0]
+	if f.Org != "Party A" || f.Host != "laptop-7" || !strings.HasSuffix(f.Finding.Subject.Path, "pagemgr.exe") || f.Finding.Match.Value != "pagemgr.exe" || f.Finding.Advice == "" || f.Finding.Severity == "" {
+		t.Errorf("finding on the hub: %+v", f)
 	}
 }

@@ -177,6 +177,9 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 		return res, fmt.Errorf("writing the report: %w", writeErr)
 	}
 	if hub != nil {
+		for _, sk := range skipped {
+			findings = append(findings, sk.Finding("scan", opts.Host, time.Now().UTC()))
+		}
 		deliver(ctx, hub, spool, findings, opts.Host, stderr)
 	}
 	if runErr != nil {
@@ -223,10 +226,30 @@ func Sightings(fs []*report.Finding, host string) []hubclient.Sighting {
 	return out
 }
 
+// HubFindings are the findings as the hub keeps them: the same file found
+// again another day is a new finding, the same run delivered twice is not.
+func HubFindings(fs []*report.Finding) []report.Finding {
+	out := make([]report.Finding, 0, len(fs))
+	for _, f := range fs {
+		x := *f
+		if x.Time.IsZero() {
+			x.Time = time.Now().UTC()
+		}
+		x.ID = f.ID + "@" + x.Time.UTC().Format("2006-01-02")
+		out = append(out, x)
+	}
+	return out
+}
+
 func deliver(ctx context.Context, hub *hubclient.Client, spool *hubclient.Spool, fs []*report.Finding, host string, stderr io.Writer) {
 	dropped, err := spool.AddChecked(Sightings(fs, host))
 	for _, d := range dropped {
 		fmt.Fprintf(stderr, "vigie scan: warning: sighting of %s %q not sent: %s\n", d.Sighting.Type, indicator.Shorten(d.Sighting.Value), d.Reason)
+	}
+	if err == nil {
+		// the findings go with the sightings: machine, path, what matched,
+		// how bad, what to do
+		err = spool.AddFindings(HubFindings(fs))
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "vigie scan: warning: the sightings could not be kept for the hub: %v\n", err)
