@@ -68,6 +68,11 @@ func TestUserAdminAPI(t *testing.T) {
 // organisation (it said "org": "").
 func TestTokenCreatedNamesOrg(t *testing.T) {
 	e := newEnv(t)
+	// While here: the API refuses a common password with the reason.
+	r := e.expect(e.do("POST", "/api/v1/users", "a-admin", map[string]any{"username": "weak", "role": "member", "password": "Password2027!"}), 422)
+	if !strings.Contains(string(r.body), "common password") {
+		t.Fatalf("weak password: %s", r.body)
+	}
 	got := e.expect(e.do("POST", "/api/v1/tokens", "agency-admin", map[string]any{"org": "Party B", "role": "sensor", "name": "laptop"}), 201).json(t)
 	if got["org"] != "Party B" || got["org_kind"] != "party" || !strings.HasPrefix(got["token"].(string), "vgt_") {
 		t.Fatalf("created token: %v", got)
