@@ -137,6 +137,10 @@ func TestBadNames(t *testing.T) {
 	if m, ok, err := d.CheckName("асtblue.com"); err != nil || !ok || m.Technique != "punycode" {
 		t.Errorf("Cyrillic actblue: %+v %v %v", m, ok, err)
 	}
+	// a hosting suffix is a real host name that imitates nothing
+	if _, ok, err := d.CheckName("netlify.app"); ok || err != nil {
+		t.Errorf("netlify.app: %v %v", ok, err)
+	}
 	// Japanese mixing Han and kana is one writing system
 	if _, _, err := d.CheckName("日本語のサイト.jp"); err != nil {
 		t.Errorf("Han+kana: %v", err)

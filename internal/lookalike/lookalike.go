@@ -1,6 +1,7 @@
 package lookalike
 
 import (
+	"errors"
 	"fmt"
 	"math/bits"
 	"net/netip"
@@ -256,6 +257,11 @@ func (d *Detector) CheckName(host string) (Match, bool, error) {
 		}
 	}
 	n, err := ParseName(host)
+	if errors.Is(err, ErrNoSuffix) && strings.Contains(strings.Trim(host, "."), ".") {
+		// a hosting suffix such as netlify.app or akamaihd.net is a real
+		// host name but no one's registrable domain: nothing to imitate
+		return Match{}, false, nil
+	}
 	if err != nil {
 		return Match{}, false, err
 	}
