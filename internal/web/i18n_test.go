@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -117,5 +118,27 @@ func TestFrenchUI(t *testing.T) {
 	}
 	if code, _ := b.post("/account/language", url.Values{"csrf": {b.csrf()}, "lang": {"de"}}, ""); code != http.StatusUnprocessableEntity {
 		t.Fatalf("unknown language: %d", code)
+	}
+}
+
+// TestPasskeyErrorsInFrench: the passkey script's error messages follow
+// the page's language.
+func TestPasskeyErrorsInFrench(t *testing.T) {
+	s := newSite(t)
+	b := s.browser()
+	b.get("/login")
+	req, _ := http.NewRequest("POST", s.ts.URL+"/login/passkey/discover/finish", strings.NewReader("{}"))
+	req.Header.Set("Origin", s.ts.URL)
+	req.Header.Set("X-CSRF-Token", b.csrf())
+	req.Header.Set("Accept-Language", "fr")
+	res, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var got map[string]string
+	json.NewDecoder(res.Body).Decode(&got)
+	if res.StatusCode != http.StatusForbidden || got["error"] != "Le formulaire de connexion a expiré. Rechargez la page et réessayez." {
+		t.Fatalf("%d %v", res.StatusCode, got)
 	}
 }

@@ -121,7 +121,11 @@ func (u *UI) loadWAUser(r *http.Request, us *store.User) (*waUser, error) {
 	return wu, nil
 }
 
-func jsonError(w http.ResponseWriter, code int, msg string) {
+// jsonError answers a script with an error message in lang.
+func (u *UI) jsonError(w http.ResponseWriter, lang string, code int, msg string) {
+	if lang == langFR {
+		msg = u.cat.message(msg)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
@@ -136,35 +140,35 @@ func jsonOK(w http.ResponseWriter, v any) {
 
 // ceremonyError answers a failed WebAuthn check: the library's detail
 // goes to the log, the person gets a plain sentence.
-func (u *UI) ceremonyError(w http.ResponseWriter, r *http.Request, what string, err error) {
+func (u *UI) ceremonyError(w http.ResponseWriter, r *http.Request, lang, what string, err error) {
 	var perr *protocol.Error
 	if errors.As(err, &perr) {
 		u.hub.Logger().Info("web: passkey refused", "request_id", hub.RequestID(r.Context()), "what", what, "err", perr.Details, "info", perr.DevInfo)
 	} else {
 		u.hub.Logger().Info("web: passkey refused", "request_id", hub.RequestID(r.Context()), "what", what, "err", err)
 	}
-	jsonError(w, http.StatusBadRequest, "The passkey check failed ("+what+"). Try again; if it keeps failing, use another passkey or your authenticator app.")
+	u.jsonError(w, lang, http.StatusBadRequest, "The passkey check failed ("+what+"). Try again; if it keeps failing, use another passkey or your authenticator app.")
 }
 
 func (u *UI) passkeyRegisterBegin(w http.ResponseWriter, r *http.Request, q *req) {
 	// A full login, or a user setting up their first second factor.
 	if !q.se.SecondFactor && has2FA(q.us) {
-		jsonError(w, http.StatusForbidden, "Finish logging in first.")
+		u.jsonError(w, q.lang, http.StatusForbidden, "Finish logging in first.")
 		return
 	}
 	if q.us.Passkeys >= maxPasskeysUser {
-		jsonError(w, http.StatusUnprocessableEntity, fmt.Sprintf("You have %d passkeys already: remove one first.", q.us.Passkeys))
+		u.jsonError(w, q.lang, http.StatusUnprocessableEntity, fmt.Sprintf("You have %d passkeys already: remove one first.", q.us.Passkeys))
 		return
 	}
 	wa, err := u.relyingParty(r)
 	if err != nil {
-		jsonError(w, http.StatusBadRequest, err.Error())
+		u.jsonError(w, q.lang, http.StatusBadRequest, err.Error())
 		return
 	}
 	wu, err := u.loadWAUser(r, q.us)
 	if err != nil {
 		u.logError(r, "reading passkeys", err)
-		jsonError(w, http.StatusInternalServerError, "The hub could not read your passkeys; its log has the details (reference "+hub.RequestID(r.Context())+").")
+		u.jsonError(w, q.lang, http.StatusInternalServerError, "The hub could not read your passkeys; its log has the details (reference "+hub.RequestID(r.Context())+").")
 		return
 	}
 	opts, sd, err := wa.BeginRegistration(wu,
@@ -173,7 +177,7 @@ func (u *UI) passkeyRegisterBegin(w http.ResponseWriter, r *http.Request, q *req
 		webauthn.WithExclusions(webauthn.Credentials(wu.creds).CredentialDescriptors()),
 	)
 	if err != nil {
-		u.ceremonyError(w, r, "starting registration", err)
+		u.ceremonyError(w, r, q.lang, "starting registration", err)
 		return
 	}
 	if !u.saveCeremony(w, r, q.se.IDHash, q.us.ID, "register", sd) {
@@ -189,7 +193,7 @@ func (u *UI) saveCeremony(w http.ResponseWriter, r *http.Request, key string, us
 	}
 	if err != nil {
 		u.logError(r, "keeping a passkey challenge", err)
-		jsonError(w, http.StatusInternalServerError, "The hub could not start the passkey check; its log has the details (reference "+hub.RequestID(r.Context())+").")
+		u.jsonError(w, langEN, http.StatusInternalServerError, "The hub could not start the passkey check; its log has the details (reference "+hub.RequestID(r.Context())+").")
 		return false
 	}
 	return true
@@ -212,35 +216,35 @@ func (u *UI) takeCeremony(r *http.Request, key, kind string, userID int64) (weba
 
 func (u *UI) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request, q *req) {
 	if !q.se.SecondFactor && has2FA(q.us) {
-		jsonError(w, http.StatusForbidden, "Finish logging in first.")
+		u.jsonError(w, q.lang, http.StatusForbidden, "Finish logging in first.")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxPasskeyBody)
 	sd, err := u.takeCeremony(r, q.se.IDHash, "register", q.us.ID)
 	if err != nil {
-		jsonError(w, http.StatusBadRequest, "No passkey registration is in progress (or it took more than five minutes): try again.")
+		u.jsonError(w, q.lang, http.StatusBadRequest, "No passkey registration is in progress (or it took more than five minutes): try again.")
 		return
 	}
 	wa, err := u.relyingParty(r)
 	if err != nil {
-		jsonError(w, http.StatusBadRequest, err.Error())
+		u.jsonError(w, q.lang, http.StatusBadRequest, err.Error())
 		return
 	}
 	wu, err := u.loadWAUser(r, q.us)
 	if err != nil {
 		u.logError(r, "reading passkeys", err)
-		jsonError(w, http.StatusInternalServerError, "The hub could not read your passkeys.")
+		u.jsonError(w, q.lang, http.StatusInternalServerError, "The hub could not read your passkeys.")
 		return
 	}
 	cred, err := wa.FinishRegistration(wu, sd, r)
 	if err != nil {
-		u.ceremonyError(w, r, "registration", err)
+		u.ceremonyError(w, r, q.lang, "registration", err)
 		return
 	}
 	data, err := json.Marshal(cred)
 	if err != nil {
 		u.logError(r, "encoding a passkey", err)
-		jsonError(w, http.StatusInternalServerError, "The hub could not save the passkey.")
+		u.jsonError(w, q.lang, http.StatusInternalServerError, "The hub could not save the passkey.")
 		return
 	}
 	name := strings.TrimSpace(r.URL.Query().Get("name"))
@@ -249,11 +253,11 @@ func (u *UI) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request, q *re
 	}
 	if _, err := u.st.AddPasskey(r.Context(), q.p.ActorFor(), store.Passkey{UserID: q.us.ID, CredentialID: base64.RawURLEncoding.EncodeToString(cred.ID), Name: name, Data: data}); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			jsonError(w, http.StatusConflict, "This passkey is registered already.")
+			u.jsonError(w, q.lang, http.StatusConflict, "This passkey is registered already.")
 			return
 		}
 		u.logError(r, "saving a passkey", err)
-		jsonError(w, http.StatusInternalServerError, "The hub could not save the passkey.")
+		u.jsonError(w, q.lang, http.StatusInternalServerError, "The hub could not save the passkey.")
 		return
 	}
 	next := "/account"
@@ -262,34 +266,38 @@ func (u *UI) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request, q *re
 		// is complete.
 		if err := u.startSession(w, r, q.us, true); err != nil {
 			u.logError(r, "starting a session", err)
-			jsonError(w, http.StatusInternalServerError, "The hub could not start a session.")
+			u.jsonError(w, q.lang, http.StatusInternalServerError, "The hub could not start a session.")
 			return
 		}
 		u.loggedIn(w, r, q.us, "passkey set up")
 		next = "/"
 	}
-	jsonOK(w, map[string]string{"redirect": next, "message": "Passkey saved: " + name + "."})
+	saved := "Passkey saved: " + name + "."
+	if q.lang == langFR {
+		saved = u.cat.message(saved)
+	}
+	jsonOK(w, map[string]string{"redirect": next, "message": saved})
 }
 
 func (u *UI) passkeyLoginBegin(w http.ResponseWriter, r *http.Request, q *req) {
 	if q.us.Passkeys == 0 {
-		jsonError(w, http.StatusBadRequest, "You have no passkey yet.")
+		u.jsonError(w, q.lang, http.StatusBadRequest, "You have no passkey yet.")
 		return
 	}
 	wa, err := u.relyingParty(r)
 	if err != nil {
-		jsonError(w, http.StatusBadRequest, err.Error())
+		u.jsonError(w, q.lang, http.StatusBadRequest, err.Error())
 		return
 	}
 	wu, err := u.loadWAUser(r, q.us)
 	if err != nil {
 		u.logError(r, "reading passkeys", err)
-		jsonError(w, http.StatusInternalServerError, "The hub could not read your passkeys.")
+		u.jsonError(w, q.lang, http.StatusInternalServerError, "The hub could not read your passkeys.")
 		return
 	}
 	opts, sd, err := wa.BeginLogin(wu, webauthn.WithUserVerification(protocol.VerificationPreferred))
 	if err != nil {
-		u.ceremonyError(w, r, "starting the check", err)
+		u.ceremonyError(w, r, q.lang, "starting the check", err)
 		return
 	}
 	if !u.saveCeremony(w, r, q.se.IDHash, q.us.ID, "login", sd) {
@@ -303,23 +311,23 @@ func (u *UI) passkeyLoginFinish(w http.ResponseWriter, r *http.Request, q *req) 
 	ctx := r.Context()
 	key := store.ThrottlePairKey(strings.ToLower(q.us.Username), "second-factor")
 	if until, _ := u.st.LockedUntil(ctx, key); !until.IsZero() {
-		jsonError(w, http.StatusTooManyRequests, "Too many failed checks. Wait "+waitMessage(until.Sub(u.now()))+" and try again.")
+		u.jsonError(w, q.lang, http.StatusTooManyRequests, "Too many failed checks. Wait "+waitMessage(until.Sub(u.now()))+" and try again.")
 		return
 	}
 	sd, err := u.takeCeremony(r, q.se.IDHash, "login", q.us.ID)
 	if err != nil {
-		jsonError(w, http.StatusBadRequest, "No passkey check is in progress (or it took more than five minutes): try again.")
+		u.jsonError(w, q.lang, http.StatusBadRequest, "No passkey check is in progress (or it took more than five minutes): try again.")
 		return
 	}
 	wa, err := u.relyingParty(r)
 	if err != nil {
-		jsonError(w, http.StatusBadRequest, err.Error())
+		u.jsonError(w, q.lang, http.StatusBadRequest, err.Error())
 		return
 	}
 	wu, err := u.loadWAUser(r, q.us)
 	if err != nil {
 		u.logError(r, "reading passkeys", err)
-		jsonError(w, http.StatusInternalServerError, "The hub could not read your passkeys.")
+		u.jsonError(w, q.lang, http.StatusInternalServerError, "The hub could not read your passkeys.")
 		return
 	}
 	cred, err := wa.FinishLogin(wu, sd, r)
@@ -329,7 +337,7 @@ func (u *UI) passkeyLoginFinish(w http.ResponseWriter, r *http.Request, q *req) 
 	if err != nil {
 		u.hub.CountLoginFailure()
 		u.st.ThrottleFailure(ctx, key, secondFactorThrottle)
-		u.ceremonyError(w, r, "login", err)
+		u.ceremonyError(w, r, q.lang, "login", err)
 		return
 	}
 	if !u.passkeyUsed(w, r, q.us, cred) {
@@ -338,7 +346,7 @@ func (u *UI) passkeyLoginFinish(w http.ResponseWriter, r *http.Request, q *req) 
 	u.st.ClearLoginThrottle(ctx, strings.ToLower(q.us.Username))
 	if err := u.startSession(w, r, q.us, true); err != nil {
 		u.logError(r, "starting a session", err)
-		jsonError(w, http.StatusInternalServerError, "The hub could not start a session.")
+		u.jsonError(w, q.lang, http.StatusInternalServerError, "The hub could not start a session.")
 		return
 	}
 	u.loggedIn(w, r, q.us, "with a passkey")
@@ -353,7 +361,7 @@ func (u *UI) passkeyUsed(w http.ResponseWriter, r *http.Request, us *store.User,
 	}
 	if err != nil {
 		u.logError(r, "saving a passkey's use", err)
-		jsonError(w, http.StatusInternalServerError, "The hub could not record the passkey's use.")
+		u.jsonError(w, langEN, http.StatusInternalServerError, "The hub could not record the passkey's use.")
 		return false
 	}
 	return true
@@ -364,19 +372,19 @@ func (u *UI) passkeyUsed(w http.ResponseWriter, r *http.Request, us *store.User,
 func (u *UI) passkeyDiscoverBegin(w http.ResponseWriter, r *http.Request) {
 	c, err := r.Cookie(loginCSRFCookie)
 	if err != nil || !checkCSRF(r, c.Value) {
-		jsonError(w, http.StatusForbidden, "The login form expired. Reload the page and try again.")
+		u.jsonError(w, requestLang(r, ""), http.StatusForbidden, "The login form expired. Reload the page and try again.")
 		return
 	}
 	wa, err := u.relyingParty(r)
 	if err != nil {
-		jsonError(w, http.StatusBadRequest, err.Error())
+		u.jsonError(w, requestLang(r, ""), http.StatusBadRequest, err.Error())
 		return
 	}
 	// Required user verification: the library refuses an assertion whose
 	// UV flag is not set, so a passkey alone is two factors.
 	opts, sd, err := wa.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
 	if err != nil {
-		u.ceremonyError(w, r, "starting the check", err)
+		u.ceremonyError(w, r, requestLang(r, ""), "starting the check", err)
 		return
 	}
 	id := randomID()
@@ -392,18 +400,18 @@ func (u *UI) passkeyDiscoverFinish(w http.ResponseWriter, r *http.Request) {
 	lc, err1 := r.Cookie(loginCSRFCookie)
 	pc, err2 := r.Cookie(passkeyCookie)
 	if err1 != nil || err2 != nil || !checkCSRF(r, lc.Value) || len(pc.Value) > 100 {
-		jsonError(w, http.StatusForbidden, "The login form expired. Reload the page and try again.")
+		u.jsonError(w, requestLang(r, ""), http.StatusForbidden, "The login form expired. Reload the page and try again.")
 		return
 	}
 	u.setCookie(w, r, passkeyCookie, "", -1)
 	sd, err := u.takeCeremony(r, hub.HashToken(pc.Value), "discover", 0)
 	if err != nil {
-		jsonError(w, http.StatusBadRequest, "No passkey check is in progress (or it took more than five minutes): try again.")
+		u.jsonError(w, requestLang(r, ""), http.StatusBadRequest, "No passkey check is in progress (or it took more than five minutes): try again.")
 		return
 	}
 	wa, err := u.relyingParty(r)
 	if err != nil {
-		jsonError(w, http.StatusBadRequest, err.Error())
+		u.jsonError(w, requestLang(r, ""), http.StatusBadRequest, err.Error())
 		return
 	}
 	var found *store.User
@@ -428,7 +436,7 @@ func (u *UI) passkeyDiscoverFinish(w http.ResponseWriter, r *http.Request) {
 			err = errors.New("no user")
 		}
 		u.st.Audit(r.Context(), store.Actor{Name: "ip:" + u.hub.ClientIP(r)}, "login.failed", "passkey", "")
-		u.ceremonyError(w, r, "login", err)
+		u.ceremonyError(w, r, requestLang(r, ""), "login", err)
 		return
 	}
 	if !u.passkeyUsed(w, r, found, cred) {
@@ -436,7 +444,7 @@ func (u *UI) passkeyDiscoverFinish(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := u.startSession(w, r, found, true); err != nil {
 		u.logError(r, "starting a session", err)
-		jsonError(w, http.StatusInternalServerError, "The hub could not start a session.")
+		u.jsonError(w, requestLang(r, ""), http.StatusInternalServerError, "The hub could not start a session.")
 		return
 	}
 	u.setCookie(w, r, loginCSRFCookie, "", -1)
