@@ -307,3 +307,23 @@ func TestBehindTLSProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestOldSessionMustSetUpSecondFactor: a session that began before the
+// user's role required a second factor (an upgrade of the hub) reaches no
+// page until the user sets one up.
+func TestOldSessionMustSetUpSecondFactor(t *testing.T) {
+	s := newSite(t)
+	us := s.rawUser("Party A", "ann", store.RoleAdmin)
+	id := "an-old-session-cookie-value"
+	if err := s.st.CreateSession(context.Background(), store.Session{IDHash: hub.HashToken(id), UserID: us.ID, CSRF: "c", SecondFactor: true, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	b := s.browser()
+	u, _ := url.Parse(s.ts.URL)
+	b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "vigie_session", Value: id, Path: "/"}})
+	for _, path := range []string{"/", "/tokens", "/users"} {
+		if _, body := b.get(path); !strings.Contains(body, "Set up two-factor login") {
+			t.Errorf("%s reachable without a second factor", path)
+		}
+	}
+}

@@ -261,7 +261,9 @@ func (u *UI) full(h func(http.ResponseWriter, *http.Request, *req)) http.Handler
 		switch {
 		case !q.se.SecondFactor && has2FA(q.us):
 			http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
-		case !q.se.SecondFactor:
+		case !q.se.SecondFactor, needs2FA(q.us) && !has2FA(q.us):
+			// The second case: a session from before the user's role (or
+			// the hub's rules) required a second factor.
 			http.Redirect(w, r, "/setup/totp", http.StatusSeeOther)
 		case q.us.MustChangePassword:
 			http.Redirect(w, r, "/account/password", http.StatusSeeOther)
