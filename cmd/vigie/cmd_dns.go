@@ -484,6 +484,9 @@ func runDNS(ctx context.Context, g *globalOptions, log *slog.Logger, r dnsRun) e
 		select {
 		case <-ctx.Done():
 			cancel()
+			for _, c := range closers {
+				c()
+			}
 			wg.Wait()
 			select {
 			case err := <-errc:
