@@ -544,6 +544,10 @@ func runDomainsWatch(ctx context.Context, g *globalOptions, o domainsWatchOption
 			out.Problem(u, err)
 			sum.Errors++
 		}
+		if r.DNSErrors > 0 {
+			out.Problem("DNS", fmt.Errorf("%d of %d look-ups failed, first %v", r.DNSErrors, r.Looked, r.DNSError))
+			sum.Errors++
+		}
 		sum.Examined += int64(r.Looked) + int64(r.Entries)
 	}
 	if o.interval > 0 {
@@ -564,6 +568,12 @@ func runDomainsWatch(ctx context.Context, g *globalOptions, o domainsWatchOption
 	}
 	if found > 0 {
 		return withCode(exitFindings, nil)
+	}
+	if r.Looked > 0 && r.DNSErrors == r.Looked {
+		return withCode(exitError, fmt.Errorf("no DNS look-up succeeded: is the resolver %q reachable?", o.resolver))
+	}
+	if len(r.LogErrors) > 0 && len(r.LogErrors) == len(cfg.Logs) {
+		return withCode(exitError, fmt.Errorf("no CT log could be read"))
 	}
 	return nil
 }

@@ -157,6 +157,8 @@ func (w *Watcher) logPath(f *ctlog.Follower) string {
 type Round struct {
 	Findings  []report.Finding
 	Looked    int              // DNS look-ups done
+	DNSErrors int              // look-ups that failed (timeout, refused, SERVFAIL)
+	DNSError  error            // the first of them
 	Existing  int              // candidates that exist
 	Entries   uint64           // CT entries read
 	Malformed uint64           // CT entries skipped
@@ -347,6 +349,12 @@ func (w *Watcher) dnsPass(ctx context.Context, r *Round) error {
 				mu.Unlock()
 				if err != nil {
 					w.cfg.Logger.Debug("dns", "name", name, "err", err)
+					mu.Lock()
+					r.DNSErrors++
+					if r.DNSError == nil {
+						r.DNSError = fmt.Errorf("%s: %w", name, err)
+					}
+					mu.Unlock()
 					continue
 				}
 				if !rc.exists() {

@@ -184,3 +184,23 @@ func TestWatchUntrustedLog(t *testing.T) {
 		t.Fatalf("%v %v", r.LogErrors, err)
 	}
 }
+
+// TestWatchResolverDown: look-ups that fail are counted and the first
+// error kept, never taken for "the name does not exist".
+func TestWatchResolverDown(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := pc.LocalAddr().String()
+	pc.Close() // nothing listens there now: refused
+	det, _ := lookalike.New([]lookalike.Owner{{Name: "p", Domains: []string{"en-marche.fr"}, TLDSwap: true}})
+	w, err := New(Config{Detector: det, Candidates: []string{"en-marhce.fr", "mail-en-marche.fr"}, Resolver: addr, Rate: 1000, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := w.Once(context.Background())
+	if err != nil || r.Looked != 2 || r.DNSErrors != 2 || r.DNSError == nil || len(r.Findings) != 0 {
+		t.Fatalf("%+v %v", r, err)
+	}
+}
