@@ -83,7 +83,7 @@ func (c *catalog) message(msg string) string {
 		return fr
 	}
 	for _, p := range c.patterns {
-		if m := p.re.FindStringSubmatch(msg); m != nil {
+		if m := p.re.FindStringSubmatch(msg); m != nil && !spansSentences(m[1:]) {
 			args := make([]any, len(m)-1)
 			for i, a := range m[1:] {
 				args[i] = c.message(a) // a nested known phrase is translated too
@@ -91,7 +91,26 @@ func (c *catalog) message(msg string) string {
 			return fmt.Sprintf(p.fr, args...)
 		}
 	}
+	// A message made of several sentences ("Done: 3 new, 0 updated. 2
+	// known-good values left out.") is translated sentence by sentence.
+	if sentences := strings.SplitAfter(msg, ". "); len(sentences) > 1 {
+		for i, sn := range sentences {
+			sentences[i] = c.message(strings.TrimSpace(sn))
+		}
+		return strings.Join(sentences, " ")
+	}
 	return msg
+}
+
+// spansSentences: a %s took in a sentence end, so the pattern matched too
+// much ("Expired: %s." against "Expired: x. Sensors drop it.").
+func spansSentences(args []string) bool {
+	for _, a := range args {
+		if strings.Contains(a, ". ") {
+			return true
+		}
+	}
+	return false
 }
 
 // hasLetters: text worth translating (not punctuation, numbers, entities).

@@ -52,6 +52,8 @@ func TestCatalogMessages(t *testing.T) {
 		"Too many failed attempts for this account. Wait 31 seconds and try again, or ask your administrator.": "Trop d'échecs pour ce compte. Attendez 31 secondes puis réessayez, ou demandez à votre administrateur.",
 		"Token 7 created for Parti Exemple (role sensor).":                                                     "Jeton 7 créé pour Parti Exemple (rôle sensor).",
 		"Something nobody translated.":                                                                         "Something nobody translated.",
+		"Done: 3 new, 0 updated. 2 known-good values (warning lists) left out.":                                "Fait : 3 nouveaux, 0 mis à jour. 2 valeurs connues pour être sûres (listes d'avertissement) laissées de côté.",
+		"Expired: evil.example. Sensors drop it at their next pull.":                                           "Expiré : evil.example. Les capteurs le retirent à leur prochain relevé.",
 	} {
 		if got := cat.message(en); got != fr {
 			t.Errorf("%q: %q, want %q", en, got, fr)
