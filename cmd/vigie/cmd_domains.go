@@ -31,10 +31,6 @@ accoounts-google.com).
   watch     which candidates exist (DNS, Certificate Transparency logs); new
             ones become findings and, with --hub, indicators on the hub`
 
-// The domains command registers itself here while root.go carries another
-// engineer's uncommitted edit; it takes its place after "scan" in --help.
-func init() { commands = append(commands, newDomainsCommand) }
-
 func newDomainsCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "domains",

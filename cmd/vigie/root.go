@@ -71,6 +71,7 @@ var commands = []func(*globalOptions) *cobra.Command{
 	newYaraCommand,
 	newMetaCommand,
 	newScanCommand,
+	newDomainsCommand,
 	newDNSCommand,
 	newLeakCommand,
 	newStatusCommand,
