@@ -75,29 +75,44 @@ type atomEntry struct {
 }
 
 // atomIndex finds all atoms in data: atoms of length >= 2 are bucketed by
-// their first two bytes, atoms of length 1 by their byte.
+// their first two bytes, atoms of length 1 by their byte. Inside a bucket
+// the 2- and 3-byte atoms come first (compared one by one), then the
+// 4-byte atoms sorted by value, found by binary search: common byte pairs
+// ("\x00\x00", "MZ", "th") hold hundreds of atoms of a large rule set.
 type atomIndex struct {
 	off2  []int32 // len 65537: bucket b holds entries[off2[b]:off2[b+1]]
+	mid   []int32 // len 65536: first 4-byte atom of bucket b
 	ent2  []atomEntry
 	bits  [1024]uint64 // bit k set when bucket k is not empty (fits in L1)
 	one   [256][]int32 // patterns with 1-byte atoms
+	one1  byteSet      // bytes with 1-byte atoms
 	has1  bool
 	count int
 }
 
 func buildAtomIndex(atoms []atomEntry) *atomIndex {
-	ix := &atomIndex{off2: make([]int32, 65537), count: len(atoms)}
+	ix := &atomIndex{off2: make([]int32, 65537), mid: make([]int32, 65536), count: len(atoms)}
 	var two []atomEntry
 	for _, a := range atoms {
 		if a.n == 1 {
 			b := byte(a.val)
 			ix.one[b] = append(ix.one[b], a.pat)
+			ix.one1.add(b)
 			ix.has1 = true
 			continue
 		}
 		two = append(two, a)
 	}
-	sort.SliceStable(two, func(i, j int) bool { return uint16(two[i].val) < uint16(two[j].val) })
+	sort.SliceStable(two, func(i, j int) bool {
+		a, b := two[i], two[j]
+		if ka, kb := uint16(a.val), uint16(b.val); ka != kb {
+			return ka < kb
+		}
+		if fa, fb := a.n == 4, b.n == 4; fa != fb {
+			return fb
+		}
+		return a.n == 4 && a.val < b.val
+	})
 	ix.ent2 = two
 	for _, a := range two {
 		ix.off2[int(uint16(a.val))+1]++
@@ -105,11 +120,17 @@ func buildAtomIndex(atoms []atomEntry) *atomIndex {
 	for i := 1; i <= 65536; i++ {
 		ix.off2[i] += ix.off2[i-1]
 	}
+	for k := 0; k < 65536; k++ {
+		m := ix.off2[k]
+		for m < ix.off2[k+1] && two[m].n != 4 {
+			m++
+		}
+		ix.mid[k] = m
+	}
 	for _, a := range two {
 		k := uint16(a.val)
 		ix.bits[k>>6] |= 1 << (k & 63)
 	}
-	// dedupe identical (val,n,pat)
 	return ix
 }
 
@@ -118,11 +139,12 @@ func buildAtomIndex(atoms []atomEntry) *atomIndex {
 func (ix *atomIndex) scan(data []byte, hit func(pat int32, pos int) bool) {
 	n := len(data)
 	off := ix.off2
+	mid := ix.mid
 	ent := ix.ent2
 	bits := &ix.bits
 	for i := 0; i+1 < n; i++ {
 		k := uint16(data[i]) | uint16(data[i+1])<<8
-		if ix.has1 {
+		if ix.has1 && ix.one1.has(data[i]) {
 			for _, p := range ix.one[data[i]] {
 				if !hit(p, i) {
 					return
@@ -132,7 +154,7 @@ func (ix *atomIndex) scan(data []byte, hit func(pat int32, pos int) bool) {
 		if bits[k>>6]&(1<<(k&63)) == 0 {
 			continue
 		}
-		lo, hi := off[k], off[int(k)+1]
+		lo, m, hi := off[k], mid[k], off[int(k)+1]
 		var w uint32
 		if i+4 <= n {
 			w = uint32(data[i]) | uint32(data[i+1])<<8 | uint32(data[i+2])<<16 | uint32(data[i+3])<<24
@@ -141,11 +163,29 @@ func (ix *atomIndex) scan(data []byte, hit func(pat int32, pos int) bool) {
 				w |= uint32(data[i+j]) << (8 * j)
 			}
 		}
-		for _, e := range ent[lo:hi] {
+		for _, e := range ent[lo:m] {
 			if w&e.mask == e.val && i+int(e.n) <= n {
 				if !hit(e.pat, i) {
 					return
 				}
+			}
+		}
+		if m == hi || i+4 > n {
+			continue
+		}
+		// 4-byte atoms: the first with value >= w, then all equal ones
+		a, b := m, hi
+		for a < b {
+			h := int32(uint32(a+b) >> 1)
+			if ent[h].val < w {
+				a = h + 1
+			} else {
+				b = h
+			}
+		}
+		for ; a < hi && ent[a].val == w; a++ {
+			if !hit(ent[a].pat, i) {
+				return
 			}
 		}
 	}

@@ -734,10 +734,10 @@ func (r *creader) progBody() *regexProg {
 		default:
 			r.fail("instruction %d: unknown opcode %d", k, in.op)
 		}
-		if set < math.MinInt32 || set > math.MaxInt32 || x < math.MinInt32 || x > math.MaxInt32 || y < math.MinInt32 || y > math.MaxInt32 {
+		if set < 0 || set > math.MaxUint16 || x < 0 || x > math.MaxUint16 || y < 0 || y > math.MaxUint16 {
 			r.fail("instruction %d: operand out of range", k)
 		}
-		in.set, in.x, in.y = int32(set), int32(x), int32(y)
+		in.set, in.x, in.y = uint16(set), uint16(x), uint16(y)
 		p.insts[k] = in
 	}
 	return p

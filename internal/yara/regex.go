@@ -743,10 +743,13 @@ const (
 	opNotWordBW // no word boundary between wide characters
 )
 
+// inst is one instruction: 8 bytes (programs are at most maxProgLen
+// instructions, so 16-bit operands suffice; a large rule set holds over a
+// million instructions).
 type inst struct {
 	op   opcode
-	set  int32 // index into sets
-	x, y int32
+	set  uint16 // index into sets
+	x, y uint16
 }
 
 // regexProg is a compiled program.
@@ -788,7 +791,7 @@ func (b *progBuilder) gen(n *rnode, reverse bool) {
 	}
 	switch n.kind {
 	case rSet:
-		b.emit(inst{op: opSet, set: b.setIdx(n.set)})
+		b.emit(inst{op: opSet, set: uint16(b.setIdx(n.set))})
 	case rEmpty:
 	case rBOL:
 		if reverse {
@@ -825,16 +828,16 @@ func (b *progBuilder) gen(n *rnode, reverse bool) {
 		for i, s := range n.subs {
 			if i < len(n.subs)-1 {
 				sp := b.emit(inst{op: opSplit})
-				b.p.insts[sp].x = sp + 1
+				b.p.insts[sp].x = uint16(sp + 1)
 				b.gen(s, reverse)
 				jmps = append(jmps, b.emit(inst{op: opJmp}))
-				b.p.insts[sp].y = int32(len(b.p.insts))
+				b.p.insts[sp].y = uint16(len(b.p.insts))
 			} else {
 				b.gen(s, reverse)
 			}
 		}
 		for _, j := range jmps {
-			b.p.insts[j].x = int32(len(b.p.insts))
+			b.p.insts[j].x = uint16(len(b.p.insts))
 		}
 	case rRepeat:
 		sub := n.subs[0]
@@ -848,7 +851,7 @@ func (b *progBuilder) gen(n *rnode, reverse bool) {
 			// L: split body, out ; body ; jmp L
 			sp := b.emit(inst{op: opSplit})
 			b.gen(sub, reverse)
-			j := b.emit(inst{op: opJmp, x: sp})
+			j := b.emit(inst{op: opJmp, x: uint16(sp)})
 			_ = j
 			b.setSplit(sp, sp+1, int32(len(b.p.insts)), n.greedy)
 			return
@@ -874,9 +877,9 @@ func (b *progBuilder) setSplit(sp, body, out int32, greedy bool) {
 		return
 	}
 	if greedy {
-		b.p.insts[sp].x, b.p.insts[sp].y = body, out
+		b.p.insts[sp].x, b.p.insts[sp].y = uint16(body), uint16(out)
 	} else {
-		b.p.insts[sp].x, b.p.insts[sp].y = out, body
+		b.p.insts[sp].x, b.p.insts[sp].y = uint16(out), uint16(body)
 	}
 }
 
@@ -953,9 +956,9 @@ func (vm *vmState) addThread(p *regexProg, list []int32, pc int32, data []byte, 
 		in := &p.insts[pc]
 		switch in.op {
 		case opJmp:
-			vm.stack = append(vm.stack, in.x)
+			vm.stack = append(vm.stack, int32(in.x))
 		case opSplit:
-			vm.stack = append(vm.stack, in.y, in.x) // x has priority (popped first)
+			vm.stack = append(vm.stack, int32(in.y), int32(in.x)) // x has priority (popped first)
 		case opBOL, opEOL, opWordB, opNotWordB, opWordBW, opNotWordBW:
 			// compute absolute position in forward terms
 			pos := i
