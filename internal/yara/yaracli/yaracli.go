@@ -553,11 +553,32 @@ func (rn *run) scanFile(ctx context.Context, path string, single bool, w *bytes.
 			return 0, err
 		}
 	}
+	count := 0
+	if !o.Negate && o.MaxRules == 0 {
+		// only matching rules print or count: no need to visit the others
+		for i := range matches {
+			m := &matches[i]
+			if ruleSelected(m.Tags, m.Rule, o) && !o.Count {
+				rn.view.Apply(m)
+				if o.JSON {
+					if err := writeJSON(w, *m, path); err != nil {
+						return count, err
+					}
+				} else {
+					WriteMatch(w, *m, path, o)
+				}
+			}
+			count++
+		}
+		if o.Count && single {
+			fmt.Fprintf(w, "%d\n", count)
+		}
+		return count, nil
+	}
 	hit := make(map[int]int, len(matches)) // rule index -> match
 	for i, m := range matches {
 		hit[m.Index] = i
 	}
-	count := 0
 	for ix, ri := range rn.rules.RuleInfos() {
 		if ri.Private {
 			continue
