@@ -129,8 +129,9 @@ func noteKeyID(name string, spki []byte) [4]byte {
 const maxCheckpoint = 64 << 10
 
 // ParseCheckpoint reads a static-ct-api checkpoint (a signed note) and
-// verifies its RFC6962NoteSignature by the log named origin (its URL
-// without scheme) with v's key. It returns the tree head it signs.
+// verifies its RFC6962NoteSignature by the log named origin with v's key
+// (an empty origin accepts the name on the checkpoint's first line, which
+// the signature then binds to the key). It returns the tree head it signs.
 func (v *Verifier) ParseCheckpoint(note []byte, origin string) (STH, error) {
 	var s STH
 	if len(note) > maxCheckpoint {
@@ -143,6 +144,11 @@ func (v *Verifier) ParseCheckpoint(note []byte, origin string) (STH, error) {
 	lines := strings.Split(string(text), "\n")
 	if len(lines) < 3 {
 		return s, errors.New("checkpoint: want origin, tree size and root hash lines")
+	}
+	if origin == "" {
+		// the log's name as it signs it: the signature below binds it
+		// to the key (real logs' names differ from their monitoring URL)
+		origin = lines[0]
 	}
 	if lines[0] != origin {
 		return s, fmt.Errorf("%w: checkpoint is for log %q, not %q", ErrUntrusted, lines[0], origin)
