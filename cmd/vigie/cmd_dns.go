@@ -322,7 +322,7 @@ func runDNS(ctx context.Context, g *globalOptions, log *slog.Logger, r dnsRun) e
 	if r.hub != nil {
 		spool = &hubclient.Spool{Dir: filepath.Join(r.state, "spool")}
 		host, _ := os.Hostname()
-		reporter = &pdns.BlockReporter{Host: host, Sink: spool.Add, Log: log}
+		reporter = &pdns.BlockReporter{Host: host, Sink: pdns.SpoolSink(spool), Log: log}
 		inds, err := hubclient.PullCached(ctx, r.hub, filepath.Join(r.state, "hub-indicators.json"))
 		if err != nil {
 			log.Warn("hub", "err", err)

