@@ -299,7 +299,7 @@ func newAdminUserCommand(g *globalOptions, o *adminOptions) *cobra.Command {
 				}
 				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 				for _, u := range us {
-					fmt.Fprintf(tw, "%s\t%s\t%s\ttwo-factor=%v\tdisabled=%v\n", u.Username, u.OrgName, u.Role, u.TOTPEnabled, u.Disabled)
+					fmt.Fprintf(tw, "%s\t%s\t%s\ttwo-factor=%v\tpasskeys=%d\tdisabled=%v\n", u.Username, u.OrgName, u.Role, u.TOTPEnabled, u.Passkeys, u.Disabled)
 				}
 				return tw.Flush()
 			})
@@ -308,7 +308,7 @@ func newAdminUserCommand(g *globalOptions, o *adminOptions) *cobra.Command {
 	var resetTOTP bool
 	reset := &cobra.Command{
 		Use:   "reset USERNAME",
-		Short: "Recover a user: set a new password, clear the login throttle (and with --totp remove the authenticator)",
+		Short: "Recover a user: set a new password, clear the login throttle (and with --totp remove the authenticator app and passkeys)",
 		Args:  cobra.ExactArgs(1),
 		Example: `  vigie admin user reset alice
   vigie admin user reset alice --totp --password-stdin < pw.txt`,
@@ -339,6 +339,13 @@ func newAdminUserCommand(g *globalOptions, o *adminOptions) *cobra.Command {
 				if err := s.ClearLoginThrottle(ctx, strings.ToLower(u.Username)); err != nil {
 					return err
 				}
+				if resetTOTP {
+					n, err := s.DeletePasskeys(ctx, store.Actor{OrgID: u.OrgID, Name: "cli"}, u.ID)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(g.stdout, "removed the authenticator app and %d passkeys of %q: they set up a second factor at the next login\n", n, u.Username)
+				}
 				fmt.Fprintf(g.stdout, "reset %q: the user must choose a new password at the next login\n", u.Username)
 				if generated {
 					fmt.Fprintf(g.stdout, "password (shown once): %s\n", pw)
@@ -347,7 +354,7 @@ func newAdminUserCommand(g *globalOptions, o *adminOptions) *cobra.Command {
 			})
 		},
 	}
-	reset.Flags().BoolVar(&resetTOTP, "totp", false, "also remove the user's authenticator (they set up a new one at login)")
+	reset.Flags().BoolVar(&resetTOTP, "totp", false, "also remove the user's second factors, authenticator app and passkeys (lost phone or key: they set up a new one at login)")
 	reset.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the new password from the first line of standard input")
 	change := func(use, short, example string, nargs int, fn func(args []string) (hub.UserChange, bool, error)) *cobra.Command {
 		return &cobra.Command{

@@ -46,12 +46,17 @@ func TestAdminUserLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ann, _ := st.UserByName(context.Background(), "ann")
+	st.AddPasskey(context.Background(), store.Actor{Name: "t"}, store.Passkey{UserID: ann.ID, CredentialID: "lost-phone", Data: []byte("{}")})
 	th := store.Throttle{Free: 0, Base: time.Hour, Max: time.Hour}
 	st.ThrottleFailure(context.Background(), store.ThrottleAccountKey("ann"), th)
 	st.ThrottleFailure(context.Background(), store.ThrottlePairKey("ann", "203.0.113.9"), th)
 	st.Close()
-	if code, _, e := run("", "admin", "user", "reset", "ann"); code != 0 {
-		t.Fatalf("reset: %d %s", code, e)
+	if code, out, e := run("", "admin", "user", "reset", "ann", "--totp"); code != 0 || !strings.Contains(out, "1 passkeys") {
+		t.Fatalf("reset: %d %s %s", code, out, e)
+	}
+	if _, out, _ := run("", "admin", "user", "list"); !strings.Contains(out, "passkeys=0") {
+		t.Fatalf("passkeys after reset --totp: %s", out)
 	}
 	st, _ = store.Open(context.Background(), store.Config{DataDir: dir})
 	for _, k := range []string{store.ThrottleAccountKey("ann"), store.ThrottlePairKey("ann", "203.0.113.9")} {

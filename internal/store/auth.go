@@ -340,3 +340,21 @@ func (s *Store) SetLanguage(ctx context.Context, userID int64, lang string) erro
 	}
 	return nil
 }
+
+// DeletePasskeys removes every passkey of user id (recovery of a user who
+// lost their devices) and returns how many there were.
+func (s *Store) DeletePasskeys(ctx context.Context, a Actor, userID int64) (int, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q("DELETE FROM passkeys WHERE user_id = ?"), userID)
+		if err != nil {
+			return fmt.Errorf("store: delete passkeys: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		if n == 0 {
+			return nil
+		}
+		return s.audit(ctx, tx, a, "passkey.delete", fmt.Sprintf("user:%d", userID), fmt.Sprintf("all %d passkeys (recovery)", n))
+	})
+	return int(n), err
+}

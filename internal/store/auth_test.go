@@ -189,6 +189,15 @@ func testPasskeys(t *testing.T, open opener) {
 	if got, _ := s.UserByID(ctx, u.ID); got.Passkeys != 0 {
 		t.Fatal("passkey not deleted")
 	}
+	// Recovery removes them all.
+	s.AddPasskey(ctx, cli, Passkey{UserID: u.ID, CredentialID: "p1", Data: []byte("{}")})
+	s.AddPasskey(ctx, cli, Passkey{UserID: u.ID, CredentialID: "p2", Data: []byte("{}")})
+	if n, err := s.DeletePasskeys(ctx, cli, u.ID); err != nil || n != 2 {
+		t.Fatalf("delete all: %d %v", n, err)
+	}
+	if got, _ := s.UserByID(ctx, u.ID); got.Passkeys != 0 {
+		t.Fatal("passkeys left after recovery")
+	}
 }
 
 func testUserLifecycle(t *testing.T, open opener) {
