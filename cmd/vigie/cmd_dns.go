@@ -103,15 +103,9 @@ func (o *dnsPolicyOptions) hub() (*hubclient.Client, string, error) {
 		return nil, "", usageError("%v", err)
 	}
 	if o.hubCA != "" {
-		pem, err := os.ReadFile(o.hubCA)
-		if err != nil {
-			return nil, "", usageError("--hub-ca: %v", err)
+		if err := c.TrustCAFile(o.hubCA); err != nil {
+			return nil, "", usageError("%v", err)
 		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, "", usageError("--hub-ca %s: no PEM certificate in it", o.hubCA)
-		}
-		c.SetHTTPClient(&http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}})
 	}
 	state := o.stateDir
 	if state == "" {
@@ -279,7 +273,7 @@ func newDNSCommand(g *globalOptions) *cobra.Command {
 	f.StringVar(&metricsListen, "metrics-listen", "", "address for Prometheus /metrics and /healthz, e.g. 127.0.0.1:9153")
 	f.BoolVar(&logClients, "log-clients", false, "put the client's address in logs of blocked queries (off: staff's browsing stays private)")
 	f.BoolVar(&jsonLogs, "json", false, "write logs as JSON lines")
-	f.DurationVar(&pullEvery, "pull-interval", 5*time.Minute, "how often to pull the hub's indicators (with --hub)")
+	f.DurationVar(&pullEvery, "pull-interval", 5*time.Minute, "how often to pull the hub's indicators (with --hub; with jitter, and backing off while the hub fails)")
 	cmd.AddCommand(newDNSCheckCommand(g))
 	return cmd
 }
@@ -319,15 +313,23 @@ func runDNS(ctx context.Context, g *globalOptions, log *slog.Logger, r dnsRun) e
 	}
 	var reporter *pdns.BlockReporter
 	var spool *hubclient.Spool
+	var follower *hubclient.Follower
 	if r.hub != nil {
-		spool = &hubclient.Spool{Dir: filepath.Join(r.state, "spool")}
+		spool = &hubclient.Spool{Dir: filepath.Join(r.state, "spool"), Logger: log}
 		host, _ := os.Hostname()
 		reporter = &pdns.BlockReporter{Host: host, Sink: pdns.SpoolSink(spool), Log: log}
-		inds, err := hubclient.PullCached(ctx, r.hub, filepath.Join(r.state, "hub-indicators.json"))
-		if err != nil {
+		// The follower's first sync gives the set in force (from the
+		// cache when the hub cannot be reached) before anything listens.
+		follower = &hubclient.Follower{Client: r.hub, CachePath: filepath.Join(r.state, "hub-indicators.json"),
+			Interval: r.pullEvery, Logger: log, Apply: func(inds []indicator.Indicator) error {
+				hubMu.Lock()
+				hubInds = inds
+				hubMu.Unlock()
+				return nil
+			}}
+		if _, err := follower.Sync(ctx); err != nil {
 			log.Warn("hub", "err", err)
 		}
-		hubInds = inds
 	}
 	pol, err := build()
 	if err != nil {
@@ -474,11 +476,33 @@ func runDNS(ctx context.Context, g *globalOptions, log *slog.Logger, r dnsRun) e
 		wg.Add(1)
 		go func() { defer wg.Done(); reporter.Run(ctx, 30*time.Second) }()
 	}
-	var pull <-chan time.Time
-	if r.hub != nil && r.pullEvery > 0 {
-		t := time.NewTicker(r.pullEvery)
-		defer t.Stop()
-		pull = t.C
+	if follower != nil {
+		// From now on each change of the hub's set rebuilds the policy
+		// aside and swaps it in; sightings go out after each pull.
+		follower.Apply = func(inds []indicator.Indicator) error {
+			hubMu.Lock()
+			hubInds = inds
+			hubMu.Unlock()
+			reload("hub pull")
+			return nil
+		}
+		wg.Add(2)
+		go func() { defer wg.Done(); follower.Run(ctx) }()
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(time.Minute)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if _, err := spool.Flush(ctx, r.hub); err != nil && ctx.Err() == nil {
+						log.Warn("sightings kept in the spool", "err", err)
+					}
+				}
+			}
+		}()
 	}
 	for {
 		select {
@@ -501,22 +525,6 @@ func runDNS(ctx context.Context, g *globalOptions, log *slog.Logger, r dnsRun) e
 			return nil
 		case <-hup:
 			reload("SIGHUP")
-		case <-pull:
-			pctx, c := context.WithTimeout(ctx, time.Minute)
-			inds, err := hubclient.PullCached(pctx, r.hub, filepath.Join(r.state, "hub-indicators.json"))
-			c()
-			if err != nil {
-				log.Warn("hub pull", "err", err)
-			}
-			if err == nil {
-				hubMu.Lock()
-				hubInds = inds
-				hubMu.Unlock()
-				reload("hub pull")
-			}
-			if _, err := spool.Flush(ctx, r.hub); err != nil {
-				log.Warn("sightings kept in the spool", "err", err)
-			}
 		}
 	}
 }
