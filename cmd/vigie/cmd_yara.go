@@ -139,8 +139,8 @@ func runYara(cmd *cobra.Command, g *globalOptions, o *yaracli.Options, args []st
 }
 
 func newYaraCompileCommand(g *globalOptions) *cobra.Command {
-	var defines []string
-	var noWarn bool
+	var o yaracli.Options
+	var version bool
 	cmd := &cobra.Command{
 		Use:   "compile [options] RULES... OUTPUT",
 		Short: "Check rules and save them for fast loading with 'vigie yara -C'",
@@ -154,19 +154,29 @@ Exit codes (those of yarac): 0 saved, 1 the rules do not compile, OUTPUT
 cannot be written, or a bad flag or argument.`,
 		Example: `  vigie yara compile -d filename=x signature-base.yar sb.vyc`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 2 {
+			if len(args) < 2 && !version {
 				return withCode(yaraExitError, errors.New("yara compile: wrong number of arguments"))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := yaracli.Save(args[:len(args)-1], defines, args[len(args)-1], g.stderr, noWarn); err != nil {
+			if version {
+				fmt.Fprintln(g.stdout, yaraVersion)
+				return nil
+			}
+			if err := yaracli.SaveWith(args[:len(args)-1], o, args[len(args)-1], g.stderr); err != nil {
 				return withCode(yaraExitError, err)
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringArrayVarP(&defines, "define", "d", nil, "define external variable name=value (repeatable)")
-	cmd.Flags().BoolVarP(&noWarn, "no-warnings", "w", false, "disable warnings")
+	// the flags of libyara's yarac
+	f := cmd.Flags()
+	f.StringArrayVarP(&o.Defines, "define", "d", nil, "define external variable name=value (repeatable)")
+	f.BoolVarP(&o.NoWarnings, "no-warnings", "w", false, "disable warnings")
+	f.BoolVar(&o.FailOnWarn, "fail-on-warnings", false, "fail (exit 1) when compiling the rules gives warnings")
+	f.IntVar(&o.MaxStringsPerRule, "max-strings-per-rule", yaracli.DefaultMaxStringsPerRule, "refuse rules with more strings than this")
+	f.StringVar(&o.AtomQualityTable, "atom-quality-table", "", "libyara atom quality table FILE: checked, not used (Vigie selects atoms its own way)")
+	f.BoolVarP(&version, "version", "v", false, "show the version of yarac whose behaviour this follows ("+yaraVersion+") and exit")
 	return cmd
 }

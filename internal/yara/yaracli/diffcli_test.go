@@ -324,3 +324,43 @@ func TestUnsupportedModules(t *testing.T) {
 		}
 	}
 }
+
+// TestSaveWithYaracFlags: `vigie yara compile` takes yarac's checks, with
+// yarac's outcome (0 or 1) on the same rules.
+func TestSaveWithYaracFlags(t *testing.T) {
+	dir := t.TempDir()
+	slow := filepath.Join(dir, "slow.yar")
+	os.WriteFile(slow, []byte(`rule slow { strings: $a = /[a-z]+/ condition: $a }`), 0o644)
+	three := filepath.Join(dir, "three.yar")
+	os.WriteFile(three, []byte(`rule three { strings: $a = "abc" $b = "bcd" $c = "cde" condition: any of them }`), 0o644)
+	yarac, _ := exec.LookPath("yarac")
+	for _, c := range []struct {
+		name    string
+		flags   []string
+		rules   string
+		o       Options
+		wantErr bool
+	}{
+		{"fail on warnings", []string{"--fail-on-warnings"}, slow, Options{FailOnWarn: true}, true},
+		{"warnings allowed", nil, slow, Options{}, false},
+		{"too many strings", []string{"--max-strings-per-rule=2"}, three, Options{MaxStringsPerRule: 2}, true},
+		{"strings at the limit", []string{"--max-strings-per-rule=3"}, three, Options{MaxStringsPerRule: 3}, false},
+	} {
+		out := filepath.Join(dir, "out.vyc")
+		os.Remove(out)
+		err := SaveWith([]string{c.rules}, c.o, out, io.Discard)
+		if (err != nil) != c.wantErr {
+			t.Errorf("%s: SaveWith error %v, want error %v", c.name, err, c.wantErr)
+		}
+		if _, statErr := os.Stat(out); (statErr == nil) == c.wantErr {
+			t.Errorf("%s: output written %v, want %v", c.name, statErr == nil, !c.wantErr)
+		}
+		if yarac != "" {
+			args := append(append([]string{}, c.flags...), c.rules, filepath.Join(dir, "out.yarc"))
+			yerr := exec.Command(yarac, args...).Run()
+			if (yerr != nil) != c.wantErr {
+				t.Errorf("%s: yarac error %v, want error %v", c.name, yerr, c.wantErr)
+			}
+		}
+	}
+}

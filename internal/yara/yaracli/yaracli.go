@@ -254,7 +254,14 @@ func Compile(ruleArgs []string, defines []string, noWarnings bool, stderr io.Wri
 // Save compiles ruleArgs and writes the compiled form (see
 // yara.Rules.MarshalCompiled) to out; the -d externals are saved with it.
 func Save(ruleArgs, defines []string, out string, stderr io.Writer, noWarnings bool) error {
-	rules, err := Compile(ruleArgs, defines, noWarnings, stderr)
+	return SaveWith(ruleArgs, Options{Defines: defines, NoWarnings: noWarnings}, out, stderr)
+}
+
+// SaveWith is Save with yarac's checks from o (see Prepare):
+// --fail-on-warnings, --max-strings-per-rule, --atom-quality-table.
+func SaveWith(ruleArgs []string, o Options, out string, stderr io.Writer) error {
+	o.Compiled, o.Stats = false, false
+	rules, err := Prepare(ruleArgs, o, io.Discard, stderr)
 	if err != nil {
 		return err
 	}
