@@ -75,7 +75,6 @@ var commands = []func(*globalOptions) *cobra.Command{
 	newDNSCommand,
 	newLeakCommand,
 	newStatusCommand,
-	newPostureCommand,
 }
 
 func (g *globalOptions) setup() error {

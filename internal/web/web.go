@@ -77,7 +77,7 @@ func New(h *hub.Server) (*UI, error) {
 	if u.cat, err = loadCatalog(catalogFR); err != nil {
 		return nil, err
 	}
-	for _, name := range append([]string{"dashboard", "indicators", "edit", "sightings", "orgs", "users", "tokens"}, authPages...) {
+	for _, name := range append([]string{"dashboard", "indicators", "edit", "sightings", "lookalikes", "orgs", "users", "tokens"}, authPages...) {
 		for _, lang := range []string{langEN, langFR} {
 			t, err := template.New(name).Funcs(funcs).ParseFS(templatesFS, "templates/layout.html", "templates/publish.html", "templates/"+name+".html")
 			if err != nil {
@@ -102,6 +102,7 @@ func New(h *hub.Server) (*UI, error) {
 	u.mux.HandleFunc("GET /indicators/{id}/edit", u.full(u.editPage))
 	u.mux.HandleFunc("POST /indicators/{id}/edit", u.full(u.editIndicator))
 	u.mux.HandleFunc("GET /sightings", u.full(u.sightings))
+	u.mux.HandleFunc("GET /lookalikes", u.full(u.lookalikes))
 	u.mux.HandleFunc("POST /alerts/{id}/close", u.full(u.closeAlert))
 	u.mux.HandleFunc("GET /orgs", u.full(u.orgs))
 	u.mux.HandleFunc("POST /orgs", u.full(u.createOrg))
