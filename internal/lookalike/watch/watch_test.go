@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
 
@@ -202,5 +203,27 @@ func TestWatchResolverDown(t *testing.T) {
 	r, err := w.Once(context.Background())
 	if err != nil || r.Looked != 2 || r.DNSErrors != 2 || r.DNSError == nil || len(r.Findings) != 0 {
 		t.Fatalf("%+v %v", r, err)
+	}
+}
+
+// TestWatchRate: look-ups never go faster than the rate asked.
+func TestWatchRate(t *testing.T) {
+	resolver := dnsServer(t, map[string]bool{})
+	det, _ := lookalike.New([]lookalike.Owner{{Name: "p", Domains: []string{"en-marche.fr"}, TLDSwap: true}})
+	var cands []string
+	for i := 0; i < 10; i++ {
+		cands = append(cands, "en-marche"+string(rune('a'+i))+".fr")
+	}
+	w, err := New(Config{Detector: det, Candidates: cands, Resolver: resolver, Rate: 50, Concurrency: 8, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r, err := w.Once(context.Background())
+	if err != nil || r.Looked != 10 || r.DNSErrors != 0 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if el := time.Since(start); el < 180*time.Millisecond {
+		t.Errorf("10 look-ups at 50 per second took %v", el)
 	}
 }
