@@ -123,6 +123,13 @@ func TestDiffCLIDirectory(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "d", "b.txt"), []byte("nothing"), 0o644)
 	os.WriteFile(filepath.Join(dir, "d", "sub", "c.txt"), []byte("a needle"), 0o644)
 	os.WriteFile(filepath.Join(dir, "d", "big.txt"), bytes.Repeat([]byte("needle"), 100), 0o644)
+	// a link to a directory elsewhere (yara -r follows it, -N does not),
+	// a link to a file and a link to "."
+	os.MkdirAll(filepath.Join(dir, "other"), 0o755)
+	os.WriteFile(filepath.Join(dir, "other", "o.txt"), []byte("needle in other"), 0o644)
+	os.Symlink(filepath.Join(dir, "other"), filepath.Join(dir, "d", "linkdir"))
+	os.Symlink(filepath.Join(dir, "other", "o.txt"), filepath.Join(dir, "d", "linkfile"))
+	os.Symlink(".", filepath.Join(dir, "d", "dot"))
 	rules := filepath.Join(dir, "r.yar")
 	os.WriteFile(rules, []byte(`rule hit { strings: $a = "needle" condition: $a }
 rule other { condition: filesize < 8 }`), 0o644)
@@ -138,6 +145,8 @@ rule other { condition: filesize < 8 }`), 0o644)
 		{"dir", nil, d, Options{}},
 		{"dir_recursive_count", []string{"-r", "-c"}, d, Options{Recursive: true, Count: true}},
 		{"dir_negate_count", []string{"-r", "-n", "-c"}, d, Options{Recursive: true, Negate: true, Count: true}},
+		{"dir_trailing_slash", []string{"-r"}, d + "/", Options{Recursive: true}},
+		{"dir_no_follow", []string{"-r", "-N"}, d, Options{Recursive: true, NoFollowLinks: true}},
 		{"skip_larger", []string{"-r", "-z", "100"}, d, Options{Recursive: true, SkipLarger: 100}},
 		{"scan_list", []string{"--scan-list"}, list, Options{ScanList: true}},
 		{"scan_list_dir", []string{"--scan-list"}, d, Options{ScanList: true}},
@@ -362,5 +371,22 @@ func TestSaveWithYaracFlags(t *testing.T) {
 				t.Errorf("%s: yarac error %v, want error %v", c.name, yerr, c.wantErr)
 			}
 		}
+	}
+}
+
+// TestWalkLinkLoop: a link back to an ancestor directory does not make the
+// walk loop (yara would follow it until its path buffer is full); every
+// file is scanned once.
+func TestWalkLinkLoop(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "a", "b"), 0o755)
+	os.WriteFile(filepath.Join(dir, "a", "b", "f.txt"), []byte("needle"), 0o644)
+	os.Symlink(filepath.Join(dir, "a"), filepath.Join(dir, "a", "b", "up"))
+	rules := filepath.Join(dir, "r.yar")
+	os.WriteFile(rules, []byte(`rule hit { strings: $a = "needle" condition: $a }`), 0o644)
+	out, errOut, code := runVigie(t, rules, filepath.Join(dir, "a"), Options{Recursive: true})
+	want := "hit " + filepath.Join(dir, "a", "b", "f.txt") + "\n"
+	if code != 0 || out != want {
+		t.Errorf("exit %d, out %q (stderr %q), want %q", code, out, errOut, want)
 	}
 }

@@ -478,63 +478,62 @@ func (rn *run) scanList(ctx context.Context, listFile string, paths chan<- strin
 // million paths).
 const maxScanList = 64 << 20
 
-// walk queues the regular files of dir (its subdirectories with -r).
+// walk queues the regular files of dir, and with -r those of its
+// subdirectories, as yara's scan_dir does: entries are named DIR/NAME
+// (a TARGET given with a final "/" gives "//", as in yara), symbolic
+// links are followed (to files and, with -r, to directories) unless -N,
+// a link to "." is skipped, and unreadable entries are skipped silently.
+// Unlike yara, a directory already entered (a link loop) is not entered
+// again.
 func (rn *run) walk(ctx context.Context, target string, paths chan<- string, stderr io.Writer) error {
+	return rn.walkDir(ctx, target, map[string]bool{}, paths, stderr)
+}
+
+func (rn *run) walkDir(ctx context.Context, dir string, visited map[string]bool, paths chan<- string, stderr io.Writer) error {
 	o := rn.o
-	return filepath.WalkDir(target, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			// yara skips unreadable entries silently
-			if d != nil && d.IsDir() && p != target {
-				return fs.SkipDir
-			}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		if visited[real] {
 			return nil
 		}
+		visited[real] = true
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil && len(entries) == 0 {
+		return nil
+	}
+	for _, e := range entries {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if d.IsDir() {
-			if p != target && !o.Recursive {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		var size int64 = -1
-		if d.Type()&fs.ModeSymlink != 0 {
+		p := dir + string(filepath.Separator) + e.Name()
+		if e.Type()&fs.ModeSymlink != 0 {
 			if o.NoFollowLinks {
-				return nil
+				continue
 			}
-			fi, err := os.Stat(p)
-			if err != nil || !fi.Mode().IsRegular() {
-				return nil
-			}
-			size = fi.Size()
-		} else if !d.Type().IsRegular() {
-			return nil
-		}
-		// print paths the way yara does: TARGET/relative
-		if rel, err := filepath.Rel(target, p); err == nil && target != "" {
-			if strings.HasSuffix(target, string(filepath.Separator)) {
-				p = target + rel
-			} else {
-				p = target + string(filepath.Separator) + rel
+			if l, err := os.Readlink(p); err == nil && l == "." {
+				continue
 			}
 		}
-		if o.SkipLarger > 0 {
-			if size < 0 {
-				if fi, err := d.Info(); err == nil {
-					size = fi.Size()
-				}
-			}
-			if size >= o.SkipLarger {
+		fi, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		switch {
+		case fi.Mode().IsRegular():
+			if o.SkipLarger > 0 && fi.Size() >= o.SkipLarger {
 				rn.mu.Lock()
-				fmt.Fprintf(stderr, "skipping %s (%d bytes) because it's larger than %d bytes.\n", p, size, o.SkipLarger)
+				fmt.Fprintf(stderr, "skipping %s (%d bytes) because it's larger than %d bytes.\n", p, fi.Size(), o.SkipLarger)
 				rn.mu.Unlock()
-				return nil
+				continue
+			}
+			paths <- p
+		case fi.IsDir() && o.Recursive:
+			if err := rn.walkDir(ctx, p, visited, paths, stderr); err != nil {
+				return err
 			}
 		}
-		paths <- p
-		return nil
-	})
+	}
+	return nil
 }
 
 // scanFile scans path and writes what yara's callback prints for it: the
