@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/vigie-project/vigie/internal/hub/hubtest"
 )
 
 // fakeUpstream answers every A query with 192.0.2.1.
@@ -146,4 +148,45 @@ func (netHTTP) get(u string) (string, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return string(b), err
+}
+
+// TestDNSFollowsHub: a domain published on the hub while vigie dns runs
+// is blocked after the next pull, and the block reaches the hub.
+func TestDNSFollowsHub(t *testing.T) {
+	h := hubtest.Start(t)
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var errb bytes.Buffer
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		run(ctx, []string{"dns", "--listen", addr, "--upstream", fakeUpstream(t), "--no-builtin", "--no-providers",
+			"--hub", h.URL, "--token", h.SensorToken, "--state-dir", t.TempDir(), "--pull-interval", "200ms"},
+			strings.NewReader(""), &bytes.Buffer{}, &errb)
+	}()
+	defer func() { cancel(); wg.Wait() }()
+	c := &dns.Client{Timeout: 500 * time.Millisecond}
+	rcode := func(name string) int {
+		m := new(dns.Msg)
+		m.SetQuestion(dns.Fqdn(name), dns.TypeA)
+		if r, _, err := c.Exchange(m, addr); err == nil {
+			return r.Rcode
+		}
+		return -1
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for rcode("portal-office.fr") != dns.RcodeSuccess {
+		if time.Now().After(deadline) {
+			t.Fatalf("vigie dns did not answer:\n%s", errb.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	h.Publish("domain", "portal-office.fr")
+	for rcode("portal-office.fr") != dns.RcodeNameError {
+		if time.Now().After(deadline) {
+			t.Fatalf("the published domain was not blocked within the pull interval:\n%s", errb.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

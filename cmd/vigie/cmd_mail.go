@@ -56,6 +56,7 @@ type analyzerOptions struct {
 	rules      []string
 	hubURL     string
 	hubToken   string
+	hubCA      string
 	stateDir   string
 	model      string
 	noModel    bool
@@ -67,6 +68,9 @@ type hubLink struct {
 	client *hubclient.Client
 	spool  *hubclient.Spool
 	cache  string // the pulled indicators, shared with vigie scan
+	// err is the hub's error when it could not be used (unreachable, not
+	// trusted, token refused): one-shot runs exit with exitHub.
+	err error
 }
 
 func (o *analyzerOptions) addFlags(cmd *cobra.Command) {
@@ -84,6 +88,7 @@ func (o *analyzerOptions) addFlags(cmd *cobra.Command) {
 	f.StringSliceVar(&o.rules, "rules", nil, "YARA rule file or directory (*.yar, *.yara) applied to every attachment and archive entry (repeatable)")
 	f.StringVar(&o.hubURL, "hub", "", "hub URL: pull the party's indicators (cached for offline runs) and report sightings")
 	f.StringVar(&o.hubToken, "token", "", "hub API token (default $VIGIE_TOKEN)")
+	f.StringVar(&o.hubCA, "hub-ca", "", "PEM file of the certificate(s) to trust for the hub: a hub run with --self-signed (its DATA/selfsigned-cert.pem) or a private CA")
 	f.StringVar(&o.stateDir, "state-dir", "", "where the hub indicator cache and the sightings spool live (default: the user cache directory/vigie)")
 	f.StringVar(&o.model, "model", "", "learned content model file (from 'vigie mail learn' or an agency); default: the state directory's "+mail.ModelFile+" if any, else the built-in model")
 	f.BoolVar(&o.noModel, "no-model", false, "run the rules only, without the learned content model")
@@ -100,6 +105,7 @@ func (o *analyzerOptions) build(ctx context.Context, g *globalOptions) (*mail.An
 		// the same cache as vigie scan: offline runs use the last pull
 		if hi, err = hubclient.PullCached(ctx, hub.client, hub.cache); err != nil {
 			fmt.Fprintf(g.stderr, "vigie mail: warning: %v\n", err)
+			hub.err = err
 		}
 	}
 	a, err := mk(hi)
@@ -120,6 +126,9 @@ func (o *analyzerOptions) prepare(ctx context.Context, g *globalOptions) (analyz
 	}
 	if o.hubToken != "" && o.hubURL == "" {
 		return nil, nil, usageError("--token needs --hub")
+	}
+	if o.hubCA != "" && o.hubURL == "" {
+		return nil, nil, usageError("--hub-ca needs --hub")
 	}
 	opts := mail.Options{
 		OwnDomains:        o.protect,
@@ -162,6 +171,11 @@ func (o *analyzerOptions) prepare(ctx context.Context, g *globalOptions) (analyz
 		c, err := hubclient.New(o.hubURL, o.hubToken)
 		if err != nil {
 			return nil, nil, usageError("%v", err)
+		}
+		if o.hubCA != "" {
+			if err := c.TrustCAFile(o.hubCA); err != nil {
+				return nil, nil, usageError("%v", err)
+			}
 		}
 		state := o.stateDir
 		if state == "" {
@@ -256,7 +270,11 @@ Exit codes:
   0  every message is clean
   1  at least one message is suspicious, phishing or malicious
   2  an input could not be read (the message says which)
-  3  usage error`,
+  3  usage error
+  4  with --hub: every message is clean, but the hub could not be used
+     (unreachable, its certificate not trusted — see --hub-ca — or the
+     token refused, e.g. revoked); the last indicators pulled were used and
+     the sightings wait in the spool`,
 		Example: `  vigie mail check suspicious.eml
   vigie mail check --protect en-marche.fr --forward-to securite@en-marche.fr ~/Maildir
   vigie mail check --json --iocs apt28.stix.json archive.mbox
@@ -309,6 +327,9 @@ func runMailCheck(cmd *cobra.Command, g *globalOptions, o mailCheckOptions, args
 		}
 		if err != nil {
 			fmt.Fprintf(g.stderr, "vigie mail: warning: sightings not delivered yet (%v); %d batch(es) wait in %s and will be sent on the next run\n", err, r.Pending, hub.spool.Dir)
+			if hub.err == nil {
+				hub.err = err
+			}
 		}
 	}
 	if failed > 0 {
@@ -316,6 +337,9 @@ func runMailCheck(cmd *cobra.Command, g *globalOptions, o mailCheckOptions, args
 	}
 	if flagged > 0 {
 		return withCode(exitFindings, nil)
+	}
+	if hub != nil && hub.err != nil {
+		return withCode(exitHub, nil)
 	}
 	return nil
 }
@@ -414,6 +438,10 @@ while it arrives; at most --max-in-flight bytes of messages are analysed at
 once (analysis takes a few times a message's size); memory is given back to
 the system after large messages. To cap the process, set GOMEMLIMIT in its
 environment (the unit in deploy/systemd sets GOMEMLIMIT=768MiB).
+
+A hub that cannot be reached or trusted, or that refuses the token, does
+not stop the milter: it keeps filtering with the last indicators pulled,
+logs the problem at every pull, and the sightings wait in the spool.
 
 Exit codes:
   0  stopped by a signal after finishing the messages in progress

@@ -59,6 +59,10 @@ Exit codes:
   2    error: the scan could not run, or some files could not be examined
        and nothing was found (the result is incomplete)
   3    usage error
+  4    with --hub: nothing found, but the hub could not be used (unreachable,
+       its certificate not trusted — see --hub-ca — or the token refused,
+       e.g. revoked): the scan used the last indicators pulled and the
+       sightings wait in the spool
   130  interrupted`
 
 func newScanCommand(g *globalOptions) *cobra.Command {
@@ -109,6 +113,9 @@ func newScanCommand(g *globalOptions) *cobra.Command {
 			if cfg.HubToken != "" && cfg.HubURL == "" {
 				return usageError("--token needs --hub")
 			}
+			if cfg.HubCA != "" && cfg.HubURL == "" {
+				return usageError("--hub-ca needs --hub")
+			}
 			if cfg.Sweep.RuleTimeout <= 0 || cfg.Sweep.RuleTimeout > yararules.Timeout {
 				return usageError("--timeout must be a duration between 1ms and %v (the rule engine's own limit per file), like 30s", yararules.Timeout)
 			}
@@ -132,6 +139,8 @@ func newScanCommand(g *globalOptions) *cobra.Command {
 				return withCode(exitFindings, nil)
 			case res.Errors > 0:
 				return withCode(exitError, nil)
+			case res.HubErr != nil:
+				return withCode(exitHub, nil)
 			}
 			return nil
 		},
@@ -144,6 +153,7 @@ func newScanCommand(g *globalOptions) *cobra.Command {
 	f.BoolVar(&cfg.NoBuiltin, "no-builtin", false, "do not use the built-in indicator pack")
 	f.StringVar(&cfg.HubURL, "hub", "", "hub URL: pull the party's indicators, report sightings back")
 	f.StringVar(&cfg.HubToken, "token", "", "hub API token (default $VIGIE_TOKEN)")
+	f.StringVar(&cfg.HubCA, "hub-ca", "", "PEM file of the certificate(s) to trust for the hub: a hub run with --self-signed (its DATA/selfsigned-cert.pem) or a private CA")
 	f.StringVar(&cfg.StateDir, "state-dir", "", "where the hub indicator cache and the sightings spool live (default: the user cache directory/vigie)")
 	f.StringArrayVar(&cfg.Sweep.Exclude, "exclude", nil, "skip files and directories whose path or name matches this glob (repeatable)")
 	f.StringVar(&maxSize, "max-size", "256M", "do not read files larger than this (their names are still checked); 0 = no limit")

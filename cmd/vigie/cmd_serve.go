@@ -27,6 +27,7 @@ type serveOptions struct {
 	window     time.Duration
 	minParties int
 	breadth    indicator.Breadth
+	tlsNames   []string
 
 	// trustedProxies may name the client in X-Forwarded-For.
 	trustedProxies []string
@@ -82,7 +83,8 @@ why), 3 usage error.`,
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (HOST:PORT)")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
 	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
-	f.BoolVar(&o.selfSigned, "self-signed", false, "serve HTTPS with a self-signed certificate made in --data (first use only: browsers warn)")
+	f.BoolVar(&o.selfSigned, "self-signed", false, "serve HTTPS with a self-signed certificate made in --data (browsers warn; sensors trust it with --hub-ca, a copy of DATA/selfsigned-cert.pem)")
+	f.StringSliceVar(&o.tlsNames, "tls-names", nil, "with --self-signed: the public names and addresses sensors use to reach the hub, put in the certificate (repeat or comma-separate: hub.party.example,203.0.113.7)")
 	f.StringVar(&o.agency, "agency-name", "Agency", "name of the agency organisation made on first start")
 	f.DurationVar(&o.window, "campaign-window", 24*time.Hour, "an indicator seen by several parties within this time raises a campaign alert")
 	f.IntVar(&o.minParties, "campaign-parties", 2, "how many parties make a campaign")
@@ -100,6 +102,9 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 	}
 	if o.selfSigned && o.tlsCert != "" {
 		return usageError("--self-signed and --tls-cert exclude each other")
+	}
+	if len(o.tlsNames) > 0 && !o.selfSigned {
+		return usageError("--tls-names goes with --self-signed (a certificate you give names its own hosts)")
 	}
 	if o.minParties < 2 || o.window <= 0 {
 		return usageError("--campaign-parties must be 2 or more and --campaign-window positive")
@@ -153,7 +158,7 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 		}()
 	}
 	err = hub.Serve(ctx, srv, hub.ListenOptions{
-		Addr: o.addr, CertFile: o.tlsCert, KeyFile: o.tlsKey, SelfSigned: o.selfSigned, DataDir: dataDir,
+		Addr: o.addr, CertFile: o.tlsCert, KeyFile: o.tlsKey, SelfSigned: o.selfSigned, TLSNames: o.tlsNames, DataDir: dataDir,
 		Ready: func(a net.Addr) {
 			scheme := "http"
 			if tls {
@@ -165,6 +170,9 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 				where = "PostgreSQL"
 			}
 			fmt.Fprintf(g.stderr, "vigie hub listening on %s (%s)\n", url, where)
+			if o.selfSigned {
+				fmt.Fprintf(g.stderr, "self-signed certificate: %s — copy it to the sensors and give it to them with --hub-ca\n", filepath.Join(dataDir, "selfsigned-cert.pem"))
+			}
 			if pw != "" {
 				fmt.Fprintf(g.stderr, "\nFirst start: log in at %slogin\n  user:     %s\n  password: %s\n(shown once; you will choose a new password and set up two-factor authentication)\n\n", url, user, pw)
 			}

@@ -100,7 +100,7 @@ func newYaraCommand(g *globalOptions) *cobra.Command {
 	f.StringArrayVarP(&o.ModuleDataFiles, "module-data", "x", nil, "MODULE=FILE: pass FILE's content to MODULE (checked; no Vigie module reads such data: only libyara's cuckoo does)")
 	f.IntVarP(&o.StackSize, "stack-size", "k", 16384, "accepted for yara compatibility: Vigie's evaluator has no slot stack (nesting is bounded at compile time)")
 	f.BoolVar(&o.FailOnWarn, "fail-on-warnings", false, "fail (exit 1) when compiling the rules gives warnings")
-	f.IntVar(&o.MaxStringsPerRule, "max-strings-per-rule", yaracli.DefaultMaxStringsPerRule, "refuse rules with more strings than this")
+	f.IntVar(&o.MaxStringsPerRule, "max-strings-per-rule", yaracli.DefaultMaxStringsPerRule, "refuse rules with more strings than this (at most 10000: the engine's own limit, libyara's default)")
 	f.StringVar(&o.AtomQualityTable, "atom-quality-table", "", "libyara atom quality table FILE: checked, not used (Vigie selects atoms its own way; matches are the same)")
 	f.Int64Var(&o.MaxProcessMemoryChunk, "max-process-memory-chunk", 1073741824, "accepted for yara compatibility: Vigie scans files, not process memory")
 	f.BoolVar(&exitOnFindings, "exit-findings", false, "exit with code 1 when a rule matched")
@@ -175,7 +175,7 @@ cannot be written, or a bad flag or argument.`,
 	f.StringArrayVarP(&o.Defines, "define", "d", nil, "define external variable name=value (repeatable)")
 	f.BoolVarP(&o.NoWarnings, "no-warnings", "w", false, "disable warnings")
 	f.BoolVar(&o.FailOnWarn, "fail-on-warnings", false, "fail (exit 1) when compiling the rules gives warnings")
-	f.IntVar(&o.MaxStringsPerRule, "max-strings-per-rule", yaracli.DefaultMaxStringsPerRule, "refuse rules with more strings than this")
+	f.IntVar(&o.MaxStringsPerRule, "max-strings-per-rule", yaracli.DefaultMaxStringsPerRule, "refuse rules with more strings than this (at most 10000: the engine's own limit, libyara's default)")
 	f.StringVar(&o.AtomQualityTable, "atom-quality-table", "", "libyara atom quality table FILE: checked, not used (Vigie selects atoms its own way)")
 	f.BoolVarP(&version, "version", "v", false, "show the version of yarac whose behaviour this follows ("+yaraVersion+") and exit")
 	return cmd

@@ -24,6 +24,7 @@ const (
 	exitFindings = 1   // success, findings reported
 	exitError    = 2   // the command could not do its job (bad input, I/O, ...)
 	exitUsage    = 3   // wrong flags or arguments
+	exitHub      = 4   // a sensor could not use its hub: unreachable, certificate not trusted, or token refused (revoked)
 	exitSignal   = 130 // interrupted (Ctrl-C)
 )
 

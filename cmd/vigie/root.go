@@ -75,6 +75,7 @@ var commands = []func(*globalOptions) *cobra.Command{
 	newDNSCommand,
 	newLeakCommand,
 	newStatusCommand,
+	newPostureCommand,
 }
 
 func (g *globalOptions) setup() error {

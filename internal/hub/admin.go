@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vigie-project/vigie/internal/store"
@@ -188,4 +189,47 @@ func keepsAgencyAdmin(ctx context.Context, s *store.Store, u store.User) error {
 // user is disabled, and is revoked when the user is deleted.
 func CreateTokenFor(ctx context.Context, s *store.Store, a store.Actor, userID, orgID int64, role, name string, ttl time.Duration) (CreatedToken, error) {
 	return createToken(ctx, s, a, userID, orgID, role, name, ttl)
+}
+
+// ResetLogin recovers user id for an administrator (seen by v): with
+// password set, a new password that the user must change at the next
+// login; with secondFactor, the authenticator app and passkeys are removed
+// (a lost phone or key) and the user sets up a new one at the next login.
+// The user's sessions end and the login throttle is cleared. Nobody resets
+// themselves this way.
+func ResetLogin(ctx context.Context, s *store.Store, v store.Viewer, a store.Actor, self, id int64, password string, secondFactor bool) (store.User, error) {
+	u, err := s.GetUser(ctx, v, id)
+	if err != nil {
+		return store.User{}, err
+	}
+	if id == self {
+		return store.User{}, fmt.Errorf("%w: use My account to change your own password or second factor", ErrRefused)
+	}
+	up := store.UserUpdate{}
+	if password != "" {
+		if err := CheckPasswordPolicy(password, u.Username); err != nil {
+			return store.User{}, err
+		}
+		hash, err := HashPassword(password)
+		if err != nil {
+			return store.User{}, err
+		}
+		up.PasswordHash, up.MustChangePassword = &hash, new(true)
+	}
+	if secondFactor {
+		up.TOTPEnabled, up.TOTPSecret = new(false), new("")
+		if _, err := s.DeletePasskeys(ctx, a, id); err != nil {
+			return store.User{}, err
+		}
+	}
+	if err := s.UpdateUser(ctx, v, a, id, up); err != nil {
+		return store.User{}, err
+	}
+	if err := s.EndSessions(ctx, id); err != nil {
+		return store.User{}, err
+	}
+	if err := s.ClearLoginThrottle(ctx, strings.ToLower(u.Username)); err != nil {
+		return store.User{}, err
+	}
+	return s.GetUser(ctx, v, id)
 }

@@ -104,3 +104,26 @@ func TestMatchEverythingRangesRefused(t *testing.T) {
 	e.publish("ipv4", "45.0.0.0/8", "all")
 	e.expect(e.do("POST", "/api/v1/indicators", "agency-analyst", map[string]any{"items": []map[string]any{{"type": "ipv4", "value": "44.0.0.0/7"}}}), 422)
 }
+
+// --tls-names: the self-signed certificate names the hub's public names;
+// one made earlier without a name asked for now is made again.
+func TestSelfSignedCertNames(t *testing.T) {
+	dir := t.TempDir()
+	cert, _, err := SelfSignedCertFor(dir, "0.0.0.0:8443", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if certCovers(cert, []string{"hub.party.example"}) {
+		t.Fatal("covers a name it was not given")
+	}
+	cert, _, err = SelfSignedCertFor(dir, "0.0.0.0:8443", []string{"hub.party.example", "203.0.113.7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !certCovers(cert, []string{"hub.party.example", "203.0.113.7", "localhost", "127.0.0.1"}) {
+		t.Fatal("the certificate does not name the hub's public names")
+	}
+	if _, _, err := SelfSignedCertFor(dir, "0.0.0.0:8443", []string{"https://hub/"}); err == nil {
+		t.Error("a URL was taken for a name")
+	}
+}

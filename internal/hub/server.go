@@ -499,7 +499,10 @@ type ListenOptions struct {
 	// SelfSigned generates (once, in DataDir) a self-signed certificate
 	// for first use when no certificate is given.
 	SelfSigned bool
-	DataDir    string
+	// TLSNames are the public names (DNS names or IP addresses) the
+	// sensors use to reach the hub, put in the self-signed certificate.
+	TLSNames []string
+	DataDir  string
 	// Ready, if set, is called with the bound address.
 	Ready func(addr net.Addr)
 }
@@ -519,7 +522,7 @@ func Serve(ctx context.Context, h http.Handler, lo ListenOptions) error {
 		return fmt.Errorf("listen on %s: %w", lo.Addr, err)
 	}
 	if lo.CertFile == "" && lo.SelfSigned {
-		lo.CertFile, lo.KeyFile, err = SelfSignedCert(lo.DataDir, ln.Addr().String())
+		lo.CertFile, lo.KeyFile, err = SelfSignedCertFor(lo.DataDir, ln.Addr().String(), lo.TLSNames)
 		if err != nil {
 			ln.Close()
 			return err
@@ -556,9 +559,22 @@ func Serve(ctx context.Context, h http.Handler, lo ListenOptions) error {
 // dir, creating them (ECDSA P-256, one year) if they do not exist. It is
 // for first use: browsers warn about it; use a real certificate after.
 func SelfSignedCert(dir, addr string) (certFile, keyFile string, err error) {
+	return SelfSignedCertFor(dir, addr, nil)
+}
+
+// SelfSignedCertFor is SelfSignedCert with the public names the sensors
+// use to reach the hub (DNS names or IP addresses, --tls-names). A
+// certificate made earlier that lacks one of the names is made again.
+// Sensors trust it with --hub-ca pointing at a copy of certFile.
+func SelfSignedCertFor(dir, addr string, names []string) (certFile, keyFile string, err error) {
 	certFile, keyFile = filepath.Join(dir, "selfsigned-cert.pem"), filepath.Join(dir, "selfsigned-key.pem")
+	for _, n := range names {
+		if strings.TrimSpace(n) == "" || strings.ContainsAny(n, " /:@") && net.ParseIP(n) == nil {
+			return "", "", fmt.Errorf("--tls-names: %q is not a host name or an IP address", n)
+		}
+	}
 	if _, err1 := os.Stat(certFile); err1 == nil {
-		if _, err2 := os.Stat(keyFile); err2 == nil {
+		if _, err2 := os.Stat(keyFile); err2 == nil && certCovers(certFile, names) {
 			return certFile, keyFile, nil
 		}
 	}
@@ -588,6 +604,13 @@ func SelfSignedCert(dir, addr string) (certFile, keyFile string, err error) {
 	if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() && !ip.IsLoopback() {
 		tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
 	}
+	for _, n := range names {
+		if ip := net.ParseIP(n); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, strings.ToLower(strings.TrimSuffix(n, ".")))
+		}
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		return "", "", fmt.Errorf("self-signed certificate: %w", err)
@@ -603,4 +626,27 @@ func SelfSignedCert(dir, addr string) (certFile, keyFile string, err error) {
 		return "", "", fmt.Errorf("self-signed certificate: %w", err)
 	}
 	return certFile, keyFile, nil
+}
+
+// certCovers reports whether the certificate in path is valid for every
+// name (and for a while yet).
+func certCovers(path string, names []string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	b, _ := pem.Decode(data)
+	if b == nil {
+		return false
+	}
+	c, err := x509.ParseCertificate(b.Bytes)
+	if err != nil || time.Now().Add(24*time.Hour).After(c.NotAfter) {
+		return false
+	}
+	for _, n := range names {
+		if c.VerifyHostname(strings.TrimSuffix(n, ".")) != nil {
+			return false
+		}
+	}
+	return true
 }

@@ -358,3 +358,11 @@ func (s *Store) DeletePasskeys(ctx context.Context, a Actor, userID int64) (int,
 	})
 	return int(n), err
 }
+
+// EndSessions logs user id out everywhere.
+func (s *Store) EndSessions(ctx context.Context, userID int64) error {
+	if _, err := s.w.ExecContext(ctx, s.q("DELETE FROM sessions WHERE user_id = ?"), userID); err != nil {
+		return fmt.Errorf("store: end sessions: %w", err)
+	}
+	return nil
+}

@@ -15,6 +15,34 @@ func (u *UI) userRoutes() {
 	u.mux.HandleFunc("POST /users/{id}/disable", u.full(u.userChanger(true)))
 	u.mux.HandleFunc("POST /users/{id}/enable", u.full(u.userChanger(false)))
 	u.mux.HandleFunc("POST /users/{id}/delete", u.full(u.deleteUser))
+	u.mux.HandleFunc("POST /users/{id}/reset-password", u.full(u.resetUser(true)))
+	u.mux.HandleFunc("POST /users/{id}/reset-second-factor", u.full(u.resetUser(false)))
+}
+
+// resetUser gives a user a new password (shown once, to be changed at the
+// next login), or removes their second factors (a lost phone or key):
+// what the login page tells people to ask their administrator for.
+func (u *UI) resetUser(password bool) func(http.ResponseWriter, *http.Request, *req) {
+	return func(w http.ResponseWriter, r *http.Request, q *req) {
+		id, ok := u.userID(w, r, q)
+		if !ok {
+			return
+		}
+		pw := ""
+		if password {
+			pw = hub.RandomPassword()
+		}
+		nu, err := hub.ResetLogin(r.Context(), u.st, q.p.Viewer(), q.p.ActorFor(), q.us.ID, id, pw, !password)
+		if err != nil {
+			u.afterUserChange(w, r, q, "", err)
+			return
+		}
+		if password {
+			u.showUsers(w, r, q, 200, userData{NewUser: nu.Username, Password: pw}, "")
+			return
+		}
+		u.afterUserChange(w, r, q, nu.Username+"'s authenticator app and passkeys are removed: they set up a new second factor at the next login.", nil)
+	}
 }
 
 func (u *UI) userID(w http.ResponseWriter, r *http.Request, q *req) (int64, bool) {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -132,5 +133,46 @@ func TestUIErrorLogged(t *testing.T) {
 	}
 	if log := buf.String(); !strings.Contains(log, "request_id="+id) || !strings.Contains(log, "disk on fire") {
 		t.Fatalf("log: %s", log)
+	}
+}
+
+// TestAdminResetsLogin: what the login page promises ("ask your
+// administrator"): a new password shown once, to change at the next login,
+// and the removal of a lost second factor.
+func TestAdminResetsLogin(t *testing.T) {
+	s := newSite(t)
+	s.user("Party A", "ann", store.RoleAdmin)
+	bob := s.user("Party A", "bob", store.RoleAdmin) // has TOTP
+	a := s.browser()
+	a.login("ann", pw)
+	a.get("/users")
+	code, body := a.post("/users/"+itoa(bob.ID)+"/reset-second-factor", url.Values{"csrf": {a.csrf()}}, "")
+	if code != 200 || !strings.Contains(body, "set up a new second factor") {
+		t.Fatalf("reset second factor: %d %s", code, body)
+	}
+	if got := s.mustUser("bob"); got.TOTPEnabled || got.Passkeys != 0 {
+		t.Fatalf("second factor still there: %+v", got)
+	}
+	code, body = a.post("/users/"+itoa(bob.ID)+"/reset-password", url.Values{"csrf": {a.csrf()}}, "")
+	m := regexp.MustCompile(`<code class="secret">([^<]+)</code>`).FindStringSubmatch(body)
+	if code != 200 || m == nil {
+		t.Fatalf("reset password: %d %s", code, body)
+	}
+	b := s.browser()
+	if _, body := b.login("bob", pw); strings.Contains(body, "Dashboard") {
+		t.Fatal("the old password still works")
+	}
+	if _, body := b.login("bob", m[1]); !strings.Contains(body, "Set up two-factor login") {
+		t.Fatalf("bob with the new password is not asked to set up a second factor: %s", body)
+	}
+	if code, _ := a.post("/users/"+itoa(s.mustUser("ann").ID)+"/reset-password", url.Values{"csrf": {a.csrf()}}, ""); code != http.StatusUnprocessableEntity {
+		t.Fatalf("self reset: %d", code)
+	}
+	s.user("Party B", "mallory", store.RoleAdmin)
+	m2 := s.browser()
+	m2.login("mallory", pw)
+	m2.get("/users")
+	if code, _ := m2.post("/users/"+itoa(bob.ID)+"/reset-password", url.Values{"csrf": {m2.csrf()}}, ""); code != 404 {
+		t.Fatalf("another party resets bob: %d", code)
 	}
 }

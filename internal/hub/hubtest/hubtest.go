@@ -8,11 +8,14 @@ package hubtest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"testing"
 
 	"github.com/vigie-project/vigie/internal/hub"
@@ -26,12 +29,23 @@ type Hub struct {
 	// sensor token of the party.
 	AnalystToken, SensorToken string
 	Store                     *store.Store
+	// CAFile is the hub's self-signed certificate (StartTLS only): what
+	// a sensor is given with --hub-ca.
+	CAFile string
 
-	t testing.TB
+	t        testing.TB
+	sensorID int64
 }
 
 // Start starts a hub that stops when the test ends.
-func Start(t testing.TB) *Hub {
+func Start(t testing.TB) *Hub { return start(t, nil) }
+
+// StartTLS starts a hub over HTTPS with the self-signed certificate that
+// vigie serve --self-signed --tls-names makes, valid for 127.0.0.1 and
+// names; CAFile is that certificate.
+func StartTLS(t testing.TB, names ...string) *Hub { return start(t, names) }
+
+func start(t testing.TB, tlsNames []string) *Hub {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
@@ -56,9 +70,50 @@ func Start(t testing.TB) *Hub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(hub.New(hub.Options{Store: st, BodyLimit: 1 << 20, ImportLimit: 256 << 10}))
+	ts := httptest.NewUnstartedServer(hub.New(hub.Options{Store: st, BodyLimit: 1 << 20, ImportLimit: 256 << 10}))
+	h := &Hub{AnalystToken: analyst.Secret, SensorToken: sensor.Secret, Store: st, t: t, sensorID: sensor.ID}
+	if tlsNames != nil {
+		dir := t.TempDir()
+		cert, key, err := hub.SelfSignedCertFor(dir, ts.Listener.Addr().String(), tlsNames)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
+		ts.StartTLS()
+		h.CAFile = cert
+	} else {
+		ts.Start()
+	}
 	t.Cleanup(ts.Close)
-	return &Hub{URL: ts.URL, AnalystToken: analyst.Secret, SensorToken: sensor.Secret, Store: st, t: t}
+	h.URL = ts.URL
+	return h
+}
+
+// client is an HTTP client that trusts the hub's certificate.
+func (h *Hub) client() *http.Client {
+	if h.CAFile == "" {
+		return http.DefaultClient
+	}
+	pem, err := os.ReadFile(h.CAFile)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
+
+// RevokeSensor revokes the party's sensor token, as its administrator
+// would.
+func (h *Hub) RevokeSensor() {
+	h.t.Helper()
+	if err := h.Store.RevokeToken(context.Background(), store.Viewer{Agency: true}, store.Actor{Name: "test"}, h.sensorID); err != nil {
+		h.t.Fatal(err)
+	}
 }
 
 // Call sends a JSON request with the analyst token and returns the body;
@@ -79,7 +134,7 @@ func (h *Hub) Call(method, path string, body any) []byte {
 	}
 	req.Header.Set("Authorization", "Bearer "+h.AnalystToken)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := h.client().Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}

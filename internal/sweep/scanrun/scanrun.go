@@ -32,6 +32,7 @@ type Config struct {
 	Rules     []string // rule files or directories
 	HubURL    string
 	HubToken  string
+	HubCA     string // PEM file of certificates to trust for the hub (its self-signed certificate)
 	StateDir  string // hub cache and spool; "" = user cache dir / vigie
 	Format    string // text, jsonl, sarif
 	Color     bool
@@ -45,6 +46,10 @@ type Result struct {
 	Summary  report.Summary
 	Findings int
 	Errors   int
+	// HubErr is set when the hub could not be used: unreachable, not
+	// trusted, or the token refused (the scan ran with the cached
+	// indicators, the sightings wait in the spool).
+	HubErr error
 }
 
 // Run runs the scan. The error is non-nil when the scan could not run
@@ -83,6 +88,11 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 		if hub, err = hubclient.New(cfg.HubURL, cfg.HubToken); err != nil {
 			return res, err
 		}
+		if cfg.HubCA != "" {
+			if err := hub.TrustCAFile(cfg.HubCA); err != nil {
+				return res, err
+			}
+		}
 		state := cfg.StateDir
 		if state == "" {
 			d, err := os.UserCacheDir()
@@ -95,6 +105,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 		inds, err := hubclient.PullCached(ctx, hub, filepath.Join(state, "hub-indicators.json"))
 		if err != nil {
 			fmt.Fprintf(stderr, "vigie scan: warning: %v\n", err)
+			res.HubErr = err
 		}
 		coll.Merge(&indicator.Collection{Indicators: inds})
 	}
@@ -180,7 +191,9 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 		for _, sk := range skipped {
 			findings = append(findings, sk.Finding("scan", opts.Host, time.Now().UTC()))
 		}
-		deliver(ctx, hub, spool, findings, opts.Host, stderr)
+		if err := deliver(ctx, hub, spool, findings, opts.Host, stderr); err != nil && res.HubErr == nil {
+			res.HubErr = err
+		}
 	}
 	if runErr != nil {
 		return res, runErr
@@ -241,7 +254,10 @@ func HubFindings(fs []*report.Finding) []report.Finding {
 	return out
 }
 
-func deliver(ctx context.Context, hub *hubclient.Client, spool *hubclient.Spool, fs []*report.Finding, host string, stderr io.Writer) {
+// deliver spools and sends the sightings and findings; it returns the
+// hub's error when they could not be delivered now (they wait in the
+// spool).
+func deliver(ctx context.Context, hub *hubclient.Client, spool *hubclient.Spool, fs []*report.Finding, host string, stderr io.Writer) error {
 	dropped, err := spool.AddChecked(Sightings(fs, host))
 	for _, d := range dropped {
 		fmt.Fprintf(stderr, "vigie scan: warning: sighting of %s %q not sent: %s\n", d.Sighting.Type, indicator.Shorten(d.Sighting.Value), d.Reason)
@@ -253,7 +269,7 @@ func deliver(ctx context.Context, hub *hubclient.Client, spool *hubclient.Spool,
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "vigie scan: warning: the sightings could not be kept for the hub: %v\n", err)
-		return
+		return nil
 	}
 	r, err := spool.Flush(ctx, hub)
 	if r.Dropped > 0 {
@@ -264,5 +280,7 @@ func deliver(ctx context.Context, hub *hubclient.Client, spool *hubclient.Spool,
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "vigie scan: warning: sightings not delivered yet (%v); %d batch(es) wait in %s and will be sent on the next run\n", err, r.Pending, spool.Dir)
+		return err
 	}
+	return nil
 }

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+)
+
+// postureDNS serves zone on loopback (exact-name answers, NXDOMAIN for
+// names with no record) and returns its address.
+func postureDNS(t *testing.T, zone string) string {
+	t.Helper()
+	rrs := map[string][]dns.RR{}
+	zp := dns.NewZoneParser(strings.NewReader(zone), "", "")
+	zp.SetDefaultTTL(60)
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		rrs[strings.ToLower(rr.Header().Name)] = append(rrs[strings.ToLower(rr.Header().Name)], rr)
+	}
+	if err := zp.Err(); err != nil {
+		t.Fatal(err)
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	srv := &dns.Server{PacketConn: pc, NotifyStartedFunc: func() { close(started) }, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(r)
+		name := strings.ToLower(r.Question[0].Name)
+		have, ok := rrs[name]
+		if !ok {
+			m.Rcode = dns.RcodeNameError
+		}
+		for _, rr := range have {
+			if rr.Header().Rrtype == r.Question[0].Qtype {
+				m.Answer = append(m.Answer, rr)
+			}
+		}
+		w.WriteMsg(m)
+	})}
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
+	return pc.LocalAddr().String()
+}
+
+// TestPosture: a parked domain done right passes every mail check (exit
+// 0); a domain with p=none and no SPF fails (exit 1) and says how to fix
+// it; --json is one object per domain and line; bad arguments exit 3.
+func TestPosture(t *testing.T) {
+	addr := postureDNS(t, `
+parked.test.        MX 0 .
+parked.test.        TXT "v=spf1 -all"
+_dmarc.parked.test. TXT "v=DMARC1; p=reject;"
+weak.test.          MX 10 mx.weak.test.
+_dmarc.weak.test.   TXT "v=DMARC1; p=none; rua=mailto:d@weak.test"
+`)
+	code, out, errb := vigie(t, "", "posture", "parked.test", "--only", "mail", "--resolver", addr, "--timeout", "1s")
+	if code != 0 || !strings.Contains(out, "PASS  mail.spf") || !strings.Contains(out, "null MX") {
+		t.Errorf("parked: exit %d\n%s\n%s", code, out, errb)
+	}
+
+	code, out, _ = vigie(t, "", "posture", "weak.test", "parked.test", "--only", "mail", "--resolver", addr, "--timeout", "1s", "--json", "--smtp-port", "1")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != exitError || len(lines) != 2 {
+		// mx.weak.test does not resolve: STARTTLS cannot be checked (error wins).
+		t.Fatalf("json: exit %d, %d lines\n%s", code, len(lines), out)
+	}
+	var r struct {
+		Domain string
+		Checks []struct{ ID, Status, Summary, Fix string }
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &r); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range r.Checks {
+		got[c.ID] = c.Status
+		if c.ID == "mail.spf" && !strings.Contains(c.Fix, "include:_spf.google.com") {
+			t.Errorf("spf fix lacks the Google Workspace record: %q", c.Fix)
+		}
+	}
+	if r.Domain != "weak.test" || got["mail.spf"] != "fail" || got["mail.dmarc"] != "fail" || got["mail.starttls"] != "error" {
+		t.Errorf("weak.test: %+v", got)
+	}
+
+	code, out, _ = vigie(t, "", "posture", "weak.test", "--only", "mail", "--resolver", addr, "--timeout", "1s", "--smtp-port", "1")
+	if !strings.Contains(out, "FAIL  mail.dmarc") || !strings.Contains(out, "fix:") || !strings.Contains(out, "could not be checked") {
+		t.Errorf("text output:\n%s", out)
+	}
+
+	for _, args := range [][]string{{"posture"}, {"posture", "not a domain"}, {"posture", "x.test", "--only", "ftp"}} {
+		if code, _, _ := vigie(t, "", args...); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+	if code, out, _ := vigie(t, "", "posture", "--help"); code != 0 || !strings.Contains(out, "vigie posture party.fr --json") && !strings.Contains(out, "--json") {
+		t.Errorf("help: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,95 @@
+// Package posture measures, from outside as anyone can, whether a party's
+// domain resists impersonation and interception: can anyone send mail as
+// @party.fr (SPF, DMARC, DKIM), can mail to the party be read or
+// redirected in transit (STARTTLS, MTA-STS, TLS-RPT), is the web site only
+// on HTTPS with HSTS, is the DNS set up to survive one outage.
+//
+// A Checker runs the checks of one or more domains; each Check is pass,
+// warn, fail or error (Vigie could not tell: a timeout, a server that does
+// not answer), with a sentence for people, the evidence (the records and
+// answers seen) and the fix (an example record or setting, with the
+// records of Google Workspace, Microsoft 365, OVH and Gandi where they
+// differ). Every DNS query, connection and HTTP exchange is bounded by
+// Options.Timeout; at most Options.Concurrency checks run at once; the
+// caller's context bounds the whole run. Answers are bounded too: 100
+// records per DNS answer, 40 SPF records per walk, 64 KiB for an MTA-STS
+// policy, 32 KiB for security.txt, 1 KiB per SMTP line and 100 lines per
+// reply, 10 MX hosts probed.
+//
+// # Rules
+//
+// The levels follow internet.nl's test explanations where it has a test
+// (its published criteria; the source was not re-read line by line for
+// this version, so each rule below says what Vigie does):
+//
+//   - mail.mx: real MX records pass; a null MX ("MX 0 .", RFC 7505) passes
+//     and marks the domain as one that takes no mail; a null MX next to
+//     other MX records fails (RFC 7505 §3); no MX at all warns (senders fall
+//     back to the A record); NXDOMAIN fails.
+//   - mail.spf: exactly one "v=spf1" TXT record (RFC 7208 §4.5), valid
+//     syntax (the parser of internal/mailauth/spf), every include and
+//     redirect target publishing exactly one record, no loop, at most 10
+//     DNS-querying terms (include, a, mx, ptr, exists, redirect) counted
+//     through includes and redirects (§4.6.4), and the evaluation ending in
+//     "-all" or "~all", directly or through redirect= (an "all" makes
+//     redirect= ignored, §6.1). "?all", "+all" or no "all" fail: like
+//     internet.nl, a policy that lets anyone pass is not sufficient. A
+//     domain that takes no mail should end in "-all": "~all" warns.
+//     Deviation: terms with macros are counted but not followed.
+//   - mail.dmarc: exactly one "v=DMARC1" record at _dmarc.DOMAIN, falling
+//     back to the organisational domain (whose sp= then applies, RFC 7489
+//     §6.6.3); p=quarantine or p=reject pass, p=none fails (internet.nl:
+//     "not sufficiently strict"); on the organisational domain sp=none
+//     fails, since it leaves every sub-domain forgeable (internet.nl does
+//     the same). DMARCbis t=y makes receivers apply one level less, so
+//     reject+t=y warns and quarantine+t=y fails as none. pct<100 warns. A
+//     mailto: rua/ruf on another organisational domain needs that domain's
+//     "DOMAIN._report._dmarc.DEST" authorisation record (RFC 7489 §7.1):
+//     missing, it warns. A domain without mail should have p=reject:
+//     quarantine warns.
+//   - mail.dkim: the _domainkey node must exist (NOERROR, not NXDOMAIN:
+//     RFC 8020 says nothing exists below an NXDOMAIN, so no key is
+//     published); NXDOMAIN fails for a domain that receives mail and
+//     passes for one that takes none. Keys are read for the selectors given
+//     and CommonDKIMSelectors: RSA under 1024 bits warns (forgeable), under
+//     2048 bits passes with a note; an unparseable key warns.
+//   - mail.mta-sts: the _mta-sts TXT record "v=STSv1; id=..." (RFC 8461
+//     §3.1, one record), the policy from https://mta-sts.DOMAIN/.well-known/
+//     mta-sts.txt (HTTPS with a valid certificate, 200 without redirect,
+//     text/plain, at most 64 KiB), mode enforce, every MX matched by an mx:
+//     pattern (§4.1). No record warns (internet.nl does not score MTA-STS;
+//     it scores DANE, which Vigie does not check yet); testing mode warns;
+//     mode none or an uncovered MX fails; a policy that cannot be fetched
+//     (timeout, too large, refused) is an error.
+//   - mail.tls-rpt: one "v=TLSRPTv1" record at _smtp._tls.DOMAIN with rua=
+//     mailto: or https: URIs (RFC 8460 §3); none warns.
+//   - mail.starttls: every MX (at most 10) is connected on port 25, EHLO,
+//     STARTTLS must be offered and negotiate TLS 1.2 or newer (fail
+//     otherwise); a server that still accepts TLS 1.0/1.1 warns
+//     (internet.nl: "phase out"); a certificate not valid for the MX name
+//     only warns, as internet.nl does, since opportunistic senders do not
+//     check it. An MX that cannot be reached is an error.
+//   - web.https: https://DOMAIN/ answers with a valid certificate for the
+//     name over TLS 1.2+; an invalid certificate or no answer fails; TLS
+//     1.0/1.1 still accepted warns.
+//   - web.redirect: http://DOMAIN/ must redirect to https:// on the same
+//     host first (so that HSTS is set for that host, internet.nl's rule);
+//     nothing listening on port 80 passes.
+//   - web.hsts: Strict-Transport-Security with max-age of at least one year
+//     (31536000, internet.nl's minimum); shorter or missing fails.
+//   - web.headers: Content-Security-Policy, X-Content-Type-Options: nosniff
+//     and Referrer-Policy; any missing warns.
+//   - web.security-txt: /.well-known/security.txt (RFC 9116) served as
+//     text/plain with Contact and exactly one Expires in RFC 3339 form (a
+//     cleartext-signed file is accepted; the signature is not verified);
+//     missing warns, invalid or expired fails, expiring more than a year
+//     ahead warns (§2.5.5 recommends less).
+//   - dns.ns: at least two name servers (fail) in two networks or more, one
+//     /24 for IPv4, one /48 for IPv6 (warn).
+//   - dns.caa: a CAA record set at the domain or the closest ancestor up to
+//     the registered domain (RFC 8659 §3) with an issue or issuewild tag;
+//     none warns; an unknown tag with the critical flag fails.
+//
+// Not checked yet: DNSSEC (validation from the root trust anchor), DANE
+// TLSA on the MX hosts, the web server's cipher suites.
+package posture
