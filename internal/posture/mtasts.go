@@ -235,6 +235,11 @@ func (c *Checker) checkMTASTS(ctx context.Context, d *domainRun) Check {
 	}
 	url := "https://" + hostPort("mta-sts."+d.name, c.opts.HTTPSPort, 443) + "/.well-known/mta-sts.txt"
 	resp, body, err := c.fetchText(ctx, c.httpClient(false), url, MaxPolicySize)
+	if err != nil && isCertError(err) {
+		ch.Status, ch.Fix = StatusFail, mtastsFix
+		ch.Summary = fmt.Sprintf("The MTA-STS policy host has no valid certificate, so senders cannot fetch the policy: %v.", err)
+		return ch
+	}
 	if err != nil {
 		ch.Status = StatusError
 		ch.Summary = fmt.Sprintf("The MTA-STS record is published but the policy could not be fetched: %v.", err)

@@ -35,11 +35,7 @@ func (d *domainRun) webInfo(ctx context.Context) webInfo {
 		resp, _, err := c.fetchText(ctx, c.httpClient(false), u, 1<<20)
 		if err != nil {
 			d.web.err = err
-			var ce *tls.CertificateVerificationError
-			var ue x509.UnknownAuthorityError
-			var he x509.HostnameError
-			var ie x509.CertificateInvalidError
-			if errors.As(err, &ce) || errors.As(err, &ue) || errors.As(err, &he) || errors.As(err, &ie) {
+			if isCertError(err) {
 				d.web.certErr = err
 			}
 			return
@@ -59,6 +55,16 @@ func (d *domainRun) webInfo(ctx context.Context) webInfo {
 		}
 	})
 	return d.web
+}
+
+// isCertError reports whether err is a certificate verification failure
+// (the server answered, but with a certificate that is not valid).
+func isCertError(err error) bool {
+	var ce *tls.CertificateVerificationError
+	var ue x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ie x509.CertificateInvalidError
+	return errors.As(err, &ce) || errors.As(err, &ue) || errors.As(err, &he) || errors.As(err, &ie)
 }
 
 // checkHTTPS is web.https.
