@@ -87,7 +87,7 @@ func newYaraCommand(g *globalOptions) *cobra.Command {
 	f.BoolVarP(&o.Compiled, "compiled-rules", "C", false, "load rules saved by 'vigie yara compile' (not libyara's yarac files)")
 	f.BoolVarP(&o.NoFollowLinks, "no-follow-symlinks", "N", false, "do not follow symlinks when scanning")
 	f.IntVarP(&o.Threads, "threads", "p", 1, "number of files scanned in parallel")
-	f.IntVarP(&timeoutSec, "timeout", "a", 0, "abort scanning a file after this many seconds (0: no limit)")
+	f.IntVarP(&timeoutSec, "timeout", "a", 0, "abort scanning after this many seconds: a single file's scan, or a whole directory or scan-list run, as yara (0: no limit)")
 	f.Int64VarP(&o.SkipLarger, "skip-larger", "z", 0, "skip files larger than this many bytes when scanning a directory")
 	f.IntVarP(&o.MaxRules, "max-rules", "l", 0, "abort scanning after this many matching rules, counted over the whole run (as yara)")
 	f.StringArrayVarP(&o.Tags, "tag", "t", nil, "print only rules tagged TAG (repeatable)")

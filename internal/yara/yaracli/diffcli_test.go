@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // yaraBin returns the path of Debian's yara (4.2.3), or skips the test.
@@ -388,5 +389,27 @@ func TestWalkLinkLoop(t *testing.T) {
 	want := "hit " + filepath.Join(dir, "a", "b", "f.txt") + "\n"
 	if code != 0 || out != want {
 		t.Errorf("exit %d, out %q (stderr %q), want %q", code, out, errOut, want)
+	}
+}
+
+// TestTimeoutWholeRun: -a bounds a directory run as a whole, as in yara:
+// once the time is up the files left are not scanned and the run ends
+// with exit 0.
+func TestTimeoutWholeRun(t *testing.T) {
+	dir := t.TempDir()
+	d := filepath.Join(dir, "d")
+	os.MkdirAll(d, 0o755)
+	for i := 0; i < 20; i++ {
+		os.WriteFile(filepath.Join(d, fmt.Sprintf("f%02d.txt", i)), []byte("needle"), 0o644)
+	}
+	rules := filepath.Join(dir, "r.yar")
+	os.WriteFile(rules, []byte(`rule hit { strings: $a = "needle" condition: $a }`), 0o644)
+	out, errOut, code := runVigie(t, rules, d, Options{Timeout: time.Nanosecond})
+	if code != 0 || out != "" {
+		t.Errorf("time already up: exit %d, out %q, stderr %q; want nothing scanned", code, out, errOut)
+	}
+	out, _, code = runVigie(t, rules, d, Options{Timeout: time.Minute})
+	if code != 0 || strings.Count(out, "hit ") != 20 {
+		t.Errorf("a minute: exit %d, %d matches, want 20", code, strings.Count(out, "hit "))
 	}
 }

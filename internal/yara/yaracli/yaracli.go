@@ -37,7 +37,7 @@ type Options struct {
 	FastMode      bool
 	Compiled      bool // the single RULES argument is a file saved by Save
 	Threads       int
-	Timeout       time.Duration
+	Timeout       time.Duration // -a: a single file's scan time; for a directory or scan list, the whole run's (as yara)
 	SkipLarger    int64
 	MaxRules      int
 	Tags          []string
@@ -349,9 +349,12 @@ type run struct {
 	view  *yara.CLIView
 	o     Options
 	mods  []string // modules imported by the rules, printed with -D
-	mu    sync.Mutex
-	total int64 // matching rules over the whole run (yara's -l counts these)
-	res   Result
+	// deadline ends a directory or scan-list run (yara's -a: the whole
+	// run gets Timeout; zero: no limit)
+	deadline time.Time
+	mu       sync.Mutex
+	total    int64 // matching rules over the whole run (yara's -l counts these)
+	res      Result
 }
 
 // Run scans target (file, directory, or with ScanList a file listing
@@ -387,6 +390,9 @@ func Run(ctx context.Context, rules *yara.Rules, target string, o Options, stdou
 		}
 		return rn.res, nil
 	}
+	if o.Timeout > 0 {
+		rn.deadline = time.Now().Add(o.Timeout)
+	}
 	paths := make(chan string, 256)
 	var wg sync.WaitGroup
 	for i := 0; i < threads; i++ {
@@ -394,8 +400,8 @@ func Run(ctx context.Context, rules *yara.Rules, target string, o Options, stdou
 		go func() {
 			defer wg.Done()
 			for p := range paths {
-				if ctx.Err() != nil {
-					continue
+				if ctx.Err() != nil || rn.pastDeadline() {
+					continue // as yara, files left when time is up are not scanned
 				}
 				rn.scanQueued(ctx, p, stdout, stderr)
 			}
@@ -413,6 +419,12 @@ func Run(ctx context.Context, rules *yara.Rules, target string, o Options, stdou
 		return rn.res, err
 	}
 	return rn.res, ctx.Err()
+}
+
+// pastDeadline reports whether the -a time of a directory or scan-list
+// run is over.
+func (rn *run) pastDeadline() bool {
+	return !rn.deadline.IsZero() && !time.Now().Before(rn.deadline)
 }
 
 // scanQueued scans one file of a directory or a scan list.
@@ -463,6 +475,9 @@ func (rn *run) scanList(ctx context.Context, listFile string, paths chan<- strin
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if rn.pastDeadline() {
+			return nil
+		}
 		if st, err := os.Stat(line); err == nil && st.IsDir() {
 			if err := rn.walk(ctx, line, paths, stderr); err != nil {
 				return err
@@ -505,6 +520,9 @@ func (rn *run) walkDir(ctx context.Context, dir string, visited map[string]bool,
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if rn.pastDeadline() {
+			return nil
+		}
 		p := dir + string(filepath.Separator) + e.Name()
 		if e.Type()&fs.ModeSymlink != 0 {
 			if o.NoFollowLinks {
@@ -543,7 +561,11 @@ func (rn *run) walkDir(ctx context.Context, dir string, visited map[string]bool,
 // 4.2.3 counts matching rules whatever -n, -t and -i say).
 func (rn *run) scanFile(ctx context.Context, path string, single bool, w *bytes.Buffer) (int, error) {
 	o := rn.o
-	sopts := yara.ScanOptions{Timeout: o.Timeout, FastMode: o.FastMode, NoStringData: !o.PrintStrings && !o.JSON}
+	timeout := o.Timeout
+	if !rn.deadline.IsZero() {
+		timeout = max(time.Until(rn.deadline), time.Millisecond)
+	}
+	sopts := yara.ScanOptions{Timeout: timeout, FastMode: o.FastMode, NoStringData: !o.PrintStrings && !o.JSON}
 	matches, err := rn.rules.ScanFile(ctx, path, sopts)
 	if err != nil {
 		return 0, err
