@@ -31,6 +31,64 @@ func (a *Analyzer) checkTargeted(x *msg) {
 	a.checkThreadHijack(x)
 	a.checkCalendarLink(x)
 	a.checkPartyOnWebmail(x)
+	a.checkSharedItemLure(x)
+}
+
+// checkSharedItemLure flags a real provider's share notification (Google
+// Drive, OneDrive, Dropbox: authenticated, from the provider's own
+// address) whose shared item's title is itself a lure: attackers share a
+// document or a drawing named "Your account is suspended — verify your
+// payment" so that the real service delivers it, past every sender check.
+func (a *Analyzer) checkSharedItemLure(x *msg) {
+	if !a.ownOrAuthenticated(x) || a.ownDomain(x.fromReg) {
+		return
+	}
+	title := quotedTitle(x.subject)
+	if title == "" {
+		return
+	}
+	w := tokenize(title, 200)
+	hit := false
+	for _, ps := range []*phraseSet{securityAlert, fraudWords, paymentChange, urgencyWords} {
+		if f, _ := ps.match(w); f != 0 {
+			hit = true
+		}
+	}
+	if f, _ := credWords.match(w); f != 0 {
+		hit = true
+	}
+	if !hit {
+		return
+	}
+	x.res.add(Reason{Check: "shared-item-lure", Category: CatImpersonation, Score: 4, Evidence: []evidence{ev("shared item", title, "")},
+		Text: fmt.Sprintf("The notification really comes from %s, but the item shared with you is titled %q: attackers name a shared document or drawing after their lure so that the real service delivers it.", x.fromReg, title)})
+}
+
+// ownDomain tells the party's own registrable domains.
+func (a *Analyzer) ownDomain(reg string) bool {
+	for _, d := range a.opts.OwnDomains {
+		if reg != "" && reg == registrable(d) {
+			return true
+		}
+	}
+	return false
+}
+
+// quotedTitle returns the text between the first pair of quotes of a
+// subject ("Document shared with you: “Title”").
+func quotedTitle(s string) string {
+	for _, q := range [][2]string{{"\"", "\""}, {"“", "”"}, {"«", "»"}, {"'", "'"}} {
+		i := strings.Index(s, q[0])
+		if i < 0 {
+			continue
+		}
+		rest := s[i+len(q[0]):]
+		j := strings.Index(rest, q[1])
+		if j > 0 {
+			return strings.TrimSpace(rest[:j])
+		}
+	}
+	return ""
 }
 
 // checkPartyOnWebmail flags a personal webmail sender that takes the

@@ -113,6 +113,10 @@ func targetedSpecs(t testing.TB) []targetedSpec {
 			text: "Bonjour, veuillez trouver mon CV ci-joint.",
 			atts: []tatt{{name: "CV.zip", ctype: "application/zip", data: zipWith("CV.pdf.exe", []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00PE\x00\x00"))}}}},
 
+		{"attack-34-real-share-lure-title", tmsg{from: "Jeanne (via Google Drawings) <drive-shares-dm-noreply@google.com>", replyTo: "jeanne.k2291@gmail.com", subject: "Drawing shared with you: \"Your account will be suspended - verify your payment details\"",
+			headers: []string{authPass("google.com")},
+			html:    `<p>Jeanne shared a drawing</p><p><a href="https://docs.google.com/drawings/d/1AbC/edit?usp=sharing_eil">Your account will be suspended - verify your payment details</a></p><p>Google LLC, 1600 Amphitheatre Parkway, Mountain View, CA 94043, USA.</p>`}},
+
 		// --- legitimate twins ---
 		{"legit-01-google-security-alert", tmsg{from: "Google <no-reply@accounts.google.com>", subject: "Security alert", headers: []string{passGoogle}, html: googleAlertHTML}},
 		{"legit-02-microsoft-signin-alert", tmsg{from: "Microsoft account team <account-security-noreply@accountprotection.microsoft.com>", subject: "Microsoft account security alert",
