@@ -1,0 +1,150 @@
+package posture
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+const webZone = `
+good.test.     A 127.0.0.1
+www.test.      A 127.0.0.1
+www.www.test.  A 127.0.0.1
+plain.test.    A 127.0.0.1
+badcert.test.  A 127.0.0.1
+expired.test.  A 127.0.0.1
+html.test.     A 127.0.0.1
+noexp.test.    A 127.0.0.1
+far.test.      A 127.0.0.1
+signed.test.   A 127.0.0.1
+noweb.test.    MX 0 .
+`
+
+func webHandler(httpsPort int) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := strings.Cut(r.Host, ":")
+		h := w.Header()
+		if r.TLS == nil { // port 80
+			switch host {
+			case "plain.test":
+				fmt.Fprint(w, "<html>Bienvenue</html>")
+			case "www.test":
+				http.Redirect(w, r, fmt.Sprintf("https://www.www.test:%d/", httpsPort), http.StatusMovedPermanently)
+			default:
+				http.Redirect(w, r, fmt.Sprintf("https://%s:%d%s", host, httpsPort, r.URL.Path), http.StatusMovedPermanently)
+			}
+			return
+		}
+		if r.URL.Path == "/.well-known/security.txt" {
+			text := "text/plain; charset=utf-8"
+			switch host {
+			case "good.test":
+				h.Set("Content-Type", text)
+				fmt.Fprint(w, "Contact: mailto:security@good.test\nExpires: 2027-06-01T00:00:00Z\nPreferred-Languages: fr, en\n")
+			case "expired.test":
+				h.Set("Content-Type", text)
+				fmt.Fprint(w, "Contact: mailto:security@expired.test\nExpires: 2025-01-01T00:00:00Z\n")
+			case "html.test":
+				h.Set("Content-Type", "text/html")
+				fmt.Fprint(w, "<html>Contact: mailto:x@html.test</html>")
+			case "noexp.test":
+				h.Set("Content-Type", text)
+				fmt.Fprint(w, "Contact: https://noexp.test/contact\n")
+			case "far.test":
+				h.Set("Content-Type", text)
+				fmt.Fprint(w, "Contact: mailto:security@far.test\nExpires: 2031-01-01T00:00:00Z\n")
+			case "signed.test":
+				h.Set("Content-Type", text)
+				fmt.Fprint(w, "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nContact: mailto:cert@signed.test\nExpires: 2027-03-01T00:00:00+01:00\n-----BEGIN PGP SIGNATURE-----\n\niHUEARYKAB0=\n-----END PGP SIGNATURE-----\n")
+			default:
+				http.NotFound(w, r)
+			}
+			return
+		}
+		switch host {
+		case "good.test":
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains; preload")
+			h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		case "www.test":
+			h.Set("Strict-Transport-Security", "max-age=300")
+			h.Set("X-Content-Type-Options", "nosniff")
+		case "expired.test":
+			h.Set("Strict-Transport-Security", "max-age=31536000, includeSubDomains")
+		}
+		fmt.Fprint(w, "<html>Bienvenue</html>")
+	})
+}
+
+func TestWebChecks(t *testing.T) {
+	z := startDNS(t, webZone)
+	ca := newCA(t)
+	names := []string{"good.test", "www.test", "www.www.test", "plain.test", "expired.test", "html.test", "noexp.test", "far.test", "signed.test"}
+	var https int
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { webHandler(https).ServeHTTP(w, r) })
+	https = startHTTPS(t, ca, handler, tls.VersionTLS12, names...)
+	oldHTTPS := startHTTPS(t, ca, handler, tls.VersionTLS10, names...)
+	plain := startHTTP(t, handler)
+	c := newTestChecker(t, z, Options{RootCAs: ca.pool, HTTPSPort: https, HTTPPort: plain})
+	old := newTestChecker(t, z, Options{RootCAs: ca.pool, HTTPSPort: oldHTTPS, HTTPPort: plain})
+	for _, tc := range []struct {
+		domain, id string
+		c          *Checker
+		want       Status
+		says       string
+	}{
+		{"good.test", "web.https", c, StatusPass, "valid certificate"},
+		{"good.test", "web.https", old, StatusWarn, "TLS 1.0 or 1.1"},
+		{"badcert.test", "web.https", c, StatusFail, "certificate is not valid"},
+		{"noweb.test", "web.https", c, StatusFail, "not reachable"},
+		{"good.test", "web.redirect", c, StatusPass, "same host"},
+		{"www.test", "web.redirect", c, StatusFail, "another host (www.www.test)"},
+		{"plain.test", "web.redirect", c, StatusFail, "without a redirect"},
+		{"noweb.test", "web.redirect", c, StatusPass, "Nothing answers"},
+		{"good.test", "web.hsts", c, StatusPass, "one year"},
+		{"expired.test", "web.hsts", c, StatusFail, "invalid"}, // a comma: browsers ignore the header
+		{"www.test", "web.hsts", c, StatusFail, "max-age is 300"},
+		{"plain.test", "web.hsts", c, StatusFail, "no HSTS"},
+		{"good.test", "web.headers", c, StatusPass, "are set"},
+		{"www.test", "web.headers", c, StatusWarn, "Content-Security-Policy, Referrer-Policy"},
+		{"good.test", "web.security-txt", c, StatusPass, "mailto:security@good.test"},
+		{"signed.test", "web.security-txt", c, StatusPass, "mailto:cert@signed.test"},
+		{"expired.test", "web.security-txt", c, StatusFail, "expired on 2025-01-01"},
+		{"html.test", "web.security-txt", c, StatusFail, "text/plain"},
+		{"noexp.test", "web.security-txt", c, StatusFail, "no Expires"},
+		{"far.test", "web.security-txt", c, StatusWarn, "more than a year"},
+		{"www.test", "web.security-txt", c, StatusWarn, "no security.txt"},
+	} {
+		t.Run(tc.domain+"/"+tc.id, func(t *testing.T) {
+			ch := runOne(t, tc.c, tc.domain, tc.id)
+			if ch.Status != tc.want || !strings.Contains(ch.Summary, tc.says) {
+				t.Errorf("%s %s: %s %q\nwant %s containing %q\nevidence: %q", tc.domain, tc.id, ch.Status, ch.Summary, tc.want, tc.says, ch.Evidence)
+			}
+			if ch.Status != StatusPass && ch.Fix == "" {
+				t.Errorf("%s %s: %s without a fix", tc.domain, tc.id, ch.Status)
+			}
+		})
+	}
+}
+
+func TestParseSecurityTxt(t *testing.T) {
+	for _, tc := range []struct{ in, err string }{
+		{"Contact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z", ""},
+		{"# comment\r\nContact: tel:+33-1-00-00-00-00\r\nExpires: 2027-01-01T00:00:00.5+02:00\r\n", ""},
+		{"Expires: 2027-01-01T00:00:00Z", "no Contact"},
+		{"Contact: security@b.example\nExpires: 2027-01-01T00:00:00Z", "not a mailto:"},
+		{"Contact: mailto:a@b.example\nExpires: Fri, 1 Jan 2027 00:00:00 GMT", "not an RFC 3339"},
+		{"Contact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z\nExpires: 2028-01-01T00:00:00Z", "more than once"},
+		{"Contact mailto:a@b.example", "not \"Field: value\""},
+		{"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nContact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z\n", "without its signature"},
+		{strings.Repeat("#", MaxSecurityTxtSize+1), "more than"},
+	} {
+		_, err := ParseSecurityTxt(tc.in)
+		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("%.40q: error %v, want %q", tc.in, err, tc.err)
+		}
+	}
+}
