@@ -56,6 +56,9 @@ type Match struct {
 	Tags      []string
 	Meta      []Meta
 	Strings   []StringMatches // non-private strings with at least one match
+	// NotMatching marks a rule that did not match, returned only with
+	// ScanOptions.StringsOfNonMatching.
+	NotMatching bool
 }
 
 // ScanOptions tune one scan.
@@ -72,6 +75,10 @@ type ScanOptions struct {
 	FastMode bool
 	// NoStringData leaves StringMatch.Data empty.
 	NoStringData bool
+	// StringsOfNonMatching also returns the non-private rules that did not
+	// match but whose strings did, with NotMatching set (yara -n -s prints
+	// those strings).
+	StringsOfNonMatching bool
 }
 
 // mmapThreshold is the size from which ScanFile maps files instead of
@@ -237,13 +244,14 @@ func (r *Rules) ScanBytes(ctx context.Context, data []byte, opts ScanOptions) ([
 		if sc.err != nil {
 			return nil, sc.err
 		}
-		if !ok || ru.def.private {
+		if ru.def.private {
 			continue
 		}
-		if sc.nsGlobal[ru.namespace] {
+		notMatching := !ok || sc.nsGlobal[ru.namespace]
+		if notMatching && !(opts.StringsOfNonMatching && sc.ruleHas[ru.idx]) {
 			continue
 		}
-		m := Match{Index: ru.idx, Rule: ru.def.name, Namespace: ru.namespace, Tags: ru.def.tags, Meta: ru.def.meta}
+		m := Match{Index: ru.idx, Rule: ru.def.name, Namespace: ru.namespace, Tags: ru.def.tags, Meta: ru.def.meta, NotMatching: notMatching}
 		for _, si := range ru.strs {
 			cs := r.strs[si]
 			ms := sc.strMatch[si]

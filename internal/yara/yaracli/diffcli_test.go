@@ -83,6 +83,8 @@ rule long_hex { strings: $h = { 41 [0-100] 42 } condition: $h }
 rule long_regex { strings: $r = /q+/ condition: $r }
 rule metas : t1 t2 { meta: a = "caf\xc3\xa9 'x' \"y\" \\ \t\n\x01\x7f" b = -3 c = true condition: true }
 rule never { condition: false }
+rule strings_but_false { strings: $a = "abc" $b = "zzz" condition: ($a or $b) and filesize > 100000000 }
+rule at_only_false { strings: $x = "abc" condition: $x at 4 and filesize > 100000000 }
 private rule priv { condition: true }
 `), 0o644)
 	cases := []struct {
@@ -99,12 +101,16 @@ private rule priv { condition: true }
 		{"count_identifier", []string{"-c", "-i", "never"}, Options{Count: true, Identifiers: []string{"never"}}},
 		{"max_rules", []string{"-l", "2"}, Options{MaxRules: 2}},
 		{"max_rules_negate", []string{"-n", "-l", "1"}, Options{Negate: true, MaxRules: 1}},
+		{"negate_strings", []string{"-n", "-s", "-L"}, Options{Negate: true, PrintStrings: true, PrintLength: true}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			args := append(append([]string{"-w"}, c.flags...), rules, target)
-			wantOut, _, wantCode := runYara(t, args...)
+			wantOut, wantErr, wantCode := runYara(t, args...)
+			if wantCode != 0 {
+				t.Fatalf("yara failed on the test rules: %s", wantErr)
+			}
 			c.o.NoWarnings = true
 			gotOut, gotErr, gotCode := runVigie(t, rules, target, c.o)
 			if gotOut != wantOut || gotCode != wantCode {

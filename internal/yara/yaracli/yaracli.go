@@ -565,7 +565,9 @@ func (rn *run) scanFile(ctx context.Context, path string, single bool, w *bytes.
 	if !rn.deadline.IsZero() {
 		timeout = max(time.Until(rn.deadline), time.Millisecond)
 	}
-	sopts := yara.ScanOptions{Timeout: timeout, FastMode: o.FastMode, NoStringData: !o.PrintStrings && !o.JSON}
+	sopts := yara.ScanOptions{Timeout: timeout, FastMode: o.FastMode, NoStringData: !o.PrintStrings && !o.JSON,
+		// yara -n -s (or -L) prints the strings that matched in rules that did not
+		StringsOfNonMatching: o.Negate && (o.PrintStrings || o.PrintLength || o.JSON)}
 	matches, err := rn.rules.ScanFile(ctx, path, sopts)
 	if err != nil {
 		return 0, err
@@ -604,8 +606,13 @@ func (rn *run) scanFile(ctx context.Context, path string, single bool, w *bytes.
 		return count, nil
 	}
 	hit := make(map[int]int, len(matches)) // rule index -> match
+	strsOf := map[int]int{}                // rule index -> strings of a rule that did not match
 	for i, m := range matches {
-		hit[m.Index] = i
+		if m.NotMatching {
+			strsOf[m.Index] = i
+		} else {
+			hit[m.Index] = i
+		}
 	}
 	for ix, ri := range rn.rules.RuleInfos() {
 		if ri.Private {
@@ -617,6 +624,9 @@ func (rn *run) scanFile(ctx context.Context, path string, single bool, w *bytes.
 			m := yara.Match{Rule: ri.Name, Namespace: ri.Namespace, Tags: ri.Tags, Meta: ri.Meta}
 			if matching {
 				m = matches[mi]
+				rn.view.Apply(&m)
+			} else if si, ok := strsOf[ix]; ok {
+				m = matches[si]
 				rn.view.Apply(&m)
 			}
 			if o.JSON {
