@@ -302,6 +302,18 @@ func (r *Result) WithModel(s model.Scored, forwardTo string) *Result {
 // ModelFile is the name of a party's model in the state directory: where
 // `vigie mail learn` writes by default and where a model handed out by
 // the hub is put; check and milter use it when it exists.
+//
+// How an agency hands out a model it trained: it pools the phishing its
+// parties forward and legitimate mail they agree to share, trains with
+// `tools/mailtrain -corpus DIR -out agency.bin` (or updates the built-in
+// model with `vigie mail learn --model agency.bin`), and publishes the file.
+// A sensor uses it by path (`--model agency.bin`) or by dropping it in its
+// state directory as mail-model.bin — the directory where the hub's
+// indicator cache already lives, so a hub endpoint serving the file (with
+// its digest, pulled like indicators) only has to write it there; the file
+// format (model.Decode) checks itself and a damaged file is an error, not
+// a silent fallback. A party's own `vigie mail learn` then starts from the
+// agency's model and adds its own mail.
 const ModelFile = "mail-model.bin"
 
 // ResolveModel picks the learned model to run: the file at path when
