@@ -74,7 +74,8 @@
 //     1.0/1.1 still accepted warns.
 //   - web.redirect: http://DOMAIN/ must redirect to https:// on the same
 //     host first (so that HSTS is set for that host, internet.nl's rule);
-//     nothing listening on port 80 passes.
+//     no address or a refused connection on port 80
+//     passes (nothing can be read in clear there); a timeout is an error.
 //   - web.hsts: Strict-Transport-Security with max-age of at least one year
 //     (31536000, internet.nl's minimum); shorter or missing fails.
 //   - web.headers: Content-Security-Policy, X-Content-Type-Options: nosniff

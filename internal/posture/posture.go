@@ -250,6 +250,9 @@ func errorCheck(what string, err error) Check {
 	return Check{Status: StatusError, Summary: fmt.Sprintf("Vigie could not %s: %v.", what, err)}
 }
 
+// errNoAddress says a host name has no A or AAAA record.
+var errNoAddress = errors.New("no A or AAAA record")
+
 // mxInfo is the domain's MX set.
 type mxInfo struct {
 	hosts  []string // sorted by preference, null MX excluded
@@ -302,7 +305,7 @@ func (c *Checker) dialContext(ctx context.Context, network, addr string) (net.Co
 		return nil, err
 	}
 	if len(ips) == 0 {
-		return nil, fmt.Errorf("%s has no A or AAAA record", host)
+		return nil, fmt.Errorf("%s: %w", host, errNoAddress)
 	}
 	var last error
 	dl := net.Dialer{Timeout: c.opts.Timeout}

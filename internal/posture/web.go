@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -91,8 +92,11 @@ func (c *Checker) checkHTTPS(ctx context.Context, d *domainRun) Check {
 func (c *Checker) checkRedirect(ctx context.Context, d *domainRun) Check {
 	u := "http://" + hostPort(d.name, c.opts.HTTPPort, 80) + "/"
 	resp, _, err := c.fetchText(ctx, c.httpClient(false), u, 1<<20)
-	if err != nil {
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, errNoAddress) || errors.Is(err, errNXDOMAIN) {
 		return Check{Status: StatusPass, Summary: "Nothing answers on plain HTTP, so nothing can be read in clear there.", Evidence: []string{err.Error()}}
+	}
+	if err != nil {
+		return errorCheck("fetch "+u, err)
 	}
 	loc := resp.Header.Get("Location")
 	ev := []string{fmt.Sprintf("GET %s: %s, Location %q", u, resp.Status, loc)}

@@ -1,0 +1,128 @@
+package posture
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+const dnsZone = `
+; OVH-hosted: two servers in different networks
+ovh.test.        NS dns200.anycast.me.
+ovh.test.        NS ns200.anycast.me.
+dns200.anycast.me. A 213.251.188.144
+dns200.anycast.me. AAAA 2001:41d0:1:4a90::1
+ns200.anycast.me.  A 213.251.128.144
+ovh.test.        CAA 0 issue "letsencrypt.org"
+ovh.test.        CAA 0 issue "sectigo.com"
+ovh.test.        CAA 0 iodef "mailto:security@ovh.test"
+; a party's own pair of servers in one rack
+rack.test.       NS ns1.rack.test.
+rack.test.       NS ns2.rack.test.
+ns1.rack.test.   A 192.0.2.10
+ns2.rack.test.   A 192.0.2.11
+www.rack.test.   A 192.0.2.80
+rack.test.       CAA 0 iodef "mailto:hostmaster@rack.test"
+; one server only
+lone.test.       NS ns.lone.test.
+ns.lone.test.    A 198.51.100.53
+lone.test.       CAA 128 tbs "unknown"
+; IPv6-only pair in one /48
+v6.test.         NS a.ns.v6.test.
+v6.test.         NS b.ns.v6.test.
+a.ns.v6.test.    AAAA 2001:db8:1:1::53
+b.ns.v6.test.    AAAA 2001:db8:1:2::53
+`
+
+func TestDNSChecks(t *testing.T) {
+	z := startDNS(t, dnsZone)
+	c := newTestChecker(t, z, Options{})
+	for _, tc := range []struct {
+		domain, id string
+		want       Status
+		says       string
+	}{
+		{"ovh.test", "dns.ns", StatusPass, "2 name servers in 3 different networks"},
+		{"rack.test", "dns.ns", StatusWarn, "one network"},
+		{"v6.test", "dns.ns", StatusWarn, "one network"},
+		{"lone.test", "dns.ns", StatusFail, "1 name server"},
+		{"absent.test", "dns.ns", StatusError, "NXDOMAIN"},
+		{"ovh.test", "dns.caa", StatusPass, "at ovh.test"},
+		{"www.ovh.test", "dns.caa", StatusPass, "at ovh.test"},
+		{"rack.test", "dns.caa", StatusWarn, "no issue tag"},
+		{"lone.test", "dns.caa", StatusFail, "critical flag"},
+		{"v6.test", "dns.caa", StatusWarn, "No CAA record"},
+	} {
+		t.Run(tc.domain+"/"+tc.id, func(t *testing.T) {
+			ch := runOne(t, c, tc.domain, tc.id)
+			if ch.Status != tc.want || !strings.Contains(ch.Summary, tc.says) {
+				t.Errorf("%s %s: %s %q\nwant %s containing %q\nevidence: %q", tc.domain, tc.id, ch.Status, ch.Summary, tc.want, tc.says, ch.Evidence)
+			}
+		})
+	}
+}
+
+// TestSilentResolver: a resolver that never answers makes every check an
+// error within the timeout; the run cannot hang.
+func TestSilentResolver(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			if _, _, err := pc.ReadFrom(buf); err != nil {
+				return
+			}
+		}
+	}()
+	c, err := New(Options{Resolver: pc.LocalAddr().String(), Timeout: 300 * time.Millisecond, Concurrency: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	var got []Result
+	c.Run(context.Background(), []string{"party.test", "campaign.test"}, func(r Result) { got = append(got, r) })
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("run took %v", d)
+	}
+	if len(got) != 2 || got[0].Domain != "party.test" || len(got[0].Checks) != 14 {
+		t.Fatalf("results: %+v", got)
+	}
+	for _, ch := range got[0].Checks {
+		if ch.Status == StatusPass {
+			t.Errorf("%s passed without any DNS answer: %s", ch.ID, ch.Summary)
+		}
+	}
+	if got[0].Worst() != StatusError {
+		t.Errorf("worst %s", got[0].Worst())
+	}
+}
+
+// TestWholeRun: every check of one domain on loopback, in the reported
+// order, well under 5 s.
+func TestWholeRun(t *testing.T) {
+	z := startDNS(t, mailZone(t)+dnsZone)
+	c := newTestChecker(t, z, Options{HTTPPort: 1, HTTPSPort: 1, SMTPPort: 1})
+	start := time.Now()
+	r := c.Check(context.Background(), "ovh.test")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("one domain took %v", d)
+	}
+	var ids []string
+	for _, ch := range r.Checks {
+		ids = append(ids, ch.ID+"="+string(ch.Status))
+	}
+	want := "mail.mx=pass mail.spf=pass mail.dmarc=fail mail.dkim=warn mail.mta-sts=warn mail.tls-rpt=warn mail.starttls=error web.https=fail web.redirect=pass web.hsts=fail web.headers=fail web.security-txt=warn dns.ns=pass dns.caa=pass"
+	if got := strings.Join(ids, " "); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	only, _ := New(Options{Resolver: z.addr, Only: GroupDNS})
+	if n := len(only.Check(context.Background(), "ovh.test").Checks); n != 2 {
+		t.Errorf("--only dns ran %d checks", n)
+	}
+}
