@@ -386,6 +386,12 @@ func (g *generator) emit(label, suffix, tech string) error {
 			(len(part) >= 4 && part[2] == '-' && part[3] == '-' && !strings.HasPrefix(part, "xn--")) {
 			return nil
 		}
+		if ascii && strings.HasPrefix(part, "xn--") {
+			// an edit that made "xn--" must also make valid punycode
+			if u, err := idna.Lookup.ToUnicode(part); err != nil || u == part {
+				return nil
+			}
+		}
 	}
 	g.buf = append(append(append(g.buf[:0], label...), '.'), suffix...)
 	if len(g.buf) > MaxNameLen {

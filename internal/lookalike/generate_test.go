@@ -147,3 +147,22 @@ func BenchmarkGenerate(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "names/s")
 }
+
+// FuzzGenerate: any input gives an error or valid names, never a panic.
+func FuzzGenerate(f *testing.F) {
+	for _, s := range []string{"en-marche.fr", "accounts.google.com", "xn--ggle-55da.com", "a.b", "日本.jp", "-x-.com"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := 0
+		Generate(s, GenOptions{MaxDedup: 100}, func(c Candidate) error {
+			if _, err := ParseName(c.Name); err != nil {
+				t.Fatalf("%q made invalid name %q: %v", s, c.Name, err)
+			}
+			if n++; n > 300 {
+				return ErrStop
+			}
+			return nil
+		})
+	})
+}
