@@ -244,12 +244,21 @@ func (a *Analyzer) checkModel(x *msg) {
 
 // topWords names the features that weighed most, for people.
 func topWords(s model.Scored) string {
+	// a character trigram of a link domain ("tal") means nothing to a
+	// reader: they are told as one trait, "the look of its link domains"
 	var names []string
+	domains := false
 	for _, c := range s.Top {
-		if len(names) == 5 {
-			break
+		if strings.HasPrefix(c.Feature, "d:") {
+			domains = true
+			continue
 		}
-		names = append(names, model.Describe(c.Feature))
+		if len(names) < 5 {
+			names = append(names, model.Describe(c.Feature))
+		}
+	}
+	if domains {
+		names = append(names, "the look of its link domains")
 	}
 	if len(names) == 0 {
 		return "nothing in particular"

@@ -45,11 +45,11 @@ func TestModelIgnoresListArtefacts(t *testing.T) {
 // TestModelReasonReadsAsSentence: the model's reason names the words and
 // traits that weighed most, for people.
 func TestModelReasonReadsAsSentence(t *testing.T) {
-	r := (&Result{}).WithModel(model.Scored{P: 0.999, Top: []model.Contribution{{Feature: "w:verify", Weight: 2}, {Feature: "s:suspended", Weight: 1.5}, {Feature: "t:links-foreign", Weight: 1}}}, "")
+	r := (&Result{}).WithModel(model.Scored{P: 0.999, Top: []model.Contribution{{Feature: "w:verify", Weight: 2}, {Feature: "s:suspended", Weight: 1.5}, {Feature: "d:tal", Weight: 1.2}, {Feature: "t:links-foreign", Weight: 1}}}, "")
 	if len(r.Reasons) != 1 || r.Reasons[0].Check != "content-model" || r.Reasons[0].Strong {
 		t.Fatalf("reasons %+v", r.Reasons)
 	}
-	want := "what weighed most: “verify”, “suspended” in the subject, links that all lead away from the sender's domain."
+	want := "what weighed most: “verify”, “suspended” in the subject, links that all lead away from the sender's domain, the look of its link domains."
 	if !strings.HasSuffix(r.Reasons[0].Text, want) {
 		t.Errorf("reason %q does not end with %q", r.Reasons[0].Text, want)
 	}

@@ -379,6 +379,9 @@ func Describe(f string) string {
 		if d, ok := traitText[v]; ok {
 			return d
 		}
+		if ext, ok := strings.CutPrefix(v, "att-"); ok {
+			return "a ." + ext + " attachment"
+		}
 		return v
 	}
 	return f

@@ -184,3 +184,19 @@ func FuzzFeatures(f *testing.F) {
 		}
 	})
 }
+
+func TestDescribe(t *testing.T) {
+	for f, want := range map[string]string{
+		"w:verify":        "“verify”",
+		"b:your account":  "“your account”",
+		"s:urgent":        "“urgent” in the subject",
+		"n:support":       "“support” in the sender's name",
+		"tld:top":         "links to .top sites",
+		"t:att-pdf":       "a .pdf attachment",
+		"t:links-foreign": "links that all lead away from the sender's domain",
+	} {
+		if got := Describe(f); got != want {
+			t.Errorf("Describe(%q) = %q, want %q", f, got, want)
+		}
+	}
+}
