@@ -54,6 +54,8 @@ impersonate their web site:
   web.security-txt  /.well-known/security.txt valid and not expired
   dns.ns            two name servers or more, in different networks
   dns.caa           CAA records say which CAs may issue certificates
+  dns.dnssec        the zone is signed and Vigie validates the chain of
+                    trust itself from the root trust anchors
 
 Each check is pass, warn, fail or error (Vigie could not tell), with a
 sentence, the records and answers seen, and how to fix it (with the

@@ -26,6 +26,7 @@
 //     and marks the domain as one that takes no mail; a null MX next to
 //     other MX records fails (RFC 7505 §3); no MX at all warns (senders fall
 //     back to the A record); NXDOMAIN fails.
+//
 //   - mail.spf: exactly one "v=spf1" TXT record (RFC 7208 §4.5), valid
 //     syntax (the parser of internal/mailauth/spf), every include and
 //     redirect target publishing exactly one record, no loop, at most 10
@@ -36,6 +37,7 @@
 //     internet.nl, a policy that lets anyone pass is not sufficient. A
 //     domain that takes no mail should end in "-all": "~all" warns.
 //     Deviation: terms with macros are counted but not followed.
+//
 //   - mail.dmarc: exactly one "v=DMARC1" record at _dmarc.DOMAIN, falling
 //     back to the organisational domain (whose sp= then applies, RFC 7489
 //     §6.6.3); p=quarantine or p=reject pass, p=none fails (internet.nl:
@@ -47,50 +49,77 @@
 //     "DOMAIN._report._dmarc.DEST" authorisation record (RFC 7489 §7.1):
 //     missing, it warns. A domain without mail should have p=reject:
 //     quarantine warns.
+//
 //   - mail.dkim: the _domainkey node must exist (NOERROR, not NXDOMAIN:
 //     RFC 8020 says nothing exists below an NXDOMAIN, so no key is
 //     published); NXDOMAIN fails for a domain that receives mail and
 //     passes for one that takes none. Keys are read for the selectors given
 //     and CommonDKIMSelectors: RSA under 1024 bits warns (forgeable), under
 //     2048 bits passes with a note; an unparseable key warns.
+//
 //   - mail.mta-sts: the _mta-sts TXT record "v=STSv1; id=..." (RFC 8461
 //     §3.1, one record), the policy from https://mta-sts.DOMAIN/.well-known/
-//     mta-sts.txt (HTTPS with a valid certificate, 200 without redirect,
+//     mta-sts.txt (HTTPS with a valid certificate, else fail; 200 without redirect,
 //     text/plain, at most 64 KiB), mode enforce, every MX matched by an mx:
 //     pattern (§4.1). No record warns (internet.nl does not score MTA-STS;
 //     it scores DANE, which Vigie does not check yet); testing mode warns;
 //     mode none or an uncovered MX fails; a policy that cannot be fetched
 //     (timeout, too large, refused) is an error.
+//
 //   - mail.tls-rpt: one "v=TLSRPTv1" record at _smtp._tls.DOMAIN with rua=
 //     mailto: or https: URIs (RFC 8460 §3); none warns.
+//
 //   - mail.starttls: every MX (at most 10) is connected on port 25, EHLO,
 //     STARTTLS must be offered and negotiate TLS 1.2 or newer (fail
 //     otherwise); a server that still accepts TLS 1.0/1.1 warns
 //     (internet.nl: "phase out"); a certificate not valid for the MX name
 //     only warns, as internet.nl does, since opportunistic senders do not
 //     check it. An MX that cannot be reached is an error.
+//
 //   - web.https: https://DOMAIN/ answers with a valid certificate for the
-//     name over TLS 1.2+; an invalid certificate or no answer fails; TLS
-//     1.0/1.1 still accepted warns.
+//     name over TLS 1.2+; an invalid certificate, no address or a refused
+//     connection fails; a timeout is an error (Vigie cannot tell); TLS
+//     1.0/1.1 still accepted warns. The web checks follow the same rule.
+//
 //   - web.redirect: http://DOMAIN/ must redirect to https:// on the same
 //     host first (so that HSTS is set for that host, internet.nl's rule);
 //     no address or a refused connection on port 80
 //     passes (nothing can be read in clear there); a timeout is an error.
+//
 //   - web.hsts: Strict-Transport-Security with max-age of at least one year
 //     (31536000, internet.nl's minimum); shorter or missing fails.
+//
 //   - web.headers: Content-Security-Policy, X-Content-Type-Options: nosniff
 //     and Referrer-Policy; any missing warns.
+//
 //   - web.security-txt: /.well-known/security.txt (RFC 9116) served as
 //     text/plain with Contact and exactly one Expires in RFC 3339 form (a
 //     cleartext-signed file is accepted; the signature is not verified);
 //     missing warns, invalid or expired fails, expiring more than a year
 //     ahead warns (§2.5.5 recommends less).
+//
 //   - dns.ns: at least two name servers (fail) in two networks or more, one
 //     /24 for IPv4, one /48 for IPv6 (warn).
+//
 //   - dns.caa: a CAA record set at the domain or the closest ancestor up to
 //     the registered domain (RFC 8659 §3) with an issue or issuewild tag;
 //     none warns; an unknown tag with the critical flag fails.
 //
-// Not checked yet: DNSSEC (validation from the root trust anchor), DANE
-// TLSA on the MX hosts, the web server's cipher suites.
+//   - dns.dnssec: Vigie validates the chain of trust itself, from the IANA
+//     root anchors (RootAnchors, KSK-2017 and KSK-2024; Options.TrustAnchors
+//     in tests), never trusting the resolver's AD bit: for each zone from
+//     the root down, the DS set (signed by the parent's validated keys), a
+//     DNSKEY matching a DS, the DNSKEY set signed by that key, then the
+//     domain's SOA signed by its keys; every signature must verify and be
+//     within its validity period. Queries set DO and CD so a validating
+//     resolver passes bogus data on to be explained. The failure is named:
+//     not signed (no DS), DS without DNSKEY, no DNSKEY matching the DS,
+//     expired or not-yet-valid signature, unsupported algorithm, bad
+//     signature. Deviations: a missing DS above the domain is taken as "not
+//     a zone cut" without checking the NSEC/NSEC3 proof, and the insecure
+//     delegation of an unsigned domain is not proven either (reported as
+//     not signed); the domain must be a zone apex (it has a SOA).
+//
+// Not checked yet: DANE TLSA on the MX hosts, the web server's cipher
+// suites, reporting to the hub (--hub/--token) and scheduled runs.
 package posture

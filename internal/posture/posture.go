@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/miekg/dns"
 )
 
 // Status is the verdict of one check.
@@ -77,6 +79,9 @@ type Options struct {
 	RootCAs *x509.CertPool
 	// Ports, for tests; 0 means the standard port.
 	SMTPPort, HTTPPort, HTTPSPort int
+	// TrustAnchors are the DS records DNSSEC validation starts from (nil:
+	// RootAnchors); tests use their own root.
+	TrustAnchors []*dns.DS
 	// Now is the clock (security.txt Expires); nil means time.Now.
 	Now func() time.Time
 }
@@ -182,6 +187,7 @@ func (c *Checker) rules() []rule {
 		{"web.security-txt", GroupWeb, c.checkSecurityTxt},
 		{"dns.ns", GroupDNS, c.checkNS},
 		{"dns.caa", GroupDNS, c.checkCAA},
+		{"dns.dnssec", GroupDNS, c.checkDNSSEC},
 	}
 }
 

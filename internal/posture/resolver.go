@@ -68,27 +68,9 @@ func newResolver(server string, timeout time.Duration) (*resolver, error) {
 // records of the type is an empty answer. A CNAME chain the recursive
 // server followed is accepted; only records of qtype are kept.
 func (r *resolver) query(ctx context.Context, name string, qtype uint16) (*answer, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(name), qtype)
-	m.RecursionDesired = true
-	m.SetEdns0(4096, false)
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	cl := &dns.Client{Net: "udp", Timeout: r.timeout, UDPSize: 4096}
-	in, _, err := cl.ExchangeContext(ctx, m, r.server)
-	if err == nil && in.Truncated {
-		cl.Net = "tcp"
-		in, _, err = cl.ExchangeContext(ctx, m, r.server)
-	}
+	in, err := r.exchange(ctx, name, qtype, false)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s query to %s: %w", name, dns.TypeToString[qtype], r.server, err)
-	}
-	switch in.Rcode {
-	case dns.RcodeSuccess:
-	case dns.RcodeNameError:
-		return nil, fmt.Errorf("%s %s: %w", name, dns.TypeToString[qtype], errNXDOMAIN)
-	default:
-		return nil, fmt.Errorf("%s %s query to %s: %s", name, dns.TypeToString[qtype], r.server, dns.RcodeToString[in.Rcode])
+		return nil, err
 	}
 	a := &answer{}
 	for i, rr := range in.Answer {
@@ -120,6 +102,39 @@ func (r *resolver) query(ctx context.Context, name string, qtype uint16) (*answe
 		}
 	}
 	return a, nil
+}
+
+// exchange sends one query and returns the reply of a NOERROR answer.
+// With dnssec, the DO bit asks for the signatures and the CD bit asks a
+// validating resolver to pass bogus data on, so that Vigie can explain it.
+func (r *resolver) exchange(ctx context.Context, name string, qtype uint16, dnssec bool) (*dns.Msg, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), qtype)
+	m.RecursionDesired = true
+	m.CheckingDisabled = dnssec
+	m.SetEdns0(4096, dnssec)
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	cl := &dns.Client{Net: "udp", Timeout: r.timeout, UDPSize: 4096}
+	in, _, err := cl.ExchangeContext(ctx, m, r.server)
+	if err == nil && in.Truncated {
+		cl.Net = "tcp"
+		in, _, err = cl.ExchangeContext(ctx, m, r.server)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s query to %s: %w", name, dns.TypeToString[qtype], r.server, err)
+	}
+	switch in.Rcode {
+	case dns.RcodeSuccess:
+	case dns.RcodeNameError:
+		return nil, fmt.Errorf("%s %s: %w", name, dns.TypeToString[qtype], errNXDOMAIN)
+	default:
+		return nil, fmt.Errorf("%s %s query to %s: %s", name, dns.TypeToString[qtype], r.server, dns.RcodeToString[in.Rcode])
+	}
+	if len(in.Answer) > maxAnswerRRs {
+		in.Answer = in.Answer[:maxAnswerRRs]
+	}
+	return in, nil
 }
 
 // txt returns the TXT records at name; a missing name is no records.

@@ -65,6 +65,16 @@ func (z *zoneServer) load(t *testing.T, zone string) {
 	}
 }
 
+// add puts records into the zone.
+func (z *zoneServer) add(rrs ...dns.RR) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	for _, rr := range rrs {
+		n := strings.ToLower(rr.Header().Name)
+		z.rrs[n] = append(z.rrs[n], rr)
+	}
+}
+
 func (z *zoneServer) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	m := new(dns.Msg)
 	m.SetReply(r)
@@ -77,7 +87,7 @@ func (z *zoneServer) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		rrs, exists := z.rrs[name]
 		var cname string
 		for _, rr := range rrs {
-			if rr.Header().Rrtype == q.Qtype {
+			if s, ok := rr.(*dns.RRSIG); rr.Header().Rrtype == q.Qtype || ok && s.TypeCovered == q.Qtype {
 				m.Answer = append(m.Answer, rr)
 			} else if c, ok := rr.(*dns.CNAME); ok {
 				m.Answer = append(m.Answer, rr)

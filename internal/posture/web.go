@@ -58,6 +58,13 @@ func (d *domainRun) webInfo(ctx context.Context) webInfo {
 	return d.web
 }
 
+// definiteAbsence reports whether err says for sure that nothing serves
+// there (no address, connection refused), as opposed to a timeout or a
+// resolver failure, after which Vigie cannot tell.
+func definiteAbsence(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, errNoAddress) || errors.Is(err, errNXDOMAIN)
+}
+
 // isCertError reports whether err is a certificate verification failure
 // (the server answered, but with a certificate that is not valid).
 func isCertError(err error) bool {
@@ -75,6 +82,8 @@ func (c *Checker) checkHTTPS(ctx context.Context, d *domainRun) Check {
 	case w.certErr != nil:
 		return Check{Status: StatusFail, Summary: "The web site's certificate is not valid for " + d.name + ": browsers show a warning.",
 			Evidence: []string{w.certErr.Error()}, Fix: "Install a certificate for the name from a public CA (Let's Encrypt, or the host's: OVH and Gandi offer one free with hosting)."}
+	case w.err != nil && !definiteAbsence(w.err):
+		return errorCheck("reach https://"+d.name+"/", w.err)
 	case w.err != nil:
 		return Check{Status: StatusFail, Summary: "The web site is not reachable over HTTPS.", Evidence: []string{w.err.Error()},
 			Fix: "Serve the site on port 443 with a certificate for " + d.name + "."}
@@ -92,7 +101,7 @@ func (c *Checker) checkHTTPS(ctx context.Context, d *domainRun) Check {
 func (c *Checker) checkRedirect(ctx context.Context, d *domainRun) Check {
 	u := "http://" + hostPort(d.name, c.opts.HTTPPort, 80) + "/"
 	resp, _, err := c.fetchText(ctx, c.httpClient(false), u, 1<<20)
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, errNoAddress) || errors.Is(err, errNXDOMAIN) {
+	if definiteAbsence(err) {
 		return Check{Status: StatusPass, Summary: "Nothing answers on plain HTTP, so nothing can be read in clear there.", Evidence: []string{err.Error()}}
 	}
 	if err != nil {
@@ -144,6 +153,9 @@ func ParseHSTS(v string) (int64, bool, error) {
 // checkHSTS is web.hsts.
 func (c *Checker) checkHSTS(ctx context.Context, d *domainRun) Check {
 	w := d.webInfo(ctx)
+	if w.err != nil && !definiteAbsence(w.err) && !isCertError(w.err) {
+		return errorCheck("reach https://"+d.name+"/", w.err)
+	}
 	if w.err != nil {
 		return Check{Status: StatusFail, Summary: "No HTTPS answer, so no HSTS.", Evidence: []string{w.err.Error()}}
 	}
@@ -166,6 +178,9 @@ func (c *Checker) checkHSTS(ctx context.Context, d *domainRun) Check {
 // checkHeaders is web.headers.
 func (c *Checker) checkHeaders(ctx context.Context, d *domainRun) Check {
 	w := d.webInfo(ctx)
+	if w.err != nil && !definiteAbsence(w.err) && !isCertError(w.err) {
+		return errorCheck("reach https://"+d.name+"/", w.err)
+	}
 	if w.err != nil {
 		return Check{Status: StatusFail, Summary: "No HTTPS answer to read headers from.", Evidence: []string{w.err.Error()}}
 	}
@@ -190,6 +205,9 @@ func (c *Checker) checkSecurityTxt(ctx context.Context, d *domainRun) Check {
 	fix := "Serve /.well-known/security.txt as text/plain with \"Contact: mailto:security@DOMAIN\" and \"Expires: " +
 		c.opts.Now().AddDate(1, 0, 0).UTC().Format("2006-01-02") + "T00:00:00Z\" (less than a year ahead), see securitytxt.org."
 	resp, body, err := c.fetchText(ctx, c.httpClient(true), u, MaxSecurityTxtSize)
+	if err != nil && !definiteAbsence(err) && !isCertError(err) {
+		return errorCheck("fetch "+u, err)
+	}
 	if err != nil {
 		return Check{Status: StatusWarn, Summary: "No security.txt could be fetched: researchers do not know whom to tell about a flaw.", Evidence: []string{err.Error()}, Fix: fix}
 	}
