@@ -18,9 +18,10 @@
 //
 // # Rules
 //
-// The levels follow internet.nl's test explanations where it has a test
-// (its published criteria; the source was not re-read line by line for
-// this version, so each rule below says what Vigie does):
+// The levels follow internet.nl where it has a test; its mail rules
+// (checks/tasks/mail.py in internetstandards/Internet.nl) were read for
+// this version, the web and DNS ones only from its published explanations.
+// Each rule says what Vigie does and where it deviates:
 //
 //   - mail.mx: real MX records pass; a null MX ("MX 0 .", RFC 7505) passes
 //     and marks the domain as one that takes no mail; a null MX next to
@@ -33,27 +34,35 @@
 //     DNS-querying terms (include, a, mx, ptr, exists, redirect) counted
 //     through includes and redirects (§4.6.4), and the evaluation ending in
 //     "-all" or "~all", directly or through redirect= (an "all" makes
-//     redirect= ignored, §6.1). "?all", "+all" or no "all" fail: like
-//     internet.nl, a policy that lets anyone pass is not sufficient. A
-//     domain that takes no mail should end in "-all": "~all" warns.
-//     Deviation: terms with macros are counted but not followed.
+//     redirect= ignored, §6.1). "?all", "+all" or no "all" and no redirect
+//     fail (internet.nl: "invalid all", a partial score on its SPF policy
+//     test; Vigie reports it as fail since such a record stops no forgery).
+//     A domain that takes no mail should end in "-all": "~all" warns.
+//     Like internet.nl, terms with macros are not followed. Deviation:
+//     "a:host" and "mx:host" count as lookups (RFC 7208 §4.6.4), where
+//     internet.nl counts only the bare forms.
 //
 //   - mail.dmarc: exactly one "v=DMARC1" record at _dmarc.DOMAIN, falling
 //     back to the organisational domain (whose sp= then applies, RFC 7489
 //     §6.6.3); p=quarantine or p=reject pass, p=none fails (internet.nl:
-//     "not sufficiently strict"); on the organisational domain sp=none
-//     fails, since it leaves every sub-domain forgeable (internet.nl does
-//     the same). DMARCbis t=y makes receivers apply one level less, so
-//     reject+t=y warns and quarantine+t=y fails as none. pct<100 warns. A
-//     mailto: rua/ruf on another organisational domain needs that domain's
-//     "DOMAIN._report._dmarc.DEST" authorisation record (RFC 7489 §7.1):
-//     missing, it warns. A domain without mail should have p=reject:
-//     quarantine warns.
+//     the same, p= for the domain's own record, sp= when the record comes
+//     from the organisational domain). Deviation: on the organisational
+//     domain itself sp=none also fails, since it leaves every sub-domain
+//     forgeable; internet.nl only looks at p= there. DMARCbis t=y makes
+//     receivers apply one level less, so reject+t=y warns and
+//     quarantine+t=y fails as none (internet.nl ignores t=). pct<100 warns
+//     (internet.nl ignores pct). A mailto: rua/ruf on another organisational
+//     domain needs that domain's "DOMAIN._report._dmarc.DEST" authorisation
+//     record (RFC 7489 §7.1): missing, it warns (internet.nl: "invalid
+//     external", scored as a pass with a warning). A domain without mail
+//     should have p=reject: quarantine warns.
 //
 //   - mail.dkim: the _domainkey node must exist (NOERROR, not NXDOMAIN:
 //     RFC 8020 says nothing exists below an NXDOMAIN, so no key is
 //     published); NXDOMAIN fails for a domain that receives mail and
-//     passes for one that takes none. Keys are read for the selectors given
+//     passes for one that takes none (internet.nl: the same NOERROR/NXDOMAIN
+//     rule; it recognises a non-sending domain by "v=spf1 -all" and
+//     p=reject, Vigie by the absence of a real MX). Keys are read for the selectors given
 //     and CommonDKIMSelectors: RSA under 1024 bits warns (forgeable), under
 //     2048 bits passes with a note; an unparseable key warns.
 //
