@@ -82,18 +82,24 @@ func (o *readOptions) read(g *globalOptions, paths []string) (*indicator.Collect
 
 type convertOptions struct {
 	readOptions
-	to string
+	to      string
+	builtin bool
 }
 
 func newIndicatorsConvertCommand(g *globalOptions) *cobra.Command {
 	var o convertOptions
 	cmd := &cobra.Command{
-		Use:   "convert [--from FORMAT] --to FORMAT IN [OUT]",
+		Use:   "convert [--from FORMAT] --to FORMAT (IN | --builtin) [OUT]",
 		Short: "Convert indicators from one format to another",
 		Long: `Convert indicators from one format to another. IN is a file, a directory (a
 MISP feed, a Loki signature folder, or a folder of indicator files) or - for
 standard input. OUT is a file, - for standard output (the default), or a
 directory for the misp-feed and loki formats.
+
+--builtin writes the built-in indicator pack (public APT28/APT29
+indicators, what the sensors use offline) instead of reading IN, for
+instance as a STIX bundle an agency imports into its hub:
+  vigie indicators convert --builtin --to stix apt28-pack.json
 
 Values, types, TLP, threats, validity and descriptions are kept wherever the
 output format can express them; what it cannot express is listed on stderr.
@@ -104,13 +110,14 @@ Exit codes: 0 converted; 2 the input could not be read or the output written;
   vigie indicators convert --from csv --to stix iocs.csv bundle.json
   vigie indicators convert --to csv signature-base/iocs/ - | less
   cat event.json | vigie indicators convert --to list -`,
-		Args: cobra.RangeArgs(1, 2),
+		Args: cobra.RangeArgs(0, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runConvert(g, o, args)
 		},
 	}
 	o.addFlags(cmd)
 	cmd.Flags().StringVar(&o.to, "to", "", "output format (required): "+strings.Join(formats.Names(), ", "))
+	cmd.Flags().BoolVar(&o.builtin, "builtin", false, "convert the built-in indicator pack (no IN): e.g. to import it into a hub")
 	return cmd
 }
 
@@ -122,13 +129,28 @@ func runConvert(g *globalOptions, o convertOptions, args []string) error {
 	if err != nil {
 		return usageError("--to: %v", err)
 	}
+	var c *indicator.Collection
 	out := "-"
-	if len(args) == 2 {
-		out = args[1]
-	}
-	c, err := o.read(g, args[:1])
-	if err != nil {
-		return err
+	if o.builtin {
+		if len(args) > 1 {
+			return usageError("with --builtin, give only OUT")
+		}
+		if len(args) == 1 {
+			out = args[0]
+		}
+		if c, err = pack.Load(); err != nil {
+			return withCode(exitError, err)
+		}
+	} else {
+		if len(args) == 0 {
+			return usageError("give IN (a file, a directory or -), or --builtin")
+		}
+		if len(args) == 2 {
+			out = args[1]
+		}
+		if c, err = o.read(g, args[:1]); err != nil {
+			return err
+		}
 	}
 	lost, err := formats.Write(to, out, g.stdout, c)
 	if err != nil {
