@@ -85,6 +85,23 @@ func TestWellKnownNotFlagged(t *testing.T) {
 	}
 }
 
+// TestGenericProviderWords: providers' domains that are plain words
+// (mail.microsoft, cloud.google, free.fr) do not make every "free-email"
+// or "cloud-mail" a look-alike, nor do digits joined to a short name.
+func TestGenericProviderWords(t *testing.T) {
+	d := testDetector(t)
+	for _, h := range []string{"free-email.cf", "cloud-mail.top", "0-mail.com", "center-mail.de", "mac-24.com", "free-online.net"} {
+		if m, ok := d.Check(h); ok {
+			t.Errorf("%s: false look-alike %+v", h, m)
+		}
+	}
+	for _, h := range []string{"login-live.com", "hotmial.com", "mail.microsoft-login.com"} {
+		if _, ok := d.Check(h); !ok {
+			t.Errorf("%s: look-alike not caught", h)
+		}
+	}
+}
+
 // TestProvidersOwnTheirDomains: the domains a provider really owns are its
 // own, never look-alikes.
 func TestProvidersOwnTheirDomains(t *testing.T) {

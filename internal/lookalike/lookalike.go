@@ -136,7 +136,10 @@ func New(owners []Owner) (*Detector, error) {
 					label = u
 				}
 			}
-			if len(label) < 2 || (len(label) < 3 && !o.TLDSwap) {
+			if len(label) < 2 || (len(label) < 3 && !o.TLDSwap) || (!o.TLDSwap && genericLabels[label]) {
+				// a provider's name that is a plain word (mail.microsoft,
+				// cloud.google, free.fr) is owned but not a brand: "free-email"
+				// or "cloud-mail" imitate no one
 				continue
 			}
 			sk := skeleton(label)
@@ -455,7 +458,7 @@ func (d *Detector) tokenMatch(n *Name, set func(int32, string, float64, string, 
 					// inside the registrable label, with other words
 					rest := otherWords(s[regStart:labelEnd], start-regStart, after-regStart)
 					switch {
-					case allLure(rest):
+					case allLure(rest) && (!b.common || hasWord(rest)):
 						keep(set(bi, "hyphen", 0.85, "%s joins the name %s with the words %s to look like one of its services", n.Reg, b.label, strings.Join(rest, ", ")))
 					case !b.common && len(b.label) >= 5:
 						keep(set(bi, "hyphen", 0.55, "%s contains the name %s joined with other words (%s)", n.Reg, b.label, strings.Join(rest, ", ")))
@@ -487,7 +490,7 @@ func (d *Detector) tokenMatch(n *Name, set func(int32, string, float64, string, 
 			lure := allLure(rest)
 			for _, bi := range d.bySkel[ws] {
 				b := &d.brands[bi]
-				if b.common && !lure {
+				if b.common && (!lure || !hasWord(rest)) {
 					continue
 				}
 				sc := 0.85
@@ -518,6 +521,21 @@ func (d *Detector) tokenMatch(n *Name, set func(int32, string, float64, string, 
 		}
 	}
 	return best, found
+}
+
+// genericLabels are plain words that some providers own as domains; they
+// are not brands unless they are the party's own.
+var genericLabels = map[string]bool{"mail": true, "cloud": true, "free": true, "docs": true, "drive": true, "post": true, "web": true,
+	"online": true, "store": true, "teams": true, "sites": true, "app": true, "email": true}
+
+// hasWord reports whether toks has a word that is not only digits.
+func hasWord(toks []string) bool {
+	for _, t := range toks {
+		if !isDigits(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // otherWords returns the hyphen-separated words of label outside [i, j).
