@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,7 @@ type serveOptions struct {
 	minParties int
 	breadth    indicator.Breadth
 	tlsNames   []string
+	publicURL  string
 
 	// trustedProxies may name the client in X-Forwarded-For.
 	trustedProxies []string
@@ -84,6 +86,7 @@ why), 3 usage error.`,
 	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
 	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	f.BoolVar(&o.selfSigned, "self-signed", false, "serve HTTPS with a self-signed certificate made in --data (browsers warn; sensors trust it with --hub-ca, a copy of DATA/selfsigned-cert.pem)")
+	f.StringVar(&o.publicURL, "public-url", "", "the hub's address as the parties reach it (https://hub.example.org), given in TAXII discovery; default: the scheme and host of each request")
 	f.StringSliceVar(&o.tlsNames, "tls-names", nil, "with --self-signed: the public names and addresses sensors use to reach the hub, put in the certificate (repeat or comma-separate: hub.party.example,203.0.113.7)")
 	f.StringVar(&o.agency, "agency-name", "Agency", "name of the agency organisation made on first start")
 	f.DurationVar(&o.window, "campaign-window", 24*time.Hour, "an indicator seen by several parties within this time raises a campaign alert")
@@ -102,6 +105,11 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 	}
 	if o.selfSigned && o.tlsCert != "" {
 		return usageError("--self-signed and --tls-cert exclude each other")
+	}
+	if o.publicURL != "" {
+		if u, err := url.Parse(o.publicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+			return usageError("--public-url %q: want https://host[:port][/path]", o.publicURL)
+		}
 	}
 	if len(o.tlsNames) > 0 && !o.selfSigned {
 		return usageError("--tls-names goes with --self-signed (a certificate you give names its own hosts)")
@@ -138,7 +146,7 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 		return err
 	}
 	tls := o.tlsCert != "" || o.selfSigned
-	srv := hub.New(hub.Options{Store: st, Logger: g.logger, TLS: tls, TrustedProxies: proxies, MetricsToken: metricsToken, Correlation: store.Correlation{Window: o.window, MinParties: o.minParties}, Breadth: o.breadth})
+	srv := hub.New(hub.Options{Store: st, Logger: g.logger, TLS: tls, TrustedProxies: proxies, MetricsToken: metricsToken, Correlation: store.Correlation{Window: o.window, MinParties: o.minParties}, Breadth: o.breadth, PublicURL: o.publicURL})
 	ui, err := web.New(srv)
 	if err != nil {
 		return err

@@ -127,3 +127,47 @@ func TestSelfSignedCertNames(t *testing.T) {
 		t.Error("a URL was taken for a name")
 	}
 }
+
+// Every object a TAXII collection lists (identity, markings, malware,
+// relationships, not only indicators) can be fetched by its id; discovery
+// names the hub by --public-url, not by the Host header over http://.
+func TestTAXIIEveryListedObjectByID(t *testing.T) {
+	e := newEnv(t)
+	e.expect(e.do("POST", "/api/v1/indicators", "agency-analyst", map[string]any{"items": []map[string]any{
+		{"type": "domain", "value": "x-agent-c2.example.com", "threats": []string{"X-Agent"}, "tlp": "amber"}}}), 200)
+	tok := e.tok["a-sensor"]
+	objPath := "/taxii2/api/collections/" + colAll + "/objects/"
+	var env struct {
+		Objects []struct {
+			ID, Type string
+		} `json:"objects"`
+	}
+	r := e.expect(e.do("GET", objPath, "", nil, taxiiAcc, basic(tok)), 200)
+	if err := json.Unmarshal(r.body, &env); err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]bool{}
+	for _, o := range env.Objects {
+		types[o.Type] = true
+		one := e.do("GET", objPath+o.ID+"/", "", nil, taxiiAcc, basic(tok))
+		if one.code != 200 || !strings.Contains(string(one.body), o.ID) {
+			t.Errorf("%s %s listed but GET by id: %d", o.Type, o.ID, one.code)
+		}
+		if v := e.do("GET", objPath+o.ID+"/versions/", "", nil, taxiiAcc, basic(tok)); v.code != 200 {
+			t.Errorf("%s versions: %d", o.ID, v.code)
+		}
+	}
+	for _, want := range []string{"indicator", "identity", "marking-definition", "malware", "relationship"} {
+		if !types[want] {
+			t.Errorf("the collection lists no %s: %v", want, types)
+		}
+	}
+	e.expect(e.do("GET", objPath+"malware--00000000-0000-4000-8000-000000000000/", "", nil, taxiiAcc, basic(tok)), 404)
+
+	// discovery names the hub by --public-url, whatever Host the client sent
+	e.srv.opts.PublicURL = "https://hub.party.example/"
+	disc := e.expect(e.do("GET", "/taxii2/", "", nil, taxiiAcc, basic(tok)), 200).json(t)
+	if d := disc["default"].(string); d != "https://hub.party.example/taxii2/api/" {
+		t.Errorf("discovery default %q", d)
+	}
+}

@@ -64,6 +64,10 @@ type Options struct {
 	// the main listener does not serve metrics: serve MetricsHandler on a
 	// separate, private listener (vigie serve --metrics-listen).
 	MetricsToken string
+	// PublicURL is the hub's address as parties reach it
+	// ("https://hub.example.org"), used in TAXII discovery; empty means
+	// the scheme and Host of each request.
+	PublicURL string
 	// Now is the clock (tests).
 	Now func() time.Time
 }

@@ -120,9 +120,15 @@ func (s *Server) withTAXII(fn func(http.ResponseWriter, *http.Request, *Principa
 	}
 }
 
-func baseURL(r *http.Request) string {
+// baseURL is the hub's address as clients should use it: --public-url
+// when set; otherwise the scheme the client came in by (HTTPS when the hub
+// serves TLS or a trusted proxy says so) and the Host it asked for.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.opts.PublicURL != "" {
+		return strings.TrimRight(s.opts.PublicURL, "/")
+	}
 	scheme := "http"
-	if r.TLS != nil {
+	if s.Secure(r) {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
@@ -132,8 +138,8 @@ func (s *Server) taxiiDiscovery(w http.ResponseWriter, r *http.Request, p *Princ
 	taxiiJSON(w, 200, map[string]any{
 		"title":       "Vigie hub",
 		"description": "Indicators the agency publishes to the parties of the election.",
-		"default":     baseURL(r) + "/taxii2/api/",
-		"api_roots":   []string{baseURL(r) + "/taxii2/api/"},
+		"default":     s.baseURL(r) + "/taxii2/api/",
+		"api_roots":   []string{s.baseURL(r) + "/taxii2/api/"},
 	})
 }
 
@@ -479,9 +485,13 @@ func (s *Server) taxiiManifest(w http.ResponseWriter, r *http.Request, p *Princi
 }
 
 // findObject returns the stored indicator behind a STIX indicator id.
+// maxObjectScan bounds the indicators read to find an object that is not
+// an indicator (an identity, a marking, a threat, a relationship).
+const maxObjectScan = 200_000
+
 func (s *Server) findObject(r *http.Request, p *Principal, c taxiiCollection, oid string) (taxiiObj, bool, error) {
 	if !strings.HasPrefix(oid, "indicator--") {
-		return taxiiObj{}, false, nil
+		return s.findRelated(r, p, c, oid)
 	}
 	recs, err := s.st.ListIndicators(r.Context(), p.Viewer(), store.IndicatorQuery{Distribution: c.Dist, IDs: []string{oid, strings.TrimPrefix(oid, "indicator--")}, Limit: 2})
 	if err != nil || len(recs) == 0 {
@@ -495,6 +505,50 @@ func (s *Server) findObject(r *http.Request, p *Principal, c taxiiCollection, oi
 		if o.id == oid {
 			return o, true, nil
 		}
+	}
+	return taxiiObj{}, false, nil
+}
+
+// findRelated finds an object listed with the indicators of a collection
+// that is not itself an indicator: the identity, the TLP markings, the
+// malware and intrusion sets, the "indicates" relationships. They are made
+// from the indicators, so the collection is read, in pages, until one of
+// its indicators carries the object (at most maxObjectScan indicators).
+func (s *Server) findRelated(r *http.Request, p *Principal, c taxiiCollection, oid string) (taxiiObj, bool, error) {
+	kind, _, ok := strings.Cut(oid, "--")
+	switch kind {
+	case "identity", "marking-definition", "malware", "intrusion-set", "campaign", "threat-actor", "tool", "relationship":
+	default:
+		return taxiiObj{}, false, nil
+	}
+	if !ok {
+		return taxiiObj{}, false, nil
+	}
+	var after int64
+	for read := 0; read < maxObjectScan; {
+		recs, err := s.st.ListIndicators(r.Context(), p.Viewer(), store.IndicatorQuery{Distribution: c.Dist, Feed: true, AfterSeq: after, Limit: 1000})
+		if err != nil {
+			return taxiiObj{}, false, err
+		}
+		for _, rec := range recs {
+			if rec.Withdrawn {
+				continue
+			}
+			objs, err := recordObjects(rec)
+			if err != nil {
+				return taxiiObj{}, false, err
+			}
+			for _, o := range objs {
+				if o.id == oid {
+					return o, true, nil
+				}
+			}
+		}
+		if len(recs) < 1000 {
+			break
+		}
+		read += len(recs)
+		after = recs[len(recs)-1].Seq
 	}
 	return taxiiObj{}, false, nil
 }
