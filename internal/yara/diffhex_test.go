@@ -1,0 +1,156 @@
+package yara
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// yaraStringMatches runs yara -L on one rule source and returns its
+// matches as "rule:$id@offset:length" lines, sorted.
+func yaraStringMatches(t *testing.T, bin, rule string, data []byte) ([]string, bool) {
+	dir := t.TempDir()
+	rf, df := filepath.Join(dir, "r.yar"), filepath.Join(dir, "d.bin")
+	os.WriteFile(rf, []byte(rule), 0o644)
+	os.WriteFile(df, data, 0o644)
+	var out, errb bytes.Buffer
+	cmd := exec.Command(bin, "-w", "-L", rf, df)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return []string{errb.String()}, false
+	}
+	var res []string
+	rule = ""
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if l == "" {
+			continue
+		}
+		if !strings.HasPrefix(l, "0x") {
+			rule = strings.Fields(l)[0]
+			continue
+		}
+		var off, n int64
+		var id string
+		if _, err := fmt.Sscanf(l, "0x%x:%d:%s", &off, &n, &id); err != nil {
+			t.Fatalf("yara output %q: %v", l, err)
+		}
+		res = append(res, fmt.Sprintf("%s:%s@%d:%d", rule, id, off, n))
+	}
+	sort.Strings(res)
+	return res, true
+}
+
+func vigieStringMatches(t *testing.T, rule string, data []byte) []string {
+	r, _, err := Compile([]Source{{Name: "gen.yar", Data: []byte(rule)}}, CompileOptions{})
+	if err != nil {
+		t.Fatalf("compile: %v\n%s", err, rule)
+	}
+	ms, err := r.ScanBytes(context.Background(), data, ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res []string
+	for _, m := range ms {
+		for _, s := range m.Strings {
+			for _, x := range s.Matches {
+				res = append(res, fmt.Sprintf("%s:$%s@%d:%d", m.Rule, s.ID, x.Offset, x.Length))
+			}
+		}
+	}
+	sort.Strings(res)
+	return res
+}
+
+// TestDifferentialHexJumps compares the offsets and lengths of matches of
+// random hex strings with short, long (chained) and unbounded jumps and
+// alternatives against libyara's: hex jumps match the shortest extent
+// from each start, and chains join their parts the same way.
+func TestDifferentialHexJumps(t *testing.T) {
+	bin := os.Getenv("VIGIE_YARA_BIN")
+	if bin == "" {
+		t.Skip("VIGIE_YARA_BIN not set")
+	}
+	rng := rand.New(rand.NewSource(7))
+	bytesHex := []string{"61", "62", "63", "7A", "6?", "??"}
+	jumps := []string{"[0-2]", "[1-3]", "[2]", "[-]", "[1-]", "[0-220]", "[201-260]", "[5-300]"}
+	alpha := "abcz"
+	for iter := 0; iter < 100; iter++ {
+		var src strings.Builder
+		for r := 0; r < 4; r++ {
+			var parts []string
+			n := 3 + rng.Intn(4)
+			for i := 0; i < n; i++ {
+				// no two jumps in a row: libyara 4.2.3 splits { 61 [-] [0-2]
+				// [-] 62 } into a middle chain part that is only "[0-2]",
+				// which never matches, so the string never matches; Vigie
+				// joins consecutive jumps into one (a libyara bug not copied)
+				prevJump := i > 0 && strings.HasPrefix(parts[len(parts)-1], "[")
+				if i > 0 && i < n-1 && !prevJump && rng.Intn(3) == 0 {
+					parts = append(parts, jumps[rng.Intn(len(jumps))])
+					continue
+				}
+				if i > 0 && rng.Intn(6) == 0 {
+					parts = append(parts, "( 61 62 | 63 )")
+					continue
+				}
+				h := bytesHex[rng.Intn(len(bytesHex))]
+				if i == 0 || i == n-1 {
+					h = bytesHex[rng.Intn(4)] // fixed ends: fewer overlapping starts
+				}
+				parts = append(parts, h)
+			}
+			fmt.Fprintf(&src, "rule r%d { strings: $a = { %s } condition: $a }\n", r, strings.Join(parts, " "))
+		}
+		data := make([]byte, 400+rng.Intn(800))
+		for i := range data {
+			data[i] = alpha[rng.Intn(len(alpha))]
+		}
+		want, ok := yaraStringMatches(t, bin, src.String(), data)
+		if !ok {
+			t.Errorf("yara failed: %v\n%s", want, src.String())
+			continue
+		}
+		got := vigieStringMatches(t, src.String(), data)
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("iteration %d:\nrules:\n%s\ndata %q\ngot  %v\nwant %v", iter, src.String(), data, diffList(got, want), diffList(want, got))
+		}
+	}
+}
+
+// diffList returns the items of a missing from b (at most 10).
+func diffList(a, b []string) []string {
+	in := map[string]bool{}
+	for _, x := range b {
+		in[x] = true
+	}
+	var out []string
+	for _, x := range a {
+		if !in[x] && len(out) < 10 {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// TestConsecutiveJumps documents a libyara 4.2.3 bug Vigie does not copy:
+// { 61 [-] [0-2] [-] 62 } never matches in libyara (its chain has a
+// middle part that is only "[0-2]", which matches nothing), though
+// { 61 [-] [1-2] [-] 62 } does. Vigie joins consecutive jumps into one.
+func TestConsecutiveJumps(t *testing.T) {
+	for _, src := range []string{
+		`rule a { strings: $a = { 61 [-] [0-2] [-] 62 } condition: !a == 6 }`,
+		`rule a { strings: $a = { 61 [-] [1-2] [-] 62 } condition: !a == 6 }`,
+		`rule a { strings: $a = { 61 [1-2] [2-3] 62 } condition: !a == 6 }`,
+	} {
+		if got := scanNames(t, src, "a....b"); got != "a" {
+			t.Errorf("%s: got %q", src, got)
+		}
+	}
+}
