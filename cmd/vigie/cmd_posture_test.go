@@ -57,6 +57,7 @@ parked.test.        MX 0 .
 parked.test.        TXT "v=spf1 -all"
 _dmarc.parked.test. TXT "v=DMARC1; p=reject;"
 weak.test.          MX 10 mx.weak.test.
+mx.weak.test.       A 127.0.0.1
 _dmarc.weak.test.   TXT "v=DMARC1; p=none; rua=mailto:d@weak.test"
 `)
 	code, out, errb := vigie(t, "", "posture", "parked.test", "--only", "mail", "--resolver", addr, "--timeout", "1s")
@@ -67,7 +68,7 @@ _dmarc.weak.test.   TXT "v=DMARC1; p=none; rua=mailto:d@weak.test"
 	code, out, _ = vigie(t, "", "posture", "weak.test", "parked.test", "--only", "mail", "--resolver", addr, "--timeout", "1s", "--json", "--smtp-port", "1")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != exitError || len(lines) != 2 {
-		// mx.weak.test does not resolve: STARTTLS cannot be checked (error wins).
+		// nothing listens on mx.weak.test:1: STARTTLS cannot be checked (error wins).
 		t.Fatalf("json: exit %d, %d lines\n%s", code, len(lines), out)
 	}
 	var r struct {

@@ -97,9 +97,9 @@ func (c *Checker) checkDMARC(ctx context.Context, d *domainRun) Check {
 		ch.Status, ch.Summary, ch.Fix = StatusFail, fmt.Sprintf("The DMARC record is invalid: %v.", err), dmarcFix
 		return ch
 	}
-	pol, which := p.Policy, "p"
+	pol, which := p.Policy, "p="
 	if fromOrg {
-		pol, which = p.SubdomainPolicy, "sp (from "+org+")"
+		pol, which = p.SubdomainPolicy, "the sp= of "+org+" that applies here,"
 	}
 	eff := pol
 	if p.Testing {
@@ -120,11 +120,12 @@ func (c *Checker) checkDMARC(ctx context.Context, d *domainRun) Check {
 	switch eff {
 	case dmarc.PolicyNone:
 		ch.Status = StatusFail
-		ch.Summary = fmt.Sprintf("The DMARC policy (%s) is none: forged mail is reported but still delivered.", which)
+		ch.Summary = fmt.Sprintf("The DMARC policy %s is none: forged mail is reported but still delivered.", strings.TrimSuffix(which, "="))
+		ch.Fix = "Once DMARC reports show every legitimate sender passes, set p=quarantine then p=reject."
 		if len(notes) > 0 {
 			ch.Summary = fmt.Sprintf("The DMARC policy is in effect none: %s.", strings.Join(notes, "; "))
+			ch.Fix = "Once DMARC reports show every legitimate sender passes, drop t=y and set p=reject."
 		}
-		ch.Fix = "Once DMARC reports show every legitimate sender passes, set p=quarantine then p=reject (and drop t=y)."
 		return ch
 	case dmarc.PolicyQuarantine, dmarc.PolicyReject:
 	}

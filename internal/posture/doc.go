@@ -83,7 +83,9 @@
 //     otherwise); a server that still accepts TLS 1.0/1.1 warns
 //     (internet.nl: "phase out"); a certificate not valid for the MX name
 //     only warns, as internet.nl does, since opportunistic senders do not
-//     check it. An MX that cannot be reached is an error.
+//     check it. An MX name without an address fails (mail cannot be
+//     delivered there); an MX that cannot be reached is an error (Vigie's
+//     vantage point may be filtered on port 25).
 //
 //   - web.https: https://DOMAIN/ answers with a valid certificate for the
 //     name over TLS 1.2+; an invalid certificate, no address or a refused

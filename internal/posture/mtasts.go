@@ -205,7 +205,7 @@ func (c *Checker) fetchText(ctx context.Context, cl *http.Client, url string, li
 
 const mtastsFix = `Publish "_mta-sts.DOMAIN TXT \"v=STSv1; id=20261207\"" and serve https://mta-sts.DOMAIN/.well-known/mta-sts.txt ` +
 	`(a certificate for mta-sts.DOMAIN) containing "version: STSv1", "mode: enforce", "mx: <each MX or *.pattern>", "max_age: 604800". ` +
-	`Google Workspace: mx: *.google.com and aspmx.l.google.com; Microsoft 365: mx: *.mail.protection.outlook.com; OVH: mx: *.mail.ovh.net; Gandi: mx: *.gandi.net.`
+	`Google Workspace: mx: aspmx.l.google.com and mx: *.aspmx.l.google.com (a * stands for one label only); Microsoft 365: mx: *.mail.protection.outlook.com; OVH: mx: *.mail.ovh.net; Gandi: mx: *.mail.gandi.net.`
 
 // checkMTASTS is mail.mta-sts.
 func (c *Checker) checkMTASTS(ctx context.Context, d *domainRun) Check {

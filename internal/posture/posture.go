@@ -32,7 +32,7 @@ type Check struct {
 	Status   Status   `json:"status"`   // pass, warn, fail, error
 	Summary  string   `json:"summary"`  // one sentence for people
 	Evidence []string `json:"evidence"` // the records and answers seen
-	Fix      string   `json:"fix,omitempty"`
+	Fix      string   `json:"fix"`      // "" when there is nothing to fix
 }
 
 // Result is every check run on one domain.
@@ -228,6 +228,7 @@ func (c *Checker) Check(ctx context.Context, domain string) Result {
 			defer func() { <-c.sem }()
 			ch := r.fn(ctx, d)
 			ch.ID = r.id
+			ch.Fix = strings.ReplaceAll(ch.Fix, "DOMAIN", domain)
 			if ch.Evidence == nil {
 				ch.Evidence = []string{}
 			}

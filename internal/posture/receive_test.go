@@ -134,7 +134,8 @@ func TestReceivingChecks(t *testing.T) {
 		{"sts.test", "mail.starttls", newTestChecker(t, z, opts(plain)), StatusFail, "travels in clear"},
 		{"sts.test", "mail.starttls", newTestChecker(t, z, opts(old)), StatusWarn, "TLS 1.0 or 1.1"},
 		{"sts.test", "mail.starttls", newTestChecker(t, z, opts(wrong)), StatusWarn, "not valid for its name"},
-		{"gone.test", "mail.starttls", c, StatusError, "could not complete"},
+		{"gone.test", "mail.starttls", c, StatusFail, "mx.gone.test has no address"},
+		{"sts.test", "mail.starttls", newTestChecker(t, z, opts(1)), StatusError, "could not complete"},
 		{"parked.test", "mail.starttls", c, StatusPass, "no MX"},
 	} {
 		t.Run(tc.domain+"/"+tc.id, func(t *testing.T) {

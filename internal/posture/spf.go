@@ -198,7 +198,9 @@ func (c *Checker) checkSPF(ctx context.Context, d *domainRun) Check {
 	default:
 		ch.Status, ch.Summary = StatusPass, fmt.Sprintf("One valid SPF record ending in %s, %d DNS lookups of the %d allowed.", a.All, a.Lookups, spfLookupLimit)
 	}
-	ch.Evidence = append(ch.Evidence, fmt.Sprintf("DNS-querying terms counted through includes: %d", a.Lookups))
+	if a.Record != "" {
+		ch.Evidence = append(ch.Evidence, fmt.Sprintf("DNS-querying terms counted through includes: %d", a.Lookups))
+	}
 	if ch.Status != StatusPass {
 		if noMail {
 			ch.Fix = `A domain that sends no mail: "v=spf1 -all".`

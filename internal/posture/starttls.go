@@ -191,9 +191,12 @@ func (c *Checker) checkSTARTTLS(ctx context.Context, d *domainRun) Check {
 		<-done
 	}
 	ch := Check{Status: StatusPass}
-	var noTLS, errs, old, certs []string
+	var noTLS, errs, old, certs, gone []string
 	for _, r := range results {
 		switch {
+		case r.err != nil && (errors.Is(r.err, errNXDOMAIN) || errors.Is(r.err, errNoAddress)):
+			gone = append(gone, r.host)
+			ch.Evidence = append(ch.Evidence, fmt.Sprintf("%s: %v", r.host, r.err))
 		case r.err != nil:
 			errs = append(errs, r.host)
 			ch.Evidence = append(ch.Evidence, fmt.Sprintf("%s: %v", r.host, r.err))
@@ -220,6 +223,10 @@ func (c *Checker) checkSTARTTLS(ctx context.Context, d *domainRun) Check {
 		}
 	}
 	switch {
+	case len(gone) > 0:
+		ch.Status = StatusFail
+		ch.Summary = fmt.Sprintf("The MX %s has no address: mail for the domain cannot be delivered there.", strings.Join(gone, ", "))
+		ch.Fix = "Point the MX records at names that exist (Google Workspace: smtp.google.com; Microsoft 365: <tenant>.mail.protection.outlook.com; OVH: mx1.mail.ovh.net; Gandi: spool.mail.gandi.net and fb.mail.gandi.net)."
 	case len(noTLS) > 0:
 		ch.Status = StatusFail
 		ch.Summary = fmt.Sprintf("Mail to %s travels in clear: no STARTTLS with TLS 1.2 or newer.", strings.Join(noTLS, ", "))
