@@ -154,3 +154,79 @@ func TestConsecutiveJumps(t *testing.T) {
 		}
 	}
 }
+
+// TestDifferentialBase64 compares random base64 strings (base64,
+// base64wide, with wide/ascii, custom alphabet) on data holding base64
+// encodings of random text at every alignment, as ascii and UTF-16LE.
+func TestDifferentialBase64(t *testing.T) {
+	bin := os.Getenv("VIGIE_YARA_BIN")
+	if bin == "" {
+		t.Skip("VIGIE_YARA_BIN not set")
+	}
+	rng := rand.New(rand.NewSource(11))
+	mods := []string{"base64", "base64wide", "base64 wide", "base64 ascii wide", "base64wide wide", "base64wide ascii wide", "base64 base64wide", `base64("!@#$%^&*(){}[].,|ABCDEFGHIJ\tLMNOPQRSTUVWXYZabcdefghijklmnopqrstu")`}
+	std := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	custom := "!@#$%^&*(){}[].,|ABCDEFGHIJ\tLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+	text := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abcxyz"[rng.Intn(6)]
+		}
+		return b
+	}
+	enc := func(b []byte, alpha string) []byte {
+		var out []byte
+		for i := 0; i < len(b); i += 3 {
+			var v uint32
+			k := min(3, len(b)-i)
+			for j := 0; j < 3; j++ {
+				v <<= 8
+				if j < k {
+					v |= uint32(b[i+j])
+				}
+			}
+			for j := 0; j < k+1; j++ {
+				out = append(out, alpha[v>>(18-6*j)&63])
+			}
+		}
+		return out
+	}
+	for iter := 0; iter < 60; iter++ {
+		var src strings.Builder
+		var lits [][]byte
+		for r := 0; r < 5; r++ {
+			l := text(1 + rng.Intn(6))
+			lits = append(lits, l)
+			fmt.Fprintf(&src, "rule r%d { strings: $a = \"%s\" %s condition: $a }\n", r, l, mods[rng.Intn(len(mods))])
+		}
+		var data []byte
+		for k := 0; k < 6; k++ {
+			plain := append(append(text(rng.Intn(3)), lits[rng.Intn(len(lits))]...), text(rng.Intn(3))...)
+			if rng.Intn(2) == 0 {
+				plain = wideBytes(plain)
+			}
+			alpha := std
+			if rng.Intn(4) == 0 {
+				alpha = custom
+			}
+			e := enc(plain, alpha)
+			if rng.Intn(3) == 0 {
+				e = wideBytes(e)
+			}
+			data = append(append(data, e...), ' ')
+		}
+		want, ok := yaraMatches(t, bin, src.String(), data)
+		if !ok {
+			t.Errorf("yara failed: %s\n%s", want, src.String())
+			continue
+		}
+		r, _, err := Compile([]Source{{Name: "gen.yar", Data: []byte(src.String())}}, CompileOptions{})
+		if err != nil {
+			t.Fatalf("compile: %v\n%s", err, src.String())
+		}
+		ms, _ := r.ScanBytes(context.Background(), data, ScanOptions{})
+		if got := matchNames(ms); got != want {
+			t.Errorf("iteration %d: got %q want %q\nrules:\n%s\ndata %q", iter, got, want, src.String(), data)
+		}
+	}
+}
