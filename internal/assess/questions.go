@@ -19,8 +19,8 @@ var questions = []Question{
 		},
 		Text:    Text{FR: "Comment les comptes de messagerie de la campagne sont-ils protégés à la connexion ?", EN: "How are the campaign's mail accounts protected at login?"},
 		Why:     Text{FR: "Un mot de passe volé par une fausse page de connexion suffit à lire toute une boîte : c'est ainsi qu'ont été pris les courriels des campagnes de 2016 et 2017. Une clé de sécurité ne se laisse pas hameçonner.", EN: "A password stolen by a fake login page is enough to read a whole mailbox: that is how the 2016 and 2017 campaign mail was taken. A security key cannot be phished."},
-		Action:  Text{FR: "Activez la double authentification sur chaque boîte, de préférence avec des clés de sécurité (environ 25 € l'une, deux par personne).", EN: "Turn on two-factor login on every mailbox, preferably with security keys (about 25 euros each, two per person)."},
-		Effort:  Effort{Hours, LowMoney},
+		Action:  Text{FR: "Activez dès aujourd'hui la double authentification sur chaque boîte avec une application (gratuite), puis passez les personnes les plus exposées aux clés de sécurité (environ 25 € l'une).", EN: "Turn on two-factor login on every mailbox today with an authenticator app (free), then move the most exposed people to security keys (about 25 euros each)."},
+		Effort:  Effort{Hours, Free},
 		Threats: []Threat{ThreatPhishing, ThreatTakeover}, Source: "ANSSI 10; campaign",
 	},
 	{
