@@ -90,7 +90,13 @@
 //   - web.https: https://DOMAIN/ answers with a valid certificate for the
 //     name over TLS 1.2+; an invalid certificate, no address or a refused
 //     connection fails; a timeout is an error (Vigie cannot tell); TLS
-//     1.0/1.1 still accepted warns. The web checks follow the same rule.
+//     1.0/1.1 still accepted warns. Weak suites are probed by offering
+//     only them (TLS 1.0-1.2, one handshake per suite the server picks, at
+//     most 4): 3DES or RC4 accepted fails (internet.nl: "insufficient"),
+//     RSA key exchange without forward secrecy warns (internet.nl: "phase
+//     out"). Deviation: only the suites Go's client implements are probed
+//     (no DHE, CAMELLIA, ARIA, NULL or export suites). The web checks
+//     follow the same error rule.
 //
 //   - web.redirect: http://DOMAIN/ must redirect to https:// on the same
 //     host first (so that HSTS is set for that host, internet.nl's rule);
@@ -131,6 +137,6 @@
 //     delegation of an unsigned domain is not proven either (reported as
 //     not signed); the domain must be a zone apex (it has a SOA).
 //
-// Not checked yet: DANE TLSA on the MX hosts, the web server's cipher
+// Not checked yet: DANE TLSA on the MX hosts, the MX hosts' cipher
 // suites, reporting to the hub (--hub/--token) and scheduled runs.
 package posture

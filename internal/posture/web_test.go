@@ -88,6 +88,12 @@ func TestWebChecks(t *testing.T) {
 	https = startHTTPS(t, ca, handler, tls.VersionTLS12, names...)
 	oldHTTPS := startHTTPS(t, ca, handler, tls.VersionTLS10, names...)
 	plain := startHTTP(t, handler)
+	rsaCert := ca.issueRSA(t, names...)
+	// A server that still offers RSA key exchange, and one that offers 3DES.
+	noPFS := startTLSConfig(t, handler, &tls.Config{Certificates: []tls.Certificate{rsaCert}, MinVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_128_GCM_SHA256}})
+	des := startTLSConfig(t, handler, &tls.Config{Certificates: []tls.Certificate{rsaCert}, MinVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA}})
 	c := newTestChecker(t, z, Options{RootCAs: ca.pool, HTTPSPort: https, HTTPPort: plain})
 	old := newTestChecker(t, z, Options{RootCAs: ca.pool, HTTPSPort: oldHTTPS, HTTPPort: plain})
 	for _, tc := range []struct {
@@ -98,6 +104,8 @@ func TestWebChecks(t *testing.T) {
 	}{
 		{"good.test", "web.https", c, StatusPass, "valid certificate"},
 		{"good.test", "web.https", old, StatusWarn, "TLS 1.0 or 1.1"},
+		{"good.test", "web.https", newTestChecker(t, z, Options{RootCAs: ca.pool, HTTPSPort: noPFS, HTTPPort: plain}), StatusWarn, "without forward secrecy (TLS_RSA_WITH_AES_128_GCM_SHA256)"},
+		{"good.test", "web.https", newTestChecker(t, z, Options{RootCAs: ca.pool, HTTPSPort: des, HTTPPort: plain}), StatusFail, "broken cipher suites (TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA)"},
 		{"badcert.test", "web.https", c, StatusFail, "certificate is not valid"},
 		{"noweb.test", "web.https", c, StatusFail, "not reachable"},
 		{"good.test", "web.redirect", c, StatusPass, "same host"},
