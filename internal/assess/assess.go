@@ -16,6 +16,10 @@ const SchemaVersion = 1
 // that a stored assessment says which rules made it.
 const MethodVersion = 1
 
+// MaxCount bounds every count in Facts, so that no arithmetic overflows;
+// larger counts are capped and reported in Assessment.Ignored.
+const MaxCount = 1 << 30
+
 // TopActions is how many actions of the plan are flagged as the first to do.
 const TopActions = 3
 
@@ -267,10 +271,15 @@ func readPosture(checks []PostureCheck, a *Assessment) map[string]measured {
 
 func sanitizeFindings(f Findings, a *Assessment) Findings {
 	fix := func(name string, v *int) {
-		if *v < 0 {
+		switch {
+		case *v < 0:
 			a.Ignored = append(a.Ignored, Ignored{Field: "findings." + name, Value: fmt.Sprint(*v),
 				Reason: Text{FR: "Un nombre négatif n'a pas de sens ; compté comme 0.", EN: "A negative count makes no sense; counted as 0."}})
 			*v = 0
+		case *v > MaxCount:
+			a.Ignored = append(a.Ignored, Ignored{Field: "findings." + name, Value: fmt.Sprint(*v),
+				Reason: Text{FR: fmt.Sprintf("Nombre invraisemblable ; ramené à %d.", MaxCount), EN: fmt.Sprintf("Implausible count; capped at %d.", MaxCount)}})
+			*v = MaxCount
 		}
 	}
 	fix("sightings", &f.Sightings)
@@ -515,9 +524,9 @@ func factItems(posture map[string]measured, linked map[string]bool, facts Facts,
 		case r.ID == "advisories.actions":
 			total, done := 0, 0
 			for _, ad := range facts.Advisories {
-				t := max(ad.ActionsTotal, 0)
-				total += t
-				done += min(max(ad.ActionsDone, 0), t)
+				t := min(max(ad.ActionsTotal, 0), MaxCount)
+				total = min(total+t, MaxCount)
+				done = min(done+min(max(ad.ActionsDone, 0), t), total)
 			}
 			if total == 0 {
 				continue

@@ -453,3 +453,20 @@ func TestEmptyInputs(t *testing.T) {
 		}
 	}
 }
+
+func TestHugeCountsStayInRange(t *testing.T) {
+	big := int(^uint(0) >> 1)
+	f := Facts{
+		Findings:   Findings{Sightings: big, SightingsOpen: big / 3, Lookalikes: big, LookalikesHandled: big - 1},
+		Advisories: []Advisory{{ActionsTotal: big, ActionsDone: big}, {ActionsTotal: big, ActionsDone: 1}},
+	}
+	a := Assess(Current(), Answers{}, f, now)
+	for _, id := range []string{"findings.sightings", "findings.lookalikes", "advisories.actions"} {
+		if e := evidence(t, a, id); e.Credit < 0 || e.Credit > 100 {
+			t.Errorf("%s credit %d", id, e.Credit)
+		}
+	}
+	if len(a.Ignored) != 4 {
+		t.Errorf("capped counts not reported: %+v", a.Ignored)
+	}
+}
