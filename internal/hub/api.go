@@ -177,6 +177,9 @@ type ImportOptions struct {
 // ImportReport is what an import did.
 type ImportReport struct {
 	store.ImportResult
+	// Superseded counts older versions of a STIX object in the input,
+	// replaced by its newest version (modified).
+	Superseded    int                 `json:"superseded,omitempty"`
 	Warninglisted int                 `json:"warninglisted"`
 	Duplicates    int                 `json:"duplicates"`
 	Problems      []indicator.Problem `json:"problems,omitempty"`
@@ -311,6 +314,7 @@ func (s *Server) storeCollection(ctx context.Context, p *Principal, c *indicator
 			return rep, err
 		}
 	}
+	rep.Superseded = latestVersions(c)
 	rep.Warninglisted = warninglist.Apply(c, s.opts.Warninglists)
 	rep.Duplicates = c.Dedupe()
 	res, _, err := s.st.PutIndicators(ctx, p.Viewer(), p.ActorFor(), c.Indicators, po)
@@ -323,6 +327,46 @@ func (s *Server) storeCollection(ctx context.Context, p *Principal, c *indicator
 	s.metrics.indicatorsImported.Add(uint64(res.Created + res.Updated))
 	rep.ImportResult, rep.Problems, rep.Skipped = res, c.Problems, c.Skipped
 	return rep, nil
+}
+
+// latestVersions keeps, of the indicators that share an id and come from
+// several versions of one STIX object (different modified times), those of
+// the newest version, as TAXII 2.1 versioning means. It returns how many
+// it removed.
+func latestVersions(c *indicator.Collection) int {
+	newest := map[string]time.Time{}
+	multi := false
+	for i := range c.Indicators {
+		ind := &c.Indicators[i]
+		if ind.ID == "" {
+			continue
+		}
+		if t, ok := newest[ind.ID]; ok {
+			if !t.Equal(ind.Modified) {
+				multi = true
+			}
+			if ind.Modified.After(t) {
+				newest[ind.ID] = ind.Modified
+			}
+		} else {
+			newest[ind.ID] = ind.Modified
+		}
+	}
+	if !multi {
+		return 0
+	}
+	kept := c.Indicators[:0]
+	removed := 0
+	for _, ind := range c.Indicators {
+		if ind.ID != "" && ind.Modified.Before(newest[ind.ID]) {
+			removed++
+			continue
+		}
+		kept = append(kept, ind)
+	}
+	clear(c.Indicators[len(kept):])
+	c.Indicators = kept
+	return removed
 }
 
 var errForbidden = errors.New("forbidden")

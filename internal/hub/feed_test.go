@@ -171,3 +171,37 @@ func TestTAXIIEveryListedObjectByID(t *testing.T) {
 		t.Errorf("discovery default %q", d)
 	}
 }
+
+// A STIX object re-imported with a newer version (a corrected value) and
+// a bundle holding two versions of one object are taken, as TAXII 2.1
+// versioning means: the newest version is the indicator in force, under
+// its id.
+func TestNewVersionsOfAnObject(t *testing.T) {
+	e := newEnv(t)
+	const id = "indicator--44444444-4444-4444-8444-444444444444"
+	obj := func(mod, val string) string {
+		return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":%q,"created":"2026-01-01T00:00:00Z","modified":%q,"pattern_type":"stix","pattern":"[domain-name:value = '%s']","valid_from":"2026-01-01T00:00:00Z"}`, id, mod, val)
+	}
+	bundle := func(objs ...string) string {
+		return `{"type":"bundle","id":"bundle--44444444-4444-4444-8444-000000000000","objects":[` + strings.Join(objs, ",") + `]}`
+	}
+	value := func() string {
+		r := e.expect(e.do("GET", "/api/v1/indicators/"+id, "a-sensor", nil), 200).json(t)
+		return r["value"].(string)
+	}
+	e.expect(e.do("POST", "/api/v1/indicators/import?format=stix", "agency-analyst", bundle(obj("2026-01-01T00:00:00Z", "v1.example.com"))), 200)
+	e.expect(e.do("POST", "/api/v1/indicators/import?format=stix", "agency-analyst", bundle(obj("2026-02-01T00:00:00Z", "v2.example.com"))), 200)
+	if v := value(); v != "v2.example.com" {
+		t.Fatalf("after a new version: %s", v)
+	}
+	r := e.expect(e.do("POST", "/api/v1/indicators/import?format=stix", "agency-analyst", bundle(obj("2026-03-01T00:00:00Z", "v3.example.com"), obj("2026-01-15T00:00:00Z", "v1b.example.com"))), 200).json(t)
+	if r["superseded"].(float64) != 1 {
+		t.Errorf("report %v", r)
+	}
+	if v := value(); v != "v3.example.com" {
+		t.Fatalf("after a bundle of two versions: %s", v)
+	}
+	if n := len(e.expect(e.do("GET", "/api/v1/indicators", "a-sensor", nil), 200).items(t)); n != 1 {
+		t.Errorf("the party's feed has %d indicators, want the one in force", n)
+	}
+}

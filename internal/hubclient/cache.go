@@ -39,6 +39,26 @@ func loadCache(path string) pullCache {
 // anything changed.
 func (c *pullCache) merge(ch Changes, now time.Time) bool {
 	changed := len(ch.Indicators) > 0
+	// A new version of an indicator whose value changed replaces the old
+	// value: the hub keeps one indicator per id.
+	if len(ch.Indicators) > 0 {
+		newID := map[string]string{}
+		for i := range ch.Indicators {
+			if id := ch.Indicators[i].ID; id != "" {
+				newID[id] = ch.Indicators[i].Identity()
+			}
+		}
+		kept := c.Indicators[:0]
+		for _, ind := range c.Indicators {
+			if k, ok := newID[ind.ID]; ok && ind.ID != "" && k != ind.Identity() {
+				changed = true
+				continue
+			}
+			kept = append(kept, ind)
+		}
+		clear(c.Indicators[len(kept):])
+		c.Indicators = kept
+	}
 	byKey := make(map[string]int, len(c.Indicators))
 	for i := range c.Indicators {
 		byKey[c.Indicators[i].Identity()] = i

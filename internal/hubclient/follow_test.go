@@ -181,3 +181,15 @@ func TestFollowerBackoff(t *testing.T) {
 		t.Errorf("interval with jitter: %v", d)
 	}
 }
+
+// A new version of an indicator whose value changed replaces the old value
+// in the sensor's set (the hub keeps one indicator per id).
+func TestCacheNewVersionReplacesOldValue(t *testing.T) {
+	c := pullCache{Indicators: []indicator.Indicator{{ID: "indicator--1", Type: indicator.Domain, Value: "v1.example.com"}, {ID: "indicator--2", Type: indicator.Domain, Value: "other.example.com"}}}
+	if !c.merge(Changes{Indicators: []indicator.Indicator{{ID: "indicator--1", Type: indicator.Domain, Value: "v2.example.com"}}, Next: "x"}, time.Now()) {
+		t.Fatal("not changed")
+	}
+	if len(c.Indicators) != 2 || c.Indicators[0].Value != "other.example.com" || c.Indicators[1].Value != "v2.example.com" {
+		t.Fatalf("cache %+v", c.Indicators)
+	}
+}

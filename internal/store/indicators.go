@@ -103,7 +103,8 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 			return fmt.Errorf("store: indicator sequence: %w", err)
 		}
 		seq := last - int64(len(inds))
-		var allParties []int64 // loaded when first needed
+		written := map[int64]bool{} // rows this call wrote
+		var allParties []int64      // loaded when first needed
 		partiesOf := func(dist string, listed []int64) ([]int64, error) {
 			switch dist {
 			case DistListed:
@@ -160,6 +161,33 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 			if ind.Type == indicator.YARA {
 				key = ind.ID
 			}
+			// A new version of a STIX object (it carries its modified
+			// time) whose value changed, a corrected pattern: the stored
+			// indicator takes the new value, keeping its id, rather than
+			// the id being refused.
+			if ind.Type != indicator.YARA {
+				var vRef int64
+				var vType, vValue string
+				err := tx.QueryRowContext(ctx, s.q("SELECT id, type, value FROM indicators WHERE uuid = ? AND org_id = ?"), ind.ID, v.OrgID).Scan(&vRef, &vType, &vValue)
+				switch {
+				case errors.Is(err, sql.ErrNoRows):
+				case err != nil:
+					return fmt.Errorf("store: indicator %s: %w", ind.ID, err)
+				case written[vRef] && (vType != string(ind.Type) || vValue != key):
+					// two objects of one import claim the id: ambiguous
+					return fmt.Errorf("store: indicator %s: this id is already used by another indicator", ind.ID)
+				case ind.Modified.IsZero() && (vType != string(ind.Type) || vValue != key):
+					// not a versioned object: the id names another indicator
+					return fmt.Errorf("store: indicator %s: this id is already used by another indicator", ind.ID)
+				case vType != string(ind.Type) || vValue != key:
+					if _, err := tx.ExecContext(ctx, s.q("UPDATE indicators SET type = ?, value = ? WHERE id = ?"), string(ind.Type), key, vRef); err != nil {
+						if isUniqueViolation(err) {
+							return fmt.Errorf("store: indicator %s: its new value %s is already another indicator", ind.ID, indicator.Shorten(ind.Value))
+						}
+						return fmt.Errorf("store: indicator %s: %w", ind.ID, err)
+					}
+				}
+			}
 			// Which parties had it before this change.
 			var oldRef int64
 			var oldDist string
@@ -206,6 +234,7 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 			if err != nil {
 				return fmt.Errorf("store: indicator %s (%s %s): %w", ind.ID, ind.Type, indicator.Shorten(ind.Value), err)
 			}
+			written[ref] = true
 			if created == now {
 				res.Created++
 			} else {
