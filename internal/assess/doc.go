@@ -56,6 +56,10 @@
 //   - advisories.acknowledged and advisories.actions (response, 2 each):
 //     share of advisories acknowledged and of their actions done.
 //
+// Other posture checks (mail.mx, mail.tls-rpt, dns.ns, dns.caa,
+// web.redirect, web.headers, web.security-txt) are reported by vigie
+// posture but not scored by this method.
+//
 // Facts over answers. A question may be tied to posture checks with a
 // mode. Replace: when at least one tied check is conclusive, the worst of
 // them sets the credit whatever was declared (the party says its mail is
