@@ -46,6 +46,8 @@ impersonate their web site:
   mail.mta-sts      MTA-STS in enforce mode, covering every MX
   mail.tls-rpt      a TLS-RPT record for TLS failure reports
   mail.starttls     every MX offers STARTTLS, TLS 1.2+, valid certificate
+  mail.dane         TLSA records of each MX, validated with DNSSEC, match
+                    the certificate it presents
   web.https         the site answers over HTTPS with a valid certificate
   web.redirect      http:// redirects to https:// on the same host
   web.hsts          HSTS max-age of at least one year

@@ -87,6 +87,17 @@
 //     delivered there); an MX that cannot be reached is an error (Vigie's
 //     vantage point may be filtered on port 25).
 //
+//   - mail.dane: for each MX, the TLSA records at _25._tcp.MX (RFC 7672),
+//     validated by Vigie from the trust anchors to the zone that signed
+//     them, must match the certificate the MX presents in STARTTLS:
+//     DANE-EE (3) against the leaf, DANE-TA (2) against the rest of the
+//     chain, with any selector and matching type. PKIX usages (0, 1) are
+//     unusable for SMTP (§3.1.3). A mismatch, or TLSA records that do not
+//     validate, fail (DANE senders will not deliver); no TLSA at all warns
+//     (internet.nl fails its DANE existence test there; Vigie warns because
+//     Google Workspace offers no DANE at all). Deviation: the MX records
+//     themselves are not DNSSEC-validated, and the missing DS of a name
+//     between the root and the signer is not proven by NSEC.
 //   - web.https: https://DOMAIN/ answers with a valid certificate for the
 //     name over TLS 1.2+; an invalid certificate, no address or a refused
 //     connection fails; a timeout is an error (Vigie cannot tell); TLS
@@ -137,6 +148,6 @@
 //     delegation of an unsigned domain is not proven either (reported as
 //     not signed); the domain must be a zone apex (it has a SOA).
 //
-// Not checked yet: DANE TLSA on the MX hosts, the MX hosts' cipher
-// suites, reporting to the hub (--hub/--token) and scheduled runs.
+// Not checked yet: the MX hosts' cipher suites, reporting to the hub
+// (--hub/--token) and scheduled runs by the hub.
 package posture

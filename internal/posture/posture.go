@@ -180,6 +180,7 @@ func (c *Checker) rules() []rule {
 		{"mail.mta-sts", GroupMail, c.checkMTASTS},
 		{"mail.tls-rpt", GroupMail, c.checkTLSRPT},
 		{"mail.starttls", GroupMail, c.checkSTARTTLS},
+		{"mail.dane", GroupMail, c.checkDANE},
 		{"web.https", GroupWeb, c.checkHTTPS},
 		{"web.redirect", GroupWeb, c.checkRedirect},
 		{"web.hsts", GroupWeb, c.checkHSTS},

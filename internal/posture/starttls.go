@@ -27,7 +27,7 @@ type mxTLS struct {
 	oldOK    bool  // a TLS 1.0/1.1 handshake also succeeded
 	certErr  error // nil when the certificate is valid for host
 	err      error // connection or protocol failure
-	evidence []string
+	chain    []*x509.Certificate
 }
 
 // smtpReply reads one (multi-line) reply and returns its code and lines.
@@ -135,6 +135,7 @@ func (c *Checker) probeMX(ctx context.Context, host string) mxTLS {
 		return res
 	}
 	res.version = tc.ConnectionState().Version
+	res.chain = chain
 	tc.Close()
 	res.certErr = verifyChain(chain, host, c.opts.RootCAs)
 	// A second handshake capped at TLS 1.1 tells whether old versions are
