@@ -98,6 +98,7 @@
 //     Google Workspace offers no DANE at all). Deviation: the MX records
 //     themselves are not DNSSEC-validated, and the missing DS of a name
 //     between the root and the signer is not proven by NSEC.
+//
 //   - web.https: https://DOMAIN/ answers with a valid certificate for the
 //     name over TLS 1.2+; an invalid certificate, no address or a refused
 //     connection fails; a timeout is an error (Vigie cannot tell); TLS
