@@ -37,3 +37,20 @@ func TestHexJumpsLinear(t *testing.T) {
 		}
 	}
 }
+
+// TestTooManyMatches checks that the per-string match limit is reported
+// once per string, as libyara warns "too many matches".
+func TestTooManyMatches(t *testing.T) {
+	r := compileOne(t, `rule a { strings: $a = "x" $b = { 78 [-] 79 } condition: #a == 10 and $b }`)
+	var got []string
+	_, err := r.ScanBytes(context.Background(), []byte(strings.Repeat("x", 50)+"y"), ScanOptions{
+		MaxMatchesPerString: 10,
+		OnTooManyMatches:    func(rule, id string) { got = append(got, rule+":"+id) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, " ") != "a:$a a:$b" {
+		t.Errorf("reported %q", got)
+	}
+}

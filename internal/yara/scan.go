@@ -79,6 +79,11 @@ type ScanOptions struct {
 	// match but whose strings did, with NotMatching set (yara -n -s prints
 	// those strings).
 	StringsOfNonMatching bool
+	// OnTooManyMatches, when set, is called once per string whose matches
+	// reached MaxMatchesPerString: later matches are dropped and the
+	// rule's result may be wrong. yara prints "warning: rule "R": too many
+	// matches for $S, results for this rule may be incorrect".
+	OnTooManyMatches func(rule, stringID string)
 }
 
 // mmapThreshold is the size from which ScanFile maps files instead of
@@ -109,6 +114,8 @@ type scanCtx struct {
 	partsUsed []int32    // parts with at least one match
 	ruleHas   []bool     // per rule: one of its strings matched
 	maxPer    int
+	onTooMany func(rule, stringID string)
+	capped    map[int32]bool // strings whose match limit was reported
 	fast      bool
 	results   []int8 // per rule: 0 unknown, 1 true, 2 false
 	mods      map[string]value
@@ -186,7 +193,7 @@ func (r *Rules) ScanBytes(ctx context.Context, data []byte, opts ScanOptions) ([
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	sc := &scanCtx{rules: r, data: data, ctx: ctx, maxPer: opts.MaxMatchesPerString, fast: opts.FastMode}
+	sc := &scanCtx{rules: r, data: data, ctx: ctx, maxPer: opts.MaxMatchesPerString, fast: opts.FastMode, onTooMany: opts.OnTooManyMatches}
 	if sc.maxPer <= 0 {
 		sc.maxPer = 1_000_000
 	}
@@ -358,6 +365,7 @@ func (sc *scanCtx) record(p *pattern, start, length int) {
 	si := p.str
 	ms := sc.strMatch[si]
 	if len(ms) >= sc.maxPer {
+		sc.tooMany(si)
 		return
 	}
 	if sc.fast && len(ms) > 0 {
@@ -385,6 +393,7 @@ func (sc *scanCtx) recordPart(p *pattern, start, length int) {
 	k := p.part - 1
 	ms := sc.parts[k]
 	if len(ms) >= sc.maxPer {
+		sc.tooMany(p.str)
 		return
 	}
 	if n := len(ms); n > 0 && ms[n-1].Offset == int64(start) {
@@ -394,6 +403,19 @@ func (sc *scanCtx) recordPart(p *pattern, start, length int) {
 		sc.partsUsed = append(sc.partsUsed, k)
 	}
 	sc.parts[k] = append(ms, smatch{Offset: int64(start), Length: length})
+}
+
+// tooMany reports, once per string, that its match limit was reached.
+func (sc *scanCtx) tooMany(si int32) {
+	if sc.onTooMany == nil || sc.capped[si] {
+		return
+	}
+	if sc.capped == nil {
+		sc.capped = map[int32]bool{}
+	}
+	sc.capped[si] = true
+	cs := sc.rules.strs[si]
+	sc.onTooMany(sc.rules.rules[cs.rule].def.name, "$"+cs.id)
 }
 
 // joinChains turns the matches of hex chain parts into string matches:
