@@ -537,7 +537,7 @@ func factItems(posture map[string]measured, linked map[string]bool, facts Facts,
 		default:
 			continue
 		}
-		out = append(out, item{ev: ev, group: r.Group, action: r.Action, why: r.Title, effort: r.Effort, threats: r.Threats, kind: ActionDo})
+		out = append(out, item{ev: ev, group: r.Group, action: r.Action, why: r.Why, effort: r.Effort, threats: r.Threats, kind: ActionDo})
 	}
 	return out
 }

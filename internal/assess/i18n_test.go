@@ -29,6 +29,7 @@ func TestEveryTextInBothLanguages(t *testing.T) {
 	}
 	for _, r := range factRules {
 		checkText(t, r.ID+" title", r.Title)
+		checkText(t, r.ID+" why", r.Why)
 		checkText(t, r.ID+" action", r.Action)
 	}
 	// Generated texts: run assessments that reach every branch.
