@@ -158,6 +158,7 @@ func Assess(q Questionnaire, answers Answers, facts Facts, now time.Time) Assess
 	given := readAnswers(q, answers, &a)
 	posture := readPosture(facts.Posture, &a)
 	f := sanitizeFindings(facts.Findings, &a)
+	facts.Sensors = sanitizeSensors(facts.Sensors, now, &a)
 	targeted := targetedThreats(f)
 	a.Overall.Targeted = targeted
 	a.Overall.Exposure = exposure(f)
@@ -291,6 +292,25 @@ func sanitizeFindings(f Findings, a *Assessment) Findings {
 	f.SightingsOpen = min(f.SightingsOpen, f.Sightings)
 	f.LookalikesHandled = min(f.LookalikesHandled, f.Lookalikes)
 	return f
+}
+
+// ClockSkew is how far in the future a sensor's timestamps may be before
+// they are not believed.
+const ClockSkew = time.Hour
+
+// sanitizeSensors drops the sensors whose timestamps are in the future
+// (a wrong clock would otherwise earn full credit) and reports them.
+func sanitizeSensors(in []Sensor, now time.Time, a *Assessment) []Sensor {
+	var out []Sensor
+	for i, s := range in {
+		if s.LastSeen.Sub(now) > ClockSkew || s.IndicatorsUpdated.Sub(now) > ClockSkew {
+			a.Ignored = append(a.Ignored, Ignored{Field: fmt.Sprintf("sensors[%d]", i), Value: clip(s.Name),
+				Reason: Text{FR: "Horodatage dans le futur (horloge du capteur fausse ?) : capteur non compté.", EN: "Timestamp in the future (sensor clock wrong?): sensor not counted."}})
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // targetedThreats lists, in a fixed order, the threats the findings show.

@@ -470,3 +470,20 @@ func TestHugeCountsStayInRange(t *testing.T) {
 		t.Errorf("capped counts not reported: %+v", a.Ignored)
 	}
 }
+
+func TestFutureSensorTimestampsNotBelieved(t *testing.T) {
+	f := Facts{MeasuredAt: now, Sensors: []Sensor{
+		{Kind: "scan", Name: "skewed", LastSeen: now.Add(48 * time.Hour), IndicatorsUpdated: now},
+		{Kind: "dns", Name: "ok", LastSeen: now.Add(30 * time.Minute), IndicatorsUpdated: now},
+	}}
+	a := Assess(Current(), Answers{}, f, now)
+	if e := evidence(t, a, "sensor.scan"); e.Credit != 0 {
+		t.Errorf("a sensor dated in the future earned %d", e.Credit)
+	}
+	if e := evidence(t, a, "sensor.dns"); e.Credit != 100 {
+		t.Errorf("a sensor within the allowed skew earned %d", e.Credit)
+	}
+	if len(a.Ignored) != 1 || a.Ignored[0].Field != "sensors[0]" {
+		t.Errorf("ignored %+v", a.Ignored)
+	}
+}

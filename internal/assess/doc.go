@@ -46,6 +46,8 @@
 //     2): the most recent report of a sensor of that kind; within 48 hours
 //     100, within 14 days 50, else 0. Scored only when Facts.MeasuredAt is
 //     set (otherwise an absent sensor cannot be told from absent data).
+//     A sensor dated more than ClockSkew (1 hour) in the future is not
+//     counted and is reported.
 //   - sensor.indicators (response, 1): the oldest indicator pull among the
 //     sensors seen within 14 days; within 48 hours 100, within 7 days 50,
 //     else 0; not scored when no sensor is active.
