@@ -428,15 +428,25 @@ func (rn *run) pastDeadline() bool {
 }
 
 // scanQueued scans one file of a directory or a scan list.
+// outBufs holds per-file output buffers: with -n a file's output is
+// every rule name (about 500 KB on signature-base), once per file.
+var outBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 func (rn *run) scanQueued(ctx context.Context, p string, stdout, stderr io.Writer) {
-	var buf bytes.Buffer
-	n, err := rn.scanFile(ctx, p, false, &buf)
+	buf := outBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 8<<20 {
+			outBufs.Put(buf)
+		}
+	}()
+	n, err := rn.scanFile(ctx, p, false, buf)
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	rn.res.Files++
 	rn.res.Matches += n
 	if rn.o.Count {
-		fmt.Fprintf(&buf, "%s: %d\n", p, n)
+		fmt.Fprintf(buf, "%s: %d\n", p, n)
 	}
 	stdout.Write(buf.Bytes())
 	if err != nil {
