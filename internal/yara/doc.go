@@ -81,7 +81,8 @@
 //
 // # Limits
 //
-// Matches per string: 1,000,000 (libyara's default); match data kept: 512
+// Matches per string: 1,000,000 (libyara's default; reaching it is reported
+// through ScanOptions.OnTooManyMatches); match data kept: 512
 // bytes; condition evaluation: 50 million steps per rule and 4 million
 // iterations per loop; expression nesting: about 10,000 parentheses
 // (where libyara's parser stack ends); regex and hex group nesting: 5,000;
