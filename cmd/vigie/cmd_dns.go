@@ -87,6 +87,20 @@ func (o *dnsPolicyOptions) sources() (*pdns.Sources, error) {
 		Protect: protect, Providers: !o.noProviders, Lenient: o.lenient}, nil
 }
 
+// setup checks the list and hub flags: the policy sources, and the hub
+// client with its state directory when --hub is given.
+func (o *dnsPolicyOptions) setup() (*pdns.Sources, *hubclient.Client, string, error) {
+	src, err := o.sources()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	hc, state, err := o.hub()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return src, hc, state, nil
+}
+
 // hub connects to the hub when --hub is given; nil otherwise.
 func (o *dnsPolicyOptions) hub() (*hubclient.Client, string, error) {
 	if o.hubURL == "" {
@@ -236,11 +250,7 @@ func newDNSCommand(g *globalOptions) *cobra.Command {
 					opts.Sinkhole6 = a
 				}
 			}
-			src, err := o.sources()
-			if err != nil {
-				return err
-			}
-			hc, state, err := o.hub()
+			src, hc, state, err := o.setup()
 			if err != nil {
 				return err
 			}
@@ -545,11 +555,7 @@ that cannot be read), 3 wrong flags.`,
   vigie dns check --rpz policy.rpz --json - < names.txt`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			src, err := o.sources()
-			if err != nil {
-				return err
-			}
-			hc, state, err := o.hub()
+			src, hc, state, err := o.setup()
 			if err != nil {
 				return err
 			}
