@@ -12,7 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigie-project/vigie/internal/hubclient"
 	"github.com/vigie-project/vigie/internal/posture"
+	"github.com/vigie-project/vigie/internal/report"
 )
 
 type postureOptions struct {
@@ -27,6 +29,9 @@ type postureOptions struct {
 	smtpPort      int
 	httpPort      int
 	httpsPort     int
+	hubURL        string
+	hubToken      string
+	hubCA         string
 }
 
 func newPostureCommand(g *globalOptions) *cobra.Command {
@@ -71,7 +76,8 @@ Exit codes:
 		Example: `  vigie posture party.fr
   vigie posture party.fr campaign2027.fr --json
   vigie posture party.fr --only mail --dkim-selector s2026
-  vigie posture party.fr --resolver 9.9.9.9:53 --timeout 3s`,
+  vigie posture party.fr --resolver 9.9.9.9:53 --timeout 3s
+  vigie posture party.fr --hub https://hub.agence.example --token $TOKEN`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPosture(cmd.Context(), g, o, args)
@@ -89,6 +95,9 @@ Exit codes:
 	f.IntVar(&o.smtpPort, "smtp-port", 25, "SMTP port of the MX hosts")
 	f.IntVar(&o.httpPort, "http-port", 80, "HTTP port of the web site")
 	f.IntVar(&o.httpsPort, "https-port", 443, "HTTPS port of the web site and the MTA-STS host")
+	f.StringVar(&o.hubURL, "hub", "", "hub URL: send the checks that did not pass as findings")
+	f.StringVar(&o.hubToken, "token", "", "hub API token (default $VIGIE_TOKEN)")
+	f.StringVar(&o.hubCA, "hub-ca", "", "PEM file of the CA (or self-signed certificate) that the hub's certificate must chain to")
 	return cmd
 }
 
@@ -131,6 +140,24 @@ func runPosture(ctx context.Context, g *globalOptions, o postureOptions, args []
 	if err != nil {
 		return usageError("%v", err)
 	}
+	var hub *hubclient.Client
+	if o.hubURL == "" && (o.hubToken != "" || o.hubCA != "") {
+		return usageError("--token and --hub-ca need --hub")
+	}
+	if o.hubURL != "" {
+		if o.hubToken == "" {
+			o.hubToken = os.Getenv("VIGIE_TOKEN")
+		}
+		if hub, err = hubclient.New(o.hubURL, o.hubToken); err != nil {
+			return usageError("%v", err)
+		}
+		if o.hubCA != "" {
+			if err := hub.TrustCAFile(o.hubCA); err != nil {
+				return usageError("%v", err)
+			}
+		}
+	}
+	var findings []report.Finding
 	ctx, cancel := context.WithTimeout(ctx, o.maxTime)
 	defer cancel()
 	worst := posture.StatusPass
@@ -144,6 +171,7 @@ func runPosture(ctx context.Context, g *globalOptions, o postureOptions, args []
 				worst = posture.StatusFail
 			}
 		}
+		findings = append(findings, posture.Findings(r, time.Now())...)
 		if werr != nil {
 			return
 		}
@@ -159,6 +187,14 @@ func runPosture(ctx context.Context, g *globalOptions, o postureOptions, args []
 	})
 	if werr != nil {
 		return withCode(exitError, fmt.Errorf("writing the results: %w", werr))
+	}
+	if hub != nil && len(findings) > 0 {
+		hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer hcancel()
+		if err := hub.PostFindings(hctx, findings); err != nil {
+			return withCode(exitError, fmt.Errorf("sending %d finding(s) to the hub: %w", len(findings), err))
+		}
+		g.logger.Info("posture findings sent to the hub", "count", len(findings))
 	}
 	switch worst {
 	case posture.StatusError:

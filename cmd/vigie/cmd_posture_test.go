@@ -2,7 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -94,7 +97,25 @@ _dmarc.weak.test.   TXT "v=DMARC1; p=none; rua=mailto:d@weak.test"
 		t.Errorf("text output:\n%s", out)
 	}
 
-	for _, args := range [][]string{{"posture"}, {"posture", "not a domain"}, {"posture", "x.test", "--only", "ftp"}} {
+	// --hub: the checks that did not pass reach the hub as findings.
+	var posted []byte
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v1/findings" || r.Header.Get("Authorization") != "Bearer tok-1" {
+			http.Error(w, "unexpected "+r.URL.Path, http.StatusNotFound)
+			return
+		}
+		posted, _ = io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"accepted":1}`)
+	}))
+	defer hub.Close()
+	code, _, errb = vigie(t, "", "posture", "weak.test", "--only", "mail", "--resolver", addr, "--timeout", "1s", "--smtp-port", "1", "--hub", hub.URL, "--token", "tok-1")
+	if code != exitError || !strings.Contains(string(posted), `"sensor":"posture"`) || !strings.Contains(string(posted), `"value":"mail.dmarc"`) ||
+		!strings.Contains(string(posted), `"name":"weak.test"`) || strings.Contains(string(posted), `"value":"mail.mx"`) {
+		t.Errorf("hub: exit %d, posted %s\n%s", code, posted, errb)
+	}
+
+	for _, args := range [][]string{{"posture"}, {"posture", "x.test", "--token", "t"}, {"posture", "not a domain"}, {"posture", "x.test", "--only", "ftp"}} {
 		if code, _, _ := vigie(t, "", args...); code != exitUsage {
 			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)
 		}

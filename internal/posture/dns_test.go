@@ -126,3 +126,27 @@ func TestWholeRun(t *testing.T) {
 		t.Errorf("--only dns ran %d checks", n)
 	}
 }
+
+// TestFindings: checks that did not pass become findings for the hub, with
+// the domain as subject, the check as match and the fix as advice.
+func TestFindings(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	r := Result{Domain: "party.test", Checks: []Check{
+		{ID: "mail.spf", Status: StatusPass, Summary: "ok"},
+		{ID: "mail.dmarc", Status: StatusFail, Summary: "The DMARC policy p= is none.", Evidence: []string{`_dmarc.party.test TXT "v=DMARC1; p=none"`}, Fix: "p=reject"},
+		{ID: "web.headers", Status: StatusWarn, Summary: "Security headers missing."},
+		{ID: "mail.starttls", Status: StatusError, Summary: "Vigie could not connect."},
+	}}
+	fs := Findings(r, now)
+	if len(fs) != 3 {
+		t.Fatalf("%d findings, want 3", len(fs))
+	}
+	f := fs[0]
+	if f.Severity.String() != "medium" || f.Subject.Name != "party.test" || f.Match.Value != "mail.dmarc" || f.Advice != "p=reject" ||
+		f.ID != "posture:party.test:mail.dmarc:fail:2026-12-07" || len(f.Evidence) != 1 || f.Sensor != "posture" {
+		t.Errorf("finding: %+v", f)
+	}
+	if fs[1].Severity.String() != "low" || fs[2].Severity.String() != "info" {
+		t.Errorf("severities %s %s", fs[1].Severity, fs[2].Severity)
+	}
+}

@@ -149,6 +149,9 @@
 //     delegation of an unsigned domain is not proven either (reported as
 //     not signed); the domain must be a zone apex (it has a SOA).
 //
-// Not checked yet: the MX hosts' cipher suites, reporting to the hub
-// (--hub/--token) and scheduled runs by the hub.
+// Findings turns the checks that did not pass into report.Finding values
+// that `vigie posture --hub` sends to the hub.
+//
+// Not done yet: the MX hosts' cipher suites, and runs scheduled by the hub
+// for the domains each party declares.
 package posture
