@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,6 +19,10 @@ import (
 // indicator "evil.com"), and IP addresses by address, with one map per
 // prefix length in use for CIDR blocks.
 type Matcher struct {
+	// live, on a matcher made by NewLive, holds the set in force: every
+	// method works on it (see Swap).
+	live *atomic.Pointer[Matcher]
+
 	inds []Indicator // the caller's slice, shared, read-only
 	n    int         // how many of inds the sets hold
 
@@ -88,6 +93,33 @@ func NewMatcher(inds []Indicator, opts MatcherOptions) *Matcher {
 		for j := i; j > 0 && m.prefixes[j].bits > m.prefixes[j-1].bits; j-- {
 			m.prefixes[j], m.prefixes[j-1] = m.prefixes[j-1], m.prefixes[j]
 		}
+	}
+	return m
+}
+
+// NewLive returns a matcher that answers from the set in force, first m,
+// replaced as a whole by Swap while it is in use: a long-running sensor
+// gives it to the code that matches and swaps in the set built from the
+// hub's newest indicators. Each lookup sees one complete set. (What callers
+// decided from Has at the start — e.g. not to hash files — stays.)
+func NewLive(m *Matcher) *Matcher {
+	l := &Matcher{live: new(atomic.Pointer[Matcher])}
+	l.live.Store(m)
+	return l
+}
+
+// Swap puts next in force on a matcher made by NewLive (and does nothing
+// on another).
+func (m *Matcher) Swap(next *Matcher) {
+	if m.live != nil && next != nil {
+		m.live.Store(next.cur())
+	}
+}
+
+// cur is the set in force.
+func (m *Matcher) cur() *Matcher {
+	if m.live != nil {
+		return m.live.Load()
 	}
 	return m
 }
@@ -206,12 +238,13 @@ func putDigest[K [16]byte | [20]byte | [32]byte | [64]byte](m map[K]int32, v str
 }
 
 // Len is the number of indicators the matcher holds.
-func (m *Matcher) Len() int { return m.n }
+func (m *Matcher) Len() int { return m.cur().n }
 
 // Has reports whether the matcher holds indicators of type t, so that
 // callers skip work no indicator needs (hashing files when there are no
 // hash indicators).
 func (m *Matcher) Has(t Type) bool {
+	m = m.cur()
 	switch t {
 	case MD5:
 		return len(m.md5) > 0
@@ -241,6 +274,7 @@ func (m *Matcher) Has(t Type) bool {
 
 // Rules returns the YARA-rule indicators, for the rule engine to compile.
 func (m *Matcher) Rules() []*Indicator {
+	m = m.cur()
 	out := make([]*Indicator, len(m.rules))
 	for i, idx := range m.rules {
 		out[i] = &m.inds[idx]
@@ -251,6 +285,7 @@ func (m *Matcher) Rules() []*Indicator {
 // Digest looks up a raw digest; its length tells the hash type (16 MD5, 20
 // SHA-1, 32 SHA-256, 64 SHA-512).
 func (m *Matcher) Digest(d []byte) (*Indicator, bool) {
+	m = m.cur()
 	var idx int32
 	var ok bool
 	switch len(d) {
@@ -268,6 +303,7 @@ func (m *Matcher) Digest(d []byte) (*Indicator, bool) {
 
 // HashHex looks up a hash written in hex (any case).
 func (m *Matcher) HashHex(s string) (*Indicator, bool) {
+	m = m.cur()
 	var buf [64]byte
 	if len(s) > 128 || len(s)%2 != 0 {
 		return nil, false
@@ -284,6 +320,7 @@ func (m *Matcher) HashHex(s string) (*Indicator, bool) {
 // lower-case ASCII (punycode) without a trailing dot; NormalizeHost makes
 // it so.
 func (m *Matcher) Domain(name string) (*Indicator, bool) {
+	m = m.cur()
 	if len(m.domains) == 0 {
 		return nil, false
 	}
@@ -319,6 +356,7 @@ func NormalizeHost(name string) string {
 // IP looks up an address: an exact indicator first, then the most specific
 // CIDR block that contains it.
 func (m *Matcher) IP(a netip.Addr) (*Indicator, bool) {
+	m = m.cur()
 	a = a.Unmap()
 	if idx, ok := m.addrs[a]; ok {
 		return &m.inds[idx], true
@@ -343,11 +381,13 @@ func (m *Matcher) IP(a netip.Addr) (*Indicator, bool) {
 // normalised URL. (The URL's host is looked up with Domain separately by
 // the caller when domain indicators should apply.)
 func (m *Matcher) URL(u string) (*Indicator, bool) {
+	m = m.cur()
 	return m.lookupNormalized(m.urls, u, normalizeURL)
 }
 
 // Email looks up an e-mail address (any case).
 func (m *Matcher) Email(addr string) (*Indicator, bool) {
+	m = m.cur()
 	return m.lookupNormalized(m.emails, addr, normalizeEmail)
 }
 
@@ -370,6 +410,7 @@ func (m *Matcher) lookupNormalized(set map[string]int32, v string, normalize fun
 
 // Filename looks up a file's base name, case-insensitively.
 func (m *Matcher) Filename(base string) (*Indicator, bool) {
+	m = m.cur()
 	if len(m.names) == 0 {
 		return nil, false
 	}
@@ -381,6 +422,7 @@ func (m *Matcher) Filename(base string) (*Indicator, bool) {
 // path (case-insensitively). Patterns are tried only when the path contains
 // the literal text every match of the pattern must contain.
 func (m *Matcher) Path(path string) []*Indicator {
+	m = m.cur()
 	if len(m.paths) == 0 {
 		return nil
 	}
@@ -401,6 +443,7 @@ func (m *Matcher) Path(path string) []*Indicator {
 // Lookup matches an observed value of type t given as text, for callers
 // that do not have a typed value at hand (the hub, tests, the CLI).
 func (m *Matcher) Lookup(t Type, value string) (*Indicator, bool) {
+	m = m.cur()
 	switch t {
 	case MD5, SHA1, SHA256, SHA512:
 		return m.HashHex(strings.TrimSpace(value))

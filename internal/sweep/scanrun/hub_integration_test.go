@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigie-project/vigie/internal/hub/hubtest"
+	"github.com/vigie-project/vigie/internal/report"
 	"github.com/vigie-project/vigie/internal/sweep"
 )
 
@@ -80,5 +83,44 @@ func TestFindingsReachTheHub(t *testing.T) {
 	f := page.Items[0]
 	if f.Org != "Party A" || f.Host != "laptop-7" || !strings.HasSuffix(f.Finding.Subject.Path, "pagemgr.exe") || f.Finding.Match.Value != "pagemgr.exe" || f.Finding.Advice == "" || f.Finding.Severity == "" {
 		t.Errorf("finding on the hub: %+v", f)
+	}
+}
+
+// A long scan matches an indicator the agency publishes while it runs.
+func TestScanReceivesIndicatorWhileRunning(t *testing.T) {
+	h := hubtest.Start(t)
+	h.Publish("filename", "a-known.exe")
+	root := t.TempDir()
+	// 50 directories, each with a file the scan knows from the start and
+	// one named like the indicator published while it runs (directory
+	// order is the file system's, so some come after the first finding)
+	for i := range 50 {
+		d := filepath.Join(root, fmt.Sprintf("d%02d", i))
+		os.Mkdir(d, 0o755)
+		os.WriteFile(filepath.Join(d, "a-known.exe"), []byte("x"), 0o644)
+		os.WriteFile(filepath.Join(d, "z-published-later.exe"), []byte("y"), 0o644)
+	}
+	cfg := Config{Paths: []string{root}, NoBuiltin: true, HubURL: h.URL, HubToken: h.SensorToken, StateDir: t.TempDir(), Format: "jsonl",
+		Sweep: sweep.Options{Threads: 1}, PullInterval: 30 * time.Millisecond}
+	// When the first finding is made, the agency publishes another
+	// indicator; the sweep (one thread) waits a few pull intervals.
+	published := false
+	cfg.Sweep.OnFinding = func(f *report.Finding) {
+		if !published && strings.HasSuffix(f.Subject.Path, "a-known.exe") {
+			published = true
+			h.Publish("filename", "z-published-later.exe")
+			time.Sleep(400 * time.Millisecond)
+		}
+	}
+	var out, errb bytes.Buffer
+	res, err := Run(context.Background(), cfg, &out, &errb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !published {
+		t.Fatalf("the first file was not found first: %s", out.String())
+	}
+	if n := strings.Count(out.String(), `"value":"z-published-later.exe"`); n == 0 {
+		t.Fatalf("findings %d; the indicator published during the scan never matched:\n%s", res.Findings, out.String())
 	}
 }

@@ -33,12 +33,16 @@ type Config struct {
 	HubURL    string
 	HubToken  string
 	HubCA     string // PEM file of certificates to trust for the hub (its self-signed certificate)
-	StateDir  string // hub cache and spool; "" = user cache dir / vigie
-	Format    string // text, jsonl, sarif
-	Color     bool
-	Progress  *sweep.Progress
-	Version   string
-	Logger    *slog.Logger
+	// PullInterval is how often a running scan pulls the hub's changes
+	// (default 5 minutes): a long sweep matches indicators published,
+	// expired or withdrawn while it runs.
+	PullInterval time.Duration
+	StateDir     string // hub cache and spool; "" = user cache dir / vigie
+	Format       string // text, jsonl, sarif
+	Color        bool
+	Progress     *sweep.Progress
+	Version      string
+	Logger       *slog.Logger
 }
 
 // Result is the outcome of a scan.
@@ -83,6 +87,8 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 	}
 	var hub *hubclient.Client
 	var spool *hubclient.Spool
+	var follower *hubclient.Follower
+	var hubInds []indicator.Indicator
 	if cfg.HubURL != "" {
 		var err error
 		if hub, err = hubclient.New(cfg.HubURL, cfg.HubToken); err != nil {
@@ -102,15 +108,32 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 			state = filepath.Join(d, "vigie")
 		}
 		spool = &hubclient.Spool{Dir: filepath.Join(state, "spool"), Logger: log}
-		inds, err := hubclient.PullCached(ctx, hub, filepath.Join(state, "hub-indicators.json"))
-		if err != nil {
+		follower = &hubclient.Follower{Client: hub, CachePath: filepath.Join(state, "hub-indicators.json"), Interval: cfg.PullInterval, Logger: log,
+			Apply: func(inds []indicator.Indicator) error { hubInds = inds; return nil }}
+		if _, err := follower.Sync(ctx); err != nil {
 			fmt.Fprintf(stderr, "vigie scan: warning: %v\n", err)
 			res.HubErr = err
 		}
-		coll.Merge(&indicator.Collection{Indicators: inds})
 	}
-	coll.Dedupe()
-	m := indicator.NewMatcher(coll.Indicators, indicator.MatcherOptions{At: time.Now()})
+	// The matcher in force: the local indicators and the hub's, rebuilt
+	// and swapped as a whole when the hub's change while the scan runs.
+	base := coll.Indicators
+	build := func(hubInds []indicator.Indicator) *indicator.Matcher {
+		c := &indicator.Collection{Indicators: append(append(make([]indicator.Indicator, 0, len(base)+len(hubInds)), base...), hubInds...)}
+		c.Dedupe()
+		return indicator.NewMatcher(c.Indicators, indicator.MatcherOptions{At: time.Now()})
+	}
+	m := indicator.NewLive(build(hubInds))
+	if follower != nil {
+		follower.Apply = func(inds []indicator.Indicator) error {
+			m.Swap(build(inds))
+			return nil
+		}
+		fctx, stopFollow := context.WithCancel(ctx)
+		followed := make(chan struct{})
+		go func() { follower.Run(fctx); close(followed) }()
+		defer func() { stopFollow(); <-followed }()
+	}
 
 	var engine sweep.RuleEngine
 	var skipped []yararules.Skipped
@@ -158,11 +181,15 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 	var findings []*report.Finding
 	var writeErr error
 	sum := report.Summary{}
+	also := cfg.Sweep.OnFinding // the caller's own hook, if any, runs too
 	opts.OnFinding = func(f *report.Finding) {
 		sum.Add(f)
 		findings = append(findings, f)
 		if err := w.Write(f); err != nil && writeErr == nil {
 			writeErr = err
+		}
+		if also != nil {
+			also(f)
 		}
 	}
 	opts.OnError = func(path string, err error) {
