@@ -70,14 +70,7 @@ func startAuthority(t *testing.T, ttl uint32) *authority {
 		}
 		w.WriteMsg(m)
 	})
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	pc, l := udpTCPPair(t)
 	us := &dns.Server{PacketConn: pc, Handler: h}
 	ts := &dns.Server{Listener: l, Handler: h}
 	go us.ActivateAndServe()
@@ -86,6 +79,26 @@ func startAuthority(t *testing.T, ttl uint32) *authority {
 	a.stop = func() { us.Shutdown(); ts.Shutdown() }
 	t.Cleanup(a.stop)
 	return a
+}
+
+// udpTCPPair listens on one loopback port for both UDP and TCP, as a DNS
+// server does; the kernel's free UDP port may be taken for TCP, so it
+// tries again on another.
+func udpTCPPair(t *testing.T) (*net.UDPConn, net.Listener) {
+	t.Helper()
+	for range 50 {
+		pc, err := ListenUDP("127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, l
+		}
+		pc.Close()
+	}
+	t.Fatal("no loopback port free for both UDP and TCP")
+	return nil, nil
 }
 
 func soa(ttl uint32) dns.RR {
@@ -97,14 +110,7 @@ func soa(ttl uint32) dns.RR {
 func startResolver(t *testing.T, opt Options, p *Policy) (*Server, string) {
 	t.Helper()
 	s := New(opt, p)
-	pc, err := ListenUDP("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	pc, l := udpTCPPair(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
 	go func() { s.ServeUDP(ctx, pc); done <- struct{}{} }()
