@@ -86,6 +86,9 @@ func (f *Follower) Sync(ctx context.Context) (applied bool, err error) {
 	}
 	ch, perr := f.Client.PullChanges(ctx, f.cache.Cursor, f.etag)
 	changed := false
+	for _, r := range ch.Refused {
+		f.Logger.Warn("hub feed: indicator not applied", "reason", r)
+	}
 	if perr == nil {
 		f.etag = ch.ETag
 		if !ch.NotModified {

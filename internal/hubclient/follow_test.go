@@ -193,3 +193,22 @@ func TestCacheNewVersionReplacesOldValue(t *testing.T) {
 		t.Fatalf("cache %+v", c.Indicators)
 	}
 }
+
+// A hub that sends a match-everything range (an old import, a hub set with
+// a wide bound) does not make the sensor flag every address.
+func TestSensorRefusesMatchEverythingRanges(t *testing.T) {
+	h := hubtest.Start(t)
+	h.Publish("ipv4", "45.9.148.7")
+	// planted in the hub's database as an import before the bound existed
+	if _, _, err := h.Store.PutIndicators(context.Background(), agencyViewer(t, h), storeActor, []indicator.Indicator{{Type: indicator.IPv4, Value: "0.0.0.0/0"}, {Type: indicator.IPv6, Value: "::/0"}}, storePut); err != nil {
+		t.Fatal(err)
+	}
+	c := mustClient(t, h.URL, h.SensorToken)
+	ch, err := c.PullChanges(context.Background(), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ch.Indicators) != 1 || ch.Indicators[0].Value != "45.9.148.7" || len(ch.Refused) != 2 {
+		t.Fatalf("applied %+v refused %v", ch.Indicators, ch.Refused)
+	}
+}

@@ -83,7 +83,16 @@ type Changes struct {
 	// the hub answered 304 to the ETag given (nothing changed).
 	ETag        string
 	NotModified bool
+	// Refused are indicators the sensor will not apply whatever the hub
+	// says (a range that would match every address), with the reason.
+	Refused []string
 }
+
+// SensorBreadth is the widest network range a sensor applies, whatever
+// its hub sends: a hub configured (or poisoned) with 0.0.0.0/0 must not
+// turn every message or connection into an alert. The hub's own bound
+// (vigie serve --min-prefix-ipv4/-ipv6, default /16 and /32) is stricter.
+var SensorBreadth = indicator.Breadth{MinIPv4Bits: 8, MinIPv6Bits: 16}
 
 // PullChanges is Pull with a conditional request: when etag is the hub's
 // current tag for the cursor, the hub answers 304 Not Modified without
@@ -120,6 +129,11 @@ func (c *Client) PullChanges(ctx context.Context, since, etag string) (Changes, 
 		for _, it := range p.Items {
 			if it.Expired || it.Withdrawn {
 				ch.Gone = append(ch.Gone, it.Identity())
+				continue
+			}
+			if err := SensorBreadth.Check(&it.Indicator); err != nil {
+				ch.Gone = append(ch.Gone, it.Identity())
+				ch.Refused = append(ch.Refused, indicator.Where(&it.Indicator)+": "+err.Error())
 				continue
 			}
 			ch.Indicators = append(ch.Indicators, it.Indicator)
