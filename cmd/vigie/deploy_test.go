@@ -62,6 +62,7 @@ func TestSystemdUnits(t *testing.T) {
 		"vigie-hub.service":    {"Restart=always", "vigie serve"},
 		"vigie-scan.service":   {"Type=oneshot", "vigie scan", "SuccessExitStatus=1"},
 		"vigie-scan.timer":     {"OnCalendar=", "Persistent=true"},
+		"vigie-dns.service":    {"Restart=always", "CAP_NET_BIND_SERVICE", "ExecReload=/bin/kill -HUP $MAINPID"},
 	} {
 		u, ok := units[name]
 		if !ok {
