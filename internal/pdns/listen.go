@@ -55,6 +55,7 @@ func (s *Server) ServeUDP(ctx context.Context, pc *net.UDPConn) error {
 							continue
 						}
 						s.log.Warn("udp read", "err", err)
+						time.Sleep(10 * time.Millisecond) // do not spin on a socket that keeps failing
 						continue
 					}
 					return
@@ -133,6 +134,9 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn, tr transport) {
 		n := int(binary.BigEndian.Uint16(lenb[:]))
 		if n < headerLen {
 			return
+		}
+		if n > cap(buf) {
+			buf = make([]byte, n)
 		}
 		buf = buf[:n]
 		if _, err := io.ReadFull(c, buf); err != nil {

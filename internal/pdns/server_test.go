@@ -215,6 +215,28 @@ func TestResolveBlockAndCache(t *testing.T) {
 	}
 }
 
+// A query over TCP may be larger than a UDP datagram (EDNS padding,
+// cookies): it must be read whole, not crash the resolver.
+func TestLargeTCPQuery(t *testing.T) {
+	auth := startAuthority(t, 300)
+	_, addr := startResolver(t, Options{Upstreams: upstreamTo(t, auth.addr)}, nil)
+	m := new(dns.Msg)
+	m.SetQuestion("www.example.org.", dns.TypeA)
+	o := &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT}}
+	o.SetUDPSize(1232)
+	o.Option = append(o.Option, &dns.EDNS0_PADDING{Padding: make([]byte, 3000)})
+	m.Extra = append(m.Extra, o)
+	c := &dns.Client{Net: "tcp", Timeout: 3 * time.Second}
+	r, _, err := c.Exchange(m, addr)
+	if err != nil || r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {
+		t.Fatalf("a 3 kB query over TCP: %v %v", r, err)
+	}
+	// The server still answers afterwards.
+	if r := ask(t, addr, "news.example.org", dns.TypeA, true, "tcp"); len(r.Answer) != 1 {
+		t.Fatal(r)
+	}
+}
+
 func TestNegativeCachingAndTTL(t *testing.T) {
 	auth := startAuthority(t, 60)
 	_, addr := startResolver(t, Options{Upstreams: upstreamTo(t, auth.addr)}, nil)
