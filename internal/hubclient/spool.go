@@ -154,7 +154,11 @@ func (s *Spool) writeFile(prefix string, data []byte) error {
 }
 
 // Pending lists the batch files waiting, oldest first.
-func (s *Spool) Pending() ([]string, error) {
+func (s *Spool) Pending() ([]string, error) { return s.files(batchPrefix) }
+
+// files lists the spool's files of one kind (sighting batches, findings),
+// oldest first: their names start with the time they were written.
+func (s *Spool) files(prefix string) ([]string, error) {
 	ents, err := os.ReadDir(s.Dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -165,7 +169,7 @@ func (s *Spool) Pending() ([]string, error) {
 	var out []string
 	for _, e := range ents {
 		n := e.Name()
-		if e.Type().IsRegular() && strings.HasPrefix(n, batchPrefix) && strings.HasSuffix(n, batchSuffix) {
+		if e.Type().IsRegular() && strings.HasPrefix(n, prefix) && strings.HasSuffix(n, batchSuffix) {
 			out = append(out, filepath.Join(s.Dir, n))
 		}
 	}

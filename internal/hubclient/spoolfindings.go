@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 
 	"github.com/vigie-project/vigie/internal/report"
 )
@@ -75,24 +72,7 @@ func (s *Spool) AddFindings(fs []report.Finding) error {
 }
 
 // pendingFindings lists the findings files waiting, oldest first.
-func (s *Spool) pendingFindings() ([]string, error) {
-	ents, err := os.ReadDir(s.Dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
-	}
-	var out []string
-	for _, e := range ents {
-		n := e.Name()
-		if e.Type().IsRegular() && strings.HasPrefix(n, findingsPrefix) && strings.HasSuffix(n, batchSuffix) {
-			out = append(out, filepath.Join(s.Dir, n))
-		}
-	}
-	sort.Strings(out)
-	return out, nil
-}
+func (s *Spool) pendingFindings() ([]string, error) { return s.files(findingsPrefix) }
 
 // flushFindings delivers the spooled findings; like sightings, an item the
 // hub refuses is logged and dropped, the rest delivered.
