@@ -619,3 +619,37 @@ func startAuthorityB(b *testing.B) string {
 	b.Cleanup(func() { srv.Shutdown() })
 	return pc.LocalAddr().String()
 }
+
+// FuzzStream feeds arbitrary bytes to the TCP/TLS framing (two-byte length,
+// then the query): never a crash, never a hang past the idle limit.
+func FuzzStream(f *testing.F) {
+	m := new(dns.Msg)
+	m.SetQuestion("www.evil.example.", dns.TypeA)
+	w, _ := m.Pack()
+	frame := append([]byte{byte(len(w) >> 8), byte(len(w))}, w...)
+	f.Add(frame)
+	f.Add(append(append([]byte(nil), frame...), frame...))
+	f.Add([]byte{0xFF, 0xFF, 1, 2, 3})
+	f.Add([]byte{0x00, 0x05, 0, 0, 0, 0, 0})
+	b := NewBuilder(0)
+	b.AddBlocklist("l", strings.NewReader("evil.example\n"), false)
+	s := New(Options{ResolveTimeout: 50 * time.Millisecond}, b.Policy())
+	f.Fuzz(func(t *testing.T, in []byte) {
+		client, server := net.Pipe()
+		done := make(chan struct{})
+		go func() {
+			s.serveConn(context.Background(), server, overTCP)
+			close(done)
+		}()
+		go func() {
+			client.SetDeadline(time.Now().Add(2 * time.Second))
+			client.Write(in)
+			client.Close() // the server sees EOF after the input
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the stream handler did not return after its client closed")
+		}
+	})
+}
