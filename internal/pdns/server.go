@@ -227,9 +227,11 @@ func (s *Server) handle(req []byte, client netip.Addr, tr transport, reply func(
 	}
 	keyStr := string(key)
 	reqCopy := append([]byte(nil), req...)
+	qc := new(query) // the goroutine's own copy: q stays on the stack for cache and policy answers
+	*qc = q
 	go func() {
 		defer func() { <-s.sem }()
-		reply(s.resolve(keyStr, &q, reqCopy, tr))
+		reply(s.resolve(keyStr, qc, reqCopy, tr))
 	}()
 }
 
