@@ -95,6 +95,24 @@ func (w *waUser) WebAuthnCredentials() []webauthn.Credential { return w.creds }
 
 // loadWAUser reads the user's handle (making one the first time) and
 // passkeys.
+// ceremonyParties is what every passkey ceremony of a signed-in user
+// needs: the relying party for this request's origin and the user with
+// the passkeys stored for them. On failure it has answered the request.
+func (u *UI) ceremonyParties(w http.ResponseWriter, r *http.Request, q *req) (*webauthn.WebAuthn, *waUser, bool) {
+	wa, err := u.relyingParty(r)
+	if err != nil {
+		u.jsonError(w, q.lang, http.StatusBadRequest, err.Error())
+		return nil, nil, false
+	}
+	wu, err := u.loadWAUser(r, q.us)
+	if err != nil {
+		u.logError(r, "reading passkeys", err)
+		u.jsonError(w, q.lang, http.StatusInternalServerError, "The hub could not read your passkeys; its log has the details (reference "+hub.RequestID(r.Context())+").")
+		return nil, nil, false
+	}
+	return wa, wu, true
+}
+
 func (u *UI) loadWAUser(r *http.Request, us *store.User) (*waUser, error) {
 	b := make([]byte, 32)
 	rand.Read(b)
@@ -160,15 +178,8 @@ func (u *UI) passkeyRegisterBegin(w http.ResponseWriter, r *http.Request, q *req
 		u.jsonError(w, q.lang, http.StatusUnprocessableEntity, fmt.Sprintf("You have %d passkeys already: remove one first.", q.us.Passkeys))
 		return
 	}
-	wa, err := u.relyingParty(r)
-	if err != nil {
-		u.jsonError(w, q.lang, http.StatusBadRequest, err.Error())
-		return
-	}
-	wu, err := u.loadWAUser(r, q.us)
-	if err != nil {
-		u.logError(r, "reading passkeys", err)
-		u.jsonError(w, q.lang, http.StatusInternalServerError, "The hub could not read your passkeys; its log has the details (reference "+hub.RequestID(r.Context())+").")
+	wa, wu, ok := u.ceremonyParties(w, r, q)
+	if !ok {
 		return
 	}
 	opts, sd, err := wa.BeginRegistration(wu,
@@ -225,15 +236,8 @@ func (u *UI) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request, q *re
 		u.jsonError(w, q.lang, http.StatusBadRequest, "No passkey registration is in progress (or it took more than five minutes): try again.")
 		return
 	}
-	wa, err := u.relyingParty(r)
-	if err != nil {
-		u.jsonError(w, q.lang, http.StatusBadRequest, err.Error())
-		return
-	}
-	wu, err := u.loadWAUser(r, q.us)
-	if err != nil {
-		u.logError(r, "reading passkeys", err)
-		u.jsonError(w, q.lang, http.StatusInternalServerError, "The hub could not read your passkeys.")
+	wa, wu, ok := u.ceremonyParties(w, r, q)
+	if !ok {
 		return
 	}
 	cred, err := wa.FinishRegistration(wu, sd, r)
@@ -284,15 +288,8 @@ func (u *UI) passkeyLoginBegin(w http.ResponseWriter, r *http.Request, q *req) {
 		u.jsonError(w, q.lang, http.StatusBadRequest, "You have no passkey yet.")
 		return
 	}
-	wa, err := u.relyingParty(r)
-	if err != nil {
-		u.jsonError(w, q.lang, http.StatusBadRequest, err.Error())
-		return
-	}
-	wu, err := u.loadWAUser(r, q.us)
-	if err != nil {
-		u.logError(r, "reading passkeys", err)
-		u.jsonError(w, q.lang, http.StatusInternalServerError, "The hub could not read your passkeys.")
+	wa, wu, ok := u.ceremonyParties(w, r, q)
+	if !ok {
 		return
 	}
 	opts, sd, err := wa.BeginLogin(wu, webauthn.WithUserVerification(protocol.VerificationPreferred))
@@ -319,15 +316,8 @@ func (u *UI) passkeyLoginFinish(w http.ResponseWriter, r *http.Request, q *req) 
 		u.jsonError(w, q.lang, http.StatusBadRequest, "No passkey check is in progress (or it took more than five minutes): try again.")
 		return
 	}
-	wa, err := u.relyingParty(r)
-	if err != nil {
-		u.jsonError(w, q.lang, http.StatusBadRequest, err.Error())
-		return
-	}
-	wu, err := u.loadWAUser(r, q.us)
-	if err != nil {
-		u.logError(r, "reading passkeys", err)
-		u.jsonError(w, q.lang, http.StatusInternalServerError, "The hub could not read your passkeys.")
+	wa, wu, ok := u.ceremonyParties(w, r, q)
+	if !ok {
 		return
 	}
 	cred, err := wa.FinishLogin(wu, sd, r)
