@@ -7,8 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
-	"strings"
 	"testing"
 )
 
@@ -296,47 +294,8 @@ rule fields { condition: dotnet.version == "v4.0.30319" and dotnet.module_name =
 		"truncated_tables":  "is_dotnet",
 		"truncated_streams": "is_dotnet",
 	}
-	bin, _ := exec.LookPath("yara")
-	dir := t.TempDir()
-	rf := filepath.Join(dir, "d.yar")
 	// -D of both modules: the pe module's data is compared on these PEs too
-	os.WriteFile(rf, []byte("import \"pe\"\nimport \"dotnet\"\nrule r { condition: false }\n"), 0o644)
-	for name, data := range dotnetSamples() {
-		ms, err := rules.ScanBytes(context.Background(), data, ScanOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, m := range ms {
-			got = append(got, m.Rule)
-		}
-		sort.Strings(got)
-		if g := strings.Join(got, " "); g != want[name] {
-			t.Errorf("%s: matched %q, want %q", name, g, want[name])
-		}
-		if bin == "" {
-			continue
-		}
-		df := filepath.Join(dir, name)
-		os.WriteFile(df, data, 0o644)
-		out, err := exec.Command(bin, "-D", rf, df).Output()
-		if err != nil {
-			t.Fatalf("yara -D: %v", err)
-		}
-		var b bytes.Buffer
-		if err := rules.DumpModules(&b, data, []string{"pe", "dotnet"}); err != nil {
-			t.Fatal(err)
-		}
-		if b.String() != string(out) {
-			t.Errorf("%s: -D differs from yara:\n%s", name, firstDiff(b.String(), string(out)))
-		}
-		if y, ok := yaraMatches(t, bin, src, data); ok && y != want[name] {
-			t.Errorf("%s: yara matched %q, want %q", name, y, want[name])
-		}
-	}
-	if bin == "" {
-		t.Log("yara not installed: -D not compared")
-	}
+	compareModuleSamples(t, rules, src, dotnetSamples(), want, []string{"pe", "dotnet"})
 }
 
 // TestDotnetRealAssembly reads an assembly built by Mono's C# compiler

@@ -241,11 +241,24 @@ rule big_endian { condition: macho.magic == macho.MH_CIGAM and macho.cputype == 
 		"ppc_big_endian":  "big_endian",
 		"fat32":           "ep_arm64 ep_x64 fat_arm64 fat_x64",
 	}
+	compareModuleSamples(t, rules, string(rulesSource(rules)), machoSamples(), want, []string{"macho"})
+}
+
+// compareModuleSamples scans each sample with rules (compiled from src)
+// and checks the rules that match against want; with yara installed it
+// also checks that yara matches the same rules and that -D prints the
+// data of modules exactly as yara -D does.
+func compareModuleSamples(t *testing.T, rules *Rules, src string, samples map[string][]byte, want map[string]string, modules []string) {
+	t.Helper()
 	bin, _ := exec.LookPath("yara")
 	dir := t.TempDir()
 	rf := filepath.Join(dir, "d.yar")
-	os.WriteFile(rf, []byte("import \"macho\"\nrule r { condition: false }\n"), 0o644)
-	for name, data := range machoSamples() {
+	var imports strings.Builder
+	for _, m := range modules {
+		imports.WriteString("import \"" + m + "\"\n")
+	}
+	os.WriteFile(rf, []byte(imports.String()+"rule r { condition: false }\n"), 0o644)
+	for name, data := range samples {
 		ms, err := rules.ScanBytes(context.Background(), data, ScanOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -268,13 +281,13 @@ rule big_endian { condition: macho.magic == macho.MH_CIGAM and macho.cputype == 
 			t.Fatalf("yara -D: %v", err)
 		}
 		var b bytes.Buffer
-		if err := rules.DumpModules(&b, data, []string{"macho"}); err != nil {
+		if err := rules.DumpModules(&b, data, modules); err != nil {
 			t.Fatal(err)
 		}
 		if b.String() != string(out) {
 			t.Errorf("%s: -D differs from yara:\n%s", name, firstDiff(b.String(), string(out)))
 		}
-		if y, ok := yaraMatches(t, bin, string(rulesSource(rules)), data); ok && y != want[name] {
+		if y, ok := yaraMatches(t, bin, src, data); ok && y != want[name] {
 			t.Errorf("%s: yara matched %q, want %q", name, y, want[name])
 		}
 	}
