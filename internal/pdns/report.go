@@ -39,6 +39,7 @@ type BlockReporter struct {
 
 	mu      sync.Mutex
 	pending map[repKey]*pendingBlock
+	dropped int // blocks not reported since the last flush (too many names)
 }
 
 type pendingBlock struct {
@@ -76,7 +77,8 @@ func (r *BlockReporter) Add(b Block) {
 		return
 	}
 	if len(r.pending) >= maxPending {
-		return // the next flush makes room; the metrics still count every block
+		r.dropped++ // said at the next flush; the metrics still count every block
+		return
 	}
 	at := time.Unix(minute*60, 0).UTC()
 	id := "dns:" + r.Host + ":" + typ + ":" + value + "@" + at.Format("2006-01-02T15:04")
@@ -144,6 +146,10 @@ func blockFinding(b Block, id, host, typ, value string) report.Finding {
 func (r *BlockReporter) Flush(now time.Time, all bool) error {
 	cur := now.Unix() / 60
 	r.mu.Lock()
+	if r.dropped > 0 && r.Log != nil {
+		r.Log.Warn("blocked queries not reported to the hub: more distinct names in a minute than the reporter keeps", "dropped", r.dropped, "max_names", maxPending)
+	}
+	r.dropped = 0
 	var out []hubclient.Sighting
 	var fs []report.Finding
 	var keys []repKey
