@@ -4,7 +4,8 @@ package web
 // at start, a French copy of every template is made by replacing each
 // piece of visible text (between tags, and the placeholder, title,
 // aria-label and alt attributes) with its entry in the French catalog
-// (catalog_fr.tsv: one "English<TAB>French" pair a line). Go-side
+// (catalog_fr*.tsv, one file per area of the hub: one "English<TAB>French"
+// pair a line; an entry may appear in only one file). Go-side
 // messages (titles, flashes, errors) go through the same catalog; an entry
 // may hold %s and %d, which match any text or number and are carried over
 // in order. TestTemplatesTranslated fails when a template has text the
@@ -14,11 +15,13 @@ package web
 // and before login, the browser's Accept-Language decides.
 
 import (
-	_ "embed"
+	"embed"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"regexp"
+	"sort"
 	"strings"
 	"text/template/parse"
 	"unicode"
@@ -26,8 +29,27 @@ import (
 	"golang.org/x/text/language"
 )
 
-//go:embed catalog_fr.tsv
-var catalogFR string
+//go:embed catalog_fr*.tsv
+var catalogFiles embed.FS
+
+// catalogFR is every catalog file in name order, each introduced by a
+// "#file name" line so that an error names the file and its line.
+var catalogFR = func() string {
+	names, err := fs.Glob(catalogFiles, "catalog_fr*.tsv")
+	if err != nil {
+		panic(err) // the pattern is a constant
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		data, err := catalogFiles.ReadFile(n)
+		if err != nil {
+			panic(err) // embedded at build time
+		}
+		fmt.Fprintf(&b, "#file %s\n%s\n", n, data)
+	}
+	return b.String()
+}()
 
 // Languages of the UI.
 const (
@@ -47,17 +69,24 @@ type pattern struct {
 
 func loadCatalog(src string) (*catalog, error) {
 	c := &catalog{exact: map[string]string{}}
-	for i, line := range strings.Split(src, "\n") {
+	file, lineNo := "catalog_fr.tsv", 0
+	for _, line := range strings.Split(src, "\n") {
 		line = strings.TrimRight(line, "\r")
+		if name, ok := strings.CutPrefix(line, "#file "); ok {
+			file, lineNo = name, 0
+			continue
+		}
+		lineNo++
+		i := lineNo - 1
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		en, fr, ok := strings.Cut(line, "\t")
 		if !ok || strings.TrimSpace(en) == "" || strings.TrimSpace(fr) == "" {
-			return nil, fmt.Errorf("web: catalog_fr.tsv line %d: want English<TAB>French", i+1)
+			return nil, fmt.Errorf("web: %s line %d: want English<TAB>French", file, i+1)
 		}
 		if _, dup := c.exact[en]; dup {
-			return nil, fmt.Errorf("web: catalog_fr.tsv line %d: %q twice", i+1, en)
+			return nil, fmt.Errorf("web: %s line %d: %q twice", file, i+1, en)
 		}
 		c.exact[en] = fr
 		if strings.Contains(en, "%s") || strings.Contains(en, "%d") {
@@ -65,7 +94,7 @@ func loadCatalog(src string) (*catalog, error) {
 			expr = strings.NewReplacer("%s", "(.+?)", "%d", "([0-9]+)").Replace(expr)
 			re, err := regexp.Compile("^" + expr + "$")
 			if err != nil {
-				return nil, fmt.Errorf("web: catalog_fr.tsv line %d: %w", i+1, err)
+				return nil, fmt.Errorf("web: %s line %d: %w", file, i+1, err)
 			}
 			c.patterns = append(c.patterns, pattern{re: re, fr: strings.ReplaceAll(fr, "%d", "%s")})
 		}
