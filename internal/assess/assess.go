@@ -342,7 +342,9 @@ func exposure(f Findings) []Text {
 	if f.PhishingStopped > 0 {
 		out = append(out, Text{FR: fmt.Sprintf("%d courriels d'hameçonnage arrêtés par vigie mail.", f.PhishingStopped), EN: fmt.Sprintf("%d phishing messages stopped by vigie mail.", f.PhishingStopped)})
 	}
-	if f.Sightings > 0 {
+	if f.Sightings > 0 && f.TriageUnknown {
+		out = append(out, Text{FR: fmt.Sprintf("%d détections d'indicateurs par les capteurs.", f.Sightings), EN: fmt.Sprintf("%d indicator hits by the sensors.", f.Sightings)})
+	} else if f.Sightings > 0 {
 		out = append(out, Text{FR: fmt.Sprintf("%d détections d'indicateurs par les capteurs, dont %d non examinées.", f.Sightings, f.SightingsOpen), EN: fmt.Sprintf("%d indicator hits by the sensors, %d not yet triaged.", f.Sightings, f.SightingsOpen)})
 	}
 	if f.Lookalikes > 0 {
@@ -522,7 +524,7 @@ func factItems(posture map[string]measured, linked map[string]bool, facts Facts,
 			ev.Facts = []string{fmt.Sprintf("lookalikes=%d handled=%d", f.Lookalikes, f.LookalikesHandled)}
 			ev.Note = Text{FR: fmt.Sprintf("%d domaines sosies sur %d signalés ou bloqués.", f.LookalikesHandled, f.Lookalikes), EN: fmt.Sprintf("%d of %d look-alike domains reported or blocked.", f.LookalikesHandled, f.Lookalikes)}
 		case r.ID == "findings.sightings":
-			if f.Sightings == 0 {
+			if f.Sightings == 0 || f.TriageUnknown {
 				continue
 			}
 			ev.Credit = ratio(f.Sightings-f.SightingsOpen, f.Sightings)

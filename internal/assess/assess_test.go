@@ -487,3 +487,24 @@ func TestFutureSensorTimestampsNotBelieved(t *testing.T) {
 		t.Errorf("ignored %+v", a.Ignored)
 	}
 }
+
+// TestTriageUnknown: when the hub does not record triage, the sightings
+// still show the threats but the triage item is not scored (an unknown is
+// neither full credit nor none).
+func TestTriageUnknown(t *testing.T) {
+	f := Facts{Findings: Findings{Sightings: 4, SightingsOpen: 4, TriageUnknown: true}}
+	a := Assess(Current(), Answers{QuestionnaireVersion: 1}, f, now)
+	for _, g := range a.Groups {
+		for _, e := range g.Evidence {
+			if e.Item == "findings.sightings" {
+				t.Fatalf("findings.sightings scored with triage unknown: %+v", e)
+			}
+		}
+	}
+	if !slices.Contains(a.Overall.Targeted, ThreatMalware) {
+		t.Errorf("sightings no longer show the threat: %v", a.Overall.Targeted)
+	}
+	if len(a.Overall.Exposure) != 1 || strings.Contains(a.Overall.Exposure[0].EN, "triaged") {
+		t.Errorf("exposure %v", a.Overall.Exposure)
+	}
+}

@@ -54,7 +54,9 @@
 //   - findings.lookalikes (accounts, 2): share of look-alike domains
 //     reported or blocked; findings.sightings (response, 2): share of
 //     detections triaged. Scored only when there is something to handle:
-//     being attacked is not a fault, leaving it unhandled is.
+//     being attacked is not a fault, leaving it unhandled is. When the hub
+//     does not record triage (Findings.TriageUnknown), findings.sightings
+//     is not scored.
 //   - advisories.acknowledged and advisories.actions (response, 2 each):
 //     share of advisories acknowledged and of their actions done.
 //

@@ -56,6 +56,10 @@ type Findings struct {
 	Lookalikes        int `json:"lookalikes"`         // look-alike domains registered against the party
 	LookalikesHandled int `json:"lookalikes_handled"` // of which reported for take-down or blocked
 	LeakCasesOpen     int `json:"leak_cases_open"`    // leak cases about the party still open
+	// TriageUnknown says that the hub does not record which detections the
+	// party triaged: SightingsOpen means nothing and findings.sightings is
+	// not scored (the sightings still show the threats the party faces).
+	TriageUnknown bool `json:"triage_unknown,omitempty"`
 }
 
 // Advisory is one advisory of the agency sent to the party: whether the
