@@ -131,6 +131,7 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, p *Principal
 		s.serverError(w, r, err)
 		return
 	}
+	s.notePull(r.Context(), p)
 	etag := fmt.Sprintf(`W/"%d-%d-%s"`, p.OrgID, seq, HashToken(r.URL.RawQuery)[:16])
 	w.Header().Set("ETag", etag)
 	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
@@ -668,6 +669,11 @@ func (s *Server) handlePostSightings(w http.ResponseWriter, r *http.Request, p *
 		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("all %d sightings are malformed; nothing was stored", len(probs)), Problems: probs})
 		return
 	}
+	sensors := make([]string, len(req.Items))
+	for i, it := range req.Items {
+		sensors[i] = it.Sensor
+	}
+	s.noteReport(r.Context(), p, sensors)
 	writeJSON(w, 200, sightingsAnswer{SightingResult: res, Rejected: probs})
 }
 
@@ -801,6 +807,11 @@ func (s *Server) handlePostFindings(w http.ResponseWriter, r *http.Request, p *P
 		s.serverError(w, r, err)
 		return
 	}
+	sensors := make([]string, len(batch))
+	for i, f := range batch {
+		sensors[i] = f.Sensor
+	}
+	s.noteReport(r.Context(), p, sensors)
 	// the valid findings are stored; the others are named by index
 	writeJSON(w, 200, map[string]any{"accepted": n, "duplicates": len(batch) - n, "rejected": nonNilSlice(probs)})
 }
