@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/vigie-project/vigie/internal/hub"
 	"github.com/vigie-project/vigie/internal/indicator"
+	"github.com/vigie-project/vigie/internal/posture"
 	"github.com/vigie-project/vigie/internal/store"
 	"github.com/vigie-project/vigie/internal/web"
 )
@@ -36,6 +38,40 @@ type serveOptions struct {
 	// metricsListen serves /metrics apart; metricsTokenFile holds the token
 	// that lets a scraper read /metrics on the main address.
 	metricsListen, metricsTokenFile string
+
+	// posture schedules vigie posture on the parties' declared domains.
+	posture postureScheduleFlags
+}
+
+// postureScheduleFlags are the flags of the hub's posture schedule.
+type postureScheduleFlags struct {
+	interval, jitter, timeout time.Duration
+	concurrency               int
+	resolver                  string
+}
+
+func (p *postureScheduleFlags) add(f *pflag.FlagSet) {
+	f.DurationVar(&p.interval, "posture-interval", 24*time.Hour, "check the posture (vigie posture) of every domain the parties declare this often; 0 turns the schedule off (run it on one instance when several share a database)")
+	f.DurationVar(&p.jitter, "posture-jitter", 0, "spread the posture checks: each domain's turn comes up to this much after its interval (default a tenth of --posture-interval)")
+	f.IntVar(&p.concurrency, "posture-concurrency", 2, "posture checks: domains checked at once")
+	f.DurationVar(&p.timeout, "posture-timeout", 2*time.Minute, "posture checks: the longest one domain's run may take")
+	f.StringVar(&p.resolver, "posture-resolver", "", "posture checks: DNS server (host[:port]) to ask (default: the system's)")
+}
+
+// schedule builds the posture schedule (nil when turned off).
+func (p *postureScheduleFlags) schedule(st *store.Store, g *globalOptions) (*hub.PostureSchedule, error) {
+	if p.interval == 0 {
+		return nil, nil
+	}
+	if p.interval < time.Minute || p.concurrency < 1 || p.timeout <= 0 || p.jitter < 0 {
+		return nil, usageError("--posture-interval must be 0 or at least 1m, --posture-concurrency at least 1, --posture-timeout positive and --posture-jitter not negative")
+	}
+	sched, err := hub.NewPostureSchedule(st, hub.PostureConfig{Interval: p.interval, Jitter: p.jitter, Concurrency: p.concurrency, Timeout: p.timeout,
+		Options: posture.Options{Resolver: p.resolver}, Logger: g.logger.With("component", "posture")})
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	return sched, nil
 }
 
 func newServeCommand(g *globalOptions) *cobra.Command {
@@ -62,6 +98,11 @@ Endpoints: / (web UI), /api/v1/ (JSON API, described at
 feed), /healthz. Prometheus metrics are not public: serve them on a private
 address with --metrics-listen, or on the main address to a scraper holding
 the token of --metrics-token-file.
+
+Every --posture-interval (24 h by default) the hub runs the posture checks of
+vigie posture on each domain the parties declare in their settings (at most
+--posture-concurrency at once, each bounded by --posture-timeout) and keeps
+the results with their history, shown to the party and to the agency.
 
 Behind a reverse proxy or load balancer, name it with --trusted-proxy so
 that login throttling sees the real client address (X-Forwarded-For) and
@@ -96,6 +137,7 @@ why), 3 usage error.`,
 	f.StringSliceVar(&o.trustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy or load balancer in front of the hub, whose X-Forwarded-For and X-Forwarded-Proto are believed (repeatable); without it the headers are ignored")
 	f.IntVar(&o.breadth.MinIPv4Bits, "min-prefix-ipv4", indicator.DefaultBreadth.MinIPv4Bits, "refuse IPv4 range indicators wider than this prefix length (0.0.0.0/0 would match every address)")
 	f.IntVar(&o.breadth.MinIPv6Bits, "min-prefix-ipv6", indicator.DefaultBreadth.MinIPv6Bits, "refuse IPv6 range indicators wider than this prefix length")
+	o.posture.add(f)
 	return cmd
 }
 
@@ -152,6 +194,17 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 		return err
 	}
 	srv.SetUI(ui)
+	sched, err := o.posture.schedule(st, g)
+	if err != nil {
+		return err
+	}
+	if sched != nil {
+		srv.SetPostureSchedule(sched)
+		done := make(chan struct{})
+		go func() { sched.Run(ctx); close(done) }()
+		// Stop the checks in flight before the store closes.
+		defer func() { cancel(); <-done }()
+	}
 	dataDir, _ := filepath.Abs(o.data)
 	metricsErr := make(chan error, 1)
 	if o.metricsListen != "" {

@@ -88,6 +88,7 @@ type Server struct {
 	feedCache map[string]mispFeed // by org and indicator sequence
 
 	seen sensorSeen // indicator pulls recorded (assess.go)
+	posture *PostureSchedule // nil: this hub does not check posture
 }
 
 // New makes a server on a store.
@@ -164,6 +165,7 @@ func (s *Server) routes() {
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path+" (see /api/v1/openapi.yaml)")
 	})
+	s.settingsRoutes()
 	s.taxiiRoutes()
 	s.mispRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

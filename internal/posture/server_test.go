@@ -17,106 +17,29 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/vigie-project/vigie/internal/posture/posturetest"
 )
 
-// zoneServer is an authoritative DNS server on loopback serving the
-// records of a zone file text; it answers NXDOMAIN for names that do not
-// exist and NOERROR/NODATA for names that do (or have children).
+// zoneServer is the loopback DNS server of posturetest, under the names
+// these tests use.
 type zoneServer struct {
+	*posturetest.Zone
 	addr string
-	mu   sync.Mutex
-	rrs  map[string][]dns.RR // by owner name, lower-case, FQDN
 }
 
 func startDNS(t *testing.T, zone string) *zoneServer {
 	t.Helper()
-	z := &zoneServer{rrs: map[string][]dns.RR{}}
-	z.load(t, zone)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &dns.Server{PacketConn: pc, Handler: z}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go srv.ActivateAndServe()
-	<-started
-	t.Cleanup(func() { srv.Shutdown() })
-	z.addr = pc.LocalAddr().String()
-	return z
-}
-
-func (z *zoneServer) load(t *testing.T, zone string) {
-	t.Helper()
-	zp := dns.NewZoneParser(strings.NewReader(zone), "", "test")
-	zp.SetDefaultTTL(300)
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
-		n := strings.ToLower(rr.Header().Name)
-		z.rrs[n] = append(z.rrs[n], rr)
-	}
-	if err := zp.Err(); err != nil {
-		t.Fatalf("test zone: %v", err)
-	}
+	z := posturetest.StartDNS(t, zone)
+	return &zoneServer{Zone: z, addr: z.Addr}
 }
 
 // add puts records into the zone.
-func (z *zoneServer) add(rrs ...dns.RR) {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	for _, rr := range rrs {
-		n := strings.ToLower(rr.Header().Name)
-		z.rrs[n] = append(z.rrs[n], rr)
-	}
-}
-
-func (z *zoneServer) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
-	m := new(dns.Msg)
-	m.SetReply(r)
-	m.Authoritative = true
-	q := r.Question[0]
-	name := strings.ToLower(q.Name)
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	for range 8 {
-		rrs, exists := z.rrs[name]
-		var cname string
-		for _, rr := range rrs {
-			if s, ok := rr.(*dns.RRSIG); rr.Header().Rrtype == q.Qtype || ok && s.TypeCovered == q.Qtype {
-				m.Answer = append(m.Answer, rr)
-			} else if c, ok := rr.(*dns.CNAME); ok {
-				m.Answer = append(m.Answer, rr)
-				cname = strings.ToLower(c.Target)
-			}
-		}
-		if cname != "" && q.Qtype != dns.TypeCNAME {
-			name = cname
-			continue
-		}
-		if !exists && len(m.Answer) == 0 {
-			for n := range z.rrs {
-				if strings.HasSuffix(n, "."+name) {
-					exists = true // an empty non-terminal
-					break
-				}
-			}
-			if !exists {
-				m.Rcode = dns.RcodeNameError
-			}
-		}
-		break
-	}
-	if len(m.Answer) > 0 {
-		m.Rcode = dns.RcodeSuccess
-	}
-	w.WriteMsg(m)
-}
+func (z *zoneServer) add(rrs ...dns.RR) { z.Add(rrs...) }
 
 // testCA is a certificate authority for the test servers.
 type testCA struct {
