@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -44,10 +45,16 @@ The dump may be delivered as a directory or in any container: zip, 7-Zip,
 tar, tar.gz, tar.xz, tar.bz2, nested; every file in it is listed, with a
 reason when it could not be examined.
 
+While it runs, a progress bar on standard error shows the share of the dump
+read, the items examined per second and the time left (--progress json
+prints one JSON event per line instead, for programs; --progress quiet
+nothing). Memory stays bounded whatever the dump's size: messages are
+examined a few at a time, fewer when they are large.
+
 It writes DIR/report.html (self-contained, for publication, in --lang fr or
 en; split into DIR/items-0001.html ... beyond 1,000 items), DIR/report.json
 (for machines, reasons in both languages) and DIR/items.csv. A checkpoint in DIR lets an interrupted run
-continue where it stopped (--restart starts afresh).
+continue where it stopped, inside a large mbox too (--restart starts afresh).
 
 Exit codes:
   0  report written, no item needs attention
@@ -69,6 +76,9 @@ type leakOptions struct {
 	restart   bool
 	workers   int
 	json      bool
+	progress  string
+	cpuProf   string
+	memProf   string
 }
 
 func newLeakCommand(g *globalOptions) *cobra.Command {
@@ -90,7 +100,8 @@ func newLeakVerifyCommand(g *globalOptions) *cobra.Command {
 		Short: "Verify a leak dump and write report.html, report.json and items.csv",
 		Long:  leakLong,
 		Example: `  vigie leak verify dump/ --out report/
-  vigie leak verify dump.zip --originals party/ --keys keys.zone --no-dns --staff staff.txt --tz +01:00,+02:00 --theft 2017-05-01 --out report/`,
+  vigie leak verify dump.zip --originals party/ --keys keys.zone --no-dns --staff staff.txt --tz +01:00,+02:00 --theft 2017-05-01 --out report/
+  vigie leak verify /data/leak --out report/ --progress json 2>progress.jsonl`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLeakVerify(cmd, g, o, args[0])
@@ -107,6 +118,9 @@ func newLeakVerifyCommand(g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.restart, "restart", false, "ignore the checkpoint in --out and examine everything again")
 	f.IntVar(&o.workers, "workers", 0, "items examined at once (default: one per CPU)")
 	f.BoolVar(&o.json, "json", false, "also print report.json to standard output")
+	f.StringVar(&o.progress, "progress", "auto", "progress on standard error: bar (items per second, time left), json (one event per line, for machines), quiet, or auto (bar on a terminal, else quiet)")
+	f.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
+	f.StringVar(&o.memProf, "memprofile", "", "write a heap profile (pprof) at the end of the run to this file")
 	f.StringVar(&o.meta.staffFile, "staff", "", "the party's staff, one name or account per line (# comments)")
 	f.StringVar(&o.meta.tz, "tz", "", "UTC offsets of the party's computers, e.g. +01:00,+02:00")
 	f.StringVar(&o.meta.theft, "theft", "", "date (and time) of the theft, e.g. 2017-05-01")
@@ -121,6 +135,11 @@ func runLeakVerify(cmd *cobra.Command, g *globalOptions, o leakOptions, dump str
 	}
 	if o.workers < 0 {
 		return usageError("--workers must not be negative")
+	}
+	switch o.progress {
+	case "auto", "bar", "json", "quiet":
+	default:
+		return usageError("--progress must be auto, bar, json or quiet, not %q", o.progress)
 	}
 	if o.lang != "en" && o.lang != "fr" {
 		return usageError("--lang must be en or fr, not %q", o.lang)
@@ -153,21 +172,26 @@ func runLeakVerify(cmd *cobra.Command, g *globalOptions, o leakOptions, dump str
 	if len(chain) > 0 {
 		c.Resolver = chain
 	}
-	if scanIsTerminal(g.stderr) {
-		c.Progress = func(p leak.Progress) {
-			if p.Done {
-				fmt.Fprintf(g.stderr, "\r\033[K%s: %d items in %s (%d from the checkpoint, %d could not be examined)\n", p.Phase, p.Items, p.Elapsed.Round(time.Second), p.Resumed, p.Errors)
-				return
-			}
-			rate := float64(p.Items) / max(p.Elapsed.Seconds(), 0.001)
-			path := p.Path
-			if len(path) > 60 {
-				path = "…" + path[len(path)-59:]
-			}
-			fmt.Fprintf(g.stderr, "\r\033[K%s: %d items (%.0f/s) %s", p.Phase, p.Items, rate, path)
+	switch o.progress {
+	case "auto":
+		if scanIsTerminal(g.stderr) {
+			c.Progress = leak.ProgressBar(g.stderr)
 		}
+	case "bar":
+		c.Progress = leak.ProgressBar(g.stderr)
+	case "json":
+		c.Progress = leak.ProgressJSON(g.stderr)
+		c.ProgressEvery = time.Second
+	case "quiet":
+	}
+	stopProfile, err := startProfiles(o.cpuProf, o.memProf)
+	if err != nil {
+		return withCode(exitError, err)
 	}
 	rep, err := leak.Run(cmd.Context(), c)
+	if perr := stopProfile(); perr != nil && err == nil {
+		return withCode(exitError, perr)
+	}
 	if err != nil {
 		if cmd.Context().Err() != nil || errors.Is(err, context.Canceled) {
 			// Ctrl-C: exit 130; the checkpoint keeps what was done
@@ -216,4 +240,40 @@ func commandLine(cmd *cobra.Command) string {
 		parts = append(parts, cmd.Flags().Args()...)
 	}
 	return strings.Join(parts, " ")
+}
+
+// startProfiles starts a CPU profile and arranges a heap profile; the
+// function returned stops and writes them.
+func startProfiles(cpu, mem string) (func() error, error) {
+	var cf *os.File
+	if cpu != "" {
+		var err error
+		if cf, err = os.Create(cpu); err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(cf); err != nil {
+			cf.Close()
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+	}
+	return func() error {
+		if cf != nil {
+			pprof.StopCPUProfile()
+			if err := cf.Close(); err != nil {
+				return fmt.Errorf("--cpuprofile: %w", err)
+			}
+		}
+		if mem == "" {
+			return nil
+		}
+		f, err := os.Create(mem)
+		if err != nil {
+			return fmt.Errorf("--memprofile: %w", err)
+		}
+		if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+			f.Close()
+			return fmt.Errorf("--memprofile: %w", err)
+		}
+		return f.Close()
+	}, nil
 }

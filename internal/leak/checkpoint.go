@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/vigie-project/vigie/internal/docmeta"
 )
@@ -24,10 +25,19 @@ const maxCheckpointLine = 64 << 20
 // fingerprint of the run's inputs; a checkpoint made with other inputs is
 // set aside (renamed .old) and a new one started.
 //
+// Inside an mbox file on disk (a leak's mailbox can be gigabytes), the
+// checkpoint also records how far the file is done: the last message
+// whose items, and those of every message before it, are recorded, and
+// the byte offset where the next message starts. A resumed run keeps the
+// items of those messages and reads the mbox from that offset; items of
+// later messages finished out of order are examined again, so every
+// item is reported exactly once.
+//
 // Lines:
 //
 //	{"fingerprint":"..."}
-//	{"unit":"dump/a.mbox|1234|1700000000","item":{...},"meta":{...}}
+//	{"unit":"dump/a.mbox|1234|1700000000","item":{...},"meta":{...},"msg":7}
+//	{"unit":"dump/a.mbox|1234|1700000000","upto":{"n":7,"offset":5120}}
 //	{"unit":"dump/a.mbox|1234|1700000000","done":3}
 type checkpoint struct {
 	mu       sync.Mutex
@@ -39,6 +49,19 @@ type checkpoint struct {
 	lines    map[string]int // all items recorded (attachments too)
 	items    []*Item        // items of completed units, from the previous run
 	err      error
+	// mbox files on disk: how far each is done (messages 1..n, the next
+	// at offset), and messages finished after a gap, by number: their
+	// end offset.
+	upto      map[string]mark
+	finished  map[string]map[int]int64
+	lastFlush time.Time
+}
+
+// mark says an mbox file is done up to message N; the next one starts
+// at byte Offset.
+type mark struct {
+	N      int   `json:"n"`
+	Offset int64 `json:"offset"`
 }
 
 type cpLine struct {
@@ -47,10 +70,13 @@ type cpLine struct {
 	Item        *Item         `json:"item,omitempty"`
 	Meta        *docmeta.Meta `json:"meta,omitempty"`
 	Done        *int          `json:"done,omitempty"`
+	Msg         int           `json:"msg,omitempty"`
+	Upto        *mark         `json:"upto,omitempty"`
 }
 
 func openCheckpoint(path, fingerprint string, resume bool) (*checkpoint, error) {
-	cp := &checkpoint{done: map[string]bool{}, expected: map[string]int{}, recorded: map[string]int{}, lines: map[string]int{}}
+	cp := &checkpoint{done: map[string]bool{}, expected: map[string]int{}, recorded: map[string]int{}, lines: map[string]int{},
+		upto: map[string]mark{}, finished: map[string]map[int]int64{}}
 	if resume {
 		if err := cp.load(path, fingerprint); err != nil {
 			return nil, err
@@ -67,12 +93,17 @@ func openCheckpoint(path, fingerprint string, resume bool) (*checkpoint, error) 
 	enc.Encode(cpLine{Fingerprint: fingerprint})
 	counts := map[string]int{}
 	for _, it := range cp.items {
-		enc.Encode(cpLine{Unit: it.unit, Item: it, Meta: it.meta})
+		enc.Encode(cpLine{Unit: it.unit, Item: it, Meta: it.meta, Msg: it.msgN})
 		counts[it.unit]++
 	}
 	for u := range cp.done {
 		n := counts[u]
 		enc.Encode(cpLine{Unit: u, Done: &n})
+	}
+	for u, m := range cp.upto {
+		enc.Encode(cpLine{Unit: u, Upto: &m})
+		// the unit's done line counts the kept items too
+		cp.lines[u] = counts[u]
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()
@@ -127,20 +158,40 @@ func (cp *checkpoint) load(path, fingerprint string) error {
 		}
 		switch {
 		case l.Item != nil:
-			l.Item.unit, l.Item.meta = l.Unit, l.Meta
+			l.Item.unit, l.Item.meta, l.Item.msgN = l.Unit, l.Meta, l.Msg
 			if l.Meta != nil && l.Meta.Source == "" {
 				l.Meta.Source = l.Item.Path
 			}
 			pending[l.Unit] = append(pending[l.Unit], l.Item)
+		case l.Upto != nil:
+			cp.upto[l.Unit] = *l.Upto
 		case l.Done != nil:
 			if len(pending[l.Unit]) == *l.Done {
 				cp.done[l.Unit] = true
 				cp.items = append(cp.items, pending[l.Unit]...)
 			}
 			delete(pending, l.Unit)
+			delete(cp.upto, l.Unit)
+		}
+	}
+	// Partly done mbox files: keep the items of the messages up to the
+	// mark; the rest is examined again.
+	for u, m := range cp.upto {
+		for _, it := range pending[u] {
+			if it.msgN > 0 && it.msgN <= m.N {
+				cp.items = append(cp.items, it)
+			}
 		}
 	}
 	return nil
+}
+
+// resumeAt says where a partly done mbox file continues.
+func (cp *checkpoint) resumeAt(unit string) (int, int64) {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	m := cp.upto[unit]
+	return m.N, m.Offset
 }
 
 func readLine(r *bufio.Reader) ([]byte, error) {
@@ -170,7 +221,7 @@ func (cp *checkpoint) record(it *Item) error {
 	if cp.err != nil {
 		return cp.err
 	}
-	b, err := json.Marshal(cpLine{Unit: it.unit, Item: it, Meta: it.meta})
+	b, err := json.Marshal(cpLine{Unit: it.unit, Item: it, Meta: it.meta, Msg: it.msgN})
 	if err != nil {
 		return fmt.Errorf("checkpoint: %s: %w", it.Path, err)
 	}
@@ -179,8 +230,48 @@ func (cp *checkpoint) record(it *Item) error {
 	cp.lines[it.unit]++
 	if !it.attached {
 		cp.recorded[it.unit]++
+		if it.msgN > 0 {
+			cp.advance(it)
+		}
 	}
 	return cp.maybeDone(it.unit)
+}
+
+// advance records that message it.msgN of an mbox file is done (its
+// attached documents are recorded before it) and moves the unit's mark
+// over the messages now done without a gap.
+func (cp *checkpoint) advance(it *Item) {
+	u := it.unit
+	fin := cp.finished[u]
+	if fin == nil {
+		fin = map[int]int64{}
+		cp.finished[u] = fin
+	}
+	fin[it.msgN] = it.msgEnd
+	m, moved := cp.upto[u], false
+	for {
+		end, ok := fin[m.N+1]
+		if !ok {
+			break
+		}
+		delete(fin, m.N+1)
+		m.N, m.Offset, moved = m.N+1, end, true
+	}
+	if !moved {
+		return
+	}
+	cp.upto[u] = m
+	b, _ := json.Marshal(cpLine{Unit: u, Upto: &m})
+	cp.w.Write(b)
+	cp.w.WriteByte('\n')
+	// Flush now and then inside a big file: an interruption loses at
+	// most a second of work.
+	if time.Since(cp.lastFlush) >= time.Second {
+		cp.lastFlush = time.Now()
+		if err := cp.w.Flush(); err != nil {
+			cp.err = fmt.Errorf("checkpoint: %w", err)
+		}
+	}
 }
 
 // unitEnd is told by the walker that a unit produced n items.
@@ -200,6 +291,8 @@ func (cp *checkpoint) maybeDone(unit string) error {
 	delete(cp.expected, unit)
 	delete(cp.recorded, unit)
 	delete(cp.lines, unit)
+	delete(cp.upto, unit)
+	delete(cp.finished, unit)
 	b, _ := json.Marshal(cpLine{Unit: unit, Done: &lines})
 	cp.w.Write(b)
 	cp.w.WriteByte('\n')

@@ -86,6 +86,8 @@ type Item struct {
 	unit     string // checkpoint unit (disk file) the item came from
 	attached bool   // a document attached to a message, not walked itself
 	meta     *docmeta.Meta
+	msgN     int   // the message's number in an mbox file on disk (attachments: their message's)
+	msgEnd   int64 // where the next message of that mbox starts
 }
 
 // MailEvidence is what was found about a message.

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigie-project/vigie/internal/docmeta"
@@ -47,6 +48,11 @@ type Config struct {
 	Limits Limits
 	// Workers is the number of items examined at once (0: GOMAXPROCS).
 	Workers int
+	// Memory bounds the bytes of messages and files held in memory at
+	// once, between the walker and the workers (0: DefaultMemory): a dump
+	// of large messages is examined with fewer of them at a time, so the
+	// run's memory does not grow with the dump or the attachments.
+	Memory int64
 	// Now is the current time (zero: time.Now()); messages are judged at
 	// their own date, Now only matters for facts like "expired since".
 	Now time.Time
@@ -69,6 +75,11 @@ type Config struct {
 	Lang        string
 }
 
+// DefaultMemory is the default bound on the bytes of items in memory
+// (Config.Memory). An item is counted three times its size: its bytes,
+// the canonical copy DKIM hashes, and its decoded parts.
+const DefaultMemory = 384 << 20
+
 // Progress is reported during a run.
 type Progress struct {
 	Phase   string // "originals" or "dump"
@@ -78,6 +89,36 @@ type Progress struct {
 	Path    string // the last item
 	Elapsed time.Duration
 	Done    bool
+	// Bytes of the dump's files read so far in this run, out of
+	// TotalBytes (what was left to read when the run started: files
+	// done in an earlier run are not counted).
+	Bytes, TotalBytes int64
+}
+
+// Rate is the number of items examined per second.
+func (p Progress) Rate() float64 {
+	if p.Elapsed <= 0 {
+		return 0
+	}
+	return float64(p.Items) / p.Elapsed.Seconds()
+}
+
+// Left estimates the time left from the share of bytes read so far (0
+// when it cannot be estimated yet).
+func (p Progress) Left() time.Duration {
+	if p.Bytes <= 0 || p.TotalBytes <= 0 || p.Elapsed < time.Second || p.Done {
+		return 0
+	}
+	left := float64(max(p.TotalBytes-p.Bytes, 0)) / float64(p.Bytes) * float64(p.Elapsed)
+	return time.Duration(left)
+}
+
+// Fraction is the share of the bytes read (0 to 1; 0 when unknown).
+func (p Progress) Fraction() float64 {
+	if p.TotalBytes <= 0 {
+		return 0
+	}
+	return min(float64(p.Bytes)/float64(p.TotalBytes), 1)
 }
 
 // Run examines the dump and returns the report; with Out set it writes
@@ -94,6 +135,9 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	}
 	if c.Now.IsZero() {
 		c.Now = time.Now()
+	}
+	if c.Memory <= 0 {
+		c.Memory = DefaultMemory
 	}
 	if c.ProgressEvery == 0 {
 		c.ProgressEvery = 500 * time.Millisecond
@@ -383,22 +427,31 @@ func (c *Config) run(ctx context.Context, phase, root string, cp *checkpoint, fn
 	entries := make(chan entry, c.Workers)
 	results := make(chan *analysed, c.Workers)
 	var walkErr error
-	w := &walker{ctx: ctx, lim: c.Limits, skipDir: c.Out}
+	var read atomic.Int64
+	mem := newMemBudget(max(c.Memory, 1))
+	w := &walker{ctx: ctx, lim: c.Limits, skipDir: c.Out, read: &read}
 	w.emit = func(e entry) error {
 		// Paths are shown relative to the dump (or originals) root: the
 		// report is published and must not show the analyst's disk.
 		e.Path = displayPath(root, e.Path)
+		// Memory, not the number of items, bounds what is in flight.
+		if err := mem.acquire(ctx, weight(e)); err != nil {
+			return err
+		}
 		select {
 		case entries <- e:
 			return nil
 		case <-ctx.Done():
+			mem.release(weight(e))
 			return ctx.Err()
 		}
 	}
 	if cp != nil {
 		w.skip = cp.unitDone
 		w.done = cp.unitEnd
+		w.resume = cp.resumeAt
 	}
+	total := remainingBytes(ctx, root, c.Out, cp)
 	go func() {
 		walkErr = w.walk(root)
 		close(entries)
@@ -410,20 +463,26 @@ func (c *Config) run(ctx context.Context, phase, root string, cp *checkpoint, fn
 			defer wg.Done()
 			for e := range entries {
 				a := c.analyse(ctx, e)
-				a.item.unit = e.unit
+				a.item.unit, a.item.msgN, a.item.msgEnd = e.unit, e.msgN, e.msgEnd
 				a.prepare()
 				// Attached documents first: the checkpoint closes a
 				// unit when its last walked item is recorded.
-				for _, ae := range a.attached {
+				attached := a.attached
+				a.attached = nil
+				for _, ae := range attached {
 					da := c.analyse(ctx, ae)
-					da.item.unit, da.item.attached = e.unit, true
+					da.item.unit, da.item.attached, da.item.msgN = e.unit, true, e.msgN
 					da.prepare()
 					select {
 					case results <- da:
 					case <-ctx.Done():
+						mem.release(weight(e))
 						return
 					}
 				}
+				// The entry's bytes are no longer needed: the results
+				// keep only what the comparison uses.
+				mem.release(weight(e))
 				select {
 				case results <- a:
 				case <-ctx.Done():
@@ -438,7 +497,7 @@ func (c *Config) run(ctx context.Context, phase, root string, cp *checkpoint, fn
 	}()
 	start := time.Now()
 	last := start
-	p := Progress{Phase: phase}
+	p := Progress{Phase: phase, TotalBytes: total}
 	if cp != nil {
 		p.Resumed = len(cp.items)
 	}
@@ -458,12 +517,12 @@ func (c *Config) run(ctx context.Context, phase, root string, cp *checkpoint, fn
 		}
 		if c.Progress != nil && time.Since(last) >= c.ProgressEvery {
 			last = time.Now()
-			p.Path, p.Elapsed = a.item.Path, time.Since(start)
+			p.Path, p.Elapsed, p.Bytes = a.item.Path, time.Since(start), read.Load()
 			c.Progress(p)
 		}
 	}
 	if c.Progress != nil {
-		p.Path, p.Elapsed, p.Done = "", time.Since(start), true
+		p.Path, p.Elapsed, p.Done, p.Bytes = "", time.Since(start), true, read.Load()
 		c.Progress(p)
 	}
 	if fnErr != nil {
@@ -476,4 +535,94 @@ func (c *Config) run(ctx context.Context, phase, root string, cp *checkpoint, fn
 		return err
 	}
 	return walkErr
+}
+
+// weight is what an entry counts against the memory budget.
+func weight(e entry) int64 { return 3 * int64(len(e.Data)) }
+
+// memBudget is a counting semaphore on bytes. An entry heavier than the
+// whole budget is let through alone, so that no item is refused for it.
+type memBudget struct {
+	mu    sync.Mutex
+	cond  *sync.Cond
+	limit int64
+	used  int64
+}
+
+func newMemBudget(limit int64) *memBudget {
+	m := &memBudget{limit: limit}
+	m.cond = sync.NewCond(&m.mu)
+	return m
+}
+
+func (m *memBudget) acquire(ctx context.Context, n int64) error {
+	n = min(n, m.limit)
+	stop := context.AfterFunc(ctx, func() {
+		m.mu.Lock()
+		m.cond.Broadcast()
+		m.mu.Unlock()
+	})
+	defer stop()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for m.used > 0 && m.used+n > m.limit {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m.cond.Wait()
+	}
+	m.used += n
+	return nil
+}
+
+func (m *memBudget) release(n int64) {
+	n = min(n, m.limit)
+	m.mu.Lock()
+	m.used -= n
+	m.mu.Unlock()
+	m.cond.Broadcast()
+}
+
+// remainingBytes is the size of the files under root left to read: the
+// total of the regular files, less those done in an earlier run and the
+// part of mbox files already examined (for the progress' time left).
+func remainingBytes(ctx context.Context, root, skipDir string, cp *checkpoint) int64 {
+	var total int64
+	add := func(p string, fi fs.FileInfo) {
+		if cp != nil {
+			unit := unitKey(p, fi)
+			if cp.unitDone(unit) {
+				return
+			}
+			_, off := cp.resumeAt(unit)
+			total -= off
+		}
+		total += fi.Size()
+	}
+	fi, err := os.Lstat(root)
+	if err != nil {
+		return 0
+	}
+	if !fi.IsDir() {
+		add(root, fi)
+		return total
+	}
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || ctx.Err() != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if skipDir != "" && sameDir(p, skipDir) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				add(p, fi)
+			}
+		}
+		return nil
+	})
+	return max(total, 0)
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigie-project/vigie/internal/archive"
@@ -59,6 +60,12 @@ type entry struct {
 	// first bytes, so that its error item still says which message it is.
 	Header map[string]string
 	unit   string // checkpoint key of the disk file this entry came from
+	// msgN and msgEnd place a message of an mbox file on disk: its
+	// number (from 1) and the byte offset where the next one starts, so
+	// that an interrupted run continues after the last message whose
+	// items are all recorded (see checkpoint). Zero elsewhere.
+	msgN   int
+	msgEnd int64
 }
 
 // msgLimit is the largest message examined.
@@ -87,6 +94,12 @@ type walker struct {
 	// skipDir is not walked: the output directory, when it lies inside
 	// the dump.
 	skipDir string
+	// resume tells where a partly examined mbox file continues: after
+	// message n, at byte off (0, 0: from the start).
+	resume func(unit string) (n int, off int64)
+	// read counts the bytes read from the dump's files, for the
+	// progress (nil: not counted).
+	read *atomic.Int64
 }
 
 func sameDir(a, b string) bool {
@@ -152,8 +165,14 @@ func (w *walker) file(path string, fi fs.FileInfo) error {
 	n := 0
 	emit := w.emit
 	w.emit = func(e entry) error { n++; e.unit = unit; return emit(e) }
-	err := w.diskFile(path, fi)
+	var counted int64
+	err := w.diskFile(path, fi, unit, &counted)
 	w.emit = emit
+	if w.read != nil && counted < fi.Size() {
+		// what was not read through the counter (documents hashed by
+		// the workers, skipped parts) counts once the file is walked
+		w.read.Add(fi.Size() - counted)
+	}
 	if err != nil {
 		return err
 	}
@@ -163,13 +182,14 @@ func (w *walker) file(path string, fi fs.FileInfo) error {
 	return nil
 }
 
-func (w *walker) diskFile(path string, fi fs.FileInfo) error {
+func (w *walker) diskFile(path string, fi fs.FileInfo, unit string, counted *int64) error {
 	head := make([]byte, 4096)
-	f, err := os.Open(path)
+	osf, err := os.Open(path)
 	if err != nil {
 		return w.emit(entry{Path: path, Format: "unreadable", Size: fi.Size(), ModTime: fi.ModTime(), Err: err})
 	}
-	defer f.Close()
+	defer osf.Close()
+	f := &countedFile{File: osf, total: w.read, n: counted, max: fi.Size()}
 	k, _ := io.ReadFull(f, head)
 	head = head[:k]
 	format := formatOf(path, head)
@@ -212,10 +232,18 @@ func (w *walker) diskFile(path string, fi fs.FileInfo) error {
 		budget := w.lim.MaxArchiveSize
 		return w.stream(path, format, f, fi.ModTime(), 1, &budget)
 	case "mbox":
-		if !rewind() {
+		n, off := 0, int64(0)
+		if w.resume != nil {
+			n, off = w.resume(unit)
+		}
+		if _, err := f.Seek(off, io.SeekStart); err != nil {
+			base.Err = err
 			return w.emit(base)
 		}
-		return w.mbox(path, f, fi.ModTime())
+		if w.read != nil {
+			*counted += off // examined by the run that was interrupted
+		}
+		return w.mboxFrom(path, f, fi.ModTime(), n, off, true)
 	case "eml", "msg":
 		if !rewind() {
 			return w.emit(base)
@@ -355,7 +383,7 @@ func (w *walker) inner(p string, mod time.Time, size int64, r io.Reader, depth i
 	}
 	switch format {
 	case "mbox":
-		return w.mbox(p, br, mod)
+		return w.mboxFrom(p, br, mod, 0, 0, false)
 	case "zip", "7z", "rar", "iso", "tar", "gzip", "xz", "bzip2":
 		if depth >= w.lim.MaxDepth {
 			return fail(fmt.Errorf("archive nested deeper than %d levels: not expanded", w.lim.MaxDepth))
@@ -532,17 +560,22 @@ func (w *walker) archive(p, format string, data []byte, mod time.Time, depth int
 	return nil
 }
 
-// mbox splits an mbox stream into messages and emits each one; an empty
-// mbox is listed as such.
-func (w *walker) mbox(name string, r io.Reader, mod time.Time) error {
+// mboxFrom splits an mbox stream into messages and emits each one; an
+// empty mbox is listed as such. r starts at byte off, after message n
+// (0, 0: the whole mbox). onDisk says r is an mbox file on disk, whose
+// messages are placed by offset for the checkpoint.
+func (w *walker) mboxFrom(name string, r io.Reader, mod time.Time, n0 int, off int64, onDisk bool) error {
 	var fnErr error
 	count := 0
-	err := splitMbox(r, w.lim.msgLimit(), func(n int, offset int64, msg []byte, err error) error {
+	err := splitMboxFrom(r, w.lim.msgLimit(), n0, off, func(n int, offset, end int64, msg []byte, err error) error {
 		if fnErr = w.ctx.Err(); fnErr != nil {
 			return fnErr
 		}
 		count++
 		e := entry{Path: fmt.Sprintf("%s#%d", name, n), Format: "mbox-message", Data: msg, Size: int64(len(msg)), ModTime: mod}
+		if onDisk {
+			e.msgN, e.msgEnd = n, end
+		}
 		if err != nil {
 			e.Err = fmt.Errorf("message %d at byte %d: %w", n, offset, err)
 			e.Header, e.Data, e.Size = partialHeaderMap(msg), nil, 0
@@ -554,7 +587,7 @@ func (w *walker) mbox(name string, r io.Reader, mod time.Time) error {
 		// The mbox itself is broken: say so and go on with the dump.
 		return w.emit(entry{Path: name, Format: "mbox", ModTime: mod, Err: err})
 	}
-	if err == nil && count == 0 {
+	if err == nil && count == 0 && n0 == 0 {
 		return w.emit(entry{Path: name, Format: "mbox", ModTime: mod, Err: errors.New("empty mbox: the file holds no message")})
 	}
 	return err
@@ -567,12 +600,19 @@ func (w *walker) mbox(name string, r io.Reader, mod time.Time) error {
 // reported with an error and skipped. n counts from 1; offset is the
 // byte offset of the "From " line.
 func splitMbox(r io.Reader, max int64, fn func(n int, offset int64, msg []byte, err error) error) error {
+	return splitMboxFrom(r, max, 0, 0, func(n int, offset, _ int64, msg []byte, err error) error { return fn(n, offset, msg, err) })
+}
+
+// splitMboxFrom is splitMbox on an mbox read from byte off, after
+// message n0; fn is also told where each message ends (the offset of the
+// next separator line, or the end of the file).
+func splitMboxFrom(r io.Reader, max int64, n0 int, off int64, fn func(n int, offset, end int64, msg []byte, err error) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var (
 		cur      bytes.Buffer
-		n        int
-		start    int64
-		pos      int64
+		n        = n0
+		start    = off
+		pos      = off
 		prevLine = true // start of file counts as after an empty line
 		tooBig   bool
 		started  bool
@@ -582,7 +622,7 @@ func splitMbox(r io.Reader, max int64, fn func(n int, offset int64, msg []byte, 
 			return nil
 		}
 		if tooBig {
-			return fn(n, start, bytes.Clone(cur.Bytes()), fmt.Errorf("message larger than the %d-byte limit (--max-message-size): not examined", max))
+			return fn(n, start, pos, bytes.Clone(cur.Bytes()), fmt.Errorf("message larger than the %d-byte limit (--max-message-size): not examined", max))
 		}
 		msg := bytes.Clone(cur.Bytes())
 		// The empty line before the next separator belongs to the
@@ -592,7 +632,7 @@ func splitMbox(r io.Reader, max int64, fn func(n int, offset int64, msg []byte, 
 		} else if bytes.HasSuffix(msg, []byte("\n\n")) {
 			msg = msg[:len(msg)-1]
 		}
-		return fn(n, start, msg, nil)
+		return fn(n, start, pos, msg, nil)
 	}
 	for {
 		line, err := br.ReadSlice('\n')
@@ -724,4 +764,36 @@ func looksLikeMail(head []byte) bool {
 		}
 	}
 	return fields >= 2 && key
+}
+
+// countedFile counts the bytes read from a dump file for the progress
+// (up to the file's size: what is read twice counts once).
+type countedFile struct {
+	*os.File
+	total *atomic.Int64
+	n     *int64
+	max   int64
+}
+
+func (c *countedFile) add(k int) {
+	if c.total == nil || k <= 0 {
+		return
+	}
+	k64 := min(int64(k), c.max-*c.n)
+	if k64 > 0 {
+		*c.n += k64
+		c.total.Add(k64)
+	}
+}
+
+func (c *countedFile) Read(p []byte) (int, error) {
+	k, err := c.File.Read(p)
+	c.add(k)
+	return k, err
+}
+
+func (c *countedFile) ReadAt(p []byte, off int64) (int, error) {
+	k, err := c.File.ReadAt(p, off)
+	c.add(k)
+	return k, err
 }
