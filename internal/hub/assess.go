@@ -80,7 +80,8 @@ func (s *Server) noteReport(ctx context.Context, p *Principal, sensors []string)
 	}
 }
 
-// AssessmentFacts measures the facts of organisation orgID: its sensor
+// AssessmentFacts measures the facts of organisation orgID: the latest
+// posture run of each declared domain (the hub's schedule), its sensor
 // tokens (each kind of sensor that reported with a token counts as seen
 // when the token was last used; a token that never reported counts for
 // indicator freshness only) and what the sensors found over
@@ -110,6 +111,16 @@ func (s *Server) AssessmentFacts(ctx context.Context, v store.Viewer, orgID int6
 				seen = t.LastUsedAt
 			}
 			facts.Sensors = append(facts.Sensors, assess.Sensor{Kind: kind, Name: name, LastSeen: seen, IndicatorsUpdated: t.LastPullAt})
+		}
+	}
+	// SensorTokens checked that v may see orgID.
+	runs, err := s.st.LatestPosture(ctx, orgID)
+	if err != nil {
+		return facts, err
+	}
+	for _, run := range runs {
+		for _, c := range run.Result.Checks {
+			facts.Posture = append(facts.Posture, assess.PostureCheck{ID: c.ID, Domain: run.Domain, Status: string(c.Status), Summary: c.Summary})
 		}
 	}
 	exp, err := s.st.ExposureSince(ctx, v, orgID, now.Add(-AssessmentWindow))

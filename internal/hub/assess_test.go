@@ -1,12 +1,16 @@
 package hub
 
 import (
+	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigie-project/vigie/internal/assess"
+	"github.com/vigie-project/vigie/internal/posture"
+	"github.com/vigie-project/vigie/internal/store"
 )
 
 func TestAssessAPI(t *testing.T) { testAssessAPI(newEnv(t)) }
@@ -70,12 +74,34 @@ func testAssessAPI(e *env) {
 	e.expect(e.do("GET", "/api/v1/indicators", "a-sensor", nil), 200)
 	e.expect(e.do("POST", "/api/v1/sightings", "a-sensor", map[string]any{"items": []any{sighting("s1", "domain", "nothing.example", time.Now())}}), 200)
 
+	// A declares its domain and the hub checked it: DMARC fails.
+	ctx := context.Background()
+	if _, err := e.st.PutOrgSettings(ctx, store.Viewer{OrgID: e.a.ID}, cliActor, e.a.ID, store.OrgSettings{MailDomains: []string{"party-a.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if _, err := e.st.AddPostureRun(ctx, e.a.ID, now, now, posture.Result{Domain: "party-a.example", Checks: []posture.Check{{ID: "mail.dmarc", Status: posture.StatusFail, Summary: "no DMARC record"}, {ID: "dns.dnssec", Status: posture.StatusPass}}}); err != nil {
+		t.Fatal(err)
+	}
+
 	// A answers: "don't know" is an answer.
 	answers := map[string]any{"questionnaire_version": 1, "items": []map[string]string{
 		{"question": "acc-mfa-mail", "value": "password"}, {"question": "acc-mfa-cloud", "value": "dontknow"}, {"question": "acc-separate", "value": "yes"}}}
 	sa := decode[storedAssessment](t, e.expect(e.do("PUT", "/api/v1/assessment/answers", "a-member", answers), 200))
 	if sa.Org != "Party A" || sa.AnswersID == 0 || sa.Result.AnsweredBy == "" || len(sa.Result.Plan) == 0 || !sa.Result.Plan[0].Top {
 		t.Fatalf("assessment after answering: %+v", sa)
+	}
+	if len(sa.Facts.Posture) != 2 || sa.Facts.Posture[0].Domain != "party-a.example" {
+		t.Fatalf("posture facts: %+v", sa.Facts.Posture)
+	}
+	measured := false
+	for _, g := range sa.Result.Groups {
+		for _, ev := range g.Evidence {
+			measured = measured || slices.Contains(ev.Facts, "mail.dmarc=fail (party-a.example)")
+		}
+	}
+	if !measured {
+		t.Fatal("the failed DMARC check is not in the evidence")
 	}
 	if len(sa.Facts.Sensors) != 1 || sa.Facts.Sensors[0].Kind != "dns" || sa.Facts.Sensors[0].IndicatorsUpdated.IsZero() {
 		t.Fatalf("sensor facts: %+v", sa.Facts.Sensors)
@@ -150,7 +176,7 @@ func testAssessAPI(e *env) {
 		t.Fatalf("B's answers hold A's: %s", bAns.body)
 	}
 	bAss := decode[storedAssessment](t, e.expect(e.do("GET", "/api/v1/assessment", "b-admin", nil), 200))
-	if bAss.Org != "Party B" || bAss.AnswersID != 0 || len(bAss.Facts.Sensors) != 0 || bAss.Result.Overall.Answered != 0 {
+	if bAss.Org != "Party B" || bAss.AnswersID != 0 || len(bAss.Facts.Sensors) != 0 || len(bAss.Facts.Posture) != 0 || bAss.Result.Overall.Answered != 0 {
 		t.Fatalf("B's assessment holds A's: %+v", bAss)
 	}
 	if tr := e.do("GET", "/api/v1/assessment/trend", "b-admin", nil).items(t); len(tr) != 1 {
