@@ -161,3 +161,22 @@ var factRules = []factRule{
 		Text{FR: "Faites les actions restantes des avis de l'agence et marquez-les faites.", EN: "Do the remaining actions of the agency's advisories and mark them done."},
 		Effort{Hours, Free}, []Threat{ThreatPhishing, ThreatMalware}},
 }
+
+// FactRule describes a measured fact scored as an item of its own, for
+// the method page: its id, group, weight and what it measures.
+type FactRule struct {
+	ID     string  `json:"id"`
+	Group  GroupID `json:"group"`
+	Weight int     `json:"weight"`
+	Title  Text    `json:"title"`
+	Why    Text    `json:"why"`
+}
+
+// FactRules lists the facts scored on their own, in evaluation order.
+func FactRules() []FactRule {
+	out := make([]FactRule, len(factRules))
+	for i, r := range factRules {
+		out[i] = FactRule{ID: r.ID, Group: r.Group, Weight: r.Weight, Title: r.Title, Why: r.Why}
+	}
+	return out
+}
