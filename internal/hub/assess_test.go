@@ -183,4 +183,3 @@ func testAssessAPI(e *env) {
 		t.Fatalf("B's trend: %v", tr)
 	}
 }
-
