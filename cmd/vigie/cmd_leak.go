@@ -90,6 +90,7 @@ func newLeakCommand(g *globalOptions) *cobra.Command {
   vigie leak verify dump.zip --originals party-export/ --keys dkim-keys.zone --staff staff.txt --out report/`,
 	}
 	cmd.AddCommand(newLeakVerifyCommand(g))
+	cmd.AddCommand(newLeakPublishCommand(g))
 	return cmd
 }
 
