@@ -89,6 +89,9 @@ type Server struct {
 
 	seen sensorSeen // indicator pulls recorded (assess.go)
 	posture *PostureSchedule // nil: this hub does not check posture
+
+	notifyMu         sync.Mutex
+	advisoryNotifier AdvisoryNotifier // told of advisory events (advisories.go)
 }
 
 // New makes a server on a store.
@@ -168,6 +171,7 @@ func (s *Server) routes() {
 	s.settingsRoutes()
 	s.taxiiRoutes()
 	s.mispRoutes()
+	s.advisoryRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if s.opts.UI != nil {
 			s.opts.UI.ServeHTTP(w, r)
