@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vigie-project/vigie/internal/advisory"
 	"github.com/vigie-project/vigie/internal/assess"
 	"github.com/vigie-project/vigie/internal/store"
 )
@@ -84,9 +85,10 @@ func (s *Server) noteReport(ctx context.Context, p *Principal, sensors []string)
 // posture run of each declared domain (the hub's schedule), its sensor
 // tokens (each kind of sensor that reported with a token counts as seen
 // when the token was last used; a token that never reported counts for
-// indicator freshness only) and what the sensors found over
-// AssessmentWindow. The hub does not record the triage of sightings
-// (Findings.TriageUnknown).
+// indicator freshness only), what the sensors found over AssessmentWindow,
+// and the agency's published advisories the party received (acknowledged
+// or not, actions ticked done of total). The hub does not record the
+// triage of sightings (Findings.TriageUnknown).
 func (s *Server) AssessmentFacts(ctx context.Context, v store.Viewer, orgID int64) (assess.Facts, error) {
 	now := s.now().UTC()
 	facts := assess.Facts{MeasuredAt: now}
@@ -122,6 +124,18 @@ func (s *Server) AssessmentFacts(ctx context.Context, v store.Viewer, orgID int6
 		for _, c := range run.Result.Checks {
 			facts.Posture = append(facts.Posture, assess.PostureCheck{ID: c.ID, Domain: run.Domain, Status: string(c.Status), Summary: c.Summary})
 		}
+	}
+	// The agency's advisories the party received, acknowledged and acted on.
+	advs, err := s.st.ListAdvisories(ctx, store.Viewer{OrgID: orgID}, store.AdvisoryQuery{Status: advisory.Published, Limit: 500})
+	if err != nil {
+		return facts, err
+	}
+	for _, a := range advs {
+		fa := assess.Advisory{ID: strconv.FormatInt(a.ID, 10)}
+		if r := a.Receipt; r != nil {
+			fa.Acknowledged, fa.ActionsTotal, fa.ActionsDone = r.State() == "acknowledged", r.Total, r.Done
+		}
+		facts.Advisories = append(facts.Advisories, fa)
 	}
 	exp, err := s.st.ExposureSince(ctx, v, orgID, now.Add(-AssessmentWindow))
 	if err != nil {

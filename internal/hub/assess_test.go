@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigie-project/vigie/internal/advisory"
 	"github.com/vigie-project/vigie/internal/assess"
 	"github.com/vigie-project/vigie/internal/posture"
 	"github.com/vigie-project/vigie/internal/store"
@@ -84,6 +85,28 @@ func testAssessAPI(e *env) {
 		t.Fatal(err)
 	}
 
+	// An advisory to every party with two actions: A acknowledges it and
+	// does one.
+	c, err := advisory.Input{Title: "Fake webmail pages", Severity: "high", TLP: "green", Body: "Campaign under way.", Actions: []string{"Turn on security keys", "Warn the staff"}}.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	agency := store.Viewer{OrgID: e.agency.ID, Agency: true}
+	adv, err := e.st.CreateAdvisory(ctx, agency, cliActor, c, store.AdvisoryTarget{Distribution: store.DistAll}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if adv, err = e.st.PublishAdvisory(ctx, agency, cliActor, adv.ID); err != nil {
+		t.Fatal(err)
+	}
+	vA := store.Viewer{OrgID: e.a.ID}
+	if err := e.st.AcknowledgeAdvisory(ctx, vA, cliActor, adv.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.TickAdvisoryAction(ctx, vA, cliActor, adv.ID, adv.Actions[0].ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+
 	// A answers: "don't know" is an answer.
 	answers := map[string]any{"questionnaire_version": 1, "items": []map[string]string{
 		{"question": "acc-mfa-mail", "value": "password"}, {"question": "acc-mfa-cloud", "value": "dontknow"}, {"question": "acc-separate", "value": "yes"}}}
@@ -102,6 +125,9 @@ func testAssessAPI(e *env) {
 	}
 	if !measured {
 		t.Fatal("the failed DMARC check is not in the evidence")
+	}
+	if len(sa.Facts.Advisories) != 1 || !sa.Facts.Advisories[0].Acknowledged || sa.Facts.Advisories[0].ActionsTotal != 2 || sa.Facts.Advisories[0].ActionsDone != 1 {
+		t.Fatalf("advisory facts: %+v", sa.Facts.Advisories)
 	}
 	if len(sa.Facts.Sensors) != 1 || sa.Facts.Sensors[0].Kind != "dns" || sa.Facts.Sensors[0].IndicatorsUpdated.IsZero() {
 		t.Fatalf("sensor facts: %+v", sa.Facts.Sensors)
@@ -178,6 +204,9 @@ func testAssessAPI(e *env) {
 	bAss := decode[storedAssessment](t, e.expect(e.do("GET", "/api/v1/assessment", "b-admin", nil), 200))
 	if bAss.Org != "Party B" || bAss.AnswersID != 0 || len(bAss.Facts.Sensors) != 0 || len(bAss.Facts.Posture) != 0 || bAss.Result.Overall.Answered != 0 {
 		t.Fatalf("B's assessment holds A's: %+v", bAss)
+	}
+	if len(bAss.Facts.Advisories) != 1 || bAss.Facts.Advisories[0].Acknowledged || bAss.Facts.Advisories[0].ActionsDone != 0 {
+		t.Fatalf("B's advisory facts hold A's acknowledgement: %+v", bAss.Facts.Advisories)
 	}
 	if tr := e.do("GET", "/api/v1/assessment/trend", "b-admin", nil).items(t); len(tr) != 1 {
 		t.Fatalf("B's trend: %v", tr)
