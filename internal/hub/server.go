@@ -88,6 +88,7 @@ type Server struct {
 	feedCache map[string]mispFeed // by org and indicator sequence
 
 	seen sensorSeen // indicator pulls recorded (assess.go)
+
 	posture *PostureSchedule // nil: this hub does not check posture
 
 	notifyMu         sync.Mutex
