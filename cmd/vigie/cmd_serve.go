@@ -41,6 +41,8 @@ type serveOptions struct {
 
 	// posture schedules vigie posture on the parties' declared domains.
 	posture postureScheduleFlags
+	// importDir holds files imported by name as jobs (too big to upload).
+	importDir string
 }
 
 // postureScheduleFlags are the flags of the hub's posture schedule.
@@ -138,6 +140,7 @@ why), 3 usage error.`,
 	f.IntVar(&o.breadth.MinIPv4Bits, "min-prefix-ipv4", indicator.DefaultBreadth.MinIPv4Bits, "refuse IPv4 range indicators wider than this prefix length (0.0.0.0/0 would match every address)")
 	f.IntVar(&o.breadth.MinIPv6Bits, "min-prefix-ipv6", indicator.DefaultBreadth.MinIPv6Bits, "refuse IPv6 range indicators wider than this prefix length")
 	o.posture.add(f)
+	f.StringVar(&o.importDir, "import-dir", "", "directory of indicator files too big to upload, imported in the background by name (POST /api/v1/imports?path=NAME); uploads imported as jobs are kept in DATA/imports meanwhile")
 	return cmd
 }
 
@@ -188,7 +191,8 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 		return err
 	}
 	tls := o.tlsCert != "" || o.selfSigned
-	srv := hub.New(hub.Options{Store: st, Logger: g.logger, TLS: tls, TrustedProxies: proxies, MetricsToken: metricsToken, Correlation: store.Correlation{Window: o.window, MinParties: o.minParties}, Breadth: o.breadth, PublicURL: o.publicURL})
+	srv := hub.New(hub.Options{Store: st, Logger: g.logger, TLS: tls, TrustedProxies: proxies, MetricsToken: metricsToken, Correlation: store.Correlation{Window: o.window, MinParties: o.minParties}, Breadth: o.breadth, PublicURL: o.publicURL,
+		SpoolDir: filepath.Join(o.data, "imports"), ImportDir: o.importDir})
 	ui, err := web.New(srv)
 	if err != nil {
 		return err

@@ -167,12 +167,12 @@ func (s *Server) handleGetIndicator(w http.ResponseWriter, r *http.Request, p *P
 
 // ImportOptions say how imported indicators are published.
 type ImportOptions struct {
-	TLP          string
-	Distribution string
+	TLP          string `json:"tlp,omitempty"`
+	Distribution string `json:"distribution,omitempty"`
 	// Parties names the parties of distribution "listed" (names or ids).
-	Parties []string
+	Parties []string `json:"parties,omitempty"`
 	// Lenient keeps going past malformed items and reports them.
-	Lenient bool
+	Lenient bool `json:"lenient,omitempty"`
 }
 
 // ImportReport is what an import did.

@@ -68,6 +68,13 @@ type Options struct {
 	// ("https://hub.example.org"), used in TAXII discovery; empty means
 	// the scheme and Host of each request.
 	PublicURL string
+	// SpoolDir holds uploads being imported as jobs (vigie serve puts it
+	// in --data; empty: a temporary directory). ImportDir is where the
+	// agency puts files too big to upload, imported by name
+	// (POST /api/v1/imports?path=NAME; empty: none). JobLimit bounds an
+	// upload imported as a job (default 64 GiB).
+	SpoolDir, ImportDir string
+	JobLimit            int64
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -93,6 +100,9 @@ type Server struct {
 
 	notifyMu         sync.Mutex
 	advisoryNotifier AdvisoryNotifier // told of advisory events (advisories.go)
+	jobsOnce         sync.Once
+	jobsMu           sync.Mutex
+	jobr             *jobRunner // import jobs, see importjob.go
 }
 
 // New makes a server on a store.
@@ -117,7 +127,11 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, st: opts.Store, log: opts.Logger, mux: http.NewServeMux(), metrics: newMetrics(), now: opts.Now,
 		touched: map[int64]time.Time{}, feedCache: map[string]mispFeed{}}
+	if s.opts.JobLimit <= 0 {
+		s.opts.JobLimit = 64 << 30
+	}
 	s.routes()
+	s.recoverJobs(context.Background())
 	return s
 }
 
@@ -173,6 +187,7 @@ func (s *Server) routes() {
 	s.taxiiRoutes()
 	s.mispRoutes()
 	s.advisoryRoutes()
+	s.importJobRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if s.opts.UI != nil {
 			s.opts.UI.ServeHTTP(w, r)

@@ -175,9 +175,11 @@ func testMigrations(t *testing.T, open opener) {
 	if err != nil || len(orgs) != 1 || orgs[0].Name != "Keep me" {
 		t.Fatalf("data lost across restart: %v %v", orgs, err)
 	}
+	// One row per migration (numbers may have gaps while areas land).
+	ms, _ := stores[0].migrations()
 	var n int
-	if err := stores[0].r.QueryRow("SELECT COUNT(*) FROM schema_migrations").Scan(&n); err != nil || n != v {
-		t.Fatalf("schema_migrations has %d rows, want %d (%v)", n, v, err)
+	if err := stores[0].r.QueryRow("SELECT COUNT(*) FROM schema_migrations").Scan(&n); err != nil || n != len(ms) {
+		t.Fatalf("schema_migrations has %d rows, want %d (%v)", n, len(ms), err)
 	}
 	// A database newer than this code is refused.
 	if _, err := stores[0].w.Exec(stores[0].q("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', 0)"), 9999); err != nil {

@@ -1,0 +1,64 @@
+-- Import jobs: a large indicator file (an upload spooled to disk, or a file
+-- the hub reads from its import directory) is imported in the background,
+-- in batches that each commit. The row says how far it got (items and
+-- bytes), so that progress can be shown, and a job cut by a restart is
+-- marked interrupted and resumed from the last committed batch.
+CREATE TABLE import_jobs (
+  id TEXT PRIMARY KEY,
+  org_id BIGINT NOT NULL REFERENCES orgs(id),
+  actor TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued','running','done','failed','interrupted')),
+  name TEXT NOT NULL,
+  format TEXT NOT NULL DEFAULT '',
+  spool TEXT NOT NULL,
+  owned BIGINT NOT NULL DEFAULT 0,
+  options TEXT NOT NULL DEFAULT '{}',
+  bytes_total BIGINT NOT NULL DEFAULT 0,
+  bytes_done BIGINT NOT NULL DEFAULT 0,
+  items_total BIGINT NOT NULL DEFAULT 0,
+  items_done BIGINT NOT NULL DEFAULT 0,
+  created BIGINT NOT NULL DEFAULT 0,
+  updated BIGINT NOT NULL DEFAULT 0,
+  restricted BIGINT NOT NULL DEFAULT 0,
+  warninglisted BIGINT NOT NULL DEFAULT 0,
+  duplicates BIGINT NOT NULL DEFAULT 0,
+  superseded BIGINT NOT NULL DEFAULT 0,
+  problems BIGINT NOT NULL DEFAULT 0,
+  skipped TEXT NOT NULL DEFAULT '{}',
+  error TEXT NOT NULL DEFAULT '',
+  owner TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  started_at BIGINT NOT NULL DEFAULT 0,
+  heartbeat_at BIGINT NOT NULL DEFAULT 0,
+  finished_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX import_jobs_org ON import_jobs(org_id, created_at);
+
+-- What an import job could not take, by the item's index in the file
+-- (0-based: the n-th STIX object, MISP attribute or object, CSV record).
+CREATE TABLE import_job_problems (
+  job_id TEXT NOT NULL REFERENCES import_jobs(id) ON DELETE CASCADE,
+  n BIGINT NOT NULL,
+  item BIGINT NOT NULL,
+  location TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL,
+  PRIMARY KEY (job_id, n)
+);
+
+-- STIX versions: each version (its modified time) of an indicator the hub
+-- was given is kept, as TAXII 2.1 serves them (match[version], /versions/).
+-- version is the modified time of the version in force; body holds an
+-- older version's indicator in JSON (empty for the version in force, which
+-- is the indicators row itself).
+ALTER TABLE indicators ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+UPDATE indicators SET version = modified_at;
+CREATE TABLE indicator_versions (
+  indicator_id BIGINT NOT NULL REFERENCES indicators(id) ON DELETE CASCADE,
+  modified BIGINT NOT NULL,
+  added_at BIGINT NOT NULL,
+  body TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (indicator_id, modified)
+);
+INSERT INTO indicator_versions (indicator_id, modified, added_at, body) SELECT id, modified_at, modified_at, '' FROM indicators;
