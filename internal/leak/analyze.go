@@ -2,6 +2,7 @@ package leak
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -276,6 +277,7 @@ func (c *Config) analyseMail(ctx context.Context, e entry, a *analysed) {
 	}
 	ev.From, ev.To, ev.Subject, ev.Date = a.headers["From"], a.headers["To"], a.headers["Subject"], a.headers["Date"]
 	ev.Cc = a.headers["Cc"]
+	ev.Mailer = strings.TrimSpace(cmp.Or(m.Header.Get("X-Mailer"), m.Header.Get("User-Agent")))
 	ev.MessageID = strings.TrimSpace(a.headers["Message-ID"])
 	a.messageID = strings.ToLower(strings.Trim(ev.MessageID, "<> \t"))
 	if ds := mailauth.AddressDomains(m.Header.Get("From")); len(ds) == 1 {

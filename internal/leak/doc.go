@@ -86,6 +86,23 @@
 // a limit, truncated, not a message) gets the verdict error with the
 // reason; one bad item never stops the run.
 //
+// # Forgery groups
+//
+// Forgeries are planted in batches, made the same way (in 2017: the same
+// program, Russian-language settings, a few evenings). After the
+// verdicts, the report groups items that share a trait of origin seen
+// on few other items of the same kind in the dump (at most a fifth of
+// those recording it: the program and version that made a document or
+// the mailer of a message, the language or code page, the time zone, the
+// host that named a Message-ID) when the group shows a second sign:
+// another such trait, times outside the hours the claimed author's
+// ordinary items are saved or sent (hours learned from the items that
+// carry no rare trait), or metadata anomalies. Items whose authenticity
+// is proven (a valid signature, the party's original) are never grouped.
+// Each group is explained in plain words (report.json forgery_groups,
+// a section of report.html, a reason on each member); it is a reason to
+// examine the items together, never a verdict.
+//
 // # Report
 //
 // report.html is written in English or French (Config.Lang); report.json
@@ -100,8 +117,16 @@
 // Items are examined by a pool of workers. The originals index keeps per
 // file its hash, Message-ID, a 128-slot MinHash signature in an LSH index
 // and its compressed text (for diffs), so a query among tens of thousands
-// of originals looks at a handful of candidates. The checkpoint
-// (checkpoint.jsonl in the output directory) records each item and each
-// finished disk file (by path, size and modification time); a re-run with
-// the same inputs skips finished files and reuses their results.
+// of originals looks at a handful of candidates. What is in memory is
+// bounded by bytes, not by a number of items (Config.Memory): the walker
+// waits before reading more messages while large ones are examined, so
+// memory does not grow with the dump. The checkpoint (checkpoint.jsonl in
+// the output directory) records each item and each finished disk file
+// (by path, size and modification time), and, inside an mbox file, the
+// byte offset after the last message whose items (and those of every
+// message before it) are recorded; a re-run with the same inputs skips
+// finished files, reads a partly done mbox from that offset, and reuses
+// the results. Config.Progress reports the items, their rate and the
+// bytes read against the dump's size (ProgressBar, ProgressJSON), from
+// which the time left is estimated.
 package leak

@@ -75,7 +75,17 @@ type htmlView struct {
 	Main     bool // report.html (summary, glossary, method)
 	Page     *htmlPage
 	PageSize int
+	Groups   []htmlGroup
 }
+
+// htmlGroup is a forgery group as the report shows it.
+type htmlGroup struct {
+	ID          int
+	Explanation string
+	Members     []htmlLink
+}
+
+type htmlLink struct{ Path, Href string }
 
 func pageFile(i int) string { return fmt.Sprintf("items-%04d.html", i+1) }
 
@@ -129,6 +139,27 @@ func newView(rep *Report) *htmlView {
 	v.ChartH = max1(y, 34)
 	for _, it := range rep.Items {
 		v.Kinds[it.Kind]++
+	}
+	if len(rep.Groups) > 0 {
+		href := map[string]string{}
+		split := len(rep.Items) > htmlPageSize
+		for i, it := range rep.Items {
+			h := fmt.Sprintf("#item-%d", i+1)
+			if split {
+				h = pageFile(i/htmlPageSize) + h
+			}
+			href[it.Path] = h
+		}
+		for _, g := range rep.Groups {
+			hg := htmlGroup{ID: g.ID, Explanation: g.Explanation}
+			if lang == LangFR {
+				hg.Explanation = g.ExplanationFR
+			}
+			for _, p := range g.Items {
+				hg.Members = append(hg.Members, htmlLink{Path: p, Href: href[p]})
+			}
+			v.Groups = append(v.Groups, hg)
+		}
 	}
 	return v
 }
@@ -270,6 +301,12 @@ dl.gloss dt{font-family:Helvetica,Arial,sans-serif;font-weight:bold;margin-top:.
 {{end}}</svg>
 </div>
 <p class="small">{{.T.bykind}}: {{range $k, $n := .Kinds}}{{$n}} {{kind $.Lang $k}} &nbsp; {{end}}</p>
+
+{{if .Groups}}<h2>{{.T.groups}}</h2>
+<p>{{.T.groupsintro}}</p>
+{{range .Groups}}<div class="item" id="group-{{.ID}}"><h3><a href="#group-{{.ID}}">{{$.T.group}} {{.ID}}</a></h3><p>{{.Explanation}}</p>
+<ul>{{range .Members}}<li><a href="{{.Href}}">{{.Path}}</a></li>{{end}}</ul></div>
+{{end}}{{end}}
 
 <h2>{{.T.meaning}}</h2>
 <table>

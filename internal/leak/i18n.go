@@ -188,6 +188,8 @@ var uiText = map[string]map[string]string{
 		"type": "Type", "author": "Author", "lastsaved": "Last saved by", "software": "Software", "created": "Created", "modified": "Modified",
 		"revision": "Revision", "edittime": "Edit time", "bytes": "bytes", "keyfrom": "key from", "bits": "bits", "none": "No item.",
 		"originalsnote": "SHA-256 of the sorted list of \"sha256  ./path\" lines of every file in the folder (LC_ALL=C find . -type f | sort | xargs sha256sum | sha256sum).",
+		"groups":        "Items that share a forger's traits", "group": "Group",
+		"groupsintro": "Forgeries are planted in batches: the items of a batch are made with the same program, on the same computer, at the same odd hours. These groups gather items (never one proven authentic) that share traits seen on few other items of the dump. A group is a reason to examine its items together, not a proof of forgery.",
 	},
 	LangFR: {
 		"title": "Rapport de vérification de la fuite", "count": "Éléments", "items": "éléments examinés", "compared": "comparés à %d éléments originaux du parti",
@@ -203,6 +205,8 @@ var uiText = map[string]map[string]string{
 		"type": "Type", "author": "Auteur", "lastsaved": "Dernier enregistrement par", "software": "Logiciel", "created": "Créé", "modified": "Modifié",
 		"revision": "Révision", "edittime": "Temps d'édition", "bytes": "octets", "keyfrom": "clé venant de", "bits": "bits", "none": "Aucun élément.",
 		"originalsnote": "SHA-256 de la liste triée des lignes « sha256  ./chemin » de chaque fichier du dossier (LC_ALL=C find . -type f | sort | xargs sha256sum | sha256sum).",
+		"groups":        "Éléments qui partagent les traits d'un faussaire", "group": "Groupe",
+		"groupsintro": "Les faux sont glissés par lots : les éléments d'un lot sont faits avec le même logiciel, sur le même ordinateur, aux mêmes heures inhabituelles. Ces groupes rassemblent des éléments (jamais un élément prouvé authentique) qui partagent des traits rares dans le reste de la fuite. Un groupe est une raison d'examiner ses éléments ensemble, pas une preuve de falsification.",
 	},
 }
 

@@ -103,6 +103,9 @@ type MailEvidence struct {
 	Signatures  []SigEvidence `json:"signatures,omitempty"`
 	ARC         *ARCEvidence  `json:"arc,omitempty"`
 	Attachments []string      `json:"attachments,omitempty"`
+	// Mailer is the program that wrote the message (X-Mailer or
+	// User-Agent), a trait of origin for the forgery groups.
+	Mailer string `json:"mailer,omitempty"`
 	// FromDomain is the domain of the From address; Relayed says the
 	// message passed through mail servers (it has a Received field);
 	// SignedBy lists the d= of the signatures that verify; Sent is the
@@ -214,4 +217,7 @@ type Report struct {
 	Counts          map[string]int `json:"counts"`
 	Resumed         int            `json:"resumed,omitempty"`
 	Items           []*Item        `json:"items"`
+	// Groups are sets of items that share a forger's traits (see
+	// groupForgeries), largest first.
+	Groups []ForgeryGroup `json:"forgery_groups,omitempty"`
 }

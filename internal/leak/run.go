@@ -282,6 +282,7 @@ func finish(rep *Report, c *Config, haveOriginals bool) {
 		rep.Counts[string(it.Verdict)]++
 	}
 	translateItems(rep.Items)
+	rep.Groups = groupForgeries(rep.Items)
 }
 
 // originalsDigest fingerprints the originals folder (or file): the
