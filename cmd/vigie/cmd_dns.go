@@ -55,7 +55,7 @@ func (o *dnsPolicyOptions) addFlags(f interface {
 	f.BoolVar(&o.noProviders, "no-providers", false, "do not protect the big mail and cloud providers (Google, Microsoft, ...) from look-alikes")
 	f.BoolVar(&o.noBuiltin, "no-builtin", false, "do not block the domains of the built-in APT28 pack")
 	f.BoolVar(&o.lenient, "lenient", false, "skip malformed list lines (they are counted and logged) instead of refusing the file")
-	f.StringVar(&o.hubURL, "hub", "", "hub URL: pull the party's indicators and report blocks as sightings")
+	f.StringVar(&o.hubURL, "hub", "", "hub URL: pull the party's indicators and declared domains, report blocks as sightings")
 	f.StringVar(&o.hubToken, "token", "", "hub API token (default $VIGIE_TOKEN)")
 	f.StringVar(&o.hubCA, "hub-ca", "", "PEM file of the CA (or self-signed certificate) that the hub's certificate must chain to")
 	f.StringVar(&o.stateDir, "state-dir", "", "where the hub indicator cache and the sightings spool live (default: the user cache directory/vigie)")
@@ -138,9 +138,10 @@ and the agency hears who tried.
 
 A name is blocked when an indicator (the hub's, --iocs files, the built-in
 APT28 pack) lists it or a parent, when an RPZ file (--rpz) or a plain list
-(--blocklist) names it, or when it imitates a protected domain (--protect:
-the party's own; the big providers unless --no-providers), even if no feed
-lists it yet. The protected owners' real domains are always allowed.
+(--blocklist) names it, or when it imitates a protected domain (--protect,
+and with --hub the domains the party declares on the hub, followed at each
+pull: the party's own; the big providers unless --no-providers), even if no
+feed lists it yet. The protected owners' real domains are always allowed.
 
 A blocked client gets NXDOMAIN, or with --sinkhole the address of a page
 (served with --block-page) that says the site was blocked, why, and whom to
@@ -162,7 +163,8 @@ rate limited (--rate-limit).
 Privacy: blocks are reported (hub sightings, logs) without the client's
 address unless --log-clients is given: staff's browsing stays private.
 
-Lists reload without dropping a query on SIGHUP and after each hub pull.
+Lists reload without dropping a query on SIGHUP, after each hub pull that
+changes the indicators, and when the party's declared domains change.
 --metrics-listen serves Prometheus /metrics and /healthz.
 
 Exit codes: 0 stopped cleanly, 2 error (a list that cannot be read, a port
@@ -303,10 +305,13 @@ type dnsRun struct {
 // runDNS starts the listeners and keeps the policy current until ctx ends.
 func runDNS(ctx context.Context, g *globalOptions, log *slog.Logger, r dnsRun) error {
 	var hubInds []indicator.Indicator
+	var hubProtect []string // the domains the party declares on the hub
 	var hubMu sync.Mutex
+	flagProtect := r.src.Protect
 	build := func() (*pdns.Policy, error) {
 		hubMu.Lock()
 		r.src.Hub = hubInds
+		r.src.Protect = append(append([]string(nil), flagProtect...), hubProtect...)
 		hubMu.Unlock()
 		p, reports, err := r.src.Build(time.Now())
 		if err != nil {
@@ -334,6 +339,11 @@ func runDNS(ctx context.Context, g *globalOptions, log *slog.Logger, r dnsRun) e
 			Interval: r.pullEvery, Logger: log, Apply: func(inds []indicator.Indicator) error {
 				hubMu.Lock()
 				hubInds = inds
+				hubMu.Unlock()
+				return nil
+			}, Settings: func(st hubclient.OrgSettings) error {
+				hubMu.Lock()
+				hubProtect = st.Domains()
 				hubMu.Unlock()
 				return nil
 			}}
@@ -496,6 +506,13 @@ func runDNS(ctx context.Context, g *globalOptions, log *slog.Logger, r dnsRun) e
 			reload("hub pull")
 			return nil
 		}
+		follower.Settings = func(st hubclient.OrgSettings) error {
+			hubMu.Lock()
+			hubProtect = st.Domains()
+			hubMu.Unlock()
+			reload("protected domains changed on the hub")
+			return nil
+		}
 		wg.Add(2)
 		go func() { defer wg.Done(); follower.Run(ctx) }()
 		go func() {
@@ -565,6 +582,11 @@ that cannot be read), 3 wrong flags.`,
 					fmt.Fprintf(g.stderr, "vigie dns: warning: %v\n", err)
 				}
 				src.Hub = inds
+				st, err := hubclient.OrgSettingsCached(cmd.Context(), hc, filepath.Join(state, "hub-indicators.json.settings"))
+				if err != nil {
+					fmt.Fprintf(g.stderr, "vigie dns: warning: %v\n", err)
+				}
+				src.Protect = append(src.Protect, st.Domains()...)
 			}
 			pol, _, err := src.Build(time.Now())
 			if err != nil {

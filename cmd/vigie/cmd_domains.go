@@ -11,9 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/vigie-project/vigie/internal/ctlog"
 	"github.com/vigie-project/vigie/internal/hubclient"
@@ -214,6 +216,42 @@ type domainsCheckOptions struct {
 	providers   []string
 	json        bool
 	minScore    float64
+	hub         domainsHubOptions
+}
+
+// domainsHubOptions are the hub flags of check and watch: with --hub, the
+// party's declared domains (its settings on the hub) are protected too.
+type domainsHubOptions struct {
+	url, token, ca string
+}
+
+func (h *domainsHubOptions) add(f *pflag.FlagSet, what string) {
+	f.StringVar(&h.url, "hub", "", "hub URL: protect the domains the party declares on the hub (its settings)"+what)
+	f.StringVar(&h.token, "token", "", "hub API token, a party's sensor token will do (default $VIGIE_TOKEN)")
+	f.StringVar(&h.ca, "hub-ca", "", "PEM file of the CA (or self-signed certificate) that the hub's certificate must chain to")
+}
+
+// client connects to the hub (nil without --hub).
+func (h *domainsHubOptions) client() (*hubclient.Client, error) {
+	if h.url == "" {
+		if h.token != "" || h.ca != "" {
+			return nil, usageError("--token and --hub-ca need --hub")
+		}
+		return nil, nil
+	}
+	if h.token == "" {
+		h.token = os.Getenv("VIGIE_TOKEN")
+	}
+	c, err := hubclient.New(h.url, h.token)
+	if err != nil {
+		return nil, usageError("--hub: %v", err)
+	}
+	if h.ca != "" {
+		if err := c.TrustCAFile(h.ca); err != nil {
+			return nil, usageError("--hub-ca: %v", err)
+		}
+	}
+	return c, nil
 }
 
 const domainsCheckLong = `Tell, for each NAME, whether it imitates a protected domain: which one, by which
@@ -221,8 +259,9 @@ technique, how strongly (a score from 0 to 1; 0.8 and more is strong by itself),
 and why in a sentence. Names are arguments, or one per line on standard input
 with "-".
 
-The party's domains are given with --protect or --protect-file (one per line);
-providers with --provider (Google, Microsoft, OVHcloud ... or "all"), protected
+The party's domains are given with --protect or --protect-file (one per line),
+or taken from the party's settings on the hub with --hub (and a token of the
+party, a sensor token will do); providers with --provider (Google, Microsoft, OVHcloud ... or "all"), protected
 with every domain they really own, so that googleusercontent.com or
 office365.com are not flagged. A protected domain inside a longer name
 (myaccount.google.com-securitysettingpage.tk) counts.
@@ -243,10 +282,11 @@ func newDomainsCheckCommand(g *globalOptions) *cobra.Command {
 		Short: "Tell whether names imitate the party's or its providers' domains",
 		Long:  domainsCheckLong,
 		Example: `  vigie domains check --protect en-marche.fr onedrive-en-marche.fr mail-en-march.fr
-  vigie domains check --protect-file ours.txt --provider google,microsoft --json - < names.txt`,
+  vigie domains check --protect-file ours.txt --provider google,microsoft --json - < names.txt
+  vigie domains check --hub https://hub.example.org --token "$VIGIE_TOKEN" - < names.txt`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runDomainsCheck(g, o, args)
+			return runDomainsCheck(cmd.Context(), g, o, args)
 		},
 	}
 	f := cmd.Flags()
@@ -255,12 +295,12 @@ func newDomainsCheckCommand(g *globalOptions) *cobra.Command {
 	f.StringSliceVar(&o.providers, "provider", nil, "providers to protect with all their domains (google, microsoft, ovhcloud ... or all)")
 	f.BoolVar(&o.json, "json", false, "one JSON object per name: name, imitates, technique, score, reason")
 	f.Float64Var(&o.minScore, "min-score", 0, "report only matches at least this strong (0 to 1)")
+	o.hub.add(f, "")
 	return cmd
 }
 
-// domainsDetector builds the detector from the party's domains and the
-// chosen providers.
-func domainsDetector(protect []string, protectFile string, providers []string) (*lookalike.Detector, error) {
+// partyDomains reads --protect and --protect-file.
+func partyDomains(protect []string, protectFile string) ([]string, error) {
 	own := append([]string{}, protect...)
 	if protectFile != "" {
 		more, err := readWordFile(protectFile)
@@ -269,6 +309,12 @@ func domainsDetector(protect []string, protectFile string, providers []string) (
 		}
 		own = append(own, more...)
 	}
+	return own, nil
+}
+
+// domainsDetector builds the detector from the party's domains and the
+// chosen providers.
+func domainsDetector(own []string, providers []string) (*lookalike.Detector, error) {
 	var owners []lookalike.Owner
 	if len(own) > 0 {
 		owners = append(owners, lookalike.Owner{Name: "the party", Domains: own, TLDSwap: true})
@@ -291,7 +337,7 @@ func domainsDetector(protect []string, protectFile string, providers []string) (
 		}
 	}
 	if len(owners) == 0 {
-		return nil, usageError("nothing to protect: give --protect, --protect-file or --provider")
+		return nil, usageError("nothing to protect: give --protect, --protect-file or --provider, or declare the party's domains on the hub (Settings) and give --hub")
 	}
 	d, err := lookalike.New(owners)
 	if err != nil {
@@ -309,8 +355,26 @@ type checkLine struct {
 	Error     string  `json:"error,omitempty"`
 }
 
-func runDomainsCheck(g *globalOptions, o domainsCheckOptions, args []string) error {
-	d, err := domainsDetector(o.protect, o.protectFile, o.providers)
+func runDomainsCheck(ctx context.Context, g *globalOptions, o domainsCheckOptions, args []string) error {
+	own, err := partyDomains(o.protect, o.protectFile)
+	if err != nil {
+		return err
+	}
+	hc, err := o.hub.client()
+	if err != nil {
+		return err
+	}
+	if hc != nil {
+		st, err := hc.OrgSettings(ctx)
+		if err != nil {
+			return withCode(exitError, err)
+		}
+		if len(st.Domains()) == 0 && len(own) == 0 {
+			return usageError("the hub lists no domain for %s: declare the party's domains on the hub's Settings page, or give --protect", st.Org)
+		}
+		own = append(own, st.Domains()...)
+	}
+	d, err := domainsDetector(own, o.providers)
 	if err != nil {
 		return err
 	}
@@ -389,8 +453,8 @@ type domainsWatchOptions struct {
 	concurrency int
 	ctLogs      []string
 	fromStart   bool
-	hubURL      string
-	token       string
+	hub         domainsHubOptions
+	hubEvery    time.Duration
 	publish     bool
 	stateDir    string
 	interval    time.Duration
@@ -416,9 +480,14 @@ reported and not read again. Certificates whose names imitate a protected domain
 
 Every new look-alike is printed once (the state in --state-dir remembers what was
 reported and where each log stopped, so a restart resumes). With --hub and
---token, findings and domain sightings go to the hub; with an agency analyst's
-token and --publish, each look-alike is also published as a domain indicator to
-every party, which vigie dns blocks and vigie mail flags at their next pull.
+--token, findings and domain sightings go to the hub, the domains the party
+declares on the hub (its settings) are protected too, re-read every
+--hub-interval (a change applies from the next pass; the last ones read are
+kept in --state-dir for a restart without the hub), and each new look-alike is
+proposed to the agency, which reviews it and publishes it to every party. With
+an agency analyst's token and --publish, each look-alike is published directly
+as a domain indicator to every party, which vigie dns blocks and vigie mail
+flags at their next pull.
 
 Without --interval the watch runs one pass and exits: 1 when look-alikes were
 found, 0 when none, 2 on error.`
@@ -431,7 +500,8 @@ func newDomainsWatchCommand(g *globalOptions) *cobra.Command {
 		Long:  domainsWatchLong,
 		Example: `  vigie domains watch --protect en-marche.fr --resolver 9.9.9.9 --state-dir /var/lib/vigie/domains
   vigie domains watch --protect en-marche.fr --no-dns --ct-log static,https://ct.example/2025h1,MFkw... --interval 5m \
-      --hub https://hub.example.org --token "$VIGIE_TOKEN"`,
+      --hub https://hub.example.org --token "$VIGIE_TOKEN"
+  vigie domains watch --hub https://hub.example.org --token "$VIGIE_TOKEN" --interval 30m   # the domains declared on the hub`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDomainsWatch(cmd.Context(), g, o)
@@ -448,8 +518,8 @@ func newDomainsWatchCommand(g *globalOptions) *cobra.Command {
 	f.IntVar(&o.concurrency, "concurrency", 8, "DNS look-ups in flight at most")
 	f.StringArrayVar(&o.ctLogs, "ct-log", nil, "a CT log to follow: [static,]URL,BASE64KEY (repeatable)")
 	f.BoolVar(&o.fromStart, "from-start", false, "read new CT logs from their first entry instead of their current end")
-	f.StringVar(&o.hubURL, "hub", "", "hub URL: send findings and sightings")
-	f.StringVar(&o.token, "token", "", "hub API token (default $VIGIE_TOKEN)")
+	o.hub.add(f, ", send findings and sightings and propose look-alikes to the agency")
+	f.DurationVar(&o.hubEvery, "hub-interval", 5*time.Minute, "with --hub: how often the declared domains are read again")
 	f.BoolVar(&o.publish, "publish", false, "publish look-alikes as domain indicators to every party (agency analyst token)")
 	f.StringVar(&o.stateDir, "state-dir", "", "directory of the watch's state (default: the user cache directory, vigie/domains)")
 	f.DurationVar(&o.interval, "interval", 0, "repeat every interval (e.g. 10m) until interrupted; 0 runs once")
@@ -458,14 +528,21 @@ func newDomainsWatchCommand(g *globalOptions) *cobra.Command {
 }
 
 func runDomainsWatch(ctx context.Context, g *globalOptions, o domainsWatchOptions) error {
-	det, err := domainsDetector(o.protect, o.protectFile, o.providers)
+	flagOwn, err := partyDomains(o.protect, o.protectFile)
 	if err != nil {
 		return err
 	}
-	if len(o.protect) == 0 && o.protectFile == "" && !o.noDNS {
-		return usageError("DNS look-ups need the party's domains (--protect); use --no-dns to follow CT logs only")
+	hc, err := o.hub.client()
+	if err != nil {
+		return err
 	}
-	cfg := watch.Config{Detector: det, Resolver: o.resolver, Rate: o.rate, Concurrency: o.concurrency, FromStart: o.fromStart, StateDir: o.stateDir, Logger: g.logger, Publish: o.publish}
+	if hc == nil && o.publish {
+		return usageError("--publish needs --hub")
+	}
+	if o.hubEvery < time.Second {
+		return usageError("--hub-interval must be at least 1s")
+	}
+	cfg := watch.Config{Resolver: o.resolver, Rate: o.rate, Concurrency: o.concurrency, FromStart: o.fromStart, StateDir: o.stateDir, Logger: g.logger, Publish: o.publish}
 	if cfg.StateDir == "" {
 		dir, err := os.UserCacheDir()
 		if err != nil {
@@ -485,42 +562,70 @@ func runDomainsWatch(ctx context.Context, g *globalOptions, o domainsWatchOption
 		l.URL, l.Key = parts[0], []byte(parts[1])
 		cfg.Logs = append(cfg.Logs, l)
 	}
-	if !o.noDNS {
-		own := append([]string{}, o.protect...)
-		if o.protectFile != "" {
-			more, err := readWordFile(o.protectFile)
-			if err != nil {
-				return err
-			}
-			own = append(own, more...)
+	// protection builds the detector and the DNS candidates from the flags'
+	// domains and the hub's.
+	protection := func(hubOwn []string) (*lookalike.Detector, []string, error) {
+		own := append(append([]string{}, flagOwn...), hubOwn...)
+		if len(own) == 0 && !o.noDNS {
+			msg := "DNS look-ups need the party's domains (--protect, or declared on the hub with --hub); use --no-dns to follow CT logs only"
+			return nil, nil, usageError("%s", msg)
 		}
-		for _, d := range own {
-			n := 0
-			err := lookalike.Generate(d, lookalike.GenOptions{}, func(c lookalike.Candidate) error {
-				cfg.Candidates = append(cfg.Candidates, c.Name)
-				if n++; n >= o.maxCands {
-					return lookalike.ErrStop
-				}
-				return nil
-			})
-			if err != nil {
-				return usageError("--protect %v", err)
-			}
-		}
-	}
-	if o.hubURL != "" {
-		if o.token == "" {
-			o.token = os.Getenv("VIGIE_TOKEN")
-		}
-		c, err := hubclient.New(o.hubURL, o.token)
+		det, err := domainsDetector(own, o.providers)
 		if err != nil {
-			return usageError("--hub: %v", err)
+			return nil, nil, err
 		}
-		cfg.Hub = c
-	} else if o.publish {
-		return usageError("--publish needs --hub")
+		if o.noDNS {
+			return det, nil, nil
+		}
+		cands, err := watch.Candidates(own, lookalike.GenOptions{}, o.maxCands)
+		if err != nil {
+			return nil, nil, usageError("--protect %v", err)
+		}
+		return det, cands, nil
 	}
-	w, err := watch.New(cfg)
+	var (
+		mu       sync.Mutex
+		hubOwn   []string
+		w        *watch.Watcher
+		follower *hubclient.Follower
+	)
+	if hc != nil {
+		cfg.Hub, cfg.Propose = hc, !o.publish
+		// The party's declared domains, read now and then every
+		// --hub-interval; a change is applied from the next pass.
+		follower = &hubclient.Follower{Client: hc, CachePath: filepath.Join(cfg.StateDir, "hub"), Interval: o.hubEvery, Logger: g.logger,
+			Settings: func(st hubclient.OrgSettings) error {
+				mu.Lock()
+				defer mu.Unlock()
+				hubOwn = st.Domains()
+				if w == nil {
+					return nil
+				}
+				det, cands, err := protection(hubOwn)
+				if err != nil {
+					return err
+				}
+				w.SetProtected(det, cands)
+				g.logger.Info("domains watch: protected domains changed on the hub", "domains", strings.Join(hubOwn, ","))
+				return nil
+			}}
+		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+			return fmt.Errorf("--state-dir: %w", err)
+		}
+		if _, err := follower.Sync(ctx); err != nil {
+			fmt.Fprintf(g.stderr, "vigie domains watch: warning: %v\n", err)
+		}
+	}
+	mu.Lock()
+	det, cands, err := protection(hubOwn)
+	mu.Unlock()
+	if err != nil {
+		return err
+	}
+	cfg.Detector, cfg.Candidates = det, cands
+	mu.Lock()
+	w, err = watch.New(cfg)
+	mu.Unlock()
 	if err != nil {
 		return err
 	}
@@ -547,6 +652,11 @@ func runDomainsWatch(ctx context.Context, g *globalOptions, o domainsWatchOption
 		sum.Examined += int64(r.Looked) + int64(r.Entries)
 	}
 	if o.interval > 0 {
+		if follower != nil {
+			fctx, stop := context.WithCancel(ctx)
+			defer stop()
+			go follower.Run(fctx)
+		}
 		err := w.Run(ctx, o.interval, show)
 		out.Close(sum)
 		if errors.Is(err, context.Canceled) {

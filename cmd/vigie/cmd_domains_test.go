@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigie-project/vigie/internal/ctlog/ctlogtest"
 	"github.com/vigie-project/vigie/internal/hub/hubtest"
+	"github.com/vigie-project/vigie/internal/store"
 )
 
 func runDomains(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -116,5 +117,51 @@ func TestDomainsWatchCTToHub(t *testing.T) {
 	dcode := run(context.Background(), []string{"dns", "check", "--no-builtin", "--no-providers", "--hub", h.URL, "--token", h.SensorToken, "--state-dir", t.TempDir(), "compte-en-marche.fr"}, strings.NewReader(""), &dout, &derr)
 	if dcode != exitFindings || !strings.Contains(dout.String(), "BLOCKED") {
 		t.Errorf("vigie dns check: exit %d %s %s", dcode, dout.String(), derr.String())
+	}
+}
+
+// TestDomainsAndDNSTakeHubDomains: with --hub and only the party's sensor
+// token, vigie domains check and vigie dns check protect the domains the
+// party declared on the hub; vigie domains watch proposes the look-alike it
+// finds in a CT log to the agency, which sees it pending.
+func TestDomainsAndDNSTakeHubDomains(t *testing.T) {
+	h := hubtest.Start(t)
+	ctx := context.Background()
+	party, err := h.Store.OrgByName(ctx, "Party A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Store.PutOrgSettings(ctx, store.Viewer{Agency: true}, store.Actor{Name: "test"}, party.ID, store.OrgSettings{Sites: []string{"en-marche.fr"}}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runDomains(t, "", "check", "--json", "--hub", h.URL, "--token", h.SensorToken, "mail-en-march.fr", "www.en-marche.fr")
+	if code != exitFindings || !strings.Contains(out, `"imitates":"en-marche.fr"`) || strings.Count(out, `"imitates":"en-marche.fr"`) != 1 {
+		t.Fatalf("domains check --hub: exit %d %s %s", code, out, stderr)
+	}
+	var dout, derr bytes.Buffer
+	dcode := run(ctx, []string{"dns", "check", "--no-builtin", "--no-providers", "--hub", h.URL, "--token", h.SensorToken, "--state-dir", t.TempDir(), "onedrive-en-marche.fr", "www.en-marche.fr"}, strings.NewReader(""), &dout, &derr)
+	if dcode != exitFindings || !strings.Contains(dout.String(), "BLOCKED  onedrive-en-marche.fr") || !strings.Contains(dout.String(), "allowed  www.en-marche.fr") {
+		t.Errorf("vigie dns check --hub: exit %d %s %s", dcode, dout.String(), derr.String())
+	}
+	// No domain anywhere: a clear usage error.
+	if _, err := h.Store.PutOrgSettings(ctx, store.Viewer{Agency: true}, store.Actor{Name: "test"}, party.ID, store.OrgSettings{}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runDomains(t, "", "check", "--hub", h.URL, "--token", h.SensorToken, "x.fr"); code != exitUsage || !strings.Contains(stderr, "declare the party's domains") {
+		t.Errorf("no domain on the hub: exit %d %s", code, stderr)
+	}
+	if _, err := h.Store.PutOrgSettings(ctx, store.Viewer{Agency: true}, store.Actor{Name: "test"}, party.ID, store.OrgSettings{Sites: []string{"en-marche.fr"}}); err != nil {
+		t.Fatal(err)
+	}
+	l := ctlogtest.Start(t)
+	l.AddCert([]string{"compte-en-marche.fr"}, true)
+	l.Publish()
+	code, out, stderr = runDomains(t, "", "watch", "--no-dns", "--from-start", "--ct-log", "static,"+l.URL+","+base64.StdEncoding.EncodeToString(l.PublicKey()),
+		"--hub", h.URL, "--token", h.SensorToken, "--state-dir", t.TempDir(), "--format", "jsonl")
+	if code != exitFindings || !strings.Contains(out, "compte-en-marche.fr") {
+		t.Fatalf("watch --hub: exit %d %s %s", code, out, stderr)
+	}
+	if p := string(h.Call("GET", "/api/v1/lookalikes/proposals?status=pending", nil)); !strings.Contains(p, `"name":"compte-en-marche.fr"`) || !strings.Contains(p, `"imitates":"en-marche.fr"`) {
+		t.Errorf("proposal on the hub: %s", p)
 	}
 }

@@ -40,6 +40,13 @@ type Follower struct {
 	// (the slice is the follower's copy, not modified afterwards). An
 	// error is logged, and the set is offered again at the next pull.
 	Apply func(inds []indicator.Indicator) error
+	// Settings, when set, receives the organisation's settings (its
+	// declared domains) at the first Sync and after each change, on the
+	// same schedule as the indicators (kept next to CachePath for a
+	// restart without the hub). An error is logged, and the settings are
+	// offered again at the next pull. With Settings and no Apply, only
+	// the settings are followed.
+	Settings func(s OrgSettings) error
 	// Logger receives what happens (default: discarded).
 	Logger *slog.Logger
 	// Now is the clock (tests).
@@ -53,6 +60,9 @@ type Follower struct {
 	boundary time.Time // next ValidFrom/ValidUntil after the last apply
 	failures int
 	lastOK   time.Time // last successful pull (LastPull)
+
+	settingsApplied bool
+	settingsKey     string // the declared domains last applied
 }
 
 func (f *Follower) defaults() {
@@ -81,6 +91,25 @@ func (f *Follower) Sync(ctx context.Context) (applied bool, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.defaults()
+	if f.Settings == nil {
+		return f.syncIndicators(ctx)
+	}
+	serr := f.syncSettings(ctx)
+	if f.Apply != nil {
+		applied, err = f.syncIndicators(ctx)
+	} else if serr == nil {
+		f.failures, f.lastOK = 0, f.Now()
+	} else {
+		f.failures++
+	}
+	if err == nil {
+		err = serr
+	}
+	return applied, err
+}
+
+// syncIndicators is Sync for the indicators; f.mu is held.
+func (f *Follower) syncIndicators(ctx context.Context) (applied bool, err error) {
 	if !f.loaded {
 		f.cache, f.loaded = loadCache(f.CachePath), true
 	}

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -60,6 +61,9 @@ type Config struct {
 	// Publish, with an agency analyst's hub token, also publishes each
 	// new look-alike as a domain indicator to every party.
 	Publish bool
+	// Propose, with a party's hub token, proposes each new look-alike to
+	// the agency, which reviews it and publishes it to every party.
+	Propose bool
 	Sensor  string // sensor name on the hub (default "domains")
 	Logger  *slog.Logger
 	// MinScore is the weakest match reported from CT logs (default
@@ -76,6 +80,23 @@ type Watcher struct {
 	mu    sync.Mutex
 	logs  []*ctlog.Follower
 	spool *hubclient.Spool
+
+	nextMu sync.Mutex
+	next   *protected // set by SetProtected, taken by the next pass
+}
+
+type protected struct {
+	det        *lookalike.Detector
+	candidates []string
+}
+
+// SetProtected replaces the detector and the candidates looked up in DNS
+// (the party changed its declared domains on the hub); the next pass uses
+// them. Safe to call while a pass runs.
+func (w *Watcher) SetProtected(det *lookalike.Detector, candidates []string) {
+	w.nextMu.Lock()
+	w.next = &protected{det, candidates}
+	w.nextMu.Unlock()
 }
 
 // seenName is what the state remembers of a reported look-alike.
@@ -171,6 +192,11 @@ type Round struct {
 func (w *Watcher) Once(ctx context.Context) (Round, error) {
 	var r Round
 	r.LogErrors = map[string]error{}
+	w.nextMu.Lock()
+	if w.next != nil {
+		w.cfg.Detector, w.cfg.Candidates, w.next = w.next.det, w.next.candidates, nil
+	}
+	w.nextMu.Unlock()
 	if len(w.cfg.Candidates) > 0 {
 		if err := w.dnsPass(ctx, &r); err != nil {
 			return r, err
@@ -477,7 +503,7 @@ func (w *Watcher) finding(name string, m lookalike.Match, first time.Time, ev []
 		title += " and can send mail"
 	}
 	ev = append([]report.Evidence{{Name: "look-alike", Data: fmt.Sprintf("%s, score %.2f", m.Technique, m.Score), Detail: m.Detail},
-		{Name: "first seen", Data: first.Format(time.RFC3339)}}, ev...)
+		{Name: "first seen", Data: first.Format(time.RFC3339)}, {Name: "imitates", Data: m.Protected}}, ev...)
 	return report.Finding{
 		Schema: report.SchemaVersion, Time: first, Sensor: w.cfg.Sensor, Severity: sev, Title: title,
 		Subject:  report.Subject{Kind: "domain", Name: name},
@@ -505,6 +531,11 @@ func (w *Watcher) toHub(ctx context.Context, fs []report.Finding, resent int) er
 	if _, err := w.spool.Flush(ctx, w.cfg.Hub); err != nil {
 		return fmt.Errorf("sightings: %w", err)
 	}
+	if w.cfg.Propose && !w.cfg.Publish {
+		if _, err := w.cfg.Hub.ProposeLookalikes(ctx, proposals(fs)); err != nil {
+			return err
+		}
+	}
 	if !w.cfg.Publish {
 		return nil
 	}
@@ -525,4 +556,51 @@ func confidence(f report.Finding) int {
 		return 80
 	}
 	return 50
+}
+
+// proposals turns findings into look-alike proposals for the agency.
+func proposals(fs []report.Finding) []hubclient.Proposal {
+	out := make([]hubclient.Proposal, 0, len(fs))
+	for _, f := range fs {
+		p := hubclient.Proposal{Name: f.Subject.Name, Technique: f.Match.Value, FirstSeen: f.Time}
+		for _, e := range f.Evidence {
+			switch e.Name {
+			case "look-alike":
+				p.Reason = e.Detail
+				if i := strings.LastIndex(e.Data, ", score "); i >= 0 {
+					p.Score, _ = strconv.ParseFloat(e.Data[i+len(", score "):], 64)
+				}
+			case "imitates":
+				p.Imitates = e.Data
+			case "first seen":
+			default:
+				if len(p.Evidence) < 30 {
+					p.Evidence = append(p.Evidence, e.Name+": "+e.Data)
+				}
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// Candidates returns the names the DNS pass looks up for the protected
+// domains own: what lookalike.Generate makes for each with opts, at most
+// maxPerDomain per domain (0: no bound).
+func Candidates(own []string, opts lookalike.GenOptions, maxPerDomain int) ([]string, error) {
+	var out []string
+	for _, d := range own {
+		n := 0
+		err := lookalike.Generate(d, opts, func(c lookalike.Candidate) error {
+			out = append(out, c.Name)
+			if n++; maxPerDomain > 0 && n >= maxPerDomain {
+				return lookalike.ErrStop
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

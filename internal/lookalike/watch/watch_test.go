@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/vigie-project/vigie/internal/hub/hubtest"
 	"github.com/vigie-project/vigie/internal/hubclient"
 	"github.com/vigie-project/vigie/internal/lookalike"
+	"github.com/vigie-project/vigie/internal/store"
 )
 
 // dnsServer answers on loopback UDP for a few names: an A record, NS and,
@@ -226,4 +228,96 @@ func TestWatchRate(t *testing.T) {
 	if el := time.Since(start); el < 180*time.Millisecond {
 		t.Errorf("10 look-ups at 50 per second took %v", el)
 	}
+}
+
+// TestWatchHubDomainsAndProposals: the party's watch takes its protected
+// domains from the hub (its settings, followed live), and proposes each
+// look-alike it finds to the agency, with what it imitates, the technique,
+// the score and the evidence; when the party declares another domain on
+// the hub, the next pass watches it too.
+func TestWatchHubDomainsAndProposals(t *testing.T) {
+	ctx := context.Background()
+	h := hubtest.Start(t)
+	party, err := h.Store.OrgByName(ctx, "Party A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	declare := func(domains ...string) {
+		t.Helper()
+		if _, err := h.Store.PutOrgSettings(ctx, store.Viewer{Agency: true}, store.Actor{Name: "test"}, party.ID, store.OrgSettings{Sites: domains}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	declare("en-marche.fr")
+	resolver := dnsServer(t, map[string]bool{"mail-en-marche.fr": true, "mail-party-b.fr": true})
+	sensor, err := hubclient.New(h.URL, h.SensorToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w *Watcher
+	protect := func(s hubclient.OrgSettings) error {
+		det, err := lookalike.New([]lookalike.Owner{{Name: "the party", Domains: s.Domains(), TLDSwap: true}})
+		if err != nil {
+			return err
+		}
+		cands, err := Candidates(s.Domains(), lookalike.GenOptions{Fuzzers: []string{"combo"}, ComboTLDs: []string{}}, 0)
+		if err != nil {
+			return err
+		}
+		if w == nil {
+			w, err = New(Config{Detector: det, Candidates: cands, Resolver: resolver, Rate: 5000, Concurrency: 8, StateDir: t.TempDir(), Hub: sensor, Propose: true})
+			return err
+		}
+		w.SetProtected(det, cands)
+		return nil
+	}
+	f := &hubclient.Follower{Client: sensor, CachePath: filepath.Join(t.TempDir(), "hub"), Settings: protect}
+	if _, err := f.Sync(ctx); err != nil || w == nil {
+		t.Fatalf("first sync: %v", err)
+	}
+	r, err := w.Once(ctx)
+	if err != nil || len(r.Findings) != 1 || r.Findings[0].Subject.Name != "mail-en-marche.fr" {
+		t.Fatalf("first pass: %+v %v", r.Findings, err)
+	}
+	var page struct {
+		Items []store.LookalikeProposal `json:"items"`
+	}
+	if err := json.Unmarshal(h.Call("GET", "/api/v1/lookalikes/proposals", nil), &page); err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 {
+		t.Fatalf("proposals on the hub: %+v", page.Items)
+	}
+	p := page.Items[0]
+	if p.Name != "mail-en-marche.fr" || p.Imitates != "en-marche.fr" || p.Score < 0.5 || p.Technique == "" || p.Reason == "" || p.Status != store.ProposalPending ||
+		!strings.Contains(strings.Join(p.Evidence, " "), "MX: mx.mail-en-marche.fr") {
+		t.Errorf("proposal: %+v", p)
+	}
+	// The party declares a second domain: the next sync and pass watch it.
+	declare("en-marche.fr", "party-b.fr")
+	if _, err := f.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r, err = w.Once(ctx)
+	if err != nil || len(r.Findings) != 1 || r.Findings[0].Subject.Name != "mail-party-b.fr" {
+		t.Fatalf("pass after the new domain: %+v %v", r.Findings, err)
+	}
+	// The hub down: the kept domains still start a new follower.
+	kept := &hubclient.Follower{Client: mustClient(t, "http://127.0.0.1:1", h.SensorToken), CachePath: f.CachePath, Settings: func(s hubclient.OrgSettings) error {
+		if len(s.Domains()) != 2 {
+			t.Errorf("kept domains: %v", s.Domains())
+		}
+		return nil
+	}}
+	if _, err := kept.Sync(ctx); err == nil || !strings.Contains(err.Error(), "kept") {
+		t.Errorf("sync with the hub down: %v", err)
+	}
+}
+
+func mustClient(t *testing.T, url, token string) *hubclient.Client {
+	c, err := hubclient.New(url, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
