@@ -635,6 +635,7 @@ func (s *Server) PostSightings(ctx context.Context, p *Principal, items []Sighti
 	}
 	s.metrics.sightingsAccepted.Add(uint64(res.Accepted))
 	s.metrics.sightingsDuplicate.Add(uint64(res.Duplicates))
+	s.notifySightings(ctx, p, res)
 	return res, probs, nil
 }
 

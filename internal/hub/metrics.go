@@ -23,6 +23,8 @@ type metrics struct {
 	sightingsDuplicate atomic.Uint64
 	indicatorsImported atomic.Uint64
 	loginFailures      atomic.Uint64
+	notifySent         atomic.Uint64
+	notifyFailed       atomic.Uint64
 	start              time.Time
 }
 
@@ -93,6 +95,8 @@ func (m *metrics) write(w io.Writer) {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", name, help, name, name, v)
 	}
 	counter("vigie_sightings_accepted_total", "Sightings stored.", m.sightingsAccepted.Load())
+	counter("vigie_notifications_sent_total", "Notification messages delivered (mail or webhook).", m.notifySent.Load())
+	counter("vigie_notifications_failed_total", "Notification deliveries that failed (each is retried).", m.notifyFailed.Load())
 	counter("vigie_sightings_duplicate_total", "Sightings received again under an id already stored (retries).", m.sightingsDuplicate.Load())
 	counter("vigie_indicators_imported_total", "Indicators created or updated.", m.indicatorsImported.Load())
 	counter("vigie_login_failures_total", "Failed logins.", m.loginFailures.Load())

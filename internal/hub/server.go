@@ -75,6 +75,8 @@ type Options struct {
 	// upload imported as a job (default 64 GiB).
 	SpoolDir, ImportDir string
 	JobLimit            int64
+	// Notify configures notifications (mail relay, webhook guard, batching).
+	Notify NotifyOptions
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -102,7 +104,8 @@ type Server struct {
 	advisoryNotifier AdvisoryNotifier // told of advisory events (advisories.go)
 	jobsOnce         sync.Once
 	jobsMu           sync.Mutex
-	jobr             *jobRunner // import jobs, see importjob.go
+	jobr             *jobRunner   // import jobs, see importjob.go
+	hookClient       *http.Client // webhooks, through opts.Notify.Guard
 }
 
 // New makes a server on a store.
@@ -125,11 +128,13 @@ func New(opts Options) *Server {
 	if opts.Correlation.MinParties == 0 {
 		opts.Correlation = store.DefaultCorrelation
 	}
+	opts.Notify.defaults()
 	s := &Server{opts: opts, st: opts.Store, log: opts.Logger, mux: http.NewServeMux(), metrics: newMetrics(), now: opts.Now,
 		touched: map[int64]time.Time{}, feedCache: map[string]mispFeed{}}
 	if s.opts.JobLimit <= 0 {
 		s.opts.JobLimit = 64 << 30
 	}
+	s.hookClient = hookClientFor(opts.Notify.Guard)
 	s.routes()
 	s.recoverJobs(context.Background())
 	return s
