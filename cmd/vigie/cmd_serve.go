@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/vigie-project/vigie/internal/hub"
 	"github.com/vigie-project/vigie/internal/indicator"
+	"github.com/vigie-project/vigie/internal/notify"
 	"github.com/vigie-project/vigie/internal/posture"
 	"github.com/vigie-project/vigie/internal/store"
 	"github.com/vigie-project/vigie/internal/web"
@@ -43,6 +45,11 @@ type serveOptions struct {
 	posture postureScheduleFlags
 	// importDir holds files imported by name as jobs (too big to upload).
 	importDir string
+
+	// smtp is the relay notification mail goes through; webhookAllow the
+	// non-public ranges webhooks may reach.
+	smtp, smtpFrom string
+	webhookAllow   []string
 }
 
 // postureScheduleFlags are the flags of the hub's posture schedule.
@@ -106,6 +113,14 @@ vigie posture on each domain the parties declare in their settings (at most
 --posture-concurrency at once, each bounded by --posture-timeout) and keeps
 the results with their history, shown to the party and to the agency.
 
+Notifications: each user chooses, on the Notifications page, what to
+receive (new advisory, campaign alert, sighting at their party, look-alike
+domain, silent sensor) by e-mail or webhook (Slack, Mattermost, Matrix, or
+a signed JSON POST). Mail goes through the relay of --smtp (with
+--smtp-from and --public-url, so that messages link to the hub). Nothing
+above TLP:GREEN is put in a message: only a link. Webhooks may not reach
+the hub itself or a private address unless --webhook-allow names it.
+
 Behind a reverse proxy or load balancer, name it with --trusted-proxy so
 that login throttling sees the real client address (X-Forwarded-For) and
 passkeys the real scheme (X-Forwarded-Proto); the headers of anyone else
@@ -117,7 +132,8 @@ why), 3 usage error.`,
   vigie serve --data /var/lib/vigie --addr 0.0.0.0:8443 --tls-cert hub.crt --tls-key hub.key
   vigie serve --addr 0.0.0.0:8443 --self-signed
   vigie serve --db postgres://vigie@db.internal/vigie --addr 0.0.0.0:8080
-  vigie serve --addr 127.0.0.1:8080 --trusted-proxy 127.0.0.1   # behind nginx or Caddy on the same machine`,
+  vigie serve --addr 127.0.0.1:8080 --trusted-proxy 127.0.0.1   # behind nginx or Caddy on the same machine
+  vigie serve --public-url https://hub.example.org --smtp smtp://relay.example.org:587 --smtp-from vigie@example.org`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServe(cmd, g, o)
@@ -137,6 +153,9 @@ why), 3 usage error.`,
 	f.StringVar(&o.metricsListen, "metrics-listen", "", "serve /metrics (Prometheus) and /healthz on this separate address, e.g. 127.0.0.1:9464 (keep it private)")
 	f.StringVar(&o.metricsTokenFile, "metrics-token-file", "", "file holding a token a scraper sends as \"Authorization: Bearer\" to read /metrics on the main address (without it or --metrics-listen, /metrics is not served)")
 	f.StringSliceVar(&o.trustedProxies, "trusted-proxy", nil, "address or CIDR of a reverse proxy or load balancer in front of the hub, whose X-Forwarded-For and X-Forwarded-Proto are believed (repeatable); without it the headers are ignored")
+	f.StringVar(&o.smtp, "smtp", "", "mail relay for notifications: smtp://[user:password@]host[:port] (STARTTLS), smtps://host[:465], or smtp://127.0.0.1:25?tls=none")
+	f.StringVar(&o.smtpFrom, "smtp-from", "", "sender address of notification mail (with --smtp)")
+	f.StringSliceVar(&o.webhookAllow, "webhook-allow", nil, "non-public address or CIDR webhooks may reach anyway, e.g. 10.0.5.0/24 for an internal Mattermost (repeatable)")
 	f.IntVar(&o.breadth.MinIPv4Bits, "min-prefix-ipv4", indicator.DefaultBreadth.MinIPv4Bits, "refuse IPv4 range indicators wider than this prefix length (0.0.0.0/0 would match every address)")
 	f.IntVar(&o.breadth.MinIPv6Bits, "min-prefix-ipv6", indicator.DefaultBreadth.MinIPv6Bits, "refuse IPv6 range indicators wider than this prefix length")
 	o.posture.add(f)
@@ -169,6 +188,10 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 	if err != nil {
 		return usageError("--trusted-proxy: %v", err)
 	}
+	notifyOpts, err := o.notifyOptions(cmd.Context())
+	if err != nil {
+		return err
+	}
 	var metricsToken string
 	if o.metricsTokenFile != "" {
 		b, err := os.ReadFile(o.metricsTokenFile)
@@ -192,7 +215,8 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 	}
 	tls := o.tlsCert != "" || o.selfSigned
 	srv := hub.New(hub.Options{Store: st, Logger: g.logger, TLS: tls, TrustedProxies: proxies, MetricsToken: metricsToken, Correlation: store.Correlation{Window: o.window, MinParties: o.minParties}, Breadth: o.breadth, PublicURL: o.publicURL,
-		SpoolDir: filepath.Join(o.data, "imports"), ImportDir: o.importDir})
+		SpoolDir: filepath.Join(o.data, "imports"), ImportDir: o.importDir, Notify: notifyOpts})
+	go srv.RunNotifier(ctx)
 	ui, err := web.New(srv)
 	if err != nil {
 		return err
@@ -249,4 +273,48 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 	default:
 	}
 	return err
+}
+
+// notifyOptions reads the mail relay and the webhook guard: webhooks may
+// not reach the hub's own addresses (its listening address and what its
+// public name resolves to), nor non-public ones unless allowed.
+func (o *serveOptions) notifyOptions(ctx context.Context) (hub.NotifyOptions, error) {
+	var n hub.NotifyOptions
+	if o.smtp != "" {
+		if o.publicURL == "" {
+			return n, usageError("--smtp needs --public-url: notification mail links to the hub")
+		}
+		m, err := notify.ParseSMTP(o.smtp, o.smtpFrom)
+		if err != nil {
+			return n, usageError("%v", err)
+		}
+		n.Mailer = m
+	} else if o.smtpFrom != "" {
+		return n, usageError("--smtp-from goes with --smtp")
+	}
+	allow, err := hub.ParseTrustedProxies(o.webhookAllow)
+	if err != nil {
+		return n, usageError("--webhook-allow: %v", err)
+	}
+	g := &notify.Guard{Allow: allow}
+	hosts := []string{}
+	if h, _, err := net.SplitHostPort(o.addr); err == nil && h != "" {
+		hosts = append(hosts, h)
+	}
+	if u, err := url.Parse(o.publicURL); err == nil && u.Hostname() != "" {
+		hosts = append(hosts, u.Hostname())
+	}
+	for _, h := range hosts {
+		addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", h)
+		if err != nil {
+			continue // the name may only resolve from outside; loopback and private addresses are refused anyway
+		}
+		for _, a := range addrs {
+			if !a.Unmap().IsUnspecified() {
+				g.Deny = append(g.Deny, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			}
+		}
+	}
+	n.Guard = g
+	return n, nil
 }

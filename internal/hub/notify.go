@@ -147,6 +147,12 @@ func (s *Server) DeliverDue(ctx context.Context) error {
 		return err
 	}
 	for _, c := range chans {
+		if ok, err := s.st.ClaimChannel(ctx, c, now); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			continue // another hub instance has it
+		}
 		out, err := s.st.PendingFor(ctx, c.ID, now, 500)
 		if err != nil {
 			return err

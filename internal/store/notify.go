@@ -184,6 +184,22 @@ func (s *Store) DueChannels(ctx context.Context, now time.Time, minInterval time
 		micros(now.Add(-minInterval)), micros(now))
 }
 
+// ClaimChannel takes channel c (as returned by DueChannels) for one
+// delivery: it succeeds for exactly one caller, so hub instances sharing a
+// PostgreSQL database never send the same message twice. The claim also
+// starts the channel's rate-limit interval.
+func (s *Store) ClaimChannel(ctx context.Context, c Channel, now time.Time) (bool, error) {
+	res, err := s.w.ExecContext(ctx, s.q("UPDATE notify_channels SET last_sent_at = ? WHERE id = ? AND last_sent_at = ?"), micros(now), c.ID, micros(c.LastSentAt))
+	if err != nil {
+		return false, fmt.Errorf("store: claim channel: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: claim channel: %w", err)
+	}
+	return n == 1, nil
+}
+
 // PendingFor returns up to limit pending events of channel id, oldest
 // first.
 func (s *Store) PendingFor(ctx context.Context, channelID int64, now time.Time, limit int) ([]Outgoing, error) {

@@ -77,7 +77,7 @@ func New(h *hub.Server) (*UI, error) {
 	if u.cat, err = loadCatalog(catalogFR); err != nil {
 		return nil, err
 	}
-	for _, name := range append([]string{"dashboard", "indicators", "edit", "sightings", "lookalikes", "orgs", "users", "tokens"}, append(authPages, assessPages...)...) {
+	for _, name := range append([]string{"dashboard", "indicators", "edit", "sightings", "lookalikes", "orgs", "users", "tokens", "notifications"}, append(authPages, assessPages...)...) {
 		for _, lang := range []string{langEN, langFR} {
 			t, err := template.New(name).Funcs(funcs).ParseFS(templatesFS, "templates/layout.html", "templates/publish.html", "templates/"+name+".html")
 			if err != nil {
@@ -112,6 +112,11 @@ func New(h *hub.Server) (*UI, error) {
 	u.mux.HandleFunc("GET /tokens", u.full(u.tokens))
 	u.mux.HandleFunc("POST /tokens", u.full(u.createToken))
 	u.mux.HandleFunc("POST /tokens/{id}/revoke", u.full(u.revokeToken))
+	u.mux.HandleFunc("GET /notifications", u.full(u.notifications))
+	u.mux.HandleFunc("POST /notifications/channels", u.full(u.createChannel))
+	u.mux.HandleFunc("POST /notifications/channels/{id}/delete", u.full(u.deleteChannel))
+	u.mux.HandleFunc("POST /notifications/channels/{id}/test", u.full(u.testChannel))
+	u.mux.HandleFunc("POST /notifications/deliveries/{id}/retry", u.full(u.retryDelivery))
 	return u, nil
 }
 
