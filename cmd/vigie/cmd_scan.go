@@ -34,7 +34,11 @@ MISP, CSV, Loki IOC files, plain lists); --rules FILE|DIR of YARA rules;
 --hub URL --token T pulls the indicators shared with your party and reports
 what was found back to the hub. When the hub cannot be reached, the last
 pulled indicators are used and the sightings wait in a local spool until the
-next run (nothing is lost, nothing is sent twice).
+next run (nothing is lost, nothing is sent twice). A long sweep keeps pulling
+the hub's changes (--pull-interval, default 5m): indicators and YARA rules
+published, expired or withdrawn while it runs are compiled aside and swapped
+in between files, so the files after the change are checked against the new
+set (with --hub every digest is computed, for hashes published later).
 
 The walker does not follow symbolic links, skips pseudo file systems
 (/proc, /sys ...), never opens FIFOs, sockets or devices, and stays on the
@@ -113,6 +117,9 @@ func newScanCommand(g *globalOptions) *cobra.Command {
 			if cfg.HubToken != "" && cfg.HubURL == "" {
 				return usageError("--token needs --hub")
 			}
+			if cfg.PullInterval < time.Second {
+				return usageError("--pull-interval must be at least 1s")
+			}
 			if cfg.HubCA != "" && cfg.HubURL == "" {
 				return usageError("--hub-ca needs --hub")
 			}
@@ -154,6 +161,7 @@ func newScanCommand(g *globalOptions) *cobra.Command {
 	f.StringVar(&cfg.HubURL, "hub", "", "hub URL: pull the party's indicators, report sightings back")
 	f.StringVar(&cfg.HubToken, "token", "", "hub API token (default $VIGIE_TOKEN)")
 	f.StringVar(&cfg.HubCA, "hub-ca", "", "PEM file of the certificate(s) to trust for the hub: a hub run with --self-signed (its DATA/selfsigned-cert.pem) or a private CA")
+	f.DurationVar(&cfg.PullInterval, "pull-interval", 5*time.Minute, "with --hub: how often a running scan pulls the hub's changes (new indicators and rules apply to the files after them)")
 	f.StringVar(&cfg.StateDir, "state-dir", "", "where the hub indicator cache and the sightings spool live (default: the user cache directory/vigie)")
 	f.StringArrayVar(&cfg.Sweep.Exclude, "exclude", nil, "skip files and directories whose path or name matches this glob (repeatable)")
 	f.StringVar(&maxSize, "max-size", "256M", "do not read files larger than this (their names are still checked); 0 = no limit")

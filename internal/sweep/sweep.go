@@ -87,6 +87,11 @@ type Options struct {
 	// own limit). A file whose scan is cut short is reported as a finding
 	// "not fully scanned": some rules may not have been checked on it.
 	RuleTimeout time.Duration
+	// Live says the matcher is live (indicator.NewLive) and may gain
+	// indicator types while the sweep runs (a scan following the hub):
+	// every digest is computed and names and paths always checked, so an
+	// indicator published during the run matches the files after it.
+	Live bool
 }
 
 // Scanner examines files against one loaded set of indicators and rules.
@@ -138,6 +143,9 @@ func New(m *indicator.Matcher, threats []indicator.Threat, rules RuleEngine, opt
 	if m != nil {
 		s.needMD5, s.needSHA1, s.needSHA256 = m.Has(indicator.MD5), m.Has(indicator.SHA1), m.Has(indicator.SHA256)
 		s.needNames, s.needPaths = m.Has(indicator.Filename), m.Has(indicator.PathRegex)
+	}
+	if opts.Live {
+		s.needMD5, s.needSHA1, s.needSHA256, s.needNames, s.needPaths = true, true, true, true, true
 	}
 	return s
 }

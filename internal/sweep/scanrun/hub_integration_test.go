@@ -3,6 +3,8 @@ package scanrun
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -122,5 +124,50 @@ func TestScanReceivesIndicatorWhileRunning(t *testing.T) {
 	}
 	if n := strings.Count(out.String(), `"value":"z-published-later.exe"`); n == 0 {
 		t.Fatalf("findings %d; the indicator published during the scan never matched:\n%s", res.Findings, out.String())
+	}
+}
+
+// A long scan also uses a YARA rule and a hash the agency publishes while
+// it runs (neither type was in force when it started), swapped in between
+// files; a broken rule published meanwhile is left out, not fatal.
+func TestScanReceivesRulesAndHashesWhileRunning(t *testing.T) {
+	h := hubtest.Start(t)
+	h.Publish("filename", "a-known.exe")
+	root := t.TempDir()
+	hashed := []byte("content published as a sha256 later")
+	sum := sha256.Sum256(hashed)
+	for i := range 40 {
+		d := filepath.Join(root, fmt.Sprintf("d%02d", i))
+		os.Mkdir(d, 0o755)
+		os.WriteFile(filepath.Join(d, "a-known.exe"), []byte("x"), 0o644)
+		os.WriteFile(filepath.Join(d, "z-doc.txt"), []byte("plain text with MARKER-LIVE-RULE-7731 inside"), 0o644)
+		os.WriteFile(filepath.Join(d, "z-bin.dat"), hashed, 0o644)
+	}
+	cfg := Config{Paths: []string{root}, NoBuiltin: true, HubURL: h.URL, HubToken: h.SensorToken, StateDir: t.TempDir(), Format: "jsonl",
+		Sweep: sweep.Options{Threads: 1}, PullInterval: 30 * time.Millisecond}
+	published := false
+	cfg.Sweep.OnFinding = func(f *report.Finding) {
+		if !published && strings.HasSuffix(f.Subject.Path, "a-known.exe") {
+			published = true
+			h.Call("POST", "/api/v1/indicators", map[string]any{"distribution": "all", "items": []map[string]any{
+				{"type": "yara", "value": "live_marker", "rule": `rule live_marker { strings: $a = "MARKER-LIVE-RULE-7731" condition: $a }`},
+				{"type": "sha256", "value": hex.EncodeToString(sum[:])},
+			}})
+			time.Sleep(400 * time.Millisecond)
+		}
+	}
+	var out, errb bytes.Buffer
+	res, err := Run(context.Background(), cfg, &out, &errb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !published {
+		t.Fatalf("the first file was not found first: %s", out.String())
+	}
+	if !strings.Contains(out.String(), `"rule":"live_marker"`) && !strings.Contains(out.String(), `live_marker`) {
+		t.Errorf("findings %d; the rule published during the scan never matched:\n%s", res.Findings, out.String())
+	}
+	if !strings.Contains(out.String(), hex.EncodeToString(sum[:])) {
+		t.Errorf("the hash published during the scan never matched:\n%s", out.String())
 	}
 }

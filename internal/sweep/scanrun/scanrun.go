@@ -124,16 +124,6 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 		return indicator.NewMatcher(c.Indicators, indicator.MatcherOptions{At: time.Now()})
 	}
 	m := indicator.NewLive(build(hubInds))
-	if follower != nil {
-		follower.Apply = func(inds []indicator.Indicator) error {
-			m.Swap(build(inds))
-			return nil
-		}
-		fctx, stopFollow := context.WithCancel(ctx)
-		followed := make(chan struct{})
-		go func() { follower.Run(fctx); close(followed) }()
-		defer func() { stopFollow(); <-followed }()
-	}
 
 	var engine sweep.RuleEngine
 	var skipped []yararules.Skipped
@@ -149,6 +139,29 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 			engine = e
 			skipped = e.Skipped()
 		}
+	}
+	var live *liveRules
+	if follower != nil {
+		// The hub's rules and indicators change while a long sweep runs:
+		// each change is built aside and swapped in between files.
+		live = &liveRules{local: cfg.Rules, log: log, key: rulesKey(m.Rules())}
+		if e, ok := engine.(*yararules.Engine); ok {
+			live.cur.Store(e)
+		}
+		engine = live
+		cfg.Sweep.Live = true
+		follower.Apply = func(inds []indicator.Indicator) error {
+			next := build(inds)
+			if err := live.update(next.Rules()); err != nil {
+				return err // the previous indicators and rules stay in force
+			}
+			m.Swap(next)
+			return nil
+		}
+		fctx, stopFollow := context.WithCancel(ctx)
+		followed := make(chan struct{})
+		go func() { follower.Run(fctx); close(followed) }()
+		defer func() { stopFollow(); <-followed }()
 	}
 
 	w, err := report.New(cfg.Format, stdout, report.Options{Color: cfg.Color, Tool: "vigie", Version: cfg.Version})
@@ -203,6 +216,21 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (Result, err
 	runSum.Extra["indicators"] = int64(m.Len())
 	if e, ok := engine.(*yararules.Engine); ok {
 		runSum.Extra["rules"] = int64(e.Rules())
+	}
+	if live != nil {
+		if e := live.cur.Load(); e != nil {
+			runSum.Extra["rules"] = int64(e.Rules())
+		}
+		seen := map[string]bool{}
+		for _, sk := range skipped {
+			seen[sk.ID] = true
+		}
+		for _, sk := range live.skippedLater() {
+			if !seen[sk.ID] {
+				seen[sk.ID] = true
+				skipped = append(skipped, sk)
+			}
+		}
 	}
 	res.Summary, res.Findings, res.Errors = runSum, runSum.Findings, runSum.Errors
 	if runErr != nil && ctx.Err() == nil && runSum.Examined == 0 {
