@@ -296,3 +296,25 @@ func (s *Server) checkSilentSensors(ctx context.Context) error {
 
 // hookClientFor builds the webhook client of the guard.
 func hookClientFor(g *notify.Guard) *http.Client { return g.Client(30 * time.Second) }
+
+// advisoryNotifications turns advisory events into notifications, one
+// per party concerned: published, revised (with what changed), withdrawn,
+// and the agency's reminders.
+type advisoryNotifications struct{ s *Server }
+
+func (n advisoryNotifications) NotifyAdvisory(ctx context.Context, e AdvisoryEvent) error {
+	kind, title := notify.KindAdvisory, e.Advisory.Title
+	switch e.Kind {
+	case AdvisoryRevised:
+		title = "Updated: " + title
+	case AdvisoryWithdrawn:
+		title = "Withdrawn: " + title
+	case AdvisoryReminder:
+		kind = notify.KindReminder
+	}
+	for _, o := range e.Recipients {
+		n.s.Notify(ctx, notify.Event{Kind: kind, OrgID: o.ID, OrgName: o.Name, TLP: string(e.Advisory.TLP),
+			Title: title, Text: e.Summary, Link: fmt.Sprintf("/advisories/%d", e.Advisory.ID), At: e.At})
+	}
+	return nil
+}

@@ -244,3 +244,36 @@ func TestPostgresNotify(t *testing.T) {
 	t.Run("sightings and alert", func(t *testing.T) { testNotifySightingsAndAlert(t, pg) })
 	t.Run("batch, rate limit, retry", func(t *testing.T) { testNotifyBatchRateLimitRetry(t, pg) })
 }
+
+// Publishing an advisory notifies the parties it goes to, and only them;
+// the title of a TLP:AMBER one stays on the hub.
+func TestNotifyAdvisories(t *testing.T) {
+	e, sink, clk := notifyEnv(t)
+	ctx := context.Background()
+	e.channel(e.user(e.a, "alice"), store.Channel{Kind: "email", Target: "alice@party-a.example", Events: []string{notify.KindAdvisory}})
+	e.channel(e.user(e.b, "bob"), store.Channel{Kind: "email", Target: "bob@party-b.example", Events: []string{notify.KindAdvisory}})
+	e.expect(e.do("POST", "/api/v1/advisories", "agency-analyst", map[string]any{"title": "Fake webmail login pages", "severity": "high",
+		"tlp": "clear", "actions": []string{"Turn on security keys"}, "publish": true}), 201)
+	clk.add(time.Minute)
+	e.srv.DeliverDue(ctx)
+	m := sink.Mails()
+	if len(m) != 2 {
+		t.Fatalf("%d mails after an advisory to all parties, want 2", len(m))
+	}
+	for _, x := range m {
+		if !strings.Contains(x.Data, "Fake webmail login pages") || !strings.Contains(x.Data, "https://hub.example.org/advisories/") {
+			t.Errorf("mail to %v lacks the title or link:\n%s", x.To, x.Data)
+		}
+	}
+	e.expect(e.do("POST", "/api/v1/advisories", "agency-analyst", map[string]any{"title": "Implant found at B", "severity": "high",
+		"tlp": "amber", "parties": []string{"Party B"}, "actions": []string{"Reimage"}, "publish": true}), 201)
+	clk.add(6 * time.Minute)
+	e.srv.DeliverDue(ctx)
+	m = sink.Mails()
+	if len(m) != 3 || m[2].To[0] != "bob@party-b.example" {
+		t.Fatalf("after B's advisory: %d mails (last to %v)", len(m), m[len(m)-1].To)
+	}
+	if strings.Contains(m[2].Data, "Implant") {
+		t.Errorf("TLP:AMBER title in the mail:\n%s", m[2].Data)
+	}
+}

@@ -135,6 +135,7 @@ func New(opts Options) *Server {
 		s.opts.JobLimit = 64 << 30
 	}
 	s.hookClient = hookClientFor(opts.Notify.Guard)
+	s.advisoryNotifier = advisoryNotifications{s}
 	s.routes()
 	s.recoverJobs(context.Background())
 	return s
