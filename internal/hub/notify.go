@@ -318,3 +318,11 @@ func (n advisoryNotifications) NotifyAdvisory(ctx context.Context, e AdvisoryEve
 	}
 	return nil
 }
+
+// notifyLookalike tells a party (and the agency) that its watch found a
+// new look-alike of one of its domains. Domain registrations are public
+// (certificate logs, zone files), so the names may be in the message.
+func (s *Server) notifyLookalike(ctx context.Context, p *Principal, pr store.LookalikeProposal) {
+	s.Notify(ctx, notify.Event{Kind: notify.KindLookalike, OrgID: p.OrgID, OrgName: p.OrgName, TLP: "green",
+		Title: fmt.Sprintf("Look-alike domain %s imitates %s", pr.Name, pr.Imitates), Text: pr.Reason, Link: "/lookalikes"})
+}

@@ -277,3 +277,23 @@ func TestNotifyAdvisories(t *testing.T) {
 		t.Errorf("TLP:AMBER title in the mail:\n%s", m[2].Data)
 	}
 }
+
+// A look-alike the party's watch proposes reaches the party's channel,
+// with the domain names (public registrations), and not another party.
+func TestNotifyLookalike(t *testing.T) {
+	e, sink, clk := notifyEnv(t)
+	ctx := context.Background()
+	e.channel(e.user(e.a, "alice"), store.Channel{Kind: "email", Target: "alice@party-a.example", Events: []string{notify.KindLookalike}})
+	e.channel(e.user(e.b, "bob"), store.Channel{Kind: "email", Target: "bob@party-b.example", Events: []string{notify.KindLookalike}})
+	item := map[string]any{"name": "mail-en-march.fr", "imitates": "en-marche.fr", "technique": "combination", "score": 0.9, "reason": "joins mail to a misspelling"}
+	e.expect(e.do("POST", "/api/v1/lookalikes/proposals", "a-sensor", map[string]any{"items": []any{item}}), 200)
+	e.expect(e.do("POST", "/api/v1/lookalikes/proposals", "a-sensor", map[string]any{"items": []any{item}}), 200) // seen again: no new message
+	clk.add(time.Minute)
+	e.srv.DeliverDue(ctx)
+	clk.add(10 * time.Minute)
+	e.srv.DeliverDue(ctx)
+	m := sink.Mails()
+	if len(m) != 1 || m[0].To[0] != "alice@party-a.example" || !strings.Contains(m[0].Data, "mail-en-march.fr") {
+		t.Fatalf("look-alike mails: %+v", m)
+	}
+}

@@ -54,6 +54,7 @@ func (s *Server) handlePropose(w http.ResponseWriter, r *http.Request, p *Princi
 		}
 		if isNew {
 			created++
+			s.notifyLookalike(r.Context(), p, pr)
 		}
 		out = append(out, outcome{Name: pr.Name, ID: pr.ID, Status: pr.Status, Created: isNew})
 	}
