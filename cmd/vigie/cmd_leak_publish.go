@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/vigie-project/vigie/internal/hub"
 	"github.com/vigie-project/vigie/internal/leakcase"
 )
 
@@ -137,5 +139,41 @@ func runLeakPublish(g *globalOptions, o leakPublishOptions, report string) error
 	}
 	fmt.Fprintf(g.stdout, "vigie leak publish: %d item(s) published (%d withheld)\n  %s\n  %s (key %s)\ncheck with:\n  echo '%s' > allowed_signers\n  ssh-keygen -Y verify -f allowed_signers -I %s -n %s -s %s < %s\n",
 		len(st.Items), st.Withheld, pagePath, sigPath, leakcase.Fingerprint(signer.PublicKey()), allowed, st.Identity, leakcase.Namespace, sigPath, pagePath)
+	return nil
+}
+
+// serveCaseFlags are vigie serve's flags for leak cases.
+type serveCaseFlags struct {
+	leakDir, statementKey, identity string
+	workers, publicRate             int
+}
+
+func (c *serveCaseFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&c.leakDir, "leak-dir", "", "directory where the agency places leak dumps and DKIM key archives for the hub to verify (leak cases); without it cases take uploaded report.json files only")
+	f.StringVar(&c.statementKey, "statement-key", "", "the agency's OpenSSH private key that signs the public statements of leak cases (passphrase in VIGIE_KEY_PASSPHRASE); without it cases are published offline with vigie leak publish")
+	f.StringVar(&c.identity, "statement-identity", "statement@vigie", "the name the statement key is published under (the allowed_signers principal)")
+	f.IntVar(&c.workers, "leak-workers", 0, "items a verification on the hub examines at once (default: one per CPU)")
+	f.IntVar(&c.publicRate, "public-rate", 30, "requests per minute one address may make to the public leak statements and lookup")
+}
+
+// apply puts the flags into the hub's options; verifications keep their
+// checkpoints in DATA/leak-cases.
+func (c *serveCaseFlags) apply(o *hub.Options, dataDir string) error {
+	if c.leakDir != "" {
+		fi, err := os.Stat(c.leakDir)
+		if err != nil || !fi.IsDir() {
+			return usageError("--leak-dir %s: not a directory", c.leakDir)
+		}
+		o.LeakDir = c.leakDir
+		o.CaseWorkDir = filepath.Join(dataDir, "leak-cases")
+	}
+	if c.statementKey != "" {
+		signer, err := leakcase.LoadSigner(c.statementKey, []byte(os.Getenv("VIGIE_KEY_PASSPHRASE")))
+		if err != nil {
+			return withCode(exitError, fmt.Errorf("--statement-key: %w", err))
+		}
+		o.StatementKey = signer
+	}
+	o.StatementIdentity, o.LeakWorkers, o.PublicRate = c.identity, c.workers, c.publicRate
 	return nil
 }

@@ -50,6 +50,8 @@ type serveOptions struct {
 	// non-public ranges webhooks may reach.
 	smtp, smtpFrom string
 	webhookAllow   []string
+	// cases: leak cases (cmd_leak_publish.go).
+	cases serveCaseFlags
 }
 
 // postureScheduleFlags are the flags of the hub's posture schedule.
@@ -160,6 +162,7 @@ why), 3 usage error.`,
 	f.IntVar(&o.breadth.MinIPv6Bits, "min-prefix-ipv6", indicator.DefaultBreadth.MinIPv6Bits, "refuse IPv6 range indicators wider than this prefix length")
 	o.posture.add(f)
 	f.StringVar(&o.importDir, "import-dir", "", "directory of indicator files too big to upload, imported in the background by name (POST /api/v1/imports?path=NAME); uploads imported as jobs are kept in DATA/imports meanwhile")
+	o.cases.add(f)
 	return cmd
 }
 
@@ -214,8 +217,12 @@ func runServe(cmd *cobra.Command, g *globalOptions, o *serveOptions) error {
 		return err
 	}
 	tls := o.tlsCert != "" || o.selfSigned
-	srv := hub.New(hub.Options{Store: st, Logger: g.logger, TLS: tls, TrustedProxies: proxies, MetricsToken: metricsToken, Correlation: store.Correlation{Window: o.window, MinParties: o.minParties}, Breadth: o.breadth, PublicURL: o.publicURL,
-		SpoolDir: filepath.Join(o.data, "imports"), ImportDir: o.importDir, Notify: notifyOpts})
+	hopts := hub.Options{Store: st, Logger: g.logger, TLS: tls, TrustedProxies: proxies, MetricsToken: metricsToken, Correlation: store.Correlation{Window: o.window, MinParties: o.minParties}, Breadth: o.breadth, PublicURL: o.publicURL,
+		SpoolDir: filepath.Join(o.data, "imports"), ImportDir: o.importDir, Notify: notifyOpts}
+	if err := o.cases.apply(&hopts, o.data); err != nil {
+		return err
+	}
+	srv := hub.New(hopts)
 	go srv.RunNotifier(ctx)
 	ui, err := web.New(srv)
 	if err != nil {

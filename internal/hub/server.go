@@ -25,6 +25,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/vigie-project/vigie/internal/indicator"
 	"github.com/vigie-project/vigie/internal/indicator/warninglist"
 	"github.com/vigie-project/vigie/internal/store"
@@ -77,6 +79,20 @@ type Options struct {
 	JobLimit            int64
 	// Notify configures notifications (mail relay, webhook guard, batching).
 	Notify NotifyOptions
+	// LeakDir is the directory where the agency places leak dumps (and
+	// their DKIM key archives) for the hub to verify; empty: cases load
+	// uploaded reports only. CaseWorkDir keeps each verification's
+	// checkpoint (so an interrupted one continues); LeakWorkers is the
+	// number of items examined at once (0: one per CPU).
+	LeakDir, CaseWorkDir string
+	LeakWorkers          int
+	// StatementKey signs the public statements of leak cases (SSHSIG);
+	// StatementIdentity is the name its public key is published under.
+	StatementKey      ssh.Signer
+	StatementIdentity string
+	// PublicRate is how many requests per minute one address may make to
+	// the public leak pages and lookup (default 30).
+	PublicRate int
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -95,6 +111,8 @@ type Server struct {
 
 	feedMu    sync.Mutex
 	feedCache map[string]mispFeed // by org and indicator sequence
+
+	publicLimit *rateLimiter // the public leak pages and lookup
 
 	seen sensorSeen // indicator pulls recorded (assess.go)
 
@@ -194,6 +212,7 @@ func (s *Server) routes() {
 	s.mispRoutes()
 	s.advisoryRoutes()
 	s.importJobRoutes()
+	s.caseRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if s.opts.UI != nil {
 			s.opts.UI.ServeHTTP(w, r)
