@@ -190,12 +190,16 @@ type msg struct {
 	atts      []*mime.Part
 	hasHTML   bool
 	hasText   bool
-	qrLinks   []Link     // web addresses read from QR codes
-	calLinks  []Link     // links of calendar invitations
-	docLinks  []Link     // links read from attached documents
-	infos     []linkInfo // parsed links (set by checkLinks)
-	foreign   int        // clickable links to hosts unrelated to the sender and claimed brand
-	foreignEx linkInfo   // the first of them
+	qrLinks   []Link       // web addresses read from QR codes
+	calLinks  []Link       // links of calendar invitations
+	docLinks  []Link       // links read from attached documents
+	infos     []linkInfo   // parsed links (set by checkLinks)
+	foreign   int          // clickable links to hosts unrelated to the sender and claimed brand
+	foreignEx linkInfo     // the first of them
+	fwdDone   bool         // fwd and fwdOK are set
+	fwd       mime.Address // the forwarded message's sender (forwardedSender)
+	fwdOK     bool
+	hrefs     map[string]parsedHref // parsed links by address (link)
 }
 
 // Analyze checks one message. name identifies it in the result (a file
@@ -257,7 +261,7 @@ func (a *Analyzer) analyze(ctx context.Context, name string, raw []byte, env *En
 	x.res.senderDomain = strings.TrimSuffix(strings.ToLower(x.fromDom), ".")
 	seen := map[string]bool{}
 	for _, l := range x.doc.links {
-		if li, ok := parseLink(l); ok && li.host != "" && !seen[li.host] && len(seen) < maxSightingHosts {
+		if li, ok := x.link(l); ok && li.host != "" && !seen[li.host] && len(seen) < maxSightingHosts {
 			seen[li.host] = true
 			x.res.linkHosts = append(x.res.linkHosts, strings.ToLower(li.host))
 		}

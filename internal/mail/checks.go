@@ -249,6 +249,30 @@ type linkInfo struct {
 	ip   bool
 }
 
+// parsedHref is what parseLink finds in an address, kept per message: the
+// same links are read by several checks.
+type parsedHref struct {
+	li linkInfo
+	ok bool
+}
+
+// link is parseLink, each address parsed once per message.
+func (x *msg) link(l Link) (linkInfo, bool) {
+	if p, ok := x.hrefs[l.Href]; ok {
+		li := p.li
+		li.Link = l
+		return li, p.ok
+	}
+	li, ok := parseLink(l)
+	if x.hrefs == nil {
+		x.hrefs = map[string]parsedHref{}
+	}
+	if len(x.hrefs) < 4*maxLinks {
+		x.hrefs[l.Href] = parsedHref{li, ok}
+	}
+	return li, ok
+}
+
 func parseLink(l Link) (linkInfo, bool) {
 	h := strings.TrimSpace(l.Href)
 	if h == "" {
@@ -397,7 +421,7 @@ func (a *Analyzer) checkLinks(x *msg) {
 		case strings.HasPrefix(lh, "mailto:"), strings.HasPrefix(lh, "tel:"), strings.HasPrefix(lh, "#"), strings.HasPrefix(lh, "cid:"):
 			continue
 		}
-		li, ok := parseLink(l)
+		li, ok := x.link(l)
 		if !ok || li.host == "" {
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/xml"
+	"fmt"
 	"image"
 	_ "image/gif" // QR codes in GIF pictures
 	"image/jpeg"
@@ -283,7 +284,11 @@ func decodeQR(b []byte) (text string) {
 	if err != nil {
 		return ""
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	src, err := luminanceSource(img)
+	if err != nil {
+		return ""
+	}
+	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
 	if err != nil {
 		return ""
 	}
@@ -292,6 +297,83 @@ func decodeQR(b []byte) (text string) {
 		return ""
 	}
 	return res.GetText()
+}
+
+// luminanceSource gives the QR decoder the picture's grey levels, computed
+// as gozxing.NewLuminanceSourceFromImage computes them — (R+2G+B)/4 over
+// white by transparency — but reading the pixels of the usual picture
+// types directly: through image.Image's At, each pixel is a heap-allocated
+// color, and that conversion cost as much as decoding the QR code.
+func luminanceSource(img image.Image) (gozxing.LuminanceSource, error) {
+	r := img.Bounds()
+	w, h := r.Dx(), r.Dy()
+	lum := make([]byte, w*h)
+	put := func(i int, cr, cg, cb, ca uint32) {
+		l := (cr + 2*cg + cb) * 255 / (4 * 0xffff)
+		lum[i] = byte((l*ca + (0xffff-ca)*255) / 0xffff)
+	}
+	i := 0
+	switch m := img.(type) {
+	case *image.YCbCr:
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				cr, cg, cb, ca := m.YCbCrAt(x, y).RGBA()
+				put(i, cr, cg, cb, ca)
+				i++
+			}
+		}
+	case *image.Gray:
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				cr, cg, cb, ca := m.GrayAt(x, y).RGBA()
+				put(i, cr, cg, cb, ca)
+				i++
+			}
+		}
+	case *image.NRGBA:
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				cr, cg, cb, ca := m.NRGBAAt(x, y).RGBA()
+				put(i, cr, cg, cb, ca)
+				i++
+			}
+		}
+	case *image.RGBA:
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				cr, cg, cb, ca := m.RGBAAt(x, y).RGBA()
+				put(i, cr, cg, cb, ca)
+				i++
+			}
+		}
+	case *image.Paletted:
+		// each palette entry converted once
+		pal := make([]byte, len(m.Palette))
+		for k, c := range m.Palette {
+			cr, cg, cb, ca := c.RGBA()
+			l := (cr + 2*cg + cb) * 255 / (4 * 0xffff)
+			pal[k] = byte((l*ca + (0xffff-ca)*255) / 0xffff)
+		}
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				k := int(m.ColorIndexAt(x, y))
+				if k >= len(pal) {
+					return nil, fmt.Errorf("pixel (%d,%d) uses colour %d of a palette of %d", x, y, k, len(pal))
+				}
+				lum[i] = pal[k]
+				i++
+			}
+		}
+	default:
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				cr, cg, cb, ca := img.At(x, y).RGBA()
+				put(i, cr, cg, cb, ca)
+				i++
+			}
+		}
+	}
+	return gozxing.NewPlanarYUVLuminanceSource(lum, w, h, 0, 0, w, h, false)
 }
 
 // collectHiddenLinks adds to the message's links those of its attached

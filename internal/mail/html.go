@@ -1,7 +1,6 @@
 package mail
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 
@@ -177,17 +176,15 @@ func (d *htmlDoc) addLink(l Link) {
 	d.links = append(d.links, l)
 }
 
-var textURL = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"'\)\]]+`)
-
 // textLinks finds URLs written in plain text.
 func textLinks(s, part string, doc *htmlDoc) {
 	if len(s) > 4<<20 {
 		s = s[:4<<20]
 	}
-	for _, m := range textURL.FindAllString(s, maxLinks+1) {
-		m = strings.TrimRight(m, ".,;:!?")
+	eachURL(s, maxLinks+1, linkStop, func(start, end int) {
+		m := strings.TrimRight(s[start:end], ".,;:!?")
 		doc.addLink(Link{Href: m, Text: m, Part: part, Kind: "text"})
-	}
+	})
 }
 
 // wordRunes counts the letters and digits of s.

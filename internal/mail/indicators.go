@@ -64,7 +64,7 @@ func (a *Analyzer) checkIndicators(x *msg) {
 		}
 	}
 	for _, l := range x.doc.links {
-		li, ok := parseLink(l)
+		li, ok := x.link(l)
 		if !ok || li.host == "" {
 			continue
 		}

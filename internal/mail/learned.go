@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/vigie-project/vigie/internal/mail/model"
@@ -60,7 +59,7 @@ func modelPoints(p float64) float64 {
 func (x *msg) modelInput() model.Input {
 	// web addresses written in the text are read as link domains, not
 	// as words ("https", "com")
-	in := model.Input{Subject: x.subject, FromName: x.from.Name, Text: urlInText.ReplaceAllString(contentText(x.body.String()), " ")}
+	in := model.Input{Subject: x.subject, FromName: x.from.Name, Text: withoutURLs(contentText(x.body.String()))}
 	// the recipient's own address and name are not content (and the
 	// training sample rewrote them)
 	for _, f := range []string{"To", "Cc", "Delivered-To", "X-Original-To"} {
@@ -77,7 +76,7 @@ func (x *msg) modelInput() model.Input {
 	links, foreign, own, short, ip := 0, 0, 0, false, false
 	seen := map[string]bool{}
 	for _, l := range x.doc.links {
-		li, ok := parseLink(l)
+		li, ok := x.link(l)
 		if !ok || li.host == "" || listInfra(li.Href) {
 			continue
 		}
@@ -162,7 +161,6 @@ func (x *msg) modelInput() model.Input {
 	return in
 }
 
-var urlInText = regexp.MustCompile(`(?i)\b(?:https?://|www\.)\S+`)
 
 // listInfra tells links to a mailing list's own pages (its archive,
 // subscription page), which the training sample's legitimate mail has in

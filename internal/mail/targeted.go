@@ -136,7 +136,7 @@ func (a *Analyzer) checkCalendarLink(x *msg) {
 		return
 	}
 	for _, l := range x.calLinks {
-		li, ok := parseLink(l)
+		li, ok := x.link(l)
 		if !ok || li.host == "" || li.reg == x.fromReg || meetingHosts[li.reg] {
 			continue
 		}
@@ -163,7 +163,7 @@ func (a *Analyzer) checkCalendarLink(x *msg) {
 // checkHiddenLinks explains the links read from QR codes and documents.
 func (a *Analyzer) checkHiddenLinks(x *msg) {
 	for _, l := range x.qrLinks {
-		li, ok := parseLink(l)
+		li, ok := x.link(l)
 		if !ok || li.host == "" {
 			continue
 		}
@@ -182,7 +182,7 @@ func (a *Analyzer) checkHiddenLinks(x *msg) {
 		break
 	}
 	for _, l := range x.docLinks {
-		li, ok := parseLink(l)
+		li, ok := x.link(l)
 		if !ok || li.host == "" || li.reg == x.fromReg {
 			continue
 		}

@@ -61,6 +61,24 @@ const (
 	actQuarantine = 0x20
 )
 
+// Protocol bits (SMFIP_NR_*): the MTA expects no reply to these steps.
+const (
+	nrConn = 0x1000
+	nrHelo = 0x2000
+	nrMail = 0x4000
+	nrRcpt = 0x8000
+	nrData = 0x10000
+	nrUnkn = 0x20000
+	nrEOH  = 0x40000
+	nrBody = 0x80000
+	nrHdr  = 0x80
+)
+
+// noReplySteps are the steps a milter on a unix socket asks Postfix not to
+// wait for: it never acts before the end of the message, and a round trip
+// per header and step is most of what the milter costs the MTA.
+const noReplySteps = nrConn | nrHelo | nrMail | nrRcpt | nrData | nrUnkn | nrEOH | nrBody | nrHdr
+
 // maxPacket bounds one packet; Postfix sends body chunks of at most 64 KiB.
 const maxPacket = 1 << 20
 
@@ -181,6 +199,8 @@ type session struct {
 	actions uint32
 	queueID string
 	nhdr    int
+	unix    bool   // the connection is over a unix socket
+	noReply uint32 // SMFIP_NR_* bits negotiated: steps not answered
 }
 
 func (s *Server) handle(ctx context.Context, c net.Conn) {
@@ -188,7 +208,7 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 	s.metrics.conns.Add(1)
 	s.metrics.connsTotal.Add(1)
 	defer s.metrics.conns.Add(-1)
-	ss := &session{s: s, c: c, w: bufio.NewWriter(c), macros: map[string]string{}}
+	ss := &session{s: s, c: c, w: bufio.NewWriter(c), macros: map[string]string{}, unix: c.LocalAddr().Network() == "unix"}
 	ss.body = msgBody{dir: s.TempDir, onDisk: func(d int64) { s.recvMem.Add(d) }}
 	defer ss.body.reset()
 	// A bug in one message's analysis must not take mail down: the
@@ -251,6 +271,15 @@ func (ss *session) send(code byte, data []byte) error {
 	return err
 }
 
+// cont answers "continue" to a step, unless the MTA was told not to wait
+// for the answer (bit, an SMFIP_NR_* flag).
+func (ss *session) cont(bit uint32) error {
+	if ss.noReply&bit != 0 {
+		return nil
+	}
+	return ss.send(respContinue, nil)
+}
+
 func cstrings(b []byte) []string {
 	b = bytes.TrimSuffix(b, []byte{0})
 	if len(b) == 0 {
@@ -270,13 +299,20 @@ func (ss *session) dispatch(ctx context.Context, cmd byte, data []byte) (done bo
 		var out [12]byte
 		binary.BigEndian.PutUint32(out[0:4], 6)
 		binary.BigEndian.PutUint32(out[4:8], ss.actions)
-		// No protocol step is skipped (no SMFIP_NO* or SMFIP_NR_* bit):
-		// Postfix still sends the macros of a skipped step, flushed as a
-		// packet of their own with no reply expected, and its next packet
-		// then waits behind Nagle's algorithm for this side's delayed ACK
-		// — 40 ms on every message with SMFIP_NODATA. Answering every
-		// step costs a loopback round trip (about 0.1 ms) instead.
-		binary.BigEndian.PutUint32(out[8:12], 0)
+		// Over TCP no protocol step is skipped or left unanswered (no
+		// SMFIP_NO* or SMFIP_NR_* bit): Postfix then writes packets with
+		// no reply in between — the macros of a skipped step, or the next
+		// header — and each waits behind Nagle's algorithm for this side's
+		// delayed ACK: 40 ms on every message with SMFIP_NODATA. Answering
+		// every step costs a loopback round trip (about 0.1 ms) instead.
+		// A unix socket has no Nagle's algorithm: there the steps before
+		// the end of the message go unanswered (SMFIP_NR_*, when the MTA
+		// offers them), which spares the MTA and the milter a write, a
+		// wake-up and a read per header.
+		if ss.unix {
+			ss.noReply = binary.BigEndian.Uint32(data[8:12]) & noReplySteps
+		}
+		binary.BigEndian.PutUint32(out[8:12], ss.noReply)
 		return false, ss.send(cmdOptNeg, out[:])
 	case cmdMacro:
 		if len(data) > 0 {
@@ -298,23 +334,27 @@ func (ss *session) dispatch(ctx context.Context, cmd byte, data []byte) (done bo
 				ss.env.ClientIP = a
 			}
 		}
-		return false, ss.send(respContinue, nil)
+		return false, ss.cont(nrConn)
 	case cmdHelo:
 		ss.env.Helo = string(bytes.TrimSuffix(data, []byte{0}))
-		return false, ss.send(respContinue, nil)
+		return false, ss.cont(nrHelo)
 	case cmdMail:
 		ss.resetMessage()
 		if a := cstrings(data); len(a) > 0 {
 			ss.env.MailFrom = strings.Trim(a[0], "<>")
 		}
-		return false, ss.send(respContinue, nil)
+		return false, ss.cont(nrMail)
 	case cmdRcpt:
 		if a := cstrings(data); len(a) > 0 && len(ss.env.Rcpt) < 1000 {
 			ss.env.Rcpt = append(ss.env.Rcpt, strings.Trim(a[0], "<>"))
 		}
-		return false, ss.send(respContinue, nil)
-	case cmdData, cmdUnknown, cmdEOH:
-		return false, ss.send(respContinue, nil)
+		return false, ss.cont(nrRcpt)
+	case cmdData:
+		return false, ss.cont(nrData)
+	case cmdUnknown:
+		return false, ss.cont(nrUnkn)
+	case cmdEOH:
+		return false, ss.cont(nrEOH)
 	case cmdHeader:
 		kv := cstrings(data)
 		if len(kv) >= 1 {
@@ -324,10 +364,10 @@ func (ss *session) dispatch(ctx context.Context, cmd byte, data []byte) (done bo
 			}
 			ss.appendHeader(kv[0], v)
 		}
-		return false, ss.send(respContinue, nil)
+		return false, ss.cont(nrHdr)
 	case cmdBody:
 		ss.appendBody(data)
-		return false, ss.send(respContinue, nil)
+		return false, ss.cont(nrBody)
 	case cmdEOB:
 		if len(data) > 0 {
 			ss.appendBody(data)

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -240,5 +241,65 @@ func TestParsePolicy(t *testing.T) {
 		if _, err := ParsePolicy(strings.NewReader(bad), "p.conf"); err == nil || !strings.Contains(err.Error(), "p.conf:1") {
 			t.Errorf("%q: error %v", bad, err)
 		}
+	}
+}
+
+// TestMilterUnixNoReply: over a unix socket the milter asks the MTA not to
+// wait for answers before the end of the message (SMFIP_NR_*), answers
+// none of those steps, and still judges the whole message at its end;
+// over TCP it answers every step (deliver expects each answer).
+func TestMilterUnixNoReply(t *testing.T) {
+	a, err := mail.New(mail.Options{OwnDomains: []string{"en-marche.fr"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "m.sock")
+	l, err := Listen("unix:" + sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{Analyzer: a, Policy: DefaultPolicy(), Host: "mx-test"}
+	done := make(chan struct{})
+	go func() { s.Serve(ctx, l); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	c, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	m := &mta{t: t, c: c, r: bufio.NewReader(c)}
+	var neg [12]byte
+	binary.BigEndian.PutUint32(neg[0:4], 6)
+	binary.BigEndian.PutUint32(neg[4:8], 0x1ff)
+	binary.BigEndian.PutUint32(neg[8:12], 0x1fffff)
+	m.send(cmdOptNeg, string(neg[:]))
+	if c, d := m.recv(); c != cmdOptNeg || len(d) < 12 || binary.BigEndian.Uint32([]byte(d[8:12])) != noReplySteps {
+		t.Fatalf("negotiation reply %q %x, want the no-reply steps %x", c, d, noReplySteps)
+	}
+	// every step before the end of the message, none answered: the next
+	// thing read must be the verdict
+	m.send(cmdConnect, "client.example.org\x00", "4", "\x30\x39", "192.0.2.10\x00")
+	m.send(cmdHelo, "client.example.org\x00")
+	m.send(cmdMail, "<sender@example.org>\x00")
+	m.send(cmdRcpt, "<staff@en-marche.fr>\x00")
+	m.send(cmdData)
+	for _, h := range phishHeaders {
+		m.send(cmdHeader, h[0]+"\x00", h[1]+"\x00")
+	}
+	m.send(cmdEOH)
+	m.send(cmdBody, phishBody)
+	m.send(cmdEOB)
+	var got []string
+	for {
+		c, d := m.recv()
+		got = append(got, string(c)+" "+strings.ReplaceAll(d, "\x00", "|"))
+		if c == respAccept || c == respReject || c == respTempfail || c == respReplyCode || c == respContinue {
+			break
+		}
+	}
+	if !strings.Contains(strings.Join(got, "\n"), "X-Vigie-Verdict|phishing") {
+		t.Errorf("end-of-message answers %q, want the phishing verdict header", got)
 	}
 }
