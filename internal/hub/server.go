@@ -203,6 +203,7 @@ func (s *Server) routes() {
 	api("POST /api/v1/tokens", s.handleCreateToken)
 	api("DELETE /api/v1/tokens/{id}", s.handleRevokeToken)
 	api("GET /api/v1/audit", s.handleAudit)
+	s.modelRoutes()
 	s.assessRoutes()
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path+" (see /api/v1/openapi.yaml)")

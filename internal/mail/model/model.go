@@ -386,3 +386,19 @@ func Describe(f string) string {
 	}
 	return f
 }
+
+// Vet refuses a model that decodes but cannot judge mail: one trained on
+// no legitimate or no phishing message, or whose weights are all zero.
+// The hub runs it on an upload and sensors on what they receive, so that
+// such a file never replaces the model in force.
+func (m *Model) Vet() error {
+	if m.Ham <= 0 || m.Phish <= 0 {
+		return fmt.Errorf("mail model trained on %d legitimate and %d phishing messages: it needs both", m.Ham, m.Phish)
+	}
+	for _, w := range m.w {
+		if w != 0 {
+			return nil
+		}
+	}
+	return errors.New("mail model has no weights (all zero): it was never trained")
+}

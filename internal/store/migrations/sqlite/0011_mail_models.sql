@@ -1,0 +1,15 @@
+-- Mail content models the agency hands out: each upload is a new version
+-- (the highest is in force), kept whole with its SHA-256 so that a sensor
+-- can check what it received; sensors pull it like the indicators (ETag).
+CREATE TABLE mail_models (
+  version INTEGER PRIMARY KEY,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
+  ham INTEGER NOT NULL DEFAULT 0,
+  phish INTEGER NOT NULL DEFAULT 0,
+  actor TEXT NOT NULL,
+  org_id INTEGER NOT NULL REFERENCES orgs(id),
+  created_at INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
