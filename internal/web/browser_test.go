@@ -30,59 +30,11 @@ const bundle = `{"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c3
 // a sighting with it, and see it on the dashboard, on a phone-sized screen.
 // Set VIGIE_SCREENSHOT=DIR to keep screenshots.
 func TestBrowserNewcomer(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("%s is absent: install Debian's chromium to run the browser test", chromium)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	_, run := startChromium(t, chromedp.WindowSize(390, 844))
 	s := newSiteEmpty(t)
-	profile, err := os.MkdirTemp("", "vigie-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(profile) // after the browser has exited (the cancels below run first)
 	user, password, err := hub.Bootstrap(context.Background(), s.st, "Agency")
 	if err != nil || password == "" {
 		t.Fatal(err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(390, 844),
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-
-	shot := func(name string) chromedp.Action {
-		return chromedp.ActionFunc(func(ctx context.Context) error {
-			dir := os.Getenv("VIGIE_SCREENSHOT")
-			if dir == "" {
-				return nil
-			}
-			var buf []byte
-			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
-				return err
-			}
-			return os.WriteFile(dir+"/"+name+".png", buf, 0o644)
-		})
-	}
-	run := func(step string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
 	}
 	base := s.ts.URL
 	var secret, heading string
@@ -166,4 +118,61 @@ func TestBrowserNewcomer(t *testing.T) {
 	if total != "1" || !strings.Contains(top, "accounts-verify.example") || !strings.Contains(top, "Parti Exemple") {
 		t.Fatalf("dashboard: total %q, page %q", total, top)
 	}
+}
+
+// startChromium starts a headless Chromium for a browser test (skipped
+// when Chromium is absent or in -short mode), stopped when the test ends,
+// and returns its context and a runner of named steps that fails the test.
+func startChromium(t *testing.T, extra ...chromedp.ExecAllocatorOption) (context.Context, func(step string, actions ...chromedp.Action)) {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("%s is absent: install Debian's chromium to run the browser test", chromium)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	profile, err := os.MkdirTemp("", "vigie-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(profile) }) // after the browser has exited (cleanups run last first)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(profile),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel)
+	return ctx, func(step string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+}
+
+// shot saves a screenshot of the whole page as $VIGIE_SCREENSHOT/name.png
+// when VIGIE_SCREENSHOT is set.
+func shot(name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		dir := os.Getenv("VIGIE_SCREENSHOT")
+		if dir == "" {
+			return nil
+		}
+		var buf []byte
+		if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
+			return err
+		}
+		return os.WriteFile(dir+"/"+name+".png", buf, 0o644)
+	})
 }

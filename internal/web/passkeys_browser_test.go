@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,42 +19,9 @@ import (
 // the passkey alone; without the authenticator the login fails cleanly.
 // WebAuthn needs a secure context and a domain: the test uses localhost.
 func TestBrowserPasskeys(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("%s is absent: install Debian's chromium to run the browser test", chromium)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	_, run := startChromium(t)
 	s := newSite(t)
 	s.rawUser("Party A", "ann", store.RoleAdmin)
-	profile, err := os.MkdirTemp("", "vigie-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(profile)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(profile),
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	run := func(step string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
 	base := strings.Replace(s.ts.URL, "127.0.0.1", "localhost", 1)
 	var authID webauthn.AuthenticatorID
 	run("virtual authenticator",
