@@ -42,6 +42,9 @@ type Options struct {
 	// default: campaign staff's browsing is private.
 	LogClients bool
 	Logger     *slog.Logger
+	// Now is the clock of the cache and of blocks (tests; default
+	// time.Now).
+	Now func() time.Time
 }
 
 // DefaultAllow is loopback and the private ranges: the resolver answers
@@ -95,6 +98,9 @@ func New(opt Options, p *Policy) *Server {
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
 	}
 	s := &Server{opt: opt, cache: newCache(opt.Cache), ups: upstreams{list: opt.Upstreams},
 		M: newMetrics(), sem: make(chan struct{}, opt.MaxInFlight), log: opt.Logger}
@@ -177,7 +183,7 @@ func (s *Server) handle(req []byte, client netip.Addr, tr transport, reply func(
 		reply(s.errorAnswer(&q, req, dns.RcodeRefused, nil))
 		return
 	}
-	if s.rl != nil && !s.rl.allow(client.Unmap(), time.Now()) {
+	if s.rl != nil && !s.rl.allow(client.Unmap(), s.opt.Now()) {
 		s.M.rateLimited.Add(1)
 		if tr != overUDP {
 			reply(s.errorAnswer(&q, req, dns.RcodeRefused, nil))
@@ -209,7 +215,7 @@ func (s *Server) handle(req []byte, client netip.Addr, tr transport, reply func(
 		reply(s.anyAnswer(&q, req))
 		return
 	}
-	now := time.Now()
+	now := s.opt.Now()
 	var kb [300]byte
 	key := cacheKey(kb[:0], &q)
 	if e, ok := s.cache.get(key, now); ok && now.Before(e.expires) {
@@ -298,7 +304,7 @@ func (s *Server) resolve(key string, q *query, req []byte, tr transport) []byte 
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.ResolveTimeout)
 	defer cancel()
 	e, err := s.flight.do(key, func() (*cacheEntry, error) { return s.fetch(ctx, key, q) })
-	now := time.Now()
+	now := s.opt.Now()
 	if err == nil {
 		return s.fromCache(e, q, req, tr, now, 0)
 	}
@@ -327,7 +333,7 @@ func (s *Server) fetch(ctx context.Context, key string, q *query) (*cacheEntry, 
 	if err != nil {
 		return nil, err
 	}
-	e, ok := s.cache.makeEntry(packed, ttl, time.Now())
+	e, ok := s.cache.makeEntry(packed, ttl, s.opt.Now())
 	if !ok {
 		return nil, errors.New("upstream answer could not be re-read")
 	}
@@ -471,7 +477,7 @@ func edeOpt(code uint16, text string) *dns.EDNS0_EDE {
 func (s *Server) block(q *query, req []byte, tr transport, client netip.Addr, d Decision, reply func([]byte)) {
 	s.M.countBlock(d.Kind)
 	if s.opt.OnBlock != nil {
-		b := Block{Time: time.Now(), Name: string(q.lower()), QType: dns.TypeToString[q.qtype], Decision: d}
+		b := Block{Time: s.opt.Now(), Name: string(q.lower()), QType: dns.TypeToString[q.qtype], Decision: d}
 		if s.opt.LogClients {
 			b.Client = client.Unmap()
 		}

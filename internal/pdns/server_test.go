@@ -653,3 +653,48 @@ func FuzzStream(f *testing.F) {
 		}
 	})
 }
+
+// A popular answer asked in the last tenth of its TTL is refreshed in the
+// background, so that it never expires under the clients: after expiry it
+// is still answered from the cache, without the client waiting on an
+// upstream. An answer asked only once or twice is left to expire.
+func TestPrefetch(t *testing.T) {
+	auth := startAuthority(t, 100)
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	s, addr := startResolver(t, Options{Upstreams: upstreamTo(t, auth.addr), Now: clock}, nil)
+
+	for range 3 {
+		ask(t, addr, "www.example.org", dns.TypeA, true, "udp")
+	}
+	ask(t, addr, "news.example.org", dns.TypeA, true, "udp") // asked once
+	if n := auth.queries.Load(); n != 2 {
+		t.Fatalf("%d upstream queries for two names", n)
+	}
+	advance(95 * time.Second) // last tenth of the 100 s TTL
+	if r := ask(t, addr, "www.example.org", dns.TypeA, true, "udp"); len(r.Answer) != 1 || r.Answer[0].Header().Ttl > 5 {
+		t.Fatalf("cached answer near expiry: %v", r.Answer)
+	}
+	ask(t, addr, "news.example.org", dns.TypeA, true, "udp")
+	deadline := time.Now().Add(5 * time.Second)
+	for auth.queries.Load() < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n, p := auth.queries.Load(), s.M.prefetches.Load(); n != 3 || p != 1 {
+		t.Fatalf("after the popular name's last tenth: %d upstream queries, %d prefetches; want 3 and 1", n, p)
+	}
+	advance(10 * time.Second) // past the first answer's expiry
+	r := ask(t, addr, "www.example.org", dns.TypeA, true, "udp")
+	if len(r.Answer) != 1 || r.Answer[0].Header().Ttl < 80 {
+		t.Fatalf("prefetched answer: %v", r.Answer)
+	}
+	if n := auth.queries.Load(); n != 3 {
+		t.Errorf("the prefetched name went upstream again (%d queries)", n)
+	}
+	ask(t, addr, "news.example.org", dns.TypeA, true, "udp")
+	if n := auth.queries.Load(); n != 4 {
+		t.Errorf("the unpopular name was not fetched anew after expiry (%d queries)", n)
+	}
+}
