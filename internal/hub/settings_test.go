@@ -2,7 +2,7 @@ package hub
 
 import (
 	"context"
-		"net"
+	"net"
 	"strings"
 	"sync"
 	"testing"
