@@ -86,9 +86,10 @@ func (s *Server) noteReport(ctx context.Context, p *Principal, sensors []string)
 // tokens (each kind of sensor that reported with a token counts as seen
 // when the token was last used; a token that never reported counts for
 // indicator freshness only), what the sensors found over AssessmentWindow,
-// and the agency's published advisories the party received (acknowledged
-// or not, actions ticked done of total). The hub does not record the
-// triage of sightings (Findings.TriageUnknown).
+// the agency's published advisories the party received (acknowledged or
+// not, actions ticked done of total), and the leak cases about it (with
+// items shared with it) whose statement is not yet published. The hub
+// does not record the triage of sightings (Findings.TriageUnknown).
 func (s *Server) AssessmentFacts(ctx context.Context, v store.Viewer, orgID int64) (assess.Facts, error) {
 	now := s.now().UTC()
 	facts := assess.Facts{MeasuredAt: now}
@@ -141,7 +142,20 @@ func (s *Server) AssessmentFacts(ctx context.Context, v store.Viewer, orgID int6
 	if err != nil {
 		return facts, err
 	}
+	// Leak cases about the party: those with items the agency shared with
+	// it, open until the agency publishes its statement.
+	cases, err := s.st.ListLeakCases(ctx, store.Viewer{OrgID: orgID})
+	if err != nil {
+		return facts, err
+	}
+	open := 0
+	for _, c := range cases {
+		if c.PublishedAt.IsZero() {
+			open++
+		}
+	}
 	facts.Findings = assess.Findings{
+		LeakCasesOpen:     open,
 		Sightings:         exp.Sightings,
 		TriageUnknown:     true,
 		PhishingStopped:   exp.PhishingStopped,

@@ -107,6 +107,22 @@ func testAssessAPI(e *env) {
 		t.Fatal(err)
 	}
 
+	// A leak case with an item shared with A, statement not published.
+	lc, err := e.st.CreateLeakCase(ctx, cliActor, "Dump of party A's mail", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.ReplaceLeakItems(ctx, cliActor, lc.ID, store.CaseSource{Source: "test"}, []store.LeakItem{{N: 1, Path: "mail/1.eml", Kind: "mail", Machine: "authentic", Verdict: "authentic", Data: "{}"}}); err != nil {
+		t.Fatal(err)
+	}
+	items, _, err := e.st.ListLeakItems(ctx, agency, lc.ID, store.LeakItemFilter{Limit: 10})
+	if err != nil || len(items) != 1 {
+		t.Fatal(items, err)
+	}
+	if err := e.st.ShareLeakItems(ctx, cliActor, lc.ID, []int64{items[0].ID}, e.a.ID, true); err != nil {
+		t.Fatal(err)
+	}
+
 	// A answers: "don't know" is an answer.
 	answers := map[string]any{"questionnaire_version": 1, "items": []map[string]string{
 		{"question": "acc-mfa-mail", "value": "password"}, {"question": "acc-mfa-cloud", "value": "dontknow"}, {"question": "acc-separate", "value": "yes"}}}
@@ -128,6 +144,9 @@ func testAssessAPI(e *env) {
 	}
 	if len(sa.Facts.Advisories) != 1 || !sa.Facts.Advisories[0].Acknowledged || sa.Facts.Advisories[0].ActionsTotal != 2 || sa.Facts.Advisories[0].ActionsDone != 1 {
 		t.Fatalf("advisory facts: %+v", sa.Facts.Advisories)
+	}
+	if sa.Facts.Findings.LeakCasesOpen != 1 || !slices.Contains(sa.Result.Overall.Targeted, assess.ThreatDataTheft) {
+		t.Fatalf("leak case facts: %+v", sa.Facts.Findings)
 	}
 	if len(sa.Facts.Sensors) != 1 || sa.Facts.Sensors[0].Kind != "dns" || sa.Facts.Sensors[0].IndicatorsUpdated.IsZero() {
 		t.Fatalf("sensor facts: %+v", sa.Facts.Sensors)
@@ -204,6 +223,9 @@ func testAssessAPI(e *env) {
 	bAss := decode[storedAssessment](t, e.expect(e.do("GET", "/api/v1/assessment", "b-admin", nil), 200))
 	if bAss.Org != "Party B" || bAss.AnswersID != 0 || len(bAss.Facts.Sensors) != 0 || len(bAss.Facts.Posture) != 0 || bAss.Result.Overall.Answered != 0 {
 		t.Fatalf("B's assessment holds A's: %+v", bAss)
+	}
+	if bAss.Facts.Findings.LeakCasesOpen != 0 {
+		t.Fatalf("B counts A's leak case: %+v", bAss.Facts.Findings)
 	}
 	if len(bAss.Facts.Advisories) != 1 || bAss.Facts.Advisories[0].Acknowledged || bAss.Facts.Advisories[0].ActionsDone != 0 {
 		t.Fatalf("B's advisory facts hold A's acknowledgement: %+v", bAss.Facts.Advisories)
