@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -315,10 +316,13 @@ func (s *Server) storeCollection(ctx context.Context, p *Principal, c *indicator
 			return rep, err
 		}
 	}
-	rep.Superseded = latestVersions(c)
+	older := latestVersions(c)
+	rep.Superseded = len(older)
 	rep.Warninglisted = warninglist.Apply(c, s.opts.Warninglists)
 	rep.Duplicates = c.Dedupe()
-	res, _, err := s.st.PutIndicators(ctx, p.Viewer(), p.ActorFor(), c.Indicators, po)
+	// The older versions go after the versions in force: the store keeps
+	// them as versions (TAXII serves them) without putting them in force.
+	res, _, err := s.st.PutIndicators(ctx, p.Viewer(), p.ActorFor(), append(c.Indicators, older...), po)
 	if err != nil {
 		if strings.Contains(err.Error(), "already used by another") {
 			return rep, &errInput{msg: err.Error()}
@@ -330,11 +334,11 @@ func (s *Server) storeCollection(ctx context.Context, p *Principal, c *indicator
 	return rep, nil
 }
 
-// latestVersions keeps, of the indicators that share an id and come from
-// several versions of one STIX object (different modified times), those of
-// the newest version, as TAXII 2.1 versioning means. It returns how many
-// it removed.
-func latestVersions(c *indicator.Collection) int {
+// latestVersions keeps in c, of the indicators that share an id and come
+// from several versions of one STIX object (different modified times),
+// those of the newest version, as TAXII 2.1 versioning means, and returns
+// the others (older versions, oldest first).
+func latestVersions(c *indicator.Collection) []indicator.Indicator {
 	newest := map[string]time.Time{}
 	multi := false
 	for i := range c.Indicators {
@@ -354,20 +358,21 @@ func latestVersions(c *indicator.Collection) int {
 		}
 	}
 	if !multi {
-		return 0
+		return nil
 	}
 	kept := c.Indicators[:0]
-	removed := 0
+	var older []indicator.Indicator
 	for _, ind := range c.Indicators {
 		if ind.ID != "" && ind.Modified.Before(newest[ind.ID]) {
-			removed++
+			older = append(older, ind)
 			continue
 		}
 		kept = append(kept, ind)
 	}
 	clear(c.Indicators[len(kept):])
 	c.Indicators = kept
-	return removed
+	sort.SliceStable(older, func(i, j int) bool { return older[i].Modified.Before(older[j].Modified) })
+	return older
 }
 
 var errForbidden = errors.New("forbidden")

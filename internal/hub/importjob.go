@@ -552,10 +552,11 @@ func (s *Server) storeBatch(ctx context.Context, v store.Viewer, a store.Actor, 
 	if err := s.vet(c, name, true); err != nil {
 		return prog, err
 	}
-	prog.Superseded = int64(latestVersions(c))
+	older := latestVersions(c)
+	prog.Superseded = int64(len(older))
 	prog.Warninglisted = int64(warninglist.Apply(c, s.opts.Warninglists))
 	prog.Duplicates = int64(c.Dedupe())
-	res, _, err := s.st.PutIndicators(ctx, v, a, c.Indicators, po)
+	res, _, err := s.st.PutIndicators(ctx, v, a, append(c.Indicators, older...), po)
 	if err != nil {
 		if strings.Contains(err.Error(), "already used by another") || strings.Contains(err.Error(), "is already another indicator") {
 			return prog, &errInput{msg: err.Error()}

@@ -197,6 +197,7 @@ type taxiiQuery struct {
 	ids        map[string]bool
 	types      map[string]bool
 	versions   []string
+	sel        versionSel
 	specOK     bool
 }
 
@@ -236,6 +237,9 @@ func parseTaxiiQuery(r *http.Request) (taxiiQuery, error) {
 	}
 	if v := q.Get("match[version]"); v != "" {
 		tq.versions = strings.Split(v, ",")
+	}
+	if tq.sel, err = parseVersionSel(q.Get("match[version]")); err != nil {
+		return tq, err
 	}
 	if v := q.Get("match[spec_version]"); v != "" {
 		tq.specOK = false
@@ -312,17 +316,20 @@ func (s *Server) pageObjects(r *http.Request, p *Principal, c taxiiCollection, t
 		if err != nil {
 			return nil, "", err
 		}
+		byRef, err := s.versionedObjects(r.Context(), recs, tq.sel)
+		if err != nil {
+			return nil, "", err
+		}
 		for _, rec := range recs {
-			ro, err := recordObjects(rec)
-			if err != nil {
-				return nil, "", err
-			}
 			var take []taxiiObj
-			for _, o := range ro {
-				if seen[o.id] || (tq.ids != nil && !tq.ids[o.id]) || (tq.types != nil && !tq.types[o.typ]) || !versionMatches(tq.versions, o.modified) {
+			for _, o := range byRef[rec.Ref()] {
+				// The indicator's versions were picked by versionedObjects;
+				// the objects that come with them have one version each.
+				picked := o.typ == "indicator" && !tq.sel.onlyLast()
+				if seen[objectKey(o)] || (tq.ids != nil && !tq.ids[o.id]) || (tq.types != nil && !tq.types[o.typ]) || (!picked && !versionMatches(tq.versions, o.modified)) {
 					continue
 				}
-				seen[o.id] = true
+				seen[objectKey(o)] = true
 				take = append(take, o)
 			}
 			if skip >= len(take) {
@@ -397,7 +404,14 @@ func versionMatches(versions []string, modified string) bool {
 
 // recordObjects is the STIX form of one stored indicator.
 func recordObjects(rec store.Record) ([]taxiiObj, error) {
-	raws, err := stix.Objects(&indicator.Collection{Indicators: []indicator.Indicator{rec.Indicator}}, stix.EncodeOptions{Identity: "Vigie hub", Now: rec.Created})
+	ind := rec.Indicator
+	if !rec.Version.IsZero() {
+		ind.Modified = rec.Version // the STIX version, not when the hub stored it
+	}
+	if !rec.StixCreated.IsZero() {
+		ind.Created = rec.StixCreated // the same for every version
+	}
+	raws, err := stix.Objects(&indicator.Collection{Indicators: []indicator.Indicator{ind}}, stix.EncodeOptions{Identity: "Vigie hub", Now: rec.Created})
 	if err != nil {
 		return nil, fmt.Errorf("indicator %s: %w", rec.ID, err)
 	}
@@ -551,20 +565,6 @@ func (s *Server) findRelated(r *http.Request, p *Principal, c taxiiCollection, o
 		after = recs[len(recs)-1].Seq
 	}
 	return taxiiObj{}, false, nil
-}
-
-func (s *Server) taxiiObject(w http.ResponseWriter, r *http.Request, p *Principal) {
-	if o, ok := s.pathObject(w, r, p); ok {
-		setDateHeaders(w, []taxiiObj{o})
-		taxiiJSON(w, 200, map[string]any{"more": false, "objects": []json.RawMessage{o.raw}})
-	}
-}
-
-func (s *Server) taxiiVersions(w http.ResponseWriter, r *http.Request, p *Principal) {
-	if o, ok := s.pathObject(w, r, p); ok {
-		setDateHeaders(w, []taxiiObj{o})
-		taxiiJSON(w, 200, map[string]any{"more": false, "versions": []string{o.modified}})
-	}
 }
 
 // pathObject finds the object the path names (collection cid, object

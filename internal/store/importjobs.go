@@ -75,10 +75,10 @@ const MaxJobProblems = 100_000
 
 // JobProgress is what one committed batch adds to a job.
 type JobProgress struct {
-	BytesDone, ItemsDone, ItemsTotal                                     int64 // absolute
+	BytesDone, ItemsDone, ItemsTotal                                    int64 // absolute
 	Created, Updated, Restricted, Warninglisted, Duplicates, Superseded int64 // added
-	Problems                                                             []JobProblem
-	Skipped                                                              map[string]int
+	Problems                                                            []JobProblem
+	Skipped                                                             map[string]int
 }
 
 const jobCols = "id, org_id, actor, state, name, format, spool, owned, options, bytes_total, bytes_done, items_total, items_done, created, updated, restricted, warninglisted, duplicates, superseded, problems, skipped, error, owner, created_at, started_at, heartbeat_at, finished_at"

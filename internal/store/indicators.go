@@ -40,7 +40,15 @@ type Record struct {
 	// distributed to that party (only id, type, value and seq are set):
 	// sensors drop it.
 	Withdrawn bool `json:"withdrawn,omitempty"`
-	ref       int64
+	// Version is the STIX version in force (the object's modified time;
+	// for an indicator given without one, when the hub stored it). Older
+	// versions are kept (IndicatorVersions).
+	Version time.Time `json:"version,omitzero"`
+	// StixCreated is the STIX object's created time, the same for all
+	// its versions (when the hub first stored an indicator given
+	// without one).
+	StixCreated time.Time `json:"-"`
+	ref         int64
 }
 
 // Ref is the row id of the record (internal; the API uses ID).
@@ -53,6 +61,9 @@ type ImportResult struct {
 	// Restricted counts TLP:RED indicators asked to go to every party and
 	// kept with the agency instead (TLP:RED goes to named parties only).
 	Restricted int `json:"restricted,omitempty"`
+	// Older counts versions older than the one in force: kept as
+	// versions (TAXII serves them), the indicator in force unchanged.
+	Older int `json:"older_versions,omitempty"`
 }
 
 // PutOptions say how indicators are stored.
@@ -165,14 +176,36 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 			// time) whose value changed, a corrected pattern: the stored
 			// indicator takes the new value, keeping its id, rather than
 			// the id being refused.
-			if ind.Type != indicator.YARA {
-				var vRef int64
-				var vType, vValue string
-				err := tx.QueryRowContext(ctx, s.q("SELECT id, type, value FROM indicators WHERE uuid = ? AND org_id = ?"), ind.ID, v.OrgID).Scan(&vRef, &vType, &vValue)
+			// The version: the object's own modified time, or now for an
+			// indicator given without one.
+			version := now
+			if !ind.Modified.IsZero() {
+				version = ind.Modified.UnixMicro()
+			}
+			var vRef, vVersion int64
+			var vType, vValue string
+			err := tx.QueryRowContext(ctx, s.q("SELECT id, type, value, version FROM indicators WHERE uuid = ? AND org_id = ?"), ind.ID, v.OrgID).Scan(&vRef, &vType, &vValue, &vVersion)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
+				return fmt.Errorf("store: indicator %s: %w", ind.ID, err)
+			case !ind.Modified.IsZero() && version < vVersion:
+				// An older version than the one in force (a producer's
+				// history, a late copy): kept as a version, the indicator
+				// in force stays.
+				body, _ := json.Marshal(ind)
+				if _, err := tx.ExecContext(ctx, s.q("INSERT INTO indicator_versions (indicator_id, modified, added_at, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"), vRef, version, now, string(body)); err != nil {
+					return fmt.Errorf("store: indicator %s: version: %w", ind.ID, err)
+				}
+				res.Older++
+				continue
+			}
+			// A new version of a STIX object (it carries its modified
+			// time) whose value changed, a corrected pattern: the stored
+			// indicator takes the new value, keeping its id, rather than
+			// the id being refused.
+			if ind.Type != indicator.YARA && vRef != 0 {
 				switch {
-				case errors.Is(err, sql.ErrNoRows):
-				case err != nil:
-					return fmt.Errorf("store: indicator %s: %w", ind.ID, err)
 				case written[vRef] && (vType != string(ind.Type) || vValue != key):
 					// two objects of one import claim the id: ambiguous
 					return fmt.Errorf("store: indicator %s: this id is already used by another indicator", ind.ID)
@@ -188,11 +221,18 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 					}
 				}
 			}
+			// The version in force is replaced: keep what it was (rows
+			// from before versions were kept have no body yet).
+			if vRef != 0 && vVersion != version && !ind.Modified.IsZero() {
+				if err := s.keepVersionBody(ctx, tx, vRef, vVersion); err != nil {
+					return err
+				}
+			}
 			// Which parties had it before this change.
 			var oldRef int64
 			var oldDist string
 			var before []int64
-			err := tx.QueryRowContext(ctx, s.q("SELECT id, distribution FROM indicators WHERE org_id = ? AND type = ? AND value = ?"), v.OrgID, string(ind.Type), key).Scan(&oldRef, &oldDist)
+			err = tx.QueryRowContext(ctx, s.q("SELECT id, distribution FROM indicators WHERE org_id = ? AND type = ? AND value = ?"), v.OrgID, string(ind.Type), key).Scan(&oldRef, &oldDist)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 			case err != nil:
@@ -215,19 +255,24 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 					return fmt.Errorf("store: parties: %w", err)
 				}
 			}
+			stixCreated := now
+			if !ind.Created.IsZero() && ind.Created.UnixMicro() < now {
+				stixCreated = ind.Created.UnixMicro()
+			}
 			threats, _ := json.Marshal(nonNil(ind.Threats))
 			tags, _ := json.Marshal(nonNil(ind.Tags))
 			var ref, created int64
 			var gotID string
-			err = tx.QueryRowContext(ctx, s.q(`INSERT INTO indicators (uuid, org_id, type, value, label, rule, exclude, source, description, confidence, tlp, threats, tags, informational, distribution, valid_from, valid_until, created_at, modified_at, seq)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			err = tx.QueryRowContext(ctx, s.q(`INSERT INTO indicators (uuid, org_id, type, value, label, rule, exclude, source, description, confidence, tlp, threats, tags, informational, distribution, valid_from, valid_until, created_at, modified_at, seq, version, stix_created)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (org_id, type, value) DO UPDATE SET label = excluded.label, rule = excluded.rule, exclude = excluded.exclude, source = excluded.source,
 				  description = excluded.description, confidence = excluded.confidence, tlp = excluded.tlp, threats = excluded.threats, tags = excluded.tags,
 				  informational = excluded.informational, distribution = excluded.distribution, valid_from = excluded.valid_from,
-				  valid_until = excluded.valid_until, modified_at = excluded.modified_at, seq = excluded.seq
+				  valid_until = excluded.valid_until, modified_at = excluded.modified_at, seq = excluded.seq, version = excluded.version,
+				  stix_created = CASE WHEN excluded.stix_created < indicators.stix_created THEN excluded.stix_created ELSE indicators.stix_created END
 				RETURNING id, created_at, uuid`),
 				ind.ID, v.OrgID, string(ind.Type), key, label, ind.Rule, ind.Exclude, ind.Source, ind.Description, ind.Confidence, string(ind.TLP),
-				string(threats), string(tags), b2i(ind.Informational), dist, micros(ind.ValidFrom), micros(ind.ValidUntil), now, now, seq).Scan(&ref, &created, &gotID)
+				string(threats), string(tags), b2i(ind.Informational), dist, micros(ind.ValidFrom), micros(ind.ValidUntil), now, now, seq, version, stixCreated).Scan(&ref, &created, &gotID)
 			if isUniqueViolation(err) {
 				return fmt.Errorf("store: indicator %s: this id is already used by another indicator", ind.ID)
 			}
@@ -235,6 +280,16 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 				return fmt.Errorf("store: indicator %s (%s %s): %w", ind.ID, ind.Type, indicator.Shorten(ind.Value), err)
 			}
 			written[ref] = true
+			// The version in force, as it was given (an indicator without
+			// its own versions keeps only the one in force).
+			if ind.Modified.IsZero() {
+				if _, err := tx.ExecContext(ctx, s.q("DELETE FROM indicator_versions WHERE indicator_id = ?"), ref); err != nil {
+					return fmt.Errorf("store: indicator %s: version: %w", ind.ID, err)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, s.q("INSERT INTO indicator_versions (indicator_id, modified, added_at, body) VALUES (?, ?, ?, '') ON CONFLICT (indicator_id, modified) DO UPDATE SET body = '', added_at = excluded.added_at"), ref, version, now); err != nil {
+				return fmt.Errorf("store: indicator %s: version: %w", ind.ID, err)
+			}
 			if created == now {
 				res.Created++
 			} else {
@@ -280,7 +335,7 @@ func (s *Store) PutIndicators(ctx context.Context, v Viewer, a Actor, inds []ind
 			ind.ID = gotID
 			ind.Created = fromMicros(created)
 			ind.Modified = fromMicros(now)
-			out = append(out, Record{Indicator: ind, OrgID: v.OrgID, Distribution: dist, Parties: parties, Seq: seq, ref: ref,
+			out = append(out, Record{Indicator: ind, OrgID: v.OrgID, Distribution: dist, Parties: parties, Seq: seq, ref: ref, Version: fromMicros(version),
 				Expired: !ind.ValidUntil.IsZero() && !s.now().Before(ind.ValidUntil)})
 		}
 		detail := fmt.Sprintf("%d created, %d updated, distribution %s", res.Created, res.Updated, opts.Distribution)
@@ -306,19 +361,20 @@ func nonNil(s []string) []string {
 	return s
 }
 
-const indCols = "i.id, i.uuid, i.org_id, i.type, i.label, i.rule, i.exclude, i.source, i.description, i.confidence, i.tlp, i.threats, i.tags, i.informational, i.distribution, i.valid_from, i.valid_until, i.created_at, i.modified_at, i.seq"
+const indCols = "i.id, i.uuid, i.org_id, i.type, i.label, i.rule, i.exclude, i.source, i.description, i.confidence, i.tlp, i.threats, i.tags, i.informational, i.distribution, i.valid_from, i.valid_until, i.created_at, i.modified_at, i.seq, i.version, i.stix_created"
 
 func (s *Store) scanRecord(sc interface{ Scan(...any) error }, now time.Time) (Record, error) {
 	var r Record
 	var typ, tlp, threats, tags string
 	var info int
-	var vf, vu, c, m int64
-	err := sc.Scan(&r.ref, &r.ID, &r.OrgID, &typ, &r.Value, &r.Rule, &r.Exclude, &r.Source, &r.Description, &r.Confidence, &tlp, &threats, &tags, &info, &r.Distribution, &vf, &vu, &c, &m, &r.Seq)
+	var vf, vu, c, m, ver, sc0 int64
+	err := sc.Scan(&r.ref, &r.ID, &r.OrgID, &typ, &r.Value, &r.Rule, &r.Exclude, &r.Source, &r.Description, &r.Confidence, &tlp, &threats, &tags, &info, &r.Distribution, &vf, &vu, &c, &m, &r.Seq, &ver, &sc0)
 	if err != nil {
 		return r, err
 	}
 	r.Type, r.TLP, r.Informational = indicator.Type(typ), indicator.TLP(tlp), info != 0
-	r.ValidFrom, r.ValidUntil, r.Created, r.Modified = fromMicros(vf), fromMicros(vu), fromMicros(c), fromMicros(m)
+	r.ValidFrom, r.ValidUntil, r.Created, r.Modified, r.Version = fromMicros(vf), fromMicros(vu), fromMicros(c), fromMicros(m), fromMicros(ver)
+	r.StixCreated = fromMicros(sc0)
 	_ = json.Unmarshal([]byte(threats), &r.Threats)
 	_ = json.Unmarshal([]byte(tags), &r.Tags)
 	if len(r.Threats) == 0 {
@@ -595,6 +651,11 @@ func (s *Store) UpdateIndicator(ctx context.Context, v Viewer, a Actor, id strin
 		return Record{}, err
 	}
 	opts := PutOptions{Distribution: r.Distribution, Parties: r.Parties}
+	// An edit is a new version of the indicator, made now.
+	r.Modified = s.now().UTC().Truncate(time.Microsecond)
+	if !r.Version.IsZero() && !r.Modified.After(r.Version) {
+		r.Modified = r.Version.Add(time.Microsecond)
+	}
 	if ch.Description != nil {
 		r.Description = *ch.Description
 	}

@@ -51,9 +51,11 @@ CREATE TABLE import_job_problems (
 -- was given is kept, as TAXII 2.1 serves them (match[version], /versions/).
 -- version is the modified time of the version in force; body holds an
 -- older version's indicator in JSON (empty for the version in force, which
--- is the indicators row itself).
+-- is the indicators row itself). stix_created is the STIX object's created
+-- time, the same for all its versions.
 ALTER TABLE indicators ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
-UPDATE indicators SET version = modified_at;
+ALTER TABLE indicators ADD COLUMN stix_created INTEGER NOT NULL DEFAULT 0;
+UPDATE indicators SET version = modified_at, stix_created = created_at;
 CREATE TABLE indicator_versions (
   indicator_id INTEGER NOT NULL REFERENCES indicators(id) ON DELETE CASCADE,
   modified INTEGER NOT NULL,
