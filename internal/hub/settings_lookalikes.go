@@ -90,7 +90,13 @@ func (s *Server) handleListProposals(w http.ResponseWriter, r *http.Request, p *
 	writeItems(s, w, r, items, err)
 }
 
-func proposalID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+// reviewedProposal checks that p may review proposals and returns the id
+// of the one in the path.
+func reviewedProposal(w http.ResponseWriter, r *http.Request, p *Principal) (int64, bool) {
+	if !p.Can("publish") {
+		forbid(w, "review look-alike proposals (the agency's analysts do)")
+		return 0, false
+	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		writeError(w, http.StatusBadRequest, "proposal id "+strconv.Quote(r.PathValue("id"))+": want a positive number")
@@ -103,11 +109,7 @@ func proposalID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 // indicator (body, optional: {"distribution": "all|listed|agency",
 // "parties": [ids], "tlp": "clear|green|amber|amber+strict|red"}).
 func (s *Server) handleAcceptProposal(w http.ResponseWriter, r *http.Request, p *Principal) {
-	if !p.Can("publish") {
-		forbid(w, "review look-alike proposals (the agency's analysts do)")
-		return
-	}
-	id, ok := proposalID(w, r)
+	id, ok := reviewedProposal(w, r, p)
 	if !ok {
 		return
 	}
@@ -136,7 +138,13 @@ func (s *Server) handleAcceptProposal(w http.ResponseWriter, r *http.Request, p 
 		}
 		opts.TLP = t
 	}
-	if _, err := s.st.AcceptLookalike(r.Context(), p.Viewer(), p.ActorFor(), id, opts); err != nil {
+	_, err := s.st.AcceptLookalike(r.Context(), p.Viewer(), p.ActorFor(), id, opts)
+	s.afterReview(w, r, p, id, err)
+}
+
+// afterReview answers a review with the proposal as it now is.
+func (s *Server) afterReview(w http.ResponseWriter, r *http.Request, p *Principal, id int64, err error) {
+	if err != nil {
 		s.writeSettingsError(w, r, err)
 		return
 	}
@@ -151,11 +159,7 @@ func (s *Server) handleAcceptProposal(w http.ResponseWriter, r *http.Request, p 
 // handleRejectProposal rejects a proposal with a reason the party reads
 // (body: {"reason": "..."}).
 func (s *Server) handleRejectProposal(w http.ResponseWriter, r *http.Request, p *Principal) {
-	if !p.Can("publish") {
-		forbid(w, "review look-alike proposals (the agency's analysts do)")
-		return
-	}
-	id, ok := proposalID(w, r)
+	id, ok := reviewedProposal(w, r, p)
 	if !ok {
 		return
 	}
@@ -165,14 +169,5 @@ func (s *Server) handleRejectProposal(w http.ResponseWriter, r *http.Request, p 
 	if !s.readJSON(w, r, &req) {
 		return
 	}
-	if err := s.st.RejectLookalike(r.Context(), p.Viewer(), p.ActorFor(), id, req.Reason); err != nil {
-		s.writeSettingsError(w, r, err)
-		return
-	}
-	pr, err := s.st.GetLookalikeProposal(r.Context(), p.Viewer(), id)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, pr)
+	s.afterReview(w, r, p, id, s.st.RejectLookalike(r.Context(), p.Viewer(), p.ActorFor(), id, req.Reason))
 }

@@ -44,6 +44,16 @@ func (u *UI) pageOrg(r *http.Request, q *req) (store.Org, error) {
 	return u.st.GetOrg(r.Context(), q.p.Viewer(), id)
 }
 
+// pageSettings is the page's organisation and its settings.
+func (u *UI) pageSettings(r *http.Request, q *req) (store.Org, store.OrgSettings, error) {
+	o, err := u.pageOrg(r, q)
+	if err != nil {
+		return o, store.OrgSettings{}, err
+	}
+	st, err := u.st.GetOrgSettings(r.Context(), q.p.Viewer(), o.ID)
+	return o, st, err
+}
+
 type settingsData struct {
 	Org         store.Org
 	S           store.OrgSettings
@@ -64,12 +74,7 @@ func (u *UI) settingsPage(w http.ResponseWriter, r *http.Request, q *req) {
 // showSettings renders the settings of the page's organisation; in, when
 // set, is what the user typed (shown again after a refused change).
 func (u *UI) showSettings(w http.ResponseWriter, r *http.Request, q *req, code int, flash, errMsg string, in *store.OrgSettings) {
-	o, err := u.pageOrg(r, q)
-	if err != nil {
-		u.fail(w, q, err)
-		return
-	}
-	st, err := u.st.GetOrgSettings(r.Context(), q.p.Viewer(), o.ID)
+	o, st, err := u.pageSettings(r, q)
 	if err != nil {
 		u.fail(w, q, err)
 		return
@@ -187,12 +192,7 @@ func (u *UI) showPosture(w http.ResponseWriter, r *http.Request, q *req, code in
 			d.Overview = append(d.Overview, rows...)
 		}
 	} else {
-		o, err := u.pageOrg(r, q)
-		if err != nil {
-			u.fail(w, q, err)
-			return
-		}
-		st, err := u.st.GetOrgSettings(r.Context(), q.p.Viewer(), o.ID)
+		o, st, err := u.pageSettings(r, q)
 		if err != nil {
 			u.fail(w, q, err)
 			return
