@@ -106,12 +106,8 @@ func (v *CLIView) literal(ru *rule, g int) bool {
 		return false
 	}
 	cs := v.r.strs[g]
-	if ru.def != nil {
-		for _, d := range ru.def.strs {
-			if d.id == cs.id && (d.b64 || d.b64wide) {
-				return false
-			}
-		}
+	if cs.b64 {
+		return false
 	}
 	if len(cs.pats) == 0 {
 		return false

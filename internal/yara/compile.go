@@ -48,7 +48,7 @@ type Rules struct {
 	chains    []hexChain
 	nparts    int // chain parts (pattern.part numbers them from 1)
 	externals map[string]value
-	sources   []Source // normalized sources, kept for saving
+	imports   []string // modules in the order of the sources' import statements (see ImportedModules)
 	extDecl   map[string]any
 	hasGlobal bool
 	infoOnce  sync.Once
@@ -73,6 +73,7 @@ type cstring struct {
 	private bool
 	pats    []int32
 	isHex   bool
+	b64     bool // base64 or base64wide: never a literal string for the CLI
 }
 
 type patKind uint8
@@ -128,6 +129,7 @@ type compiler struct {
 	included map[string]bool
 	depth    int
 	wildUsed map[string][]string // per namespace: prefixes of rule-set wildcards already used
+	share    *interner
 }
 
 // Compile compiles rule sources into a Rules set.
@@ -137,6 +139,7 @@ func Compile(sources []Source, opts CompileOptions) (*Rules, []Warning, error) {
 		ruleByNS: map[string]map[string]int{},
 		opts:     opts,
 		included: map[string]bool{},
+		share:    newInterner(),
 	}
 	for k, v := range opts.Externals {
 		val, err := externalValue(v)
@@ -154,7 +157,6 @@ func Compile(sources []Source, opts CompileOptions) (*Rules, []Warning, error) {
 		if err := c.compileSource(s.Name, s.Data, ns); err != nil {
 			return nil, c.warnings, err
 		}
-		c.r.sources = append(c.r.sources, Source{Name: s.Name, Data: s.Data, Namespace: s.Namespace})
 	}
 	c.r.index = buildAtomIndex(c.atoms)
 	return c.r, c.warnings, nil
@@ -190,6 +192,10 @@ func (c *compiler) compileSource(name string, data []byte, ns string) error {
 	pf, err := parseFile(name, data, ns)
 	if err != nil {
 		return err
+	}
+	if c.depth == 1 {
+		// of the source text, only the order of its imports is kept
+		c.r.imports = append(c.r.imports, pf.imports...)
 	}
 	imports := map[string]bool{}
 	for _, it := range pf.items {
@@ -249,7 +255,7 @@ func (c *compiler) addRule(d *ruleDef) error {
 	r := &rule{def: d, idx: len(c.r.rules), namespace: d.namespace}
 	for _, sd := range d.strs {
 		si := len(c.r.strs)
-		cs := &cstring{id: sd.id, rule: r.idx, private: sd.private, isHex: sd.kind == skHex}
+		cs := &cstring{id: sd.id, rule: r.idx, private: sd.private, isHex: sd.kind == skHex, b64: sd.b64 || sd.b64wide}
 		c.r.strs = append(c.r.strs, cs)
 		r.strs = append(r.strs, si)
 		if err := c.buildPatterns(sd, si, cs); err != nil {
@@ -272,6 +278,9 @@ func (c *compiler) addRule(d *ruleDef) error {
 			return &CompileError{Pos: sd.pos, Msg: fmt.Sprintf("unreferenced string \"$%s\" in rule %q", sd.id, d.name)}
 		}
 	}
+	// the parsed strings are not needed after compile (cstring keeps what
+	// the CLI prints)
+	d.strs = nil
 	r.cond = cond
 	r.nvars = rs.maxVars
 	r.needsMatch = needsMatch(cond)
@@ -691,11 +700,7 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 		}
 		return nil
 	}
-	prog, err := compileNode(n, false)
-	if err != nil {
-		return errAt(err.Error())
-	}
-	p := &pattern{str: int32(si), kind: pkRegex, prog: prog, limit: reScanLimit}
+	p := &pattern{str: int32(si), kind: pkRegex, limit: reScanLimit}
 	if ml := maxLen(n); ml >= 0 && ml > reScanLimit {
 		p.limit = ml
 	} else if isHex && ml < 0 {
@@ -703,6 +708,7 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 	}
 	pi := c.addPattern(p)
 	cs.pats = append(cs.pats, pi)
+	defer c.share.pattern(p) // once every field is set
 
 	els := flatten(n, nil)
 	// a sequence of byte sets (plain hex strings with ?? and nibbles,
@@ -735,6 +741,19 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 			return errAt(err.Error())
 		}
 		p.restProg = rest
+	}
+	// the whole program is compiled only when neither form above verifies
+	// the pattern; its size limit is checked all the same (one instruction
+	// per byte set, and one to end)
+	switch {
+	case p.sets != nil && len(p.sets)+1 > maxProgLen, p.restProg != nil && len(p.prefix)+len(p.restProg.insts) > maxProgLen:
+		return errAt(fmt.Sprintf("regular expression or hex string too complex (program exceeds %d instructions)", maxProgLen))
+	case p.sets == nil && p.restProg == nil:
+		prog, err := compileNode(n, false)
+		if err != nil {
+			return errAt(err.Error())
+		}
+		p.prog = prog
 	}
 	// candidate windows of small sets
 	bestQ, bestStart, bestLen := -1<<30, -1, 0
@@ -799,10 +818,6 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 			bestQ, bestStart, bestLen = q, i, 0
 			altAtoms = atoms
 		}
-	}
-	if p.sets != nil || p.restProg != nil {
-		// tryAt never runs the whole program of such a pattern
-		p.prog = nil
 	}
 	if bestStart < 0 || bestQ < 10 {
 		// no usable atom: scan every position whose byte can start a match

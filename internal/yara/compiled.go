@@ -47,7 +47,7 @@ const compiledMagic = "VIGIE-YARC\n"
 
 // compiledFormat is the version of the file layout; bump it on any change
 // to the encoding.
-const compiledFormat = 1
+const compiledFormat = 2
 
 // EngineVersion identifies the semantics of the compiled form (node kinds,
 // opcodes, pattern fields). Bump it whenever the compiler or the scanner
@@ -390,6 +390,7 @@ func (w *cwriter) payload(r *Rules) {
 		w.n(s.rule)
 		w.bool(s.private)
 		w.bool(s.isHex)
+		w.bool(s.b64)
 		w.n(len(s.pats))
 		for _, p := range s.pats {
 			w.n(int(p))
@@ -987,7 +988,7 @@ func decodePayload(b []byte) (*Rules, error) {
 	}
 	for j := 0; j < nstr && r.err == nil; j++ {
 		cs := &strSlab[j]
-		*cs = cstring{id: r.str(), rule: r.int(nr-1, "rule index"), private: r.bool(), isHex: r.bool()}
+		*cs = cstring{id: r.str(), rule: r.int(nr-1, "rule index"), private: r.bool(), isHex: r.bool(), b64: r.bool()}
 		if cnt := r.count(1, "string pattern"); cnt > 0 && r.err == nil {
 			cs.pats = make([]int32, cnt)
 			for t := range cs.pats {

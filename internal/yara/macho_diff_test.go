@@ -223,7 +223,7 @@ func machoSamples() map[string][]byte {
 // TestMachoModuleData compares the macho module's data with `yara -D`
 // on synthetic thin, big-endian and fat files, and checks the functions.
 func TestMachoModuleData(t *testing.T) {
-	rules, _, err := Compile([]Source{{Name: "m.yar", Data: []byte(`import "macho"
+	src := `import "macho"
 rule fat_x64 { condition: macho.file_index_for_arch(macho.CPU_TYPE_X86_64) == 0 }
 rule fat_arm64 { condition: macho.file_index_for_arch(macho.CPU_TYPE_ARM64, 3) == 1 }
 rule ep_arm64 { condition: macho.entry_point_for_arch(macho.CPU_TYPE_ARM64) == 0x2f00 }
@@ -231,7 +231,8 @@ rule ep_x64 { condition: macho.entry_point_for_arch(macho.CPU_TYPE_X86_64, 3) ==
 rule thin_main { condition: macho.entry_point == 0x1f00 and macho.stack_size == 0x8000 and macho.segments[1].sections[1].sectname == "__cstring" }
 rule thin_thread { condition: macho.entry_point == 0xf40 and macho.number_of_segments == 3 and not defined macho.segments[2].segname }
 rule big_endian { condition: macho.magic == macho.MH_CIGAM and macho.cputype == macho.CPU_TYPE_POWERPC and macho.entry_point == 0x10 }
-`)}}, CompileOptions{})
+`
+	rules, _, err := Compile([]Source{{Name: "m.yar", Data: []byte(src)}}, CompileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +242,7 @@ rule big_endian { condition: macho.magic == macho.MH_CIGAM and macho.cputype == 
 		"ppc_big_endian":  "big_endian",
 		"fat32":           "ep_arm64 ep_x64 fat_arm64 fat_x64",
 	}
-	compareModuleSamples(t, rules, string(rulesSource(rules)), machoSamples(), want, []string{"macho"})
+	compareModuleSamples(t, rules, src, machoSamples(), want, []string{"macho"})
 }
 
 // compareModuleSamples scans each sample with rules (compiled from src)
@@ -295,9 +296,6 @@ func compareModuleSamples(t *testing.T, rules *Rules, src string, samples map[st
 		t.Log("yara not installed: -D not compared")
 	}
 }
-
-// rulesSource returns the source of a rule set compiled from one Source.
-func rulesSource(r *Rules) []byte { return r.sources[0].Data }
 
 // firstDiff shows the first lines where got (vigie) and want (yara) differ.
 func firstDiff(got, want string) string {

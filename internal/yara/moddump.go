@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -51,9 +50,6 @@ func moduleSchemas() map[string]*schemaNode {
 	return schemas
 }
 
-// importRe finds import statements in rule sources.
-var importRe = regexp.MustCompile(`(?m)^[ \t]*import[ \t]+"([^"\n]+)"`)
-
 // ImportedModules lists the modules the rules import, each once: in the
 // order of the import statements of the sources (libyara loads, and
 // yara -D prints, modules in that order), then any other module a rule
@@ -67,10 +63,8 @@ func (r *Rules) ImportedModules() []string {
 			out = append(out, n)
 		}
 	}
-	for _, s := range r.sources {
-		for _, m := range importRe.FindAllSubmatch(s.Data, -1) {
-			add(string(m[1]))
-		}
+	for _, n := range r.imports {
+		add(n)
 	}
 	for _, ru := range r.rules {
 		if ru.def == nil {

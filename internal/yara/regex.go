@@ -775,13 +775,32 @@ func (b *progBuilder) emit(in inst) int32 {
 	return int32(len(b.p.insts) - 1)
 }
 
+// setIdx returns the index of s in the program's sets, adding it if new.
+// Most programs have a few sets, found by a linear search; a map indexes
+// them past smallSets (a map per program was a fifth of what compiling
+// signature-base allocated).
 func (b *progBuilder) setIdx(s byteSet) int32 {
-	if i, ok := b.set[s]; ok {
+	const smallSets = 32
+	if b.set == nil {
+		for i := range b.p.sets {
+			if b.p.sets[i] == s {
+				return int32(i)
+			}
+		}
+		if len(b.p.sets) == smallSets {
+			b.set = make(map[byteSet]int32, 2*smallSets)
+			for i, x := range b.p.sets {
+				b.set[x] = int32(i)
+			}
+		}
+	} else if i, ok := b.set[s]; ok {
 		return i
 	}
 	i := int32(len(b.p.sets))
 	b.p.sets = append(b.p.sets, s)
-	b.set[s] = i
+	if b.set != nil {
+		b.set[s] = i
+	}
 	return i
 }
 
@@ -884,7 +903,7 @@ func (b *progBuilder) setSplit(sp, body, out int32, greedy bool) {
 }
 
 func compileNode(n *rnode, reverse bool) (*regexProg, error) {
-	b := &progBuilder{p: &regexProg{}, set: map[byteSet]int32{}}
+	b := &progBuilder{p: &regexProg{}}
 	b.gen(n, reverse)
 	b.emit(inst{op: opMatch})
 	if b.err != nil {
