@@ -79,12 +79,14 @@ func (v *CLIView) analyseRule(ru *rule) {
 				}
 			}
 		}
-		for _, g := range n.set {
-			clearStr(int(g))
+		if n.quantFields != nil {
+			for _, g := range n.set {
+				clearStr(int(g))
+			}
 		}
 		walk(n.a)
 		walk(n.b)
-		walk(n.quant)
+		walk(n.quantNode())
 		for _, c := range n.list {
 			walk(c)
 		}

@@ -1025,8 +1025,10 @@ func (rs *resolver) resolve(n *node) (*node, error) {
 		rs.scope = rs.scope[:n.varBase]
 		return n, err
 	}
-	if n.quant, err = rs.resolve(n.quant); err != nil {
-		return nil, err
+	if n.quantFields != nil {
+		if n.quant, err = rs.resolve(n.quant); err != nil {
+			return nil, err
+		}
 	}
 	if n.a, err = rs.resolve(n.a); err != nil {
 		return nil, err
@@ -1124,7 +1126,7 @@ func (rs *resolver) check(n *node) (cinfo, error) {
 		}
 		ci[i] = c
 	}
-	qi, err := rs.check(n.quant)
+	qi, err := rs.check(n.quantNode())
 	if err != nil {
 		return cinfo{}, err
 	}
@@ -1175,7 +1177,7 @@ func (rs *resolver) check(n *node) (cinfo, error) {
 		}
 		return cinfo{}, nil
 	case nOf, nForOf, nForIn:
-		if n.quant != nil && n.percent && qi.t == ctInt && qi.known && (qi.v < 1 || qi.v > 100) {
+		if n.quantNode() != nil && n.percent && qi.t == ctInt && qi.known && (qi.v < 1 || qi.v > 100) {
 			return cinfo{}, rs.errf(n.quant.pos, "percentage must be between 1 and 100 (inclusive)")
 		}
 		if n.kind == nOf && n.a != nil && (a.t == ctStr || a.t == ctFloat || a.t == ctBool) {

@@ -274,16 +274,20 @@ func (w *cwriter) node(n *node) {
 	if n.b != nil {
 		fl |= nfB
 	}
-	if n.quant != nil {
+	q := n.quantFields
+	if q == nil {
+		q = &quantFields{}
+	}
+	if q.quant != nil {
 		fl |= nfQuant
 	}
 	if n.re != nil {
 		fl |= nfRe
 	}
-	if n.percent {
+	if q.percent {
 		fl |= nfPercent
 	}
-	if n.isRuleSet {
+	if q.isRuleSet {
 		fl |= nfRuleSet
 	}
 	w.u(fl)
@@ -296,22 +300,22 @@ func (w *cwriter) node(n *node) {
 	w.f64(n.f)
 	w.str(n.sid)
 	w.i(int64(n.sidx))
-	w.str(n.qkind)
-	w.n(len(n.set))
-	for _, s := range n.set {
+	w.str(q.qkind)
+	w.n(len(q.set))
+	for _, s := range q.set {
 		w.n(int(s))
 	}
-	w.n(len(n.ruleSet))
-	for _, s := range n.ruleSet {
+	w.n(len(q.ruleSet))
+	for _, s := range q.ruleSet {
 		w.n(s)
 	}
-	w.n(len(n.vars))
-	for _, v := range n.vars {
+	w.n(len(q.vars))
+	for _, v := range q.vars {
 		w.str(v)
 	}
-	w.n(n.varBase)
-	w.n(len(n.setPats))
-	for _, sp := range n.setPats {
+	w.n(q.varBase)
+	w.n(len(q.setPats))
+	for _, sp := range q.setPats {
 		w.str(sp.name)
 		w.bool(sp.wild)
 	}
@@ -324,8 +328,8 @@ func (w *cwriter) node(n *node) {
 	if n.b != nil {
 		w.node(n.b)
 	}
-	if n.quant != nil {
-		w.node(n.quant)
+	if q.quant != nil {
+		w.node(q.quant)
 	}
 	w.n(len(n.list))
 	for _, x := range n.list {
@@ -786,34 +790,42 @@ func (r *creader) node(c *nodeCtx, depth int) *node {
 	n.f = r.f64()
 	n.sid = r.str()
 	sidx := r.i()
-	n.qkind = r.str()
+	var q quantFields
+	q.qkind = r.str()
 	if cnt := r.count(1, "string set"); cnt > 0 {
-		n.set = make([]strRef, cnt)
-		for j := range n.set {
-			n.set[j] = strRef(r.int(c.nstrs-1, "string index"))
+		q.set = make([]strRef, cnt)
+		for j := range q.set {
+			q.set[j] = strRef(r.int(c.nstrs-1, "string index"))
 		}
 	}
 	if cnt := r.count(1, "rule set"); cnt > 0 {
-		n.ruleSet = make([]int, cnt)
-		for j := range n.ruleSet {
-			n.ruleSet[j] = r.int(c.nrules-1, "rule index")
+		q.ruleSet = make([]int, cnt)
+		for j := range q.ruleSet {
+			q.ruleSet[j] = r.int(c.nrules-1, "rule index")
 		}
 	}
 	if cnt := r.count(1, "loop variable"); cnt > 0 {
-		n.vars = make([]string, cnt)
-		for j := range n.vars {
-			n.vars[j] = r.str()
+		q.vars = make([]string, cnt)
+		for j := range q.vars {
+			q.vars[j] = r.str()
 		}
 	}
-	n.varBase = r.int(c.nvars, "loop variable base")
+	q.varBase = r.int(c.nvars, "loop variable base")
 	if cnt := r.count(2, "set pattern"); cnt > 0 {
-		n.setPats = make([]setPat, cnt)
-		for j := range n.setPats {
-			n.setPats[j] = setPat{name: r.str(), wild: r.bool()}
+		q.setPats = make([]setPat, cnt)
+		for j := range q.setPats {
+			q.setPats[j] = setPat{name: r.str(), wild: r.bool()}
 		}
 	}
-	n.percent = fl&nfPercent != 0
-	n.isRuleSet = fl&nfRuleSet != 0
+	q.percent = fl&nfPercent != 0
+	q.isRuleSet = fl&nfRuleSet != 0
+	switch {
+	case n.kind == nOf || n.kind == nForOf || n.kind == nForIn:
+		qq := q
+		n.quantFields = &qq
+	case fl&nfQuant != 0 || !q.empty():
+		r.fail("quantifier in a node of kind %d", n.kind)
+	}
 	if fl&nfRe != 0 {
 		n.re = r.prog()
 		if n.re == nil {
@@ -859,7 +871,7 @@ func (r *creader) node(c *nodeCtx, depth int) *node {
 	if fl&nfB != 0 {
 		n.b = r.node(c, depth+1)
 	}
-	if fl&nfQuant != 0 {
+	if fl&nfQuant != 0 && n.quantFields != nil {
 		n.quant = r.node(c, depth+1)
 	}
 	if cnt := r.count(1, "list"); cnt > 0 {

@@ -65,7 +65,16 @@ type node struct {
 	// string references
 	sid  string // identifier without $ ("" = anonymous in loop)
 	sidx int    // resolved string index in rule (-1 = anonymous)
-	// quantifiers
+	re   *regexProg
+	// the quantifier of nOf, nForOf and nForIn nodes; nil in every other
+	// node (a condition tree is mostly other nodes, and these fields
+	// doubled the size of each)
+	*quantFields
+}
+
+// quantFields are the fields of a node with a quantifier and a set or
+// loop variables.
+type quantFields struct {
 	quant     *node // nil with qAll/qAny/qNone
 	qkind     string
 	percent   bool
@@ -74,8 +83,19 @@ type node struct {
 	isRuleSet bool
 	vars      []string
 	varBase   int // first loop variable slot
-	re        *regexProg
 	setPats   []setPat
+}
+
+func (q *quantFields) empty() bool {
+	return q.quant == nil && q.qkind == "" && !q.percent && q.set == nil && q.ruleSet == nil && !q.isRuleSet && q.vars == nil && q.varBase == 0 && q.setPats == nil
+}
+
+// quantNode returns n's quantifier expression, nil for nodes without one.
+func (n *node) quantNode() *node {
+	if n.quantFields == nil {
+		return nil
+	}
+	return n.quant
 }
 
 type setPat struct {
@@ -812,7 +832,7 @@ func (p *parser) parseOf(pos Pos, q *node, qkind string, percent bool) (*node, e
 	if _, err := p.expect(tKeyword, "of"); err != nil {
 		return nil, err
 	}
-	n := &node{kind: nOf, pos: pos, quant: q, qkind: qkind, percent: percent}
+	n := &node{kind: nOf, pos: pos, quantFields: &quantFields{quant: q, qkind: qkind, percent: percent}}
 	if err := p.parseSet(n, true); err != nil {
 		return nil, err
 	}
@@ -1094,7 +1114,7 @@ func (p *parser) parseFor(ft token) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &node{pos: ft.pos}
+	n := &node{pos: ft.pos, quantFields: &quantFields{}}
 	if t.kind == tKeyword && (t.s == "all" || t.s == "any" || t.s == "none") {
 		p.nextTok()
 		n.qkind = t.s
