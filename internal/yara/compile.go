@@ -94,7 +94,7 @@ type pattern struct {
 	rev      *regexProg // reversed prefix before the atom, nil if fixed
 	atomOff  int        // offset of atom from match start when rev == nil
 	limit    int
-	first    byteSet    // possible first bytes (no-atom patterns)
+	first    *byteSet   // possible first bytes (no-atom patterns; nil: none)
 	sets     []byteSet  // when non-nil, the pattern is exactly this sequence of byte sets
 	prefix   []byteSet  // leading byte sets checked before running restProg
 	restProg *regexProg // the program after prefix (nil: run prog)
@@ -821,7 +821,8 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 	}
 	if bestStart < 0 || bestQ < 10 {
 		// no usable atom: scan every position whose byte can start a match
-		p.anyFirst = firstSet(n, &p.first)
+		p.first = new(byteSet)
+		p.anyFirst = firstSet(n, p.first)
 		c.r.noAtom = append(c.r.noAtom, pi)
 		c.warnings = append(c.warnings, Warning{Pos: sd.pos, Msg: fmt.Sprintf("string $%s may slow down scanning (no good atom)", sd.id)})
 		return nil

@@ -413,7 +413,11 @@ func (w *cwriter) payload(r *Rules) {
 		w.prog(p.restProg)
 		w.n(p.atomOff)
 		w.i(int64(p.limit))
-		w.set(p.first)
+		if p.first != nil {
+			w.set(*p.first)
+		} else {
+			w.set(byteSet{})
+		}
 		w.sets(p.sets)
 		w.sets(p.prefix)
 		w.n(int(p.part))
@@ -1032,7 +1036,9 @@ func decodePayload(b []byte) (*Rules, error) {
 			r.fail("pattern %d: limit %d out of range", j, lim)
 		}
 		p.limit = int(lim)
-		p.first = r.set()
+		if f := r.set(); f != (byteSet{}) {
+			p.first = &f
+		}
 		p.sets = r.sets()
 		p.prefix = r.sets()
 		p.part = int32(r.int(math.MaxInt32, "chain part"))

@@ -646,7 +646,7 @@ func (sc *scanCtx) findStrings() {
 	for _, pi := range r.noAtom {
 		p := pats[pi]
 		for i := 0; i <= len(sc.data); i++ {
-			if i < len(sc.data) && !p.anyFirst && !p.first.has(sc.data[i]) {
+			if i < len(sc.data) && !p.anyFirst && (p.first == nil || !p.first.has(sc.data[i])) {
 				continue
 			}
 			if i == len(sc.data) && !p.anyFirst {
