@@ -265,6 +265,10 @@ func (c *compiler) addRule(d *ruleDef) error {
 		// string is not kept
 		sd.text, sd.body = nil, ""
 	}
+	// libyara declares the rule before its condition: the condition may
+	// name the rule itself, alone or in a rule set ("1 of (a*)" in rule
+	// a), and such a reference is false while the rule is evaluated
+	nsm[d.name] = r.idx
 	rs := &resolver{c: c, r: r, d: d}
 	cond, err := rs.resolve(d.cond)
 	if err != nil {
@@ -439,9 +443,12 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 		}
 		return c.treePatterns(n, si, cs, sd, true)
 	default:
-		n, err := parseRegex(sd.body, sd.nocase || sd.nocaseRe, sd.dotall)
+		n, dotStar, err := parseRegexDot(sd.body, sd.nocase || sd.nocaseRe, sd.dotall)
 		if err != nil {
 			return errAt("invalid regular expression: " + err.Error())
+		}
+		if dotStar {
+			c.warnings = append(c.warnings, Warning{Pos: sd.pos, Msg: fmt.Sprintf("$%s contains .*, .+ or .{x,} consider using .{,N}, .{1,N} or {x,N} with a reasonable value for N", sd.id)})
 		}
 		var roots []*rnode
 		ascii := sd.ascii || !sd.wide
@@ -983,9 +990,6 @@ func (rs *resolver) resolve(n *node) (*node, error) {
 				return nil, rs.errf(n.pos, "module %q used without import \"%s\"", n.s, n.s)
 			}
 			return &node{kind: nModule, s: n.s, pos: n.pos}, nil
-		}
-		if n.s == rs.d.name {
-			return nil, rs.errf(n.pos, "rule %q refers to itself", n.s)
 		}
 		return nil, rs.errf(n.pos, "undefined identifier %q", n.s)
 	case nOf:

@@ -103,6 +103,10 @@ type reParser struct {
 	nocase bool
 	dotall bool
 	depth  int
+	// lastDot is the node of the last '.' read; unboundedDot records a
+	// .*, .+ or .{n,} (libyara warns about those)
+	lastDot      *rnode
+	unboundedDot bool
 }
 
 func (rp *reParser) errf(format string, a ...any) error {
@@ -110,18 +114,34 @@ func (rp *reParser) errf(format string, a ...any) error {
 }
 
 func parseRegex(s string, nocase, dotall bool) (*rnode, error) {
+	n, _, err := parseRegexDot(s, nocase, dotall)
+	return n, err
+}
+
+// parseRegexDot parses a regular expression and reports whether it has a
+// dot repeated without bound (.*, .+, .{n,}), as libyara's
+// yr_re_ast_has_unbounded_quantifier_for_dot.
+func parseRegexDot(s string, nocase, dotall bool) (*rnode, bool, error) {
 	rp := &reParser{s: s, nocase: nocase, dotall: dotall}
 	n, err := rp.alt()
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = rp.trailing()
 	}
+	if err != nil {
+		return nil, false, err
+	}
+	return n, rp.unboundedDot, nil
+}
+
+// trailing refuses what is left after the expression.
+func (rp *reParser) trailing() error {
 	if rp.i < len(rp.s) {
 		if rp.s[rp.i] == ')' {
-			return nil, rp.errf("unbalanced ')' at offset %d", rp.i)
+			return rp.errf("unbalanced ')' at offset %d", rp.i)
 		}
-		return nil, rp.errf("unexpected %q at offset %d", rp.s[rp.i], rp.i)
+		return rp.errf("unexpected %q at offset %d", rp.s[rp.i], rp.i)
 	}
-	return n, nil
+	return nil
 }
 
 func (rp *reParser) alt() (*rnode, error) {
@@ -242,12 +262,19 @@ func (rp *reParser) quant(a *rnode) (*rnode, error) {
 			if hi != -1 && hi < lo {
 				return nil, rp.errf("bad repeat interval {%d,%d}", lo, hi)
 			}
+			if hi == 0 {
+				// libyara's re_lexer refuses {0}, {0,0} and {,0}
+				return nil, rp.errf("bad repeat interval {%d,%d}", lo, hi)
+			}
 			mn, mx = lo, hi
 		default:
 			return a, nil
 		}
 		if a.kind >= rBOL {
 			return nil, rp.errf("quantifier applied to an assertion")
+		}
+		if mx == -1 && a == rp.lastDot {
+			rp.unboundedDot = true
 		}
 		greedy := true
 		if rp.i < len(rp.s) && rp.s[rp.i] == '?' {
@@ -344,6 +371,7 @@ func (rp *reParser) atom() (*rnode, error) {
 	case '.':
 		rp.i++
 		n := &rnode{kind: rSet}
+		rp.lastDot = n
 		n.set.invert()
 		if !rp.dotall {
 			n.set[0] &^= 1 << '\n'

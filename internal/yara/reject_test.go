@@ -14,6 +14,9 @@ import (
 var rejectCases = []struct{ name, src, want string }{
 	{"hex literal overflow", `rule a { condition: 0x8000000000000000 }`, `integer overflow in "0x8000000000000000"`},
 	{"decimal literal overflow", `rule a { condition: 9223372036854775808 }`, `integer overflow in "9223372036854775808"`},
+	{"regex repeat {0}", `rule a { strings: $a = /ax{0}/ condition: $a }`, `bad repeat interval`},
+	{"regex repeat {0,0}", `rule a { strings: $a = /ax{0,0}/ condition: $a }`, `bad repeat interval`},
+	{"regex repeat {,0}", `rule a { strings: $a = /ax{,0}/ condition: $a }`, `bad repeat interval`},
 	{"octal literal overflow", `rule a { condition: 0o1000000000000000000000 }`, `integer overflow`},
 	{"KB overflow", `rule a { condition: 9007199254740992KB > 0 }`, `integer overflow`},
 	{"folding multiply", `rule a { condition: 0x4000000000000000 * 2 }`, `integer overflow in "4611686018427387904 * 2"`},
@@ -116,6 +119,35 @@ func TestCompileRejects(t *testing.T) {
 			if ok, out := yaraOK(c.src); !ok {
 				t.Errorf("%s: libyara rejects it: %s", c.name, out)
 			}
+		}
+	}
+}
+
+// TestDotStarWarning checks libyara's warning for a dot repeated without
+// bound in a regex string (yr_re_ast_has_unbounded_quantifier_for_dot),
+// and that bounded or non-dot repeats do not warn.
+func TestDotStarWarning(t *testing.T) {
+	cases := []struct {
+		re   string
+		warn bool
+	}{
+		{`abcd.*efgh`, true}, {`abcd.+efgh`, true}, {`abcd.{1,}efgh`, true}, {`abcd.{10,}efgh`, true},
+		{`abcd.*?efgh`, true}, {`abcd.{0,10}efgh`, false}, {`abcd[a-z]*efgh`, false}, {`abcd\.*efgh`, false}, {`abcdx+efgh`, false},
+	}
+	for _, c := range cases {
+		src := `rule test { strings: $a = /` + c.re + `/ condition: $a }`
+		_, warns, err := Compile([]Source{{Name: "t.yar", Data: []byte(src)}}, CompileOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.re, err)
+		}
+		got := false
+		for _, w := range warns {
+			if strings.Contains(w.Msg, "$a contains .*, .+ or .{x,}") {
+				got = true
+			}
+		}
+		if got != c.warn {
+			t.Errorf("/%s/: warning %v, want %v (%v)", c.re, got, c.warn, warns)
 		}
 	}
 }

@@ -22,6 +22,12 @@ type scanCase struct {
 
 var scanCases = []scanCase{
 	{"text", `rule a { strings: $a = "hello" condition: $a }`, "say hello", "a"},
+	// libyara declares a rule before its condition: naming the rule itself
+	// compiles and is false while it is evaluated
+	{"self reference", `rule a { condition: a or filesize == 1 }`, "x", "a"},
+	{"self in rule set", `rule a { condition: 1 of (a*) }`, "x", ""},
+	{"self in rule set or true", `rule b { condition: true } rule a { condition: 1 of (a*) or b }`, "x", "a b"},
+	{"self alone", `rule a { condition: a }`, "x", ""},
 	{"text miss", `rule a { strings: $a = "hello" condition: $a }`, "say HELLO", ""},
 	{"nocase", `rule a { strings: $a = "hello" nocase condition: $a }`, "say HeLLo", "a"},
 	{"escapes", `rule a { strings: $a = "a\tb\x00c\"\\" condition: $a }`, "a\tb\x00c\"\\", "a"},
