@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,6 +21,7 @@ import (
 	"github.com/vigie-project/vigie/internal/indicator/pack"
 	"github.com/vigie-project/vigie/internal/mail"
 	"github.com/vigie-project/vigie/internal/mail/milter"
+	"github.com/vigie-project/vigie/internal/mail/model"
 	"github.com/vigie-project/vigie/internal/mailauth"
 	"github.com/vigie-project/vigie/internal/report"
 )
@@ -37,12 +40,13 @@ a score, the reasons in plain words, and what to do.`,
   vigie mail milter --listen inet:127.0.0.1:11332 --protect yourparty.fr
   vigie mail check --rules rules/ --hub https://hub.example.org --token "$VIGIE_TOKEN" inbox.mbox`,
 	}
-	cmd.AddCommand(newMailCheckCommand(g), newMailMilterCommand(g), newMailLearnCommand(g))
+	cmd.AddCommand(newMailCheckCommand(g), newMailMilterCommand(g), newMailLearnCommand(g), newMailModelCommand(g))
 	return cmd
 }
 
 // analyzerOptions are the flags shared by mail check and mail milter.
 type analyzerOptions struct {
+	modelFrom  string // where the model in force was read ("built-in", a path)
 	protect    []string
 	partyName  string
 	iocs       []string
@@ -71,6 +75,12 @@ type hubLink struct {
 	// err is the hub's error when it could not be used (unreachable, not
 	// trusted, token refused): one-shot runs exit with exitHub.
 	err error
+	// models follows the agency's mail model (nil with --model or
+	// --no-model).
+	models *mail.ModelFollower
+	// model is the agency's model swapped in by a running milter;
+	// analyzers built after the swap use it
+	model atomic.Pointer[model.Model]
 }
 
 func (o *analyzerOptions) addFlags(cmd *cobra.Command) {
@@ -137,35 +147,6 @@ func (o *analyzerOptions) prepare(ctx context.Context, g *globalOptions) (analyz
 		KnownOAuthClients: o.oauth,
 		Partners:          o.partners,
 	}
-	if !o.noModel {
-		state := o.stateDir
-		if state == "" {
-			if d, err := os.UserCacheDir(); err == nil {
-				state = filepath.Join(d, "vigie")
-			}
-		}
-		m, _, err := mail.ResolveModel(o.model, state)
-		if err != nil {
-			return nil, nil, withCode(exitError, err)
-		}
-		opts.Model = m
-	}
-	opts.Limits.MaxMessageBytes = o.maxSize
-	var inds []indicator.Indicator
-	if !o.noBuiltin {
-		c, err := pack.Load()
-		if err != nil {
-			return nil, nil, withCode(exitError, err)
-		}
-		inds = append(inds, c.Indicators...)
-	}
-	for _, p := range o.iocs {
-		c, _, err := formats.Read(p, "", g.stdin, indicator.ReadOptions{Lenient: true})
-		if err != nil {
-			return nil, nil, withCode(exitError, fmt.Errorf("--iocs %s: %w", p, err))
-		}
-		inds = append(inds, c.Indicators...)
-	}
 	var hub *hubLink
 	if o.hubURL != "" {
 		c, err := hubclient.New(o.hubURL, o.hubToken)
@@ -187,6 +168,44 @@ func (o *analyzerOptions) prepare(ctx context.Context, g *globalOptions) (analyz
 		}
 		hub = &hubLink{client: c, spool: &hubclient.Spool{Dir: filepath.Join(state, "spool")}, cache: filepath.Join(state, "hub-indicators.json")}
 	}
+	if !o.noModel {
+		state := o.stateDir
+		if state == "" {
+			if d, err := os.UserCacheDir(); err == nil {
+				state = filepath.Join(d, "vigie")
+			}
+		}
+		if hub != nil && o.model == "" {
+			// the agency's model, when the hub has a new one; a refused
+			// or unreachable one leaves the last kept in force
+			hub.models = &mail.ModelFollower{Client: hub.client, StateDir: state, Interval: time.Hour, Logger: g.logger}
+			if _, err := hub.models.Sync(ctx); err != nil && !errors.Is(err, hubclient.ErrNoMailModel) {
+				fmt.Fprintf(g.stderr, "vigie mail: warning: %v\n", err)
+			}
+		}
+		m, from, err := mail.ResolveModel(o.model, state)
+		if err != nil {
+			return nil, nil, withCode(exitError, err)
+		}
+		opts.Model = m
+		o.modelFrom = from
+	}
+	opts.Limits.MaxMessageBytes = o.maxSize
+	var inds []indicator.Indicator
+	if !o.noBuiltin {
+		c, err := pack.Load()
+		if err != nil {
+			return nil, nil, withCode(exitError, err)
+		}
+		inds = append(inds, c.Indicators...)
+	}
+	for _, p := range o.iocs {
+		c, _, err := formats.Read(p, "", g.stdin, indicator.ReadOptions{Lenient: true})
+		if err != nil {
+			return nil, nil, withCode(exitError, fmt.Errorf("--iocs %s: %w", p, err))
+		}
+		inds = append(inds, c.Indicators...)
+	}
 	switch {
 	case o.dns != "":
 		opts.Auth = mail.DNSAuth{Resolver: mailauth.NewDNSResolver(o.dns, o.dnsTimeout)}
@@ -196,6 +215,11 @@ func (o *analyzerOptions) prepare(ctx context.Context, g *globalOptions) (analyz
 	base := inds[:len(inds):len(inds)]
 	mk := func(hubInds []indicator.Indicator) (*mail.Analyzer, error) {
 		opts := opts
+		if hub != nil {
+			if m := hub.model.Load(); m != nil {
+				opts.Model = m
+			}
+		}
 		all := append(base, hubInds...)
 		var m *indicator.Matcher
 		if len(all) > 0 {
@@ -265,6 +289,11 @@ or rule hit and, for phishing and malicious messages, for the sender's domain
 and the links' hosts; their ids (Message-ID, value, day) make a message
 reported twice count once. They go through the spool in --state-dir: when
 the hub cannot be reached nothing is lost, and the next run sends them.
+With --hub the learned model is the agency's when it has uploaded one ('vigie
+mail model upload'): pulled when it changed (its SHA-256 checked; a damaged
+or unusable file is refused with a warning and the last one kept), kept in
+--state-dir as hub-mail-model.bin. --model, or a mail-model.bin of your own
+'vigie mail learn' there, comes first.
 
 Exit codes:
   0  every message is clean
@@ -383,6 +412,12 @@ or rule hit and, for phishing and malicious messages, for the sender's domain
 and the links' hosts; their ids (Message-ID, value, day) make a message
 reported twice count once. They go through the spool in --state-dir: when
 the hub cannot be reached nothing is lost, and the next run sends them.
+With --hub the learned model is the agency's when it has uploaded one ('vigie
+mail model upload'), checked (SHA-256, format) and kept in --state-dir as
+hub-mail-model.bin; a new version is pulled every hour and swapped in
+without a restart; a damaged or unusable one is refused in the log and the
+model in force stays. --model, or a mail-model.bin of your own 'vigie mail
+learn' there, comes first.
 The milter never waits for the hub: sightings are queued in memory (bounded;
 when full they are written straight to the spool) and sent in the background;
 a failed delivery is retried every minute, and what is queued at shutdown is
@@ -543,6 +578,18 @@ func runMailMilter(cmd *cobra.Command, g *globalOptions, o mailMilterOptions) er
 	defer stop()
 	if follower != nil {
 		go follower.Run(ctx) // new, expired and withdrawn indicators apply while running
+	}
+	if hub != nil && hub.models != nil && filepath.Base(o.modelFrom) != mail.ModelFile {
+		// the agency's model replaces the one in force as soon as the
+		// hub has a new one (a party's own model, learned from the
+		// agency's, stays)
+		hub.models.Apply = func(m *model.Model) {
+			hub.model.Store(m)
+			if a := live.Load(); a != nil {
+				a.SetModel(m)
+			}
+		}
+		go hub.models.Run(ctx)
 	}
 	if o.metrics != "" && o.metrics != "none" {
 		var hs milter.HubStatus

@@ -43,6 +43,8 @@ func (h *mailFakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/api/v1/findings":
 		h.findings++
 		w.Write([]byte(`{}`))
+	default: // as the hub: no mail model uploaded
+		http.NotFound(w, r)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigie-project/vigie/internal/indicator"
@@ -101,7 +102,18 @@ type Analyzer struct {
 	brands     []brandSet
 	byFullName map[string]string // lower-case owner name → owner, for display names that are exactly a brand ("Ledger")
 	ownName    string
+	// model is the learned model in force (nil: rules alone); SetModel
+	// swaps it while messages are being analysed.
+	model atomic.Pointer[model.Model]
 }
+
+// SetModel puts m in force for the messages analysed from now on (a model
+// the hub hands out, swapped in by a running milter); nil runs the rules
+// alone. A message being analysed keeps the model it started with.
+func (a *Analyzer) SetModel(m *model.Model) { a.model.Store(m) }
+
+// Model returns the learned model in force (nil when none).
+func (a *Analyzer) Model() *model.Model { return a.model.Load() }
 
 // brandSet matches the keywords of up to 64 owners (family i is owner
 // names[i]).
@@ -113,6 +125,7 @@ type brandSet struct {
 // New builds an Analyzer.
 func New(opts Options) (*Analyzer, error) {
 	a := &Analyzer{opts: opts, ownName: opts.OwnName}
+	a.model.Store(opts.Model)
 	if a.ownName == "" {
 		a.ownName = "the party"
 	}

@@ -218,10 +218,11 @@ func footerFollows(lines []string) bool {
 
 // checkModel adds the learned model's judgement.
 func (a *Analyzer) checkModel(x *msg) {
-	if a.opts.Model == nil {
+	m := a.model.Load()
+	if m == nil {
 		return
 	}
-	s := a.opts.Model.Score(model.Features(x.modelInput()))
+	s := m.Score(model.Features(x.modelInput()))
 	if a.ownOrAuthenticated(x) {
 		// a notification the party or a provider provably sent (Google's
 		// security alert): the model, which never saw such mail, counts
@@ -313,18 +314,17 @@ func (r *Result) WithModel(s model.Scored, forwardTo string) *Result {
 // How an agency hands out a model it trained: it pools the phishing its
 // parties forward and legitimate mail they agree to share, trains with
 // `tools/mailtrain -corpus DIR -out agency.bin` (or updates the built-in
-// model with `vigie mail learn --model agency.bin`), and publishes the file.
-// A sensor uses it by path (`--model agency.bin`) or by dropping it in its
-// state directory as mail-model.bin — the directory where the hub's
-// indicator cache already lives, so a hub endpoint serving the file (with
-// its digest, pulled like indicators) only has to write it there; the file
-// format (model.Decode) checks itself and a damaged file is an error, not
-// a silent fallback. A party's own `vigie mail learn` then starts from the
-// agency's model and adds its own mail.
+// model with `vigie mail learn --model agency.bin`), and uploads the file
+// to the hub (`vigie mail model upload`). Sensors run with --hub pull it
+// (ModelFollower) into HubModelFile beside the indicator cache; the file
+// format (model.Decode) and the hub's SHA-256 are checked, and a damaged
+// file is an error, not a silent fallback. A party's own `vigie mail
+// learn` then starts from the agency's model and adds its own mail.
 const ModelFile = "mail-model.bin"
 
 // ResolveModel picks the learned model to run: the file at path when
-// given, else ModelFile in stateDir when it exists, else the model built
+// given, else ModelFile in stateDir (the party's own) when it exists, else
+// HubModelFile there (the agency's, from the hub), else the model built
 // into the binary. It says which in from.
 func ResolveModel(path, stateDir string) (m *model.Model, from string, err error) {
 	if path != "" {
@@ -332,10 +332,12 @@ func ResolveModel(path, stateDir string) (m *model.Model, from string, err error
 		return m, path, err
 	}
 	if stateDir != "" {
-		p := filepath.Join(stateDir, ModelFile)
-		if _, err := os.Stat(p); err == nil {
-			m, err := model.Load(p)
-			return m, p, err
+		for _, name := range []string{ModelFile, HubModelFile} {
+			p := filepath.Join(stateDir, name)
+			if _, err := os.Stat(p); err == nil {
+				m, err := model.Load(p)
+				return m, p, err
+			}
 		}
 	}
 	m, err = model.Default()
