@@ -225,8 +225,12 @@ func (c *Config) analyseMail(ctx context.Context, e entry, a *analysed) {
 			ev.SignedBy = append(ev.SignedBy, s.Domain)
 		}
 	}
-	if ar := arc.Verify(ctx, raw, opts); ar.Result != arc.None {
-		ev.ARC = &ARCEvidence{Result: string(ar.Result), Sets: len(ar.Sets), Detail: ar.Detail}
+	// ARC is verified only when the header holds an ARC set: parsing a
+	// large message once more for nothing costs its size in memory.
+	if hasARC(raw) {
+		if ar := arc.Verify(ctx, raw, opts); ar.Result != arc.None {
+			ev.ARC = &ARCEvidence{Result: string(ar.Result), Sets: len(ar.Sets), Detail: ar.Detail}
+		}
 	}
 	it.Mail = ev
 	it.Verdict = verdict
@@ -310,10 +314,7 @@ func (c *Config) analyseMail(ctx context.Context, e entry, a *analysed) {
 	}
 	a.text = strings.Join(plain, "\n")
 	a.hasText = true
-	if b := bodyOf(raw); b != nil {
-		s := sha256.Sum256(b)
-		a.rawBody = hex.EncodeToString(s[:])
-	}
+	a.rawBody = bodySum(raw)
 }
 
 // attachmentSum is an attachment's name and SHA-256, for the comparison
@@ -329,17 +330,47 @@ func transferEncoding(p *mime.Part) string {
 	return "7bit"
 }
 
-// bodyOf returns the bytes after the header section, line endings made
-// CRLF-free (nil when there is no header/body separator).
-func bodyOf(raw []byte) []byte {
+// bodySum is the SHA-256 of the bytes after the header section, line
+// endings made LF ("" when there is no header/body separator). It is
+// computed as the body is scanned, without a copy of it.
+func bodySum(raw []byte) string {
 	raw = stripFromLine(raw)
+	h := sha256.New()
 	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 && (bytes.Index(raw, []byte("\n\n")) < 0 || i < bytes.Index(raw, []byte("\n\n"))) {
-		return bytes.ReplaceAll(raw[i+4:], []byte("\r\n"), []byte("\n"))
+		b := raw[i+4:]
+		for {
+			j := bytes.Index(b, []byte("\r\n"))
+			if j < 0 {
+				h.Write(b)
+				break
+			}
+			h.Write(b[:j])
+			b = b[j+1:] // keeps the LF
+		}
+	} else if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+		h.Write(raw[i+2:])
+	} else {
+		return ""
 	}
-	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
-		return raw[i+2:]
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// hasARC reports whether the header section holds an ARC-Seal field.
+func hasARC(raw []byte) bool {
+	end := bytes.Index(raw, []byte("\n\n"))
+	if i := bytes.Index(raw, []byte("\n\r\n")); i >= 0 && (end < 0 || i < end) {
+		end = i
 	}
-	return nil
+	if end < 0 {
+		end = len(raw)
+	}
+	for line := range bytes.Lines(raw[:end]) {
+		name, _, ok := bytes.Cut(line, []byte(":"))
+		if ok && bytes.EqualFold(bytes.TrimRight(name, " \t"), []byte("arc-seal")) {
+			return true
+		}
+	}
+	return false
 }
 
 // notAMessage says why data is not a mail message at all (binary content
