@@ -90,11 +90,12 @@
 //
 // Forgeries are planted in batches, made the same way (in 2017: the same
 // program, Russian-language settings, a few evenings). After the
-// verdicts, the report groups items that share a trait of origin seen
-// on few other items of the same kind in the dump (at most a fifth of
-// those recording it: the program and version that made a document or
-// the mailer of a message, the language or code page, the time zone, the
-// host that named a Message-ID) when the group shows a second sign:
+// verdicts, the report groups items (at least three) that share the same
+// traits of origin seen on few other items of the same kind in the dump
+// (at most a fifth of those recording the trait, or a tenth of all: the
+// program and version that made a document or the mailer of a message,
+// the language or code page, the time zone, the host that named a
+// Message-ID) when the group shows a second sign:
 // another such trait, times outside the hours the claimed author's
 // ordinary items are saved or sent (hours learned from the items that
 // carry no rare trait), or metadata anomalies. Items whose authenticity

@@ -59,8 +59,11 @@ const (
 	rareShare  = 0.2
 	habitMin   = 10
 	habitShare = 0.02
-	// minSigns is the number of distinct signs a group must show.
+	// minSigns is the number of distinct signs a group must show;
+	// minGroup the fewest items that make a batch (two documents of a
+	// rarely used program are too common to be worth a group).
 	minSigns = 2
+	minGroup = 3
 )
 
 var traitLabel = map[string][2]string{
@@ -204,9 +207,14 @@ func groupKind(items []*Item, kind string) []ForgeryGroup {
 			values[[2]string{k, v}]++
 		}
 	}
+	// A value is rare among the items recording the trait, or, for a
+	// trait few items record (a language), among all the items.
 	rare := func(k, v string) bool {
 		n := values[[2]string{k, v}]
-		return n >= 2 && float64(n) <= rareShare*float64(shown[k])
+		if n < 2 {
+			return false
+		}
+		return float64(n) <= rareShare*float64(shown[k]) || float64(n) <= rareShare/2*float64(len(all))
 	}
 	// Habits: hours of the items that carry no rare trait, per author,
 	// and over the whole kind for authors with too few of them.
@@ -231,11 +239,13 @@ func groupKind(items []*Item, kind string) []ForgeryGroup {
 		}
 		perAuthor[g.author][h]++
 	}
+	// Habits are judged only where there are some: enough items, and
+	// hours of rest (a run of habitNight hours without any).
 	habitOf := func(g *groupTraits) *[24]int {
-		if a := perAuthor[g.author]; a != nil && sum24(a) >= habitMin {
+		if a := perAuthor[g.author]; a != nil && sum24(a) >= habitMin && restful(a) {
 			return a
 		}
-		if sum24(&everyone) >= habitMin {
+		if sum24(&everyone) >= habitMin && restful(&everyone) {
 			return &everyone
 		}
 		return nil
@@ -248,41 +258,29 @@ func groupKind(items []*Item, kind string) []ForgeryGroup {
 		return float64(h[g.when.UTC().Hour()]) < habitShare*float64(sum24(h))
 	}
 
-	// Link unproven items sharing a rare value.
-	cand := slices.DeleteFunc(slices.Clone(all), func(g *groupTraits) bool { return proven(g.it.Verdict) })
-	parent := make([]int, len(cand))
-	for i := range parent {
-		parent[i] = i
-	}
-	var find func(int) int
-	find = func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
+	// Unproven items with the same rare values form a candidate group:
+	// a batch made the same way shares all of them, while an ordinary
+	// item made with a rare program alone does not join it.
+	comps := map[string][]*groupTraits{}
+	for _, g := range all {
+		if proven(g.it.Verdict) {
+			continue
 		}
-		return i
-	}
-	first := map[[2]string]int{}
-	for i, g := range cand {
+		var key []string
 		for k, v := range g.traits {
-			if !rare(k, v) {
-				continue
-			}
-			key := [2]string{k, v}
-			if j, ok := first[key]; ok {
-				parent[find(i)] = find(j)
-			} else {
-				first[key] = i
+			if rare(k, v) {
+				key = append(key, k+"\x00"+v)
 			}
 		}
-	}
-	comps := map[int][]*groupTraits{}
-	for i, g := range cand {
-		comps[find(i)] = append(comps[find(i)], g)
+		if len(key) == 0 {
+			continue
+		}
+		sort.Strings(key)
+		comps[strings.Join(key, "\x01")] = append(comps[strings.Join(key, "\x01")], g)
 	}
 	var out []ForgeryGroup
 	for _, members := range comps {
-		if len(members) < 2 {
+		if len(members) < minGroup {
 			continue
 		}
 		fg := ForgeryGroup{Kind: kind}
@@ -350,6 +348,26 @@ func groupKind(items []*Item, kind string) []ForgeryGroup {
 		return naturalLess(out[i].Items[0], out[j].Items[0])
 	})
 	return out
+}
+
+// habitNight is the rest a habit needs: that many hours in a row
+// without any item.
+const habitNight = 6
+
+// restful reports whether the habitual hours of h leave habitNight
+// hours in a row free.
+func restful(h *[24]int) bool {
+	total := sum24(h)
+	for s := range 24 {
+		n := 0
+		for n < habitNight && float64(h[(s+n)%24]) < habitShare*float64(total) {
+			n++
+		}
+		if n == habitNight {
+			return true
+		}
+	}
+	return false
 }
 
 func sum24(h *[24]int) int {
