@@ -16,8 +16,17 @@ import (
 // TestSettingsAPI: a party's administrator declares its domains and
 // contacts; its sensors read the domains (not the contacts); another party
 // neither reads nor changes them; the agency reads and edits any party's.
-func TestSettingsAPI(t *testing.T) {
-	e := newEnv(t)
+func TestSettingsAPI(t *testing.T) { testSettingsAPI(newEnv(t)) }
+
+// TestSettingsPostgres runs the settings and proposal API tests on
+// PostgreSQL.
+func TestSettingsPostgres(t *testing.T) {
+	t.Run("settings", func(t *testing.T) { testSettingsAPI(newEnvOn(t, pgSchema(t))) })
+	t.Run("proposals", func(t *testing.T) { testLookalikeProposals(newEnvOn(t, pgSchema(t))) })
+}
+
+func testSettingsAPI(e *env) {
+	t := e.t
 	orgA := "?org=" + itoa(e.a.ID)
 	if r := e.expect(e.do("GET", "/api/v1/org/settings", "a-sensor", nil), 200).json(t); len(r["sites"].([]any)) != 0 {
 		t.Errorf("fresh settings: %v", r)
@@ -69,8 +78,10 @@ func TestSettingsAPI(t *testing.T) {
 // TestLookalikeProposals: a party's watch proposes a look-alike; another
 // party does not see it; only the agency reviews; an accepted look-alike
 // reaches every party's feed, a rejected one carries the reason.
-func TestLookalikeProposals(t *testing.T) {
-	e := newEnv(t)
+func TestLookalikeProposals(t *testing.T) { testLookalikeProposals(newEnv(t)) }
+
+func testLookalikeProposals(e *env) {
+	t := e.t
 	items := map[string]any{"items": []map[string]any{
 		{"name": "mail-en-march.fr", "imitates": "en-marche.fr", "technique": "combination", "score": 0.9, "reason": "mail joined to a misspelling of en-marche", "evidence": []string{"MX: mx.mail-en-march.fr"}},
 		{"name": "not a domain"},
