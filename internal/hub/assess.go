@@ -371,30 +371,31 @@ func (s *Server) handlePutAnswers(w http.ResponseWriter, r *http.Request, p *Pri
 	writeJSON(w, 200, sa)
 }
 
-func (s *Server) handleGetAssessment(w http.ResponseWriter, r *http.Request, p *Principal) {
+// currentAssessment answers a request about a party's assessment: it
+// writes the error and returns false, or returns the assessment.
+func (s *Server) currentAssessment(w http.ResponseWriter, r *http.Request, p *Principal) (store.StoredAssessment, bool) {
 	org, ok := s.assessOrg(w, r, p)
 	if !ok {
-		return
+		return store.StoredAssessment{}, false
 	}
 	sa, err := s.Assessment(r.Context(), p.Viewer(), org, r.URL.Query().Get("refresh") == "true")
 	if err != nil {
 		s.serverError(w, r, err)
-		return
+		return sa, false
 	}
-	writeJSON(w, 200, sa)
+	return sa, true
+}
+
+func (s *Server) handleGetAssessment(w http.ResponseWriter, r *http.Request, p *Principal) {
+	if sa, ok := s.currentAssessment(w, r, p); ok {
+		writeJSON(w, 200, sa)
+	}
 }
 
 func (s *Server) handleGetPlan(w http.ResponseWriter, r *http.Request, p *Principal) {
-	org, ok := s.assessOrg(w, r, p)
-	if !ok {
-		return
+	if sa, ok := s.currentAssessment(w, r, p); ok {
+		writeJSON(w, 200, map[string]any{"org": sa.Org, "computed_at": sa.Result.ComputedAt, "items": sa.Result.Plan})
 	}
-	sa, err := s.Assessment(r.Context(), p.Viewer(), org, false)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	writeJSON(w, 200, map[string]any{"org": sa.Org, "computed_at": sa.Result.ComputedAt, "items": sa.Result.Plan})
 }
 
 func (s *Server) handleTrend(w http.ResponseWriter, r *http.Request, p *Principal) {

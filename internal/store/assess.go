@@ -95,34 +95,35 @@ func scanAnswers(sc interface{ Scan(...any) error }) (StoredAnswers, error) {
 // LatestAnswers returns orgID's most recent submission; ErrNotFound when
 // there is none or the viewer may not see it.
 func (s *Store) LatestAnswers(ctx context.Context, v Viewer, orgID int64) (StoredAnswers, error) {
-	if err := scoped(v, orgID); err != nil {
-		return StoredAnswers{}, err
-	}
-	row := s.r.QueryRowContext(ctx, s.q("SELECT "+answersCols+" FROM assess_answers WHERE org_id = ? ORDER BY id DESC LIMIT 1"), orgID)
-	sa, err := scanAnswers(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sa, ErrNotFound
-	}
-	if err != nil {
-		return sa, fmt.Errorf("store: answers: %w", err)
-	}
-	return sa, nil
+	return s.GetAnswers(ctx, v, orgID, 0)
 }
 
-// GetAnswers returns one submission of orgID by id.
+// GetAnswers returns one submission of orgID by id (0: the newest).
 func (s *Store) GetAnswers(ctx context.Context, v Viewer, orgID, id int64) (StoredAnswers, error) {
+	return oneOf(ctx, s, v, orgID, id, "answers", "SELECT "+answersCols+" FROM assess_answers WHERE org_id = ?", "id", scanAnswers)
+}
+
+// oneOf reads row id (0: the newest) of organisation orgID from query,
+// whose WHERE clause ends with the organisation's "= ?"; idCol names the
+// id column.
+func oneOf[T any](ctx context.Context, s *Store, v Viewer, orgID, id int64, what, query, idCol string, scan func(interface{ Scan(...any) error }) (T, error)) (T, error) {
+	var zero T
 	if err := scoped(v, orgID); err != nil {
-		return StoredAnswers{}, err
+		return zero, err
 	}
-	row := s.r.QueryRowContext(ctx, s.q("SELECT "+answersCols+" FROM assess_answers WHERE org_id = ? AND id = ?"), orgID, id)
-	sa, err := scanAnswers(row)
+	args := []any{orgID}
+	if id != 0 {
+		query += " AND " + idCol + " = ?"
+		args = append(args, id)
+	}
+	out, err := scan(s.r.QueryRowContext(ctx, s.q(query+" ORDER BY "+idCol+" DESC LIMIT 1"), args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return sa, ErrNotFound
+		return zero, ErrNotFound
 	}
 	if err != nil {
-		return sa, fmt.Errorf("store: answers: %w", err)
+		return zero, fmt.Errorf("store: %s: %w", what, err)
 	}
-	return sa, nil
+	return out, nil
 }
 
 // AnswersHistory lists orgID's submissions, newest first, without their
@@ -207,34 +208,13 @@ func scanAssessment(sc interface{ Scan(...any) error }) (StoredAssessment, error
 // LatestAssessment returns orgID's most recent stored assessment;
 // ErrNotFound when there is none or the viewer may not see it.
 func (s *Store) LatestAssessment(ctx context.Context, v Viewer, orgID int64) (StoredAssessment, error) {
-	if err := scoped(v, orgID); err != nil {
-		return StoredAssessment{}, err
-	}
-	row := s.r.QueryRowContext(ctx, s.q("SELECT "+assessmentCols+" FROM assessments a JOIN orgs o ON o.id = a.org_id WHERE a.org_id = ? ORDER BY a.id DESC LIMIT 1"), orgID)
-	sa, err := scanAssessment(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sa, ErrNotFound
-	}
-	if err != nil {
-		return sa, fmt.Errorf("store: assessment: %w", err)
-	}
-	return sa, nil
+	return s.GetAssessment(ctx, v, orgID, 0)
 }
 
-// GetAssessment returns one stored assessment of orgID by id.
+// GetAssessment returns one stored assessment of orgID by id (0: the
+// newest).
 func (s *Store) GetAssessment(ctx context.Context, v Viewer, orgID, id int64) (StoredAssessment, error) {
-	if err := scoped(v, orgID); err != nil {
-		return StoredAssessment{}, err
-	}
-	row := s.r.QueryRowContext(ctx, s.q("SELECT "+assessmentCols+" FROM assessments a JOIN orgs o ON o.id = a.org_id WHERE a.org_id = ? AND a.id = ?"), orgID, id)
-	sa, err := scanAssessment(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sa, ErrNotFound
-	}
-	if err != nil {
-		return sa, fmt.Errorf("store: assessment: %w", err)
-	}
-	return sa, nil
+	return oneOf(ctx, s, v, orgID, id, "assessment", "SELECT "+assessmentCols+" FROM assessments a JOIN orgs o ON o.id = a.org_id WHERE a.org_id = ?", "a.id", scanAssessment)
 }
 
 // AssessmentTrend returns the figures of orgID's stored assessments since
@@ -272,31 +252,6 @@ func (s *Store) AssessmentTrend(ctx context.Context, v Viewer, orgID int64, sinc
 		out[i], out[j] = out[j], out[i]
 	}
 	return out, nil
-}
-
-// LatestAssessments returns every party's most recent stored assessment
-// (the agency's overview); a party viewer gets only its own.
-func (s *Store) LatestAssessments(ctx context.Context, v Viewer) ([]StoredAssessment, error) {
-	q := "SELECT " + assessmentCols + " FROM assessments a JOIN orgs o ON o.id = a.org_id WHERE a.id IN (SELECT MAX(id) FROM assessments GROUP BY org_id)"
-	var args []any
-	if !v.Agency {
-		q += " AND a.org_id = ?"
-		args = append(args, v.OrgID)
-	}
-	rows, err := s.r.QueryContext(ctx, s.q(q+" ORDER BY o.name"), args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: assessments: %w", err)
-	}
-	defer rows.Close()
-	var out []StoredAssessment
-	for rows.Next() {
-		sa, err := scanAssessment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: assessments: %w", err)
-		}
-		out = append(out, sa)
-	}
-	return out, rows.Err()
 }
 
 // RecordPull records that a token pulled indicators at a time.
