@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -305,6 +306,10 @@ func (s *Server) RemindAdvisory(ctx context.Context, p *Principal, id int64, par
 	s.notifyAdvisory(ctx, p, AdvisoryReminder, rec, to, "")
 	return sent, nil
 }
+
+// BaseURL is the hub's address as the client of r reaches it: the
+// --public-url when set, else the request's scheme and host.
+func (s *Server) BaseURL(r *http.Request) string { return s.baseURL(r) }
 
 // AdvisoryCSAF exports an advisory the principal may see as a CSAF 2.0
 // document. base is the hub's address (for the publisher namespace and

@@ -77,7 +77,7 @@ func New(h *hub.Server) (*UI, error) {
 	if u.cat, err = loadCatalog(catalogFR); err != nil {
 		return nil, err
 	}
-	for _, name := range append([]string{"dashboard", "indicators", "edit", "sightings", "lookalikes", "orgs", "users", "tokens", "notifications"}, append(authPages, append(assessPages, append(settingsPages, casePages...)...)...)...) {
+	for _, name := range append([]string{"dashboard", "indicators", "edit", "sightings", "lookalikes", "orgs", "users", "tokens", "notifications"}, append(authPages, append(assessPages, append(settingsPages, append(casePages, advisoryPages...)...)...)...)...) {
 		for _, lang := range []string{langEN, langFR} {
 			t, err := template.New(name).Funcs(funcs).ParseFS(templatesFS, "templates/layout.html", "templates/publish.html", "templates/"+name+".html")
 			if err != nil {
@@ -97,6 +97,7 @@ func New(h *hub.Server) (*UI, error) {
 	u.assessRoutes()
 	u.settingsRoutes()
 	u.caseRoutes()
+	u.advisoryRoutes()
 	u.mux.HandleFunc("GET /{$}", u.full(u.dashboard))
 	u.mux.HandleFunc("GET /indicators", u.full(u.indicators))
 	u.mux.HandleFunc("POST /indicators", u.full(u.addIndicator))
