@@ -158,15 +158,6 @@ func TestAdvisoryPages(t *testing.T) {
 	}
 }
 
-func mustUser(t *testing.T, s *site, name string) store.User {
-	t.Helper()
-	u, err := s.st.UserByName(context.Background(), name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
 // TestAdvisoryNotifierFromUI: publishing from the web UI reaches the hub's
 // notifier (the notifications' hook) with every party.
 func TestAdvisoryNotifierFromUI(t *testing.T) {
