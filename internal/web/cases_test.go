@@ -20,12 +20,14 @@ import (
 
 // postFiles posts a multipart form as a browser does; files maps a field
 // to its file name and content.
-func (b *browser) postFiles(path string, fields map[string]string, files map[string][2]string) (int, string) {
+func (b *browser) postFiles(path string, fields map[string][]string, files map[string][2]string) (int, string) {
 	b.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	for k, v := range fields {
-		mw.WriteField(k, v)
+	for k, vs := range fields {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
 	}
 	for k, f := range files {
 		fw, _ := mw.CreateFormFile(k, f[0])
@@ -34,7 +36,17 @@ func (b *browser) postFiles(path string, fields map[string]string, files map[str
 	mw.Close()
 	req, _ := http.NewRequest("POST", b.s.ts.URL+path, &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", b.s.ts.URL)
+	return b.send(req, "")
+}
+
+// send sends a request from the page's origin (or origin) and keeps the
+// answer's body as the last page.
+func (b *browser) send(req *http.Request, origin string) (int, string) {
+	b.t.Helper()
+	if origin == "" {
+		origin = b.s.ts.URL
+	}
+	req.Header.Set("Origin", origin)
 	res, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
@@ -76,7 +88,7 @@ func TestCasePagesTwoParties(t *testing.T) {
 		t.Fatal(err)
 	}
 	js, _ := json.Marshal(rep)
-	code, body = ag.postFiles(casePath+"/report", map[string]string{"csrf": ag.csrf()}, map[string][2]string{"report": {"report.json", string(js)}})
+	code, body = ag.postFiles(casePath+"/report", map[string][]string{"csrf": {ag.csrf()}}, map[string][2]string{"report": {"report.json", string(js)}})
 	if code != 200 || !strings.Contains(body, "Loaded 3 items.") {
 		t.Fatalf("upload: %d %s", code, body)
 	}
@@ -130,7 +142,7 @@ func TestCasePagesTwoParties(t *testing.T) {
 	if code, body = pub.get("/leaks"); code != 200 || !strings.Contains(body, "The agency has published no statement yet.") {
 		t.Fatalf("public page: %d %s", code, body)
 	}
-	code, body = pub.postFiles("/leaks", map[string]string{"message_id": "<" + d.GenuineID + ">"}, nil)
+	code, body = pub.postFiles("/leaks", map[string][]string{"message_id": {"<" + d.GenuineID + ">"}}, nil)
 	if code != 200 || !strings.Contains(body, "Not in any case the agency has published.") {
 		t.Fatalf("lookup before publication: %d %s", code, body)
 	}

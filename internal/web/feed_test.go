@@ -1,11 +1,8 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,27 +15,7 @@ import (
 // upload posts the import form as a browser does (multipart).
 func (b *browser) upload(fields map[string][]string, file, content string) (int, string) {
 	b.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, vs := range fields {
-		for _, v := range vs {
-			mw.WriteField(k, v)
-		}
-	}
-	fw, _ := mw.CreateFormFile("file", file)
-	io.WriteString(fw, content)
-	mw.Close()
-	req, _ := http.NewRequest("POST", b.s.ts.URL+"/indicators/import", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", b.s.ts.URL)
-	res, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	b.last = string(body)
-	return res.StatusCode, b.last
+	return b.postFiles("/indicators/import", fields, map[string][2]string{"file": {file, content}})
 }
 
 // redBundle holds one indicator marked TLP:RED (the well-known TLP 2.0

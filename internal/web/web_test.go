@@ -133,18 +133,7 @@ func (b *browser) post(path string, form url.Values, origin string) (int, string
 	b.t.Helper()
 	req, _ := http.NewRequest("POST", b.s.ts.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if origin == "" {
-		origin = b.s.ts.URL
-	}
-	req.Header.Set("Origin", origin)
-	res, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	b.last = string(body)
-	return res.StatusCode, b.last
+	return b.send(req, origin)
 }
 
 // login logs in, answering the TOTP check of users made by site.user.
