@@ -76,6 +76,7 @@ var commands = []func(*globalOptions) *cobra.Command{
 	newLeakCommand,
 	newStatusCommand,
 	newPostureCommand,
+	newAdvisoriesCommand,
 }
 
 func (g *globalOptions) setup() error {
