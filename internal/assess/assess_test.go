@@ -112,7 +112,7 @@ func TestAnswerCreditsAndWeights(t *testing.T) {
 func TestWeightEffect(t *testing.T) {
 	// Raising the weight of the question answered "no" lowers the score by
 	// exactly its share.
-	for w, want := range map[int]int{1: 75, 2: 60, 3: 50, 5: 38} {
+	for w, want := range map[int]int{1: 75, 2: 60, 3: 50, 4: 43, 5: 38} {
 		q := mini()
 		q.Questions[1].Weight = w
 		a := Assess(q, answers("a-heavy", "yes", "a-light", "no"), Facts{}, now)
@@ -122,6 +122,17 @@ func TestWeightEffect(t *testing.T) {
 		e := evidence(t, a, "a-light")
 		if e.Weight != w || e.Credit != 0 {
 			t.Errorf("weight %d: evidence %+v", w, e)
+		}
+		// In the plan, the weight sets the risk the action reduces and,
+		// over the same cost, its priority.
+		var act *Action
+		for i := range a.Plan {
+			if a.Plan[i].Item == "a-light" {
+				act = &a.Plan[i]
+			}
+		}
+		if act == nil || act.RiskReduced != w*100 || act.Priority != w*100*2/(2*act.Cost) {
+			t.Errorf("weight %d: action %+v", w, act)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -189,9 +190,25 @@ func testAssessAPI(e *env) {
 		t.Fatalf("a stored assessment does not recompute to the same figures: %v", st["reason"])
 	}
 
+	// An assessment made under an earlier questionnaire stays readable as
+	// it was made; the current one is computed with today's questionnaire.
+	old1 := sa2.Result
+	old1.QuestionnaireVersion = 0
+	oldID, err := e.st.SaveAssessment(ctx, e.a.ID, sa2.AnswersID, sa2.Facts, old1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = e.expect(e.do("GET", "/api/v1/assessment/stored/"+itoa(oldID), "a-member", nil), 200).json(t)
+	if st["reproduced"] != false || !strings.Contains(fmt.Sprint(st["reason"]), "questionnaire 0") || st["stored"].(map[string]any)["assessment"] == nil {
+		t.Fatalf("an assessment of an earlier questionnaire: %v", st)
+	}
+	if cur := decode[storedAssessment](t, e.expect(e.do("GET", "/api/v1/assessment", "a-member", nil), 200)); cur.ID == oldID || cur.Result.QuestionnaireVersion != assess.QuestionnaireVersion {
+		t.Fatalf("the current assessment is the old one: %d", cur.ID)
+	}
+
 	// The agency reads A's and sees every party side by side, but does
 	// not answer for a party.
-	if r := e.expect(e.do("GET", "/api/v1/assessment?org=Party+A", "agency-analyst", nil), 200); decode[storedAssessment](t, r).ID != sa2.ID {
+	if r := e.expect(e.do("GET", "/api/v1/assessment?org=Party+A", "agency-analyst", nil), 200); decode[storedAssessment](t, r).Org != "Party A" {
 		t.Fatal("agency reads another assessment")
 	}
 	e.expect(e.do("GET", "/api/v1/assessment", "agency-analyst", nil), 400)

@@ -41,6 +41,7 @@ type StoredAssessment struct {
 
 // AssessmentPoint is one stored assessment's figures, for the trend.
 type AssessmentPoint struct {
+	ID     int64                  `json:"id"`
 	At     time.Time              `json:"computed_at"`
 	Score  int                    `json:"score"`
 	Groups map[assess.GroupID]int `json:"groups"` // scored groups only
@@ -226,7 +227,7 @@ func (s *Store) AssessmentTrend(ctx context.Context, v Viewer, orgID int64, sinc
 	if limit <= 0 || limit > MaxAssessmentHistory {
 		limit = MaxAssessmentHistory
 	}
-	rows, err := s.r.QueryContext(ctx, s.q("SELECT computed_at, score, groups FROM assessments WHERE org_id = ? AND computed_at >= ? ORDER BY computed_at DESC, id DESC LIMIT ?"), orgID, micros(since), limit)
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT id, computed_at, score, groups FROM assessments WHERE org_id = ? AND computed_at >= ? ORDER BY computed_at DESC, id DESC LIMIT ?"), orgID, micros(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: assessment trend: %w", err)
 	}
@@ -236,7 +237,7 @@ func (s *Store) AssessmentTrend(ctx context.Context, v Viewer, orgID int64, sinc
 		var p AssessmentPoint
 		var at int64
 		var groups string
-		if err := rows.Scan(&at, &p.Score, &groups); err != nil {
+		if err := rows.Scan(&p.ID, &at, &p.Score, &groups); err != nil {
 			return nil, fmt.Errorf("store: assessment trend: %w", err)
 		}
 		p.At = fromMicros(at)

@@ -31,6 +31,9 @@ func init() {
 		}
 		return "/assessment"
 	}
+	funcs["assessAt"] = func(org, id int64) string {
+		return fmt.Sprintf("/assessment?org=%d&id=%d", org, id)
+	}
 	funcs["tr"] = func(t assess.Text, lang string) string { return t.In(lang) }
 	funcs["threat"] = threatText
 	funcs["effort"] = effortText
@@ -131,6 +134,7 @@ type trendChart struct {
 
 type trendDot struct {
 	X, Y, Score int
+	ID          int64
 	At          time.Time
 }
 
@@ -154,7 +158,7 @@ func makeTrend(points []store.AssessmentPoint) trendChart {
 		step = (c.Width - 20) / (len(days) - 1)
 	}
 	for i, p := range days {
-		d := trendDot{X: 10 + i*step, Y: 10 + (100-p.Score)*(c.Height-20)/100, Score: p.Score, At: p.At}
+		d := trendDot{X: 10 + i*step, Y: 10 + (100-p.Score)*(c.Height-20)/100, Score: p.Score, ID: p.ID, At: p.At}
 		c.Dots = append(c.Dots, d)
 		c.Points += fmt.Sprintf("%d,%d ", d.X, d.Y)
 	}
@@ -187,7 +191,14 @@ func (u *UI) loadAssessment(w http.ResponseWriter, r *http.Request, q *req, refr
 		u.fail(w, q, err)
 		return assessData{}, false
 	}
-	sa, err := u.hub.Assessment(r.Context(), q.p.Viewer(), o.ID, refresh)
+	var sa store.StoredAssessment
+	if id, perr := strconv.ParseInt(r.FormValue("id"), 10, 64); perr == nil && id > 0 && !refresh {
+		// A stored assessment, shown as it was made (even under an
+		// earlier questionnaire or method).
+		sa, err = u.st.GetAssessment(r.Context(), q.p.Viewer(), o.ID, id)
+	} else {
+		sa, err = u.hub.Assessment(r.Context(), q.p.Viewer(), o.ID, refresh)
+	}
 	if err != nil {
 		u.fail(w, q, err)
 		return assessData{}, false

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
@@ -63,6 +64,15 @@ func TestAssessUI(t *testing.T) {
 		t.Errorf("a party's overview: %d", code)
 	}
 
+	// A stored assessment opens as it was made.
+	first, err := s.st.LatestAssessment(context.Background(), store.Viewer{OrgID: s.a.ID}, s.a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := a.get("/assessment?id=" + itoa(first.ID)); code != 200 || !strings.Contains(body, "assessment "+itoa(first.ID)) {
+		t.Errorf("A's stored assessment: %d", code)
+	}
+
 	// B: nothing of A's, whatever it asks.
 	b := s.browser()
 	b.login("bea", pw)
@@ -72,6 +82,9 @@ func TestAssessUI(t *testing.T) {
 		if code != 200 || strings.Contains(body, "Party A") || strings.Contains(body, "amy") || strings.Contains(body, `value="password" checked`) {
 			t.Errorf("B's %s (%d) shows A's", path, code)
 		}
+	}
+	if code, body := b.get("/assessment?id=" + itoa(first.ID)); code != 404 || strings.Contains(body, "Party A") {
+		t.Errorf("B opens A's stored assessment: %d", code)
 	}
 	b.get("/assessment")
 	if code, body := b.post("/assessment/refresh", url.Values{"csrf": {b.csrf()}, "org": {itoa(s.a.ID)}}, ""); code != 200 || strings.Contains(body, "Party A") {
