@@ -313,7 +313,7 @@ func (u *UI) assessQuestions(w http.ResponseWriter, r *http.Request, q *req) {
 // questionnaire's order; a question left blank is not answered.
 func (u *UI) assessSave(w http.ResponseWriter, r *http.Request, q *req) {
 	if q.p.Agency {
-		http.Error(w, "The questionnaire is answered by the party itself.", http.StatusForbidden)
+		u.httpError(w, r, "The questionnaire is answered by the party itself.", http.StatusForbidden)
 		return
 	}
 	version, _ := strconv.Atoi(r.PostFormValue("questionnaire_version"))

@@ -214,7 +214,7 @@ func (u *UI) logout(w http.ResponseWriter, r *http.Request) {
 	se, _ := u.session(r)
 	if se != nil {
 		if !checkCSRF(r, se.CSRF) {
-			http.Error(w, "The form expired: reload the page.", http.StatusForbidden)
+			u.httpError(w, r, "The form expired: reload the page.", http.StatusForbidden)
 			return
 		}
 		u.st.DeleteSession(r.Context(), se.IDHash)

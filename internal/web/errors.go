@@ -20,14 +20,14 @@ func (u *UI) logError(r *http.Request, what string, err error) {
 // serverError logs err and answers 500 with the request's reference.
 func (u *UI) serverError(w http.ResponseWriter, r *http.Request, what string, err error) {
 	u.logError(r, what, err)
-	http.Error(w, "Something went wrong on the hub while "+what+"; its log has the details (reference "+hub.RequestID(r.Context())+").", http.StatusInternalServerError)
+	u.httpError(w, r, "Something went wrong on the hub while "+what+"; its log has the details (reference "+hub.RequestID(r.Context())+").", http.StatusInternalServerError)
 }
 
 // failReq answers a store error: 404 for what the user may not see,
 // otherwise a logged 500.
 func (u *UI) failReq(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, store.ErrNotFound) {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	u.serverError(w, r, "answering "+r.Method+" "+r.URL.Path, err)

@@ -134,7 +134,7 @@ func (u *UI) showLookalikes(w http.ResponseWriter, r *http.Request, q *req, code
 func (u *UI) proposalID(w http.ResponseWriter, r *http.Request, q *req) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || !q.p.Can("publish") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return 0, false
 	}
 	return id, true

@@ -96,7 +96,7 @@ func (u *UI) testChannel(w http.ResponseWriter, r *http.Request, q *req) {
 
 func (u *UI) retryDelivery(w http.ResponseWriter, r *http.Request, q *req) {
 	if !q.p.Can("admin") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)

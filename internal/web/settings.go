@@ -104,7 +104,7 @@ func (u *UI) saveSettings(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	if !q.p.CanEditSettings(o.ID) {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	in := store.OrgSettings{Sites: lines(r.PostFormValue("sites")), MailDomains: lines(r.PostFormValue("mail_domains"))}
@@ -220,7 +220,7 @@ func (u *UI) checkPosture(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	sched := u.hub.PostureSchedule()
 	if !q.p.CanEditSettings(o.ID) || sched == nil {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	if _, err := sched.CheckOrgSoon(o.ID); err != nil {

@@ -47,12 +47,12 @@ func (u *UI) resetUser(password bool) func(http.ResponseWriter, *http.Request, *
 
 func (u *UI) userID(w http.ResponseWriter, r *http.Request, q *req) (int64, bool) {
 	if !q.p.Can("admin") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return 0, false
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return 0, false
 	}
 	return id, true

@@ -77,7 +77,7 @@ func New(h *hub.Server) (*UI, error) {
 	if u.cat, err = loadCatalog(catalogFR); err != nil {
 		return nil, err
 	}
-	for _, name := range append([]string{"dashboard", "indicators", "edit", "sightings", "lookalikes", "orgs", "users", "tokens", "notifications"}, append(authPages, append(assessPages, append(settingsPages, append(casePages, advisoryPages...)...)...)...)...) {
+	for _, name := range append([]string{"dashboard", "indicators", "edit", "sightings", "lookalikes", "orgs", "users", "tokens", "notifications"}, append(authPages, append(assessPages, append(settingsPages, append(casePages, append(advisoryPages, importPages...)...)...)...)...)...) {
 		for _, lang := range []string{langEN, langFR} {
 			t, err := template.New(name).Funcs(funcs).ParseFS(templatesFS, "templates/layout.html", "templates/publish.html", "templates/"+name+".html")
 			if err != nil {
@@ -98,6 +98,7 @@ func New(h *hub.Server) (*UI, error) {
 	u.settingsRoutes()
 	u.caseRoutes()
 	u.advisoryRoutes()
+	u.importRoutes()
 	u.mux.HandleFunc("GET /{$}", u.full(u.dashboard))
 	u.mux.HandleFunc("GET /indicators", u.full(u.indicators))
 	u.mux.HandleFunc("POST /indicators", u.full(u.addIndicator))
@@ -125,7 +126,7 @@ func New(h *hub.Server) (*UI, error) {
 
 func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && !sameOrigin(r) {
-		http.Error(w, "This form was sent from another site: refused.", http.StatusForbidden)
+		u.httpError(w, r, "This form was sent from another site: refused.", http.StatusForbidden)
 		return
 	}
 	u.mux.ServeHTTP(w, r)
@@ -258,7 +259,7 @@ func (u *UI) partial(h func(http.ResponseWriter, *http.Request, *req)) http.Hand
 			return
 		}
 		if r.Method == http.MethodPost && !checkCSRF(r, se.CSRF) {
-			http.Error(w, "The form expired: go back, reload the page and try again.", http.StatusForbidden)
+			u.httpError(w, r, "The form expired: go back, reload the page and try again.", http.StatusForbidden)
 			return
 		}
 		h(w, r, &req{r: r, lang: requestLang(r, us.Language), se: se, us: us, p: principal(us)})
@@ -360,6 +361,8 @@ type indData struct {
 	Created string
 	// Skipped lists what an import left out (warning lists, problems).
 	Skipped []string
+	// Jobs are the newest imports in the background (imports.go).
+	Jobs []hub.JobView
 }
 
 const pageSize = 50
@@ -396,6 +399,7 @@ func (u *UI) showIndicators(w http.ResponseWriter, r *http.Request, q *req, code
 			}
 		}
 	}
+	d.Jobs = u.importJobs(r, q)
 	pg := q.page("Indicators", "indicators", d)
 	pg.Flash, pg.Error = flash, errMsg
 	u.render(w, code, "indicators", pg)
@@ -449,6 +453,10 @@ func (u *UI) importIndicators(w http.ResponseWriter, r *http.Request, q *req) {
 	name := "pasted text"
 	if f, fh, err := r.FormFile("file"); err == nil && fh.Size > 0 {
 		defer f.Close()
+		if fh.Size > jobThreshold || r.PostFormValue("background") == "true" {
+			u.backgroundImport(w, r, q, f, fh.Filename)
+			return
+		}
 		body, name = f, fh.Filename
 	} else if t := r.PostFormValue("text"); strings.TrimSpace(t) != "" {
 		body = strings.NewReader(t)
@@ -462,7 +470,7 @@ func (u *UI) importIndicators(w http.ResponseWriter, r *http.Request, q *req) {
 
 func (u *UI) expireIndicator(w http.ResponseWriter, r *http.Request, q *req) {
 	if !q.p.Can("publish") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	rec, err := u.st.ExpireIndicator(r.Context(), q.p.Viewer(), q.p.ActorFor(), r.PathValue("id"))
@@ -517,7 +525,7 @@ func (u *UI) sightings(w http.ResponseWriter, r *http.Request, q *req) {
 func (u *UI) closeAlert(w http.ResponseWriter, r *http.Request, q *req) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if !q.p.Can("publish") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	if err := u.st.CloseAlert(r.Context(), q.p.Viewer(), q.p.ActorFor(), id); err != nil {
@@ -549,7 +557,7 @@ func (u *UI) showOrgs(w http.ResponseWriter, r *http.Request, q *req, code int, 
 
 func (u *UI) createOrg(w http.ResponseWriter, r *http.Request, q *req) {
 	if !q.p.Can("orgs") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	name := strings.TrimSpace(r.PostFormValue("name"))
@@ -581,7 +589,7 @@ func (u *UI) users(w http.ResponseWriter, r *http.Request, q *req) {
 
 func (u *UI) showUsers(w http.ResponseWriter, r *http.Request, q *req, code int, d userData, errMsg string) {
 	if !q.p.Can("admin") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	var err error
@@ -612,7 +620,7 @@ func (u *UI) targetOrg(r *http.Request, q *req) (store.Org, error) {
 
 func (u *UI) createUser(w http.ResponseWriter, r *http.Request, q *req) {
 	if !q.p.Can("admin") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	org, err := u.targetOrg(r, q)
@@ -650,7 +658,7 @@ func (u *UI) tokens(w http.ResponseWriter, r *http.Request, q *req) {
 
 func (u *UI) showTokens(w http.ResponseWriter, r *http.Request, q *req, code int, secret, flash, errMsg string) {
 	if !q.p.Can("admin") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	d := tokenData{Secret: secret}
@@ -680,7 +688,7 @@ func (u *UI) showTokens(w http.ResponseWriter, r *http.Request, q *req, code int
 
 func (u *UI) createToken(w http.ResponseWriter, r *http.Request, q *req) {
 	if !q.p.Can("admin") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	org, err := u.targetOrg(r, q)
@@ -699,7 +707,7 @@ func (u *UI) createToken(w http.ResponseWriter, r *http.Request, q *req) {
 func (u *UI) revokeToken(w http.ResponseWriter, r *http.Request, q *req) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if !q.p.Can("admin") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	if err := u.st.RevokeToken(r.Context(), q.p.Viewer(), q.p.ActorFor(), id); err != nil {
@@ -723,7 +731,7 @@ func (u *UI) editPage(w http.ResponseWriter, r *http.Request, q *req) {
 
 func (u *UI) showEdit(w http.ResponseWriter, r *http.Request, q *req, code int, errMsg string) {
 	if !q.p.Can("publish") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	rec, err := u.st.GetIndicator(r.Context(), q.p.Viewer(), r.PathValue("id"))
@@ -751,7 +759,7 @@ func (u *UI) showEdit(w http.ResponseWriter, r *http.Request, q *req, code int, 
 
 func (u *UI) editIndicator(w http.ResponseWriter, r *http.Request, q *req) {
 	if !q.p.Can("publish") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	desc := r.PostFormValue("description")
