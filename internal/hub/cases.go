@@ -624,7 +624,7 @@ func (s *Server) handleCaseItems(w http.ResponseWriter, r *http.Request, p *Prin
 // notes.
 type CaseItemView struct {
 	store.LeakItem
-	Evidence *leak.Item      `json:"evidence"`
+	Evidence *leak.Item       `json:"evidence"`
 	Notes    []store.LeakNote `json:"notes,omitempty"`
 }
 

@@ -221,4 +221,3 @@ func LoadSigner(path string, passphrase []byte) (ssh.Signer, error) {
 
 // Fingerprint is the key's SHA-256 fingerprint as ssh-keygen -l prints it.
 func Fingerprint(pub ssh.PublicKey) string { return ssh.FingerprintSHA256(pub) }
-
