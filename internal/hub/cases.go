@@ -218,13 +218,26 @@ func (s *Server) runCaseJob(caseID int64, a store.Actor, c leak.Config, dump, ke
 	if err == nil {
 		err = s.loadReport(ctx, a, caseID, rep, "verified on the hub: "+dump, keys)
 	}
+	indexed := 0
+	if err == nil {
+		job.Detail, job.Updated = fmt.Sprintf("%d items verified; indexing their text for the search", len(rep.Items)), s.now()
+		s.st.SetCaseJob(ctx, caseID, job)
+		terr := dumpTexts(ctx, c.Dump, func(batch []store.LeakText) error {
+			n, err := s.st.AddLeakTexts(ctx, caseID, batch)
+			indexed += n
+			return err
+		})
+		if terr != nil {
+			s.log.Warn("case text index", slog.Int64("case", caseID), slog.Any("err", terr))
+		}
+	}
 	job.Updated = s.now()
 	if err != nil {
 		job.State, job.Detail = store.JobFailed, err.Error()
 		s.log.Warn("case verification failed", slog.Int64("case", caseID), slog.Any("err", err))
 	} else {
 		job.State, job.Items = store.JobDone, len(rep.Items)
-		job.Detail = fmt.Sprintf("%d items verified in %s", len(rep.Items), job.Updated.Sub(start).Round(time.Second))
+		job.Detail = fmt.Sprintf("%d items verified in %s; the text of %d searchable", len(rep.Items), job.Updated.Sub(start).Round(time.Second), indexed)
 	}
 	if err := s.st.SetCaseJob(ctx, caseID, job); err != nil {
 		s.log.Warn("case verification state", slog.Int64("case", caseID), slog.Any("err", err))

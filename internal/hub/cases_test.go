@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/vigie-project/vigie/internal/leak"
 	"github.com/vigie-project/vigie/internal/leakcase"
 	"github.com/vigie-project/vigie/internal/leakcase/casetest"
+	"github.com/vigie-project/vigie/internal/store"
 )
 
 // caseEnv is newEnv with a leak directory holding a small dump and a
@@ -108,7 +111,8 @@ func TestLeakCaseLifecycle(t *testing.T) {
 	if genuine.Verdict != "authentic" || tampered.Verdict != "altered" {
 		t.Fatalf("items: %+v", items)
 	}
-	for q, want := range map[string]int{"verdict=altered": 1, "q=posters": 1, "q=budget": 2, "sender=volunteer": 1, "since=2017-05-05&until=2017-05-05": 3, "since=2017-05-06": 0} {
+	for q, want := range map[string]int{"verdict=altered": 1, "q=posters": 1, "q=budget": 2, "sender=volunteer": 1, "since=2017-05-05&until=2017-05-05": 3, "since=2017-05-06": 0,
+		"q=offshore": 1, "q=thursday": 2, "q=shared+folder": 2} { // the messages' text is searched too
 		if got, code := e.caseItems("agency-analyst", id, q); len(got) != want {
 			t.Errorf("%s: %d items (status %d), want %d", q, len(got), code, want)
 		}
@@ -258,5 +262,29 @@ func TestPublicLookupRateLimited(t *testing.T) {
 	r := e.expect(e.do("GET", "/api/v1/public/lookup?message_id=a@b", "", nil), 429)
 	if r.hdr.Get("Retry-After") == "" {
 		t.Error("no Retry-After")
+	}
+}
+
+// TestDumpTexts: the text of .eml files and of each message of an mbox is
+// read under the item's name; a text goes to its own message only.
+func TestDumpTexts(t *testing.T) {
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "dump")
+	os.MkdirAll(filepath.Join(dump, "mail"), 0o755)
+	os.WriteFile(filepath.Join(dump, "mail", "a.eml"), []byte("From: a@x.example\r\nMessage-ID: <a@x.example>\r\nContent-Type: text/html\r\n\r\n<p>Rally on <b>Saturday</b></p>\r\n"), 0o644)
+	os.WriteFile(filepath.Join(dump, "mail", "inbox"), []byte("From a@x Fri May  5 10:00:00 2017\nMessage-ID: <m1@x.example>\n\nfirst body\n\nFrom b@x Fri May  5 11:00:00 2017\nMessage-ID: <m2@x.example>\n\nsecond body "+strings.Repeat("x", 2<<20)+"\n"), 0o644)
+	var got []store.LeakText
+	if err := dumpTexts(context.Background(), dump, func(b []store.LeakText) error { got = append(got, b...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]string{"dump/mail/a.eml": {"a@x.example", "Saturday"}, "dump/mail/inbox#1": {"m1@x.example", "first body"}, "dump/mail/inbox#2": {"m2@x.example", "second body"}}
+	if len(got) != len(want) {
+		t.Fatalf("texts: %+v", got)
+	}
+	for _, g := range got {
+		w := want[g.Path]
+		if g.MessageID != w[0] || !strings.Contains(g.Text, w[1]) || strings.Contains(g.Text, "<b>") || len(g.Text) > maxIndexedText {
+			t.Errorf("%s: %q %.80q", g.Path, g.MessageID, g.Text)
+		}
 	}
 }

@@ -825,3 +825,44 @@ func (s *Store) PublishedKeys(ctx context.Context) (map[string]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// LeakText is the text of an item (a message's body, a document's text)
+// added to the full-text index. MessageID, when set, must be the item's:
+// a text is never attached to another message than its own.
+type LeakText struct {
+	Path, MessageID, Text string
+}
+
+// AddLeakTexts adds texts to the search index of a case's items; it
+// returns how many items got their text.
+func (s *Store) AddLeakTexts(ctx context.Context, caseID int64, texts []LeakText) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, t := range texts {
+			var id int64
+			var search string
+			err := tx.QueryRowContext(ctx, s.q("SELECT id, search FROM leak_items WHERE case_id = ? AND path = ? AND (? = '' OR message_id = ?)"), caseID, t.Path, t.MessageID, t.MessageID).Scan(&id, &search)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("store: item text: %w", err)
+			}
+			search += "\n" + t.Text
+			if _, err := tx.ExecContext(ctx, s.q("UPDATE leak_items SET search = ? WHERE id = ?"), search, id); err != nil {
+				return fmt.Errorf("store: item text: %w", err)
+			}
+			if s.dialect == SQLite {
+				if _, err := tx.ExecContext(ctx, "DELETE FROM leak_items_fts WHERE rowid = ?", id); err != nil {
+					return fmt.Errorf("store: item text: %w", err)
+				}
+				if _, err := tx.ExecContext(ctx, "INSERT INTO leak_items_fts (rowid, search) VALUES (?, ?)", id, search); err != nil {
+					return fmt.Errorf("store: item text: %w", err)
+				}
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

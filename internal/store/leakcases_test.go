@@ -172,6 +172,16 @@ func testLeakCases(t *testing.T, open opener) {
 		t.Fatalf("published keys: %v", keys)
 	}
 
+	// Texts go to their own message only.
+	if n, err := f.s.AddLeakTexts(ctx, c.ID, []LeakText{{Path: "mail/2.eml", MessageID: "other@party.example", Text: "kompromat"}}); n != 0 || err != nil {
+		t.Fatalf("a text attached to another message: %d %v", n, err)
+	}
+	if n, err := f.s.AddLeakTexts(ctx, c.ID, []LeakText{{Path: "mail/2.eml", MessageID: "m2@party.example", Text: "kompromat"}}); n != 1 || err != nil {
+		t.Fatalf("text: %d %v", n, err)
+	}
+	if got := list(f.vAgency, LeakItemFilter{Query: "kompromat"}); len(got) != 1 || got[0] != "mail/2.eml" {
+		t.Fatalf("search in the text: %v", got)
+	}
 	// Background job: a second start is refused while the first runs.
 	if ok, err := f.s.StartCaseJob(ctx, ana, c.ID, "dump/", time.Minute); !ok || err != nil {
 		t.Fatalf("start: %v %v", ok, err)
