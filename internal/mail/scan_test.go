@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
+	"unicode"
 )
 
 // The regular expressions the URL scans replaced.
@@ -61,3 +63,39 @@ func FuzzURLScan(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) { compareURLScan(t, 0, s) })
 }
+
+// refMixedScriptWords is mixedScriptWords as it was, word by word.
+func refMixedScriptWords(s string) int {
+	n := 0
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		var lat, other bool
+		for _, r := range w {
+			switch {
+			case r < 0x250 && unicode.IsLetter(r):
+				lat = true
+			case unicode.Is(unicode.Cyrillic, r) || unicode.Is(unicode.Greek, r) || unicode.Is(unicode.Armenian, r):
+				other = true
+			}
+		}
+		if lat && other {
+			n++
+		}
+	}
+	return n
+}
+
+func FuzzMixedScriptWords(f *testing.F) {
+	for _, s := range []string{"", "Pаypal аccount", "Ѕecurity ΑpplE", "plain ascii", "é\xffа"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := mixedScriptWords(s), refMixedScriptWords(s); got != want {
+			t.Errorf("%d mixed words, the word-by-word count %d", got, want)
+		}
+		if got, want := foldASCII(s), refAccentFolder(s); got != want {
+			t.Errorf("folded %q, want %q", got, want)
+		}
+	})
+}
+
+func refAccentFolder(s string) string { return accentFolder.Replace(s) }

@@ -112,8 +112,23 @@ func isDigitsOnly(s string) bool {
 
 // foldASCII drops diacritics of common Latin letters.
 func foldASCII(s string) string {
-	return strings.NewReplacer("é", "e", "è", "e", "ê", "e", "ë", "e", "à", "a", "â", "a", "ä", "a", "á", "a", "ã", "a", "ç", "c",
-		"î", "i", "ï", "i", "í", "i", "ô", "o", "ö", "o", "ó", "o", "õ", "o", "ù", "u", "û", "u", "ü", "u", "ú", "u", "ñ", "n", "ß", "ss").Replace(s)
+	if isASCII(s) {
+		return s
+	}
+	return accentFolder.Replace(s)
+}
+
+var accentFolder = strings.NewReplacer("é", "e", "è", "e", "ê", "e", "ë", "e", "à", "a", "â", "a", "ä", "a", "á", "a", "ã", "a", "ç", "c",
+	"î", "i", "ï", "i", "í", "i", "ô", "o", "ö", "o", "ó", "o", "õ", "o", "ù", "u", "û", "u", "ü", "u", "ú", "u", "ñ", "n", "ß", "ss")
+
+// isASCII reports whether s has no byte above 0x7F.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func emojiCount(s string) int {
@@ -133,20 +148,28 @@ var cheapSenderTLDs = setOf("shop", "online", "site", "store", "website", "space
 // mixedScriptWords counts words that mix Latin letters with Cyrillic or
 // Greek ones.
 func mixedScriptWords(s string) int {
+	if isASCII(s) { // Latin letters only
+		return 0
+	}
 	n := 0
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) }) {
-		var lat, other bool
-		for _, r := range w {
-			switch {
-			case r < 0x250 && unicode.IsLetter(r):
-				lat = true
-			case unicode.Is(unicode.Cyrillic, r) || unicode.Is(unicode.Greek, r) || unicode.Is(unicode.Armenian, r):
-				other = true
+	var lat, other bool
+	for _, r := range s {
+		if !unicode.IsLetter(r) { // the end of a word
+			if lat && other {
+				n++
 			}
+			lat, other = false, false
+			continue
 		}
-		if lat && other {
-			n++
+		switch {
+		case r < 0x250:
+			lat = true
+		case unicode.Is(unicode.Cyrillic, r) || unicode.Is(unicode.Greek, r) || unicode.Is(unicode.Armenian, r):
+			other = true
 		}
+	}
+	if lat && other {
+		n++
 	}
 	return n
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vigie-project/vigie/internal/mail"
+	"github.com/vigie-project/vigie/internal/mail/model"
 )
 
 // BenchmarkMilterMessage measures one message through the milter over
@@ -100,5 +101,120 @@ func BenchmarkMilterMessage(b *testing.B) {
 				break
 			}
 		}
+	}
+}
+
+// BenchmarkMilterConnection is BenchmarkMilterMessage as Postfix runs it
+// behind smtp-source and most SMTP clients: one milter connection per SMTP
+// session, with its negotiation, for each message.
+func BenchmarkMilterConnection(b *testing.B) {
+	for _, network := range []string{"tcp", "unix"} {
+		b.Run(network, func(b *testing.B) {
+			// as vigie mail milter runs: with the built-in learned model
+			m, err := model.Default()
+			if err != nil {
+				b.Fatal(err)
+			}
+			a, err := mail.New(mail.Options{OwnDomains: []string{"en-marche.fr"}, Model: m})
+			if err != nil {
+				b.Fatal(err)
+			}
+			spec, sock := "inet:127.0.0.1:0", ""
+			if network == "unix" {
+				sock = b.TempDir() + "/m.sock"
+				spec = "unix:" + sock
+			}
+			l, err := Listen(spec)
+			if err != nil {
+				b.Fatal(err)
+			}
+			addr := l.Addr().String()
+			if sock != "" {
+				addr = sock
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			srv := &Server{Analyzer: a, Policy: DefaultPolicy(), Host: "bench"}
+			done := make(chan struct{})
+			go func() { srv.Serve(ctx, l); close(done) }()
+			defer func() { cancel(); <-done }()
+			var body strings.Builder
+			for i := 1; i <= 20; i++ {
+				fmt.Fprintf(&body, "<p>Point %d : le programme du meeting, voir <a href=\"https://www.example.org/agenda/%d\">l agenda</a> et la liste des benevoles.</p>\r\n", i, i)
+			}
+			hdrs := [][2]string{{"From", "Equipe campagne <equipe@example.org>"}, {"To", "staff@example.test"}, {"Subject", "Compte rendu de la reunion de jeudi"},
+				{"MIME-Version", "1.0"}, {"Content-Type", "text/html; charset=utf-8"}, {"Message-ID", "<1@example.org>"}, {"Date", "Mon, 7 Dec 2026 01:00:00 +0000"}}
+			b.ReportAllocs()
+			for b.Loop() {
+				c, err := net.Dial(network, addr)
+				if err != nil {
+					b.Fatal(err)
+				}
+				m := &benchMTA{b: b, c: c, r: bufio.NewReader(c)}
+				var neg [12]byte
+				binary.BigEndian.PutUint32(neg[0:4], 6)
+				binary.BigEndian.PutUint32(neg[4:8], 0x1ff)
+				binary.BigEndian.PutUint32(neg[8:12], 0x1fffff)
+				m.send(cmdOptNeg, string(neg[:]))
+				_, d := m.recv()
+				m.noReply = binary.BigEndian.Uint32([]byte(d[8:12]))
+				m.send(cmdMacro, "C", "j\x00mx.example.test\x00")
+				m.step(nrConn, cmdConnect, "client.example.org\x00", "4", "\x30\x39", "192.0.2.10\x00")
+				m.step(nrHelo, cmdHelo, "client.example.org\x00")
+				m.send(cmdMacro, "M", "i\x00ABC123\x00")
+				m.step(nrMail, cmdMail, "<equipe@example.org>\x00")
+				m.step(nrRcpt, cmdRcpt, "<staff@example.test>\x00")
+				m.step(nrData, cmdData)
+				for _, h := range hdrs {
+					m.step(nrHdr, cmdHeader, h[0]+"\x00", h[1]+"\x00")
+				}
+				m.step(nrEOH, cmdEOH)
+				m.step(nrBody, cmdBody, body.String())
+				m.send(cmdEOB)
+				for {
+					if c, _ := m.recv(); c == respAccept || c == respReject || c == respTempfail || c == respReplyCode || c == respContinue {
+						break
+					}
+				}
+				m.send(cmdQuit)
+				c.Close()
+			}
+		})
+	}
+}
+
+// benchMTA is the MTA side of a benchmark connection.
+type benchMTA struct {
+	b       *testing.B
+	c       net.Conn
+	r       *bufio.Reader
+	noReply uint32
+}
+
+func (m *benchMTA) send(cmd byte, parts ...string) {
+	data := strings.Join(parts, "")
+	var lb [4]byte
+	binary.BigEndian.PutUint32(lb[:], uint32(len(data)+1))
+	if _, err := m.c.Write(append(append(lb[:], cmd), data...)); err != nil {
+		m.b.Fatal(err)
+	}
+}
+
+func (m *benchMTA) recv() (byte, string) {
+	var lb [4]byte
+	if _, err := io.ReadFull(m.r, lb[:]); err != nil {
+		m.b.Fatal(err)
+	}
+	buf := make([]byte, binary.BigEndian.Uint32(lb[:]))
+	if _, err := io.ReadFull(m.r, buf); err != nil {
+		m.b.Fatal(err)
+	}
+	return buf[0], string(buf[1:])
+}
+
+// step sends a command and reads its answer unless negotiated away.
+func (m *benchMTA) step(bit uint32, cmd byte, parts ...string) {
+	m.send(cmd, parts...)
+	if m.noReply&bit == 0 {
+		m.recv()
 	}
 }

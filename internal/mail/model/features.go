@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Input is what the model reads of a message. The mail analyzer fills it
@@ -149,7 +150,7 @@ func words(s string, max int, drop map[string]bool) []string {
 			return
 		}
 		w = strings.ToLower(w)
-		if n := len([]rune(w)); n < minWordLen || n > maxWordLen || drop[w] || stopWords[w] {
+		if n := utf8.RuneCountInString(w); n < minWordLen || n > maxWordLen || drop[w] || stopWords[w] {
 			return
 		}
 		out = append(out, w)

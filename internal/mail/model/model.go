@@ -30,7 +30,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math"
 	"os"
@@ -190,10 +189,15 @@ func (m *Model) Clone() *Model {
 	return &c
 }
 
+// bucket is the feature's FNV-1a 64-bit hash (hash/fnv's, computed
+// without allocating) reduced to the model's buckets.
 func (m *Model) bucket(f string) uint32 {
-	h := fnv.New64a()
-	h.Write([]byte(f))
-	return uint32(h.Sum64() & (1<<m.bits - 1))
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(f); i++ {
+		h ^= uint64(f[i])
+		h *= 1099511628211
+	}
+	return uint32(h & (1<<m.bits - 1))
 }
 
 // Contribution is what one feature added to a message's log-odds.

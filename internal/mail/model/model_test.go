@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"errors"
+	"hash/fnv"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -197,6 +198,19 @@ func TestDescribe(t *testing.T) {
 	} {
 		if got := Describe(f); got != want {
 			t.Errorf("Describe(%q) = %q, want %q", f, got, want)
+		}
+	}
+}
+
+// TestBucketIsFNV: the hash that picks a feature's weight is hash/fnv's
+// FNV-1a, so models trained before stay valid.
+func TestBucketIsFNV(t *testing.T) {
+	m, _ := New(Bits)
+	for _, f := range []string{"", "w:verify", "b:your account", "d:^pa", "t:html-only", "w:sécurité"} {
+		h := fnv.New64a()
+		h.Write([]byte(f))
+		if got, want := m.bucket(f), uint32(h.Sum64()&(1<<Bits-1)); got != want {
+			t.Errorf("%q: bucket %d, FNV-1a gives %d", f, got, want)
 		}
 	}
 }
