@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vigie-project/vigie/internal/hub"
+	"github.com/vigie-project/vigie/internal/posture"
 	"github.com/vigie-project/vigie/internal/store"
 )
 
@@ -19,6 +20,29 @@ import (
 
 // settingsPages are the templates of these pages.
 var settingsPages = []string{"settings", "posture"}
+
+// Words of the posture verdicts and of the proposal states, in French (the
+// templates get the values from the store, not from their own text).
+var statusFR = map[string]string{
+	string(posture.StatusPass): "réussi", string(posture.StatusWarn): "avertissement", string(posture.StatusFail): "échec", string(posture.StatusError): "erreur",
+	store.ProposalPending: "en attente", store.ProposalAccepted: "publié", store.ProposalRejected: "refusé",
+}
+
+func init() {
+	funcs["verdictWord"] = func(v any, lang string) string {
+		var s string
+		switch x := v.(type) {
+		case posture.Status:
+			s = string(x)
+		case string:
+			s = x
+		}
+		if fr, ok := statusFR[s]; ok && lang == langFR {
+			return fr
+		}
+		return s
+	}
+}
 
 func (u *UI) settingsRoutes() {
 	u.mux.HandleFunc("GET /settings", u.full(u.settingsPage))

@@ -147,6 +147,13 @@ party-b.fr.        TXT "v=spf1 +all"
 	if _, page := ag.get("/posture"); !strings.Contains(page, "party-a.fr") || !strings.Contains(page, "party-b.fr") || !strings.Contains(page, "Party B") {
 		t.Errorf("agency overview: %.2000s", page)
 	}
+	// In French: the page's text and the verdicts.
+	if err := s.st.SetLanguage(ctx, s.mustUser("amy").ID, "fr"); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := m.get("/posture"); !strings.Contains(page, "Historique") || !strings.Contains(page, "réussi") || strings.Contains(page, "How to fix it") {
+		t.Errorf("French posture page: %.2000s", page)
+	}
 }
 
 // TestLookalikeProposalsPage: the look-alikes are listed per declared
