@@ -288,3 +288,20 @@ func TestDumpTexts(t *testing.T) {
 		}
 	}
 }
+
+// TestPublicLookupBounds: an upload over the bound is refused, and a
+// lookup with nothing to look up says what is expected.
+func TestPublicLookupBounds(t *testing.T) {
+	e, _, _ := caseEnv(t, 1000)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "big.pdf")
+	fw.Write(bytes.Repeat([]byte("x"), MaxLookupUpload+2<<20))
+	mw.Close()
+	if r := e.do("POST", "/api/v1/public/lookup", "", body.Bytes(), "Content-Type: "+mw.FormDataContentType()); r.code != 413 {
+		t.Fatalf("an upload over the bound: %d %s", r.code, r.body)
+	}
+	if r := e.expect(e.do("POST", "/api/v1/public/lookup", "", `{}`), 422); !strings.Contains(string(r.body), "give a Message-ID") {
+		t.Fatalf("empty lookup: %s", r.body)
+	}
+}

@@ -183,3 +183,23 @@ func FuzzParseSignature(f *testing.F) {
 		Verify(nil, Namespace, b, b)
 	})
 }
+
+// FuzzReadReport: an uploaded report.json is hostile; ReadReport never
+// panics and what it accepts has a path and a known verdict on every item.
+func FuzzReadReport(f *testing.F) {
+	f.Add([]byte(`{"schema_version": 2, "items": [{"path": "dump/a.eml", "kind": "mail", "verdict": "authentic", "reasons": ["x"], "mail": {"message_id": "<a@b>"}}]}`))
+	f.Add([]byte(`{"schema_version": 2, "items": [null]}`))
+	f.Add([]byte(`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rep, err := ReadReport(bytes.NewReader(b), "report.json", 1<<20)
+		if err != nil {
+			return
+		}
+		for _, it := range rep.Items {
+			if it == nil || it.Path == "" || !ValidVerdict(it.Verdict) {
+				t.Fatalf("accepted item %+v", it)
+			}
+			ItemFromReport(it)
+		}
+	})
+}
