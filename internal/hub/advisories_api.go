@@ -3,6 +3,7 @@ package hub
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -120,83 +121,70 @@ func (s *Server) handleCreateAdvisory(w http.ResponseWriter, r *http.Request, p 
 	writeJSON(w, http.StatusCreated, rec)
 }
 
-func (s *Server) handleGetAdvisory(w http.ResponseWriter, r *http.Request, p *Principal) {
+// errAnswered tells advisoryCall that the handler already answered (a
+// malformed body).
+var errAnswered = errors.New("answered")
+
+// advisoryCall runs fn on the advisory named by the path ({id}) and
+// answers its result as JSON (200) or its error.
+func (s *Server) advisoryCall(w http.ResponseWriter, r *http.Request, fn func(id int64) (any, error)) {
 	id, ok := pathID(r)
 	if !ok {
 		writeError(w, http.StatusNotFound, "not found")
 		return
 	}
-	v, err := s.AdvisoryView(r, p, id)
-	if err != nil {
+	out, err := fn(id)
+	switch {
+	case errors.Is(err, errAnswered):
+	case err != nil:
 		s.advisoryError(w, r, err)
-		return
+	default:
+		writeJSON(w, http.StatusOK, out)
 	}
-	writeJSON(w, http.StatusOK, v)
+}
+
+// body reads the JSON request body into v, or answers the problem.
+func (s *Server) body(w http.ResponseWriter, r *http.Request, v any) error {
+	if !s.readJSON(w, r, v) {
+		return errAnswered
+	}
+	return nil
+}
+
+func (s *Server) handleGetAdvisory(w http.ResponseWriter, r *http.Request, p *Principal) {
+	s.advisoryCall(w, r, func(id int64) (any, error) { return s.AdvisoryView(r, p, id) })
 }
 
 func (s *Server) handlePatchAdvisory(w http.ResponseWriter, r *http.Request, p *Principal) {
-	id, ok := pathID(r)
-	if !ok {
-		writeError(w, http.StatusNotFound, "not found")
-		return
-	}
-	var in AdvisoryIn
-	if !s.readJSON(w, r, &in) {
-		return
-	}
-	rec, err := s.UpdateAdvisory(r.Context(), p, id, in)
-	if err != nil {
-		s.advisoryError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rec)
+	s.advisoryCall(w, r, func(id int64) (any, error) {
+		var in AdvisoryIn
+		if err := s.body(w, r, &in); err != nil {
+			return nil, err
+		}
+		return s.UpdateAdvisory(r.Context(), p, id, in)
+	})
 }
 
 func (s *Server) handlePublishAdvisory(w http.ResponseWriter, r *http.Request, p *Principal) {
-	id, ok := pathID(r)
-	if !ok {
-		writeError(w, http.StatusNotFound, "not found")
-		return
-	}
-	rec, err := s.PublishAdvisory(r.Context(), p, id)
-	if err != nil {
-		s.advisoryError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rec)
+	s.advisoryCall(w, r, func(id int64) (any, error) { return s.PublishAdvisory(r.Context(), p, id) })
 }
 
 func (s *Server) handleWithdrawAdvisory(w http.ResponseWriter, r *http.Request, p *Principal) {
-	id, ok := pathID(r)
-	if !ok {
-		writeError(w, http.StatusNotFound, "not found")
-		return
-	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if !s.readJSON(w, r, &in) {
-		return
-	}
-	rec, err := s.WithdrawAdvisory(r.Context(), p, id, in.Reason)
-	if err != nil {
-		s.advisoryError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rec)
+	s.advisoryCall(w, r, func(id int64) (any, error) {
+		var in struct {
+			Reason string `json:"reason"`
+		}
+		if err := s.body(w, r, &in); err != nil {
+			return nil, err
+		}
+		return s.WithdrawAdvisory(r.Context(), p, id, in.Reason)
+	})
 }
 
 func (s *Server) handleAckAdvisory(w http.ResponseWriter, r *http.Request, p *Principal) {
-	id, ok := pathID(r)
-	if !ok {
-		writeError(w, http.StatusNotFound, "not found")
-		return
-	}
-	if err := s.st.AcknowledgeAdvisory(r.Context(), p.Viewer(), p.ActorFor(), id); err != nil {
-		s.advisoryError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "acknowledged"})
+	s.advisoryCall(w, r, func(id int64) (any, error) {
+		return map[string]string{"status": "acknowledged"}, s.st.AcknowledgeAdvisory(r.Context(), p.Viewer(), p.ActorFor(), id)
+	})
 }
 
 // TickIn is a party's tick of one action.
@@ -206,25 +194,21 @@ type TickIn struct {
 }
 
 func (s *Server) handleTickAdvisory(w http.ResponseWriter, r *http.Request, p *Principal) {
-	id, ok := pathID(r)
 	action, err := strconv.ParseInt(r.PathValue("action"), 10, 64)
-	if !ok || err != nil {
+	if err != nil {
 		writeError(w, http.StatusNotFound, "not found")
 		return
 	}
-	var in TickIn
-	if !s.readJSON(w, r, &in) {
-		return
-	}
-	if in.Done == nil {
-		writeError(w, http.StatusUnprocessableEntity, "done: say true (the action is done) or false")
-		return
-	}
-	if err := s.st.TickAdvisoryAction(r.Context(), p.Viewer(), p.ActorFor(), id, action, *in.Done, in.Comment); err != nil {
-		s.advisoryError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "recorded", "done": *in.Done})
+	s.advisoryCall(w, r, func(id int64) (any, error) {
+		var in TickIn
+		if err := s.body(w, r, &in); err != nil {
+			return nil, err
+		}
+		if in.Done == nil {
+			return nil, fmt.Errorf("%w: done: say true (the action is done) or false", advisory.ErrInput)
+		}
+		return map[string]any{"status": "recorded", "done": *in.Done}, s.st.TickAdvisoryAction(r.Context(), p.Viewer(), p.ActorFor(), id, action, *in.Done, in.Comment)
+	})
 }
 
 // ProgressLine is where one party stands with an advisory, with its ticks
@@ -254,37 +238,25 @@ func (s *Server) AdvisoryProgress(r *http.Request, p *Principal, id int64) ([]Pr
 }
 
 func (s *Server) handleAdvisoryProgress(w http.ResponseWriter, r *http.Request, p *Principal) {
-	id, ok := pathID(r)
-	if !ok {
-		writeError(w, http.StatusNotFound, "not found")
-		return
-	}
-	lines, err := s.AdvisoryProgress(r, p, id)
-	if err != nil {
-		s.advisoryError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": lines})
+	s.advisoryCall(w, r, func(id int64) (any, error) {
+		lines, err := s.AdvisoryProgress(r, p, id)
+		return map[string]any{"items": lines}, err
+	})
 }
 
 func (s *Server) handleRemindAdvisory(w http.ResponseWriter, r *http.Request, p *Principal) {
-	id, ok := pathID(r)
-	if !ok {
-		writeError(w, http.StatusNotFound, "not found")
-		return
-	}
-	var in struct {
-		Parties []string `json:"parties"`
-	}
-	if r.ContentLength != 0 && !s.readJSON(w, r, &in) {
-		return
-	}
-	sent, err := s.RemindAdvisory(r.Context(), p, id, in.Parties)
-	if err != nil {
-		s.advisoryError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"reminded": nonNilSlice(sent)})
+	s.advisoryCall(w, r, func(id int64) (any, error) {
+		var in struct {
+			Parties []string `json:"parties"`
+		}
+		if r.ContentLength != 0 {
+			if err := s.body(w, r, &in); err != nil {
+				return nil, err
+			}
+		}
+		sent, err := s.RemindAdvisory(r.Context(), p, id, in.Parties)
+		return map[string]any{"reminded": nonNilSlice(sent)}, err
+	})
 }
 
 func (s *Server) handleAdvisoryCSAF(w http.ResponseWriter, r *http.Request, p *Principal) {

@@ -601,20 +601,13 @@ func (s *Store) loadAdvisoryDetails(ctx context.Context, v Viewer, r *AdvisoryRe
 	if len(recs) > 0 {
 		r.Receipt = &recs[0]
 	}
-	r.Ticks = map[int64]AdvisoryTick{}
-	err = s.queryRows(ctx, "SELECT t.action_id, t.done, t.by_actor, t.at, t.comment FROM advisory_ticks t JOIN advisory_actions x ON x.id = t.action_id WHERE x.advisory_id = ? AND t.org_id = ?", []any{r.ID, v.OrgID}, func(sc *sql.Rows) error {
-		var t AdvisoryTick
-		var done int
-		var at int64
-		if err := sc.Scan(&t.ActionID, &done, &t.By, &at, &t.Comment); err != nil {
-			return err
-		}
-		t.OrgID, t.Done, t.At = v.OrgID, done != 0, fromMicros(at)
-		r.Ticks[t.ActionID] = t
-		return nil
-	})
+	ticks, err := s.ticksOf(ctx, r.ID, v.OrgID)
 	if err != nil {
-		return fmt.Errorf("store: advisory ticks: %w", err)
+		return err
+	}
+	r.Ticks = map[int64]AdvisoryTick{}
+	for _, t := range ticks {
+		r.Ticks[t.ActionID] = t
 	}
 	return nil
 }
@@ -950,6 +943,12 @@ func (s *Store) AdvisoryTicksOf(ctx context.Context, v Viewer, id, orgID int64) 
 	if _, err := s.GetAdvisory(ctx, v, id); err != nil {
 		return nil, err
 	}
+	return s.ticksOf(ctx, id, orgID)
+}
+
+// ticksOf returns a party's ticks of an advisory's actions, in the
+// checklist's order.
+func (s *Store) ticksOf(ctx context.Context, id, orgID int64) ([]AdvisoryTick, error) {
 	var out []AdvisoryTick
 	err := s.queryRows(ctx, "SELECT t.action_id, t.org_id, t.done, t.by_actor, t.at, t.comment FROM advisory_ticks t JOIN advisory_actions x ON x.id = t.action_id WHERE x.advisory_id = ? AND t.org_id = ? ORDER BY x.position", []any{id, orgID}, func(sc *sql.Rows) error {
 		var t AdvisoryTick

@@ -104,6 +104,16 @@ func (u *UI) advisoryID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	return id, true
 }
 
+// agencyAdvisoryID is advisoryID for the pages and buttons of agency
+// analysts and administrators only (others get "Not found.").
+func (u *UI) agencyAdvisoryID(w http.ResponseWriter, r *http.Request, q *req) (int64, bool) {
+	if !q.p.Can("publish") {
+		http.Error(w, "Not found.", http.StatusNotFound)
+		return 0, false
+	}
+	return u.advisoryID(w, r)
+}
+
 func (u *UI) advisoryPage(w http.ResponseWriter, r *http.Request, q *req) {
 	u.showAdvisory(w, r, q, 200, "", "")
 }
@@ -216,12 +226,8 @@ func (u *UI) advisoryFormError(w http.ResponseWriter, r *http.Request, q *req, d
 }
 
 func (u *UI) editAdvisoryPage(w http.ResponseWriter, r *http.Request, q *req) {
-	id, ok := u.advisoryID(w, r)
+	id, ok := u.agencyAdvisoryID(w, r, q)
 	if !ok {
-		return
-	}
-	if !q.p.Can("publish") {
-		http.Error(w, "Not found.", http.StatusNotFound)
 		return
 	}
 	rec, err := u.st.GetAdvisory(r.Context(), q.p.Viewer(), id)
@@ -245,12 +251,8 @@ func (u *UI) editAdvisoryPage(w http.ResponseWriter, r *http.Request, q *req) {
 }
 
 func (u *UI) editAdvisory(w http.ResponseWriter, r *http.Request, q *req) {
-	id, ok := u.advisoryID(w, r)
+	id, ok := u.agencyAdvisoryID(w, r, q)
 	if !ok {
-		return
-	}
-	if !q.p.Can("publish") {
-		http.Error(w, "Not found.", http.StatusNotFound)
 		return
 	}
 	in := advisoryForm(r)
@@ -283,12 +285,8 @@ func (u *UI) advisoryDone(w http.ResponseWriter, r *http.Request, q *req, flash 
 }
 
 func (u *UI) publishAdvisory(w http.ResponseWriter, r *http.Request, q *req) {
-	id, ok := u.advisoryID(w, r)
+	id, ok := u.agencyAdvisoryID(w, r, q)
 	if !ok {
-		return
-	}
-	if !q.p.Can("publish") {
-		http.Error(w, "Not found.", http.StatusNotFound)
 		return
 	}
 	_, err := u.hub.PublishAdvisory(r.Context(), q.p, id)
@@ -296,12 +294,8 @@ func (u *UI) publishAdvisory(w http.ResponseWriter, r *http.Request, q *req) {
 }
 
 func (u *UI) withdrawAdvisory(w http.ResponseWriter, r *http.Request, q *req) {
-	id, ok := u.advisoryID(w, r)
+	id, ok := u.agencyAdvisoryID(w, r, q)
 	if !ok {
-		return
-	}
-	if !q.p.Can("publish") {
-		http.Error(w, "Not found.", http.StatusNotFound)
 		return
 	}
 	_, err := u.hub.WithdrawAdvisory(r.Context(), q.p, id, r.PostFormValue("reason"))
@@ -337,12 +331,8 @@ func (u *UI) tickAdvisory(w http.ResponseWriter, r *http.Request, q *req) {
 }
 
 func (u *UI) remindAdvisory(w http.ResponseWriter, r *http.Request, q *req) {
-	id, ok := u.advisoryID(w, r)
+	id, ok := u.agencyAdvisoryID(w, r, q)
 	if !ok {
-		return
-	}
-	if !q.p.Can("publish") {
-		http.Error(w, "Not found.", http.StatusNotFound)
 		return
 	}
 	var parties []string
