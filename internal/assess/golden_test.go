@@ -168,3 +168,14 @@ func TestRecomputeFromStored(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAssess scores the golden party (41 answers, posture, sensors,
+// findings, advisories): what the hub does each time it recomputes.
+func BenchmarkAssess(b *testing.B) {
+	in := loadCase(b, "volunteer-party")
+	q := Current()
+	b.ReportAllocs()
+	for b.Loop() {
+		Assess(q, in.Answers, in.Facts, in.Now)
+	}
+}

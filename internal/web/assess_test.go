@@ -86,6 +86,12 @@ func TestAssessUI(t *testing.T) {
 	if code, body := b.get("/assessment?id=" + itoa(first.ID)); code != 404 || strings.Contains(body, "Party A") {
 		t.Errorf("B opens A's stored assessment: %d", code)
 	}
+	if chromiumPath() != "" {
+		// The PDF follows the same rule: B's own, whatever ?org= says.
+		if code, body := b.get("/assessment/report.pdf?org=" + itoa(s.a.ID)); code != 200 || !strings.Contains(squeeze(pdfText([]byte(body))), "PartyB") || strings.Contains(squeeze(pdfText([]byte(body))), "PartyA") {
+			t.Errorf("B's PDF with ?org=A: %d", code)
+		}
+	}
 	b.get("/assessment")
 	if code, body := b.post("/assessment/refresh", url.Values{"csrf": {b.csrf()}, "org": {itoa(s.a.ID)}}, ""); code != 200 || strings.Contains(body, "Party A") {
 		t.Errorf("B refreshes A's: %d", code)
