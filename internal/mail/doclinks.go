@@ -308,69 +308,43 @@ func luminanceSource(img image.Image) (gozxing.LuminanceSource, error) {
 	r := img.Bounds()
 	w, h := r.Dx(), r.Dy()
 	lum := make([]byte, w*h)
-	put := func(i int, cr, cg, cb, ca uint32) {
-		l := (cr + 2*cg + cb) * 255 / (4 * 0xffff)
-		lum[i] = byte((l*ca + (0xffff-ca)*255) / 0xffff)
-	}
-	i := 0
+	var at func(x, y int) (r, g, b, a uint32) // a pixel's colour, never allocated
 	switch m := img.(type) {
 	case *image.YCbCr:
-		for y := r.Min.Y; y < r.Max.Y; y++ {
-			for x := r.Min.X; x < r.Max.X; x++ {
-				cr, cg, cb, ca := m.YCbCrAt(x, y).RGBA()
-				put(i, cr, cg, cb, ca)
-				i++
-			}
-		}
+		at = func(x, y int) (uint32, uint32, uint32, uint32) { return m.YCbCrAt(x, y).RGBA() }
 	case *image.Gray:
-		for y := r.Min.Y; y < r.Max.Y; y++ {
-			for x := r.Min.X; x < r.Max.X; x++ {
-				cr, cg, cb, ca := m.GrayAt(x, y).RGBA()
-				put(i, cr, cg, cb, ca)
-				i++
-			}
-		}
+		at = func(x, y int) (uint32, uint32, uint32, uint32) { return m.GrayAt(x, y).RGBA() }
 	case *image.NRGBA:
-		for y := r.Min.Y; y < r.Max.Y; y++ {
-			for x := r.Min.X; x < r.Max.X; x++ {
-				cr, cg, cb, ca := m.NRGBAAt(x, y).RGBA()
-				put(i, cr, cg, cb, ca)
-				i++
-			}
-		}
+		at = func(x, y int) (uint32, uint32, uint32, uint32) { return m.NRGBAAt(x, y).RGBA() }
 	case *image.RGBA:
-		for y := r.Min.Y; y < r.Max.Y; y++ {
-			for x := r.Min.X; x < r.Max.X; x++ {
-				cr, cg, cb, ca := m.RGBAAt(x, y).RGBA()
-				put(i, cr, cg, cb, ca)
-				i++
-			}
-		}
+		at = func(x, y int) (uint32, uint32, uint32, uint32) { return m.RGBAAt(x, y).RGBA() }
 	case *image.Paletted:
 		// each palette entry converted once
-		pal := make([]byte, len(m.Palette))
+		pal := make([][4]uint32, len(m.Palette))
 		for k, c := range m.Palette {
-			cr, cg, cb, ca := c.RGBA()
-			l := (cr + 2*cg + cb) * 255 / (4 * 0xffff)
-			pal[k] = byte((l*ca + (0xffff-ca)*255) / 0xffff)
+			pal[k][0], pal[k][1], pal[k][2], pal[k][3] = c.RGBA()
 		}
 		for y := r.Min.Y; y < r.Max.Y; y++ {
 			for x := r.Min.X; x < r.Max.X; x++ {
-				k := int(m.ColorIndexAt(x, y))
-				if k >= len(pal) {
+				if k := int(m.ColorIndexAt(x, y)); k >= len(pal) {
 					return nil, fmt.Errorf("pixel (%d,%d) uses colour %d of a palette of %d", x, y, k, len(pal))
 				}
-				lum[i] = pal[k]
-				i++
 			}
 		}
+		at = func(x, y int) (uint32, uint32, uint32, uint32) {
+			c := pal[m.ColorIndexAt(x, y)]
+			return c[0], c[1], c[2], c[3]
+		}
 	default:
-		for y := r.Min.Y; y < r.Max.Y; y++ {
-			for x := r.Min.X; x < r.Max.X; x++ {
-				cr, cg, cb, ca := img.At(x, y).RGBA()
-				put(i, cr, cg, cb, ca)
-				i++
-			}
+		at = func(x, y int) (uint32, uint32, uint32, uint32) { return img.At(x, y).RGBA() }
+	}
+	i := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			cr, cg, cb, ca := at(x, y)
+			l := (cr + 2*cg + cb) * 255 / (4 * 0xffff)
+			lum[i] = byte((l*ca + (0xffff-ca)*255) / 0xffff)
+			i++
 		}
 	}
 	return gozxing.NewPlanarYUVLuminanceSource(lum, w, h, 0, 0, w, h, false)

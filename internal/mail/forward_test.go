@@ -51,18 +51,7 @@ var forwardSamples = []string{
 }
 
 func TestForwardScanMatchesRegexps(t *testing.T) {
-	samples := append([]string(nil), forwardSamples...)
-	if root := os.Getenv("VIGIE_CORPUS"); root != "" {
-		files, _ := filepath.Glob(filepath.Join(root, "mail", "*", "*.eml"))
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			samples = append(samples, string(b[:min(len(b), 64<<10)]))
-		}
-	}
-	for i, s := range samples {
+	for i, s := range withCorpus(t, forwardSamples, 64<<10) {
 		if got, want := forwardMarkerEnd(s), refMarkerEnd(s); got != want {
 			t.Errorf("sample %d: marker end %d, the regular expression %d", i, got, want)
 		}
@@ -72,6 +61,24 @@ func TestForwardScanMatchesRegexps(t *testing.T) {
 			t.Errorf("sample %d: From line %q %v, the regular expression %q %v", i, gv, gok, wv, wok)
 		}
 	}
+}
+
+// withCorpus returns samples followed, when VIGIE_CORPUS is set, by the
+// first limit bytes of each message of its mail set.
+func withCorpus(t *testing.T, samples []string, limit int) []string {
+	t.Helper()
+	out := append([]string(nil), samples...)
+	if root := os.Getenv("VIGIE_CORPUS"); root != "" {
+		files, _ := filepath.Glob(filepath.Join(root, "mail", "*", "*.eml"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, string(b[:min(len(b), limit)]))
+		}
+	}
+	return out
 }
 
 func FuzzForwardScan(f *testing.F) {

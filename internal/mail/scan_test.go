@@ -1,8 +1,6 @@
 package mail
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -29,18 +27,7 @@ var urlSamples = []string{
 }
 
 func TestURLScanMatchesRegexps(t *testing.T) {
-	samples := append([]string(nil), urlSamples...)
-	if root := os.Getenv("VIGIE_CORPUS"); root != "" {
-		files, _ := filepath.Glob(filepath.Join(root, "mail", "*", "*.eml"))
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			samples = append(samples, string(b))
-		}
-	}
-	for i, s := range samples {
+	for i, s := range withCorpus(t, urlSamples, 4<<20) {
 		compareURLScan(t, i, s)
 	}
 }

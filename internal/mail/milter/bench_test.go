@@ -149,14 +149,8 @@ func BenchmarkMilterConnection(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				m := &benchMTA{b: b, c: c, r: bufio.NewReader(c)}
-				var neg [12]byte
-				binary.BigEndian.PutUint32(neg[0:4], 6)
-				binary.BigEndian.PutUint32(neg[4:8], 0x1ff)
-				binary.BigEndian.PutUint32(neg[8:12], 0x1fffff)
-				m.send(cmdOptNeg, string(neg[:]))
-				_, d := m.recv()
-				m.noReply = binary.BigEndian.Uint32([]byte(d[8:12]))
+				m := &mta{t: b, c: c, r: bufio.NewReader(c)}
+				m.negotiate()
 				m.send(cmdMacro, "C", "j\x00mx.example.test\x00")
 				m.step(nrConn, cmdConnect, "client.example.org\x00", "4", "\x30\x39", "192.0.2.10\x00")
 				m.step(nrHelo, cmdHelo, "client.example.org\x00")
@@ -170,51 +164,10 @@ func BenchmarkMilterConnection(b *testing.B) {
 				m.step(nrEOH, cmdEOH)
 				m.step(nrBody, cmdBody, body.String())
 				m.send(cmdEOB)
-				for {
-					if c, _ := m.recv(); c == respAccept || c == respReject || c == respTempfail || c == respReplyCode || c == respContinue {
-						break
-					}
-				}
+				m.verdict()
 				m.send(cmdQuit)
 				c.Close()
 			}
 		})
-	}
-}
-
-// benchMTA is the MTA side of a benchmark connection.
-type benchMTA struct {
-	b       *testing.B
-	c       net.Conn
-	r       *bufio.Reader
-	noReply uint32
-}
-
-func (m *benchMTA) send(cmd byte, parts ...string) {
-	data := strings.Join(parts, "")
-	var lb [4]byte
-	binary.BigEndian.PutUint32(lb[:], uint32(len(data)+1))
-	if _, err := m.c.Write(append(append(lb[:], cmd), data...)); err != nil {
-		m.b.Fatal(err)
-	}
-}
-
-func (m *benchMTA) recv() (byte, string) {
-	var lb [4]byte
-	if _, err := io.ReadFull(m.r, lb[:]); err != nil {
-		m.b.Fatal(err)
-	}
-	buf := make([]byte, binary.BigEndian.Uint32(lb[:]))
-	if _, err := io.ReadFull(m.r, buf); err != nil {
-		m.b.Fatal(err)
-	}
-	return buf[0], string(buf[1:])
-}
-
-// step sends a command and reads its answer unless negotiated away.
-func (m *benchMTA) step(bit uint32, cmd byte, parts ...string) {
-	m.send(cmd, parts...)
-	if m.noReply&bit == 0 {
-		m.recv()
 	}
 }

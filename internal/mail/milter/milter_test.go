@@ -18,9 +18,49 @@ import (
 
 // mta is a test client speaking the MTA side of the milter protocol.
 type mta struct {
-	t *testing.T
-	c net.Conn
-	r *bufio.Reader
+	t       testing.TB
+	c       net.Conn
+	r       *bufio.Reader
+	noReply uint32 // steps the milter said it will not answer
+}
+
+// negotiate offers every action and protocol step as Postfix does and
+// returns the milter's answer (noReply is set from it).
+func (m *mta) negotiate() (byte, string) {
+	m.t.Helper()
+	var neg [12]byte
+	binary.BigEndian.PutUint32(neg[0:4], 6)
+	binary.BigEndian.PutUint32(neg[4:8], 0x1ff)
+	binary.BigEndian.PutUint32(neg[8:12], 0x1fffff)
+	m.send(cmdOptNeg, string(neg[:]))
+	c, d := m.recv()
+	if len(d) >= 12 {
+		m.noReply = binary.BigEndian.Uint32([]byte(d[8:12]))
+	}
+	return c, d
+}
+
+// step sends a command and reads its answer, unless the milter said it
+// would not answer that step (bit).
+func (m *mta) step(bit uint32, cmd byte, parts ...string) {
+	m.t.Helper()
+	m.send(cmd, parts...)
+	if m.noReply&bit == 0 {
+		m.expect(respContinue)
+	}
+}
+
+// verdict reads the end-of-message answers, up to the final one.
+func (m *mta) verdict() []string {
+	m.t.Helper()
+	var out []string
+	for {
+		c, d := m.recv()
+		out = append(out, string(c)+" "+strings.ReplaceAll(d, "\x00", "|"))
+		if c == respAccept || c == respReject || c == respTempfail || c == respReplyCode || c == respContinue {
+			return out
+		}
+	}
 }
 
 func (m *mta) send(cmd byte, parts ...string) {
@@ -93,12 +133,7 @@ func deliver(t *testing.T, addr string, headers [][2]string, body string) []stri
 	}
 	defer c.Close()
 	m := &mta{t: t, c: c, r: bufio.NewReader(c)}
-	var neg [12]byte
-	binary.BigEndian.PutUint32(neg[0:4], 6)
-	binary.BigEndian.PutUint32(neg[4:8], 0x1ff)
-	binary.BigEndian.PutUint32(neg[8:12], 0x1fffff)
-	m.send(cmdOptNeg, string(neg[:]))
-	if c, d := m.recv(); c != cmdOptNeg || len(d) < 12 || binary.BigEndian.Uint32([]byte(d[0:4])) != 6 {
+	if c, d := m.negotiate(); c != cmdOptNeg || len(d) < 12 || binary.BigEndian.Uint32([]byte(d[0:4])) != 6 {
 		t.Fatalf("negotiation reply %q %x", c, d)
 	}
 	m.send(cmdMacro, "C", "j\x00mx.example.test\x00{daemon_name}\x00smtpd\x00")
@@ -124,14 +159,7 @@ func deliver(t *testing.T, addr string, headers [][2]string, body string) []stri
 		body = body[n:]
 	}
 	m.send(cmdEOB)
-	var out []string
-	for {
-		c, d := m.recv()
-		out = append(out, string(c)+" "+strings.ReplaceAll(d, "\x00", "|"))
-		if c == respAccept || c == respReject || c == respTempfail || c == respReplyCode || c == respContinue {
-			break
-		}
-	}
+	out := m.verdict()
 	m.send(cmdQuit)
 	return out
 }
@@ -270,12 +298,7 @@ func TestMilterUnixNoReply(t *testing.T) {
 	}
 	defer c.Close()
 	m := &mta{t: t, c: c, r: bufio.NewReader(c)}
-	var neg [12]byte
-	binary.BigEndian.PutUint32(neg[0:4], 6)
-	binary.BigEndian.PutUint32(neg[4:8], 0x1ff)
-	binary.BigEndian.PutUint32(neg[8:12], 0x1fffff)
-	m.send(cmdOptNeg, string(neg[:]))
-	if c, d := m.recv(); c != cmdOptNeg || len(d) < 12 || binary.BigEndian.Uint32([]byte(d[8:12])) != noReplySteps {
+	if c, d := m.negotiate(); c != cmdOptNeg || m.noReply != noReplySteps {
 		t.Fatalf("negotiation reply %q %x, want the no-reply steps %x", c, d, noReplySteps)
 	}
 	// every step before the end of the message, none answered: the next
@@ -291,15 +314,7 @@ func TestMilterUnixNoReply(t *testing.T) {
 	m.send(cmdEOH)
 	m.send(cmdBody, phishBody)
 	m.send(cmdEOB)
-	var got []string
-	for {
-		c, d := m.recv()
-		got = append(got, string(c)+" "+strings.ReplaceAll(d, "\x00", "|"))
-		if c == respAccept || c == respReject || c == respTempfail || c == respReplyCode || c == respContinue {
-			break
-		}
-	}
-	if !strings.Contains(strings.Join(got, "\n"), "X-Vigie-Verdict|phishing") {
+	if got := m.verdict(); !strings.Contains(strings.Join(got, "\n"), "X-Vigie-Verdict|phishing") {
 		t.Errorf("end-of-message answers %q, want the phishing verdict header", got)
 	}
 }
