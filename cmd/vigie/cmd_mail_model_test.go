@@ -9,7 +9,7 @@ import (
 
 	"github.com/vigie-project/vigie/internal/hub/hubtest"
 	"github.com/vigie-project/vigie/internal/mail"
-	"github.com/vigie-project/vigie/internal/mail/model"
+	"github.com/vigie-project/vigie/internal/mail/model/modeltest"
 )
 
 // TestMailModelUploadAndCheck: the agency uploads the model its 'vigie
@@ -19,14 +19,7 @@ import (
 func TestMailModelUploadAndCheck(t *testing.T) {
 	h := hubtest.Start(t)
 	dir := t.TempDir()
-	m, err := model.Train([]model.Example{
-		{Features: []string{"w:verify", "w:password"}, Phish: true},
-		{Features: []string{"w:meeting", "w:agenda"}},
-	}, model.TrainOptions{Epochs: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Note = "agency model of the week"
+	m := modeltest.Trained(t, "agency model of the week")
 	file := filepath.Join(dir, "agency.bin")
 	if err := m.Save(file); err != nil {
 		t.Fatal(err)

@@ -8,23 +8,13 @@ import (
 	"testing"
 
 	"github.com/vigie-project/vigie/internal/mail/model"
+	"github.com/vigie-project/vigie/internal/mail/model/modeltest"
 	"github.com/vigie-project/vigie/internal/store"
 )
 
 // testModelFile is a small trained model's file bytes; note tells two
 // models apart.
-func testModelFile(t *testing.T, note string) []byte {
-	t.Helper()
-	m, err := model.Train([]model.Example{
-		{Features: []string{"w:verify", "w:password"}, Phish: true},
-		{Features: []string{"w:meeting", "w:agenda"}},
-	}, model.TrainOptions{Epochs: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Note = note
-	return m.Encode()
-}
+func testModelFile(t *testing.T, note string) []byte { return modeltest.Trained(t, note).Encode() }
 
 // TestMailModelAPI runs testMailModel on SQLite; TestPostgresMailModelAPI
 // on PostgreSQL.

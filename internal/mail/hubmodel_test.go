@@ -15,21 +15,11 @@ import (
 	"github.com/vigie-project/vigie/internal/hub/hubtest"
 	"github.com/vigie-project/vigie/internal/hubclient"
 	"github.com/vigie-project/vigie/internal/mail/model"
+	"github.com/vigie-project/vigie/internal/mail/model/modeltest"
 )
 
 // agencyModel is a small trained model; note tells two apart.
-func agencyModel(t *testing.T, note string) *model.Model {
-	t.Helper()
-	m, err := model.Train([]model.Example{
-		{Features: []string{"w:verify", "w:password"}, Phish: true},
-		{Features: []string{"w:meeting", "w:agenda"}},
-	}, model.TrainOptions{Epochs: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Note = note
-	return m
-}
+func agencyModel(t *testing.T, note string) *model.Model { return modeltest.Trained(t, note) }
 
 // TestModelFollowerFromHub: the agency uploads a model to a real hub; a
 // party's sensor pulls it, keeps it in its state directory, swaps it into
@@ -92,7 +82,7 @@ func TestModelFollowerRefusesBadModel(t *testing.T) {
 		digest func([]byte) string
 		want   string
 	}{
-		"damaged": {body: good.Encode()[:100], digest: func([]byte) string { return hex.EncodeToString(make([]byte, 32)) }, want: "does not match its digest"},
+		"damaged":     {body: good.Encode()[:100], digest: func([]byte) string { return hex.EncodeToString(make([]byte, 32)) }, want: "does not match its digest"},
 		"not a model": {body: []byte("<html>proxy error</html>"), want: "not a Vigie mail model"},
 		"untrained":   {body: untrained.Encode(), want: "needs both"},
 		"no digest":   {body: good.Encode(), digest: func([]byte) string { return "" }, want: "without its SHA-256"},

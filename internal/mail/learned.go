@@ -161,7 +161,6 @@ func (x *msg) modelInput() model.Input {
 	return in
 }
 
-
 // listInfra tells links to a mailing list's own pages (its archive,
 // subscription page), which the training sample's legitimate mail has in
 // every footer: they say where the sample came from, not whether a
