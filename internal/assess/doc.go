@@ -103,6 +103,22 @@
 // score points it adds when done (for find-out, if the answer turns out
 // yes).
 //
+// On the hub. The hub (internal/hub, assess.go) fills Facts for a party
+// from its own tables: the latest posture run of each declared domain (the
+// hub's schedule); one Sensor per kind of sensor that reported with each of
+// the party's sensor tokens, seen when the token was last used, with the
+// token's last indicator pull (a token that never reported gives a Sensor
+// without kind, which counts for indicator freshness only); over 90 days,
+// the sightings that matched an indicator, the messages vigie mail judged
+// phishing or malicious, the look-alike domains the watch found and how
+// many of them are indicators the party's sensors block; the agency's
+// published advisories the party received, acknowledged and acted on; the
+// leak cases with items shared with the party whose statement is not yet
+// published. The hub does not record the triage of sightings, so it sets
+// Findings.TriageUnknown. It stores every submission of answers and every
+// assessment with its facts, and recomputes one when it is older than an
+// hour.
+//
 // Versions. Assessment carries SchemaVersion (the JSON model),
 // MethodVersion (these rules), QuestionnaireVersion (the questions used)
 // and AnswersVersion (the version the answers were given against). Any
