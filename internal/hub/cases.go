@@ -52,6 +52,7 @@ func (s *Server) caseRoutes() {
 	api("POST /api/v1/cases/{id}/items/{item}/share", s.handleCaseShare)
 	api("POST /api/v1/cases/{id}/items/{item}/withhold", s.handleCaseWithhold)
 	api("POST /api/v1/cases/{id}/publish", s.handleCasePublish)
+	api("POST /api/v1/cases/{id}/share", s.handleCaseShareMatching)
 	s.publicCaseRoutes()
 }
 
@@ -431,6 +432,37 @@ func (s *Server) CaseShare(ctx context.Context, p *Principal, caseID, itemID int
 	return s.st.ShareLeakItems(ctx, p.ActorFor(), caseID, []int64{itemID}, o.ID, share)
 }
 
+// CaseShareMatching shares with a party (or stops sharing) every item of
+// the case that passes the filter (its Limit and Offset are ignored): a
+// party concerned by hundreds of messages gets them in one step. It
+// returns how many items it changed.
+func (s *Server) CaseShareMatching(ctx context.Context, p *Principal, caseID int64, f store.LeakItemFilter, party string, share bool) (int, error) {
+	if !p.CanManageCases() {
+		return 0, errCases
+	}
+	o, err := s.st.OrgByName(ctx, party)
+	if err != nil || o.Kind != store.KindParty {
+		return 0, &errInput{msg: fmt.Sprintf("no party named %q", party)}
+	}
+	var ids []int64
+	for f.Offset, f.Limit = 0, 1000; ; f.Offset += f.Limit {
+		items, total, err := s.st.ListLeakItems(ctx, p.Viewer(), caseID, f)
+		if err != nil {
+			return 0, err
+		}
+		for _, it := range items {
+			ids = append(ids, it.ID)
+		}
+		if len(items) == 0 || f.Offset+len(items) >= total {
+			break
+		}
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return len(ids), s.st.ShareLeakItems(ctx, p.ActorFor(), caseID, ids, o.ID, share)
+}
+
 // CaseWithhold keeps an item out of the public statement and lookup, or
 // puts it back.
 func (s *Server) CaseWithhold(ctx context.Context, p *Principal, caseID, itemID int64, withheld bool) error {
@@ -735,3 +767,31 @@ func (s *Server) handleCasePublish(w http.ResponseWriter, r *http.Request, p *Pr
 
 // StatementPath is where the statement of a published case is served.
 func StatementPath(ref string) string { return "/public/cases/" + ref + "/statement.html" }
+
+// handleCaseShareMatching shares the items that pass the query's filters
+// (as GET /items takes them) with {party}, or stops sharing ({share: false}).
+func (s *Server) handleCaseShareMatching(w http.ResponseWriter, r *http.Request, p *Principal) {
+	id, _, ok := caseIDs(r)
+	if !ok {
+		writeError(w, http.StatusNotFound, "not found")
+		return
+	}
+	f, err := ParseItemFilter(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var in struct {
+		Party string `json:"party"`
+		Share *bool  `json:"share"`
+	}
+	if !s.readJSON(w, r, &in) {
+		return
+	}
+	n, err := s.CaseShareMatching(r.Context(), p, id, f, in.Party, in.Share == nil || *in.Share)
+	if err != nil {
+		s.caseError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"items": n})
+}

@@ -133,6 +133,15 @@ func TestLeakCaseLifecycle(t *testing.T) {
 	e.expect(e.do("POST", share, "agency-analyst", map[string]string{"party": "Agency"}), 422)
 	e.expect(e.do("POST", share, "a-admin", map[string]string{"party": "Party A"}), 403)
 	e.expect(e.do("POST", share, "agency-analyst", map[string]string{"party": "Party A"}), 200)
+	// In bulk: every item matching a search, then back.
+	if r := e.expect(e.do("POST", fmt.Sprintf("/api/v1/cases/%d/share?q=posters", id), "agency-analyst", map[string]string{"party": "Party B"}), 200).json(t); r["items"] != 1.0 {
+		t.Fatalf("bulk share: %v", r)
+	}
+	if got, _ := e.caseItems("b-admin", id, ""); len(got) != 1 || got[0].Path != "dump/mail/03-unsigned.eml" {
+		t.Fatalf("party B after the bulk share: %+v", got)
+	}
+	e.expect(e.do("POST", fmt.Sprintf("/api/v1/cases/%d/share?q=posters", id), "a-admin", map[string]any{"party": "Party A"}), 403)
+	e.expect(e.do("POST", fmt.Sprintf("/api/v1/cases/%d/share?q=posters", id), "agency-analyst", map[string]any{"party": "Party B", "share": false}), 200)
 	if got, _ := e.caseItems("a-member", id, ""); len(got) != 1 || got[0].ID != genuine.ID {
 		t.Fatalf("party A sees %+v", got)
 	}

@@ -48,6 +48,7 @@ func (u *UI) caseRoutes() {
 	u.mux.HandleFunc("POST /cases/{id}/report", u.bounded(u.hub.ImportLimit()+hub.MaxKeyArchive+1<<20, u.full(u.caseReport)))
 	u.mux.HandleFunc("POST /cases/{id}/verify", u.full(u.caseVerify))
 	u.mux.HandleFunc("POST /cases/{id}/publish", u.full(u.casePublish))
+	u.mux.HandleFunc("POST /cases/{id}/share", u.full(u.caseShareMatching))
 	u.mux.HandleFunc("GET /cases/{id}/items/{item}", u.full(u.caseItem))
 	u.mux.HandleFunc("POST /cases/{id}/items/{item}", u.full(u.caseItemAction))
 	u.mux.HandleFunc("GET /leaks", u.hub.PublicLimited(u.leaks))
@@ -126,6 +127,9 @@ type caseData struct {
 	KeyLine string
 	More    string
 	Running bool
+	Parties []store.Org
+	// Query is the filter's query string, for the bulk share form.
+	Query string
 }
 
 func caseID(r *http.Request) (int64, bool) {
@@ -162,6 +166,10 @@ func (u *UI) showCase(w http.ResponseWriter, q *req, code int, flash, errMsg str
 	d := caseData{C: c, Total: total, Shown: len(items), Filter: r.URL.Query(), Manage: q.p.CanManageCases(), Running: c.Job.State == store.JobRunning}
 	if d.Manage {
 		d.Server, d.Entries, d.Publish, d.KeyLine = u.hub.CanVerifyOnServer(), u.hub.LeakDirEntries(), u.hub.CanPublishCases(), u.hub.StatementKeyLine()
+		d.Parties = u.parties(q.r, q)
+		qv := r.URL.Query()
+		qv.Del("offset")
+		d.Query = qv.Encode()
 	}
 	byVerdict := map[string][]store.LeakItem{}
 	for _, it := range items {
@@ -253,6 +261,32 @@ func (u *UI) casePublish(w http.ResponseWriter, r *http.Request, q *req) {
 	u.showCase(w, q, http.StatusOK, "Published: the signed statement is online and the public lookup answers for this case.", "")
 }
 
+// caseShareMatching shares every item that passes the page's filter with
+// a party (or stops sharing them).
+func (u *UI) caseShareMatching(w http.ResponseWriter, r *http.Request, q *req) {
+	id, ok := caseID(r)
+	if !ok {
+		http.Error(w, "Not found.", http.StatusNotFound)
+		return
+	}
+	f, err := hub.ParseItemFilter(r)
+	if err != nil {
+		u.showCase(w, q, http.StatusBadRequest, "", "The filter is not valid: "+err.Error())
+		return
+	}
+	share := r.PostFormValue("action") != "unshare"
+	n, err := u.hub.CaseShareMatching(r.Context(), q.p, id, f, r.PostFormValue("party"), share)
+	if err != nil {
+		u.showCase(w, q, http.StatusUnprocessableEntity, "", caseErr(err))
+		return
+	}
+	if share {
+		u.showCase(w, q, http.StatusOK, fmt.Sprintf("Shared %d items with the party.", n), "")
+	} else {
+		u.showCase(w, q, http.StatusOK, fmt.Sprintf("Stopped sharing %d items with the party.", n), "")
+	}
+}
+
 type caseItemData struct {
 	C       store.LeakCase
 	It      hub.CaseItemView
@@ -284,12 +318,7 @@ func (u *UI) showCaseItem(w http.ResponseWriter, q *req, code int, flash, errMsg
 	}
 	d := caseItemData{C: c, It: it, Manage: q.p.CanManageCases()}
 	if d.Manage {
-		orgs, _ := u.st.ListOrgs(r.Context(), q.p.Viewer())
-		for _, o := range orgs {
-			if o.Kind == store.KindParty {
-				d.Parties = append(d.Parties, o)
-			}
-		}
+		d.Parties = u.parties(q.r, q)
 	}
 	pg := q.page(it.Path, "cases", d)
 	pg.Flash, pg.Error = flash, errMsg

@@ -138,6 +138,15 @@ func TestCasePagesTwoParties(t *testing.T) {
 		t.Error("party B lists the case")
 	}
 
+	// The agency shares every item matching a search with party B.
+	ag.get(casePath + "?q=posters")
+	if code, body = ag.post(casePath+"/share?q=posters", url.Values{"csrf": {ag.csrf()}, "party": {"Party B"}, "action": {"share"}}, ""); code != 200 || !strings.Contains(body, "Shared 1 items with the party.") {
+		t.Fatalf("bulk share: %d %s", code, body)
+	}
+	if code, body = b.get(casePath); code != 200 || !strings.Contains(body, "03-unsigned.eml") || strings.Contains(body, "01-genuine") {
+		t.Fatalf("party B after the bulk share: %d %s", code, body)
+	}
+
 	pub := s.browser()
 	if code, body = pub.get("/leaks"); code != 200 || !strings.Contains(body, "The agency has published no statement yet.") {
 		t.Fatalf("public page: %d %s", code, body)
