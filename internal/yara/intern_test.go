@@ -1,0 +1,86 @@
+package yara
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// sharedRuleSet is n rules that repeat the same hex strings and regexes
+// (as signature-base does), each with a literal of its own.
+func sharedRuleSet(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, `rule r%d { strings:
+	$h1 = { 4D 5A ( 90 | 00 ) [2-6] 50 45 00 00 ?? 01 }
+	$h2 = { 68 ?? ?? ?? ?? E8 [4-12] 83 C4 ?4 85 C0 }
+	$r1 = /https?:\/\/[a-z0-9.-]{4,40}\/gate\.php/ nocase
+	$r2 = /cmd(\.exe)? \/c [a-z]{2,8}/ wide ascii
+	$u = "unique-%d"
+	condition: 2 of them }
+`, i, i)
+	}
+	return b.String()
+}
+
+// TestInternShares checks that equal programs and byte-set sequences of
+// different rules are one copy after compile, and that the shared
+// patterns still match for each rule.
+func TestInternShares(t *testing.T) {
+	r := compileOne(t, sharedRuleSet(3))
+	byStr := map[string][]*pattern{}
+	for _, p := range r.pats {
+		id := r.strs[p.str].id
+		if p.wide {
+			id += " wide"
+		}
+		byStr[id] = append(byStr[id], p)
+	}
+	for _, id := range []string{"h1", "h2", "r1", "r2", "r2 wide"} {
+		ps := byStr[id]
+		if len(ps) < 3 {
+			t.Fatalf("$%s: %d patterns", id, len(ps))
+		}
+		a, b := ps[0], ps[len(ps)-1]
+		if a.prog != b.prog || a.rev != b.rev || a.restProg != b.restProg {
+			t.Errorf("$%s: programs not shared", id)
+		}
+		if len(a.sets) > 0 && &a.sets[0] != &b.sets[0] {
+			t.Errorf("$%s: byte sets not shared", id)
+		}
+		if len(a.prefix) > 0 && &a.prefix[0] != &b.prefix[0] {
+			t.Errorf("$%s: prefix sets not shared", id)
+		}
+	}
+	data := []byte("MZ\x90\x00\x00PE\x00\x00\x4c\x01 unique-1 http://evil.example.com/gate.php")
+	ms, err := r.ScanBytes(context.Background(), data, ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := matchNames(ms); got != "r0 r1 r2" {
+		t.Errorf("matches %q, want r0 r1 r2", got)
+	}
+}
+
+// BenchmarkCompileShared compiles 2,000 rules repeating the same strings
+// and reports the live heap the compiled rules keep (live-MB).
+func BenchmarkCompileShared(b *testing.B) {
+	src := []byte(sharedRuleSet(2000))
+	b.SetBytes(int64(len(src)))
+	var keep *Rules
+	for i := 0; i < b.N; i++ {
+		r, _, err := Compile([]Source{{Name: "shared.yar", Data: src}}, CompileOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		keep = r
+	}
+	b.StopTimer()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/1e6, "live-MB")
+	runtime.KeepAlive(keep)
+}
