@@ -1,6 +1,9 @@
 package yara
 
-import "sort"
+import (
+	"math/bits"
+	"sort"
+)
 
 // Atoms are short (1 to 4 byte) literal pieces of each string that every
 // match must contain. Scanning looks for atoms only, through one index
@@ -33,6 +36,16 @@ func atomQuality(w []byteSet) int {
 		if cnt == 0 {
 			return -1 << 30
 		}
+		if cnt > 4 {
+			// a nibble (X? or ?X) adds a little, ?? takes away, as in
+			// libyara's yr_atoms_heuristic_quality
+			if cnt == 256 {
+				q -= 10
+			} else {
+				q += 4
+			}
+			continue
+		}
 		f := w[i].first()
 		bq := byteQuality(f)
 		if cnt > 1 {
@@ -42,11 +55,98 @@ func atomQuality(w []byteSet) int {
 		seen.add(f)
 	}
 	distinct := seen.count()
-	if distinct == 1 && len(w) > 1 {
-		q -= 10 * len(w) // AAAA, 0000
+	if distinct == 1 && len(w) > 1 && commonRepeat(seen) {
+		// 0000, "    ", NOP and padding runs; a run of another byte
+		// ("aaaa", 61 61 61 61) is as rare as any atom (libyara's
+		// yr_atoms_heuristic_quality penalizes only these)
+		q -= 10 * len(w)
 	}
 	q += 4 * distinct
 	return q
+}
+
+// maskOf reports whether s is the set of bytes b with b&mask == val: one
+// byte (mask 0xFF), a nibble X? or ?X (0xF0, 0x0F) or ?? (0x00).
+func maskOf(s byteSet) (val, mask byte, ok bool) {
+	cnt := s.count()
+	f := s.first()
+	for _, m := range [...]byte{0xFF, 0xF0, 0x0F, 0x00} {
+		if cnt != 256>>bits.OnesCount8(m) {
+			continue
+		}
+		all := true
+		for b := 0; b < 256 && all; b++ {
+			if byte(b)&m == f&m && !s.has(byte(b)) {
+				all = false
+			}
+		}
+		if all {
+			return f & m, m, true
+		}
+	}
+	return 0, 0, false
+}
+
+// atomWindowSet reports whether set s can be byte j of an atom window
+// whose expanded sets so far give combos atoms, and the new combos: up to
+// 4 alternatives are expanded anywhere, a nibble is expanded in the first
+// two bytes (the index's bucket key must be fixed bytes), and after those
+// a nibble or ?? is a masked byte of the atom.
+func atomWindowSet(s *byteSet, j, combos int) (int, bool) {
+	cnt := s.count()
+	if cnt <= 4 || (j < 2 && cnt == 16) {
+		if combos*cnt > maxAtomsPerPattern {
+			return combos, false
+		}
+		if cnt > 4 {
+			if _, _, ok := maskOf(*s); !ok {
+				return combos, false
+			}
+		}
+		return combos * cnt, true
+	}
+	if j < 2 {
+		return combos, false
+	}
+	_, _, ok := maskOf(*s)
+	return combos, ok
+}
+
+// windowAtoms returns the index entries of an atom window chosen with
+// atomWindowSet: small sets expanded, masked bytes as masks.
+func windowAtoms(w []byteSet, pi int32) []atomEntry {
+	out := []atomEntry{{n: uint8(len(w)), pat: pi}}
+	for i := range w {
+		if i >= 2 && w[i].count() > 4 {
+			v, m, _ := maskOf(w[i])
+			for k := range out {
+				out[k].val |= uint32(v) << (8 * i)
+				out[k].mask |= uint32(m) << (8 * i)
+			}
+			continue
+		}
+		var nx []atomEntry
+		for _, o := range out {
+			for _, b := range w[i].members() {
+				c := o
+				c.val |= uint32(b) << (8 * i)
+				c.mask |= 0xFF << (8 * i)
+				nx = append(nx, c)
+			}
+		}
+		out = nx
+	}
+	return out
+}
+
+// full4 reports whether a is a 4-byte atom without masked bytes (found by
+// binary search; the others are compared one by one).
+func full4(a atomEntry) bool { return a.n == 4 && a.mask == 0xFFFFFFFF }
+
+// commonRepeat reports whether the one byte of seen is one whose runs are
+// common in files: 0x00, 0x20, 0x90, 0xCC or 0xFF.
+func commonRepeat(seen byteSet) bool {
+	return seen.has(0x00) || seen.has(0x20) || seen.has(0x90) || seen.has(0xCC) || seen.has(0xFF)
 }
 
 // expandAtoms expands a window of small byte sets to all byte strings.
@@ -108,10 +208,10 @@ func buildAtomIndex(atoms []atomEntry) *atomIndex {
 		if ka, kb := uint16(a.val), uint16(b.val); ka != kb {
 			return ka < kb
 		}
-		if fa, fb := a.n == 4, b.n == 4; fa != fb {
+		if fa, fb := full4(a), full4(b); fa != fb {
 			return fb
 		}
-		return a.n == 4 && a.val < b.val
+		return full4(a) && a.val < b.val
 	})
 	ix.ent2 = two
 	for _, a := range two {
@@ -122,7 +222,7 @@ func buildAtomIndex(atoms []atomEntry) *atomIndex {
 	}
 	for k := 0; k < 65536; k++ {
 		m := ix.off2[k]
-		for m < ix.off2[k+1] && two[m].n != 4 {
+		for m < ix.off2[k+1] && !full4(two[m]) {
 			m++
 		}
 		ix.mid[k] = m

@@ -773,11 +773,11 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 			if e.kind != rSet {
 				break
 			}
-			cnt := e.set.count()
-			if cnt > 4 || combos*cnt > maxAtomsPerPattern {
+			nc, ok := atomWindowSet(&e.set, len(w), combos)
+			if !ok {
 				break
 			}
-			combos *= cnt
+			combos = nc
 			w = append(w, e.set)
 			q := atomQuality(w)
 			if q > bestQ {
@@ -863,9 +863,7 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 	for j := range w {
 		w[j] = els[bestStart+j].set
 	}
-	for _, a := range expandAtoms(w) {
-		c.atoms = append(c.atoms, mkAtom(a, pi))
-	}
+	c.atoms = append(c.atoms, windowAtoms(w, pi)...)
 	return nil
 }
 

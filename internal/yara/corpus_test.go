@@ -176,3 +176,34 @@ func BenchmarkCompileCorpus(b *testing.B) {
 // benchKeep holds the last compiled rules so that a -memprofile written
 // after the benchmark shows what they keep.
 var benchKeep *Rules
+
+// BenchmarkScanCorpusDir scans every regular file under VIGIE_SCAN_DIR
+// (e.g. a corpus of make_corpus.sh) with a corpus rule set, one file at a
+// time; it skips unless VIGIE_CORPUS and VIGIE_SCAN_DIR are set.
+func BenchmarkScanCorpusDir(b *testing.B) {
+	dir := os.Getenv("VIGIE_SCAN_DIR")
+	if dir == "" {
+		b.Skip("VIGIE_SCAN_DIR not set")
+	}
+	rules := corpusRules(b)
+	var files []string
+	var total int64
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				files = append(files, p)
+				total += fi.Size()
+			}
+		}
+		return nil
+	})
+	b.SetBytes(total)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, p := range files {
+			if _, err := rules.ScanFile(context.Background(), p, ScanOptions{}); err != nil {
+				b.Fatalf("%s: %v", p, err)
+			}
+		}
+	}
+}

@@ -84,3 +84,34 @@ func BenchmarkCompileShared(b *testing.B) {
 	b.ReportMetric(float64(ms.HeapAlloc)/1e6, "live-MB")
 	runtime.KeepAlive(keep)
 }
+
+// TestMaskedAtoms checks that hex strings made of nibbles and single bytes
+// get multi-byte atoms (a nibble expanded in the first two bytes, masked
+// after), not one-byte atoms hit at every common byte, and still match
+// exactly where they should.
+func TestMaskedAtoms(t *testing.T) {
+	r := compileOne(t, `rule a { strings: $a = { 8B C? [2-3] F6 D? 1A C? [4-6] 30 0? ?? 4? } condition: #a == 2 }
+rule b { strings: $b = { 10 ?? 00 00 ?? ?? ?? 00 ?? ?? ?? ?? 61 61 61 61 } condition: $b }`)
+	short := 0
+	for _, e := range r.index.ent2 {
+		if e.n < 3 {
+			short++
+		}
+	}
+	for b := range r.index.one {
+		short += len(r.index.one[b])
+	}
+	if short > 0 {
+		t.Errorf("%d atoms shorter than 3 bytes", short)
+	}
+	hit := "\x8b\xc1xx\xf6\xd2\x1a\xc3yyyy\x30\x05z\x41"
+	miss := "\x8b\xc1xx\xf6\xd2\x1a\xd3yyyy\x30\x05z\x41" // C? is D3
+	data := []byte(hit + "...." + miss + "...." + hit + "\x10\x01\x00\x00abc\x00defgaaaa")
+	ms, err := r.ScanBytes(context.Background(), data, ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := matchNames(ms); got != "a b" {
+		t.Errorf("matches %q, want a b", got)
+	}
+}
