@@ -107,7 +107,7 @@ func TestBrowserAssessment(t *testing.T) {
 		chromedp.Evaluate(topActions, &printed),
 		chromedp.Evaluate(`Array.from(document.querySelectorAll('#plan li.top strong')).every(e => e.getBoundingClientRect().height > 0 && getComputedStyle(e).fontWeight >= 600)`, &visible),
 		chromedp.Evaluate(`getComputedStyle(document.querySelector('.noprint')).display != 'none'`, &navShown),
-		chromedp.FullScreenshot(&png, 90),
+		chromedp.CaptureScreenshot(&png),
 		shot("assess-4-report-print"),
 		chromedp.ActionFunc(func(ctx context.Context) error {
 			var err error

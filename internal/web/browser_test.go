@@ -151,7 +151,8 @@ func startChromium(t *testing.T, extra ...chromedp.ExecAllocatorOption) (context
 	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	// Generous: the machine running the suite may be loaded.
+	ctx, cancel = context.WithTimeout(ctx, 150*time.Second)
 	t.Cleanup(cancel)
 	return ctx, func(step string, actions ...chromedp.Action) {
 		t.Helper()
