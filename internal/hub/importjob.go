@@ -330,7 +330,8 @@ func (s *Server) launch(id string) {
 		}
 		if err != nil {
 			s.log.Warn("import job failed", "job", id, "name", j.Name, "err", err)
-		} else if j.Owned {
+		}
+		if j.Owned { // done or failed: nothing will read the upload again
 			os.Remove(j.Spool)
 		}
 	}()

@@ -192,6 +192,42 @@ type stixSplit struct {
 	shared  []json.RawMessage // markings, identities, threats
 	ctxIdx  map[string]int64  // their ids → index in the file
 	rels    map[string][]json.RawMessage
+	memo    batchMemo[stixHead] // heads of the batch being located
+}
+
+// batchMemo keeps what locate decoded of a batch's items, so that a batch
+// with many problems is decoded once, not once per problem.
+type batchMemo[T any] struct {
+	first, last *byte // the batch: its first and last items' bytes
+	n           int
+	heads       []T
+}
+
+func (m *batchMemo[T]) get(items [][]byte, decode func([]byte) T) []T {
+	if len(items) == 0 {
+		return nil
+	}
+	first, last := firstByte(items[0]), firstByte(items[len(items)-1])
+	if first == nil || m.first != first || m.last != last || m.n != len(items) {
+		m.first, m.last, m.n, m.heads = first, last, len(items), make([]T, len(items))
+		for i, it := range items {
+			m.heads[i] = decode(it)
+		}
+	}
+	return m.heads
+}
+
+func firstByte(b []byte) *byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return &b[0]
+}
+
+func decodeStixHead(it []byte) stixHead {
+	var h stixHead
+	_ = json.Unmarshal(it, &h)
+	return h
 }
 
 // stixHead is what the splitter needs of a STIX object.
@@ -302,9 +338,7 @@ func (s *stixSplit) locate(p indicator.Problem, items [][]byte, first int64) (in
 			return -1, w
 		}
 		k -= len(s.shared) + 1
-		for i, it := range items {
-			var h stixHead
-			_ = json.Unmarshal(it, &h)
+		for i, h := range s.memo.get(items, decodeStixHead) {
 			if stixShared[h.Type] || (h.Type == "relationship" && h.RelationshipType == "indicates") {
 				continue
 			}
@@ -316,9 +350,7 @@ func (s *stixSplit) locate(p indicator.Problem, items [][]byte, first int64) (in
 		return -1, w
 	}
 	if id, ok := strings.CutPrefix(w, "object "); ok {
-		for i, it := range items {
-			var h stixHead
-			_ = json.Unmarshal(it, &h)
+		for i, h := range s.memo.get(items, decodeStixHead) {
 			if h.ID != "" && indicator.Shorten(h.ID) == id {
 				return i, fmt.Sprintf("object #%d (%s)", first+int64(i)+1, id)
 			}
@@ -336,8 +368,9 @@ func (s *stixSplit) locate(p indicator.Problem, items [][]byte, first int64) (in
 type mispSplit struct {
 	name    string
 	ctx     jobContext
-	members []string // of the event, besides Attribute and Object
-	top     string   // "Event" or "" (a bare event)
+	members []string          // of the event, besides Attribute and Object
+	top     string            // "Event" or "" (a bare event)
+	memo    batchMemo[string] // uuids of the batch being located
 }
 
 func (s *mispSplit) walk(item func(raw json.RawMessage, end int64) error, member func(path string, raw json.RawMessage) error) *jsonWalk {
@@ -455,6 +488,13 @@ func (s *mispSplit) locate(p indicator.Problem, items [][]byte, first int64) (in
 		k, _ = strconv.Atoi(num)
 	}
 	seen := 0
+	uuids := s.memo.get(items, func(it []byte) string {
+		var u struct {
+			UUID string `json:"uuid"`
+		}
+		_ = json.Unmarshal(it[1:], &u)
+		return u.UUID
+	})
 	for i, it := range items {
 		if it[0] != kind {
 			continue
@@ -464,11 +504,7 @@ func (s *mispSplit) locate(p indicator.Problem, items [][]byte, first int64) (in
 			return i, fmt.Sprintf("item #%d: %s", first+int64(i)+1, w)
 		}
 		if k < 0 && ref != "" {
-			var u struct {
-				UUID string `json:"uuid"`
-			}
-			_ = json.Unmarshal(it[1:], &u)
-			if u.UUID == ref {
+			if uuids[i] == ref {
 				return i, fmt.Sprintf("item #%d: %s", first+int64(i)+1, w)
 			}
 		}
