@@ -32,9 +32,9 @@ import (
 // MaxKeyArchive bounds an uploaded DKIM key archive.
 const MaxKeyArchive = 8 << 20
 
-// caseJobStale is how long a running verification may go without progress
+// CaseJobStale is how long a running verification may go without progress
 // before another may start (the hub that ran it stopped).
-const caseJobStale = 2 * time.Minute
+const CaseJobStale = 2 * time.Minute
 
 func (s *Server) caseRoutes() {
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request, *Principal)) {
@@ -190,7 +190,7 @@ func (s *Server) CaseVerify(ctx context.Context, p *Principal, caseID int64, dum
 	if s.opts.CaseWorkDir != "" {
 		c.Out = filepath.Join(s.opts.CaseWorkDir, "case-"+strconv.FormatInt(caseID, 10))
 	}
-	started, err := s.st.StartCaseJob(ctx, p.ActorFor(), caseID, "verifying "+dump, caseJobStale)
+	started, err := s.st.StartCaseJob(ctx, p.ActorFor(), caseID, "verifying "+dump, CaseJobStale)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -188,5 +190,41 @@ func testLeakCases(t *testing.T, open opener) {
 	}
 	if ok, _ := f.s.StartCaseJob(ctx, ana, c.ID, "dump/", time.Minute); ok {
 		t.Fatal("a second verification started while one runs")
+	}
+}
+
+// BenchmarkLeakCaseLoad loads a case the size of the 2017 dump (21,000
+// messages) into SQLite and searches it:
+//
+//	go test ./internal/store -run XXX -bench LeakCaseLoad -benchtime 1x
+func BenchmarkLeakCaseLoad(b *testing.B) {
+	ctx := context.Background()
+	for range b.N {
+		b.StopTimer()
+		s, err := Open(ctx, Config{DataDir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, _ := s.CreateLeakCase(ctx, cli, "bench", "")
+		items := make([]LeakItem, 21000)
+		for i := range items {
+			items[i] = LeakItem{Path: fmt.Sprintf("dump/inbox.mbox#%d", i+1), Kind: "mail", MessageID: fmt.Sprintf("m%d@party.example", i), Sender: "Staff <staff@party.example>",
+				Subject: fmt.Sprintf("Meeting %d", i), SentAt: time.Date(2017, 4, 1+i%30, 10, 0, 0, 0, time.UTC), Machine: "authentic",
+				Search: fmt.Sprintf("Meeting %d about the campaign budget, the rally in city %d and the press %s", i, i%500, strings.Repeat("lorem ipsum dolor ", 25)), Data: `{"path":"x"}`}
+		}
+		b.StartTimer()
+		start := time.Now()
+		if err := s.ReplaceLeakItems(ctx, cli, c.ID, CaseSource{Source: "bench"}, items); err != nil {
+			b.Fatal(err)
+		}
+		load := time.Since(start)
+		start = time.Now()
+		got, total, err := s.ListLeakItems(ctx, Viewer{Agency: true}, c.ID, LeakItemFilter{Query: "rally city 42", Limit: 50})
+		if err != nil || len(got) == 0 {
+			b.Fatal(total, err)
+		}
+		b.ReportMetric(load.Seconds(), "load-s")
+		b.ReportMetric(float64(time.Since(start).Microseconds())/1000, "search-ms")
+		s.Close()
 	}
 }

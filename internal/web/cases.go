@@ -127,6 +127,9 @@ type caseData struct {
 	KeyLine string
 	More    string
 	Running bool
+	// Stale: a verification stopped making progress (its hub stopped); it
+	// may be started again and continues from its checkpoint.
+	Stale   bool
 	Parties []store.Org
 	// Query is the filter's query string, for the bulk share form.
 	Query string
@@ -164,6 +167,10 @@ func (u *UI) showCase(w http.ResponseWriter, q *req, code int, flash, errMsg str
 		return
 	}
 	d := caseData{C: c, Total: total, Shown: len(items), Filter: r.URL.Query(), Manage: q.p.CanManageCases(), Running: c.Job.State == store.JobRunning}
+	if d.Running && u.now().Sub(c.Job.Updated) > hub.CaseJobStale {
+		// no progress for a while: the hub that ran it stopped
+		d.Running, d.Stale = false, true
+	}
 	if d.Manage {
 		d.Server, d.Entries, d.Publish, d.KeyLine = u.hub.CanVerifyOnServer(), u.hub.LeakDirEntries(), u.hub.CanPublishCases(), u.hub.StatementKeyLine()
 		d.Parties = u.parties(q.r, q)

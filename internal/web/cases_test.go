@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigie-project/vigie/internal/leak"
 	"github.com/vigie-project/vigie/internal/leakcase/casetest"
@@ -136,6 +137,12 @@ func TestCasePagesTwoParties(t *testing.T) {
 	}
 	if _, body = b.get("/cases"); strings.Contains(body, casePath) {
 		t.Error("party B lists the case")
+	}
+
+	// A verification whose hub stopped is said so, and may start again.
+	s.st.SetCaseJob(context.Background(), 1, store.CaseJob{State: store.JobRunning, Detail: "12 items", Started: time.Now().Add(-time.Hour), Updated: time.Now().Add(-time.Hour)})
+	if _, body = ag.get(casePath); !strings.Contains(body, "The verification made no progress since") || strings.Contains(body, `http-equiv="refresh"`) {
+		t.Fatalf("stale verification: %s", body)
 	}
 
 	// The agency shares every item matching a search with party B.
