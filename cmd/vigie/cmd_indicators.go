@@ -29,7 +29,7 @@ Formats: ` + formatList(),
   vigie indicators convert --to misp-feed opencti-bundle.json feed/
   vigie indicators match --iocs feed/ login.onedrive-en-marche.fr`,
 	}
-	cmd.AddCommand(newIndicatorsConvertCommand(g), newIndicatorsStatsCommand(g), newIndicatorsMatchCommand(g))
+	cmd.AddCommand(newIndicatorsConvertCommand(g), newIndicatorsStatsCommand(g), newIndicatorsMatchCommand(g), newIndicatorsPushCommand(g))
 	return cmd
 }
 

@@ -239,7 +239,14 @@ func (c *Client) doHeaders(ctx context.Context, method, u string, body []byte, o
 	if inm != "" {
 		req.Header.Set("If-None-Match", inm)
 	}
-	resp, err := c.http.Do(req)
+	return c.roundTrip(c.http, req, out, hdr)
+}
+
+// roundTrip sends req with client h and reads the answer as doHeaders
+// says.
+func (c *Client) roundTrip(h *http.Client, req *http.Request, out any, hdr *http.Header) (int, error) {
+	method := req.Method
+	resp, err := h.Do(req)
 	if err != nil {
 		return 0, &UnreachableError{Host: c.base.Host, Err: err}
 	}
