@@ -144,14 +144,16 @@ func (u *UI) showAdvisory(w http.ResponseWriter, r *http.Request, q *req, code i
 }
 
 type advEditData struct {
-	A       store.AdvisoryRecord
-	In      hub.AdvisoryIn
-	Actions string
-	New     bool
-	Parties []store.Org
-	Listed  map[string]bool
-	TLPs    []indicator.TLP
-	Sevs    []advisory.Severity
+	A store.AdvisoryRecord
+	// Attached are the indicators attached to the advisory.
+	Attached []store.Record
+	In       hub.AdvisoryIn
+	Actions  string
+	New      bool
+	Parties  []store.Org
+	Listed   map[string]bool
+	TLPs     []indicator.TLP
+	Sevs     []advisory.Severity
 }
 
 func (u *UI) parties(r *http.Request, q *req) []store.Org {
@@ -247,7 +249,12 @@ func (u *UI) editAdvisoryPage(w http.ResponseWriter, r *http.Request, q *req) {
 	for _, a := range rec.CurrentActions() {
 		acts = append(acts, a.Text)
 	}
-	u.showAdvisoryForm(w, r, q, 200, advEditData{A: rec, In: in, Actions: strings.Join(acts, "\n")}, "")
+	attached, err := u.hub.AdvisoryIndicators(r.Context(), q.p, rec)
+	if err != nil {
+		u.fail(w, q, err)
+		return
+	}
+	u.showAdvisoryForm(w, r, q, 200, advEditData{A: rec, In: in, Actions: strings.Join(acts, "\n"), Attached: attached}, "")
 }
 
 func (u *UI) editAdvisory(w http.ResponseWriter, r *http.Request, q *req) {
