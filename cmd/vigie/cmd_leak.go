@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -159,6 +160,12 @@ func runLeakVerify(cmd *cobra.Command, g *globalOptions, o leakOptions, dump str
 	memory, err := scanParseSize(o.memory)
 	if err != nil || memory <= 0 {
 		return usageError("--memory: a size such as 384M is expected, not %q", o.memory)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The garbage collector works harder before the process grows
+		// past twice the bound (the copies DKIM and MIME make of a large
+		// message are short-lived).
+		debug.SetMemoryLimit(2 * memory)
 	}
 	org, _, err := o.meta.profile()
 	if err != nil {
