@@ -11,6 +11,22 @@ import (
 // padding. bad reports that something had to be skipped or repaired.
 // Output is limited to max bytes (truncated reports it).
 func decodeBase64(in []byte, max int) (out []byte, bad, truncated bool) {
+	// Well-formed base64 (the alphabet, CRLF line breaks, padding at the
+	// end), which is nearly every attachment, decodes in one pass
+	// without a cleaned copy: large attachments cost a third less
+	// memory and far less time. Anything else takes the tolerant path,
+	// which gives the same bytes on well-formed input.
+	if n := base64.StdEncoding.DecodedLen(len(in)); max < 0 || n <= max {
+		out = make([]byte, n)
+		if k, err := base64.StdEncoding.Decode(out, in); err == nil {
+			return out[:k], false, false
+		}
+	}
+	return decodeBase64Tolerant(in, max)
+}
+
+// decodeBase64Tolerant is decodeBase64 on input that is not well formed.
+func decodeBase64Tolerant(in []byte, max int) (out []byte, bad, truncated bool) {
 	clean := make([]byte, 0, len(in))
 	for _, c := range in {
 		switch {

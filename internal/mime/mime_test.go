@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strings"
 	"testing"
 )
@@ -171,5 +172,32 @@ func TestAddresses(t *testing.T) {
 	got := ParseAddressList(`"Google" <no-reply@accounts.google.com>, bob@x.org (Bob), undisclosed-recipients:;`)
 	if len(got) < 2 || got[0].Name != "Google" || got[0].Domain() != "accounts.google.com" || got[1].Addr != "bob@x.org" {
 		t.Errorf("%+v", got)
+	}
+}
+
+// TestDecodeBase64FastPath: well-formed input decodes to the same bytes
+// through the one-pass path as through the tolerant one, and input the
+// one-pass path refuses still decodes tolerantly.
+func TestDecodeBase64FastPath(t *testing.T) {
+	data := make([]byte, 1000)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	enc := base64.StdEncoding.EncodeToString(data)
+	var wrapped strings.Builder
+	for len(enc) > 76 {
+		wrapped.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	wrapped.WriteString(enc + "\r\n")
+	for _, in := range []string{wrapped.String(), strings.ReplaceAll(wrapped.String(), "\r\n", "\n"), "aGVsbG8=\r\n", "aGVs\r\nbG8", "aGV sbG8=", "aGVsbG8=trailing", "a-_b"} {
+		got, gbad, gtr := decodeBase64([]byte(in), -1)
+		want, wbad, wtr := decodeBase64Tolerant([]byte(in), -1)
+		if !bytes.Equal(got, want) || gbad != wbad || gtr != wtr {
+			t.Errorf("%.30q: %q %v %v, tolerant path %q %v %v", in, got, gbad, gtr, want, wbad, wtr)
+		}
+	}
+	if got, _, tr := decodeBase64([]byte(wrapped.String()), 10); len(got) != 10 || !tr {
+		t.Errorf("max 10: %d bytes, truncated %v", len(got), tr)
 	}
 }
