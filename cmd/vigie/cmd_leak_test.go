@@ -76,3 +76,27 @@ func TestLeakVerifyOptions(t *testing.T) {
 		t.Errorf("interrupted: exit %d, want 130: %s", code, stderr.String())
 	}
 }
+
+// TestLeakVerifyProgress: --progress json prints one JSON event per line
+// on standard error, the last one done; a bad --progress or --memory is a
+// usage error.
+func TestLeakVerifyProgress(t *testing.T) {
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "dump")
+	os.MkdirAll(dump, 0o755)
+	os.WriteFile(filepath.Join(dump, "a.eml"), []byte("From: a@example.org\r\nTo: b@example.org\r\nSubject: hi\r\nDate: Fri, 05 May 2017 10:00:00 +0200\r\n\r\nHello\r\n"), 0o644)
+	var stdout, stderr bytes.Buffer
+	out := filepath.Join(dir, "out")
+	if code := run(context.Background(), []string{"leak", "verify", "--no-dns", "--progress", "json", "--out", out, dump}, nil, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	first, _, _ := strings.Cut(stderr.String(), "\n")
+	if !strings.HasPrefix(first, `{"phase":"dump","items":1,`) || !strings.Contains(first, `"total_bytes":`) || !strings.Contains(first, `"done":true`) {
+		t.Errorf("progress event: %s", first)
+	}
+	for _, args := range [][]string{{"--progress", "loud"}, {"--memory", "lots"}} {
+		if code := run(context.Background(), append([]string{"leak", "verify", "--no-dns", "--out", out, dump}, args...), nil, &stdout, &stderr); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+}
