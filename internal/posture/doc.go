@@ -37,25 +37,42 @@
 //     redirect= ignored, §6.1). "?all", "+all" or no "all" and no redirect
 //     fail (internet.nl: "invalid all", a partial score on its SPF policy
 //     test; Vigie reports it as fail since such a record stops no forgery).
-//     A domain that takes no mail should end in "-all": "~all" warns.
-//     Like internet.nl, terms with macros are not followed. Deviation:
+//     An include whose record ends in "+all" (or a bare "all") fails, as
+//     it lets every server pass (internet.nl: "invalid include"); "?all",
+//     "~all" or no "all" inside an include are fine (the include just
+//     does not match). Like internet.nl, terms with macros are not
+//     followed. Deviations: a domain that takes no mail should end in
+//     "-all": "~all" warns (internet.nl passes it); the ptr mechanism warns
+//     (RFC 7208 §5.5: "SHOULD NOT" be used; internet.nl passes it);
 //     "a:host" and "mx:host" count as lookups (RFC 7208 §4.6.4), where
-//     internet.nl counts only the bare forms.
+//     internet.nl counts only the bare forms; internet.nl notices more
+//     than 10 lookups only when it follows one more include or redirect,
+//     Vigie counts all of them.
 //
 //   - mail.dmarc: exactly one "v=DMARC1" record at _dmarc.DOMAIN, falling
 //     back to the organisational domain (whose sp= then applies, RFC 7489
 //     §6.6.3); p=quarantine or p=reject pass, p=none fails (internet.nl:
 //     the same, p= for the domain's own record, sp= when the record comes
-//     from the organisational domain). Deviation: on the organisational
+//     from the organisational domain). A record without p=, with a
+//     misspelt policy (p=quarantaine) or without the ";" after v=DMARC1
+//     fails, as in internet.nl. Deviations: on the organisational
 //     domain itself sp=none also fails, since it leaves every sub-domain
 //     forgeable; internet.nl only looks at p= there. DMARCbis t=y makes
-//     receivers apply one level less, so reject+t=y warns and
-//     quarantine+t=y fails as none (internet.nl ignores t=). pct<100 warns
-//     (internet.nl ignores pct). A mailto: rua/ruf on another organisational
+//     receivers apply one level less, so quarantine+t=y fails as none
+//     (internet.nl: the same since June 2026) and reject+t=y warns
+//     (internet.nl passes it). pct<100 warns (internet.nl ignores pct).
+//     Unknown tags are ignored, as RFC 7489 §6.3 requires (internet.nl's
+//     grammar rejects the whole record, a fail). A mailto: rua/ruf on another organisational
 //     domain needs that domain's "DOMAIN._report._dmarc.DEST" authorisation
 //     record (RFC 7489 §7.1): missing, it warns (internet.nl: "invalid
-//     external", scored as a pass with a warning). A domain without mail
-//     should have p=reject: quarantine warns.
+//     external", a notice). A domain without mail should have p=reject:
+//     quarantine warns (internet.nl passes it).
+//
+//   - Agreement with internet.nl: internetnl_test.go serves 51 record sets
+//     modelled on what big tech, banks, ministries, parties, universities
+//     and associations publish (testdata/internetnl/) and compares Vigie's
+//     verdict with the one internet.nl's code gives: mail.spf 48 of 51,
+//     mail.dmarc 45 of 51 agree; every other one is a deviation above.
 //
 //   - mail.dkim: the _domainkey node must exist (NOERROR, not NXDOMAIN:
 //     RFC 8020 says nothing exists below an NXDOMAIN, so no key is

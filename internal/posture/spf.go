@@ -24,6 +24,7 @@ type SPFAnalysis struct {
 	Lookups  int      // DNS-querying terms, counted through includes and redirect
 	All      string   // the final all ("-all", "~all", "?all", "+all") or "" when none
 	Problems []string // each a sentence: why the record does not work as meant
+	Warnings []string // each a sentence: what works but should not be used
 	Evidence []string
 }
 
@@ -112,7 +113,7 @@ func (w *spfWalk) walk(ctx context.Context, name, rec string, depth int, top boo
 			w.a.Lookups++
 		}
 		if m.Kind == "ptr" {
-			w.a.Problems = append(w.a.Problems, fmt.Sprintf("%s uses the ptr mechanism, which RFC 7208 §5.5 says not to use.", name))
+			w.a.Warnings = append(w.a.Warnings, fmt.Sprintf("%s uses the ptr mechanism, which RFC 7208 §5.5 says not to use (slow, unreliable, and some receivers ignore it).", name))
 		}
 		if m.Kind == "all" && all == "" {
 			all = string(m.Qualifier) + "all"
@@ -150,7 +151,14 @@ func (w *spfWalk) follow(ctx context.Context, from, target, how string, depth in
 		w.a.Problems = append(w.a.Problems, fmt.Sprintf("%s %ss %s, which publishes no SPF record: receivers return permerror.", from, how, target))
 		return nil
 	}
-	_, err = w.walk(ctx, target, rec, depth+1, false)
+	all, err := w.walk(ctx, target, rec, depth+1, false)
+	if err == nil && all == "+all" {
+		// An include whose record ends in +all matches every server, so
+		// the including record lets anyone send (internet.nl: "invalid
+		// include"). ?all, ~all and -all only end the include without a
+		// match.
+		w.a.Problems = append(w.a.Problems, fmt.Sprintf("%s %ss %s, whose record ends in +all: every server on the Internet passes.", from, how, target))
+	}
 	return err
 }
 
@@ -195,13 +203,17 @@ func (c *Checker) checkSPF(ctx context.Context, d *domainRun) Check {
 		ch.Status, ch.Summary = StatusFail, "The SPF record "+what+", so it lets any server send as the domain."
 	case noMail && a.All != "-all":
 		ch.Status, ch.Summary = StatusWarn, "The domain receives no mail and should send none, but its SPF record ends in "+a.All+" instead of -all."
+	case len(a.Warnings) > 0:
+		ch.Status, ch.Summary = StatusWarn, "The SPF record works but "+strings.Join(a.Warnings, " ")
 	default:
 		ch.Status, ch.Summary = StatusPass, fmt.Sprintf("One valid SPF record ending in %s, %d DNS lookups of the %d allowed.", a.All, a.Lookups, spfLookupLimit)
 	}
 	if a.Record != "" {
 		ch.Evidence = append(ch.Evidence, fmt.Sprintf("DNS-querying terms counted through includes: %d", a.Lookups))
 	}
-	if ch.Status != StatusPass {
+	if ch.Status == StatusWarn && len(a.Warnings) > 0 && !noMail {
+		ch.Fix = "Replace ptr with the ip4:/ip6: ranges or a:/mx: names of the servers that send the mail."
+	} else if ch.Status != StatusPass {
 		if noMail {
 			ch.Fix = `A domain that sends no mail: "v=spf1 -all".`
 		} else {
