@@ -41,6 +41,8 @@ var inlCases = []inlCase{
 	{domain: "bank-pct.test", who: "bank rolling out: p=quarantine pct=25", spf: StatusPass, dmarc: StatusPass,
 		vigieDMARC: StatusWarn, deviation: "pct<100 warns"},
 	{domain: "bank-stacked.test", who: "bank stacking every sender: 12 lookups", spf: StatusFail, dmarc: StatusPass},
+	{domain: "bank-overflow.test", who: "bank whose 11th and 12th lookups are in its last include", spf: StatusPass, dmarc: StatusPass,
+		vigieSPF: StatusFail, deviation: "only when it follows one more include or redirect"},
 	// state
 	{domain: "ministere-a.test", who: "ministry on the state relay, includes three deep", spf: StatusPass, dmarc: StatusPass},
 	{domain: "etat.test", who: "organisational domain with p=reject sp=none", spf: StatusPass, dmarc: StatusPass,
