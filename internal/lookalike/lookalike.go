@@ -446,7 +446,10 @@ func (d *Detector) tokenMatch(n *Name, set func(int32, string, float64, string, 
 					continue
 				}
 				// the whole protected domain followed by more: google.com.evil.tk
-				if strings.HasPrefix(s[after:], "."+b.suffix) {
+				// (not yahoo.com.au, where the protected name is the registrable
+				// label under another public suffix: a country domain of the
+				// brand itself, judged as a TLD swap)
+				if start != regStart && strings.HasPrefix(s[after:], "."+b.suffix) {
 					e := after + 1 + len(b.suffix)
 					if e < len(s) && (s[e] == '.' || s[e] == '-') {
 						keep(set(bi, "subdomain", 0.9, "%s starts with the protected domain %s but belongs to %s", s, b.domain, n.Reg))
@@ -458,6 +461,9 @@ func (d *Detector) tokenMatch(n *Name, set func(int32, string, float64, string, 
 					// inside the registrable label, with other words
 					rest := otherWords(s[regStart:labelEnd], start-regStart, after-regStart)
 					switch {
+					case len(rest) == 0:
+						// the registrable label is the protected name itself
+						// (yahoo.com.au): a TLD swap, judged before this
 					case allLure(rest) && (!b.common || hasWord(rest)):
 						keep(set(bi, "hyphen", 0.85, "%s joins the name %s with the words %s to look like one of its services", n.Reg, b.label, strings.Join(rest, ", ")))
 					case !b.common && len(b.label) >= 5:

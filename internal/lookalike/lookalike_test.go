@@ -32,6 +32,7 @@ func TestCheck(t *testing.T) {
 		{"micosoft.com", "omission", "microsoft.com"},
 		{"googlesecurity-alert.com", "combo", "google.com"},
 		{"paypal.secure-login.com", "subdomain", "paypal.com"},
+		{"yahoo.com.evil.tk", "subdomain", "yahoo.com"},
 	}
 	for _, tt := range tests {
 		m, ok := d.Check(tt.host)
@@ -40,6 +41,14 @@ func TestCheck(t *testing.T) {
 		}
 		if ok && m.Detail == "" {
 			t.Errorf("%s: no detail", tt.host)
+		}
+	}
+	// A brand's own country domains are a TLD swap (not flagged for a
+	// provider, whose country domains are its own), never the protected
+	// domain in front of another one.
+	for _, h := range []string{"digital.yahoo.com.au", "news.yahoo.co.jp", "www.google.com.br"} {
+		if m, ok := d.Check(h); ok {
+			t.Errorf("%s, the brand's own country domain, is a look-alike: %+v", h, m)
 		}
 	}
 }

@@ -135,7 +135,8 @@ func TestAdvisoryPages(t *testing.T) {
 
 	// A revision is shown to A with its summary; CSAF downloads.
 	if _, page := ana.get(adv + "/edit"); !strings.Contains(page, `name="detach"`) || !strings.Contains(page, " accounts-verify.example</label>") {
-		i := strings.Index(page, `id="yara"`); t.Errorf("the edit form does not list the attached indicator: %s", page[max(i, 0):])
+		i := strings.Index(page, `id="yara"`)
+		t.Errorf("the edit form does not list the attached indicator: %s", page[max(i, 0):])
 	}
 	code, page = ana.post(adv+"/edit", url.Values{"csrf": {ana.csrf()}, "title": {"Phishing wave"}, "severity": {"high"}, "tlp": {"amber"}, "distribution": {"all"},
 		"body": {"More pages."}, "actions": {"Block accounts-verify.example\nReset passwords"}, "indicators": {"accounts-verify2.example"}, "summary": {"updated: new domain added"}}, "")
