@@ -98,7 +98,7 @@ type advAction struct {
 func (u *UI) advisoryID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return 0, false
 	}
 	return id, true
@@ -108,7 +108,7 @@ func (u *UI) advisoryID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 // analysts and administrators only (others get "Not found.").
 func (u *UI) agencyAdvisoryID(w http.ResponseWriter, r *http.Request, q *req) (int64, bool) {
 	if !q.p.Can("publish") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return 0, false
 	}
 	return u.advisoryID(w, r)
@@ -169,7 +169,7 @@ func (u *UI) parties(r *http.Request, q *req) []store.Org {
 
 func (u *UI) showAdvisoryForm(w http.ResponseWriter, r *http.Request, q *req, code int, d advEditData, errMsg string) {
 	if !q.p.Can("publish") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	d.Parties = u.parties(r, q)
@@ -204,7 +204,7 @@ func advisoryForm(r *http.Request) hub.AdvisoryIn {
 
 func (u *UI) createAdvisory(w http.ResponseWriter, r *http.Request, q *req) {
 	if !q.p.Can("publish") {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	in := advisoryForm(r)
@@ -325,7 +325,7 @@ func (u *UI) tickAdvisory(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	action, err := strconv.ParseInt(r.PathValue("action"), 10, 64)
 	if err != nil {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	done := r.PostFormValue("done") == "true"

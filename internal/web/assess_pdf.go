@@ -102,7 +102,7 @@ func printPDF(ctx context.Context, chromium string, html []byte) ([]byte, error)
 func (u *UI) assessPDF(w http.ResponseWriter, r *http.Request, q *req) {
 	chromium := chromiumPath()
 	if chromium == "" {
-		http.Error(w, "This hub has no Chromium to make PDFs: open the printable report and print it from your browser (Save as PDF).", http.StatusNotImplemented)
+		u.httpError(w, r, "This hub has no Chromium to make PDFs: open the printable report and print it from your browser (Save as PDF).", http.StatusNotImplemented)
 		return
 	}
 	d, ok := u.loadAssessment(w, r, q, false)

@@ -148,7 +148,7 @@ func (u *UI) showCase(w http.ResponseWriter, q *req, code int, flash, errMsg str
 	r := q.r
 	id, ok := caseID(r)
 	if !ok {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	c, err := u.st.GetLeakCase(r.Context(), q.p.Viewer(), id)
@@ -203,7 +203,7 @@ func (u *UI) showCase(w http.ResponseWriter, q *req, code int, flash, errMsg str
 func (u *UI) caseReport(w http.ResponseWriter, r *http.Request, q *req) {
 	id, ok := caseID(r)
 	if !ok {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
@@ -238,7 +238,7 @@ func (u *UI) caseReport(w http.ResponseWriter, r *http.Request, q *req) {
 func (u *UI) caseVerify(w http.ResponseWriter, r *http.Request, q *req) {
 	id, ok := caseID(r)
 	if !ok {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	var keys []string
@@ -257,7 +257,7 @@ func (u *UI) caseVerify(w http.ResponseWriter, r *http.Request, q *req) {
 func (u *UI) casePublish(w http.ResponseWriter, r *http.Request, q *req) {
 	id, ok := caseID(r)
 	if !ok {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	if _, err := u.hub.PublishCase(r.Context(), q.p, id); err != nil {
@@ -273,7 +273,7 @@ func (u *UI) casePublish(w http.ResponseWriter, r *http.Request, q *req) {
 func (u *UI) caseShareMatching(w http.ResponseWriter, r *http.Request, q *req) {
 	id, ok := caseID(r)
 	if !ok {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	f, err := hub.ParseItemFilter(r)
@@ -310,7 +310,7 @@ func (u *UI) showCaseItem(w http.ResponseWriter, q *req, code int, flash, errMsg
 	id, ok := caseID(r)
 	itemID, err := strconv.ParseInt(r.PathValue("item"), 10, 64)
 	if !ok || err != nil {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	c, err := u.st.GetLeakCase(r.Context(), q.p.Viewer(), id)
@@ -338,7 +338,7 @@ func (u *UI) caseItemAction(w http.ResponseWriter, r *http.Request, q *req) {
 	id, ok := caseID(r)
 	itemID, err := strconv.ParseInt(r.PathValue("item"), 10, 64)
 	if !ok || err != nil {
-		http.Error(w, "Not found.", http.StatusNotFound)
+		u.httpError(w, r, "Not found.", http.StatusNotFound)
 		return
 	}
 	ctx, p := r.Context(), q.p
@@ -357,7 +357,7 @@ func (u *UI) caseItemAction(w http.ResponseWriter, r *http.Request, q *req) {
 	case "publish-item":
 		err, flash = u.hub.CaseWithhold(ctx, p, id, itemID, false), "Back in the statement and the public lookup."
 	default:
-		http.Error(w, "Unknown action.", http.StatusBadRequest)
+		u.httpError(w, r, "Unknown action.", http.StatusBadRequest)
 		return
 	}
 	if err != nil {
