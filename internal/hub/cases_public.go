@@ -10,18 +10,19 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/vigie-project/vigie/internal/leak"
 	"github.com/vigie-project/vigie/internal/leakcase"
 	"github.com/vigie-project/vigie/internal/mailauth"
 	"github.com/vigie-project/vigie/internal/mime"
+	"github.com/vigie-project/vigie/internal/ratelimit"
 	"github.com/vigie-project/vigie/internal/store"
 )
 
@@ -43,52 +44,12 @@ func (s *Server) publicCaseRoutes() {
 	if rate <= 0 {
 		rate = 30
 	}
-	s.publicLimit = &rateLimiter{buckets: map[string]*bucket{}, rate: float64(rate) / 60, burst: float64(rate)}
+	s.publicLimit = ratelimit.New(float64(rate)/60, float64(rate))
 	s.mux.HandleFunc("GET /public/cases/{ref}/statement.html", s.limited(s.handleStatement))
 	s.mux.HandleFunc("GET /public/cases/{ref}/statement.html.sig", s.limited(s.handleStatement))
 	s.mux.HandleFunc("GET /api/v1/public/cases", s.limited(s.handlePublicCases))
 	s.mux.HandleFunc("GET /api/v1/public/lookup", s.limited(s.handlePublicLookup))
 	s.mux.HandleFunc("POST /api/v1/public/lookup", s.limited(s.handlePublicLookup))
-}
-
-// rateLimiter allows each client address a burst of requests refilled
-// at a steady rate (a token bucket per address).
-type rateLimiter struct {
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	rate    float64 // tokens per second
-	burst   float64
-	swept   time.Time
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-func (l *rateLimiter) allow(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute || len(l.buckets) > 100_000 {
-		for k, b := range l.buckets {
-			if now.Sub(b.at) > time.Duration(l.burst/l.rate*float64(time.Second)) {
-				delete(l.buckets, k)
-			}
-		}
-		l.swept = now
-	}
-	b := l.buckets[key]
-	if b == nil {
-		b = &bucket{tokens: l.burst, at: now}
-		l.buckets[key] = b
-	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
-	b.at = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }
 
 // PublicLimited wraps a public handler with the per-address rate limit of
@@ -97,7 +58,8 @@ func (s *Server) PublicLimited(h http.HandlerFunc) http.HandlerFunc { return s.l
 
 func (s *Server) limited(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.publicLimit.allow(s.ClientIP(r), s.now()) {
+		ip, _ := netip.ParseAddr(s.ClientIP(r)) // unparsable: one shared bucket
+		if !s.publicLimit.Allow(ip, s.now()) {
 			w.Header().Set("Retry-After", "60")
 			if strings.HasPrefix(r.URL.Path, "/api/") {
 				writeError(w, http.StatusTooManyRequests, "too many requests from your address: wait a minute")

@@ -29,6 +29,7 @@ import (
 
 	"github.com/vigie-project/vigie/internal/indicator"
 	"github.com/vigie-project/vigie/internal/indicator/warninglist"
+	"github.com/vigie-project/vigie/internal/ratelimit"
 	"github.com/vigie-project/vigie/internal/store"
 )
 
@@ -112,7 +113,7 @@ type Server struct {
 	feedMu    sync.Mutex
 	feedCache map[string]mispFeed // by org and indicator sequence
 
-	publicLimit *rateLimiter // the public leak pages and lookup
+	publicLimit *ratelimit.Limiter // the public leak pages and lookup
 
 	seen sensorSeen // indicator pulls recorded (assess.go)
 

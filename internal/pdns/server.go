@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/vigie-project/vigie/internal/ratelimit"
 )
 
 // Options configure a Server.
@@ -74,7 +76,7 @@ type Server struct {
 	blocks  atomic.Pointer[blockCache]
 	cache   *cache
 	ups     upstreams
-	rl      *rateLimiter
+	rl      *ratelimit.Limiter
 	M       *Metrics
 	flight  flightGroup
 	sem     chan struct{}
@@ -109,7 +111,7 @@ func New(opt Options, p *Policy) *Server {
 		if burst <= 0 {
 			burst = int(2 * opt.RateLimit)
 		}
-		s.rl = newRateLimiter(opt.RateLimit, float64(max(burst, 1)))
+		s.rl = ratelimit.New(opt.RateLimit, float64(max(burst, 1)))
 	}
 	s.bufPool.New = func() any { b := make([]byte, 0, 1500); return &b }
 	if p == nil {
@@ -183,7 +185,7 @@ func (s *Server) handle(req []byte, client netip.Addr, tr transport, reply func(
 		reply(s.errorAnswer(&q, req, dns.RcodeRefused, nil))
 		return
 	}
-	if s.rl != nil && !s.rl.allow(client.Unmap(), s.opt.Now()) {
+	if s.rl != nil && !s.rl.Allow(client, s.opt.Now()) {
 		s.M.rateLimited.Add(1)
 		if tr != overUDP {
 			reply(s.errorAnswer(&q, req, dns.RcodeRefused, nil))

@@ -347,7 +347,7 @@ func TestACLAndRateLimit(t *testing.T) {
 		t.Errorf("a flood of 30 queries got %d answers (rate 0.1/s, burst 5)", answered)
 	}
 	// Another client is still served (a different bucket).
-	if !s.rl.allow(netip.MustParseAddr("192.168.1.20"), time.Now()) {
+	if !s.rl.Allow(netip.MustParseAddr("192.168.1.20"), time.Now()) {
 		t.Error("another client was limited too")
 	}
 }
