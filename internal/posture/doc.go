@@ -169,6 +169,9 @@
 // Findings turns the checks that did not pass into report.Finding values
 // that `vigie posture --hub` sends to the hub.
 //
-// Not done yet: the MX hosts' cipher suites, and runs scheduled by the hub
-// for the domains each party declares.
+// The hub runs these checks on a schedule for the domains each party
+// declares (internal/hub, vigie serve --posture-interval).
+//
+// Not done yet: the MX hosts' cipher suites (only their TLS versions are
+// checked), and the NSEC/NSEC3 proofs of an insecure delegation.
 package posture
