@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs Vigie's whole test suite on a fresh machine: installs the real peers
 # the tests drive (Chromium for the web UI, Postfix and swaks for the milter,
-# DKIM signers for interop), then checks formatting, vets, cross-compiles and
-# runs every test.
+# DKIM signers for interop, ssh-keygen for the signed leak statements), then
+# checks formatting, vets, cross-compiles and runs every test.
 #
 #   scripts/test.sh            # everything
 #   VIGIE_NO_INSTALL=1 scripts/test.sh   # do not install packages
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use. Tests that need one skip with a message when
 # it is missing, so a developer without root still gets a run.
-packages=(chromium postfix swaks python3-dkim opendkim opendkim-tools dnsutils yara systemd)
+packages=(chromium postfix swaks python3-dkim opendkim opendkim-tools dnsutils yara systemd openssh-client)
 if [ -z "${VIGIE_NO_INSTALL:-}" ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   missing=()
   for p in "${packages[@]}"; do
