@@ -818,6 +818,7 @@ func (s *Server) handlePostFindings(w http.ResponseWriter, r *http.Request, p *P
 		sensors[i] = f.Sensor
 	}
 	s.noteReport(r.Context(), p, sensors)
+	s.notifyFindings(r.Context(), p, n, batch)
 	// the valid findings are stored; the others are named by index
 	writeJSON(w, 200, map[string]any{"accepted": n, "duplicates": len(batch) - n, "rejected": nonNilSlice(probs)})
 }

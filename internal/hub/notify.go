@@ -107,6 +107,27 @@ func (s *Server) notifySightings(ctx context.Context, p *Principal, res store.Si
 	}
 }
 
+// notifyFindings tells a party (and the agency) that its sensors reported
+// serious findings (high or critical: malware found by a sweep, phishing
+// held by the milter). Lesser ones (a file that could not be read, a
+// posture warning) are for the Sightings page, not for waking someone.
+func (s *Server) notifyFindings(ctx context.Context, p *Principal, stored int, batch []store.Finding) {
+	if stored == 0 {
+		return
+	}
+	serious := 0
+	for _, f := range batch {
+		if f.Severity == "high" || f.Severity == "critical" {
+			serious++
+		}
+	}
+	if serious == 0 {
+		return
+	}
+	s.Notify(ctx, notify.Event{Kind: notify.KindSighting, OrgID: p.OrgID, OrgName: p.OrgName, TLP: "amber",
+		Title: fmt.Sprintf("%d serious findings reported by the sensors", serious), Link: "/sightings"})
+}
+
 // RunNotifier delivers the outbox until ctx ends, and watches for sensors
 // that went silent.
 func (s *Server) RunNotifier(ctx context.Context) {
@@ -161,16 +182,25 @@ func (s *Server) DeliverDue(ctx context.Context) error {
 			continue
 		}
 		evs := make([]notify.Event, 0, len(out))
-		ids := make([]int64, len(out))
+		ids := make([]int64, 0, len(out))
 		attempts := 0
-		for i, o := range out {
-			ids[i] = o.ID
-			attempts = max(attempts, o.Attempts)
+		for _, o := range out {
 			var ev notify.Event
 			if err := json.Unmarshal([]byte(o.Event), &ev); err != nil {
-				return fmt.Errorf("notify: outbox %d: %w", o.ID, err)
+				// a row that cannot be read is given up at once (and shown
+				// to the admin), never left to block the channel's others
+				s.log.Error("notify: unreadable outbox row", "id", o.ID, "channel", c.ID, "err", err)
+				if err := s.st.MarkFailed(ctx, []int64{o.ID}, "unreadable event: "+err.Error(), now, 0); err != nil {
+					return err
+				}
+				continue
 			}
+			ids = append(ids, o.ID)
+			attempts = max(attempts, o.Attempts)
 			evs = append(evs, ev)
+		}
+		if len(evs) == 0 {
+			continue
 		}
 		msg := notify.Compose(s.opts.PublicURL, c.Language, evs)
 		if err := s.deliver(ctx, c, msg); err != nil {

@@ -297,3 +297,39 @@ func TestNotifyLookalike(t *testing.T) {
 		t.Fatalf("look-alike mails: %+v", m)
 	}
 }
+
+// A high finding at a party (malware found by a sweep) notifies like a
+// sighting; a low one (a file that could not be read) does not; a row of
+// the outbox that cannot be read is given up and does not hold back the
+// others.
+func TestNotifyFindingsAndUnreadableRow(t *testing.T) {
+	e, sink, clk := notifyEnv(t)
+	ctx := context.Background()
+	ch := e.channel(e.user(e.a, "alice"), store.Channel{Kind: "email", Target: "alice@party-a.example", Events: []string{notify.KindSighting}})
+	finding := func(id, sev, title string) map[string]any {
+		return map[string]any{"id": id, "time": clk.now(), "sensor": "scan", "severity": sev, "title": title,
+			"subject": map[string]any{"kind": "file", "path": "C:/x.exe"}}
+	}
+	e.expect(e.do("POST", "/api/v1/findings", "a-sensor", map[string]any{"items": []any{finding("f1", "low", "could not be read")}}), 200)
+	clk.add(time.Minute)
+	e.srv.DeliverDue(ctx)
+	if n := len(sink.Mails()); n != 0 {
+		t.Fatalf("a low finding sent %d mails", n)
+	}
+	if err := e.st.Enqueue(ctx, []int64{ch.ID}, []byte("{not json"), clk.now()); err != nil {
+		t.Fatal(err)
+	}
+	e.expect(e.do("POST", "/api/v1/findings", "a-sensor", map[string]any{"items": []any{finding("f2", "high", "X-Agent on laptop-7")}}), 200)
+	clk.add(time.Minute)
+	if err := e.srv.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m := sink.Mails()
+	if len(m) != 1 || !strings.Contains(m[0].Data, "https://hub.example.org/sightings") || strings.Contains(m[0].Data, "X-Agent") {
+		t.Fatalf("mails after a high finding: %+v", m)
+	}
+	failed, _ := e.st.ListDeliveries(ctx, store.Viewer{Agency: true}, "failed", 10)
+	if len(failed) != 1 || !strings.Contains(failed[0].LastError, "unreadable event") {
+		t.Errorf("the unreadable row: %+v", failed)
+	}
+}
