@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,34 +16,9 @@ import (
 // look-alikes are blocked, the domain itself still resolves.
 func TestDNSFollowsHubDomains(t *testing.T) {
 	h := hubtest.Start(t)
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	var errb bytes.Buffer
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		run(ctx, []string{"dns", "--listen", addr, "--upstream", fakeUpstream(t), "--no-builtin", "--no-providers",
-			"--hub", h.URL, "--token", h.SensorToken, "--state-dir", t.TempDir(), "--pull-interval", "200ms"},
-			strings.NewReader(""), &bytes.Buffer{}, &errb)
-	}()
-	defer func() { cancel(); wg.Wait() }()
-	c := &dns.Client{Timeout: 500 * time.Millisecond}
-	rcode := func(name string) int {
-		m := new(dns.Msg)
-		m.SetQuestion(dns.Fqdn(name), dns.TypeA)
-		if r, _, err := c.Exchange(m, addr); err == nil {
-			return r.Rcode
-		}
-		return -1
-	}
+	ctx := context.Background()
+	rcode, errb := startDNSFollowingHub(t, h, "onedrive-en-marche.fr")
 	deadline := time.Now().Add(10 * time.Second)
-	for rcode("onedrive-en-marche.fr") != dns.RcodeSuccess {
-		if time.Now().After(deadline) {
-			t.Fatalf("vigie dns did not answer:\n%s", errb.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 	party, err := h.Store.OrgByName(ctx, "Party A")
 	if err != nil {
 		t.Fatal(err)

@@ -154,20 +154,37 @@ func (netHTTP) get(u string) (string, error) {
 // is blocked after the next pull, and the block reaches the hub.
 func TestDNSFollowsHub(t *testing.T) {
 	h := hubtest.Start(t)
+	rcode, errb := startDNSFollowingHub(t, h, "portal-office.fr")
+	deadline := time.Now().Add(10 * time.Second)
+	h.Publish("domain", "portal-office.fr")
+	for rcode("portal-office.fr") != dns.RcodeNameError {
+		if time.Now().After(deadline) {
+			t.Fatalf("the published domain was not blocked within the pull interval:\n%s", errb.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// startDNSFollowingHub runs vigie dns against the test hub (pulling every
+// 200 ms, no --protect), waits until it answers firstName, and returns a
+// function giving the rcode of a name (-1 when no answer) and the run's
+// stderr. The run stops when the test ends.
+func startDNSFollowingHub(t *testing.T, h *hubtest.Hub, firstName string) (rcode func(string) int, errb *bytes.Buffer) {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	var errb bytes.Buffer
+	errb = &bytes.Buffer{}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		run(ctx, []string{"dns", "--listen", addr, "--upstream", fakeUpstream(t), "--no-builtin", "--no-providers",
 			"--hub", h.URL, "--token", h.SensorToken, "--state-dir", t.TempDir(), "--pull-interval", "200ms"},
-			strings.NewReader(""), &bytes.Buffer{}, &errb)
+			strings.NewReader(""), &bytes.Buffer{}, errb)
 	}()
-	defer func() { cancel(); wg.Wait() }()
+	t.Cleanup(func() { cancel(); wg.Wait() })
 	c := &dns.Client{Timeout: 500 * time.Millisecond}
-	rcode := func(name string) int {
+	rcode = func(name string) int {
 		m := new(dns.Msg)
 		m.SetQuestion(dns.Fqdn(name), dns.TypeA)
 		if r, _, err := c.Exchange(m, addr); err == nil {
@@ -176,17 +193,11 @@ func TestDNSFollowsHub(t *testing.T) {
 		return -1
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for rcode("portal-office.fr") != dns.RcodeSuccess {
+	for rcode(firstName) != dns.RcodeSuccess {
 		if time.Now().After(deadline) {
 			t.Fatalf("vigie dns did not answer:\n%s", errb.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	h.Publish("domain", "portal-office.fr")
-	for rcode("portal-office.fr") != dns.RcodeNameError {
-		if time.Now().After(deadline) {
-			t.Fatalf("the published domain was not blocked within the pull interval:\n%s", errb.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return rcode, errb
 }
