@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"mime"
 	"net/mail"
@@ -219,5 +220,36 @@ func TestPostGuardedAndSigned(t *testing.T) {
 	rcv.SetStatus(500)
 	if err := notify.Post(context.Background(), open, rcv.URL, notify.FormatSlack, nil, m, time.Now()); err == nil {
 		t.Error("a 500 answer counted as delivered")
+	}
+}
+
+// Mail to a relay goes over STARTTLS, verified, then AUTH PLAIN; a relay
+// that does not offer STARTTLS, or whose certificate is not trusted, gets
+// nothing when TLS is required.
+func TestSendSTARTTLSAndAuth(t *testing.T) {
+	sink, pool := notifytest.NewTLSSMTPSink(t)
+	msg := notify.Compose("https://hub", "en", []notify.Event{{Kind: notify.KindAlert, Link: "/", At: at}})
+	s, err := notify.ParseSMTP("smtp://hub:s3cret@"+sink.Addr+"?tls=required", "hub@agency.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.TLSConfig = &tls.Config{RootCAs: pool}
+	if err := s.Send(context.Background(), "alice@party.example", msg); err != nil {
+		t.Fatal(err)
+	}
+	if m := sink.Mails(); len(m) != 1 || !m[0].TLS || m[0].User != "hub" {
+		t.Fatalf("relay got %+v, want one message over TLS from user hub", m)
+	}
+	s.TLSConfig = &tls.Config{} // the system roots: the sink's certificate is not trusted
+	if err := s.Send(context.Background(), "alice@party.example", msg); err == nil || !strings.Contains(err.Error(), "STARTTLS") {
+		t.Errorf("untrusted certificate: %v", err)
+	}
+	plain := notifytest.NewSMTPSink(t)
+	p, _ := notify.ParseSMTP("smtp://"+plain.Addr+"?tls=required", "hub@agency.example")
+	if err := p.Send(context.Background(), "alice@party.example", msg); err == nil || !strings.Contains(err.Error(), "does not offer STARTTLS") {
+		t.Errorf("relay without STARTTLS: %v", err)
+	}
+	if len(plain.Mails()) != 0 || len(sink.Mails()) != 1 {
+		t.Error("a message went out without the required TLS")
 	}
 }

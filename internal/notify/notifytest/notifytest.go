@@ -4,13 +4,22 @@ package notifytest
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Mail is one message the sink accepted.
@@ -18,6 +27,8 @@ type Mail struct {
 	From string
 	To   []string
 	Data string // the message as sent, CRLF line ends, dot-unstuffed
+	TLS  bool   // sent after STARTTLS
+	User string // who logged in with AUTH PLAIN ("" for none)
 }
 
 // SMTPSink is a minimal SMTP server (RFC 5321 commands a client sends to
@@ -31,6 +42,32 @@ type SMTPSink struct {
 	mails []Mail
 	ln    net.Listener
 	got   chan struct{}
+	tls   *tls.Config // offers STARTTLS and AUTH PLAIN when set
+}
+
+// NewTLSSMTPSink starts a sink that offers STARTTLS (and AUTH PLAIN after
+// it, accepting any password) with a certificate for 127.0.0.1, and
+// returns the pool a client must trust.
+func NewTLSSMTPSink(t testing.TB) (*SMTPSink, *x509.CertPool) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sink"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	s := NewSMTPSink(t)
+	s.mu.Lock()
+	s.tls = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	s.mu.Unlock()
+	return s, pool
 }
 
 // NewSMTPSink starts a sink; it stops when the test ends.
@@ -71,11 +108,15 @@ func (s *SMTPSink) SetRefuse(v bool) {
 }
 
 func (s *SMTPSink) serve(c net.Conn) {
-	defer c.Close()
+	defer func() { c.Close() }()
+	s.mu.Lock()
+	tcfg := s.tls
+	s.mu.Unlock()
 	r := bufio.NewReader(c)
 	say := func(line string) { io.WriteString(c, line+"\r\n") }
 	say("220 sink ESMTP")
 	var m Mail
+	secure, user := false, ""
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -84,9 +125,34 @@ func (s *SMTPSink) serve(c net.Conn) {
 		cmd := strings.ToUpper(strings.TrimSpace(line))
 		switch {
 		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
-			say("250 sink")
+			switch {
+			case tcfg != nil && !secure:
+				say("250-sink")
+				say("250 STARTTLS")
+			case tcfg != nil:
+				say("250-sink")
+				say("250 AUTH PLAIN")
+			default:
+				say("250 sink")
+			}
+		case cmd == "STARTTLS" && tcfg != nil && !secure:
+			say("220 go ahead")
+			tc := tls.Server(c, tcfg)
+			if err := tc.Handshake(); err != nil {
+				return
+			}
+			c, r, secure = tc, bufio.NewReader(tc), true
+		case strings.HasPrefix(cmd, "AUTH PLAIN ") && secure:
+			b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(line)[len("AUTH PLAIN "):])
+			parts := strings.Split(string(b), "\x00")
+			if err != nil || len(parts) != 3 {
+				say("501 bad AUTH")
+				continue
+			}
+			user = parts[1]
+			say("235 ok")
 		case strings.HasPrefix(cmd, "MAIL FROM:"):
-			m = Mail{From: strings.Trim(strings.TrimSpace(line)[10:], "<>")}
+			m = Mail{From: strings.Trim(strings.TrimSpace(line)[10:], "<>"), TLS: secure, User: user}
 			say("250 ok")
 		case strings.HasPrefix(cmd, "RCPT TO:"):
 			m.To = append(m.To, strings.Trim(strings.TrimSpace(line)[8:], "<>"))
