@@ -412,6 +412,13 @@ func (d *Detector) match(host string, n *Name) (Match, bool) {
 	return Match{}, false
 }
 
+// countryOf reports whether suffix is base under a country code: com.au
+// for com, co.uk for co.
+func countryOf(suffix, base string) bool {
+	cc, ok := strings.CutPrefix(suffix, base+".")
+	return ok && len(cc) == 2 && !strings.Contains(cc, ".")
+}
+
 // tokenMatch finds a protected label as whole hyphen- or dot-separated
 // words of the name: accounts-google.com, google.com.evil.tk,
 // myaccount.google.com-securitysettingpage.tk, onedrive-en-marche.fr.
@@ -445,11 +452,12 @@ func (d *Detector) tokenMatch(n *Name, set func(int32, string, float64, string, 
 				if after < len(s) && s[after] != '.' && s[after] != '-' {
 					continue
 				}
-				// the whole protected domain followed by more: google.com.evil.tk
-				// (not yahoo.com.au, where the protected name is the registrable
-				// label under another public suffix: a country domain of the
-				// brand itself, judged as a TLD swap)
-				if start != regStart && strings.HasPrefix(s[after:], "."+b.suffix) {
+				// the whole protected domain followed by more: google.com.evil.tk,
+				// en-marche.fr.eu.org (a free suffix anyone registers under);
+				// not yahoo.com.au, the brand's label under its own suffix in a
+				// country (com.au, co.uk: a country domain of the brand itself,
+				// judged as a TLD swap)
+				if !(start == regStart && countryOf(n.Suffix, b.suffix)) && strings.HasPrefix(s[after:], "."+b.suffix) {
 					e := after + 1 + len(b.suffix)
 					if e < len(s) && (s[e] == '.' || s[e] == '-') {
 						keep(set(bi, "subdomain", 0.9, "%s starts with the protected domain %s but belongs to %s", s, b.domain, n.Reg))

@@ -33,6 +33,9 @@ func TestCheck(t *testing.T) {
 		{"googlesecurity-alert.com", "combo", "google.com"},
 		{"paypal.secure-login.com", "subdomain", "paypal.com"},
 		{"yahoo.com.evil.tk", "subdomain", "yahoo.com"},
+		// a free suffix anyone registers under is not a country domain
+		// of the brand
+		{"login.outlook.fr.eu.org", "subdomain", "outlook.fr"},
 	}
 	for _, tt := range tests {
 		m, ok := d.Check(tt.host)
