@@ -60,7 +60,14 @@ func (c *Checker) validatedRRset(ctx context.Context, name string, qtype uint16)
 				if z == signer {
 					return set, fmt.Errorf("the zone %s has no DS record in its parent: its signatures cannot be validated", z)
 				}
-				continue
+				switch kind, why := proveNoDS(din, z, keys, now); kind {
+				case denialNotCut:
+					continue
+				case denialInsecure:
+					return set, fmt.Errorf("%s, above the signer %s, is an unsigned delegation (%s)", z, signer, why)
+				default:
+					return set, fmt.Errorf("the parent did not prove that %s, above the signer %s, has no DS: %s", z, signer, why)
+				}
 			}
 			if err := verifyRRset(ds, dsigs, keys, now); err != nil {
 				return set, err

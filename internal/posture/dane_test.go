@@ -27,6 +27,10 @@ dane.test.          MX 10 mx.dane.test.
 w.dane.test.        MX 10 wrongmx.dane.test.
 u.dane.test.        MX 10 mx.other.test.
 n.dane.test.        MX 10 nodane.dane.test.
+deep.dane.test.     MX 10 mx.deep.sub.test.
+far.dane.test.      MX 10 mx.far.sub2.test.
+mx.deep.sub.test.   A 127.0.0.1
+mx.far.sub2.test.   A 127.0.0.1
 mx.dane.test.       A 127.0.0.1
 wrongmx.dane.test.  A 127.0.0.1
 nodane.dane.test.   A 127.0.0.1
@@ -52,6 +56,16 @@ mx.other.test.      A 127.0.0.1
 	z.add(zone.sign(t, []dns.RR{tlsa("_25._tcp.mx.dane.test.", mxCert)}, from, to)...)
 	z.add(zone.sign(t, []dns.RR{tlsa("_25._tcp.wrongmx.dane.test.", other)}, from, to)...)
 	z.add(tlsa("_25._tcp.mx.other.test.", mxCert)) // other.test is not signed
+	// Signers two labels below the TLD: sub.test is an empty non-terminal
+	// of test. (proven by NSEC), sub2.test has no proof.
+	deep, far := newZoneKey(t, "deep.sub.test."), newZoneKey(t, "far.sub2.test.")
+	for _, k := range []zoneKey{deep, far} {
+		z.add(tld.sign(t, []dns.RR{tld.ds(k)}, from, to)...)
+		z.add(k.sign(t, []dns.RR{k.key}, from, to)...)
+		name := "_25._tcp.mx." + k.key.Hdr.Name
+		z.add(k.sign(t, []dns.RR{tlsa(name, mxCert)}, from, to)...)
+	}
+	z.Deny("sub.test.", tld.sign(t, []dns.RR{nsec("sa.test.", "deep.sub.test.", dns.TypeNS, dns.TypeRRSIG, dns.TypeNSEC)}, from, to)...)
 
 	c := newTestChecker(t, z, Options{SMTPPort: port, RootCAs: ca.pool, TrustAnchors: []*dns.DS{root.key.ToDS(dns.SHA256)}, Now: func() time.Time { return now }})
 	for _, tc := range []struct {
@@ -63,6 +77,8 @@ mx.other.test.      A 127.0.0.1
 		{"w.dane.test", StatusFail, "no TLSA record matches the certificate"},
 		{"u.dane.test", StatusFail, "do not validate"},
 		{"n.dane.test", StatusWarn, "No MX publishes DANE"},
+		{"deep.dane.test", StatusPass, "validated with DNSSEC"},
+		{"far.dane.test", StatusFail, "the parent did not prove that sub2.test., above the signer far.sub2.test., has no DS"},
 	} {
 		t.Run(tc.domain, func(t *testing.T) {
 			ch := runOne(t, c, tc.domain, "mail.dane")

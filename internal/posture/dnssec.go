@@ -133,17 +133,31 @@ func (c *Checker) ValidateDNSSEC(ctx context.Context, domain string) ([]string, 
 				ds, sigs = split(in.Answer, dns.TypeDS)
 			}
 			if len(ds) == 0 {
+				kind, why := proveNoDS(in, z, keys, now)
+				switch kind {
+				case denialNotCut:
+					ev = append(ev, z+" DS: none, not a zone cut, proven by "+why)
+					continue
+				case denialNoName:
+					return ev, &dnssecError{fmt.Sprintf("The parent zone proves that %s does not exist (%s).", z, why),
+						"Check the domain's spelling and that its registration has not lapsed."}
+				case denialNone:
+					return ev, &dnssecError{fmt.Sprintf("The parent did not prove that no DS exists for %s: %s. Validating resolvers treat such an answer as bogus, and it is what an attacker who strips the DS to make a signed domain look unsigned would send.", z, strings.TrimSuffix(why, ".")),
+						"Check with `dig +dnssec DS " + z + "` that the parent's NSEC or NSEC3 proof comes back signed; if the answers go through a resolver or middlebox that drops DNSSEC records, give another one (--resolver); otherwise ask the parent zone's operator (the registry) to fix its signer."}
+				}
+				ev = append(ev, z+" DS: none, insecure delegation proven by "+why)
 				if z != fqdn {
-					continue // not a zone cut (deviation: the NSEC proof is not checked)
+					return ev, &dnssecError{fmt.Sprintf("The domain is not signed with DNSSEC: its parent zone %s is not signed (its own parent proves it has no DS), so its DNS answers can be forged.", z),
+						"DNSSEC needs every zone above the domain to be signed; ask the operator of " + strings.TrimSuffix(z, ".") + " to sign it, or register the domain under a signed zone."}
 				}
 				kin, _ := c.dns.exchange(ctx, z, dns.TypeDNSKEY, true)
 				if kin != nil {
 					if k, _ := split(kin.Answer, dns.TypeDNSKEY); len(k) > 0 {
-						return ev, &dnssecError{fmt.Sprintf("The zone %s publishes DNSKEY records but its parent has no DS record for it: the chain of trust is broken, so validating resolvers treat it as unsigned.", z),
+						return ev, &dnssecError{fmt.Sprintf("The zone %s publishes DNSKEY records but its parent has no DS record for it (and proves it): the chain of trust is broken, so validating resolvers treat it as unsigned.", z),
 							"Publish the DS record at the registrar (OVH: Domains > DNSSEC; Gandi: Domain > DNSSEC), or turn DNSSEC on where the zone is hosted so it does it."}
 					}
 				}
-				return ev, &dnssecError{fmt.Sprintf("The domain is not signed with DNSSEC (no DS record for %s in its parent zone): its DNS answers can be forged.", z),
+				return ev, &dnssecError{fmt.Sprintf("The domain is not signed with DNSSEC (its parent zone proves there is no DS record for %s): its DNS answers can be forged.", z),
 					"Turn DNSSEC on at the DNS host (OVH and Gandi: one switch in the domain's settings; Google Cloud DNS, Azure DNS, Cloudflare: enable it, then publish the DS at the registrar)."}
 			}
 			if err := verifyRRset(ds, sigs, keys, now); err != nil {

@@ -112,9 +112,11 @@
 //     unusable for SMTP (§3.1.3). A mismatch, or TLSA records that do not
 //     validate, fail (DANE senders will not deliver); no TLSA at all warns
 //     (internet.nl fails its DANE existence test there; Vigie warns because
-//     Google Workspace offers no DANE at all). Deviation: the MX records
-//     themselves are not DNSSEC-validated, and the missing DS of a name
-//     between the root and the signer is not proven by NSEC.
+//     Google Workspace offers no DANE at all). A name between the root and
+//     the TLSA records' signer without DS must be proven not a zone cut by
+//     the parent's NSEC/NSEC3 (as for dns.dnssec), or the records do not
+//     validate. Deviation: the MX records themselves are not
+//     DNSSEC-validated.
 //
 //   - web.https: https://DOMAIN/ answers with a valid certificate for the
 //     name over TLS 1.2+; an invalid certificate, no address or a refused
@@ -161,10 +163,23 @@
 //     resolver passes bogus data on to be explained. The failure is named:
 //     not signed (no DS), DS without DNSKEY, no DNSKEY matching the DS,
 //     expired or not-yet-valid signature, unsupported algorithm, bad
-//     signature. Deviations: a missing DS above the domain is taken as "not
-//     a zone cut" without checking the NSEC/NSEC3 proof, and the insecure
-//     delegation of an unsigned domain is not proven either (reported as
-//     not signed); the domain must be a zone apex (it has a SOA).
+//     signature. A DS answer without DS is believed only with the
+//     parent's signed denial (RFC 4035 §5.2, RFC 5155 §8), verified with
+//     the parent's validated keys: an NSEC or NSEC3 record at the name
+//     whose type bitmap has NS and not DS (an insecure delegation: the
+//     domain, or the zone above it, is not signed), or no NS (not a zone
+//     cut: the walk goes on with the parent's keys; an empty non-terminal
+//     is proven by the NSEC covering it whose next name is below it); or
+//     the NSEC3 closest-encloser proof whose next-closer name is covered by
+//     an opt-out NSEC3. Without such a proof (none returned, a signature
+//     by a key the parent does not publish, a bitmap listing DS, a record
+//     for another name) the check fails with "the parent did not prove
+//     that no DS exists", which is what a validating resolver calls bogus
+//     and what an attacker stripping the DS would send; a proof that the
+//     name does not exist fails too. NSEC3 with more than 150 iterations
+//     counts as no proof (RFC 9276 §3.2). Deviations: wildcard proofs are
+//     not read (a delegation is never a wildcard); the domain must be a
+//     zone apex (it has a SOA).
 //
 // Findings turns the checks that did not pass into report.Finding values
 // that `vigie posture --hub` sends to the hub.
@@ -173,5 +188,5 @@
 // declares (internal/hub, vigie serve --posture-interval).
 //
 // Not done yet: the MX hosts' cipher suites (only their TLS versions are
-// checked), and the NSEC/NSEC3 proofs of an insecure delegation.
+// checked).
 package posture

@@ -104,7 +104,9 @@ func (r *resolver) query(ctx context.Context, name string, qtype uint16) (*answe
 	return a, nil
 }
 
-// exchange sends one query and returns the reply of a NOERROR answer.
+// exchange sends one query and returns the reply of a NOERROR answer;
+// for NXDOMAIN it returns the reply (its authority section may hold the
+// signed proof) with an error wrapping errNXDOMAIN.
 // With dnssec, the DO bit asks for the signatures and the CD bit asks a
 // validating resolver to pass bogus data on, so that Vigie can explain it.
 func (r *resolver) exchange(ctx context.Context, name string, qtype uint16, dnssec bool) (*dns.Msg, error) {
@@ -127,12 +129,18 @@ func (r *resolver) exchange(ctx context.Context, name string, qtype uint16, dnss
 	switch in.Rcode {
 	case dns.RcodeSuccess:
 	case dns.RcodeNameError:
-		return nil, fmt.Errorf("%s %s: %w", name, dns.TypeToString[qtype], errNXDOMAIN)
+		if len(in.Ns) > maxAnswerRRs {
+			in.Ns = in.Ns[:maxAnswerRRs]
+		}
+		return in, fmt.Errorf("%s %s: %w", name, dns.TypeToString[qtype], errNXDOMAIN)
 	default:
 		return nil, fmt.Errorf("%s %s query to %s: %s", name, dns.TypeToString[qtype], r.server, dns.RcodeToString[in.Rcode])
 	}
 	if len(in.Answer) > maxAnswerRRs {
 		in.Answer = in.Answer[:maxAnswerRRs]
+	}
+	if len(in.Ns) > maxAnswerRRs {
+		in.Ns = in.Ns[:maxAnswerRRs]
 	}
 	return in, nil
 }

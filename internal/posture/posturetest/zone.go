@@ -22,13 +22,14 @@ type Zone struct {
 	Addr string
 	mu   sync.Mutex
 	rrs  map[string][]dns.RR // by owner name, lower-case, FQDN
+	deny map[string][]dns.RR // authority records of empty answers, by query name
 }
 
 // StartDNS serves zone (zone-file text, absolute names, default TTL 300)
 // until the test ends.
 func StartDNS(t testing.TB, zone string) *Zone {
 	t.Helper()
-	z := &Zone{rrs: map[string][]dns.RR{}}
+	z := &Zone{rrs: map[string][]dns.RR{}, deny: map[string][]dns.RR{}}
 	z.load(t, zone)
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -66,6 +67,17 @@ func (z *Zone) Add(rrs ...dns.RR) {
 		n := strings.ToLower(rr.Header().Name)
 		z.rrs[n] = append(z.rrs[n], rr)
 	}
+}
+
+// Deny sets the authority section (the NSEC or NSEC3 records and their
+// signatures a signed zone returns) of the answers for name that hold no
+// record of the type asked, NODATA or NXDOMAIN. It does not make name
+// exist.
+func (z *Zone) Deny(name string, rrs ...dns.RR) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	n := strings.ToLower(dns.Fqdn(name))
+	z.deny[n] = append(z.deny[n], rrs...)
 }
 
 // ServeDNS answers one query from the zone.
@@ -112,6 +124,8 @@ func (z *Zone) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	}
 	if len(m.Answer) > 0 {
 		m.Rcode = dns.RcodeSuccess
+	} else {
+		m.Ns = append(m.Ns, z.deny[name]...)
 	}
 	w.WriteMsg(m)
 }
