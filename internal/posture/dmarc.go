@@ -10,6 +10,7 @@ import (
 	"github.com/vigie-project/vigie/internal/mailauth"
 	"github.com/vigie-project/vigie/internal/mailauth/dkim"
 	"github.com/vigie-project/vigie/internal/mailauth/dmarc"
+	"github.com/vigie-project/vigie/internal/mailauth/spf"
 )
 
 // DMARCPolicy is a DMARC record as the posture check reads it.
@@ -171,6 +172,51 @@ func (c *Checker) checkDMARC(ctx context.Context, d *domainRun) Check {
 	return ch
 }
 
+// sendsNoMail reports whether domain declares that it sends no mail the
+// way internet.nl recognises it (checks/tasks/mail.py,
+// skip_dkim_for_non_sending_domain): its one SPF record has no term but
+// "-all" (and exp=), and the DMARC policy that applies to it is reject (p=
+// of its own record; sp=, which defaults to p=, of the organisational
+// domain's).
+func (c *Checker) sendsNoMail(ctx context.Context, domain string) (bool, error) {
+	txt, err := c.dns.txt(ctx, domain)
+	if err != nil {
+		return false, err
+	}
+	spfs := withPrefix(txt, "v=spf1")
+	if len(spfs) != 1 {
+		return false, nil
+	}
+	r, err := spf.ParseRecord(spfs[0])
+	if err != nil || r.Redirect != "" || len(r.Unknown) > 0 || len(r.Mechanisms) != 1 ||
+		r.Mechanisms[0].Kind != "all" || r.Mechanisms[0].Qualifier != spf.QFail {
+		return false, nil
+	}
+	recs, err := c.dns.txt(ctx, "_dmarc."+domain)
+	if err != nil {
+		return false, err
+	}
+	fromOrg := false
+	if org := mailauth.OrgDomain(domain); len(withPrefix(recs, "v=DMARC1")) == 0 && org != domain {
+		if recs, err = c.dns.txt(ctx, "_dmarc."+org); err != nil {
+			return false, err
+		}
+		fromOrg = true
+	}
+	recs = withPrefix(recs, "v=DMARC1")
+	if len(recs) != 1 {
+		return false, nil
+	}
+	p, err := ParseDMARC(recs[0])
+	if err != nil {
+		return false, nil
+	}
+	if fromOrg {
+		return p.SubdomainPolicy == dmarc.PolicyReject, nil
+	}
+	return p.Policy == dmarc.PolicyReject, nil
+}
+
 // reportDomain returns the domain of a mailto: report URI ("" otherwise).
 func reportDomain(uri string) string {
 	u, err := url.Parse(strings.TrimSpace(uri))
@@ -200,8 +246,12 @@ func (c *Checker) checkDKIM(ctx context.Context, d *domainRun) Check {
 	if err != nil && !nx {
 		return errorCheck("query the _domainkey node", err)
 	}
-	mx := d.mxSet(ctx)
-	noMail := mx.err == nil && !mx.receivesMail()
+	noMail := false
+	if nx {
+		if noMail, err = c.sendsNoMail(ctx, d.name); err != nil {
+			return errorCheck("read the SPF and DMARC records", err)
+		}
+	}
 	ch := Check{}
 	if nx {
 		ch.Evidence = []string{node + ": NXDOMAIN"}
@@ -251,10 +301,11 @@ func (c *Checker) checkDKIM(ctx context.Context, d *domainRun) Check {
 		ch.Status, ch.Summary = StatusWarn, "DKIM key records that receivers cannot use: "+strings.Join(bad, "; ")+"."
 		ch.Fix = `A key record is "v=DKIM1; k=rsa; p=<base64 public key>" at SELECTOR._domainkey.DOMAIN, as the mail host gives it.`
 	case nx && noMail:
-		ch.Status, ch.Summary = StatusPass, "The domain sends no mail and publishes no DKIM keys, as it should."
+		ch.Status, ch.Summary = StatusPass, `The domain says it sends no mail ("v=spf1 -all" and DMARC p=reject) and publishes no DKIM keys, as it should.`
 	case nx:
 		ch.Status, ch.Summary = StatusFail, "The _domainkey node does not exist (NXDOMAIN), so the domain publishes no DKIM key: its mail is not signed."
-		ch.Fix = "Turn DKIM signing on at the mail host and publish its key: Google Workspace (selector google), Microsoft 365 (CNAMEs selector1 and selector2 to the tenant), OVH and Gandi (DKIM in the e-mail settings of the domain)."
+		ch.Fix = "Turn DKIM signing on at the mail host and publish its key: Google Workspace (selector google), Microsoft 365 (CNAMEs selector1 and selector2 to the tenant), OVH and Gandi (DKIM in the e-mail settings of the domain). " +
+			`A domain that sends no mail says so instead with "v=spf1 -all" and "v=DMARC1; p=reject;".`
 	case len(found) == 0:
 		ch.Status, ch.Summary = StatusPass, "The _domainkey node exists (RFC 8020), so DKIM keys are published; give --dkim-selector to check their length."
 	default:

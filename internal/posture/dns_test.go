@@ -29,6 +29,23 @@ rack.test.       CAA 0 iodef "mailto:hostmaster@rack.test"
 lone.test.       NS ns.lone.test.
 ns.lone.test.    A 198.51.100.53
 lone.test.       CAA 128 tbs "unknown"
+; CAA as parties really get it wrong: only issuewild, a misspelt tag, an
+; unknown validation method, an iodef without mailto:, an issuer with a
+; space, reserved flag bits and tags; and right with ACME parameters
+wild.test.       CAA 0 issuewild "letsencrypt.org"
+typo.test.       CAA 0 issue "letsencrypt.org"
+typo.test.       CAA 0 isue "sectigo.com"
+methods.test.    CAA 0 issue "letsencrypt.org; validationmethods=http-02"
+iodef.test.      CAA 0 issue "letsencrypt.org"
+iodef.test.      CAA 0 iodef "security@iodef.test"
+issuer.test.     CAA 0 issue "lets encrypt.org"
+flags.test.      CAA 1 issue "letsencrypt.org"
+path.test.       CAA 0 issue "letsencrypt.org"
+path.test.       CAA 0 path "/"
+acme.test.       CAA 0 issue "letsencrypt.org; validationmethods=dns-01,http-01; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/1"
+acme.test.       CAA 0 issue ";"
+acme.test.       CAA 0 iodef "https://acme.test/caa-report"
+acme.test.       CAA 0 contactemail "security@acme.test"
 ; IPv6-only pair in one /48
 v6.test.         NS a.ns.v6.test.
 v6.test.         NS b.ns.v6.test.
@@ -51,7 +68,15 @@ func TestDNSChecks(t *testing.T) {
 		{"absent.test", "dns.ns", StatusError, "NXDOMAIN"},
 		{"ovh.test", "dns.caa", StatusPass, "at ovh.test"},
 		{"www.ovh.test", "dns.caa", StatusPass, "at ovh.test"},
-		{"rack.test", "dns.caa", StatusWarn, "no issue tag"},
+		{"rack.test", "dns.caa", StatusWarn, "none has the issue tag"},
+		{"wild.test", "dns.caa", StatusWarn, "none has the issue tag"},
+		{"acme.test", "dns.caa", StatusPass, "at acme.test"},
+		{"typo.test", "dns.caa", StatusWarn, `the tag "isue" is not a CAA property`},
+		{"methods.test", "dns.caa", StatusWarn, "validationmethods names http-02"},
+		{"iodef.test", "dns.caa", StatusWarn, `iodef "security@iodef.test" is neither a mailto:`},
+		{"issuer.test", "dns.caa", StatusWarn, "is not a domain name"},
+		{"flags.test", "dns.caa", StatusWarn, "flags 1 use reserved bits"},
+		{"path.test", "dns.caa", StatusWarn, `the tag "path" is reserved`},
 		{"lone.test", "dns.caa", StatusFail, "critical flag"},
 		{"v6.test", "dns.caa", StatusWarn, "No CAA record"},
 	} {

@@ -56,6 +56,15 @@ func (c *Checker) checkNS(ctx context.Context, d *domainRun) Check {
 	return ch
 }
 
+// knownCAATag reports whether tag is in the IANA CAA property registry.
+func knownCAATag(tag string) bool {
+	switch strings.ToLower(tag) {
+	case "issue", "issuewild", "issuevmc", "issuemail", "iodef", "contactemail", "contactphone", "auth", "path", "policy":
+		return true
+	}
+	return false
+}
+
 // checkCAA is dns.caa: a CAA record set found at the domain or the closest
 // ancestor (RFC 8659 §3), with at least one issue tag.
 func (c *Checker) checkCAA(ctx context.Context, d *domainRun) Check {
@@ -68,24 +77,32 @@ func (c *Checker) checkCAA(ctx context.Context, d *domainRun) Check {
 		if err == nil && len(a.caa) > 0 {
 			ch := Check{Evidence: a.rrs}
 			issue := false
+			var invalid []string
 			for _, r := range a.caa {
-				switch strings.ToLower(r.Tag) {
-				case "issue", "issuewild":
+				if strings.EqualFold(r.Tag, "issue") {
 					issue = true
-				case "iodef":
-				default:
-					if r.Flag&128 != 0 {
-						ch.Status, ch.Summary = StatusFail, fmt.Sprintf("A CAA record with the critical flag has the unknown tag %q: every CA must refuse to issue.", r.Tag)
-						return ch
-					}
 				}
+				err := validateCAA(r.Flag, r.Tag, r.Value)
+				if err == nil {
+					continue
+				}
+				if r.Flag&128 != 0 && !knownCAATag(r.Tag) {
+					ch.Status, ch.Summary = StatusFail, fmt.Sprintf("A CAA record with the critical flag has the unknown tag %q: every CA must refuse to issue.", r.Tag)
+					ch.Fix = "Remove the record, or clear its critical flag (128)."
+					return ch
+				}
+				invalid = append(invalid, err.Error())
 			}
-			if !issue {
-				ch.Status, ch.Summary = StatusWarn, "CAA records exist but none says which CA may issue (no issue tag)."
+			switch {
+			case len(invalid) > 0:
+				ch.Status, ch.Summary = StatusWarn, "CAA records at "+name+" have errors, which CAs may read differently: "+strings.Join(invalid, "; ")+"."
+				ch.Fix = `Each record as "DOMAIN. CAA 0 issue \"letsencrypt.org\"", "CAA 0 iodef \"mailto:security@DOMAIN\"".`
+			case !issue:
+				ch.Status, ch.Summary = StatusWarn, "CAA records exist but none has the issue tag, which says which CA may issue certificates for the name."
 				ch.Fix = `"DOMAIN. CAA 0 issue \"letsencrypt.org\"" and one line per CA you use.`
-				return ch
+			default:
+				ch.Status, ch.Summary = StatusPass, "CAA records at "+name+" limit which CAs may issue certificates."
 			}
-			ch.Status, ch.Summary = StatusPass, "CAA records at "+name+" limit which CAs may issue certificates."
 			return ch
 		}
 		i := strings.IndexByte(name, '.')

@@ -25,8 +25,10 @@
 //
 //   - mail.mx: real MX records pass; a null MX ("MX 0 .", RFC 7505) passes
 //     and marks the domain as one that takes no mail; a null MX next to
-//     other MX records fails (RFC 7505 §3); no MX at all warns (senders fall
-//     back to the A record); NXDOMAIN fails.
+//     other MX records warns (RFC 7505 §3 forbids it, but senders use the
+//     real MX; internet.nl: "null-mx-with-other-mx", a notice); no MX at
+//     all warns (senders fall back to the A record; internet.nl: "no-null-mx"
+//     or "other", each asking for an MX or a null MX); NXDOMAIN fails.
 //
 //   - mail.spf: exactly one "v=spf1" TXT record (RFC 7208 §4.5), valid
 //     syntax (the parser of internal/mailauth/spf), every include and
@@ -77,9 +79,14 @@
 //   - mail.dkim: the _domainkey node must exist (NOERROR, not NXDOMAIN:
 //     RFC 8020 says nothing exists below an NXDOMAIN, so no key is
 //     published); NXDOMAIN fails for a domain that receives mail and
-//     passes for one that takes none (internet.nl: the same NOERROR/NXDOMAIN
-//     rule; it recognises a non-sending domain by "v=spf1 -all" and
-//     p=reject, Vigie by the absence of a real MX). Keys are read for the selectors given
+//     passes for one that sends none, recognised as internet.nl does
+//     (checks/tasks/mail.py, skip_dkim_for_non_sending_domain): one SPF
+//     record with no term but "-all", and the DMARC policy that applies to
+//     the domain is reject (sp= when it comes from the organisational
+//     domain). Whether it receives mail (its MX) does not matter: a domain
+//     without MX that sends through Google needs DKIM. Deviation: Vigie
+//     reads the parsed records where internet.nl matches regular
+//     expressions (its "v=DMARC1; p=reject" must come first). Keys are read for the selectors given
 //     and CommonDKIMSelectors: RSA under 1024 bits warns (forgeable), under
 //     2048 bits passes with a note; an unparseable key warns.
 //
@@ -150,8 +157,16 @@
 //     /24 for IPv4, one /48 for IPv6 (warn).
 //
 //   - dns.caa: a CAA record set at the domain or the closest ancestor up to
-//     the registered domain (RFC 8659 §3) with an issue or issuewild tag;
-//     none warns; an unknown tag with the critical flag fails.
+//     the registered domain (RFC 8659 §3) with an issue tag; none warns, as
+//     do a set without issue (issuewild alone does not say who issues for
+//     the name itself) and any invalid record, as in internet.nl
+//     (checks/caa, a notice at worst): flags other than 0 and 128, an
+//     issue/issuewild value outside RFC 8659 §4.2's grammar, a
+//     validationmethods= naming no ACME method (RFC 8657), an iodef that is
+//     not mailto: or https:, a contactemail that is not one address, the
+//     reserved tags auth, path and policy, and unknown tags (a typo such as
+//     "isue"). Deviation: an unknown tag with the critical flag fails,
+//     since every CA must then refuse to issue (internet.nl: a notice).
 //
 //   - dns.dnssec: Vigie validates the chain of trust itself, from the IANA
 //     root anchors (RootAnchors, KSK-2017 and KSK-2024; Options.TrustAnchors

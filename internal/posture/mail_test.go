@@ -100,6 +100,12 @@ _dmarc.halfparked.test.   TXT "v=DMARC1; p=quarantine"
 nomx.test.                A 192.0.2.80
 mixed.test.               MX 0 .
 mixed.test.               MX 10 mx.mixed.test.
+; a domain that sends (through Google) but receives nothing, and one that
+; receives but sends nothing
+sender.test.              TXT "v=spf1 include:_spf.google.com ~all"
+receiver.test.            MX 10 mx.receiver.test.
+receiver.test.            TXT "v=spf1 -all"
+_dmarc.receiver.test.     TXT "v=DMARC1; p=reject"
 `
 	z += txtRR("google._domainkey.gw.test.", "v=DKIM1; k=rsa; p="+readKey(t, "2048"))
 	z += txtRR("selector1._domainkey.m365.test.", "v=DKIM1; k=rsa; p="+readKey(t, "1024"))
@@ -158,11 +164,16 @@ func TestMailChecks(t *testing.T) {
 		{"twospf.test", "mail.dkim", c, StatusPass, "node exists"},
 		{"noall.test", "mail.dkim", c, StatusFail, "NXDOMAIN"},
 		{"parked.test", "mail.dkim", c, StatusPass, "sends no mail"},
+		// internet.nl's rule: no mail sent means "v=spf1 -all" and
+		// p=reject, whatever the MX says.
+		{"halfparked.test", "mail.dkim", c, StatusFail, "NXDOMAIN"},
+		{"sender.test", "mail.dkim", c, StatusFail, "NXDOMAIN"},
+		{"receiver.test", "mail.dkim", c, StatusPass, "sends no mail"},
 
 		{"gw.test", "mail.mx", c, StatusPass, "aspmx.l.google.com, alt1.aspmx.l.google.com"},
 		{"parked.test", "mail.mx", c, StatusPass, "null MX"},
 		{"nomx.test", "mail.mx", c, StatusWarn, "no MX record"},
-		{"mixed.test", "mail.mx", c, StatusFail, "must be alone"},
+		{"mixed.test", "mail.mx", c, StatusWarn, "must be alone"},
 		{"absent.test", "mail.mx", c, StatusFail, "does not exist"},
 	} {
 		t.Run(tc.domain+"/"+tc.id, func(t *testing.T) {

@@ -237,7 +237,7 @@ func (c *Checker) checkMX(ctx context.Context, d *domainRun) Check {
 		ch.Status, ch.Summary = StatusFail, "The domain does not exist in the DNS (NXDOMAIN)."
 		ch.Fix = "Check the spelling of the domain, or that its registration has not lapsed."
 	case mx.nullMX && mx.receivesMail():
-		ch.Status, ch.Summary = StatusFail, "The domain publishes a null MX next to real MX records; RFC 7505 says the null MX must be alone."
+		ch.Status, ch.Summary = StatusWarn, "The domain publishes a null MX next to real MX records; RFC 7505 says the null MX must be alone (senders use the real ones, but the domain says two contradictory things)."
 		ch.Fix = "Remove the \"MX 0 .\" record, or the other MX records if the domain takes no mail."
 	case mx.receivesMail():
 		ch.Status, ch.Summary = StatusPass, fmt.Sprintf("The domain receives mail at %s.", strings.Join(mx.hosts, ", "))
