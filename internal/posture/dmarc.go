@@ -133,7 +133,7 @@ func (c *Checker) checkDMARC(ctx context.Context, d *domainRun) Check {
 	ch.Status = StatusPass
 	ch.Summary = fmt.Sprintf("One valid DMARC record with policy %s.", eff)
 	mx := d.mxSet(ctx)
-	if mx.err == nil && !mx.receivesMail() && eff != dmarc.PolicyReject {
+	if mx.err == nil && mx.takesNoMail() && eff != dmarc.PolicyReject {
 		ch.Status, ch.Summary = StatusWarn, "The domain sends no mail, so its DMARC policy should be p=reject, not "+string(eff)+"."
 		ch.Fix = `"v=DMARC1; p=reject;" at _dmarc.DOMAIN.`
 	}

@@ -43,8 +43,8 @@
 //     it lets every server pass (internet.nl: "invalid include"); "?all",
 //     "~all" or no "all" inside an include are fine (the include just
 //     does not match). Like internet.nl, terms with macros are not
-//     followed. Deviations: a domain that takes no mail should end in
-//     "-all": "~all" warns (internet.nl passes it); the ptr mechanism warns
+//     followed. Deviations: a domain that takes no mail (a null MX alone;
+//     without any MX it may still send) should end in "-all": "~all" warns (internet.nl passes it); the ptr mechanism warns
 //     (RFC 7208 §5.5: "SHOULD NOT" be used; internet.nl passes it);
 //     "a:host" and "mx:host" count as lookups (RFC 7208 §4.6.4), where
 //     internet.nl counts only the bare forms; internet.nl notices more
@@ -67,19 +67,28 @@
 //     grammar rejects the whole record, a fail). A mailto: rua/ruf on another organisational
 //     domain needs that domain's "DOMAIN._report._dmarc.DEST" authorisation
 //     record (RFC 7489 §7.1): missing, it warns (internet.nl: "invalid
-//     external", a notice). A domain without mail should have p=reject:
+//     external", a notice). A domain with a null MX should have p=reject:
 //     quarantine warns (internet.nl passes it).
 //
-//   - Agreement with internet.nl: internetnl_test.go serves 52 record sets
+//   - Agreement with internet.nl: internetnl_test.go serves 56 record sets
 //     modelled on what big tech, banks, ministries, parties, universities
-//     and associations publish (testdata/internetnl/) and compares Vigie's
-//     verdict with the one internet.nl's code gives: mail.spf 48 of 52,
-//     mail.dmarc 46 of 52 agree; every other one is a deviation above.
+//     and associations publish (testdata/internetnl/: SPF, DMARC, DKIM
+//     selectors, CAA, MX and null MX; six signed with DNSSEC under the
+//     test's root, with TLSA records for their MX; MX hosts on loopback
+//     with and without STARTTLS), and compares Vigie's verdict with the
+//     one internet.nl's code gives (the mapping of its statuses is written
+//     above inlCase). Agreeing: mail.spf 52 of 56, mail.dmarc 50 of 56,
+//     mail.mx 56 of 56, mail.dkim 55 of 56, mail.starttls 53 of 53,
+//     mail.dane 9 of 50, dns.caa 55 of 56, dns.dnssec 56 of 56; every
+//     other verdict is a deviation documented here (mail.dane: no TLSA
+//     warns). Not compared: mail.mta-sts and mail.tls-rpt (internet.nl has
+//     no such test), dns.ns (its name-server test is about IPv6), the web
+//     checks, and internet.nl's TLS details (ciphers, certificate,
+//     renegotiation) that mail.starttls folds in.
 //
 //   - mail.dkim: the _domainkey node must exist (NOERROR, not NXDOMAIN:
 //     RFC 8020 says nothing exists below an NXDOMAIN, so no key is
-//     published); NXDOMAIN fails for a domain that receives mail and
-//     passes for one that sends none, recognised as internet.nl does
+//     published); NXDOMAIN fails, and passes for a domain that sends none, recognised as internet.nl does
 //     (checks/tasks/mail.py, skip_dkim_for_non_sending_domain): one SPF
 //     record with no term but "-all", and the DMARC policy that applies to
 //     the domain is reject (sp= when it comes from the organisational
@@ -87,15 +96,16 @@
 //     without MX that sends through Google needs DKIM. Deviation: Vigie
 //     reads the parsed records where internet.nl matches regular
 //     expressions (its "v=DMARC1; p=reject" must come first). Keys are read for the selectors given
-//     and CommonDKIMSelectors: RSA under 1024 bits warns (forgeable), under
-//     2048 bits passes with a note; an unparseable key warns.
+//     and CommonDKIMSelectors: RSA under 1024 bits warns (forgeable;
+//     internet.nl does not read keys), under 2048 bits passes with a note;
+//     an unparseable key warns.
 //
 //   - mail.mta-sts: the _mta-sts TXT record "v=STSv1; id=..." (RFC 8461
 //     §3.1, one record), the policy from https://mta-sts.DOMAIN/.well-known/
 //     mta-sts.txt (HTTPS with a valid certificate, else fail; 200 without redirect,
 //     text/plain, at most 64 KiB), mode enforce, every MX matched by an mx:
 //     pattern (§4.1). No record warns (internet.nl does not score MTA-STS;
-//     it scores DANE, which Vigie does not check yet); testing mode warns;
+//     it scores DANE, mail.dane below); testing mode warns;
 //     mode none or an uncovered MX fails; a policy that cannot be fetched
 //     (timeout, too large, refused) is an error.
 //

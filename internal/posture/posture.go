@@ -300,6 +300,12 @@ func (d *domainRun) mxSet(ctx context.Context) mxInfo {
 // receivesMail reports whether the domain has a real MX.
 func (m mxInfo) receivesMail() bool { return len(m.hosts) > 0 }
 
+// takesNoMail reports whether the domain says it takes no mail with a
+// null MX alone (RFC 7505), which also means it should send none (its
+// bounces could not come back, §4.2). A domain without any MX says
+// nothing: it may send through Google and receive nowhere.
+func (m mxInfo) takesNoMail() bool { return m.nullMX && len(m.hosts) == 0 }
+
 // dialContext resolves host through the Checker's resolver (so that tests
 // and --resolver see the same answers) and connects to the first address
 // that answers.

@@ -138,7 +138,13 @@ func startHTTP(t *testing.T, handler http.Handler) int {
 // for the posture probe: tlsCfg nil means STARTTLS is not offered.
 func startSMTP(t *testing.T, tlsCfg *tls.Config) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	return startSMTPAt(t, "127.0.0.1:0", tlsCfg)
+}
+
+// startSMTPAt is startSMTP listening on addr.
+func startSMTPAt(t *testing.T, addr string, tlsCfg *tls.Config) int {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -186,7 +186,7 @@ func (c *Checker) checkSPF(ctx context.Context, d *domainRun) Check {
 		return errorCheck("read the SPF records", err)
 	}
 	mx := d.mxSet(ctx)
-	noMail := mx.err == nil && !mx.receivesMail()
+	noMail := mx.err == nil && mx.takesNoMail()
 	ch := Check{Evidence: a.Evidence}
 	switch {
 	case a.Record == "" && len(a.Problems) == 0:
