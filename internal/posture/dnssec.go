@@ -137,6 +137,9 @@ func (c *Checker) ValidateDNSSEC(ctx context.Context, domain string) ([]string, 
 				switch kind {
 				case denialNotCut:
 					ev = append(ev, z+" DS: none, not a zone cut, proven by "+why)
+					if z == fqdn {
+						return c.validateInZone(ctx, fqdn, keys, ev)
+					}
 					continue
 				case denialNoName:
 					return ev, &dnssecError{fmt.Sprintf("The parent zone proves that %s does not exist (%s).", z, why),
@@ -216,6 +219,29 @@ func (c *Checker) ValidateDNSSEC(ctx context.Context, domain string) ([]string, 
 		return ev, &dnssecError{"The zone's records do not validate: " + err.Error() + ".", "Re-sign the zone: signatures must be refreshed before they expire (the DNS host's signer must run)."}
 	}
 	ev = append(ev, fqdn+" SOA: signature valid")
+	return ev, nil
+}
+
+// validateInZone validates a name that has no zone of its own (the
+// parent proved it is not a zone cut): its MX, A or TXT records, the
+// first set it has, must be signed by the validated keys of the zone it
+// belongs to. A name with none of them is covered by the signed proof
+// alone.
+func (c *Checker) validateInZone(ctx context.Context, fqdn string, keys []*dns.DNSKEY, ev []string) ([]string, error) {
+	for _, t := range []uint16{dns.TypeMX, dns.TypeA, dns.TypeTXT} {
+		in, err := c.dns.exchange(ctx, fqdn, t, true)
+		if err != nil {
+			return ev, err
+		}
+		set, sigs := split(in.Answer, t)
+		if len(set) == 0 {
+			continue
+		}
+		if err := verifyRRset(set, sigs, keys, c.opts.Now()); err != nil {
+			return ev, &dnssecError{"The domain's records do not validate: " + err.Error() + ".", "Re-sign the zone that holds the domain: signatures must be refreshed before they expire (the DNS host's signer must run)."}
+		}
+		return append(ev, fmt.Sprintf("%s %s: signature valid (the name is inside the zone of %s)", fqdn, dns.TypeToString[t], keys[0].Hdr.Name)), nil
+	}
 	return ev, nil
 }
 

@@ -156,6 +156,14 @@ func TestDNSSEC(t *testing.T) {
 	// child; and one below an unsigned delegation.
 	deny("sub.test.", nsec("sa.test.", "party.sub.test.", dns.TypeNS, dns.TypeDS, dns.TypeRRSIG, dns.TypeNSEC))
 	signedZone("party.sub.test.", to, true, true)
+	// A name inside a signed zone, not a zone of its own (the
+	// newsletter sub-domain of a party): its MX is signed by the zone,
+	// validly or not.
+	pk := signedZone("parti.test.", to, true, true)
+	z.Deny("news.parti.test.", pk.sign(t, []dns.RR{nsec("news.parti.test.", "www.parti.test.", dns.TypeMX, dns.TypeRRSIG, dns.TypeNSEC)}, from, to)...)
+	z.add(pk.sign(t, []dns.RR{rr(t, "news.parti.test. 300 IN MX 10 mx.parti.test.")}, from, to)...)
+	z.Deny("old.parti.test.", pk.sign(t, []dns.RR{nsec("old.parti.test.", "parti.test.", dns.TypeA, dns.TypeRRSIG, dns.TypeNSEC)}, from, to)...)
+	z.add(pk.sign(t, []dns.RR{rr(t, "old.parti.test. 300 IN A 192.0.2.7")}, from, now.Add(-time.Hour))...)
 	deny("insec.test.", nsec("insec.test.", "j.test.", dns.TypeNS))
 	signedZone("party.insec.test.", to, false, false)
 	// broken.test: the parent holds the DS of a key the zone no longer uses.
@@ -186,6 +194,8 @@ func TestDNSSEC(t *testing.T) {
 		{"hasds.test", StatusFail, "says a DS record exists, but none was returned"},
 		{"other.test", StatusFail, "no NSEC or NSEC3 record returned matches or covers other.test. Validating"},
 		{"noce.test", StatusFail, "no NSEC or NSEC3 record returned matches or covers noce.test."},
+		{"news.parti.test", StatusPass, "validated the chain of trust"},
+		{"old.parti.test", StatusFail, "The domain's records do not validate: the signature of old.parti.test. A"},
 		{"party.sub.test", StatusPass, "validated the chain of trust"},
 		{"party.insec.test", StatusFail, "its parent zone insec.test. is not signed"},
 	} {

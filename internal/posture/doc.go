@@ -203,8 +203,10 @@
 //     and what an attacker stripping the DS would send; a proof that the
 //     name does not exist fails too. NSEC3 with more than 150 iterations
 //     counts as no proof (RFC 9276 §3.2). Deviations: wildcard proofs are
-//     not read (a delegation is never a wildcard); the domain must be a
-//     zone apex (it has a SOA).
+//     not read (a delegation is never a wildcard). A domain that is not a
+//     zone of its own (a sub-domain inside its party's signed zone, proven
+//     not a zone cut) is validated by its MX, A or TXT records, the first
+//     set it has, signed by that zone's keys.
 //
 // Findings turns the checks that did not pass into report.Finding values
 // that `vigie posture --hub` sends to the hub.
