@@ -123,6 +123,10 @@ func (r *resolver) exchange(ctx context.Context, name string, qtype uint16, dnss
 		cl.Net = "tcp"
 		in, _, err = cl.ExchangeContext(ctx, m, r.server)
 	}
+	var ne net.Error
+	if err != nil && !errors.As(err, &ne) && ctx.Err() == nil {
+		return nil, fmt.Errorf("%s %s query to %s: unreadable answer, larger than the %d bytes Vigie accepts or malformed: %w", name, dns.TypeToString[qtype], r.server, cl.UDPSize, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s %s query to %s: %w", name, dns.TypeToString[qtype], r.server, err)
 	}
