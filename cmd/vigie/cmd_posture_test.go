@@ -91,6 +91,39 @@ _dmarc.weak.test.   TXT "v=DMARC1; p=none; rua=mailto:d@weak.test"
 	if r.Domain != "weak.test" || got["mail.spf"] != "fail" || got["mail.dmarc"] != "fail" || got["mail.starttls"] != "error" {
 		t.Errorf("weak.test: %+v", got)
 	}
+	// The shape the issue gives, key for key: {"domain", "checks": [{"id",
+	// "status", "summary", "evidence", "fix"}]}.
+	var shape map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &shape); err != nil {
+		t.Fatal(err)
+	}
+	checks, _ := shape["checks"].([]any)
+	if _, ok := shape["domain"].(string); !ok || len(shape) != 2 || len(checks) == 0 {
+		t.Errorf("json keys: %s", lines[0])
+	}
+	for _, c := range checks {
+		m, _ := c.(map[string]any)
+		for _, k := range []string{"id", "status", "summary", "evidence", "fix"} {
+			if _, ok := m[k]; !ok {
+				t.Errorf("a check lacks %q: %v", k, m)
+			}
+		}
+		if _, ok := m["evidence"].([]any); !ok {
+			t.Errorf("evidence is not a list: %v", m)
+		}
+	}
+
+	// --only web runs the web checks alone.
+	_, out, _ = vigie(t, "", "posture", "weak.test", "--only", "web", "--resolver", addr, "--timeout", "1s", "--json")
+	var web struct{ Checks []struct{ ID string } }
+	if err := json.Unmarshal([]byte(out), &web); err != nil || len(web.Checks) == 0 {
+		t.Fatalf("--only web: %v\n%s", err, out)
+	}
+	for _, c := range web.Checks {
+		if !strings.HasPrefix(c.ID, "web.") {
+			t.Errorf("--only web ran %s", c.ID)
+		}
+	}
 
 	code, out, _ = vigie(t, "", "posture", "weak.test", "--only", "mail", "--resolver", addr, "--timeout", "1s", "--smtp-port", "1")
 	if !strings.Contains(out, "FAIL  mail.dmarc") || !strings.Contains(out, "fix:") || !strings.Contains(out, "could not be checked") {
