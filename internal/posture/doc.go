@@ -86,19 +86,22 @@
 //     checks, and internet.nl's TLS details (ciphers, certificate,
 //     renegotiation) that mail.starttls folds in.
 //
-//   - mail.dkim: the _domainkey node must exist (NOERROR, not NXDOMAIN:
-//     RFC 8020 says nothing exists below an NXDOMAIN, so no key is
-//     published); NXDOMAIN fails, and passes for a domain that sends none, recognised as internet.nl does
-//     (checks/tasks/mail.py, skip_dkim_for_non_sending_domain): one SPF
-//     record with no term but "-all", and the DMARC policy that applies to
-//     the domain is reject (sp= when it comes from the organisational
-//     domain). Whether it receives mail (its MX) does not matter: a domain
-//     without MX that sends through Google needs DKIM. Deviation: Vigie
-//     reads the parsed records where internet.nl matches regular
-//     expressions (its "v=DMARC1; p=reject" must come first). Keys are read for the selectors given
-//     and CommonDKIMSelectors: RSA under 1024 bits warns (forgeable;
-//     internet.nl does not read keys), under 2048 bits passes with a note;
-//     an unparseable key warns.
+//   - mail.dkim: the _domainkey node must exist (NOERROR, not NXDOMAIN: RFC
+//     8020 says nothing exists below an NXDOMAIN, so no key is published);
+//     NXDOMAIN fails, except for a domain that sends no mail (it passes),
+//     recognised as internet.nl does (checks/tasks/mail.py,
+//     skip_dkim_for_non_sending_domain): one SPF record with no term but
+//     "-all", and the DMARC policy that applies to the domain is reject (sp=
+//     when it comes from the organisational domain). Whether it receives
+//     mail (its MX) does not matter: a domain without MX that sends through
+//     Google needs DKIM. Deviations: Vigie reads the parsed records where
+//     internet.nl matches regular expressions (its "v=DMARC1; p=reject" must
+//     come first), and does not ask, as internet.nl does, that the DMARC
+//     record also pass every other DMARC rule (an unauthorised external rua
+//     makes internet.nl fail the DKIM test of a domain that sends no mail).
+//     Keys are read for the selectors given and CommonDKIMSelectors: RSA
+//     under 1024 bits warns (forgeable; internet.nl does not read keys),
+//     under 2048 bits passes with a note; an unparseable key warns.
 //
 //   - mail.mta-sts: the _mta-sts TXT record "v=STSv1; id=..." (RFC 8461
 //     §3.1, one record), the policy from https://mta-sts.DOMAIN/.well-known/
