@@ -83,8 +83,9 @@
 //     other verdict is a deviation documented here (mail.dane: no TLSA
 //     warns). Not compared: mail.mta-sts and mail.tls-rpt (internet.nl has
 //     no such test), dns.ns (its name-server test is about IPv6), the web
-//     checks, and internet.nl's TLS details (ciphers, certificate,
-//     renegotiation) that mail.starttls folds in.
+//     checks, internet.nl's TLS details (ciphers, certificate,
+//     renegotiation) that mail.starttls folds in, and its DNSSEC test of the
+//     MX hosts' zones (Vigie validates the domain's zone only).
 //
 //   - mail.dkim: the _domainkey node must exist (NOERROR, not NXDOMAIN: RFC
 //     8020 says nothing exists below an NXDOMAIN, so no key is published);
