@@ -274,8 +274,10 @@ func (c *compiler) addRule(d *ruleDef) error {
 	if err != nil {
 		return err
 	}
-	if _, err := rs.check(cond); err != nil {
+	if ci, err := rs.check(cond); err != nil {
 		return err
+	} else if ci.isObj() {
+		return rs.errf(cond.pos, "wrong usage of identifier %q", ci.name)
 	}
 	for i, sd := range d.strs {
 		if rs.used == nil || !rs.used[i] {
@@ -877,6 +879,9 @@ type resolver struct {
 	scope   []string // loop variables
 	inForOf int
 	maxVars int
+	// varTypes are the types of the loop variables in scope, by slot,
+	// while check walks a loop's body
+	varTypes []cinfo
 }
 
 func (rs *resolver) markUsed(i int) {
@@ -1110,6 +1115,253 @@ type cinfo struct {
 	t     ctype
 	v     int64
 	known bool
+	// a module object (structure, array, dictionary) as declared in
+	// moduleSchema, or a module function's overloads; name is its
+	// identifier for messages
+	obj    *schemaNode
+	fns    []funcSig
+	name   string
+	strict bool // the module's declaration is complete
+}
+
+// isObj reports whether c is a module object or function, which libyara
+// refuses as a value ("wrong usage of identifier").
+func (c cinfo) isObj() bool { return c.obj != nil || c.fns != nil }
+
+// scalarInfo is the type of a declared integer, float or string member,
+// or the member itself for a structure, array or dictionary.
+func scalarInfo(m *schemaNode, strict bool) cinfo {
+	switch m.kind {
+	case "i":
+		return cinfo{t: ctInt}
+	case "f":
+		return cinfo{t: ctFloat}
+	case "s":
+		return cinfo{t: ctStr}
+	}
+	return cinfo{obj: m, name: m.name, strict: strict}
+}
+
+// itemInfo is the type of an item of a declared array or dictionary.
+func itemInfo(m *schemaNode, strict bool) cinfo {
+	switch m.kind {
+	case "[", "<":
+		return cinfo{obj: &schemaNode{name: m.name, kind: "{", members: m.members}, name: m.name, strict: strict}
+	}
+	return scalarInfo(&schemaNode{name: m.name, kind: m.kind[1:]}, strict)
+}
+
+func typeLetter(t ctype) byte {
+	return "?ifsb"[t]
+}
+
+// checkModule types module identifiers as libyara's grammar does: a
+// field of a structure, an item of an array (integer index) or of a
+// dictionary (string key), a call whose argument types match one of the
+// function's overloads exactly.
+func (rs *resolver) checkModule(n *node, a, b cinfo, items []cinfo) (cinfo, error) {
+	switch n.kind {
+	case nModule:
+		if sch := moduleSchemas()[n.s]; sch != nil {
+			return cinfo{obj: sch, name: n.s, strict: sch.strict}, nil
+		}
+		return cinfo{}, nil
+	case nField:
+		if !a.isObj() {
+			if a.t != ctAny {
+				return cinfo{}, rs.errf(n.pos, "%q is not a structure", n.s)
+			}
+			return cinfo{}, nil
+		}
+		if a.fns != nil || a.obj.kind != "{" {
+			return cinfo{}, rs.errf(n.pos, "%q is not a structure", a.name)
+		}
+		if m := a.obj.member(n.s); m != nil {
+			return scalarInfo(m, a.strict), nil
+		}
+		if f, ok := a.obj.funcs[n.s]; ok {
+			return cinfo{fns: f, name: n.s, strict: a.strict}, nil
+		}
+		if a.strict {
+			return cinfo{}, rs.errf(n.pos, "invalid field name %q", n.s)
+		}
+		return cinfo{}, nil
+	case nIndex:
+		if !a.isObj() {
+			if a.t != ctAny {
+				return cinfo{}, rs.errf(n.pos, "value is not an array or dictionary")
+			}
+			return cinfo{}, nil
+		}
+		if b.isObj() {
+			return cinfo{}, rs.errf(n.b.pos, "wrong usage of identifier %q", b.name)
+		}
+		kind := ""
+		if a.obj != nil {
+			kind = a.obj.kind
+		}
+		switch kind {
+		case "[", "ai", "af", "as":
+			if b.t != ctAny && b.t != ctInt {
+				return cinfo{}, rs.errf(n.b.pos, "array indexes must be of integer type")
+			}
+		case "<", "di", "df", "ds":
+			if b.t != ctAny && b.t != ctStr {
+				return cinfo{}, rs.errf(n.b.pos, "dictionary keys must be of string type")
+			}
+		default:
+			return cinfo{}, rs.errf(n.pos, "%q is not an array or dictionary", a.name)
+		}
+		return itemInfo(a.obj, a.strict), nil
+	case nCall:
+		if !a.isObj() {
+			if a.t != ctAny {
+				return cinfo{}, rs.errf(n.pos, "value is not a function")
+			}
+			return cinfo{}, nil
+		}
+		if a.fns == nil {
+			return cinfo{}, rs.errf(n.pos, "%q is not a function", a.name)
+		}
+		args := make([]byte, 0, len(n.list))
+		known := true
+		for i, x := range n.list {
+			switch {
+			case x.kind == nRegex:
+				args = append(args, 'r')
+			case items[i].isObj():
+				return cinfo{}, rs.errf(x.pos, "wrong usage of identifier %q", items[i].name)
+			case items[i].t == ctAny:
+				known = false
+			default:
+				args = append(args, typeLetter(items[i].t))
+			}
+		}
+		ret := a.fns[0].ret
+		if known {
+			found := false
+			for _, f := range a.fns {
+				if f.args == string(args) {
+					found, ret = true, f.ret
+					break
+				}
+			}
+			if !found {
+				return cinfo{}, rs.errf(n.pos, "wrong arguments for function %q", a.name)
+			}
+		}
+		return scalarInfo(&schemaNode{name: a.name, kind: ret}, a.strict), nil
+	}
+	return cinfo{}, nil
+}
+
+// checkForIn checks a "for ... in" loop: the iterable first, then the
+// loop variables get the type of what it yields (libyara refuses a
+// dictionary iterated with other than two variables, an array or a
+// range with other than one), then the body.
+func (rs *resolver) checkForIn(n *node) (cinfo, error) {
+	qi, err := rs.check(n.quant)
+	if err != nil {
+		return cinfo{}, err
+	}
+	if qi.isObj() {
+		return cinfo{}, rs.errf(n.quant.pos, "wrong usage of identifier %q", qi.name)
+	}
+	if n.quant != nil && n.percent && qi.t == ctInt && qi.known && (qi.v < 1 || qi.v > 100) {
+		return cinfo{}, rs.errf(n.quant.pos, "percentage must be between 1 and 100 (inclusive)")
+	}
+	it := n.b
+	vars := make([]cinfo, len(n.vars))
+	switch {
+	case it == nil:
+	case it.kind == nRange:
+		for _, x := range []*node{it.a, it.b} {
+			c, err := rs.check(x)
+			if err != nil {
+				return cinfo{}, err
+			}
+			if c.isObj() {
+				return cinfo{}, rs.errf(x.pos, "wrong usage of identifier %q", c.name)
+			}
+		}
+		if len(n.vars) != 1 {
+			return cinfo{}, rs.errf(n.pos, "iterator yields an integer on each iteration, but the loop expects %d", len(n.vars))
+		}
+		vars[0] = cinfo{t: ctInt}
+	case it.kind == nList:
+		// libyara 4.2 enumerates integers only; Vigie also takes
+		// strings (YARA 4.3), but never a mix
+		ints, strs := 0, 0
+		for _, x := range it.list {
+			c, err := rs.check(x)
+			if err != nil {
+				return cinfo{}, err
+			}
+			if c.isObj() {
+				return cinfo{}, rs.errf(x.pos, "wrong usage of identifier %q", c.name)
+			}
+			switch c.t {
+			case ctInt:
+				ints++
+			case ctStr:
+				strs++
+			case ctAny:
+			default:
+				return cinfo{}, rs.errf(x.pos, "wrong type for enumeration item")
+			}
+			if ints > 0 && strs > 0 {
+				return cinfo{}, rs.errf(x.pos, "wrong type for enumeration item")
+			}
+		}
+		if len(n.vars) != 1 {
+			return cinfo{}, rs.errf(n.pos, "iterator yields an integer on each iteration, but the loop expects %d", len(n.vars))
+		}
+		switch {
+		case strs == len(it.list):
+			vars[0] = cinfo{t: ctStr}
+		case ints == len(it.list):
+			vars[0] = cinfo{t: ctInt}
+		}
+	default:
+		c, err := rs.check(it)
+		if err != nil {
+			return cinfo{}, err
+		}
+		if c.obj != nil {
+			switch c.obj.kind {
+			case "[", "ai", "af", "as":
+				if len(n.vars) != 1 {
+					return cinfo{}, rs.errf(it.pos, "iterator for %q yields a single item on each iteration, but the loop expects %d", c.name, len(n.vars))
+				}
+				vars[0] = itemInfo(c.obj, c.strict)
+			case "<", "di", "df", "ds":
+				if len(n.vars) != 2 {
+					return cinfo{}, rs.errf(it.pos, "iterator for %q yields a key,value pair item on each iteration", c.name)
+				}
+				vars[0] = cinfo{t: ctStr}
+				vars[1] = itemInfo(c.obj, c.strict)
+			default:
+				return cinfo{}, rs.errf(it.pos, "identifier %q is not iterable", c.name)
+			}
+		} else if c.fns != nil || c.t != ctAny {
+			return cinfo{}, rs.errf(it.pos, "identifier %q is not iterable", c.name)
+		}
+	}
+	for len(rs.varTypes) < n.varBase+len(vars) {
+		rs.varTypes = append(rs.varTypes, cinfo{})
+	}
+	copy(rs.varTypes[n.varBase:], vars)
+	body, err := rs.check(n.a)
+	for i := range vars {
+		rs.varTypes[n.varBase+i] = cinfo{}
+	}
+	if err != nil {
+		return cinfo{}, err
+	}
+	if body.isObj() {
+		return cinfo{}, rs.errf(n.a.pos, "wrong usage of identifier %q", body.name)
+	}
+	return cinfo{t: ctBool}, nil
 }
 
 // check folds integer constants and applies the checks libyara's grammar
@@ -1120,6 +1372,9 @@ type cinfo struct {
 func (rs *resolver) check(n *node) (cinfo, error) {
 	if n == nil {
 		return cinfo{}, nil
+	}
+	if n.kind == nForIn {
+		return rs.checkForIn(n)
 	}
 	var ci [2]cinfo
 	for i, x := range [2]*node{n.a, n.b} {
@@ -1141,6 +1396,22 @@ func (rs *resolver) check(n *node) (cinfo, error) {
 	}
 	a, b := ci[0], ci[1]
 	switch n.kind {
+	case nModule, nField, nIndex, nCall:
+		return rs.checkModule(n, a, b, items)
+	case nLoopVar:
+		if int(n.i) < len(rs.varTypes) {
+			return rs.varTypes[n.i], nil
+		}
+		return cinfo{}, nil
+	}
+	// anywhere else a module object or function is a value: libyara
+	// refuses it
+	for _, c := range append([]cinfo{a, b, qi}, items...) {
+		if c.isObj() {
+			return cinfo{}, rs.errf(n.pos, "wrong usage of identifier %q", c.name)
+		}
+	}
+	switch n.kind {
 	case nInt:
 		if n.op == "bool" {
 			return cinfo{t: ctBool}, nil
@@ -1160,11 +1431,17 @@ func (rs *resolver) check(n *node) (cinfo, error) {
 	case nAnd, nOr, nNot, nDefined, nRuleRef:
 		return cinfo{t: ctBool}, nil
 	case nNeg:
+		if a.t == ctStr {
+			return cinfo{}, rs.errf(n.pos, "wrong type \"string\" for - operator")
+		}
 		if a.t == ctInt && a.known {
 			return cinfo{t: ctInt, v: -a.v, known: true}, nil // wraps as libyara's 0 - (uint64)
 		}
 		return cinfo{t: a.t}, nil
 	case nBitNot:
+		if a.t == ctStr || a.t == ctFloat {
+			return cinfo{}, rs.errf(n.pos, "wrong type %q for ~ operator", a.t.String())
+		}
 		if a.t == ctInt && a.known {
 			return cinfo{t: ctInt, v: ^a.v, known: true}, nil
 		}
@@ -1186,26 +1463,6 @@ func (rs *resolver) check(n *node) (cinfo, error) {
 		if n.kind == nOf && n.a != nil && (a.t == ctStr || a.t == ctFloat || a.t == ctBool) {
 			return cinfo{}, rs.errf(n.a.pos, "wrong type %q for at operator", a.t.String())
 		}
-		if n.kind == nForIn && n.b != nil && n.b.kind == nList {
-			// libyara 4.2 enumerates integers only; Vigie also takes
-			// strings (YARA 4.3), but never a mix
-			ints, strs := 0, 0
-			for i, it := range n.b.list {
-				c, _ := rs.check(it)
-				switch c.t {
-				case ctInt:
-					ints++
-				case ctStr:
-					strs++
-				case ctAny:
-				default:
-					return cinfo{}, rs.errf(n.b.list[i].pos, "wrong type for enumeration item")
-				}
-				if ints > 0 && strs > 0 {
-					return cinfo{}, rs.errf(n.b.list[i].pos, "wrong type for enumeration item")
-				}
-			}
-		}
 		return cinfo{t: ctBool}, nil
 	case nBin:
 		return rs.checkBin(n, a, b)
@@ -1214,6 +1471,9 @@ func (rs *resolver) check(n *node) (cinfo, error) {
 }
 
 func (rs *resolver) checkBin(n *node, a, b cinfo) (cinfo, error) {
+	if err := rs.checkOperandTypes(n, a, b); err != nil {
+		return cinfo{}, err
+	}
 	both := a.t == ctInt && b.t == ctInt && a.known && b.known
 	overflow := func() (cinfo, error) {
 		return cinfo{}, rs.errf(n.pos, "integer overflow in \"%d %s %d\"", a.v, n.op, b.v)
@@ -1307,6 +1567,51 @@ func (rs *resolver) checkBin(n *node, a, b cinfo) (cinfo, error) {
 		return cinfo{t: ctInt, v: a.v ^ b.v, known: true}, nil
 	}
 	return cinfo{t: ctBool}, nil
+}
+
+// checkOperandTypes refuses the operand types libyara's grammar refuses
+// (yr_parser_reduce_operation and check_type): a comparison or
+// arithmetic between a string and a number, arithmetic on strings, a
+// string operator on a number, a bitwise operator on a float or a
+// string. Only types the compiler knows are checked; booleans are left
+// alone (libyara's grammar does not let them reach these operators).
+func (rs *resolver) checkOperandTypes(n *node, a, b cinfo) error {
+	num := func(t ctype) bool { return t == ctInt || t == ctFloat }
+	known := func(t ctype) bool { return t == ctInt || t == ctFloat || t == ctStr }
+	switch n.op {
+	case "==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "\\":
+		if !known(a.t) || !known(b.t) {
+			return nil
+		}
+		if num(a.t) && num(b.t) {
+			return nil
+		}
+		if a.t == ctStr && b.t == ctStr {
+			switch n.op {
+			case "+", "-", "*", "\\":
+				return rs.errf(n.pos, "strings don't support \"%s\" operation", n.op)
+			}
+			return nil
+		}
+		return rs.errf(n.pos, "type mismatch")
+	case "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "iequals":
+		for _, c := range []cinfo{a, b} {
+			if known(c.t) && c.t != ctStr {
+				return rs.errf(n.pos, "wrong type %q for %s operator", c.t.String(), n.op)
+			}
+		}
+	case "matches":
+		if known(a.t) && a.t != ctStr {
+			return rs.errf(n.pos, "wrong type %q for matches operator", a.t.String())
+		}
+	case "%", "&", "|", "^", "<<", ">>":
+		for _, c := range []cinfo{a, b} {
+			if c.t == ctStr || (c.t == ctFloat && n.op != "%") {
+				return rs.errf(n.pos, "wrong type %q for %s operator", c.t.String(), n.op)
+			}
+		}
+	}
+	return nil
 }
 
 // costly reports whether verifying p may run a long program (the scanner

@@ -32,7 +32,18 @@
 //
 // pe, elf, dotnet and macho bind the parsers of internal/yara/pe, elf,
 // dotnet and macho (bind_*.go); math, hash, time and console are in
-// modules.go; dex, magic and cuckoo are unknown modules. A module is
+// modules.go; dex, magic and cuckoo are unknown modules. The "tests"
+// module (modtests.go) is libyara's internal test module, with its exact
+// declarations and values: it exists only so that Vigie passes libyara's
+// own test suite (bench/yara/libyara-tests.py), as Debian's yara, built
+// with it, does; it reads nothing of the scanned file.
+//
+// The compiler types conditions as libyara's grammar does: module fields
+// take their declared types (modschema.go), so a string compared to an
+// integer, a dictionary looped over with one variable, or a structure
+// used as a value is a compile error, as is a function called with
+// argument types none of its overloads declares (for the modules whose
+// functions modschema.go lists). A module is
 // parsed only when a condition being evaluated reads it, once per file;
 // costly pe parts (signatures, import details) are computed on first
 // access. console.log is accepted and prints nothing. moddump.go prints a

@@ -15,6 +15,27 @@ type schemaNode struct {
 	name    string
 	kind    string // i f s ai af as di df ds { [ <
 	members []*schemaNode
+	// funcs are a structure's functions by name, each with its overloads
+	// (only for modules whose functions moduleSchema declares)
+	funcs map[string][]funcSig
+	// strict: the module's declaration is complete (functions included),
+	// so the compiler refuses any other field name, as libyara does
+	strict bool
+}
+
+// funcSig is one overload of a module function: libyara's argument
+// format ("i" integer, "f" float, "s" string, "r" regexp, "b" boolean;
+// "" for none) and return type ("i", "f" or "s").
+type funcSig struct{ args, ret string }
+
+// member returns sch's member called name, or nil.
+func (sch *schemaNode) member(name string) *schemaNode {
+	for _, m := range sch.members {
+		if m.name == name {
+			return m
+		}
+	}
+	return nil
 }
 
 var (
@@ -37,6 +58,17 @@ func moduleSchemas() map[string]*schemaNode {
 				stack = []*schemaNode{n}
 			case "end", "}":
 				stack = stack[:len(stack)-1]
+			case "strict":
+				stack[0].strict = true
+			case "fn":
+				// fn NAME ARGS RET, ARGS "-" for none
+				f := strings.Fields(name)
+				args := strings.TrimPrefix(f[1], "-")
+				top := stack[len(stack)-1]
+				if top.funcs == nil {
+					top.funcs = map[string][]funcSig{}
+				}
+				top.funcs[f[0]] = append(top.funcs[f[0]], funcSig{args: args, ret: f[2]})
 			default:
 				n := &schemaNode{name: name, kind: kind}
 				top := stack[len(stack)-1]

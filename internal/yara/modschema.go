@@ -9,6 +9,11 @@ package yara
 // "af" "as" arrays, "di" "df" "ds" dictionaries of them, "{ NAME" a
 // structure, "[ NAME" an array of structures, "< NAME" a dictionary of
 // structures, "}" the end of one of these; "module NAME" ... "end".
+// "fn NAME ARGS RET" declares one overload of a function (ARGS "-" for
+// none) and "strict" says the module's declaration is complete, so that
+// the compiler checks field names, argument types and value types as
+// libyara does; the other modules' fields are typed but their functions
+// are not listed, so an unknown name there is left to the scan.
 const moduleSchema = `
 module pe
 i MACHINE_UNKNOWN
@@ -759,5 +764,50 @@ i stack_size
 end
 module console
 
+end
+module tests
+strict
+{ constants
+i one
+i two
+s foo
+s empty
+}
+{ undefined
+i i
+f f
+}
+s module_data
+ai integer_array
+as string_array
+di integer_dict
+ds string_dict
+[ struct_array
+i i
+s s
+}
+< struct_dict
+i i
+s s
+}
+< empty_struct_dict
+i unused
+}
+[ empty_struct_array
+[ struct_array
+s unused
+}
+< struct_dict
+s unused
+}
+}
+fn match rs i
+fn isum ii i
+fn isum iii i
+fn fsum ff f
+fn fsum fff f
+fn length s i
+fn empty - s
+fn foobar i s
 end
 `

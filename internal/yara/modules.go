@@ -54,6 +54,8 @@ func (sc *scanCtx) module(name string) value {
 		v = structVal(machoModule(sc.data))
 	case "dotnet":
 		v = structVal(dotnetModule(sc.data))
+	case "tests":
+		v = structVal(testsModule())
 	default:
 		v = undef
 	}

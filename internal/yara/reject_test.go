@@ -49,6 +49,26 @@ var rejectCases = []struct{ name, src, want string }{
 	{"long text string", `rule a { strings: $a = "` + strings.Repeat("a", 8191) + `" condition: $a }`, `text string too long`},
 	{"500 KB text string", `rule a { strings: $a = "` + strings.Repeat("a", 500_000) + `" condition: $a }`, `text string too long`},
 	{"long regex", `rule a { strings: $a = /` + strings.Repeat("a", 8191) + `/ condition: $a }`, `regular expression too long`},
+	{"string compared to integer", `rule a { condition: filesize == "a" }`, `type mismatch`},
+	{"string plus integer", `rule a { condition: "a" + 1 == 2 }`, `type mismatch`},
+	{"string plus string", `rule a { condition: "a" + "b" == "ab" }`, `strings don't support "+" operation`},
+	{"contains integer", `rule a { condition: "a" contains 1 }`, `wrong type "integer" for contains operator`},
+	{"integer matches", `rule a { condition: filesize matches /a/ }`, `wrong type "integer" for matches operator`},
+	{"negated string", `rule a { condition: -"a" }`, `wrong type "string" for - operator`},
+	{"bitwise float", `rule a { condition: 1 & 2.0 }`, `wrong type "float" for & operator`},
+	{"range variable compared to string", `rule a { condition: for any i in (1..2) : ( i == "foo" ) }`, `type mismatch`},
+	{"module field type", `import "pe" rule a { condition: pe.number_of_sections == "a" }`, `type mismatch`},
+	{"module array with two variables", `import "pe" rule a { condition: for any k,v in pe.sections : ( false ) }`, `yields a single item on each iteration, but the loop expects 2`},
+	{"module dictionary with one variable", `import "pe" rule a { condition: for any i in pe.version_info : ( false ) }`, `yields a key,value pair item on each iteration`},
+	{"module item field type", `import "pe" rule a { condition: for any s in pe.sections : ( s.name == 1 ) }`, `type mismatch`},
+	{"module structure as value", `import "pe" rule a { condition: pe.sections }`, `wrong usage of identifier "sections"`},
+	{"tests array with two variables", `import "tests" rule a { condition: for any k,v in tests.integer_array : ( false ) }`, `yields a single item`},
+	{"tests dictionary with three variables", `import "tests" rule a { condition: for any a,b,c in tests.struct_dict : ( false ) }`, `yields a key,value pair`},
+	{"tests integer item compared to string", `import "tests" rule a { condition: for any i in tests.integer_array : ( i == "foo" ) }`, `type mismatch`},
+	{"tests unknown field", `import "tests" rule a { condition: tests.nosuch == 1 }`, `invalid field name "nosuch"`},
+	{"tests wrong argument types", `import "tests" rule a { condition: tests.fsum(1, 2) == 3 }`, `wrong arguments for function "fsum"`},
+	{"tests dictionary integer key", `import "tests" rule a { condition: tests.string_dict[1] == "a" }`, `dictionary keys must be of string type`},
+	{"tests array string index", `import "tests" rule a { condition: tests.integer_array["a"] == 1 }`, `array indexes must be of integer type`},
 	{"long meta", `rule a { meta: m = "` + strings.Repeat("a", 9000) + `" condition: true }`, `text string too long`},
 }
 
@@ -80,6 +100,9 @@ var acceptCases = []struct{ name, src string }{
 	{"negation wraps", `rule a { condition: -(-9223372036854775807-1) == 1 }`},
 	{"rule set wildcard before unrelated rule", `rule r1 { condition: true } rule b { condition: any of (r*) } rule x2 { condition: true }`},
 	{"float division by zero", `rule a { condition: 1.5 \ 0 == 0 }`},
+	{"module fields typed", `import "pe" rule a { condition: pe.exports("a") and pe.sections[0].name == ".text" and pe.version_info["a"] == "b" and pe.number_of_sections + 1 > 2 }`},
+	{"mixed numbers", `rule a { condition: 1 + 1.5 > 2 and 5 % 2 == 1 and "ab" contains "a" and -filesize < 0 }`},
+	{"tests loops", `import "tests" rule a { condition: for any k,v in tests.struct_dict : ( k == "foo" and v.s == "foo" and v.i == 1 ) and for any s in tests.string_array : ( s == "bar" ) }`},
 }
 
 // TestCompileRejects checks each rejectCases rule fails to compile with
