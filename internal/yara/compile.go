@@ -422,6 +422,11 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 				add(wideBytes(sd.text), true)
 			}
 		}
+		if sd.b64 || sd.b64wide {
+			c.warnings = append(c.warnings, slowWarning(sd, lyLiteralsQuality(lits))...)
+		} else {
+			c.warnings = append(c.warnings, slowWarning(sd, lyTextQuality(sd))...)
+		}
 		seen := map[string]bool{}
 		for i, l := range lits {
 			key := string(l)
@@ -440,6 +445,7 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 		if err != nil {
 			return errAt(err.Error())
 		}
+		c.warnings = append(c.warnings, slowWarning(sd, lyTreeQuality(n, true))...)
 		if n.kind == rConcat {
 			return c.hexChainPatterns(n, si, cs, sd)
 		}
@@ -452,6 +458,7 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 		if dotStar {
 			c.warnings = append(c.warnings, Warning{Pos: sd.pos, Msg: fmt.Sprintf("$%s contains .*, .+ or .{x,} consider using .{,N}, .{1,N} or {x,N} with a reasonable value for N", sd.id)})
 		}
+		c.warnings = append(c.warnings, slowWarning(sd, lyTreeQuality(n, false))...)
 		var roots []*rnode
 		ascii := sd.ascii || !sd.wide
 		if ascii {
@@ -833,7 +840,6 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 		p.first = new(byteSet)
 		p.anyFirst = firstSet(n, p.first)
 		c.r.noAtom = append(c.r.noAtom, pi)
-		c.warnings = append(c.warnings, Warning{Pos: sd.pos, Msg: fmt.Sprintf("string $%s may slow down scanning (no good atom)", sd.id)})
 		return nil
 	}
 	prefix := els[:bestStart]

@@ -71,8 +71,11 @@
 // program, with no backtracking, so catastrophic regexes cannot hang a
 // scan; matches are bounded to 4096 bytes past the start as libyara's
 // RE_SCAN_LIMIT, or to the maximum length of a bounded hex string.
-// Patterns without a usable atom (a compile warning) are tried at every
-// position whose byte can start a match.
+// Patterns without a usable atom are tried at every position whose byte
+// can start a match. The "may slow down scanning" warning does not come
+// from Vigie's atoms: atomwarn.go scores each string as libyara 4.2.3
+// does (its heuristic atom quality and atom tree), so Vigie warns for
+// exactly the strings libyara warns for.
 //
 // A rule whose condition cannot be true without one of its strings
 // matching (the usual "uint16(0) == 0x5A4D and any of them") is not
