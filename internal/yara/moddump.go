@@ -200,7 +200,8 @@ func dumpValue(w *bufio.Writer, sch *schemaNode, kind string, v value, indent in
 		case vInt:
 			fmt.Fprintf(w, " = %f", float64(v.i))
 		default:
-			w.WriteString(" = YR_UNDEFINED")
+			// libyara stores an undefined float as NaN and prints it
+			w.WriteString(" = nan")
 		}
 	case "s":
 		if v.k != vStr {

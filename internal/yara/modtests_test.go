@@ -3,6 +3,9 @@ package yara
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -76,5 +79,38 @@ func TestTestsModule(t *testing.T) {
 				t.Errorf("%s: yara matches %v, table says %v", c.cond, got == "test", c.want)
 			}
 		}
+	}
+}
+
+// TestTestsModuleDump compares the tests module's -D output with yara's
+// (an undefined float prints as "nan" there).
+func TestTestsModuleDump(t *testing.T) {
+	src := `import "tests" rule test { condition: true }`
+	rules, _, err := Compile([]Source{{Name: "t.yar", Data: []byte(src)}}, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := rules.DumpModules(&b, []byte("dummy"), rules.ImportedModules()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "\t\tf = nan\n") {
+		t.Errorf("undefined float not printed as nan:\n%s", b.String())
+	}
+	bin, err := exec.LookPath("yara")
+	if err != nil {
+		t.Skip("yara is not installed: module data not compared")
+	}
+	dir := t.TempDir()
+	rf, df := filepath.Join(dir, "r.yar"), filepath.Join(dir, "d")
+	os.WriteFile(rf, []byte(src), 0o644)
+	os.WriteFile(df, []byte("dummy"), 0o644)
+	out, err := exec.Command(bin, "-D", rf, df).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.TrimSuffix(string(out), "test "+df+"\n")
+	if b.String() != want {
+		t.Errorf("-D differs from yara's\nvigie:\n%s\nyara:\n%s", b.String(), want)
 	}
 }
