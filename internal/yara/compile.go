@@ -1124,11 +1124,15 @@ type cinfo struct {
 	// a module object (structure, array, dictionary) as declared in
 	// moduleSchema, or a module function's overloads; name is its
 	// identifier for messages
-	obj    *schemaNode
-	fns    []funcSig
-	name   string
-	strict bool // the module's declaration is complete
+	obj  *schemaNode
+	fns  []funcSig
+	name string
 }
+
+// fieldExtensions are module fields Vigie binds beyond libyara 4.2.3's
+// declarations (from later YARA versions), by structure and name: the
+// compiler accepts them, untyped.
+var fieldExtensions = map[string]bool{"pe.is_signed": true, "pe.delayed_import_details": true}
 
 // isObj reports whether c is a module object or function, which libyara
 // refuses as a value ("wrong usage of identifier").
@@ -1136,7 +1140,7 @@ func (c cinfo) isObj() bool { return c.obj != nil || c.fns != nil }
 
 // scalarInfo is the type of a declared integer, float or string member,
 // or the member itself for a structure, array or dictionary.
-func scalarInfo(m *schemaNode, strict bool) cinfo {
+func scalarInfo(m *schemaNode) cinfo {
 	switch m.kind {
 	case "i":
 		return cinfo{t: ctInt}
@@ -1145,16 +1149,16 @@ func scalarInfo(m *schemaNode, strict bool) cinfo {
 	case "s":
 		return cinfo{t: ctStr}
 	}
-	return cinfo{obj: m, name: m.name, strict: strict}
+	return cinfo{obj: m, name: m.name}
 }
 
 // itemInfo is the type of an item of a declared array or dictionary.
-func itemInfo(m *schemaNode, strict bool) cinfo {
+func itemInfo(m *schemaNode) cinfo {
 	switch m.kind {
 	case "[", "<":
-		return cinfo{obj: &schemaNode{name: m.name, kind: "{", members: m.members}, name: m.name, strict: strict}
+		return cinfo{obj: &schemaNode{name: m.name, kind: "{", members: m.members, funcs: m.funcs}, name: m.name}
 	}
-	return scalarInfo(&schemaNode{name: m.name, kind: m.kind[1:]}, strict)
+	return scalarInfo(&schemaNode{name: m.name, kind: m.kind[1:]})
 }
 
 func typeLetter(t ctype) byte {
@@ -1169,7 +1173,7 @@ func (rs *resolver) checkModule(n *node, a, b cinfo, items []cinfo) (cinfo, erro
 	switch n.kind {
 	case nModule:
 		if sch := moduleSchemas()[n.s]; sch != nil {
-			return cinfo{obj: sch, name: n.s, strict: sch.strict}, nil
+			return cinfo{obj: sch, name: n.s}, nil
 		}
 		return cinfo{}, nil
 	case nField:
@@ -1183,15 +1187,15 @@ func (rs *resolver) checkModule(n *node, a, b cinfo, items []cinfo) (cinfo, erro
 			return cinfo{}, rs.errf(n.pos, "%q is not a structure", a.name)
 		}
 		if m := a.obj.member(n.s); m != nil {
-			return scalarInfo(m, a.strict), nil
+			return scalarInfo(m), nil
 		}
 		if f, ok := a.obj.funcs[n.s]; ok {
-			return cinfo{fns: f, name: n.s, strict: a.strict}, nil
+			return cinfo{fns: f, name: n.s}, nil
 		}
-		if a.strict {
-			return cinfo{}, rs.errf(n.pos, "invalid field name %q", n.s)
+		if fieldExtensions[a.name+"."+n.s] {
+			return cinfo{}, nil
 		}
-		return cinfo{}, nil
+		return cinfo{}, rs.errf(n.pos, "invalid field name %q", n.s)
 	case nIndex:
 		if !a.isObj() {
 			if a.t != ctAny {
@@ -1218,7 +1222,7 @@ func (rs *resolver) checkModule(n *node, a, b cinfo, items []cinfo) (cinfo, erro
 		default:
 			return cinfo{}, rs.errf(n.pos, "%q is not an array or dictionary", a.name)
 		}
-		return itemInfo(a.obj, a.strict), nil
+		return itemInfo(a.obj), nil
 	case nCall:
 		if !a.isObj() {
 			if a.t != ctAny {
@@ -1256,7 +1260,7 @@ func (rs *resolver) checkModule(n *node, a, b cinfo, items []cinfo) (cinfo, erro
 				return cinfo{}, rs.errf(n.pos, "wrong arguments for function %q", a.name)
 			}
 		}
-		return scalarInfo(&schemaNode{name: a.name, kind: ret}, a.strict), nil
+		return scalarInfo(&schemaNode{name: a.name, kind: ret}), nil
 	}
 	return cinfo{}, nil
 }
@@ -1339,13 +1343,13 @@ func (rs *resolver) checkForIn(n *node) (cinfo, error) {
 				if len(n.vars) != 1 {
 					return cinfo{}, rs.errf(it.pos, "iterator for %q yields a single item on each iteration, but the loop expects %d", c.name, len(n.vars))
 				}
-				vars[0] = itemInfo(c.obj, c.strict)
+				vars[0] = itemInfo(c.obj)
 			case "<", "di", "df", "ds":
 				if len(n.vars) != 2 {
 					return cinfo{}, rs.errf(it.pos, "iterator for %q yields a key,value pair item on each iteration", c.name)
 				}
 				vars[0] = cinfo{t: ctStr}
-				vars[1] = itemInfo(c.obj, c.strict)
+				vars[1] = itemInfo(c.obj)
 			default:
 				return cinfo{}, rs.errf(it.pos, "identifier %q is not iterable", c.name)
 			}

@@ -39,11 +39,13 @@
 // with it, does; it reads nothing of the scanned file.
 //
 // The compiler types conditions as libyara's grammar does: module fields
-// take their declared types (modschema.go), so a string compared to an
-// integer, a dictionary looped over with one variable, or a structure
-// used as a value is a compile error, as is a function called with
-// argument types none of its overloads declares (for the modules whose
-// functions modschema.go lists). A module is
+// and functions take their declared types (modschema.go, libyara 4.2.3's
+// declarations), so a string compared to an integer, a dictionary looped
+// over with one variable, a structure used as a value, a name the module
+// does not declare, or a function called with argument types none of its
+// overloads declares is a compile error. Vigie accepts a few fields of
+// later YARA versions beyond those (pe.is_signed,
+// pe.delayed_import_details: compile.go's fieldExtensions). A module is
 // parsed only when a condition being evaluated reads it, once per file;
 // costly pe parts (signatures, import details) are computed on first
 // access. console.log is accepted and prints nothing. moddump.go prints a

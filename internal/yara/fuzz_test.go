@@ -62,7 +62,7 @@ var offsetConds = []string{
 	"x \\ y == 0", "x % y == 0", "(x << y) == 0", "(x >> y) == 0", "x + y == 0", "x - y == 0", "x * y == 0", "-x == y", "~x == y",
 	"x of them", "y of ($a, $b)", "for x of them : ( @[1] == y )", "math.entropy(x, y) == 0", "math.mean(x, y) == 0",
 	"math.deviation(x, y, 1.0) == 0", "math.serial_correlation(x, y) == 0", "math.monte_carlo_pi(x, y) == 0",
-	"math.count(0, x, y) == 0", "math.percentage(0, x, y) == 0", "math.mode(x, y) == 0", "math.in_range(x, y, 1) == 0",
+	"math.count(0, x, y) == 0", "math.percentage(0, x, y) == 0", "math.mode(x, y) == 0", "math.in_range(x * 1.0, y * 1.0, 1.0) == 0",
 	"hash.md5(x, y) == \"\"", "hash.sha1(x, y) == \"\"", "hash.sha256(x, y) == \"\"", "hash.crc32(x, y) == 0", "hash.checksum32(x, y) == 0",
 }
 

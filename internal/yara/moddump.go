@@ -18,9 +18,6 @@ type schemaNode struct {
 	// funcs are a structure's functions by name, each with its overloads
 	// (only for modules whose functions moduleSchema declares)
 	funcs map[string][]funcSig
-	// strict: the module's declaration is complete (functions included),
-	// so the compiler refuses any other field name, as libyara does
-	strict bool
 }
 
 // funcSig is one overload of a module function: libyara's argument
@@ -58,8 +55,6 @@ func moduleSchemas() map[string]*schemaNode {
 				stack = []*schemaNode{n}
 			case "end", "}":
 				stack = stack[:len(stack)-1]
-			case "strict":
-				stack[0].strict = true
 			case "fn":
 				// fn NAME ARGS RET, ARGS "-" for none
 				f := strings.Fields(name)

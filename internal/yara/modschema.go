@@ -10,10 +10,10 @@ package yara
 // structure, "[ NAME" an array of structures, "< NAME" a dictionary of
 // structures, "}" the end of one of these; "module NAME" ... "end".
 // "fn NAME ARGS RET" declares one overload of a function (ARGS "-" for
-// none) and "strict" says the module's declaration is complete, so that
-// the compiler checks field names, argument types and value types as
-// libyara does; the other modules' fields are typed but their functions
-// are not listed, so an unknown name there is left to the scan.
+// none; libyara 4.2.3's declare_function lines). The compiler types
+// module expressions from these declarations and, as libyara, refuses a
+// name a module does not declare (compile.go's fieldExtensions lists the
+// few later-YARA fields Vigie accepts beyond them).
 const moduleSchema = `
 module pe
 i MACHINE_UNKNOWN
@@ -264,6 +264,10 @@ i length
 i key
 s raw_data
 s clear_data
+fn version i i
+fn version ii i
+fn toolid i i
+fn toolid ii i
 }
 i IMPORT_DELAYED
 i IMPORT_STANDARD
@@ -325,8 +329,33 @@ s algorithm_oid
 s serial
 i not_before
 i not_after
+fn valid_on i i
 }
 i number_of_signatures
+fn calculate_checksum - i
+fn imphash - s
+fn section_index s i
+fn section_index i i
+fn exports s i
+fn exports r i
+fn exports i i
+fn exports_index s i
+fn exports_index i i
+fn exports_index r i
+fn imports ss i
+fn imports si i
+fn imports s i
+fn imports rr i
+fn imports iss i
+fn imports isi i
+fn imports is i
+fn imports irr i
+fn locale i i
+fn language i i
+fn is_dll - i
+fn is_32bit - i
+fn is_64bit - i
+fn rva_to_offset i i
 end
 module elf
 i ET_NONE
@@ -471,12 +500,42 @@ i shndx
 end
 module math
 f MEAN_BYTES
+fn in_range fff i
+fn deviation iif f
+fn deviation sf f
+fn mean ii f
+fn mean s f
+fn serial_correlation ii f
+fn serial_correlation s f
+fn monte_carlo_pi ii f
+fn monte_carlo_pi s f
+fn entropy ii f
+fn entropy s f
+fn min ii i
+fn max ii i
+fn to_number b i
+fn abs i i
+fn count iii i
+fn count i i
+fn percentage iii f
+fn percentage i f
+fn mode ii i
+fn mode - i
 end
 module hash
-
+fn md5 ii s
+fn md5 s s
+fn sha1 ii s
+fn sha1 s s
+fn sha256 ii s
+fn sha256 s s
+fn checksum32 ii i
+fn checksum32 s i
+fn crc32 ii i
+fn crc32 s i
 end
 module time
-
+fn now - i
 end
 module dotnet
 i is_dotnet
@@ -761,12 +820,22 @@ i reserved3
 i entry_point
 i stack_size
 }
+fn file_index_for_arch i i
+fn file_index_for_arch ii i
+fn entry_point_for_arch i i
+fn entry_point_for_arch ii i
 end
 module console
-
+fn log s i
+fn log ss i
+fn log i i
+fn log si i
+fn log f i
+fn log sf i
+fn hex i i
+fn hex si i
 end
 module tests
-strict
 { constants
 i one
 i two

@@ -69,6 +69,17 @@ var rejectCases = []struct{ name, src, want string }{
 	{"tests wrong argument types", `import "tests" rule a { condition: tests.fsum(1, 2) == 3 }`, `wrong arguments for function "fsum"`},
 	{"tests dictionary integer key", `import "tests" rule a { condition: tests.string_dict[1] == "a" }`, `dictionary keys must be of string type`},
 	{"tests array string index", `import "tests" rule a { condition: tests.integer_array["a"] == 1 }`, `array indexes must be of integer type`},
+	{"math integer arguments for floats", `import "math" rule a { condition: math.in_range(1, 2, 3) }`, `wrong arguments for function "in_range"`},
+	{"math to_number of integer", `import "math" rule a { condition: math.to_number(filesize) == 1 }`, `wrong arguments for function "to_number"`},
+	{"hash one integer", `import "hash" rule a { condition: hash.md5(0) == "" }`, `wrong arguments for function "md5"`},
+	{"pe three arguments", `import "pe" rule a { condition: pe.exports(1, 2, 3) }`, `wrong arguments for function "exports"`},
+	{"pe string result compared to integer", `import "pe" rule a { condition: pe.imphash() == 1 }`, `type mismatch`},
+	{"pe function as value", `import "pe" rule a { condition: pe.is_dll }`, `wrong usage of identifier "is_dll"`},
+	{"pe unknown function", `import "pe" rule a { condition: pe.nosuchfunc(1) }`, `invalid field name "nosuchfunc"`},
+	{"pe unknown item field", `import "pe" rule a { condition: pe.sections[0].nosuch == 1 }`, `invalid field name "nosuch"`},
+	{"pe item function argument", `import "pe" rule a { condition: for any s in pe.signatures : ( s.valid_on("a") ) }`, `wrong arguments for function "valid_on"`},
+	{"elf unknown field", `import "elf" rule a { condition: elf.nosuch }`, `invalid field name "nosuch"`},
+	{"console two integers", `import "console" rule a { condition: console.log(1, 2) }`, `wrong arguments for function "log"`},
 	{"long meta", `rule a { meta: m = "` + strings.Repeat("a", 9000) + `" condition: true }`, `text string too long`},
 }
 
@@ -101,6 +112,7 @@ var acceptCases = []struct{ name, src string }{
 	{"rule set wildcard before unrelated rule", `rule r1 { condition: true } rule b { condition: any of (r*) } rule x2 { condition: true }`},
 	{"float division by zero", `rule a { condition: 1.5 \ 0 == 0 }`},
 	{"module fields typed", `import "pe" rule a { condition: pe.exports("a") and pe.sections[0].name == ".text" and pe.version_info["a"] == "b" and pe.number_of_sections + 1 > 2 }`},
+	{"module functions typed", `import "pe" import "math" import "hash" import "console" import "macho" rule a { condition: pe.imports("a", "b") or pe.imports(/a/, /b/) or pe.imports(pe.IMPORT_ANY, "a", 1) or pe.exports(/x/) or pe.rich_signature.version(1) or pe.rich_signature.toolid(1, 2) or pe.is_dll() or pe.imphash() == "x" or pe.section_index(".text") == 0 or math.in_range(math.entropy(0, filesize), 7.0, 8.0) or math.to_number(filesize > 1) == 1 or math.count(0x41) >= 0 or math.mode() >= 0 or hash.md5(0, filesize) == "x" or hash.crc32("a") == 1 or console.log("a", 1) or console.hex(1) or macho.entry_point_for_arch(1, 2) == 0 or for any s in pe.signatures : ( s.valid_on(0) ) }`},
 	{"mixed numbers", `rule a { condition: 1 + 1.5 > 2 and 5 % 2 == 1 and "ab" contains "a" and -filesize < 0 }`},
 	{"tests loops", `import "tests" rule a { condition: for any k,v in tests.struct_dict : ( k == "foo" and v.s == "foo" and v.i == 1 ) and for any s in tests.string_array : ( s == "bar" ) }`},
 }
@@ -143,6 +155,15 @@ func TestCompileRejects(t *testing.T) {
 				t.Errorf("%s: libyara rejects it: %s", c.name, out)
 			}
 		}
+	}
+}
+
+// TestFieldExtensions checks that the module fields Vigie binds beyond
+// libyara 4.2.3's declarations (fieldExtensions) compile.
+func TestFieldExtensions(t *testing.T) {
+	src := `import "pe" rule a { condition: pe.is_signed or for any d in pe.delayed_import_details : ( d.library_name == "x" ) }`
+	if _, _, err := Compile([]Source{{Name: "t.yar", Data: []byte(src)}}, CompileOptions{}); err != nil {
+		t.Error(err)
 	}
 }
 
