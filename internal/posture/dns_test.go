@@ -115,7 +115,7 @@ func TestSilentResolver(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("run took %v", d)
 	}
-	if len(got) != 2 || got[0].Domain != "party.test" || len(got[0].Checks) != 16 {
+	if len(got) != 2 || got[0].Domain != "party.test" || len(got[0].Checks) != 18 {
 		t.Fatalf("results: %+v", got)
 	}
 	for _, ch := range got[0].Checks {
@@ -142,7 +142,7 @@ func TestWholeRun(t *testing.T) {
 	for _, ch := range r.Checks {
 		ids = append(ids, ch.ID+"="+string(ch.Status))
 	}
-	want := "mail.mx=pass mail.spf=pass mail.dmarc=fail mail.dkim=warn mail.mta-sts=warn mail.tls-rpt=warn mail.starttls=fail mail.dane=warn web.https=fail web.redirect=pass web.hsts=fail web.headers=fail web.security-txt=warn dns.ns=pass dns.caa=pass dns.dnssec=error"
+	want := "mail.mx=pass mail.spf=pass mail.dmarc=fail mail.dkim=warn mail.mta-sts=warn mail.tls-rpt=warn mail.starttls=fail mail.tls=fail mail.dane=warn web.https=fail web.tls=fail web.redirect=pass web.hsts=fail web.headers=fail web.security-txt=warn dns.ns=pass dns.caa=pass dns.dnssec=error"
 	if got := strings.Join(ids, " "); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

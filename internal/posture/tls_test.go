@@ -1,0 +1,331 @@
+package posture
+
+import (
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startTLSRaw serves TLS handshakes with cfg on loopback, nothing more.
+func startTLSRaw(t *testing.T, cfg *tls.Config) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				tc := tls.Server(c, cfg)
+				tc.Handshake()
+			}()
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// goodTLSConfig is a Go TLS server configuration internet.nl rates well:
+// TLS 1.2 and 1.3, ECDHE with AES-GCM or ChaCha20 only (Go's defaults
+// also accept CBC suites with SHA-1, which internet.nl rates insufficient).
+func goodTLSConfig(cert tls.Certificate) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}}
+}
+
+// fakeTLS is a hand-written TLS responder: it reads a ClientHello and
+// answers the first flight a server configured this way would send
+// (ServerHello, an empty Certificate, ServerKeyExchange, ServerHelloDone),
+// so that the probe can be tested on what Go's crypto/tls cannot serve:
+// SSL 3.0, RC4, NULL, export and anonymous suites, compression, no
+// renegotiation_info, no extended master secret, weak DH groups, SHA-1
+// signatures. It never completes a handshake; the probe never asks it to.
+type fakeTLS struct {
+	versions    []uint16 // accepted versions
+	suites      []uint16 // accepted suites, in the server's order
+	clientOrder bool     // pick in the client's order instead
+	noReneg     bool     // no renegotiation_info in ServerHello
+	noEMS       bool     // no extended_master_secret in ServerHello
+	compression bool     // pick DEFLATE when offered
+	group       uint16   // ECDHE curve (default x25519), even if not offered
+	dhP         []byte   // DHE prime (default ffdhe3072)
+	honourSig   bool     // sign with the client's first signature algorithm
+	refuseSHA1  bool     // refuse a TLS 1.2 hello offering only SHA-1 signatures
+}
+
+// clientHello is what the responder reads of a ClientHello.
+type clientHello struct {
+	version     uint16
+	suites      []uint16
+	compression []byte
+	tls13       bool
+	sigAlgs     []uint16
+}
+
+func readClientHello(c net.Conn) (clientHello, error) {
+	var ch clientHello
+	hdr := make([]byte, 5)
+	if _, err := io.ReadFull(c, hdr); err != nil {
+		return ch, err
+	}
+	body := make([]byte, int(hdr[3])<<8|int(hdr[4]))
+	if _, err := io.ReadFull(c, body); err != nil {
+		return ch, err
+	}
+	r := &reader{b: body}
+	r.n(4)
+	ch.version = uint16(r.u16())
+	r.n(32)
+	r.vec8()
+	s := &reader{b: r.vec16()}
+	for len(s.b) >= 2 {
+		ch.suites = append(ch.suites, uint16(s.u16()))
+	}
+	ch.compression = r.vec8()
+	exts := &reader{}
+	if len(r.b) > 0 {
+		exts.b = r.vec16()
+	}
+	for len(exts.b) > 0 && !exts.bad {
+		typ, data := exts.u16(), exts.vec16()
+		d := &reader{b: data}
+		switch typ {
+		case 43:
+			v := &reader{b: d.vec8()}
+			for len(v.b) >= 2 {
+				if v.u16() == verTLS13 {
+					ch.tls13 = true
+				}
+			}
+		case 13:
+			v := &reader{b: d.vec16()}
+			for len(v.b) >= 2 {
+				ch.sigAlgs = append(ch.sigAlgs, uint16(v.u16()))
+			}
+		}
+	}
+	if r.bad || exts.bad {
+		return ch, errors.New("bad ClientHello")
+	}
+	return ch, nil
+}
+
+func (f *fakeTLS) start(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				f.serve(c)
+			}()
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func (f *fakeTLS) serve(c net.Conn) {
+	ch, err := readClientHello(c)
+	if err != nil {
+		return
+	}
+	alert := func() { c.Write([]byte{21, 3, 1, 0, 2, 2, 40}) }
+	version := uint16(0)
+	if ch.tls13 && slices.Contains(f.versions, verTLS13) {
+		version = verTLS13
+	} else {
+		for _, v := range f.versions {
+			if v <= ch.version && v > version && v != verTLS13 {
+				version = v
+			}
+		}
+	}
+	if version == 0 {
+		alert()
+		return
+	}
+	if f.refuseSHA1 && len(ch.sigAlgs) > 0 && !slices.ContainsFunc(ch.sigAlgs, func(a uint16) bool { return !slices.Contains(sigAlgsSHA1, a) }) {
+		alert()
+		return
+	}
+	var suite uint16
+	pick := func(prefer, other []uint16) {
+		for _, s := range prefer {
+			if slices.Contains(other, s) && isTLS13Suite(s) == (version == verTLS13) {
+				suite = s
+				return
+			}
+		}
+	}
+	if f.clientOrder {
+		pick(ch.suites, f.suites)
+	} else {
+		pick(f.suites, ch.suites)
+	}
+	if suite == 0 {
+		alert()
+		return
+	}
+	var sh []byte
+	add := func(b ...byte) { sh = append(sh, b...) }
+	legacy := version
+	if version == verTLS13 {
+		legacy = verTLS12
+	}
+	add(byte(legacy>>8), byte(legacy))
+	add(make([]byte, 32)...)
+	add(0, byte(suite>>8), byte(suite))
+	comp := byte(0)
+	if f.compression && bytes.Contains(ch.compression, []byte{1}) && version != verTLS13 {
+		comp = 1
+	}
+	add(comp)
+	var ext []byte
+	e := func(typ uint16, data ...byte) {
+		ext = append(ext, byte(typ>>8), byte(typ), byte(len(data)>>8), byte(len(data)))
+		ext = append(ext, data...)
+	}
+	if version == verTLS13 {
+		e(43, 3, 4)
+		e(51, append([]byte{0, byte(groupX25519), 0, 32}, make([]byte, 32)...)...)
+	} else {
+		if !f.noReneg {
+			e(0xff01, 0)
+		}
+		if !f.noEMS {
+			e(23)
+		}
+	}
+	if version != verSSL30 {
+		add(byte(len(ext)>>8), byte(len(ext)))
+		add(ext...)
+	}
+	flight := handshakeRecord(version, 2, sh)
+	if version != verTLS13 {
+		flight = append(flight, handshakeRecord(version, 11, []byte{0, 0, 0})...)
+		sig := []byte{}
+		if version == verTLS12 {
+			alg := uint16(0x0804)
+			if f.honourSig && len(ch.sigAlgs) > 0 {
+				alg = ch.sigAlgs[0]
+			}
+			sig = append(sig, byte(alg>>8), byte(alg))
+		}
+		sig = append(sig, 0, 4, 1, 2, 3, 4)
+		kind, anon := suiteKex(suite)
+		if anon {
+			sig = nil
+		}
+		switch kind {
+		case kexECDHE:
+			g := f.group
+			if g == 0 {
+				g = groupX25519
+			}
+			ske := append([]byte{3, byte(g >> 8), byte(g), 32}, make([]byte, 32)...)
+			flight = append(flight, handshakeRecord(version, 12, append(ske, sig...))...)
+		case kexDHE:
+			p := f.dhP
+			if p == nil {
+				p = ffdhePrime(3072).Bytes()
+			}
+			var ske []byte
+			for _, v := range [][]byte{p, {2}, p[:len(p)-1]} {
+				ske = append(ske, byte(len(v)>>8), byte(len(v)))
+				ske = append(ske, v...)
+			}
+			flight = append(flight, handshakeRecord(version, 12, append(ske, sig...))...)
+		}
+		flight = append(flight, handshakeRecord(version, 14, nil)...)
+	}
+	c.Write(flight)
+	io.Copy(io.Discard, c)
+}
+
+func handshakeRecord(version uint16, typ byte, body []byte) []byte {
+	if version == verTLS13 {
+		version = verTLS12
+	}
+	msg := append([]byte{typ, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
+	return append([]byte{22, byte(version >> 8), byte(version), byte(len(msg) >> 8), byte(len(msg))}, msg...)
+}
+
+var (
+	modern  = []uint16{verTLS13, verTLS12}
+	good13  = []uint16{0x1302, 0x1303, 0x1301}
+	good12  = []uint16{0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC02B, 0xC02F}
+	goodAll = append(slices.Clone(good13), good12...)
+)
+
+// TestTLSRules covers both sides of every TLS rule on the hand-written
+// responder, through web.tls.
+func TestTLSRules(t *testing.T) {
+	z := startDNS(t, "good.test. A 127.0.0.1\n")
+	weakDH := make([]byte, 128) // a 1024-bit prime-sized group, not RFC 7919
+	weakDH[0] = 0xC5
+	weakDH[127] = 0x13
+	for _, tc := range []struct {
+		name string
+		srv  fakeTLS
+		want Status
+		says string
+	}{
+		{"good", fakeTLS{versions: modern, suites: goodAll}, StatusPass, "follows the NCSC-NL guidelines"},
+		{"tls13 only", fakeTLS{versions: []uint16{verTLS13}, suites: good13}, StatusPass, "follows"},
+		{"tls10", fakeTLS{versions: []uint16{verTLS13, verTLS12, verTLS10}, suites: append(slices.Clone(goodAll), 0xC014)}, StatusFail, "accepts TLS 1.0"},
+		{"tls11", fakeTLS{versions: []uint16{verTLS12, verTLS11}, suites: append(slices.Clone(good12), 0xC014)}, StatusFail, "accepts TLS 1.1"},
+		{"ssl3", fakeTLS{versions: []uint16{verTLS12, verSSL30}, suites: append(slices.Clone(good12), 0x002F)}, StatusFail, "accepts SSL 3.0"},
+		{"rc4", fakeTLS{versions: modern, suites: append(slices.Clone(goodAll), 0x0005)}, StatusFail, "insufficient cipher suite(s) (TLS_RSA_WITH_RC4_128_SHA)"},
+		{"3des", fakeTLS{versions: modern, suites: append(slices.Clone(goodAll), 0xC012)}, StatusFail, "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA"},
+		{"cbc sha1", fakeTLS{versions: modern, suites: append(slices.Clone(goodAll), 0xC013)}, StatusFail, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"},
+		{"rsa kex", fakeTLS{versions: modern, suites: append(slices.Clone(goodAll), 0x009C)}, StatusFail, "TLS_RSA_WITH_AES_128_GCM_SHA256"},
+		{"null export anon", fakeTLS{versions: modern, suites: append(slices.Clone(goodAll), 0x0002, 0x0003, 0xC018)}, StatusFail, "3 insufficient"},
+		{"phase out", fakeTLS{versions: modern, suites: append(slices.Clone(goodAll), 0xC028)}, StatusWarn, "to phase out (TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384)"},
+		{"client order", fakeTLS{versions: modern, suites: append([]uint16{0xC028}, goodAll...), clientOrder: true}, StatusFail, "does not enforce its own cipher order (prefers TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384)"},
+		{"dhe ffdhe3072", fakeTLS{versions: modern, suites: append(slices.Clone(goodAll), 0x009F)}, StatusWarn, "key exchange parameters to phase out"},
+		{"dhe weak group", fakeTLS{versions: modern, suites: append(slices.Clone(goodAll), 0x009F), dhP: weakDH}, StatusFail, "insufficient key exchange parameters"},
+		{"ffdhe2048", fakeTLS{versions: modern, suites: append(slices.Clone(goodAll), 0x009F), dhP: ffdhePrime(2048).Bytes()}, StatusFail, "insufficient key exchange parameters"},
+		{"secp224r1", fakeTLS{versions: modern, suites: goodAll, group: groupSecp224r1}, StatusWarn, "key exchange parameters to phase out"},
+		{"sect163k1", fakeTLS{versions: modern, suites: goodAll, group: 0x0001}, StatusFail, "insufficient key exchange parameters"},
+		{"compression", fakeTLS{versions: modern, suites: goodAll, compression: true}, StatusFail, "TLS compression"},
+		{"no secure renegotiation", fakeTLS{versions: modern, suites: goodAll, noReneg: true}, StatusFail, "secure renegotiation"},
+		{"no extended master secret", fakeTLS{versions: modern, suites: goodAll, noEMS: true}, StatusFail, "extended master secret"},
+		{"sha224 key exchange", fakeTLS{versions: modern, suites: goodAll, honourSig: true, refuseSHA1: true}, StatusWarn, "signs its key exchange with SHA-224"},
+		{"sha1 key exchange", fakeTLS{versions: modern, suites: goodAll, honourSig: true}, StatusFail, "signs its key exchange with SHA-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := tc.srv.start(t)
+			c := newTestChecker(t, z, Options{HTTPSPort: port})
+			ch := runOne(t, c, "good.test", "web.tls")
+			if ch.Status != tc.want || !strings.Contains(ch.Summary, tc.says) {
+				t.Errorf("%s %q\nwant %s containing %q\nevidence: %q", ch.Status, ch.Summary, tc.want, tc.says, ch.Evidence)
+			}
+			if (ch.Status == StatusPass) != (ch.Fix == "") {
+				t.Errorf("fix %q for %s", ch.Fix, ch.Status)
+			}
+		})
+	}
+}
