@@ -1,0 +1,101 @@
+package posture
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var updateFlightSeeds = flag.Bool("update-tls-seeds", false, "rewrite testdata/tls-flight from loopback servers")
+
+// captureFlight sends the hello of spec to port and returns the bytes the
+// server answered, as far as the probe reads them.
+func captureFlight(t *testing.T, port int, spec helloSpec) []byte {
+	t.Helper()
+	c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", portOr(port, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(3 * time.Second))
+	c.Write(buildClientHello(spec))
+	var buf bytes.Buffer
+	readServerFlight(io.TeeReader(c, &buf), nil)
+	return buf.Bytes()
+}
+
+// TestWriteFlightSeeds regenerates the fuzzing seeds (go test -run
+// TestWriteFlightSeeds -update-tls-seeds): real first flights of Go's TLS
+// server (TLS 1.2 with a certificate and ECDHE, TLS 1.3) and of the
+// hand-written responder (DHE, SSL 3.0, compression, a refusal).
+func TestWriteFlightSeeds(t *testing.T) {
+	if !*updateFlightSeeds {
+		t.Skip("run with -update-tls-seeds to rewrite testdata/tls-flight")
+	}
+	ca := newCA(t)
+	goPort := startTLSRaw(t, goodTLSConfig(ca.issue(t, "good.test")))
+	dhe := (&fakeTLS{versions: modern, suites: []uint16{0x009F}}).start(t)
+	ssl3 := (&fakeTLS{versions: []uint16{verSSL30}, suites: []uint16{0x0005}, noEMS: true}).start(t)
+	comp := (&fakeTLS{versions: modern, suites: []uint16{0x0035}, compression: true}).start(t)
+	anon := (&fakeTLS{versions: modern, suites: []uint16{0xC018}}).start(t)
+	seeds := map[string][]byte{
+		"go-tls12-ecdhe": captureFlight(t, goPort, helloSpec{version: verTLS12, suites: legacySuites(verTLS12), serverName: "good.test"}),
+		"go-tls13":       captureFlight(t, goPort, helloSpec{version: verTLS13, suites: tls13Suites, serverName: "good.test"}),
+		"go-refused":     captureFlight(t, goPort, helloSpec{version: verTLS10, suites: []uint16{0x0005}}),
+		"fake-dhe":       captureFlight(t, dhe, helloSpec{version: verTLS12, suites: legacySuites(verTLS12)}),
+		"fake-ssl3":      captureFlight(t, ssl3, helloSpec{version: verSSL30, suites: legacySuites(verSSL30)}),
+		"fake-deflate":   captureFlight(t, comp, helloSpec{version: verTLS12, suites: legacySuites(verTLS12), compression: true}),
+		"fake-anon":      captureFlight(t, anon, helloSpec{version: verTLS12, suites: legacySuites(verTLS12)}),
+	}
+	dir := filepath.Join("testdata", "tls-flight")
+	os.MkdirAll(dir, 0o755)
+	for name, b := range seeds {
+		if len(b) == 0 {
+			t.Fatalf("%s: no bytes", name)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// FuzzServerFlight feeds the record and handshake parser any bytes: it
+// must return an error or a flight, never panic, and never claim a suite
+// outside the offered list.
+func FuzzServerFlight(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "tls-flight", "*"))
+	if len(files) == 0 {
+		f.Fatal("no seeds in testdata/tls-flight")
+	}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	offered := legacySuites(verTLS12)
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		fl, err := parseServerFlight(stream, offered)
+		if err == nil && fl.suite != 0 {
+			found := false
+			for _, id := range offered {
+				found = found || id == fl.suite
+			}
+			if !found {
+				t.Fatalf("suite %04x accepted but not offered", fl.suite)
+			}
+		}
+		// The streaming reader must agree with the whole-buffer parser.
+		fl2, err2 := readServerFlight(bytes.NewReader(stream), offered)
+		if (err == nil) != (err2 == nil) || err == nil && (fl.suite != fl2.suite || fl.version != fl2.version) {
+			t.Fatalf("parsers disagree: %v / %v", err, err2)
+		}
+	})
+}
+
