@@ -98,4 +98,3 @@ func FuzzServerFlight(f *testing.F) {
 		}
 	})
 }
-
