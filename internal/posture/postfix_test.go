@@ -14,12 +14,22 @@ import (
 	"time"
 )
 
+// postfixPorts are the smtpd listeners of startPostfixMX.
+type postfixPorts struct {
+	good  int // STARTTLS, certificate for mx.pf.test, Debian's TLS defaults
+	wrong int // STARTTLS, certificate for another name
+	plain int // no STARTTLS
+	// strong only accepts what internet.nl rates good or sufficient;
+	// weak accepts TLS 1.0 and up, every suite OpenSSL still has (CBC with
+	// SHA-1, RSA key exchange, anonymous, NULL), a 1024-bit DH group, SHA-1
+	// signatures, and the client's cipher order.
+	strong, weak int
+}
+
 // startPostfixMX runs Debian's Postfix as a private instance on loopback
-// with three smtpd listeners: STARTTLS with a certificate for mx.pf.test,
-// STARTTLS with a certificate for another name, and no STARTTLS. It skips
-// when Postfix cannot run here (scripts/test.sh installs it; its master
-// must run as root).
-func startPostfixMX(t *testing.T, ca *testCA) (good, wrong, plain int) {
+// with the smtpd listeners of postfixPorts. It skips when Postfix cannot
+// run here (scripts/test.sh installs it; its master must run as root).
+func startPostfixMX(t *testing.T, ca *testCA) postfixPorts {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("Postfix test skipped in -short mode")
@@ -71,7 +81,11 @@ func startPostfixMX(t *testing.T, ca *testCA) (good, wrong, plain int) {
 		defer l.Close()
 		return l.Addr().(*net.TCPAddr).Port
 	}
-	good, wrong, plain = free(), free(), free()
+	good, wrong, plain, strong, weak := free(), free(), free(), free(), free()
+	dh := filepath.Join(dir, "etc", "dh1024.pem")
+	if out, err := exec.Command("openssl", "dhparam", "-dsaparam", "-out", dh, "1024").CombinedOutput(); err != nil {
+		t.Fatalf("openssl dhparam: %v\n%s", err, out)
+	}
 	mainCF := fmt.Sprintf(`compatibility_level = 3.6
 queue_directory = %[1]s/spool
 data_directory = %[1]s/data
@@ -90,7 +104,9 @@ smtpd_tls_mandatory_protocols = >=TLSv1.2
 	masterCF := fmt.Sprintf(`127.0.0.1:%d inet n - n - - smtpd
 127.0.0.1:%d inet n - n - - smtpd -o smtpd_tls_chain_files=%s
 127.0.0.1:%d inet n - n - - smtpd -o smtpd_tls_security_level=none
-`, good, wrong, wrongChain, plain) + `pickup unix n - n 60 1 pickup
+127.0.0.1:%d inet n - n - - smtpd -o smtpd_tls_ciphers=high -o tls_high_cipherlist=ECDHE+AESGCM:ECDHE+CHACHA20:@SECLEVEL=3 -o tls_preempt_cipherlist=yes
+127.0.0.1:%d inet n - n - - smtpd -o smtpd_tls_protocols=>=TLSv1 -o smtpd_tls_ciphers=low -o tls_low_cipherlist=ALL:COMPLEMENTOFALL:@SECLEVEL=0 -o tls_preempt_cipherlist=no -o smtpd_tls_dh1024_param_file=%s
+`, good, wrong, wrongChain, plain, strong, weak, dh) + `pickup unix n - n 60 1 pickup
 cleanup unix n - n - 0 cleanup
 qmgr unix n - n 300 1 qmgr
 rewrite unix - - n - - trivial-rewrite
@@ -120,7 +136,7 @@ postlog unix-dgram n - n - 1 postlogd
 		t.Fatalf("postfix start: %v\n%s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("postfix", "-c", etc, "stop").Run() })
-	for _, p := range []int{good, wrong, plain} {
+	for _, p := range []int{good, wrong, plain, strong, weak} {
 		deadline := time.Now().Add(15 * time.Second)
 		for {
 			c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", p), time.Second)
@@ -135,7 +151,7 @@ postlog unix-dgram n - n - 1 postlogd
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	return good, wrong, plain
+	return postfixPorts{good: good, wrong: wrong, plain: plain, strong: strong, weak: weak}
 }
 
 // TestPostfixSTARTTLS probes a real Postfix as the MX: with STARTTLS and
@@ -143,7 +159,8 @@ postlog unix-dgram n - n - 1 postlogd
 // name it warns; without STARTTLS it fails.
 func TestPostfixSTARTTLS(t *testing.T) {
 	ca := newCA(t)
-	good, wrong, plain := startPostfixMX(t, ca)
+	pf := startPostfixMX(t, ca)
+	good, wrong, plain := pf.good, pf.wrong, pf.plain
 	z := startDNS(t, "pf.test. MX 10 mx.pf.test.\nmx.pf.test. A 127.0.0.1\n")
 	for _, tc := range []struct {
 		port int

@@ -329,3 +329,40 @@ func TestTLSRules(t *testing.T) {
 		})
 	}
 }
+
+// TestPostfixTLS rates a real Postfix as the MX, configured once with
+// only what internet.nl rates good or sufficient and once accepting weak
+// versions, suites and parameters.
+func TestPostfixTLS(t *testing.T) {
+	ca := newCA(t)
+	pf := startPostfixMX(t, ca)
+	z := startDNS(t, "pf.test. MX 10 mx.pf.test.\nmx.pf.test. A 127.0.0.1\n")
+	for _, tc := range []struct {
+		name string
+		port int
+		want Status
+		says []string
+	}{
+		{"strong", pf.strong, StatusPass, []string{"follows the NCSC-NL guidelines"}},
+		{"weak", pf.weak, StatusFail, []string{"accepts TLS 1.1, TLS 1.0", "insufficient cipher suite", "does not enforce its own cipher order",
+			"insufficient key exchange parameters", "signs its key exchange with SHA-1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestChecker(t, z, Options{SMTPPort: tc.port, Timeout: 5 * time.Second})
+			start := time.Now()
+			ch := runOne(t, c, "pf.test", "mail.tls")
+			t.Logf("%s in %v: %s\n%s", tc.name, time.Since(start), ch.Summary, strings.Join(ch.Evidence, "\n"))
+			if ch.Status != tc.want {
+				t.Errorf("%s %q, want %s", ch.Status, ch.Summary, tc.want)
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(ch.Summary, s) {
+					t.Errorf("summary %q lacks %q", ch.Summary, s)
+				}
+			}
+			if tc.want == StatusFail && !strings.Contains(ch.Fix, "tls_high_cipherlist") {
+				t.Errorf("fix %q", ch.Fix)
+			}
+		})
+	}
+}
