@@ -51,9 +51,13 @@ impersonate their web site:
   mail.mta-sts      MTA-STS in enforce mode, covering every MX
   mail.tls-rpt      a TLS-RPT record for TLS failure reports
   mail.starttls     every MX offers STARTTLS, TLS 1.2+, valid certificate
+  mail.tls          each MX's TLS rated by internet.nl's rules: versions,
+                    every cipher suite accepted, DH/ECDH parameters,
+                    cipher order, compression, renegotiation, signatures
   mail.dane         TLSA records of each MX, validated with DNSSEC, match
                     the certificate it presents
   web.https         the site answers over HTTPS with a valid certificate
+  web.tls           the web server's TLS, by the same rules as mail.tls
   web.redirect      http:// redirects to https:// on the same host
   web.hsts          HSTS max-age of at least one year
   web.headers       Content-Security-Policy, X-Content-Type-Options,

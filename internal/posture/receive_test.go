@@ -100,6 +100,7 @@ func TestReceivingChecks(t *testing.T) {
 	good := startSMTP(t, &tls.Config{Certificates: []tls.Certificate{mxCert}, MinVersion: tls.VersionTLS12})
 	plain := startSMTP(t, nil)
 	old := startSMTP(t, &tls.Config{Certificates: []tls.Certificate{mxCert}, MinVersion: tls.VersionTLS10})
+	goodTLS := startSMTP(t, goodTLSConfig(mxCert))
 	wrong := startSMTP(t, &tls.Config{Certificates: []tls.Certificate{ca.issue(t, "mail.hosting.example")}, MinVersion: tls.VersionTLS12})
 
 	opts := func(smtp int) Options {
@@ -132,7 +133,12 @@ func TestReceivingChecks(t *testing.T) {
 
 		{"sts.test", "mail.starttls", c, StatusPass, "TLS 1.2 or newer and a certificate valid"},
 		{"sts.test", "mail.starttls", newTestChecker(t, z, opts(plain)), StatusFail, "travels in clear"},
-		{"sts.test", "mail.starttls", newTestChecker(t, z, opts(old)), StatusWarn, "TLS 1.0 or 1.1"},
+		{"sts.test", "mail.starttls", newTestChecker(t, z, opts(old)), StatusPass, "TLS 1.2 or newer"}, // TLS 1.0 is mail.tls's job
+		{"sts.test", "mail.tls", newTestChecker(t, z, opts(old)), StatusFail, "mx1.sts.test accepts TLS 1.1, TLS 1.0"},
+		{"sts.test", "mail.tls", newTestChecker(t, z, opts(goodTLS)), StatusPass, "follows the NCSC-NL guidelines"},
+		{"sts.test", "mail.tls", newTestChecker(t, z, opts(plain)), StatusFail, "No MX can be reached with STARTTLS"},
+		{"sts.test", "mail.tls", newTestChecker(t, z, opts(1)), StatusError, "could not rate"},
+		{"parked.test", "mail.tls", c, StatusPass, "no MX"},
 		{"sts.test", "mail.starttls", newTestChecker(t, z, opts(wrong)), StatusWarn, "not valid for its name"},
 		{"gone.test", "mail.starttls", c, StatusFail, "mx.gone.test has no address"},
 		{"sts.test", "mail.starttls", newTestChecker(t, z, opts(1)), StatusError, "could not complete"},

@@ -24,7 +24,6 @@ type mxTLS struct {
 	host     string
 	starttls bool
 	version  uint16
-	oldOK    bool  // a TLS 1.0/1.1 handshake also succeeded
 	certErr  error // nil when the certificate is valid for host
 	err      error // connection or protocol failure
 	chain    []*x509.Certificate
@@ -138,15 +137,6 @@ func (c *Checker) probeMX(ctx context.Context, host string) mxTLS {
 	res.chain = chain
 	tc.Close()
 	res.certErr = verifyChain(chain, host, c.opts.RootCAs)
-	// A second handshake capped at TLS 1.1 tells whether old versions are
-	// still accepted.
-	if conn2, ok2, _, err := c.smtpStartTLS(ctx, host); err == nil && ok2 {
-		t2 := tls.Client(conn2, &tls.Config{ServerName: host, InsecureSkipVerify: true, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11})
-		if t2.HandshakeContext(ctx) == nil {
-			res.oldOK = true
-		}
-		t2.Close()
-	}
 	return res
 }
 
@@ -192,7 +182,7 @@ func (c *Checker) checkSTARTTLS(ctx context.Context, d *domainRun) Check {
 		<-done
 	}
 	ch := Check{Status: StatusPass}
-	var noTLS, errs, old, certs, gone []string
+	var noTLS, errs, certs, gone []string
 	for _, r := range results {
 		switch {
 		case r.err != nil && (errors.Is(r.err, errNXDOMAIN) || errors.Is(r.err, errNoAddress)):
@@ -206,13 +196,8 @@ func (c *Checker) checkSTARTTLS(ctx context.Context, d *domainRun) Check {
 			ch.Evidence = append(ch.Evidence, r.host+": EHLO does not offer STARTTLS")
 		default:
 			e := fmt.Sprintf("%s: STARTTLS, %s", r.host, tlsName(r.version))
-			if r.oldOK {
-				e += ", also accepts TLS 1.1 or older"
-			}
 			if r.version < tls.VersionTLS12 {
 				noTLS = append(noTLS, r.host)
-			} else if r.oldOK {
-				old = append(old, r.host)
 			}
 			if r.certErr != nil {
 				e += fmt.Sprintf(", certificate not valid: %v", r.certErr)
@@ -235,10 +220,6 @@ func (c *Checker) checkSTARTTLS(ctx context.Context, d *domainRun) Check {
 	case len(errs) > 0:
 		ch.Status = StatusError
 		ch.Summary = fmt.Sprintf("Vigie could not complete an SMTP session with %s (see the evidence).", strings.Join(errs, ", "))
-	case len(old) > 0:
-		ch.Status = StatusWarn
-		ch.Summary = fmt.Sprintf("%s still accept TLS 1.0 or 1.1, which are deprecated (RFC 8996).", strings.Join(old, ", "))
-		ch.Fix = "Postfix: smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols = >=TLSv1.2."
 	case len(certs) > 0:
 		ch.Status = StatusWarn
 		ch.Summary = fmt.Sprintf("The certificate of %s is not valid for its name; senders that check it (MTA-STS, DANE) will refuse to deliver.", strings.Join(certs, ", "))

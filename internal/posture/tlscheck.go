@@ -208,7 +208,8 @@ func (c *Checker) checkWebTLS(ctx context.Context, d *domainRun) Check {
 		dial: func(ctx context.Context) (net.Conn, error) { return c.dialContext(ctx, "tcp", addr) }}
 	s, err := scanTLS(ctx, p)
 	if err != nil && definiteAbsence(err) {
-		return Check{Status: StatusFail, Summary: "No HTTPS server answers, so there is no TLS to rate (see web.https).", Evidence: []string{err.Error()}}
+		return Check{Status: StatusFail, Summary: "No HTTPS server answers, so there is no TLS to rate (see web.https).", Evidence: []string{err.Error()},
+			Fix: "Serve the site on port 443 over TLS 1.2/1.3.\n" + webTLSFix}
 	}
 	if err != nil {
 		return errorCheck("rate the TLS of https://"+d.name+"/", err)
@@ -326,6 +327,7 @@ func (c *Checker) checkMailTLS(ctx context.Context, d *domainRun) Check {
 	case len(noTLS) == len(hosts):
 		ch.Status = StatusFail
 		ch.Summary = "No MX can be reached with STARTTLS, so there is no TLS to rate (see mail.starttls)."
+		ch.Fix = "Turn on STARTTLS on the MX (Postfix: smtpd_tls_security_level = may, with a certificate), then:\n" + mailTLSFix
 	case len(warned) > 0:
 		ch.Status = StatusWarn
 		ch.Summary = "TLS on the MX: " + strings.Join(problems, ". ") + "."

@@ -23,35 +23,11 @@ type webInfo struct {
 	resp    *http.Response
 	err     error
 	version uint16
-	oldOK   bool
 	certErr error
-	weak    []string // weak cipher suites the server accepted
 }
 
-// weakSuites are the TLS 1.0-1.2 cipher suites internet.nl rates
-// "insufficient" (3DES, RC4) or "phase out" (RSA key exchange, no forward
-// secrecy), that Go's client can offer.
-func weakSuites() []uint16 {
-	var ids []uint16
-	for _, cs := range tls.InsecureCipherSuites() {
-		ids = append(ids, cs.ID)
-	}
-	for _, cs := range tls.CipherSuites() {
-		if strings.HasPrefix(cs.Name, "TLS_RSA_") {
-			ids = append(ids, cs.ID)
-		}
-	}
-	return ids
-}
-
-// insufficientSuite reports whether a suite is broken (3DES, RC4), not
-// only without forward secrecy.
-func insufficientSuite(name string) bool {
-	return strings.Contains(name, "3DES") || strings.Contains(name, "RC4")
-}
-
-// web fetches https://DOMAIN/ once, without following redirects, and
-// probes whether TLS 1.1 is still accepted.
+// webInfo fetches https://DOMAIN/ once, without following redirects (the
+// versions and suites the server accepts are web.tls's job).
 func (d *domainRun) webInfo(ctx context.Context) webInfo {
 	d.webOnce.Do(func() {
 		c := d.c
@@ -67,40 +43,6 @@ func (d *domainRun) webInfo(ctx context.Context) webInfo {
 		d.web.resp = resp
 		if resp.TLS != nil {
 			d.web.version = resp.TLS.Version
-		}
-		conn, err := c.dialContext(ctx, "tcp", d.name+":"+portOr(c.opts.HTTPSPort, 443))
-		if err == nil {
-			tc := tls.Client(conn, &tls.Config{ServerName: d.name, InsecureSkipVerify: true, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11})
-			conn.SetDeadline(time.Now().Add(c.opts.Timeout))
-			if tc.HandshakeContext(ctx) == nil {
-				d.web.oldOK = true
-			}
-			tc.Close()
-		}
-		// Offer only weak suites, one handshake per suite until refused:
-		// what the server picks is what a downgraded client would get.
-		offer := weakSuites()
-		for range 4 {
-			conn, err := c.dialContext(ctx, "tcp", d.name+":"+portOr(c.opts.HTTPSPort, 443))
-			if err != nil {
-				break
-			}
-			conn.SetDeadline(time.Now().Add(c.opts.Timeout))
-			tc := tls.Client(conn, &tls.Config{ServerName: d.name, InsecureSkipVerify: true, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS12, CipherSuites: offer})
-			err = tc.HandshakeContext(ctx)
-			st := tc.ConnectionState()
-			tc.Close()
-			if err != nil {
-				break
-			}
-			d.web.weak = append(d.web.weak, tls.CipherSuiteName(st.CipherSuite))
-			var rest []uint16
-			for _, id := range offer {
-				if id != st.CipherSuite {
-					rest = append(rest, id)
-				}
-			}
-			offer = rest
 		}
 	})
 	return d.web
@@ -137,21 +79,6 @@ func (c *Checker) checkHTTPS(ctx context.Context, d *domainRun) Check {
 			Fix: "Serve the site on port 443 with a certificate for " + d.name + "."}
 	}
 	ev := []string{fmt.Sprintf("https://%s/: %s over %s", d.name, w.resp.Status, tlsName(w.version))}
-	if len(w.weak) > 0 {
-		ev = append(ev, "weak cipher suites accepted: "+strings.Join(w.weak, ", "))
-		fix := "Offer only ECDHE suites with AES-GCM or ChaCha20 (Mozilla's \"intermediate\" configuration: ssl-config.mozilla.org)."
-		for _, n := range w.weak {
-			if insufficientSuite(n) {
-				return Check{Status: StatusFail, Summary: "The web server accepts broken cipher suites (" + n + "): a downgraded connection can be decrypted.", Evidence: ev, Fix: fix}
-			}
-		}
-		return Check{Status: StatusWarn, Summary: "The web server accepts cipher suites without forward secrecy (" + strings.Join(w.weak, ", ") + "): recorded traffic can be decrypted if its key leaks.", Evidence: ev, Fix: fix}
-	}
-	if w.oldOK {
-		ev = append(ev, "a TLS 1.1 handshake also succeeds")
-		return Check{Status: StatusWarn, Summary: "HTTPS works but the server still accepts TLS 1.0 or 1.1, which are deprecated (RFC 8996).", Evidence: ev,
-			Fix: "nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3."}
-	}
 	return Check{Status: StatusPass, Summary: "The web site answers over HTTPS (TLS 1.2 or newer) with a valid certificate.", Evidence: ev}
 }
 

@@ -94,6 +94,7 @@ func TestWebChecks(t *testing.T) {
 		CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_128_GCM_SHA256}})
 	des := startTLSConfig(t, handler, &tls.Config{Certificates: []tls.Certificate{rsaCert}, MinVersion: tls.VersionTLS12,
 		CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA}})
+	goodTLS := startTLSConfig(t, handler, goodTLSConfig(ca.issue(t, names...)))
 	c := newTestChecker(t, z, Options{RootCAs: ca.pool, HTTPSPort: https, HTTPPort: plain})
 	old := newTestChecker(t, z, Options{RootCAs: ca.pool, HTTPSPort: oldHTTPS, HTTPPort: plain})
 	for _, tc := range []struct {
@@ -103,9 +104,12 @@ func TestWebChecks(t *testing.T) {
 		says       string
 	}{
 		{"good.test", "web.https", c, StatusPass, "valid certificate"},
-		{"good.test", "web.https", old, StatusWarn, "TLS 1.0 or 1.1"},
-		{"good.test", "web.https", newTestChecker(t, z, Options{RootCAs: ca.pool, HTTPSPort: noPFS, HTTPPort: plain}), StatusWarn, "without forward secrecy (TLS_RSA_WITH_AES_128_GCM_SHA256)"},
-		{"good.test", "web.https", newTestChecker(t, z, Options{RootCAs: ca.pool, HTTPSPort: des, HTTPPort: plain}), StatusFail, "broken cipher suites (TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA)"},
+		{"good.test", "web.https", old, StatusPass, "valid certificate"}, // TLS 1.0 is web.tls's job
+		{"good.test", "web.tls", old, StatusFail, "accepts TLS 1.1, TLS 1.0"},
+		{"good.test", "web.tls", newTestChecker(t, z, Options{RootCAs: ca.pool, HTTPSPort: noPFS, HTTPPort: plain}), StatusFail, "(TLS_RSA_WITH_AES_128_GCM_SHA256)"},
+		{"good.test", "web.tls", newTestChecker(t, z, Options{RootCAs: ca.pool, HTTPSPort: des, HTTPPort: plain}), StatusFail, "(TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA)"},
+		{"good.test", "web.tls", newTestChecker(t, z, Options{RootCAs: ca.pool, HTTPSPort: goodTLS, HTTPPort: plain}), StatusPass, "follows the NCSC-NL guidelines"},
+		{"noweb.test", "web.tls", c, StatusFail, "No HTTPS server"},
 		{"badcert.test", "web.https", c, StatusFail, "certificate is not valid"},
 		{"noweb.test", "web.https", c, StatusFail, "not reachable"},
 		{"good.test", "web.redirect", c, StatusPass, "same host"},
