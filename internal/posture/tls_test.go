@@ -2,8 +2,10 @@ package posture
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"slices"
@@ -64,6 +66,8 @@ type fakeTLS struct {
 	group       uint16   // ECDHE curve (default x25519), even if not offered
 	dhP         []byte   // DHE prime (default ffdhe3072)
 	honourSig   bool     // sign with the client's first signature algorithm
+	silent      bool     // read the hello and never answer
+	hugeCert    bool     // send a Certificate message of 200 KB
 	refuseSHA1  bool     // refuse a TLS 1.2 hello offering only SHA-1 signatures
 }
 
@@ -152,6 +156,10 @@ func (f *fakeTLS) serve(c net.Conn) {
 	if err != nil {
 		return
 	}
+	if f.silent {
+		io.Copy(io.Discard, c)
+		return
+	}
 	alert := func() { c.Write([]byte{21, 3, 1, 0, 2, 2, 40}) }
 	version := uint16(0)
 	if ch.tls13 && slices.Contains(f.versions, verTLS13) {
@@ -225,7 +233,19 @@ func (f *fakeTLS) serve(c net.Conn) {
 	}
 	flight := handshakeRecord(version, 2, sh)
 	if version != verTLS13 {
-		flight = append(flight, handshakeRecord(version, 11, []byte{0, 0, 0})...)
+		if f.hugeCert {
+			// 200 KB in 16 KiB records: more than the probe reads.
+			body := make([]byte, 200<<10)
+			msg := append([]byte{11, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
+			for len(msg) > 0 {
+				n := min(len(msg), 1<<14)
+				flight = append(flight, 22, byte(version>>8), byte(version), byte(n>>8), byte(n))
+				flight = append(flight, msg[:n]...)
+				msg = msg[n:]
+			}
+		} else {
+			flight = append(flight, handshakeRecord(version, 11, []byte{0, 0, 0})...)
+		}
 		sig := []byte{}
 		if version == verTLS12 {
 			alg := uint16(0x0804)
@@ -273,6 +293,11 @@ func handshakeRecord(version uint16, typ byte, body []byte) []byte {
 	return append([]byte{22, byte(version >> 8), byte(version), byte(len(msg) >> 8), byte(len(msg))}, msg...)
 }
 
+// everySuite is every suite the probe knows, TLS 1.3 first.
+func everySuite() []uint16 {
+	return append(slices.Clone(tls13Suites), legacySuites(verTLS12)...)
+}
+
 var (
 	modern  = []uint16{verTLS13, verTLS12}
 	good13  = []uint16{0x1302, 0x1303, 0x1301}
@@ -315,15 +340,29 @@ func TestTLSRules(t *testing.T) {
 		{"no extended master secret", fakeTLS{versions: modern, suites: goodAll, noEMS: true}, StatusFail, "extended master secret"},
 		{"sha224 key exchange", fakeTLS{versions: modern, suites: goodAll, honourSig: true, refuseSHA1: true}, StatusWarn, "signs its key exchange with SHA-224"},
 		{"sha1 key exchange", fakeTLS{versions: modern, suites: goodAll, honourSig: true}, StatusFail, "signs its key exchange with SHA-1"},
+		{"every suite", fakeTLS{versions: modern, suites: everySuite()}, StatusFail, "insufficient cipher suite"},
+		{"silent", fakeTLS{silent: true}, StatusError, "timeout"},
+		{"huge flight", fakeTLS{versions: modern, suites: goodAll, hugeCert: true}, StatusError, "handshake message of 204800 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			port := tc.srv.start(t)
-			c := newTestChecker(t, z, Options{HTTPSPort: port})
+			c := newTestChecker(t, z, Options{HTTPSPort: port, Timeout: 500 * time.Millisecond})
+			start := time.Now()
 			ch := runOne(t, c, "good.test", "web.tls")
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("took %v", d)
+			}
 			if ch.Status != tc.want || !strings.Contains(ch.Summary, tc.says) {
 				t.Errorf("%s %q\nwant %s containing %q\nevidence: %q", ch.Status, ch.Summary, tc.want, tc.says, ch.Evidence)
 			}
-			if (ch.Status == StatusPass) != (ch.Fix == "") {
+			if tc.name == "every suite" {
+				var n int
+				fmt.Sscanf(ch.Evidence[len(ch.Evidence)-1], "%d handshakes", &n)
+				if n < 100 || n > maxTLSHandshakes {
+					t.Errorf("every suite: %d handshakes", n)
+				}
+			}
+			if (ch.Status == StatusFail || ch.Status == StatusWarn) != (ch.Fix != "") {
 				t.Errorf("fix %q for %s", ch.Fix, ch.Status)
 			}
 		})
@@ -364,5 +403,24 @@ func TestPostfixTLS(t *testing.T) {
 				t.Errorf("fix %q", ch.Fix)
 			}
 		})
+	}
+}
+
+// TestProbeBudget: a scan that needs more than maxTLSHandshakes stops,
+// says so, and is not a pass.
+func TestProbeBudget(t *testing.T) {
+	port := (&fakeTLS{versions: modern, suites: goodAll}).start(t)
+	p := &tlsProber{timeout: time.Second, count: maxTLSHandshakes - 8, dial: func(ctx context.Context) (net.Conn, error) {
+		return net.Dial("tcp", net.JoinHostPort("127.0.0.1", portOr(port, 0)))
+	}}
+	s, err := scanTLS(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(s.incomplete, errProbeBudget) || p.count != maxTLSHandshakes {
+		t.Fatalf("incomplete %v after %d handshakes", s.incomplete, p.count)
+	}
+	if r := rateTLS("good.test", s); r.status != StatusError {
+		t.Errorf("%s %q", r.status, r.evidence)
 	}
 }

@@ -221,7 +221,7 @@ func (c *Checker) checkWebTLS(ctx context.Context, d *domainRun) Check {
 	case StatusPass:
 		ch.Summary = "The web server's TLS follows the NCSC-NL guidelines internet.nl applies: TLS 1.2/1.3, good or sufficient cipher suites and key exchange."
 	case StatusError:
-		ch.Summary = "Vigie could not finish rating the web server's TLS (see the evidence)."
+		ch.Summary = fmt.Sprintf("Vigie could not finish rating the web server's TLS: %v.", s.incomplete)
 	default:
 		ch.Summary = "The web server " + strings.Join(r.problems, "; ") + "."
 		ch.Fix = webTLSFix

@@ -556,7 +556,8 @@ var tls13Suites = []uint16{0x1302, 0x1303, 0x1301, 0x1304, 0x1305}
 func scanTLS(ctx context.Context, p *tlsProber) (*tlsScan, error) {
 	s := &tlsScan{}
 	var legacyFlight serverFlight
-	var firstErr error
+	var netErr, badFlight error
+	netErrs := 0
 	for _, v := range []uint16{verTLS13, verTLS12, verTLS11, verTLS10, verSSL30} {
 		spec := helloSpec{version: v, suites: tls13Suites}
 		if v != verTLS13 {
@@ -569,21 +570,35 @@ func scanTLS(ctx context.Context, p *tlsProber) (*tlsScan, error) {
 			if v != verTLS13 && legacyFlight.version == 0 {
 				legacyFlight = f
 			}
-		case err == nil, errors.Is(err, errRefused), errors.Is(err, errFlight):
+		case err == nil, errors.Is(err, errRefused):
+		case errors.Is(err, errFlight):
+			badFlight = err
 		default:
-			if firstErr == nil {
-				firstErr = err
-			}
+			netErr = err
+			netErrs++
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		// A server that lets two hellos time out (or cannot be reached)
+		// gets no more: a silent server must not hold the run.
+		if len(s.versions) == 0 && netErrs == 2 {
+			return nil, netErr
+		}
 	}
 	if len(s.versions) == 0 {
-		if firstErr != nil {
-			return nil, firstErr
+		switch {
+		case netErr != nil:
+			return nil, netErr
+		case badFlight != nil:
+			return nil, fmt.Errorf("no TLS handshake succeeded: %w", badFlight)
 		}
 		return nil, errors.New("no TLS handshake succeeded with any version or suite offered")
+	}
+	if badFlight != nil {
+		// A version whose answer could not be read may be accepted: the
+		// verdict cannot be a pass.
+		s.incomplete = badFlight
 	}
 	s.secureReneg = legacyFlight.secureReneg
 	s.ems = legacyFlight.ems
