@@ -14,7 +14,9 @@
 // caller's context bounds the whole run. Answers are bounded too: 100
 // records per DNS answer, 40 SPF records per walk, 64 KiB for an MTA-STS
 // policy, 32 KiB for security.txt, 1 KiB per SMTP line and 100 lines per
-// reply, 10 MX hosts probed.
+// reply, 10 MX hosts probed; for the TLS probe, 128 KiB of server flight
+// per hello, 160 hellos per server, 12 times Options.Timeout per server,
+// and a server that lets two hellos time out gets no more.
 //
 // # Rules
 //
@@ -118,12 +120,93 @@
 //
 //   - mail.starttls: every MX (at most 10) is connected on port 25, EHLO,
 //     STARTTLS must be offered and negotiate TLS 1.2 or newer (fail
-//     otherwise); a server that still accepts TLS 1.0/1.1 warns
-//     (internet.nl: "phase out"); a certificate not valid for the MX name
-//     only warns, as internet.nl does, since opportunistic senders do not
-//     check it. An MX name without an address fails (mail cannot be
-//     delivered there); an MX that cannot be reached is an error (Vigie's
-//     vantage point may be filtered on port 25).
+//     otherwise); a certificate not valid for the MX name only warns, as
+//     internet.nl does, since opportunistic senders do not check it. An MX
+//     name without an address fails (mail cannot be delivered there); an
+//     MX that cannot be reached is an error (Vigie's vantage point may be
+//     filtered on port 25). The versions and suites the MX also accepts are
+//     mail.tls's job.
+//
+//   - mail.tls and web.tls rate the TLS of each MX (after STARTTLS, at
+//     most 10) and of https://DOMAIN/ with internet.nl's TLS rules
+//     (checks/tasks/tls/ in internetstandards/Internet.nl, read at commit
+//     cec0e01d), which follow the NCSC-NL "IT Security Guidelines for
+//     Transport Layer Security". internet.nl applies the same levels to
+//     web and mail for every rule below; its "notice" is Vigie's warn.
+//     The probe (tlsprobe.go) sends hand-built ClientHellos offering a
+//     chosen list and reads the server's first flight in clear, so it sees
+//     what Go's crypto/tls would refuse to offer (SSL 3.0, TLS 1.0/1.1,
+//     RC4, 3DES, DES, export, NULL, anonymous suites, compression, SHA-1
+//     signatures). The TLS rules below each name themselves in the
+//     summary; the check takes the worst of their levels.
+//
+//   - TLS versions: TLS 1.3 good, TLS 1.2 sufficient; SSL 3.0, TLS 1.0 or
+//     TLS 1.1 accepted fails (internet.nl no longer has a "phase out"
+//     version: PROTOCOLS_PHASE_OUT is empty).
+//
+//   - TLS cipher suites: found by offering every suite Vigie knows (about
+//     140) and removing the one the server picks until it refuses, at TLS
+//     1.3 and at the newest older version, as internet.nl does. Each is
+//     rated by internet.nl's lists: good (TLS_AES_256_GCM,
+//     TLS_CHACHA20_POLY1305), sufficient (TLS_AES_128_GCM/CCM, ECDHE with
+//     AES-GCM or ChaCha20, ECDHE-ECDSA with AES-CCM), phase out (ECDHE
+//     with AES-CBC and SHA-2, CAMELLIA or ARIA; DHE-RSA with AES-GCM,
+//     AES-CCM, ChaCha20, or AES, CAMELLIA or ARIA with SHA-2),
+//     insufficient (everything else: RSA key exchange, DHE-DSS, CBC with
+//     SHA-1, 3DES, RC4, DES, SEED, IDEA, export, NULL, anonymous, CCM_8).
+//     An insufficient suite fails, a phase-out one warns.
+//
+//   - TLS key exchange parameters (NCSC-NL tables 3 and 7): ECDHE on
+//     P-256/384/521, brainpool, X25519 or X448 is good, secp224r1 phase
+//     out, any other curve insufficient; DHE is phase out only with
+//     generator 2 and an RFC 7919 prime of 3072 bits or more (computed
+//     from the RFC's formula, not pasted), otherwise insufficient
+//     (ffdhe2048 included). Insufficient fails, phase out warns. As in
+//     internet.nl the client offers OpenSSL's default groups, so a weak
+//     curve shows only if the server ignores them.
+//
+//   - TLS cipher order: when the server accepts phase-out suites and
+//     better ones below TLS 1.3, each better suite is offered after all
+//     the phase-out ones (ChaCha20 last); picking a phase-out suite means
+//     the server follows the client's order: fail.
+//
+//   - TLS compression (CRIME): offering DEFLATE and having it chosen
+//     fails.
+//
+//   - TLS secure renegotiation (RFC 5746): no renegotiation_info in the
+//     ServerHello below TLS 1.3 fails.
+//
+//   - TLS extended master secret (RFC 7627): a TLS 1.2 ServerHello without
+//     it fails.
+//
+//   - TLS hash function for key exchange (NCSC-NL 3.3.5): offering only
+//     SHA-1 signature algorithms over TLS 1.2 and seeing the
+//     ServerKeyExchange signed with one fails; the same with SHA-224
+//     warns.
+//
+//   - TLS evidence and fix: the evidence lists the versions and suites
+//     accepted by class, the key exchange parameters and each rule's
+//     answer; the fix gives the Postfix (tls_high_cipherlist,
+//     smtpd_tls_ciphers, smtpd_tls_mandatory_ciphers,
+//     tls_preempt_cipherlist ...), nginx and Apache lines, or, when every
+//     MX that did not pass belongs to Microsoft 365, Google Workspace, OVH
+//     or Gandi, says the provider manages it. An MX without STARTTLS or
+//     address is left to mail.starttls (mail.tls fails only when no MX can
+//     be rated); a server that cannot be reached or read is an error.
+//
+//   - TLS deviations from internet.nl: client-initiated renegotiation
+//     (internet.nl: info, or fail above 10 renegotiations) and 0-RTT (web
+//     only) need a completed handshake and are not tested; SSL 2.0 is not
+//     offered (it needs another hello format, and no maintained library
+//     has it); PSK, SRP and Kerberos suites are not offered; one address
+//     per name is probed where internet.nl probes each web address and one
+//     IPv4 and one IPv6 address per MX; internet.nl shows each rule as its
+//     own test, Vigie one check per server group with the worst level and
+//     every rule that did not pass named; Vigie passes the renegotiation
+//     rule for a TLS 1.3-only server, since TLS 1.3 has no renegotiation
+//     (internet.nl takes sslyze's answer there). The certificate's key size and
+//     signature algorithm (internet.nl's cert_pubkey and cert_signature)
+//     are not rated yet.
 //
 //   - mail.dane: for each MX, the TLSA records at _25._tcp.MX (RFC 7672),
 //     validated by Vigie from the trust anchors to the zone that signed
@@ -141,14 +224,9 @@
 //
 //   - web.https: https://DOMAIN/ answers with a valid certificate for the
 //     name over TLS 1.2+; an invalid certificate, no address or a refused
-//     connection fails; a timeout is an error (Vigie cannot tell); TLS
-//     1.0/1.1 still accepted warns. Weak suites are probed by offering
-//     only them (TLS 1.0-1.2, one handshake per suite the server picks, at
-//     most 4): 3DES or RC4 accepted fails (internet.nl: "insufficient"),
-//     RSA key exchange without forward secrecy warns (internet.nl: "phase
-//     out"). Deviation: only the suites Go's client implements are probed
-//     (no DHE, CAMELLIA, ARIA, NULL or export suites). The web checks
-//     follow the same error rule.
+//     connection fails; a timeout is an error (Vigie cannot tell). The
+//     web checks follow the same error rule. The versions and suites the
+//     server also accepts are web.tls's job (above).
 //
 //   - web.redirect: http://DOMAIN/ must redirect to https:// on the same
 //     host first (so that HSTS is set for that host, internet.nl's rule);
@@ -218,6 +296,6 @@
 // The hub runs these checks on a schedule for the domains each party
 // declares (internal/hub, vigie serve --posture-interval).
 //
-// Not done yet: the MX hosts' cipher suites (only their TLS versions are
-// checked).
+// Not done yet: the TLS rules listed as deviations under mail.tls and
+// web.tls.
 package posture
