@@ -14,15 +14,25 @@ type tlsRating struct {
 	status   Status
 	problems []string // one clause per rule that did not pass, worst first
 	evidence []string
+	// subtests holds the level of each rule under internet.nl's subtest
+	// name (tls_version, tls_ciphers, fs_params, tls_cipher_order,
+	// tls_compression, renegotiation_secure, extended_master_secret,
+	// kex_hash_func).
+	subtests map[string]Status
 }
 
 // rateTLS applies internet.nl's TLS rules (the same levels for web and
 // mail) to a scan of host.
 func rateTLS(host string, s *tlsScan) tlsRating {
-	r := tlsRating{status: StatusPass}
+	r := tlsRating{status: StatusPass, subtests: map[string]Status{}}
+	for _, n := range []string{"tls_version", "tls_ciphers", "fs_params", "tls_cipher_order", "tls_compression",
+		"renegotiation_secure", "extended_master_secret", "kex_hash_func"} {
+		r.subtests[n] = StatusPass
+	}
 	var fails, warns []string
-	fail := func(p string) { fails = append(fails, p) }
-	warn := func(p string) { warns = append(warns, p) }
+	var subtest string // the rule being rated
+	fail := func(p string) { fails = append(fails, p); r.subtests[subtest] = StatusFail }
+	warn := func(p string) { warns = append(warns, p); r.subtests[subtest] = StatusWarn }
 	ev := func(format string, a ...any) { r.evidence = append(r.evidence, host+": "+fmt.Sprintf(format, a...)) }
 
 	// Versions: TLS 1.3 good, 1.2 sufficient, anything older insufficient.
@@ -40,6 +50,7 @@ func rateTLS(host string, s *tlsScan) tlsRating {
 		vs = append(vs, fmt.Sprintf("%s (%s)", versionName(v), class))
 	}
 	ev("versions accepted: %s", strings.Join(vs, ", "))
+	subtest = "tls_version"
 	if len(old) > 0 {
 		fail("accepts " + strings.Join(old, ", "))
 	}
@@ -58,6 +69,7 @@ func rateTLS(host string, s *tlsScan) tlsRating {
 			ev("suites %s: %s", c, strings.Join(byClass[c], ", "))
 		}
 	}
+	subtest = "tls_ciphers"
 	if n := byClass[classInsufficient]; len(n) > 0 {
 		fail(fmt.Sprintf("accepts %d insufficient cipher suite(s) (%s)", len(n), trunc(strings.Join(n, ", "), 120)))
 	} else if n := byClass[classPhaseOut]; len(n) > 0 {
@@ -94,6 +106,7 @@ func rateTLS(host string, s *tlsScan) tlsRating {
 	if len(kx) > 0 {
 		ev("key exchange parameters: %s", strings.Join(kx, ", "))
 	}
+	subtest = "fs_params"
 	switch worstKx {
 	case classInsufficient:
 		fail("uses insufficient key exchange parameters")
@@ -101,26 +114,31 @@ func rateTLS(host string, s *tlsScan) tlsRating {
 		warn("uses key exchange parameters to phase out (finite-field DH)")
 	}
 
+	subtest = "tls_cipher_order"
 	if s.orderViolation != nil {
 		ev("cipher order: prefers %s over %s", s.orderViolation[0], s.orderViolation[1])
 		fail("does not enforce its own cipher order (prefers " + s.orderViolation[0] + ")")
 	}
+	subtest = "tls_compression"
 	if s.compression {
 		ev("TLS compression: accepted")
 		fail("accepts TLS compression (CRIME)")
 	}
+	subtest = "renegotiation_secure"
 	if s.maxLegacy() != 0 {
 		ev("secure renegotiation (RFC 5746): %s", yesNo(s.secureReneg))
 		if !s.secureReneg {
 			fail("does not support secure renegotiation")
 		}
 	}
+	subtest = "extended_master_secret"
 	if s.has(verTLS12) {
 		ev("extended master secret (RFC 7627): %s", yesNo(s.ems))
 		if !s.ems {
 			fail("does not support extended master secret")
 		}
 	}
+	subtest = "kex_hash_func"
 	switch s.kexHash {
 	case "SHA-1":
 		ev("key exchange signed with SHA-1 when the client allows it")
