@@ -424,3 +424,27 @@ func TestProbeBudget(t *testing.T) {
 		t.Errorf("%s %q", r.status, r.evidence)
 	}
 }
+
+// TestClientHelloSize: no ClientHello message is 256-511 bytes long (RFC
+// 7685), and every one parses back with what was offered.
+func TestClientHelloSize(t *testing.T) {
+	all := legacySuites(verTLS12)
+	for n := 1; n <= len(all); n++ {
+		for _, v := range []uint16{verSSL30, verTLS10, verTLS12, verTLS13} {
+			suites := all[:n]
+			if v == verTLS13 {
+				suites = tls13Suites[:min(n, len(tls13Suites))]
+			}
+			rec := buildClientHello(helloSpec{version: v, suites: suites, serverName: "mx.example.test"})
+			if l := len(rec) - 5; l >= 256 && l < 512 || int(rec[3])<<8|int(rec[4]) != l {
+				t.Fatalf("%s with %d suites: hello of %d bytes", versionName(v), n, l)
+			}
+			c1, c2 := net.Pipe()
+			go func() { c1.Write(rec); c1.Close() }()
+			ch, err := readClientHello(c2)
+			if err != nil || len(ch.suites) < len(suites) || ch.tls13 != (v == verTLS13) {
+				t.Fatalf("%s with %d suites: %v %+v", versionName(v), n, err, ch)
+			}
+		}
+	}
+}

@@ -119,6 +119,13 @@ func buildClientHello(s helloSpec) []byte {
 		ext := buildExtensions(s, b.Len()+4)
 		put16(uint16(len(ext)))
 		b.Write(ext)
+	} else if l := b.Len() + 4; l >= 256 && l < 512 {
+		// SSL 3.0 hellos carry no extensions, except this padding.
+		pad := max(0, 512-l-2-4)
+		put16(uint16(4 + pad))
+		put16(21)
+		put16(uint16(pad))
+		b.Write(make([]byte, pad))
 	}
 	body := b.Bytes()
 	hs := append([]byte{1, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
@@ -175,13 +182,10 @@ func buildExtensions(s helloSpec, helloLen int) []byte {
 	} else {
 		add(0xff01, []byte{0}) // renegotiation_info, empty
 	}
-	// Some old load balancers hang on hellos of 256-511 bytes (RFC 7685).
-	if l := helloLen + e.Len() + 2 + 4; l >= 256 && l < 512 {
-		pad := 512 - l - 4
-		if pad < 1 {
-			pad = 1
-		}
-		add(21, make([]byte, pad))
+	// Some old load balancers hang on ClientHello messages of 256-511
+	// bytes: pad those to 512 (RFC 7685).
+	if l := helloLen + 2 + e.Len(); l >= 256 && l < 512 {
+		add(21, make([]byte, max(0, 512-l-4)))
 	}
 	return e.Bytes()
 }
