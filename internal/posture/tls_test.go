@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -446,5 +451,88 @@ func TestClientHelloSize(t *testing.T) {
 				t.Fatalf("%s with %d suites: %v %+v", versionName(v), n, err, ch)
 			}
 		}
+	}
+}
+
+// startOpenSSLServer runs `openssl s_server` on loopback with a
+// certificate from ca and the extra flags, or skips when openssl is
+// missing.
+func startOpenSSLServer(t *testing.T, ca *testCA, flags ...string) int {
+	t.Helper()
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skipf("openssl not installed: %v", err)
+	}
+	dir := t.TempDir()
+	cert := ca.issue(t, "good.test")
+	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}), 0o600)
+	os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	args := append([]string{"s_server", "-quiet", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
+		"-cert", filepath.Join(dir, "cert.pem"), "-key", filepath.Join(dir, "key.pem")}, flags...)
+	cmd := exec.Command("openssl", args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	// Not -www, whose loop sleeps a second while a renegotiation is under
+	// way; the plain mode needs a stdin that stays open.
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			c.Close()
+			return port
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("openssl s_server does not listen: %s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestClientRenegotiation: the renegotiation client against real OpenSSL
+// servers, one that allows client-initiated renegotiation (unlimited: a
+// fail), OpenSSL's default (refused: a pass), and Go's server (which has
+// no renegotiation).
+func TestClientRenegotiation(t *testing.T) {
+	ca := newCA(t)
+	for _, tc := range []struct {
+		name string
+		port func() int
+		want int
+		rate Status
+	}{
+		{"openssl -client_renegotiation", func() int { return startOpenSSLServer(t, ca, "-client_renegotiation") }, maxClientRenegotiations, StatusFail},
+		{"openssl default", func() int { return startOpenSSLServer(t, ca) }, 0, StatusPass},
+		{"go", func() int { return startTLSRaw(t, goodTLSConfig(ca.issue(t, "good.test"))) }, 0, StatusPass},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := tc.port()
+			p := &tlsProber{serverName: "good.test", timeout: 2 * time.Second, dial: func(ctx context.Context) (net.Conn, error) {
+				return net.Dial("tcp", net.JoinHostPort("127.0.0.1", portOr(port, 0)))
+			}}
+			n, err := clientRenegotiations(context.Background(), p, 0xC02B)
+			if err != nil || n != tc.want {
+				t.Fatalf("%d renegotiations, %v; want %d", n, err, tc.want)
+			}
+			r := rateTLS("good.test", &tlsScan{versions: []uint16{verTLS12}, secureReneg: true, ems: true, clientReneg: n})
+			if r.subtests["renegotiation_client"] != tc.rate {
+				t.Errorf("renegotiation_client %s, want %s: %q", r.subtests["renegotiation_client"], tc.rate, r.evidence)
+			}
+		})
 	}
 }

@@ -16,8 +16,8 @@ type tlsRating struct {
 	evidence []string
 	// subtests holds the level of each rule under internet.nl's subtest
 	// name (tls_version, tls_ciphers, fs_params, tls_cipher_order,
-	// tls_compression, renegotiation_secure, extended_master_secret,
-	// kex_hash_func).
+	// tls_compression, renegotiation_secure, renegotiation_client,
+	// extended_master_secret, kex_hash_func).
 	subtests map[string]Status
 }
 
@@ -26,7 +26,7 @@ type tlsRating struct {
 func rateTLS(host string, s *tlsScan) tlsRating {
 	r := tlsRating{status: StatusPass, subtests: map[string]Status{}}
 	for _, n := range []string{"tls_version", "tls_ciphers", "fs_params", "tls_cipher_order", "tls_compression",
-		"renegotiation_secure", "extended_master_secret", "kex_hash_func"} {
+		"renegotiation_secure", "renegotiation_client", "extended_master_secret", "kex_hash_func"} {
 		r.subtests[n] = StatusPass
 	}
 	var fails, warns []string
@@ -130,6 +130,18 @@ func rateTLS(host string, s *tlsScan) tlsRating {
 		if !s.secureReneg {
 			fail("does not support secure renegotiation")
 		}
+	}
+	subtest = "renegotiation_client"
+	switch {
+	case s.renegErr != nil:
+		ev("client-initiated renegotiation: not tested (%v)", s.renegErr)
+	case s.clientReneg == 0:
+		ev("client-initiated renegotiation: refused")
+	case s.clientReneg < maxClientRenegotiations:
+		ev("client-initiated renegotiation: accepted %d times, then refused (internet.nl: information only)", s.clientReneg)
+	default:
+		ev("client-initiated renegotiation: accepted %d times in a row", s.clientReneg)
+		fail(fmt.Sprintf("accepts more than %d client-initiated renegotiations (a cheap denial of service)", maxClientRenegotiations-1))
 	}
 	subtest = "extended_master_secret"
 	if s.has(verTLS12) {

@@ -80,6 +80,8 @@ type helloSpec struct {
 	sigAlgs     []uint16 // nil: sigAlgsDefault
 	compression bool     // offer DEFLATE before null
 	serverName  string   // SNI; "" or an IP address: none
+	noEMS       bool     // leave out extended_master_secret
+	renegInfo   []byte   // client verify data for renegotiation_info
 }
 
 // buildClientHello returns the ClientHello record for s.
@@ -171,7 +173,9 @@ func buildExtensions(s helloSpec, helloLen int) []byte {
 		}
 		add(13, u16s(2, sa))
 	}
-	add(23, nil) // extended_master_secret
+	if !s.noEMS {
+		add(23, nil) // extended_master_secret
+	}
 	if s.version == verTLS13 {
 		add(43, []byte{2, 0x03, 0x04})
 		add(45, []byte{1, 1})
@@ -180,7 +184,7 @@ func buildExtensions(s helloSpec, helloLen int) []byte {
 		ks := append([]byte{0, 36, 0, byte(groupX25519), 0, 32}, key...)
 		add(51, ks)
 	} else {
-		add(0xff01, []byte{0}) // renegotiation_info, empty
+		add(0xff01, append([]byte{byte(len(s.renegInfo))}, s.renegInfo...)) // renegotiation_info
 	}
 	// Some old load balancers hang on ClientHello messages of 256-511
 	// bytes: pad those to 512 (RFC 7685).
@@ -522,7 +526,12 @@ type tlsScan struct {
 	// phase-out suite to a better one.
 	orderViolation []string
 	kexHash        string // "SHA-1", "SHA-224" or "" when only SHA-2 was used
-	incomplete     error  // the scan stopped early (budget, network)
+	// clientReneg is how many client-initiated renegotiations the server
+	// accepted (at most maxClientRenegotiations); renegErr says why it
+	// could not be tested.
+	clientReneg int
+	renegErr    error
+	incomplete  error // the scan stopped early (budget, network)
 }
 
 func (s *tlsScan) has(v uint16) bool { return slices.Contains(s.versions, v) }
@@ -654,6 +663,7 @@ func scanTLS(ctx context.Context, p *tlsProber) (*tlsScan, error) {
 		s.incomplete = err
 		return s, nil
 	}
+	scanClientReneg(ctx, p, s)
 	var legacy []uint16
 	for _, a := range s.suites {
 		if a.version == vmax {
@@ -754,4 +764,20 @@ func scanKexHash(ctx context.Context, p *tlsProber, s *tlsScan) error {
 		}
 	}
 	return nil
+}
+
+// scanClientReneg counts the client-initiated renegotiations the server
+// accepts, over TLS 1.2 with a suite the renegotiation client implements.
+func scanClientReneg(ctx context.Context, p *tlsProber, s *tlsScan) {
+	if !s.has(verTLS12) {
+		s.renegErr = errors.New("no TLS 1.2")
+		return
+	}
+	for _, a := range s.suites {
+		if a.version == verTLS12 && slices.Contains(renegSuites, a.id) {
+			s.clientReneg, s.renegErr = clientRenegotiations(ctx, p, a.id)
+			return
+		}
+	}
+	s.renegErr = errors.New("no ECDHE suite with AES-128-GCM accepted over TLS 1.2")
 }
