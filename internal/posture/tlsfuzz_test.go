@@ -98,3 +98,34 @@ func FuzzServerFlight(f *testing.F) {
 		}
 	})
 }
+
+// streamConn is a net.Conn that reads a fixed byte stream and swallows
+// writes.
+type streamConn struct {
+	net.Conn
+	r *bytes.Reader
+}
+
+func (c streamConn) Read(b []byte) (int, error)       { return c.r.Read(b) }
+func (c streamConn) Write(b []byte) (int, error)      { return len(b), nil }
+func (c streamConn) Close() error                     { return nil }
+func (c streamConn) SetDeadline(time.Time) error      { return nil }
+func (c streamConn) SetReadDeadline(time.Time) error  { return nil }
+func (c streamConn) SetWriteDeadline(time.Time) error { return nil }
+
+// FuzzRenegClient runs the renegotiation client's handshake on any server
+// bytes: an error or a handshake, never a panic or a hang.
+func FuzzRenegClient(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "tls-flight", "*"))
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		c := &tls12Client{conn: streamConn{r: bytes.NewReader(stream)}, server: "fuzz.test", suite: 0xC02B}
+		c.handshake()
+	})
+}
