@@ -106,10 +106,12 @@ func BenchmarkMilterMessage(b *testing.B) {
 
 // BenchmarkMilterConnection is BenchmarkMilterMessage as Postfix runs it
 // behind smtp-source and most SMTP clients: one milter connection per SMTP
-// session, with its negotiation, for each message.
+// session, with its negotiation, for each message. "tcp-every-step" is
+// TCP with every step answered (AnswerEveryStep), as before quick ACKs.
 func BenchmarkMilterConnection(b *testing.B) {
-	for _, network := range []string{"tcp", "unix"} {
-		b.Run(network, func(b *testing.B) {
+	for _, name := range []string{"tcp", "tcp-every-step", "unix"} {
+		b.Run(name, func(b *testing.B) {
+			network := strings.TrimSuffix(name, "-every-step")
 			// as vigie mail milter runs: with the built-in learned model
 			m, err := model.Default()
 			if err != nil {
@@ -133,7 +135,7 @@ func BenchmarkMilterConnection(b *testing.B) {
 				addr = sock
 			}
 			ctx, cancel := context.WithCancel(context.Background())
-			srv := &Server{Analyzer: a, Policy: DefaultPolicy(), Host: "bench"}
+			srv := &Server{Analyzer: a, Policy: DefaultPolicy(), Host: "bench", AnswerEveryStep: name != network}
 			done := make(chan struct{})
 			go func() { srv.Serve(ctx, l); close(done) }()
 			defer func() { cancel(); <-done }()

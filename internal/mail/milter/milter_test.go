@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -137,25 +139,18 @@ func deliver(t *testing.T, addr string, headers [][2]string, body string) []stri
 		t.Fatalf("negotiation reply %q %x", c, d)
 	}
 	m.send(cmdMacro, "C", "j\x00mx.example.test\x00{daemon_name}\x00smtpd\x00")
-	m.send(cmdConnect, "client.example.org\x00", "4", "\x30\x39", "192.0.2.10\x00")
-	m.expect(respContinue)
-	m.send(cmdHelo, "client.example.org\x00")
-	m.expect(respContinue)
+	m.step(nrConn, cmdConnect, "client.example.org\x00", "4", "\x30\x39", "192.0.2.10\x00")
+	m.step(nrHelo, cmdHelo, "client.example.org\x00")
 	m.send(cmdMacro, "M", "i\x00ABC123\x00")
-	m.send(cmdMail, "<sender@example.org>\x00SIZE=100\x00")
-	m.expect(respContinue)
-	m.send(cmdRcpt, "<staff@en-marche.fr>\x00")
-	m.expect(respContinue)
+	m.step(nrMail, cmdMail, "<sender@example.org>\x00SIZE=100\x00")
+	m.step(nrRcpt, cmdRcpt, "<staff@en-marche.fr>\x00")
 	for _, h := range headers {
-		m.send(cmdHeader, h[0]+"\x00", h[1]+"\x00")
-		m.expect(respContinue)
+		m.step(nrHdr, cmdHeader, h[0]+"\x00", h[1]+"\x00")
 	}
-	m.send(cmdEOH)
-	m.expect(respContinue)
+	m.step(nrEOH, cmdEOH)
 	for len(body) > 0 {
 		n := min(len(body), 65535)
-		m.send(cmdBody, body[:n])
-		m.expect(respContinue)
+		m.step(nrBody, cmdBody, body[:n])
 		body = body[n:]
 	}
 	m.send(cmdEOB)
@@ -274,8 +269,8 @@ func TestParsePolicy(t *testing.T) {
 
 // TestMilterUnixNoReply: over a unix socket the milter asks the MTA not to
 // wait for answers before the end of the message (SMFIP_NR_*), answers
-// none of those steps, and still judges the whole message at its end;
-// over TCP it answers every step (deliver expects each answer).
+// none of those steps, and still judges the whole message at its end
+// (over TCP, see TestMilterTCPNoReply).
 func TestMilterUnixNoReply(t *testing.T) {
 	a, err := mail.New(mail.Options{OwnDomains: []string{"en-marche.fr"}})
 	if err != nil {
@@ -316,5 +311,74 @@ func TestMilterUnixNoReply(t *testing.T) {
 	m.send(cmdEOB)
 	if got := m.verdict(); !strings.Contains(strings.Join(got, "\n"), "X-Vigie-Verdict|phishing") {
 		t.Errorf("end-of-message answers %q, want the phishing verdict header", got)
+	}
+}
+
+// TestMilterTCPNoReply: over TCP on Linux the milter too leaves the steps
+// before the end of the message unanswered (SMFIP_NR_*), and an MTA that
+// writes with Nagle's algorithm, as Postfix does, never waits for this
+// side's delayed ACK (40 ms) between two unanswered packets: the milter
+// acknowledges each packet as soon as it reads it (TCP_QUICKACK). With
+// AnswerEveryStep, and on other systems, every step is answered.
+func TestMilterTCPNoReply(t *testing.T) {
+	a, err := mail.New(mail.Options{OwnDomains: []string{"en-marche.fr"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, every := range []bool{false, true} {
+		l, err := Listen("inet:127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		s := &Server{Analyzer: a, Policy: DefaultPolicy(), Host: "mx-test", AnswerEveryStep: every}
+		done := make(chan struct{})
+		go func() { s.Serve(ctx, l); close(done) }()
+		c, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.(*net.TCPConn).SetNoDelay(false) // Nagle's algorithm, as Postfix's milter client
+		m := &mta{t: t, c: c, r: bufio.NewReader(c)}
+		m.negotiate()
+		want := uint32(noReplySteps)
+		if every || runtime.GOOS != "linux" {
+			want = 0
+		}
+		if m.noReply != want {
+			t.Fatalf("AnswerEveryStep %v: steps left unanswered %x, want %x", every, m.noReply, want)
+		}
+		var times []time.Duration
+		for range 12 {
+			t0 := time.Now()
+			m.send(cmdMacro, "C", "j\x00mx.example.test\x00")
+			m.step(nrConn, cmdConnect, "client.example.org\x00", "4", "\x30\x39", "192.0.2.10\x00")
+			m.step(nrHelo, cmdHelo, "client.example.org\x00")
+			m.send(cmdMacro, "M", "i\x00ABC123\x00")
+			m.step(nrMail, cmdMail, "<sender@example.org>\x00")
+			m.step(nrRcpt, cmdRcpt, "<staff@en-marche.fr>\x00")
+			m.step(nrData, cmdData)
+			for _, h := range phishHeaders {
+				m.step(nrHdr, cmdHeader, h[0]+"\x00", h[1]+"\x00")
+			}
+			m.step(nrEOH, cmdEOH)
+			m.step(nrBody, cmdBody, phishBody)
+			m.send(cmdEOB)
+			if got := m.verdict(); !strings.Contains(strings.Join(got, "\n"), "X-Vigie-Verdict|phishing") {
+				t.Errorf("end-of-message answers %q, want the phishing verdict header", got)
+			}
+			m.send(cmdQuitNC)
+			times = append(times, time.Since(t0))
+		}
+		m.send(cmdQuit)
+		c.Close()
+		cancel()
+		<-done
+		slices.Sort(times)
+		// (answering every step, the test's separate macro packets would
+		// wait on Nagle's algorithm: Postfix sends them with the command)
+		if med := times[len(times)/2]; !every && med > 20*time.Millisecond {
+			t.Errorf("AnswerEveryStep %v: median %v per message (all: %v); want no delayed-ACK stall (40 ms)", every, med, times)
+		}
 	}
 }
