@@ -176,10 +176,12 @@ func dropInvisible(s string) string {
 
 func localPart(addr string) string {
 	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
-		return strings.NewReplacer(".", " ", "_", " ", "-", " ").Replace(addr[:i])
+		return separatorsToSpaces.Replace(addr[:i])
 	}
 	return ""
 }
+
+var separatorsToSpaces = strings.NewReplacer(".", " ", "_", " ", "-", " ")
 
 func (a *Analyzer) ownedBy(host, owner string) bool {
 	o, ok := a.det.Owned(host)

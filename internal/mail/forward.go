@@ -47,7 +47,7 @@ func forwardedSender(subject, body string) (mime.Address, bool) {
 	}
 	v = strings.TrimSpace(v)
 	// Outlook writes "Name [mailto:addr]"
-	v = strings.NewReplacer("[mailto:", "<", "]", ">").Replace(v)
+	v = outlookMailto.Replace(v)
 	l := mime.ParseAddressList(v)
 	if len(l) == 0 || !strings.Contains(l[0].Addr, "@") {
 		return mime.Address{}, false
@@ -217,3 +217,6 @@ func (x *msg) forwarded() (mime.Address, bool) {
 	}
 	return x.fwd, x.fwdOK
 }
+
+// outlookMailto turns Outlook's "Name [mailto:addr]" into "Name <addr>".
+var outlookMailto = strings.NewReplacer("[mailto:", "<", "]", ">")

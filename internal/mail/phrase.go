@@ -66,6 +66,34 @@ type phraseSet struct {
 	minLen int                 // shortest one-word phrase
 	lens   []int               // lengths of one-word phrases, ascending
 	first  [256]bool           // first bytes of one-word phrases
+	// Bit filters of the keys of multi and single (keyBit): a word whose
+	// bit is clear is not a key, without a map lookup. Most words of a
+	// message are no key of a set; a message's words go through a dozen
+	// sets.
+	multiBits, singleBits keyFilter
+}
+
+// keyFilter is a set of 4,096 bits, one per keyBit value.
+type keyFilter [64]uint64
+
+func (f *keyFilter) add(k string)      { b := keyBit(k); f[b>>6] |= 1 << (b & 63) }
+func (f *keyFilter) has(k string) bool { b := keyBit(k); return f[b>>6]&(1<<(b&63)) != 0 }
+func (ps *phraseSet) addMulti(p phrase) {
+	ps.multi[p.words[0]] = append(ps.multi[p.words[0]], p)
+	ps.multiBits.add(p.words[0])
+}
+
+// keyBit mixes a non-empty word's length and its first, second and last
+// bytes into 12 bits.
+func keyBit(k string) uint32 {
+	h := uint32(len(k))*0x9E3779B1 ^ uint32(k[0])*0x85EBCA77 ^ uint32(k[len(k)-1])*0xC2B2AE3D
+	if len(k) > 1 {
+		h ^= uint32(k[1]) * 0x27D4EB2F
+	}
+	h ^= h >> 15
+	h *= 0x2C1B3C6D
+	h ^= h >> 12
+	return h & 4095
 }
 
 // builtinPhrases are the sets made by mustPhrases (a test expands them all).
@@ -102,12 +130,13 @@ func (ps *phraseSet) build() {
 				ps.names[fi] = strings.Join(w, " ")
 			}
 			if exact {
-				ps.multi[w[0]] = append(ps.multi[w[0]], phrase{words: w, family: fi, exact: true})
+				ps.addMulti(phrase{words: w, family: fi, exact: true})
 				continue
 			}
 			if len(w) == 1 {
 				if _, ok := ps.single[w[0]]; !ok {
 					ps.single[w[0]] = fi
+					ps.singleBits.add(w[0])
 				}
 				ps.minLen = min(ps.minLen, len(w[0]))
 				ps.first[w[0][0]] = true
@@ -117,7 +146,7 @@ func (ps *phraseSet) build() {
 				}
 				continue
 			}
-			ps.multi[w[0]] = append(ps.multi[w[0]], phrase{words: w, family: fi})
+			ps.addMulti(phrase{words: w, family: fi})
 		}
 	}
 }
@@ -132,7 +161,7 @@ func (ps *phraseSet) addExact(pat string, f int) {
 		}
 		// an exact one-word keyword is stored as a one-word "multi" phrase
 		// with an end marker, so that "orange" does not match "oranges".
-		ps.multi[w[0]] = append(ps.multi[w[0]], phrase{words: w, family: f, exact: true})
+		ps.addMulti(phrase{words: w, family: f, exact: true})
 	}
 }
 
@@ -148,7 +177,14 @@ func (ps *phraseSet) match(words []string) (fams uint64, at int) {
 		fams |= 1 << uint(f)
 	}
 	for i, w := range words {
-		for _, p := range ps.multi[w] {
+		if w == "" {
+			continue // tokenize makes none; a key is never empty
+		}
+		var multi []phrase
+		if ps.multiBits.has(w) {
+			multi = ps.multi[w]
+		}
+		for _, p := range multi {
 			if fams&(1<<uint(p.family)) != 0 || i+len(p.words) > len(words) {
 				continue
 			}
@@ -173,6 +209,9 @@ func (ps *phraseSet) match(words []string) (fams uint64, at int) {
 					break
 				}
 				if n < len(w) && !utf8.RuneStart(w[n]) {
+					continue
+				}
+				if !ps.singleBits.has(w[:n]) {
 					continue
 				}
 				if f, ok := ps.single[w[:n]]; ok {

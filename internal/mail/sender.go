@@ -70,7 +70,7 @@ func (a *Analyzer) checkSender(x *msg) {
 		return
 	}
 	related := false
-	compact := strings.NewReplacer(".", "", "-", "", "_", "").Replace(addr)
+	compact := dropSeparators.Replace(addr)
 	for _, t := range sig {
 		if strings.Contains(compact, t) || strings.Contains(compact, foldASCII(t)) {
 			related = true
@@ -117,6 +117,10 @@ func foldASCII(s string) string {
 	}
 	return accentFolder.Replace(s)
 }
+
+// dropSeparators removes the dots, hyphens and underscores of an address
+// (built once: a Replacer builds its tables on first use).
+var dropSeparators = strings.NewReplacer(".", "", "-", "", "_", "")
 
 var accentFolder = strings.NewReplacer("é", "e", "è", "e", "ê", "e", "ë", "e", "à", "a", "â", "a", "ä", "a", "á", "a", "ã", "a", "ç", "c",
 	"î", "i", "ï", "i", "í", "i", "ô", "o", "ö", "o", "ó", "o", "õ", "o", "ù", "u", "û", "u", "ü", "u", "ú", "u", "ñ", "n", "ß", "ss")

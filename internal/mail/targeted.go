@@ -101,7 +101,7 @@ func (a *Analyzer) checkPartyOnWebmail(x *msg) {
 	}
 	local := strings.ToLower(x.from.Addr)
 	if i := strings.IndexByte(local, '@'); i >= 0 {
-		local = strings.NewReplacer(".", "", "-", "", "_", "").Replace(local[:i])
+		local = dropSeparators.Replace(local[:i])
 	}
 	why := ""
 	for _, d := range a.opts.OwnDomains {
