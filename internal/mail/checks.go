@@ -610,10 +610,29 @@ func (a *Analyzer) checkMismatch(x *msg, li linkInfo) {
 	owner, own := a.det.Owned(shown)
 	if own && !a.ownedBy(li.host, owner) {
 		s = 5
+	} else if a.linkToSender(x, li) {
+		// the newsletter's own click counter or page ("www.buy.com"
+		// leading to clickthru.<sender>): the reader lands at the
+		// sender, not at a third party; what it deceives about is only
+		// which of the sender's pages opens
+		return
 	}
 	x.res.add(Reason{Check: "link-mismatch", Category: CatLinks, Score: s,
 		Evidence: []evidence{ev("link", li.Href, "shown as "+t)},
 		Text:     fmt.Sprintf("A link shows %s but really goes to %s.", shown, li.host)})
+}
+
+// linkToSender reports whether li leads to the sender's own registrable
+// domain, when that domain is the sender's own: not a webmail provider or
+// a free hosting platform, whose domain anyone can send and publish from.
+func (a *Analyzer) linkToSender(x *msg, li linkInfo) bool {
+	if x.fromReg == "" || li.reg != x.fromReg || freemail[x.fromReg] {
+		return false
+	}
+	if _, free := isFreeHosting(linkInfo{host: x.fromDom}); free {
+		return false
+	}
+	return true
 }
 
 func knownSuffix(h string) bool {
