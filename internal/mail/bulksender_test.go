@@ -38,3 +38,92 @@ func TestLinkMismatchToSender(t *testing.T) {
 		})
 	}
 }
+
+// TestIdentifiedBulkSender: a mailing is taken as its sender's own only
+// when the From organisation signs it, offers one-click unsubscribe on its
+// own domain and links only to itself (and well-known sites); each missing
+// piece, a webmail sender or a failed signature undoes it.
+func TestIdentifiedBulkSender(t *testing.T) {
+	const (
+		from   = "Northwind Outfitters <news@email.northwind-outfitters.com>"
+		sig    = "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;\r\n d=northwind-outfitters.com; s=s1; h=from:to:subject; bh=AA==; b=AA=="
+		unsub  = "List-Unsubscribe: <mailto:u@northwind-outfitters.com>, <https://email.northwind-outfitters.com/unsub?u=8f3a>"
+		post   = "List-Unsubscribe-Post: List-Unsubscribe=One-Click"
+		shop   = `<p>30% off everything for 48 hours. <a href="https://click.email.northwind-outfitters.com/?qs=a1">Shop now</a></p>`
+		social = `<p><a href="https://www.facebook.com/northwind">Facebook</a></p>`
+	)
+	tests := []struct {
+		name    string
+		from    string
+		headers []string
+		html    string
+		want    bool
+	}{
+		{"signed, one-click unsubscribe, own links", from, []string{sig, unsub, post}, shop + social, true},
+		{"no signature", from, []string{unsub, post}, shop, false},
+		{"signed by its mailing provider only", from, []string{"DKIM-Signature: v=1; d=sendgrid.net; s=s1; b=AA==", unsub, post}, shop, false},
+		{"unsubscribe without one-click", from, []string{sig, unsub}, shop, false},
+		{"one-click unsubscribe elsewhere", from, []string{sig, "List-Unsubscribe: <https://unsub.example.net/x>", post}, shop, false},
+		{"a link to an unrelated site", from, []string{sig, unsub, post}, shop + `<p><a href="https://account-check.example.net/login">Sign in</a></p>`, false},
+		{"no link to itself", from, []string{sig, unsub, post}, `<p>30% off everything.</p>`, false},
+		{"a webmail sender", "Northwind <northwind.outfitters@gmail.com>",
+			[]string{"DKIM-Signature: v=1; d=gmail.com; s=s1; b=AA==", "List-Unsubscribe: <https://mail.gmail.com/unsub>", post}, `<p><a href="https://mail.gmail.com/x">x</a></p>`, false},
+		{"its signature failed verification", from, []string{sig, unsub, post,
+			"Authentication-Results: mx.en-marche.fr; dkim=fail header.d=northwind-outfitters.com"}, shop, false},
+		{"its signature verified", from, []string{sig, unsub, post,
+			"Authentication-Results: mx.en-marche.fr; dkim=pass header.d=northwind-outfitters.com"}, shop, true},
+	}
+	a := testAnalyzer(t, Options{})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := tmsg{from: tc.from, subject: "48 hours only", headers: tc.headers, html: tc.html}
+			var got bool
+			a.analyze(context.Background(), tc.name, m.bytes(), nil, func(x *msg) { got = a.identifiedBulkSender(x) })
+			if got != tc.want {
+				t.Errorf("identified bulk sender %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestBulkSenderModelWeight: the built-in model, which never saw
+// legitimate marketing mail, adds at most 1.5 points to a shop's signed
+// newsletter with one-click unsubscribe; the same offer from a sender that
+// does not identify itself is weighed in full.
+func TestBulkSenderModelWeight(t *testing.T) {
+	a := testAnalyzer(t, Options{Model: defaultModel(t)})
+	html := `<img src="https://img.email.northwind-outfitters.com/logo.png"><h1>Our biggest sale of the season</h1>` +
+		`<p>Hi Jane, for 48 hours only take 30% off everything, plus free shipping on every order. Limited time offer - don't miss out!</p>` +
+		`<p><a href="https://click.email.northwind-outfitters.com/?qs=a1b2c3">SHOP NOW</a></p>` +
+		`<p><a href="https://click.email.northwind-outfitters.com/?qs=d4e5">Sign in to your account</a> to see your rewards points balance. Your points expire on December 31.</p>` +
+		`<p>Follow us: <a href="https://www.instagram.com/northwind">Instagram</a> <a href="https://www.facebook.com/northwind">Facebook</a></p>` +
+		`<p>You received this email because you signed up at northwind-outfitters.com. <a href="https://email.northwind-outfitters.com/unsub?u=8f3a">Unsubscribe</a> | ` +
+		`<a href="https://www.northwind-outfitters.com/privacy">Privacy</a><br>Northwind Outfitters, 12 Harbour St, Portland, OR</p>`
+	m := tmsg{from: "Northwind Outfitters <news@email.northwind-outfitters.com>", subject: "48 hours only: 30% off everything", html: html,
+		headers: []string{"DKIM-Signature: v=1; a=rsa-sha256; d=northwind-outfitters.com; s=s1; b=AA==",
+			"List-Unsubscribe: <https://email.northwind-outfitters.com/unsub?u=8f3a>", "List-Unsubscribe-Post: List-Unsubscribe=One-Click"}}
+	r := a.Analyze(context.Background(), "newsletter", m.bytes(), nil)
+	for _, x := range r.Reasons {
+		if x.Check == "content-model" && x.Score > 1.5 {
+			t.Errorf("content-model adds %.1f to an identified bulk sender; reasons:\n%s", x.Score, dumpReasons(r))
+		}
+	}
+	if rank(r.Verdict) > rank(Suspicious) {
+		t.Errorf("verdict %s, want at most suspicious; reasons:\n%s", r.Verdict, dumpReasons(r))
+	}
+	// the same mail without its signature: the model weighs in full
+	m.headers = m.headers[1:]
+	r = a.Analyze(context.Background(), "unsigned", m.bytes(), nil)
+	if r.ModelP >= ModelStrongP && !hasScore(r, "content-model", 3) {
+		t.Errorf("unsigned: the model (p=%.3f) is not weighed in full; reasons:\n%s", r.ModelP, dumpReasons(r))
+	}
+}
+
+func hasScore(r *Result, check string, score float64) bool {
+	for _, x := range r.Reasons {
+		if x.Check == check && x.Score == score {
+			return true
+		}
+	}
+	return false
+}

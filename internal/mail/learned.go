@@ -222,18 +222,24 @@ func (a *Analyzer) checkModel(x *msg) {
 		return
 	}
 	s := m.Score(model.Features(x.modelInput()))
-	if a.ownOrAuthenticated(x) {
+	verified := a.ownOrAuthenticated(x)
+	if verified || a.identifiedBulkSender(x) {
 		// a notification the party or a provider provably sent (Google's
-		// security alert): the model, which never saw such mail, counts
-		// only when it is sure, and never alone — a real service's share
-		// notification abused with a lure in the shared item's title is
-		// still weighed
+		// security alert), or a mailing whose sender identifies itself
+		// (its own signature, one-click unsubscribe and links): the
+		// model, which never saw such mail, counts only when it is sure,
+		// and never alone — a real service's share notification abused
+		// with a lure in the shared item's title is still weighed
 		r := x.res
 		r.ModelP = s.P
 		if s.P >= ModelStrongP {
+			who := "a verified sender"
+			if !verified {
+				who = "a sender that signs it and offers one-click unsubscribe on its own domain"
+			}
 			r.add(Reason{Check: "content-model", Category: CatContent, Score: 1.5,
 				Evidence: []evidence{ev("model", fmt.Sprintf("p=%.3f", s.P), fmt.Sprintf("%d features", s.Features))},
-				Text:     fmt.Sprintf("Though it comes from a verified sender, the message reads like the phishing and scams the content model was trained on (%.0f %% likely); what weighed most: %s.", s.P*100, topWords(s))})
+				Text:     fmt.Sprintf("Though it comes from %s, the message reads like the phishing and scams the content model was trained on (%.0f %% likely); what weighed most: %s.", who, s.P*100, topWords(s))})
 		}
 		return
 	}
