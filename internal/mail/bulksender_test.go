@@ -127,3 +127,56 @@ func hasScore(r *Result, check string, score float64) bool {
 	}
 	return false
 }
+
+// TestOfferWithHelpDeskReplyTo: an offer whose replies go to another
+// ordinary domain (a help desk) is how shops write; the same offer with
+// replies to a webmail account, or heavier lure wording beside the help
+// desk, is still a lure from a sender that hides.
+func TestOfferWithHelpDeskReplyTo(t *testing.T) {
+	a := testAnalyzer(t, Options{})
+	const offer = "Spring sale: a limited time offer on seeds and bulbs. Visit our shop for the new catalogue."
+	tests := []struct {
+		name, replyTo, text string
+		want                bool
+	}{
+		{"one offer, replies to a help desk", "Garden Club <help@gardenhelpdesk.com>", offer, false},
+		{"one offer, replies to a webmail account", "Garden Club <gardenclub.sales@gmail.com>", offer, true},
+		{"heavier lure, replies to a help desk", "Garden Club <help@gardenhelpdesk.com>",
+			offer + " Congratulations, you have won the lottery: claim your prize money now.", true},
+		{"pills, replies to a help desk", "Garden Club <help@gardenhelpdesk.com>",
+			"Our new formula: viagra and cialis at half price, shipped discreetly.", true},
+		{"money fraud, replies to a help desk", "Garden Club <help@gardenhelpdesk.com>",
+			"You were named as beneficiary of the estate; kindly get back to us.", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := tmsg{from: "Garden Club <news@gardenclub-news.com>", replyTo: tc.replyTo, subject: "Spring sale", text: tc.text}
+			r := a.Analyze(context.Background(), tc.name, m.bytes(), nil)
+			if got := r.has("lure-from-anonymous-sender"); got != tc.want {
+				t.Errorf("lure-from-anonymous-sender %v, want %v; reasons:\n%s", got, tc.want, dumpReasons(r))
+			}
+		})
+	}
+}
+
+// TestShopOfferFamilies pins the families of spamWords that
+// shopOfferFromBusiness lets pass: a reordering of the list must not let
+// pills or dating through.
+func TestShopOfferFamilies(t *testing.T) {
+	tests := []struct {
+		text string
+		shop bool
+	}{
+		{"a limited time offer on seeds", true},
+		{"save up to 40 percent on car insurance", true},
+		{"viagra at half price", false},
+		{"lonely women near you want to meet", false},
+		{"free spins at our casino", false},
+	}
+	for _, tc := range tests {
+		f, _ := spamWords.match(tokenize(tc.text, 50))
+		if f == 0 || (f&^shopOfferFamilies == 0) != tc.shop {
+			t.Errorf("%q: families %b, shop offer %v, want %v", tc.text, f, f&^shopOfferFamilies == 0, tc.shop)
+		}
+	}
+}

@@ -134,7 +134,7 @@ func (a *Analyzer) checkCombined(x *msg) {
 	if x.res.has("reply-to-mismatch") && !a.ownOrAuthenticated(x) {
 		anonLure = append(anonLure, "reply-to-mismatch")
 	}
-	if len(lure) > 0 && (len(anon) > 0 || len(anonLure) > 0 || x.res.has("return-path-mismatch")) {
+	if len(lure) > 0 && (len(anon) > 0 || len(anonLure) > 0 || x.res.has("return-path-mismatch")) && !shopOfferFromBusiness(x, lure, anon, anonLure) {
 		evs := []evidence{ev("lure", strings.Join(lure, ", "), "")}
 		if m := append(append([]string{}, anon...), anonLure...); len(m) > 0 {
 			evs = append(evs, ev("sender", strings.Join(m, ", "), ""))
@@ -148,6 +148,42 @@ func (a *Analyzer) checkCombined(x *msg) {
 			Text:     "Several independent marks of a throwaway bulk sender appear together; each can have an honest explanation, all of them at once rarely do."})
 	}
 }
+
+// shopOfferFromBusiness reports whether the only lure is one shop's kind
+// of offer (a limited-time sale, or "save up to") and the only sign of a
+// hiding sender is where replies or bounces go — another ordinary domain,
+// a help desk or a mailing provider: that is how businesses send their
+// offers, not how scammers hide. A personal webmail sender or replies to
+// a webmail account, money-fraud, dating, pill or casino wording, or any
+// look-alike or other mark of a throwaway sender, and it is not.
+func shopOfferFromBusiness(x *msg, lure, anon, anonLure []string) bool {
+	if len(anon) > 0 || len(lure) != 1 || lure[0] != "scam-offer" || freemail[x.fromReg] {
+		return false
+	}
+	for _, m := range anonLure {
+		if m != "reply-to-mismatch" {
+			return false
+		}
+	}
+	for _, r := range mime.ParseAddressList(x.m.Header.Get("Reply-To")) {
+		if freemail[registrable(domainOf(r.Addr))] {
+			return false
+		}
+	}
+	for _, r := range x.res.Reasons {
+		if r.Category == CatLookalike {
+			return false
+		}
+	}
+	// one family of shop offers, not a sale of loans and giveaways at once
+	fams, _ := spamWords.match(x.words)
+	return fams != 0 && fams&^shopOfferFamilies == 0 && fams&(fams-1) == 0
+}
+
+// shopOfferFamilies are the families of spamWords that businesses use
+// too: giveaways and limited-time offers (the fifth), loans, insurance and
+// "save up to" (the sixth).
+const shopOfferFamilies = 1<<4 | 1<<5
 
 // governmentNames are the authorities lures pose as: tax offices, courts,
 // police, social security, vehicle registries, in the languages of the
