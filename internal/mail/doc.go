@@ -70,10 +70,17 @@
 //     regression over words, link domains and structure, trained by
 //     tools/mailtrain and embedded; its reason names the words and traits
 //     that weighed most. It is never strong and never decides alone.
+//     It never saw legitimate marketing mail: for a mailing whose sender
+//     identifies itself (bulksender.go: a DKIM signature of the From
+//     organisation, RFC 8058 one-click unsubscribe on its domain, links
+//     only to itself) it counts, as for a verified sender, only when sure.
 //   - combinations: a lure (money, offer, credential wording) from a
 //     sender with a mark of anonymity, and two or more such marks, count
 //     more than their parts — each is common alone in honest mail, not
-//     together.
+//     together. A shop's one kind of offer whose replies go to a help
+//     desk on another ordinary domain is not such a lure; a link showing
+//     another address that leads to the sender's own domain (a click
+//     counter) is no mismatch.
 //
 // # Verdict
 //
