@@ -187,6 +187,12 @@
 //     accepted fails, fewer is shown in the evidence only (internet.nl:
 //     info). A server without such a suite over TLS 1.2 is not tested.
 //
+//   - TLS 0-RTT (web.tls only, as internet.nl): a minimal TLS 1.3 client
+//     (tlsearly.go: X25519, TLS_AES_128_GCM_SHA256, HKDF key schedule,
+//     the server's Finished verified) completes a handshake and reads the
+//     session tickets; a ticket offering early data (max_early_data_size
+//     above 0) fails, since early data can be replayed.
+//
 //   - TLS hash function for key exchange (NCSC-NL 3.3.5): offering only
 //     SHA-1 signature algorithms over TLS 1.2 and seeing the
 //     ServerKeyExchange signed with one fails; the same with SHA-224
@@ -202,20 +208,23 @@
 //     address is left to mail.starttls (mail.tls fails only when no MX can
 //     be rated); a server that cannot be reached or read is an error.
 //
-//   - TLS deviations from internet.nl: 0-RTT (web only) needs a completed
-//     TLS 1.3 handshake and a session ticket and is not tested; SSL 2.0 is
-//     not offered (it needs another hello format, and no maintained
-//     library has it); PSK, SRP and Kerberos suites are not offered; one
-//     address per name is probed where internet.nl probes each web address
-//     and one IPv4 and one IPv6 address per MX; internet.nl shows each
-//     rule as its own test, Vigie one check per server group with the
-//     worst level and every rule that did not pass named; the
-//     renegotiation client offers only ECDHE with AES-128-GCM (what nearly
-//     every server accepts), so a server without it is not tested for
-//     client-initiated renegotiation; Vigie passes the secure
-//     renegotiation rule for a TLS 1.3-only server, since TLS 1.3 has no
-//     renegotiation (internet.nl takes sslyze's answer there). The
-//     certificate's key size and signature algorithm (internet.nl's
+//   - TLS deviations from internet.nl: 0-RTT is judged from the tickets'
+//     offer, where sslyze (which internet.nl uses) sends early data on a
+//     resumed connection: a server that offers 0-RTT and then rejects all
+//     early data fails in Vigie only; a TLS 1.3 server that insists on
+//     another group than X25519 or asks for a client certificate is not
+//     tested for 0-RTT; SSL 2.0 is not offered (it needs another hello
+//     format, and no maintained library has it); PSK, SRP and Kerberos
+//     suites are not offered; one address per name is probed where
+//     internet.nl probes each web address and one IPv4 and one IPv6
+//     address per MX; internet.nl shows each rule as its own test, Vigie
+//     one check per server group with the worst level and every rule that
+//     did not pass named; the renegotiation client offers only ECDHE with
+//     AES-128-GCM (what nearly every server accepts), so a server without
+//     it is not tested for client-initiated renegotiation; Vigie passes
+//     the secure renegotiation rule for a TLS 1.3-only server, since TLS
+//     1.3 has no renegotiation (internet.nl takes sslyze's answer there).
+//     The certificate's key size and signature algorithm (internet.nl's
 //     cert_pubkey and cert_signature) are not rated yet.
 //
 //   - TLS agreement with internet.nl: tlsinternetnl_test.go sets up 10

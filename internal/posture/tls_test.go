@@ -536,3 +536,33 @@ func TestClientRenegotiation(t *testing.T) {
 		})
 	}
 }
+
+// TestZeroRTT: the TLS 1.3 client against real OpenSSL servers with and
+// without -early_data, and Go's server (no 0-RTT).
+func TestZeroRTT(t *testing.T) {
+	ca := newCA(t)
+	for _, tc := range []struct {
+		name string
+		port func() int
+		want bool
+	}{
+		{"openssl -early_data", func() int { return startOpenSSLServer(t, ca, "-early_data") }, true},
+		{"openssl default", func() int { return startOpenSSLServer(t, ca) }, false},
+		{"go", func() int { return startTLSRaw(t, goodTLSConfig(ca.issue(t, "good.test"))) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := tc.port()
+			p := &tlsProber{serverName: "good.test", timeout: 2 * time.Second, dial: func(ctx context.Context) (net.Conn, error) {
+				return net.Dial("tcp", net.JoinHostPort("127.0.0.1", portOr(port, 0)))
+			}}
+			got, err := tls13EarlyData(context.Background(), p)
+			if err != nil || got != tc.want {
+				t.Fatalf("0-RTT %v, %v; want %v", got, err, tc.want)
+			}
+			r := rateTLS("good.test", &tlsScan{versions: []uint16{verTLS13}, zeroRTT: got, zeroRTTTested: true})
+			if want := map[bool]Status{true: StatusFail, false: StatusPass}[tc.want]; r.subtests["zero_rtt"] != want || r.status != want {
+				t.Errorf("zero_rtt %s, status %s, want %s: %q", r.subtests["zero_rtt"], r.status, want, r.evidence)
+			}
+		})
+	}
+}

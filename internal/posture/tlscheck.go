@@ -17,7 +17,7 @@ type tlsRating struct {
 	// subtests holds the level of each rule under internet.nl's subtest
 	// name (tls_version, tls_ciphers, fs_params, tls_cipher_order,
 	// tls_compression, renegotiation_secure, renegotiation_client,
-	// extended_master_secret, kex_hash_func).
+	// extended_master_secret, kex_hash_func, zero_rtt).
 	subtests map[string]Status
 }
 
@@ -26,7 +26,7 @@ type tlsRating struct {
 func rateTLS(host string, s *tlsScan) tlsRating {
 	r := tlsRating{status: StatusPass, subtests: map[string]Status{}}
 	for _, n := range []string{"tls_version", "tls_ciphers", "fs_params", "tls_cipher_order", "tls_compression",
-		"renegotiation_secure", "renegotiation_client", "extended_master_secret", "kex_hash_func"} {
+		"renegotiation_secure", "renegotiation_client", "extended_master_secret", "kex_hash_func", "zero_rtt"} {
 		r.subtests[n] = StatusPass
 	}
 	var fails, warns []string
@@ -159,6 +159,16 @@ func rateTLS(host string, s *tlsScan) tlsRating {
 		ev("key exchange signed with SHA-224 when the client allows it")
 		warn("signs its key exchange with SHA-224")
 	}
+	subtest = "zero_rtt"
+	switch {
+	case s.zeroRTTErr != nil:
+		ev("0-RTT: not tested (%v)", s.zeroRTTErr)
+	case s.zeroRTT:
+		ev("0-RTT: the session tickets offer early data")
+		fail("offers TLS 1.3 0-RTT (early data an attacker can replay)")
+	case s.zeroRTTTested:
+		ev("0-RTT: not offered")
+	}
 	if s.incomplete != nil {
 		ev("scan stopped early: %v", s.incomplete)
 	}
@@ -194,6 +204,7 @@ const goodOpenSSLSuites = "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SH
 
 const webTLSFix = "Offer TLS 1.2/1.3 with ECDHE and AES-GCM or ChaCha20 only, in the server's order.\n" +
 	"nginx:\n  ssl_protocols TLSv1.2 TLSv1.3;\n  ssl_ciphers " + goodOpenSSLSuites + ";\n  ssl_prefer_server_ciphers on;\n  ssl_ecdh_curve X25519:prime256v1:secp384r1;\n" +
+	"  ssl_early_data off;\n" +
 	"Apache:\n  SSLProtocol -all +TLSv1.2 +TLSv1.3\n  SSLCipherSuite " + goodOpenSSLSuites + "\n  SSLHonorCipherOrder on\n  SSLCompression off\n  SSLInsecureRenegotiation off\n" +
 	"Missing secure renegotiation or extended master secret means an old TLS library (OpenSSL before 1.1.0): update the server. Hosted sites: ask the host, or see ssl-config.mozilla.org (\"intermediate\")."
 
@@ -234,7 +245,7 @@ func (c *Checker) checkWebTLS(ctx context.Context, d *domainRun) Check {
 	addr := net.JoinHostPort(d.name, portOr(c.opts.HTTPSPort, 443))
 	ctx, cancel := context.WithTimeout(ctx, scanTimeoutFactor*c.opts.Timeout)
 	defer cancel()
-	p := &tlsProber{serverName: d.name, timeout: c.opts.Timeout,
+	p := &tlsProber{serverName: d.name, timeout: c.opts.Timeout, web: true,
 		dial: func(ctx context.Context) (net.Conn, error) { return c.dialContext(ctx, "tcp", addr) }}
 	s, err := scanTLS(ctx, p)
 	if err != nil && definiteAbsence(err) {

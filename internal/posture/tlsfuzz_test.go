@@ -2,6 +2,7 @@ package posture
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"io"
 	"net"
@@ -127,5 +128,23 @@ func FuzzRenegClient(f *testing.F) {
 	f.Fuzz(func(t *testing.T, stream []byte) {
 		c := &tls12Client{conn: streamConn{r: bytes.NewReader(stream)}, server: "fuzz.test", suite: 0xC02B}
 		c.handshake()
+	})
+}
+
+// FuzzTLS13Client runs the 0-RTT client on any server bytes.
+func FuzzTLS13Client(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "tls-flight", "*"))
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		p := &tlsProber{timeout: time.Second, dial: func(context.Context) (net.Conn, error) {
+			return streamConn{r: bytes.NewReader(stream)}, nil
+		}}
+		tls13EarlyData(context.Background(), p)
 	})
 }

@@ -82,6 +82,7 @@ type helloSpec struct {
 	serverName  string   // SNI; "" or an IP address: none
 	noEMS       bool     // leave out extended_master_secret
 	renegInfo   []byte   // client verify data for renegotiation_info
+	keyShare    []byte   // X25519 public key for TLS 1.3; nil: random bytes
 }
 
 // buildClientHello returns the ClientHello record for s.
@@ -179,8 +180,11 @@ func buildExtensions(s helloSpec, helloLen int) []byte {
 	if s.version == verTLS13 {
 		add(43, []byte{2, 0x03, 0x04})
 		add(45, []byte{1, 1})
-		key := make([]byte, 32)
-		rand.Read(key)
+		key := s.keyShare
+		if key == nil {
+			key = make([]byte, 32)
+			rand.Read(key)
+		}
 		ks := append([]byte{0, 36, 0, byte(groupX25519), 0, 32}, key...)
 		add(51, ks)
 	} else {
@@ -472,6 +476,7 @@ type tlsProber struct {
 	serverName string
 	timeout    time.Duration
 	count      int
+	web        bool // test 0-RTT too (internet.nl: web only)
 }
 
 // errProbeBudget says the scan reached maxTLSHandshakes.
@@ -531,7 +536,11 @@ type tlsScan struct {
 	// could not be tested.
 	clientReneg int
 	renegErr    error
-	incomplete  error // the scan stopped early (budget, network)
+	// zeroRTT says the server's TLS 1.3 tickets offer early data (tested
+	// for web servers only, as internet.nl); zeroRTTErr why it was not.
+	zeroRTT, zeroRTTTested bool
+	zeroRTTErr             error
+	incomplete             error // the scan stopped early (budget, network)
 }
 
 func (s *tlsScan) has(v uint16) bool { return slices.Contains(s.versions, v) }
@@ -645,6 +654,10 @@ func scanTLS(ctx context.Context, p *tlsProber) (*tlsScan, error) {
 		if err := enumerate(verTLS13, tls13Suites); err != nil {
 			s.incomplete = err
 			return s, nil
+		}
+		if p.web {
+			s.zeroRTT, s.zeroRTTErr = tls13EarlyData(ctx, p)
+			s.zeroRTTTested = s.zeroRTTErr == nil
 		}
 	}
 	vmax := s.maxLegacy()
