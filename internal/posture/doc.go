@@ -198,6 +198,15 @@
 //     ServerKeyExchange signed with one fails; the same with SHA-224
 //     warns.
 //
+//   - TLS certificate key and signature (NCSC-NL 3.3.2, internet.nl's
+//     cert_pubkey and cert_signature), on every certificate the server
+//     sends but a root (read with one more handshake by Go's client): RSA
+//     of 3072 bits or more, ECDSA on P-256/384/521 and Ed25519 are good,
+//     RSA of 2048-3071 bits and ECDSA on P-224 phase out (warn), anything
+//     else fails; RSA or ECDSA with SHA-256/384/512 and Ed25519 signatures
+//     are sufficient, SHA-224 phase out (warn), anything else fails (SHA-1,
+//     MD5, and RSASSA-PSS, which internet.nl's list leaves out).
+//
 //   - TLS evidence and fix: the evidence lists the versions and suites
 //     accepted by class, the key exchange parameters and each rule's
 //     answer; the fix gives the Postfix (tls_high_cipherlist,
@@ -224,8 +233,10 @@
 //     it is not tested for client-initiated renegotiation; Vigie passes
 //     the secure renegotiation rule for a TLS 1.3-only server, since TLS
 //     1.3 has no renegotiation (internet.nl takes sslyze's answer there).
-//     The certificate's key size and signature algorithm (internet.nl's
-//     cert_pubkey and cert_signature) are not rated yet.
+//     A root certificate is recognised as self-signed, where internet.nl
+//     looks its fingerprint up in a list of roots; keys Go cannot parse
+//     (brainpool, Ed448, which internet.nl rates good) leave the chain
+//     unread, reported in the evidence.
 //
 //   - TLS agreement with internet.nl: tlsinternetnl_test.go sets up 10
 //     servers the way common deployments are (Mozilla's modern,

@@ -3,12 +3,19 @@ package posture
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -565,4 +572,88 @@ func TestZeroRTT(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCertRules: internet.nl's cert_pubkey and cert_signature on chains
+// issued for the test, and on a real Go server with an RSA-2048 key.
+func TestCertRules(t *testing.T) {
+	ca := newCA(t)
+	issue := func(pub, priv any, sig x509.SignatureAlgorithm, signer any, parent *x509.Certificate) *x509.Certificate {
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "good.test"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), SignatureAlgorithm: sig}
+		if parent == nil {
+			parent, signer = ca.cert, ca.key
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := x509.ParseCertificate(der)
+		return c
+	}
+	rsaKey := func(bits int) *rsa.PrivateKey {
+		k, err := rsa.GenerateKey(rand.Reader, bits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p224, _ := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
+	edPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	r1024, r2048 := rsaKey(1024), rsaKey(2048)
+	// A self-signed RSA-1024 root in the chain is not rated.
+	rootTmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "old root"}, IsCA: true, BasicConstraintsValid: true,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageCertSign}
+	rootDER, _ := x509.CreateCertificate(rand.Reader, rootTmpl, rootTmpl, &r1024.PublicKey, r1024)
+	root, _ := x509.ParseCertificate(rootDER)
+	for _, tc := range []struct {
+		name     string
+		chain    []*x509.Certificate
+		key, sig Status
+	}{
+		{"ECDSA P-256", []*x509.Certificate{issue(&p256.PublicKey, p256, 0, nil, nil)}, StatusPass, StatusPass},
+		{"Ed25519", []*x509.Certificate{issue(edPub, nil, 0, nil, nil)}, StatusPass, StatusPass},
+		{"RSA-2048", []*x509.Certificate{issue(&r2048.PublicKey, r2048, 0, nil, nil)}, StatusWarn, StatusPass},
+		{"RSA-1024", []*x509.Certificate{issue(&r1024.PublicKey, r1024, 0, nil, nil)}, StatusFail, StatusPass},
+		{"ECDSA P-224", []*x509.Certificate{issue(&p224.PublicKey, p224, 0, nil, nil)}, StatusWarn, StatusPass},
+		{"RSASSA-PSS signature", []*x509.Certificate{issue(&p256.PublicKey, nil, x509.SHA256WithRSAPSS, r1024, root)}, StatusPass, StatusFail},
+		{"SHA-224 signature", []*x509.Certificate{swapOID(t, issue(&p256.PublicKey, p256, 0, nil, nil), oidECDSASHA256, oidECDSASHA224)}, StatusPass, StatusWarn},
+		{"SHA-1 signature", []*x509.Certificate{swapOID(t, issue(&p256.PublicKey, nil, x509.SHA256WithRSA, r1024, root), oidRSASHA256, oidRSASHA1)}, StatusPass, StatusFail},
+		{"self-signed root skipped", []*x509.Certificate{issue(&p256.PublicKey, nil, x509.SHA256WithRSA, r1024, root), root}, StatusPass, StatusPass},
+	} {
+		r := rateTLS("good.test", &tlsScan{versions: []uint16{verTLS13}, chain: tc.chain})
+		if r.subtests["cert_pubkey"] != tc.key || r.subtests["cert_signature"] != tc.sig {
+			t.Errorf("%s: cert_pubkey %s cert_signature %s, want %s %s\n%q", tc.name, r.subtests["cert_pubkey"], r.subtests["cert_signature"], tc.key, tc.sig, r.evidence)
+		}
+	}
+
+	z := startDNS(t, "good.test. A 127.0.0.1\n")
+	port := startTLSRaw(t, goodTLSConfig(ca.issueRSA(t, "good.test")))
+	ch := runOne(t, newTestChecker(t, z, Options{HTTPSPort: port}), "good.test", "web.tls")
+	if ch.Status != StatusWarn || !strings.Contains(ch.Summary, "certificate key to phase out (good.test RSA-2048") {
+		t.Errorf("RSA-2048 site: %s %q\n%q", ch.Status, ch.Summary, ch.Evidence)
+	}
+}
+
+// The DER of signature algorithm OIDs of equal length, to make
+// certificates Go will not sign (SHA-224, SHA-1) out of ones it does.
+var (
+	oidECDSASHA256 = []byte{0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02}
+	oidECDSASHA224 = []byte{0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x01}
+	oidRSASHA256   = []byte{0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B}
+	oidRSASHA1     = []byte{0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x05}
+)
+
+// swapOID rewrites the signature algorithm of cert (inner and outer) from
+// one OID to another; the signature no longer verifies, which the rules
+// do not look at.
+func swapOID(t *testing.T, cert *x509.Certificate, from, to []byte) *x509.Certificate {
+	t.Helper()
+	der := bytes.ReplaceAll(cert.Raw, from, to)
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

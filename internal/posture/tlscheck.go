@@ -17,7 +17,8 @@ type tlsRating struct {
 	// subtests holds the level of each rule under internet.nl's subtest
 	// name (tls_version, tls_ciphers, fs_params, tls_cipher_order,
 	// tls_compression, renegotiation_secure, renegotiation_client,
-	// extended_master_secret, kex_hash_func, zero_rtt).
+	// extended_master_secret, kex_hash_func, zero_rtt, cert_pubkey,
+	// cert_signature).
 	subtests map[string]Status
 }
 
@@ -26,7 +27,8 @@ type tlsRating struct {
 func rateTLS(host string, s *tlsScan) tlsRating {
 	r := tlsRating{status: StatusPass, subtests: map[string]Status{}}
 	for _, n := range []string{"tls_version", "tls_ciphers", "fs_params", "tls_cipher_order", "tls_compression",
-		"renegotiation_secure", "renegotiation_client", "extended_master_secret", "kex_hash_func", "zero_rtt"} {
+		"renegotiation_secure", "renegotiation_client", "extended_master_secret", "kex_hash_func", "zero_rtt",
+		"cert_pubkey", "cert_signature"} {
 		r.subtests[n] = StatusPass
 	}
 	var fails, warns []string
@@ -168,6 +170,49 @@ func rateTLS(host string, s *tlsScan) tlsRating {
 		fail("offers TLS 1.3 0-RTT (early data an attacker can replay)")
 	case s.zeroRTTTested:
 		ev("0-RTT: not offered")
+	}
+	if s.chainErr != nil {
+		ev("certificate: not read (%v)", s.chainErr)
+	}
+	worstKey, worstSig := classGood, classGood
+	var keyBad, sigBad []string
+	for _, cert := range s.chain {
+		if isRoot(cert) {
+			continue
+		}
+		kc, kd := classifyCertKey(cert)
+		sc := classifyCertSignature(cert)
+		name := cert.Subject.CommonName
+		if name == "" {
+			name = "(no common name)"
+		}
+		ev("certificate %q: key %s (%s), signed with %s (%s)", name, kd, kc, cert.SignatureAlgorithm, sc)
+		if kc > worstKey {
+			worstKey = kc
+		}
+		if kc >= classPhaseOut {
+			keyBad = append(keyBad, name+" "+kd)
+		}
+		if sc > worstSig {
+			worstSig = sc
+		}
+		if sc >= classPhaseOut {
+			sigBad = append(sigBad, name)
+		}
+	}
+	subtest = "cert_pubkey"
+	switch worstKey {
+	case classInsufficient:
+		fail("has a certificate with an insufficient key (" + strings.Join(keyBad, ", ") + ")")
+	case classPhaseOut:
+		warn("has a certificate key to phase out (" + strings.Join(keyBad, ", ") + "; RSA below 3072 bits)")
+	}
+	subtest = "cert_signature"
+	switch worstSig {
+	case classInsufficient:
+		fail("has a certificate signed with an insufficient algorithm (" + strings.Join(sigBad, ", ") + ")")
+	case classPhaseOut:
+		warn("has a certificate signed with SHA-224 (" + strings.Join(sigBad, ", ") + ")")
 	}
 	if s.incomplete != nil {
 		ev("scan stopped early: %v", s.incomplete)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -540,7 +541,11 @@ type tlsScan struct {
 	// for web servers only, as internet.nl); zeroRTTErr why it was not.
 	zeroRTT, zeroRTTTested bool
 	zeroRTTErr             error
-	incomplete             error // the scan stopped early (budget, network)
+	// chain is the certificate chain the server sends (read with Go's
+	// client); chainErr says why it could not be read.
+	chain      []*x509.Certificate
+	chainErr   error
+	incomplete error // the scan stopped early (budget, network)
 }
 
 func (s *tlsScan) has(v uint16) bool { return slices.Contains(s.versions, v) }
@@ -617,6 +622,7 @@ func scanTLS(ctx context.Context, p *tlsProber) (*tlsScan, error) {
 		}
 		return nil, errors.New("no TLS handshake succeeded with any version or suite offered")
 	}
+	s.chain, s.chainErr = fetchChain(ctx, p)
 	if badFlight != nil {
 		// A version whose answer could not be read may be accepted: the
 		// verdict cannot be a pass.
