@@ -241,10 +241,15 @@
 //   - TLS agreement with internet.nl: tlsinternetnl_test.go sets up 10
 //     servers the way common deployments are (Mozilla's modern,
 //     intermediate and old settings, Postfix on Debian, Windows SChannel,
-//     an old OpenSSL 0.9.8 appliance ...) and compares each of the 8
-//     subtests above with the verdict internet.nl's code gives: 80 of 80
-//     agree. The real Postfix of tls_test.go is rated too, configured once
-//     as the fix says (pass) and once accepting weak TLS (fail).
+//     an old OpenSSL 0.9.8 appliance ...) and compares 8 subtests
+//     (versions, suites, key exchange parameters, cipher order,
+//     compression, secure renegotiation, extended master secret, hash for
+//     key exchange) with the verdict internet.nl's code gives: 80 of 80
+//     agree. Client-initiated renegotiation and 0-RTT are tested against
+//     real OpenSSL servers (with and without -client_renegotiation and
+//     -early_data) and Go's, the certificate rules on generated chains,
+//     and mail.tls on a real Postfix configured once as the fix says
+//     (pass) and once accepting weak TLS (fail).
 //
 //   - mail.dane: for each MX, the TLSA records at _25._tcp.MX (RFC 7672),
 //     validated by Vigie from the trust anchors to the zone that signed
