@@ -15,7 +15,7 @@
 // records per DNS answer, 40 SPF records per walk, 64 KiB for an MTA-STS
 // policy, 32 KiB for security.txt, 1 KiB per SMTP line and 100 lines per
 // reply, 10 MX hosts probed; for the TLS probe, 128 KiB of server flight
-// per hello, 160 hellos per server, 12 times Options.Timeout per server,
+// per hello, 200 hellos per server, 12 times Options.Timeout per server,
 // and a server that lets two hellos time out gets no more.
 //
 // # Rules

@@ -54,7 +54,7 @@ const (
 	// chains are rarely above 16 KiB).
 	maxFlightBytes = 128 << 10
 	// maxTLSHandshakes bounds the hellos sent to one server in one scan.
-	maxTLSHandshakes = 160
+	maxTLSHandshakes = 200
 	// suiteChunk is the most suites offered in one hello: some servers
 	// choke on very long ClientHellos.
 	suiteChunk = 64
