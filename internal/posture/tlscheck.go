@@ -73,9 +73,9 @@ func rateTLS(host string, s *tlsScan) tlsRating {
 	}
 	subtest = "tls_ciphers"
 	if n := byClass[classInsufficient]; len(n) > 0 {
-		fail(fmt.Sprintf("accepts %d insufficient cipher suite(s) (%s)", len(n), trunc(strings.Join(n, ", "), 120)))
+		fail(fmt.Sprintf("accepts %d insufficient cipher suite(s) (%s)", len(n), firstNames(n, 3)))
 	} else if n := byClass[classPhaseOut]; len(n) > 0 {
-		warn(fmt.Sprintf("accepts %d cipher suite(s) to phase out (%s)", len(n), trunc(strings.Join(n, ", "), 120)))
+		warn(fmt.Sprintf("accepts %d cipher suite(s) to phase out (%s)", len(n), firstNames(n, 3)))
 	}
 
 	// Key exchange parameters.
@@ -227,6 +227,14 @@ func rateTLS(host string, s *tlsScan) tlsRating {
 		r.status = StatusWarn
 	}
 	return r
+}
+
+// firstNames joins the first k names and says how many more there are.
+func firstNames(names []string, k int) string {
+	if len(names) <= k {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:k], ", "), len(names)-k)
 }
 
 func trimZeros(b []byte) []byte {
