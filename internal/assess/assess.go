@@ -14,7 +14,7 @@ const SchemaVersion = 1
 // MethodVersion is the version of the scoring method described in the
 // package doc. It goes up whenever a rule, weight or threshold changes, so
 // that a stored assessment says which rules made it.
-const MethodVersion = 1
+const MethodVersion = 2
 
 // MaxCount bounds every count in Facts, so that no arithmetic overflows;
 // larger counts are capped and reported in Assessment.Ignored.

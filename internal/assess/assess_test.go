@@ -227,9 +227,10 @@ func TestStandalonePostureFacts(t *testing.T) {
 	q := mini()
 	q.Groups = append(q.Groups, Group{GroupDevices, Text{FR: "P", EN: "D"}})
 	f := posture("web.https", "p.fr", "pass", "web.hsts", "p.fr", "warn", "dns.dnssec", "p.fr", "fail",
-		"mail.starttls", "p.fr", "error", "mail.spf", "p.fr", "pass", "mail.caa-unknown", "p.fr", "fail")
+		"mail.starttls", "p.fr", "error", "mail.spf", "p.fr", "pass", "mail.caa-unknown", "p.fr", "fail",
+		"web.tls", "p.fr", "fail", "mail.tls", "p.fr", "warn")
 	a := Assess(q, answers("a-heavy", "yes", "a-light", "yes"), f, now)
-	for id, want := range map[string]int{"posture.web.https": 100, "posture.web.hsts": 50, "posture.dns.dnssec": 0} {
+	for id, want := range map[string]int{"posture.web.https": 100, "posture.web.hsts": 50, "posture.dns.dnssec": 0, "posture.web.tls": 0, "posture.mail.tls": 50} {
 		if e := evidence(t, a, id); e.Credit != want || e.Source != SourceFact || !e.Counted {
 			t.Errorf("%s: %+v, want credit %d", id, e, want)
 		}
@@ -237,9 +238,10 @@ func TestStandalonePostureFacts(t *testing.T) {
 	if e := evidence(t, a, "posture.mail.starttls"); e.Counted || e.Weight != 0 {
 		t.Errorf("error status counted: %+v", e)
 	}
-	// accounts: questions 3+1 at 100, https 2*100, hsts 1*50, dnssec 1*0 -> 650/8
-	if got := group(t, a, GroupAccounts).Score; got != 81 {
-		t.Errorf("accounts score %d, want 81", got)
+	// accounts: questions 3+1 at 100, https 2*100, hsts 1*50, dnssec 1*0,
+	// web.tls 1*0 -> 650/9
+	if got := group(t, a, GroupAccounts).Score; got != 72 {
+		t.Errorf("accounts score %d, want 72", got)
 	}
 	// mail.spf is linked to m-spoof: not scored again as its own item.
 	for _, g := range a.Groups {

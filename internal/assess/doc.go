@@ -33,13 +33,15 @@
 // with several domains the worst conclusive result counts), sensor coverage
 // and indicator freshness, findings, and advisories.
 //
-// # Method (MethodVersion 1)
+// # Method (MethodVersion 2)
 //
 // Items. Every question is an item. Facts are items too:
 //
-//   - posture.<check> for mail.starttls (mail, weight 2), mail.mta-sts
-//     (mail, 1), web.https (accounts, 2), web.hsts (accounts, 1),
-//     dns.dnssec (accounts, 1), when measured. A check tied to a question
+//   - posture.<check> for mail.starttls (mail, weight 2), mail.tls (mail,
+//     1), mail.mta-sts (mail, 1), web.https (accounts, 2), web.tls
+//     (accounts, 1), web.hsts (accounts, 1), dns.dnssec (accounts, 1),
+//     when measured. (Method 2 added mail.tls and web.tls, the TLS
+//     versions and suites that mail.starttls and web.https rated before.) A check tied to a question
 //     (mail.spf, mail.dkim, mail.dmarc to mail-antispoof) is not scored
 //     again: it acts through the question.
 //   - sensor.scan (devices, 2), sensor.dns (devices, 2), sensor.mail (mail,

@@ -88,6 +88,9 @@ func TestBrowserAssessment(t *testing.T) {
 		chromedp.WaitVisible(`#code`),
 		chromedp.SendKeys(`#code`, code),
 		chromedp.Submit(`#code`),
+		// The code page has an h1 too: wait until it is gone, or the
+		// navigation below aborts the login's own (net::ERR_ABORTED).
+		chromedp.WaitNotPresent(`#code`),
 		chromedp.WaitVisible(`h1`),
 		chromedp.Navigate(base+"/assessment/overview"),
 		chromedp.WaitVisible(`#overview`),
