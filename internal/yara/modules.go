@@ -5,8 +5,10 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"hash/crc32"
 	"math"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -42,10 +44,7 @@ func (sc *scanCtx) module(name string) value {
 		m.set("now", funcVal(func(e *evaluator, args []value) value { return intVal(time.Now().Unix()) }))
 		v = structVal(m)
 	case "console":
-		m := newStruct()
-		m.set("log", funcVal(func(e *evaluator, args []value) value { return intVal(1) }))
-		m.set("hex", funcVal(func(e *evaluator, args []value) value { return intVal(1) }))
-		v = structVal(m)
+		v = structVal(consoleModule())
 	case "pe":
 		v = structVal(peModule(sc.data))
 	case "elf":
@@ -340,5 +339,67 @@ func hashModule() *mstruct {
 		return intVal(int64(s))
 	}))
 	m.set("crc32", hf(func(b []byte) value { return intVal(int64(crc32.ChecksumIEEE(b))) }))
+	return m
+}
+
+// consoleModule is libyara's console module: log and hex hand a message
+// to ScanOptions.OnConsoleLog and are true (undefined, with nothing
+// logged, when an argument is undefined). A logged string shows its
+// non-printable bytes as \xNN; a message prefix ends at its first NUL (a
+// C string), as in libyara.
+func consoleModule() *mstruct {
+	m := newStruct()
+	cstr := func(s string) string {
+		if i := strings.IndexByte(s, 0); i >= 0 {
+			return s[:i]
+		}
+		return s
+	}
+	escaped := func(s string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c >= 0x20 && c < 0x7F {
+				b.WriteByte(c)
+			} else {
+				fmt.Fprintf(&b, "\\x%02x", c)
+			}
+		}
+		return b.String()
+	}
+	logFn := func(hex bool) value {
+		return funcVal(func(e *evaluator, args []value) value {
+			if len(args) == 0 || len(args) > 2 {
+				return undef
+			}
+			for _, a := range args {
+				if a.k == vUndef {
+					return undef
+				}
+			}
+			prefix, x := "", args[0]
+			if len(args) == 2 {
+				prefix, x = cstr(args[0].s), args[1]
+			}
+			var msg string
+			switch {
+			case x.k == vStr && !hex:
+				msg = prefix + escaped(x.s)
+			case x.k == vInt && hex:
+				msg = prefix + fmt.Sprintf("0x%x", uint64(x.i))
+			case x.k == vInt:
+				msg = prefix + fmt.Sprintf("%d", x.i)
+			case x.k == vFloat && !hex:
+				msg = prefix + fmt.Sprintf("%f", x.f)
+			default:
+				return undef
+			}
+			if e.sc.onConsole != nil {
+				e.sc.onConsole(msg)
+			}
+			return intVal(1)
+		})
+	}
+	m.set("log", logFn(false))
+	m.set("hex", logFn(true))
 	return m
 }

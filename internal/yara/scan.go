@@ -84,6 +84,10 @@ type ScanOptions struct {
 	// rule's result may be wrong. yara prints "warning: rule "R": too many
 	// matches for $S, results for this rule may be incorrect".
 	OnTooManyMatches func(rule, stringID string)
+	// OnConsoleLog, when set, receives each message of the console
+	// module's log and hex functions, as libyara's CALLBACK_MSG_CONSOLE_LOG
+	// (yara prints them on a line each); without it they are dropped.
+	OnConsoleLog func(msg string)
 }
 
 // mmapThreshold is the size from which ScanFile maps files instead of
@@ -115,6 +119,7 @@ type scanCtx struct {
 	ruleHas   []bool     // per rule: one of its strings matched
 	maxPer    int
 	onTooMany func(rule, stringID string)
+	onConsole func(msg string)
 	capped    map[int32]bool // strings whose match limit was reported
 	fast      bool
 	results   []int8 // per rule: 0 unknown, 1 true, 2 false
@@ -193,7 +198,7 @@ func (r *Rules) ScanBytes(ctx context.Context, data []byte, opts ScanOptions) ([
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	sc := &scanCtx{rules: r, data: data, ctx: ctx, maxPer: opts.MaxMatchesPerString, fast: opts.FastMode, onTooMany: opts.OnTooManyMatches}
+	sc := &scanCtx{rules: r, data: data, ctx: ctx, maxPer: opts.MaxMatchesPerString, fast: opts.FastMode, onTooMany: opts.OnTooManyMatches, onConsole: opts.OnConsoleLog}
 	if sc.maxPer <= 0 {
 		sc.maxPer = 1_000_000
 	}

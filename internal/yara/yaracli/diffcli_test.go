@@ -120,6 +120,37 @@ private rule priv { condition: true }
 	}
 }
 
+// TestDiffCLIConsole compares the console module's messages (yara prints
+// them after the module data and before the rules' output).
+func TestDiffCLIConsole(t *testing.T) {
+	yaraBin(t)
+	dir := t.TempDir()
+	target := filepath.Join(dir, "s.bin")
+	os.WriteFile(target, []byte("abc abc"), 0o644)
+	rules := filepath.Join(dir, "r.yar")
+	os.WriteFile(rules, []byte(`import "console"
+import "math"
+rule logs { strings: $a = "abc" condition: console.log("count ", #a) and console.hex("hex ", -1) and console.hex(255) and console.log("s\x01\xff") and console.log(1.5) and console.log("f", math.entropy(0, filesize)) and console.log("p\x00q", "r") }
+rule undefined_arg { condition: console.log(math.mean(0, 0)) or true }
+rule second { condition: console.log("second") and filesize > 1 }
+`), 0o644)
+	for _, c := range []struct {
+		flags []string
+		o     Options
+	}{{nil, Options{}}, {[]string{"-D"}, Options{ModuleData: true}}} {
+		args := append(append([]string{"-w"}, c.flags...), rules, target)
+		wantOut, wantErr, wantCode := runYara(t, args...)
+		if wantCode != 0 {
+			t.Fatalf("yara failed on the test rules: %s", wantErr)
+		}
+		c.o.NoWarnings = true
+		gotOut, gotErr, gotCode := runVigie(t, rules, target, c.o)
+		if gotOut != wantOut || gotCode != wantCode {
+			t.Errorf("yara %s: vigie exit %d, yara exit %d; stderr %q\n%s", strings.Join(args, " "), gotCode, wantCode, gotErr, lineDiff(gotOut, wantOut))
+		}
+	}
+}
+
 // TestDiffCLIDirectory compares directory and scan-list runs (one thread,
 // output sorted: the directory order differs) and their exit codes.
 func TestDiffCLIDirectory(t *testing.T) {

@@ -607,6 +607,10 @@ func (rn *run) scanFile(ctx context.Context, path string, single bool, w *bytes.
 	sopts := yara.ScanOptions{Timeout: timeout, FastMode: o.FastMode, NoStringData: !o.PrintStrings && !o.JSON,
 		// yara -n -s (or -L) prints the strings that matched in rules that did not
 		StringsOfNonMatching: o.Negate && (o.PrintStrings || o.PrintLength || o.JSON)}
+	// console.log messages: yara prints them as the conditions run, after
+	// the module data and before the rules' output for the file
+	var logs []string
+	sopts.OnConsoleLog = func(msg string) { logs = append(logs, msg) }
 	matches, err := rn.rules.ScanFile(ctx, path, sopts)
 	if err != nil {
 		return 0, err
@@ -621,6 +625,10 @@ func (rn *run) scanFile(ctx context.Context, path string, single bool, w *bytes.
 		if err := rn.rules.DumpModules(w, data, rn.mods); err != nil {
 			return 0, err
 		}
+	}
+	for _, l := range logs {
+		w.WriteString(l)
+		w.WriteByte('\n')
 	}
 	count := 0
 	if !o.Negate && o.MaxRules == 0 {
