@@ -48,7 +48,8 @@
 // pe.delayed_import_details: compile.go's fieldExtensions). A module is
 // parsed only when a condition being evaluated reads it, once per file;
 // costly pe parts (signatures, import details) are computed on first
-// access. console.log is accepted and prints nothing. moddump.go prints a
+// access. console.log and console.hex hand their messages to
+// ScanOptions.OnConsoleLog (vigie yara prints them as yara). moddump.go prints a
 // module's data as yara -D does, from libyara 4.2.3's declarations
 // (modschema.go); cliview.go turns string matches into what yara -s
 // prints.
