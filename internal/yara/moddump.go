@@ -115,7 +115,13 @@ func (r *Rules) ImportedModules() []string {
 // values the file does not set, array items as [N] and dictionary items by
 // key; every module ends with a newline. Functions are not printed.
 func (r *Rules) DumpModules(w io.Writer, data []byte, mods []string) error {
-	sc := &scanCtx{rules: r, data: data, ctx: context.Background()}
+	return r.DumpModulesData(w, data, mods, nil)
+}
+
+// DumpModulesData is DumpModules with the data handed to modules by name
+// (yara -x, ScanOptions.ModuleData).
+func (r *Rules) DumpModulesData(w io.Writer, data []byte, mods []string, moduleData map[string][]byte) error {
+	sc := &scanCtx{rules: r, data: data, ctx: context.Background(), modData: moduleData}
 	bw := bufio.NewWriter(w)
 	for _, name := range mods {
 		sch := moduleSchemas()[name]

@@ -13,8 +13,12 @@ func init() { knownModules["tests"] = true }
 // testsModule builds the tests module's object as tests.c's module_load
 // sets it: what it does not set (undefined.i, struct_array[0],
 // integer_array[3..255], module_data without module data) is undefined.
-func testsModule() *mstruct {
+// moduleData is what yara -x tests=FILE hands the module.
+func testsModule(moduleData []byte) *mstruct {
 	m := newStruct()
+	if len(moduleData) > 0 {
+		m.set("module_data", strVal(string(moduleData)))
+	}
 	consts := newStruct()
 	consts.set("one", intVal(1))
 	consts.set("two", intVal(2))

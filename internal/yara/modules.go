@@ -54,7 +54,7 @@ func (sc *scanCtx) module(name string) value {
 	case "dotnet":
 		v = structVal(dotnetModule(sc.data))
 	case "tests":
-		v = structVal(testsModule())
+		v = structVal(testsModule(sc.modData["tests"]))
 	default:
 		v = undef
 	}

@@ -88,6 +88,9 @@ type ScanOptions struct {
 	// module's log and hex functions, as libyara's CALLBACK_MSG_CONSOLE_LOG
 	// (yara prints them on a line each); without it they are dropped.
 	OnConsoleLog func(msg string)
+	// ModuleData is data handed to modules by name (yara -x MODULE=FILE);
+	// of Vigie's modules only "tests" reads it (tests.module_data).
+	ModuleData map[string][]byte
 }
 
 // mmapThreshold is the size from which ScanFile maps files instead of
@@ -120,6 +123,7 @@ type scanCtx struct {
 	maxPer    int
 	onTooMany func(rule, stringID string)
 	onConsole func(msg string)
+	modData   map[string][]byte
 	capped    map[int32]bool // strings whose match limit was reported
 	fast      bool
 	results   []int8 // per rule: 0 unknown, 1 true, 2 false
@@ -198,7 +202,7 @@ func (r *Rules) ScanBytes(ctx context.Context, data []byte, opts ScanOptions) ([
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	sc := &scanCtx{rules: r, data: data, ctx: ctx, maxPer: opts.MaxMatchesPerString, fast: opts.FastMode, onTooMany: opts.OnTooManyMatches, onConsole: opts.OnConsoleLog}
+	sc := &scanCtx{rules: r, data: data, ctx: ctx, maxPer: opts.MaxMatchesPerString, fast: opts.FastMode, onTooMany: opts.OnTooManyMatches, onConsole: opts.OnConsoleLog, modData: opts.ModuleData}
 	if sc.maxPer <= 0 {
 		sc.maxPer = 1_000_000
 	}

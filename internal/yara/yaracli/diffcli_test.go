@@ -151,6 +151,39 @@ rule second { condition: console.log("second") and filesize > 1 }
 	}
 }
 
+// TestDiffCLIModuleData compares -x: the tests module reads its data
+// (tests.module_data), in conditions and in -D.
+func TestDiffCLIModuleData(t *testing.T) {
+	yaraBin(t)
+	dir := t.TempDir()
+	target, md, rules := filepath.Join(dir, "s.bin"), filepath.Join(dir, "md"), filepath.Join(dir, "r.yar")
+	os.WriteFile(target, []byte("abc"), 0o644)
+	os.WriteFile(md, []byte("hello\x00world"), 0o644)
+	os.WriteFile(rules, []byte(`import "tests"
+rule data { condition: tests.module_data == "hello\x00world" }
+rule length { condition: tests.length(tests.module_data) == 5 }
+`), 0o644)
+	for _, c := range []struct {
+		flags []string
+		o     Options
+	}{
+		{[]string{"-x", "tests=" + md}, Options{ModuleDataFiles: []string{"tests=" + md}}},
+		{[]string{"-D", "-x", "tests=" + md}, Options{ModuleData: true, ModuleDataFiles: []string{"tests=" + md}}},
+		{nil, Options{}},
+	} {
+		args := append(append([]string{"-w"}, c.flags...), rules, target)
+		wantOut, wantErr, wantCode := runYara(t, args...)
+		if wantCode != 0 {
+			t.Fatalf("yara failed on the test rules: %s", wantErr)
+		}
+		c.o.NoWarnings = true
+		gotOut, gotErr, gotCode := runVigie(t, rules, target, c.o)
+		if gotOut != wantOut || gotCode != wantCode {
+			t.Errorf("yara %s: vigie exit %d, yara exit %d; stderr %q\n%s", strings.Join(args, " "), gotCode, wantCode, gotErr, lineDiff(gotOut, wantOut))
+		}
+	}
+}
+
 // TestDiffCLIDirectory compares directory and scan-list runs (one thread,
 // output sorted: the directory order differs) and their exit codes.
 func TestDiffCLIDirectory(t *testing.T) {

@@ -51,8 +51,8 @@ type Options struct {
 	ModuleData    bool // print the data of the imported modules (-D)
 	Stats         bool // print the rule set's statistics before scanning (-S)
 	// ModuleDataFiles are -x MODULE=FILE arguments: libyara hands FILE's
-	// content to MODULE; of the modules Vigie has none reads such data
-	// (in libyara only cuckoo does), so the files are only checked.
+	// content to MODULE; of Vigie's modules only "tests" reads it (in
+	// libyara cuckoo does too).
 	ModuleDataFiles []string
 	// MaxStringsPerRule refuses rules with more strings (0: libyara's
 	// default, 10,000).
@@ -377,6 +377,8 @@ type run struct {
 	view  *yara.CLIView
 	o     Options
 	mods  []string // modules imported by the rules, printed with -D
+	// modData is the content of the -x files, by module
+	modData map[string][]byte
 	// deadline ends a directory or scan-list run (yara's -a: the whole
 	// run gets Timeout; zero: no limit)
 	deadline time.Time
@@ -393,6 +395,20 @@ func Run(ctx context.Context, rules *yara.Rules, target string, o Options, stdou
 	}
 	defer leanGC()()
 	rn := &run{rules: rules, view: rules.NewCLIView(), o: o}
+	for _, x := range o.ModuleDataFiles {
+		name, file, ok := strings.Cut(x, "=")
+		if !ok {
+			return Result{}, errors.New("wrong syntax for `-x` option")
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return Result{}, fmt.Errorf("could not open file \"%s\"", file)
+		}
+		if rn.modData == nil {
+			rn.modData = map[string][]byte{}
+		}
+		rn.modData[name] = b
+	}
 	if o.ModuleData {
 		rn.mods = rules.ImportedModules()
 	}
@@ -606,7 +622,8 @@ func (rn *run) scanFile(ctx context.Context, path string, single bool, w *bytes.
 	}
 	sopts := yara.ScanOptions{Timeout: timeout, FastMode: o.FastMode, NoStringData: !o.PrintStrings && !o.JSON,
 		// yara -n -s (or -L) prints the strings that matched in rules that did not
-		StringsOfNonMatching: o.Negate && (o.PrintStrings || o.PrintLength || o.JSON)}
+		StringsOfNonMatching: o.Negate && (o.PrintStrings || o.PrintLength || o.JSON),
+		ModuleData:           rn.modData}
 	// console.log messages: yara prints them as the conditions run, after
 	// the module data and before the rules' output for the file
 	var logs []string
@@ -622,7 +639,7 @@ func (rn *run) scanFile(ctx context.Context, path string, single bool, w *bytes.
 		if err != nil {
 			return 0, err
 		}
-		if err := rn.rules.DumpModules(w, data, rn.mods); err != nil {
+		if err := rn.rules.DumpModulesData(w, data, rn.mods, rn.modData); err != nil {
 			return 0, err
 		}
 	}
