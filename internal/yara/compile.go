@@ -1431,7 +1431,12 @@ func (rs *resolver) check(n *node) (cinfo, error) {
 		return cinfo{t: ctFloat}, nil
 	case nStr:
 		return cinfo{t: ctStr}, nil
-	case nFilesize, nEntrypoint, nStrCount, nStrOffset, nStrLength, nIntRead:
+	case nIntRead:
+		if a.t != ctAny && a.t != ctInt {
+			return cinfo{}, rs.errf(n.pos, "wrong type %q for %s", a.t.String(), n.s)
+		}
+		return cinfo{t: ctInt}, nil
+	case nFilesize, nEntrypoint, nStrCount, nStrOffset, nStrLength:
 		return cinfo{t: ctInt}, nil
 	case nStrMatch:
 		if n.a != nil && (a.t == ctStr || a.t == ctFloat || a.t == ctBool) {
@@ -1441,15 +1446,15 @@ func (rs *resolver) check(n *node) (cinfo, error) {
 	case nAnd, nOr, nNot, nDefined, nRuleRef:
 		return cinfo{t: ctBool}, nil
 	case nNeg:
-		if a.t == ctStr {
-			return cinfo{}, rs.errf(n.pos, "wrong type \"string\" for - operator")
+		if a.t == ctStr || a.t == ctBool {
+			return cinfo{}, rs.errf(n.pos, "wrong type %q for - operator", a.t.String())
 		}
 		if a.t == ctInt && a.known {
 			return cinfo{t: ctInt, v: -a.v, known: true}, nil // wraps as libyara's 0 - (uint64)
 		}
 		return cinfo{t: a.t}, nil
 	case nBitNot:
-		if a.t == ctStr || a.t == ctFloat {
+		if a.t == ctStr || a.t == ctFloat || a.t == ctBool {
 			return cinfo{}, rs.errf(n.pos, "wrong type %q for ~ operator", a.t.String())
 		}
 		if a.t == ctInt && a.known {
@@ -1583,9 +1588,14 @@ func (rs *resolver) checkBin(n *node, a, b cinfo) (cinfo, error) {
 // (yr_parser_reduce_operation and check_type): a comparison or
 // arithmetic between a string and a number, arithmetic on strings, a
 // string operator on a number, a bitwise operator on a float or a
-// string. Only types the compiler knows are checked; booleans are left
-// alone (libyara's grammar does not let them reach these operators).
+// string, any operator on a boolean. Only types the compiler knows are
+// checked.
 func (rs *resolver) checkOperandTypes(n *node, a, b cinfo) error {
+	// a boolean ($a, a comparison, true) is no operand in libyara's
+	// grammar (a syntax error there)
+	if a.t == ctBool || b.t == ctBool {
+		return rs.errf(n.pos, "wrong type \"boolean\" for %s operator", n.op)
+	}
 	num := func(t ctype) bool { return t == ctInt || t == ctFloat }
 	known := func(t ctype) bool { return t == ctInt || t == ctFloat || t == ctStr }
 	switch n.op {

@@ -27,6 +27,10 @@
 // references, external variables and "defined". Undefined values follow
 // libyara: an operation on undefined is undefined, "not undefined" is
 // undefined, and a rule whose condition is undefined does not match.
+// A "for" loop counts the iterations whose body is true (non-zero);
+// libyara (4.2.3 and 4.5 alike) adds the body's integer value to its
+// count instead, so "for any i in (1..3) : ( -1 )" is false there and
+// "for all i in (0..2) : ( i )" true: a bug Vigie does not copy.
 //
 // # Modules
 //

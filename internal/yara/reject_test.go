@@ -80,6 +80,12 @@ var rejectCases = []struct{ name, src, want string }{
 	{"pe item function argument", `import "pe" rule a { condition: for any s in pe.signatures : ( s.valid_on("a") ) }`, `wrong arguments for function "valid_on"`},
 	{"elf unknown field", `import "elf" rule a { condition: elf.nosuch }`, `invalid field name "nosuch"`},
 	{"console two integers", `import "console" rule a { condition: console.log(1, 2) }`, `wrong arguments for function "log"`},
+	{"boolean in comparison", `rule a { strings: $a = "x" condition: $a == 1 }`, `wrong type "boolean" for == operator`},
+	{"boolean in arithmetic", `rule a { condition: (1 < 2) + 1 > 0 }`, `wrong type "boolean" for + operator`},
+	{"boolean in bitwise", `rule a { strings: $a = "x" condition: ($a & 1) }`, `wrong type "boolean" for & operator`},
+	{"boolean contains", `rule a { condition: true contains "a" }`, `wrong type "boolean" for contains operator`},
+	{"negated boolean", `rule a { condition: -(1 < 2) }`, `wrong type "boolean" for - operator`},
+	{"string offset to uint8", `rule a { condition: uint8("a") == 0 }`, `wrong type "string" for uint8`},
 	{"long meta", `rule a { meta: m = "` + strings.Repeat("a", 9000) + `" condition: true }`, `text string too long`},
 }
 
