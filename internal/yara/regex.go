@@ -2,6 +2,7 @@ package yara
 
 import (
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -31,32 +32,22 @@ func (s *byteSet) invert() {
 	}
 }
 func (s *byteSet) count() int {
-	n := 0
-	for _, w := range s {
-		for ; w != 0; w &= w - 1 {
-			n++
-		}
-	}
-	return n
+	return bits.OnesCount64(s[0]) + bits.OnesCount64(s[1]) + bits.OnesCount64(s[2]) + bits.OnesCount64(s[3])
 }
 func (s *byteSet) first() byte {
 	for i, w := range s {
 		if w != 0 {
-			for b := 0; b < 64; b++ {
-				if w&(1<<b) != 0 {
-					return byte(i*64 + b)
-				}
-			}
+			return byte(i*64 + bits.TrailingZeros64(w))
 		}
 	}
 	return 0
 }
 
 func (s *byteSet) members() []byte {
-	var out []byte
-	for c := 0; c < 256; c++ {
-		if s.has(byte(c)) {
-			out = append(out, byte(c))
+	out := make([]byte, 0, s.count())
+	for i, w := range s {
+		for ; w != 0; w &= w - 1 {
+			out = append(out, byte(i*64+bits.TrailingZeros64(w)))
 		}
 	}
 	return out
@@ -520,6 +511,24 @@ type hexParser struct {
 	i int
 }
 
+// setNode returns a new rSet node for the bytes b with b&mask == val.
+func (hp *hexParser) setNode(val, mask byte) *rnode {
+	n := &rnode{kind: rSet}
+	switch mask {
+	case 0xFF:
+		n.set.add(val)
+	case 0:
+		n.set.invert()
+	default:
+		for b := 0; b < 256; b++ {
+			if byte(b)&mask == val {
+				n.set.add(byte(b))
+			}
+		}
+	}
+	return n
+}
+
 func (hp *hexParser) skip() {
 	for hp.i < len(hp.s) {
 		c := hp.s[hp.i]
@@ -660,12 +669,7 @@ func (hp *hexParser) concat(depth int) (*rnode, error) {
 			if neg && mask == 0 {
 				return nil, fmt.Errorf("negation of ?? is not allowed in hex string")
 			}
-			n := &rnode{kind: rSet}
-			for b := 0; b < 256; b++ {
-				if byte(b)&mask == val {
-					n.set.add(byte(b))
-				}
-			}
+			n := hp.setNode(val, mask)
 			if neg {
 				n.set.invert()
 			}
