@@ -1,6 +1,7 @@
 package yara
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"sort"
 )
@@ -174,21 +175,36 @@ type atomEntry struct {
 	pat  int32
 }
 
-// atomIndex finds all atoms in data: atoms of length >= 2 are bucketed by
-// their first two bytes, atoms of length 1 by their byte. Inside a bucket
-// the 2- and 3-byte atoms come first (compared one by one), then the
-// 4-byte atoms sorted by value, found by binary search: common byte pairs
-// ("\x00\x00", "MZ", "th") hold hundreds of atoms of a large rule set.
+// atomIndex finds all atoms in data. Atoms of length 1 are listed by
+// their byte. Atoms of 2 or 3 bytes and masked atoms are bucketed by their
+// first two bytes (few buckets: a bit per bucket says which to look in).
+// Full 4-byte atoms, most of them, are found through the 32-bit word at
+// each position: a one-bit-per-hash filter (about 32 bits per atom, so
+// that it stays in cache) rejects almost every position of a file, and an
+// open-addressing hash table gives the atoms of a word that passes. On
+// executables two thirds of the byte pairs start some atom of a large
+// rule set, so the word filter, not the pair, decides.
 type atomIndex struct {
 	off2  []int32 // len 65537: bucket b holds entries[off2[b]:off2[b+1]]
 	mid   []int32 // len 65536: first 4-byte atom of bucket b
 	ent2  []atomEntry
-	bits  [1024]uint64 // bit k set when bucket k is not empty (fits in L1)
+	bits  [1024]uint64 // bit k set when bucket k has atoms shorter than 4 bytes or masked
 	one   [256][]int32 // patterns with 1-byte atoms
 	one1  byteSet      // bytes with 1-byte atoms
 	has1  bool
 	count int
+
+	filter []uint64 // bit h>>fshift set when some 4-byte atom's word hashes to h
+	fshift uint32
+	slots  []int32 // open addressing: 1 + index into words, 0 empty
+	sshift uint32
+	words  []uint32 // distinct 4-byte atom words
+	wstart []int32  // patterns of words[j]: wpats[wstart[j]:wstart[j+1]]
+	wpats  []int32
 }
+
+// wordHash spreads a 4-byte atom word over 32 bits (Fibonacci hashing).
+func wordHash(w uint32) uint32 { return w * 0x9E3779B1 }
 
 func buildAtomIndex(atoms []atomEntry) *atomIndex {
 	ix := &atomIndex{off2: make([]int32, 65537), mid: make([]int32, 65536), count: len(atoms)}
@@ -226,67 +242,104 @@ func buildAtomIndex(atoms []atomEntry) *atomIndex {
 			m++
 		}
 		ix.mid[k] = m
+		if m > ix.off2[k] {
+			ix.bits[k>>6] |= 1 << (k & 63)
+		}
 	}
-	for _, a := range two {
-		k := uint16(a.val)
-		ix.bits[k>>6] |= 1 << (k & 63)
+	// 4-byte atoms: sorted by word inside each bucket, and buckets in
+	// order, so equal words are adjacent
+	ix.wstart = []int32{0}
+	for k := 0; k < 65536; k++ {
+		for e := ix.mid[k]; e < ix.off2[k+1]; e++ {
+			a := two[e]
+			if n := len(ix.words); n == 0 || ix.words[n-1] != a.val || len(ix.wpats) == 0 {
+				if n > 0 {
+					ix.wstart = append(ix.wstart, int32(len(ix.wpats)))
+				}
+				ix.words = append(ix.words, a.val)
+			}
+			ix.wpats = append(ix.wpats, a.pat)
+		}
+	}
+	ix.wstart = append(ix.wstart, int32(len(ix.wpats)))
+	fbits, tsize := 1<<12, 16
+	for fbits < 32*len(ix.words) {
+		fbits <<= 1
+	}
+	for tsize < 2*len(ix.words) {
+		tsize <<= 1
+	}
+	ix.filter = make([]uint64, fbits/64)
+	ix.fshift = uint32(32 - bits.TrailingZeros(uint(fbits)))
+	ix.slots = make([]int32, tsize)
+	ix.sshift = uint32(32 - bits.TrailingZeros(uint(tsize)))
+	for j, w := range ix.words {
+		h := wordHash(w)
+		f := h >> ix.fshift
+		ix.filter[f>>6] |= 1 << (f & 63)
+		s := h >> ix.sshift
+		for ix.slots[s] != 0 {
+			s = (s + 1) & uint32(tsize-1)
+		}
+		ix.slots[s] = int32(j + 1)
 	}
 	return ix
 }
 
 // scan calls hit(pat, pos) for each atom occurrence at pos; it stops early
-// when hit returns false.
+// when hit returns false. At one position the 1-byte atoms come first,
+// then the short or masked ones, then the 4-byte ones.
 func (ix *atomIndex) scan(data []byte, hit func(pat int32, pos int) bool) {
 	n := len(data)
 	off := ix.off2
 	mid := ix.mid
 	ent := ix.ent2
-	bits := &ix.bits
+	sbits := &ix.bits
+	filter := ix.filter
+	fshift, sshift := ix.fshift, ix.sshift
+	slots, smask := ix.slots, uint32(len(ix.slots)-1)
+	words, wstart, wpats := ix.words, ix.wstart, ix.wpats
+	has1 := ix.has1
 	for i := 0; i+1 < n; i++ {
-		k := uint16(data[i]) | uint16(data[i+1])<<8
-		if ix.has1 && ix.one1.has(data[i]) {
+		if has1 && ix.one1.has(data[i]) {
 			for _, p := range ix.one[data[i]] {
 				if !hit(p, i) {
 					return
 				}
 			}
 		}
-		if bits[k>>6]&(1<<(k&63)) == 0 {
-			continue
-		}
-		lo, m, hi := off[k], mid[k], off[int(k)+1]
 		var w uint32
 		if i+4 <= n {
-			w = uint32(data[i]) | uint32(data[i+1])<<8 | uint32(data[i+2])<<16 | uint32(data[i+3])<<24
+			w = binary.LittleEndian.Uint32(data[i:])
 		} else {
 			for j := 0; i+j < n && j < 4; j++ {
 				w |= uint32(data[i+j]) << (8 * j)
 			}
 		}
-		for _, e := range ent[lo:m] {
-			if w&e.mask == e.val && i+int(e.n) <= n {
-				if !hit(e.pat, i) {
-					return
+		if k := uint16(w); sbits[k>>6]&(1<<(k&63)) != 0 {
+			for _, e := range ent[off[k]:mid[k]] {
+				if w&e.mask == e.val && i+int(e.n) <= n {
+					if !hit(e.pat, i) {
+						return
+					}
 				}
 			}
 		}
-		if m == hi || i+4 > n {
+		h := wordHash(w)
+		if f := h >> fshift; filter[f>>6]&(1<<(f&63)) == 0 || i+4 > n {
 			continue
 		}
-		// 4-byte atoms: the first with value >= w, then all equal ones
-		a, b := m, hi
-		for a < b {
-			h := int32(uint32(a+b) >> 1)
-			if ent[h].val < w {
-				a = h + 1
-			} else {
-				b = h
+		for s := h >> sshift; slots[s] != 0; s = (s + 1) & smask {
+			j := slots[s] - 1
+			if words[j] != w {
+				continue
 			}
-		}
-		for ; a < hi && ent[a].val == w; a++ {
-			if !hit(ent[a].pat, i) {
-				return
+			for _, p := range wpats[wstart[j]:wstart[j+1]] {
+				if !hit(p, i) {
+					return
+				}
 			}
+			break
 		}
 	}
 	if n > 0 && ix.has1 {
