@@ -1,6 +1,7 @@
 package yara
 
 import (
+	"context"
 	"math/rand"
 	"slices"
 	"testing"
@@ -70,5 +71,43 @@ func TestAtomIndexFindsAll(t *testing.T) {
 	slices.SortFunc(want, cmp)
 	if !slices.Equal(got, want) {
 		t.Errorf("index found %d hits, naive search %d", len(got), len(want))
+	}
+}
+
+// TestPrefixChecks: a hex string whose atom follows a variable prefix
+// gets byte checks of that prefix, run before the reverse program; they
+// keep the matches exact, at the edges of their windows too.
+func TestPrefixChecks(t *testing.T) {
+	r := compileOne(t, `rule a { strings: $a = { 83 ?? 06 [1-3] FA [0-2] 48 8D 4C 24 } condition: #a == 1 and @a[1] == 2 }`)
+	var checks int
+	for _, p := range r.pats {
+		if p.rev != nil {
+			checks += len(p.revChecks)
+		}
+	}
+	if checks == 0 {
+		t.Fatal("no prefix checks for a variable prefix")
+	}
+	cases := []struct {
+		data string
+		want string
+	}{
+		{"..\x83\x00\x06x\xfa\x48\x8d\x4c\x24", "a"},                 // shortest jumps
+		{"..\x83\x00\x06xyz\xfayy\x48\x8d\x4c\x24", "a"},             // longest jumps
+		{"..\x83\x00\x06xyzw\xfa\x48\x8d\x4c\x24", ""},               // jump too long
+		{"..\x83\x00\x06x\xfayyy\x48\x8d\x4c\x24", ""},               // FA too far
+		{"..\x84\x00\x06x\xfa\x48\x8d\x4c\x24", ""},                  // no 83
+		{"\x83\x00\x06x\xfa\x48\x8d\x4c\x24", ""},                    // at offset 0, not 2
+		{"..\x83\x00\x06x\xfa\x48\x8d\x4c", ""},                      // atom cut
+		{"..\x83\x00\x06x\xfa\x48\x8d\x4c\x24\x48\x8d\x4c\x24", "a"}, // second atom: no second match
+	}
+	for _, c := range cases {
+		ms, err := r.ScanBytes(context.Background(), []byte(c.data), ScanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := matchNames(ms); got != c.want {
+			t.Errorf("%q: got %q, want %q", c.data, got, c.want)
+		}
 	}
 }

@@ -100,6 +100,58 @@ type pattern struct {
 	restProg *regexProg // the program after prefix (nil: run prog)
 	anyFirst bool
 	part     int32 // 1 + slot of this chain part's matches; 0: not a chain part
+	// revChecks are bytes the variable prefix before the atom must hold
+	// at a bounded distance: checked before the reverse program runs, they
+	// reject most atom hits of hex strings like { 83 ?? 06 [7-17] FA ... }
+	revChecks []revCheck
+}
+
+// revCheck says that one of the bytes at distances lo..hi before the atom
+// (1 = the byte just before it) is in set.
+type revCheck struct {
+	set    byteSet
+	lo, hi int32
+}
+
+// maxRevCheckWindow bounds the distances a revCheck looks at.
+const maxRevCheckWindow = 256
+
+// prefixChecks chooses up to two revChecks for a variable prefix: the
+// byte sets of the prefix at a bounded distance from the atom, the most
+// selective first (few members, common bytes counted as many, narrow
+// window).
+func prefixChecks(prefix []*rnode) []revCheck {
+	type cand struct {
+		c     revCheck
+		score int
+	}
+	var cands []cand
+	lo, hi := 0, 0
+	for i := len(prefix) - 1; i >= 0 && hi >= 0 && hi < maxRevCheckWindow; i-- {
+		e := prefix[i]
+		if e.kind == rSet {
+			if n := e.set.count(); n <= 16 {
+				w := n
+				if e.set.has(0) || e.set.has(0xFF) || e.set.has(0x20) {
+					w += 8
+				}
+				cands = append(cands, cand{revCheck{set: e.set, lo: int32(lo + 1), hi: int32(hi + 1)}, w * (hi - lo + 1)})
+			}
+		}
+		l, h := lenRange(e)
+		lo += l
+		if h < 0 {
+			hi = -1
+		} else {
+			hi += h
+		}
+	}
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].score < cands[b].score })
+	var out []revCheck
+	for _, c := range cands[:min(2, len(cands))] {
+		out = append(out, c.c)
+	}
+	return out
 }
 
 // chainThreshold is libyara's YR_STRING_CHAINING_THRESHOLD: a hex jump
@@ -860,6 +912,7 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 			return errAt(err.Error())
 		}
 		p.rev = rev
+		p.revChecks = prefixChecks(prefix)
 	}
 	if bestLen == 0 {
 		for _, a := range altAtoms {

@@ -577,10 +577,31 @@ func (sc *scanCtx) verifyRegex(p *pattern, atomPos int) {
 		sc.tryAt(p, start)
 		return
 	}
+	for i := range p.revChecks {
+		if !revCheckOK(&p.revChecks[i], sc.data, atomPos) {
+			return
+		}
+	}
 	starts := sc.vm.startsBefore(p.rev, sc.data, atomPos, reScanLimit, nil)
 	for _, s := range starts {
 		sc.tryAt(p, s)
 	}
+}
+
+// revCheckOK reports whether a byte of c.set is at a distance c.lo to
+// c.hi before pos.
+func revCheckOK(c *revCheck, d []byte, pos int) bool {
+	from, to := pos-int(c.hi), pos-int(c.lo) // positions from..to, inclusive
+	if to < 0 {
+		return false
+	}
+	from = max(from, 0)
+	for j := to; j >= from; j-- {
+		if c.set.has(d[j]) {
+			return true
+		}
+	}
+	return false
 }
 
 func (sc *scanCtx) tryAt(p *pattern, start int) {
