@@ -79,14 +79,16 @@ func TestAtomIndexFindsAll(t *testing.T) {
 // keep the matches exact, at the edges of their windows too.
 func TestPrefixChecks(t *testing.T) {
 	r := compileOne(t, `rule a { strings: $a = { 83 ?? 06 [1-3] FA [0-2] 48 8D 4C 24 } condition: #a == 1 and @a[1] == 2 }`)
-	var checks int
-	for _, p := range r.pats {
-		if p.rev != nil {
-			checks += len(p.revChecks)
+	for _, rr := range []*Rules{r, roundTrip(t, r)} { // saved files keep them
+		var checks int
+		for _, p := range rr.pats {
+			if p.rev != nil {
+				checks += len(p.revChecks)
+			}
 		}
-	}
-	if checks == 0 {
-		t.Fatal("no prefix checks for a variable prefix")
+		if checks == 0 {
+			t.Fatal("no prefix checks for a variable prefix")
+		}
 	}
 	cases := []struct {
 		data string

@@ -47,7 +47,7 @@ const compiledMagic = "VIGIE-YARC\n"
 
 // compiledFormat is the version of the file layout; bump it on any change
 // to the encoding.
-const compiledFormat = 2
+const compiledFormat = 3
 
 // EngineVersion identifies the semantics of the compiled form (node kinds,
 // opcodes, pattern fields). Bump it whenever the compiler or the scanner
@@ -421,6 +421,12 @@ func (w *cwriter) payload(r *Rules) {
 		w.sets(p.sets)
 		w.sets(p.prefix)
 		w.n(int(p.part))
+		w.n(len(p.revChecks))
+		for _, c := range p.revChecks {
+			w.set(c.set)
+			w.n(int(c.lo))
+			w.n(int(c.hi))
+		}
 	}
 	w.n(len(r.noAtom))
 	for _, p := range r.noAtom {
@@ -1042,6 +1048,18 @@ func decodePayload(b []byte) (*Rules, error) {
 		p.sets = r.sets()
 		p.prefix = r.sets()
 		p.part = int32(r.int(math.MaxInt32, "chain part"))
+		if cnt := r.count(3, "prefix check"); cnt > 0 && r.err == nil {
+			p.revChecks = make([]revCheck, cnt)
+			for k := range p.revChecks {
+				c := &p.revChecks[k]
+				c.set = r.set()
+				c.lo = int32(r.int(math.MaxInt32, "prefix check distance"))
+				c.hi = int32(r.int(math.MaxInt32, "prefix check distance"))
+				if c.lo < 1 || c.hi < c.lo {
+					r.fail("pattern %d: prefix check distances %d..%d", j, c.lo, c.hi)
+				}
+			}
+		}
 		if p.kind > pkRegex {
 			r.fail("pattern %d: unknown kind %d", j, p.kind)
 		}
