@@ -121,11 +121,8 @@ const maxRevCheckWindow = 256
 // selective first (few members, common bytes counted as many, narrow
 // window).
 func prefixChecks(prefix []*rnode) []revCheck {
-	type cand struct {
-		c     revCheck
-		score int
-	}
-	var cands []cand
+	var best [2]revCheck
+	bestScore := [2]int{-1, -1} // -1: none
 	lo, hi := 0, 0
 	for i := len(prefix) - 1; i >= 0 && hi >= 0 && hi < maxRevCheckWindow; i-- {
 		e := prefix[i]
@@ -135,7 +132,14 @@ func prefixChecks(prefix []*rnode) []revCheck {
 				if e.set.has(0) || e.set.has(0xFF) || e.set.has(0x20) {
 					w += 8
 				}
-				cands = append(cands, cand{revCheck{set: e.set, lo: int32(lo + 1), hi: int32(hi + 1)}, w * (hi - lo + 1)})
+				c, sc := revCheck{set: e.set, lo: int32(lo + 1), hi: int32(hi + 1)}, w*(hi-lo+1)
+				switch {
+				case bestScore[0] < 0 || sc < bestScore[0]:
+					best[1], bestScore[1] = best[0], bestScore[0]
+					best[0], bestScore[0] = c, sc
+				case bestScore[1] < 0 || sc < bestScore[1]:
+					best[1], bestScore[1] = c, sc
+				}
 			}
 		}
 		l, h := lenRange(e)
@@ -146,12 +150,13 @@ func prefixChecks(prefix []*rnode) []revCheck {
 			hi += h
 		}
 	}
-	sort.SliceStable(cands, func(a, b int) bool { return cands[a].score < cands[b].score })
-	var out []revCheck
-	for _, c := range cands[:min(2, len(cands))] {
-		out = append(out, c.c)
+	switch {
+	case bestScore[1] >= 0:
+		return []revCheck{best[0], best[1]}
+	case bestScore[0] >= 0:
+		return []revCheck{best[0]}
 	}
-	return out
+	return nil
 }
 
 // chainThreshold is libyara's YR_STRING_CHAINING_THRESHOLD: a hex jump
