@@ -3,6 +3,7 @@ package leak
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Languages of the report. report.json carries both: each item's reasons
@@ -36,7 +37,12 @@ var phrasesFR = []struct {
 	out string
 }{}
 
-func init() {
+// phrasesOnce compiles phrasesFR on first use: every vigie command (vigie
+// yara among them) would otherwise compile these regular expressions at
+// start-up (1.7 MB of heap).
+var phrasesOnce sync.Once
+
+func compilePhrasesFR() {
 	for _, p := range [][2]string{
 		{`^forged signature: signature #(\d+) claims d=(\S+) s=(\S+), but it was made with another key than the archived key of that selector valid on (\S+) \(the signature does not even decode under it, which a changed header field would not cause\)`, "signature falsifiée : la signature n°$1 se réclame de d=$2 s=$3, mais elle a été faite avec une autre clé que la clé archivée de ce sélecteur valable le $4 (elle ne se décode même pas avec celle-ci, ce qu'un champ d'en-tête modifié ne causerait pas)"},
 		{`^forged sender: the message claims to come from (\S+) and passed through mail servers, but carries no valid signature of (\S+), while (\S+) validly signed (\d+) of the (\d+) relayed messages it sent in this dump (between (\S+) and (\S+)|on (\S+)) \(a domain that signs its mail signs every message its servers send; see the method for the threshold\)`, "expéditeur usurpé : le message dit venir de $1 et est passé par des serveurs de messagerie, mais ne porte aucune signature valide de $2, alors que $3 a signé valablement $4 des $5 messages relayés qu'il a envoyés dans cette fuite ($6) (un domaine qui signe son courrier signe chaque message que ses serveurs envoient ; voir la méthode pour le seuil)"},
@@ -155,6 +161,7 @@ func init() {
 // without a translation (the text of a document's anomaly, an error
 // message from a library) stays in English.
 func French(reason string) string {
+	phrasesOnce.Do(compilePhrasesFR)
 	out := reason
 	for _, p := range phrasesFR {
 		out = p.re.ReplaceAllString(out, p.out)
