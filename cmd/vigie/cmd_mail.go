@@ -573,6 +573,7 @@ func runMailMilter(cmd *cobra.Command, g *globalOptions, o mailMilterOptions) er
 	}
 	g.logger.Info("mail milter listening", "addr", o.listen)
 	s := &milter.Server{Live: live, Policy: p, Logger: g.logger, Host: host, MaxBytesInFlight: o.inFlight, TempDir: o.tempDir}
+	milter.SetHeapFloor(milter.DefaultHeapFloor) // the collector runs every few hundred messages, not every 40
 	var rep *mail.HubReporter
 	ctx, stop := context.WithCancel(cmd.Context())
 	defer stop()
