@@ -75,10 +75,21 @@ func Features(in Input) []string {
 	for _, d := range in.Drop {
 		drop[strings.ToLower(d)] = true
 	}
+	ws := words(in.Text, maxWords, drop)
 	seen := map[string]bool{}
 	var out []string
 	add := func(f string) {
 		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	// addKey is add for a feature written in key: its string is made
+	// only when it is new (a repeated word or pair costs no allocation)
+	var key []byte
+	addKey := func() {
+		if !seen[string(key)] {
+			f := string(key)
 			seen[f] = true
 			out = append(out, f)
 		}
@@ -90,11 +101,12 @@ func Features(in Input) []string {
 	for _, w := range words(in.FromName, 12, drop) {
 		add("n:" + w)
 	}
-	ws := words(in.Text, maxWords, drop)
 	for i, w := range ws {
-		add("w:" + w)
+		key = append(append(key[:0], "w:"...), w...)
+		addKey()
 		if i > 0 {
-			add("b:" + ws[i-1] + " " + w)
+			key = append(append(append(append(key[:0], "b:"...), ws[i-1]...), ' '), w...)
+			addKey()
 		}
 	}
 	n := 0
@@ -128,6 +140,9 @@ func Features(in Input) []string {
 	}
 	for _, t := range in.Traits {
 		add("t:" + t)
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

@@ -26,6 +26,7 @@ package model
 
 import (
 	"bufio"
+	"cmp"
 	_ "embed"
 	"encoding/binary"
 	"errors"
@@ -33,7 +34,7 @@ import (
 	"io"
 	"math"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -221,24 +222,30 @@ type Scored struct {
 // Score judges a message from its features (Features builds them).
 func (m *Model) Score(feats []string) Scored {
 	z := float64(m.bias)
-	cs := make([]Contribution, 0, len(feats))
-	for _, f := range feats {
+	ws := make([]float64, len(feats))
+	for i, f := range feats {
 		w := float64(m.w[m.bucket(f)])
 		z += w
-		cs = append(cs, Contribution{f, w})
+		ws[i] = w
 	}
 	s := Scored{P: sigmoid(z), Features: len(feats)}
 	sign := 1.0
 	if s.P < 0.5 {
 		sign = -1
 	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Weight*sign > cs[j].Weight*sign })
-	for _, c := range cs {
-		if len(s.Top) == 8 || c.Weight*sign <= 0 {
-			break
+	// the heaviest towards the verdict's side, ties in feature order:
+	// only those on that side are sorted (the others are never shown)
+	var cs []Contribution
+	for i, w := range ws {
+		if w*sign > 0 {
+			cs = append(cs, Contribution{feats[i], w})
 		}
-		s.Top = append(s.Top, c)
 	}
+	slices.SortStableFunc(cs, func(a, b Contribution) int { return cmp.Compare(b.Weight*sign, a.Weight*sign) })
+	if len(cs) > 8 {
+		cs = cs[:8:8]
+	}
+	s.Top = cs
 	return s
 }
 
