@@ -356,12 +356,15 @@ func runDNS(ctx context.Context, g *globalOptions, log *slog.Logger, r dnsRun) e
 		return withCode(exitError, err)
 	}
 	opts := r.opts
+	logBlocks := log.Enabled(ctx, slog.LevelInfo)
 	opts.OnBlock = func(b pdns.Block) {
-		args := []any{"name", b.Name, "type", b.QType, "source", b.Decision.Kind, "reason", b.Decision.Reason()}
-		if b.Client.IsValid() {
-			args = append(args, "client", b.Client.String())
+		if logBlocks { // the reason costs a Sprintf: only when it is written
+			args := []any{"name", b.Name, "type", b.QType, "source", b.Decision.Kind, "reason", b.Decision.Reason()}
+			if b.Client.IsValid() {
+				args = append(args, "client", b.Client.String())
+			}
+			log.Info("blocked", args...)
 		}
-		log.Info("blocked", args...)
 		if reporter != nil {
 			reporter.Add(b)
 		}

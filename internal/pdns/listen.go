@@ -23,49 +23,35 @@ const (
 	maxTCPQueries  = 1000             // queries on one connection before it is closed
 	maxHTTPSBody   = 65535
 	readUDPWorkers = 0 // 0: one reader per CPU
+	// udpReadSize bounds one query datagram. A query is a header, one
+	// question and one OPT record; a longer datagram is answered FORMERR.
+	udpReadSize = 4096
 )
 
-// ServeUDP answers queries on pc until ctx is done. Several goroutines
-// read the socket; an answer from the cache or the policy is written by
-// the reader itself, a cache miss from its own goroutine.
+// ServeUDP answers queries on pc until ctx is done. On Linux each reader
+// takes the waiting datagrams in one system call and sends the answers in
+// one more (recvmmsg and sendmmsg, listen_linux.go); elsewhere it reads
+// and writes one datagram at a time. An answer from the cache or the
+// policy is written by the reader into its own buffer; a cache miss is
+// answered from its own goroutine.
 func (s *Server) ServeUDP(ctx context.Context, pc *net.UDPConn) error {
 	workers := readUDPWorkers
 	if workers <= 0 {
-		workers = max(runtime.GOMAXPROCS(0), 2)
+		workers = runtime.GOMAXPROCS(0)
 	}
 	stop := context.AfterFunc(ctx, func() { pc.Close() })
 	defer stop()
+	serve, err := s.udpReader(pc)
+	if err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	errc := make(chan error, workers)
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]byte, 65535)
-			for {
-				n, from, err := pc.ReadFromUDPAddrPort(buf)
-				if err != nil {
-					if ctx.Err() != nil {
-						errc <- nil
-					} else if errors.Is(err, net.ErrClosed) {
-						errc <- nil
-					} else {
-						var ne net.Error
-						if errors.As(err, &ne) && ne.Timeout() {
-							continue
-						}
-						s.log.Warn("udp read", "err", err)
-						time.Sleep(10 * time.Millisecond) // do not spin on a socket that keeps failing
-						continue
-					}
-					return
-				}
-				s.handle(buf[:n], from.Addr(), overUDP, func(out []byte) {
-					if out != nil {
-						pc.WriteToUDPAddrPort(out, from)
-					}
-				})
-			}
+			errc <- serve(ctx)
 		}()
 	}
 	wg.Wait()
@@ -76,6 +62,71 @@ func (s *Server) ServeUDP(ctx context.Context, pc *net.UDPConn) error {
 		}
 	}
 	return nil
+}
+
+// readFailed tells a UDP reader what to do after a failed read: stop
+// (true) when the socket is closed, go on after a pause otherwise.
+func (s *Server) readFailed(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return false
+	}
+	s.log.Warn("udp read", "err", err)
+	time.Sleep(10 * time.Millisecond) // do not spin on a socket that keeps failing
+	return false
+}
+
+// serveUDPSimple is the portable reader: one datagram per system call.
+func (s *Server) serveUDPSimple(ctx context.Context, pc *net.UDPConn) error {
+	buf := make([]byte, 65535)
+	dst := make([]byte, 0, 1500)
+	for {
+		n, from, err := pc.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if s.readFailed(ctx, err) {
+				return nil
+			}
+			continue
+		}
+		var out []byte
+		var p *pending
+		if n > udpReadSize {
+			out = s.oversized(buf[:n])
+		} else {
+			out, p = s.answer(buf[:n], dst, from.Addr(), overUDP)
+		}
+		if p != nil {
+			go s.forwardUDP(pc, from, p)
+			continue
+		}
+		if out != nil {
+			pc.WriteToUDPAddrPort(out, from)
+			if cap(out) > cap(dst) && cap(out) <= 65535 {
+				dst = out[:0] // keep the larger buffer
+			}
+		}
+	}
+}
+
+// oversized answers a UDP datagram longer than udpReadSize: FORMERR, as
+// the batched reader, which reads no more, must.
+func (s *Server) oversized(req []byte) []byte {
+	s.M.queries[overUDP].Add(1)
+	s.M.malformed.Add(1)
+	if len(req) < headerLen || req[2]&0x80 != 0 {
+		return nil
+	}
+	return s.bareError(req, 1) // FORMERR
+}
+
+// forwardUDP answers a cache miss once the upstream has answered.
+func (s *Server) forwardUDP(pc *net.UDPConn, to netip.AddrPort, p *pending) {
+	if out := s.resolvePending(p); out != nil {
+		pc.WriteToUDPAddrPort(out, to)
+	}
 }
 
 // ServeStream answers DNS over TCP (or TLS, when l is a tls.Listener)
@@ -125,7 +176,8 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn, tr transport) {
 	client := addrOf(c.RemoteAddr())
 	var lenb [2]byte
 	buf := make([]byte, 0, 512)
-	var wmu sync.Mutex
+	dst := make([]byte, 0, 512)
+	frame := make([]byte, 0, 514)
 	for i := 0; i < maxTCPQueries; i++ {
 		c.SetReadDeadline(time.Now().Add(tcpIdle))
 		if _, err := io.ReadFull(c, lenb[:]); err != nil {
@@ -142,22 +194,22 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn, tr transport) {
 		if _, err := io.ReadFull(c, buf); err != nil {
 			return
 		}
-		done := make(chan struct{})
-		s.handle(buf, client, tr, func(out []byte) {
-			defer close(done)
-			if out == nil {
-				return
-			}
-			wmu.Lock()
-			defer wmu.Unlock()
-			c.SetWriteDeadline(time.Now().Add(tcpIdle))
-			frame := make([]byte, 2+len(out))
-			binary.BigEndian.PutUint16(frame, uint16(len(out)))
-			copy(frame[2:], out)
-			c.Write(frame)
-		})
 		// Answers go out in the order of the questions.
-		<-done
+		out, p := s.answer(buf, dst, client, tr)
+		if p != nil {
+			out = s.resolvePending(p)
+		} else if cap(out) > cap(dst) && cap(out) <= 65535 {
+			dst = out[:0] // keep the larger buffer
+		}
+		if out == nil {
+			continue
+		}
+		frame = append(frame[:0], byte(len(out)>>8), byte(len(out)))
+		frame = append(frame, out...)
+		c.SetWriteDeadline(time.Now().Add(tcpIdle))
+		if _, err := c.Write(frame); err != nil {
+			return
+		}
 	}
 }
 
@@ -203,13 +255,9 @@ func (s *Server) DoH() http.Handler {
 			return
 		}
 		client := addrOf(stringAddr(r.RemoteAddr))
-		ch := make(chan []byte, 1)
-		s.handle(req, client, overHTTPS, func(out []byte) { ch <- out })
-		var out []byte
-		select {
-		case out = <-ch:
-		case <-r.Context().Done():
-			return
+		out, p := s.answer(req, nil, client, overHTTPS)
+		if p != nil {
+			out = s.resolvePending(p)
 		}
 		if out == nil {
 			http.Error(w, "no answer", http.StatusBadRequest)

@@ -71,17 +71,16 @@ type Block struct {
 // Server answers DNS queries with a policy in front of a cache in front
 // of upstream resolvers. Its listeners are in listen.go.
 type Server struct {
-	opt     Options
-	policy  atomic.Pointer[Policy]
-	blocks  atomic.Pointer[blockCache]
-	cache   *cache
-	ups     upstreams
-	rl      *ratelimit.Limiter
-	M       *Metrics
-	flight  flightGroup
-	sem     chan struct{}
-	log     *slog.Logger
-	bufPool sync.Pool
+	opt    Options
+	policy atomic.Pointer[Policy]
+	blocks atomic.Pointer[blockCache]
+	cache  *cache
+	ups    upstreams
+	rl     *ratelimit.Limiter
+	M      *Metrics
+	flight flightGroup
+	sem    chan struct{}
+	log    *slog.Logger
 }
 
 // New makes a server with policy p (nil: block nothing).
@@ -113,7 +112,6 @@ func New(opt Options, p *Policy) *Server {
 		}
 		s.rl = ratelimit.New(opt.RateLimit, float64(max(burst, 1)))
 	}
-	s.bufPool.New = func() any { b := make([]byte, 0, 1500); return &b }
 	if p == nil {
 		p = NewBuilder(0).Policy()
 	}
@@ -133,7 +131,7 @@ func (s *Server) SetPolicy(p *Policy) {
 func (s *Server) Policy() *Policy { return s.policy.Load() }
 
 func (s *Server) allowed(a netip.Addr) bool {
-	a = a.Unmap()
+	a = a.Unmap().WithZone("") // a zoned address is in no prefix
 	for _, p := range s.opt.Allow {
 		if p.Contains(a) {
 			return true
@@ -156,12 +154,24 @@ func (t transport) String() string {
 	return [...]string{"udp", "tcp", "tls", "https"}[t]
 }
 
-// handle answers one request: reply is called exactly once with the
-// answer, or with nil for no answer at all (a response, garbage, a DROP
-// policy, a rate-limited UDP client). It is called before handle returns
-// for policy and cache answers, later from another goroutine for a query
-// that had to go upstream.
-func (s *Server) handle(req []byte, client netip.Addr, tr transport, reply func([]byte)) {
+// pending is a query that must go upstream, copied off the listener's
+// buffers so that the listener can read the next one.
+type pending struct {
+	key string
+	q   query
+	req []byte
+	tr  transport
+}
+
+// answer answers one request. When the answer is known at once (from the
+// policy, the cache, or an error) it is written into dst, the listener's
+// own buffer, and returned with a nil *pending; the result may alias dst
+// and is valid until dst is used again. A nil answer then means no answer
+// at all (a response, garbage, a DROP policy, a rate-limited UDP client).
+// A cache miss returns a *pending instead, holding a slot of the in-flight
+// bound: the caller hands it to resolvePending, on any goroutine, which
+// answers and frees the slot. A cache hit allocates nothing.
+func (s *Server) answer(req, dst []byte, client netip.Addr, tr transport) ([]byte, *pending) {
 	var q query
 	s.M.queries[tr].Add(1)
 	err := parseQuery(req, &q)
@@ -169,78 +179,70 @@ func (s *Server) handle(req []byte, client netip.Addr, tr transport, reply func(
 	case nil:
 	case errShort, errResponse:
 		s.M.malformed.Add(1)
-		reply(nil)
-		return
+		return nil, nil
 	default:
 		s.M.malformed.Add(1)
 		rc := dns.RcodeFormatError
 		if err == errOpcode {
 			rc = dns.RcodeNotImplemented
 		}
-		reply(s.bareError(req, rc))
-		return
+		return s.bareError(req, rc), nil
 	}
 	if !s.allowed(client) {
 		s.M.refused.Add(1)
-		reply(s.errorAnswer(&q, req, dns.RcodeRefused, nil))
-		return
+		return s.errorAnswer(&q, req, dns.RcodeRefused, nil), nil
 	}
 	if s.rl != nil && !s.rl.Allow(client, s.opt.Now()) {
 		s.M.rateLimited.Add(1)
 		if tr != overUDP {
-			reply(s.errorAnswer(&q, req, dns.RcodeRefused, nil))
-		} else {
-			reply(nil)
+			return s.errorAnswer(&q, req, dns.RcodeRefused, nil), nil
 		}
-		return
+		return nil, nil
 	}
 	if q.hasOPT && q.version != 0 {
-		reply(s.errorAnswer(&q, req, dns.RcodeBadVers, nil))
-		return
+		return s.errorAnswer(&q, req, dns.RcodeBadVers, nil), nil
 	}
 	if q.qclass != dns.ClassINET {
-		reply(s.errorAnswer(&q, req, dns.RcodeRefused, nil))
-		return
+		return s.errorAnswer(&q, req, dns.RcodeRefused, nil), nil
 	}
 	switch q.qtype {
 	case dns.TypeAXFR, dns.TypeIXFR:
-		reply(s.errorAnswer(&q, req, dns.RcodeRefused, nil))
-		return
+		return s.errorAnswer(&q, req, dns.RcodeRefused, nil), nil
 	}
 	pol := s.policy.Load()
 	d := pol.lookup(q.lower())
 	if d.Action.Blocked() {
-		s.block(&q, req, tr, client, d, reply)
-		return
+		return s.block(&q, req, dst, tr, client, d), nil
 	}
 	if q.qtype == dns.TypeANY {
-		reply(s.anyAnswer(&q, req))
-		return
+		return s.anyAnswer(&q, req), nil
 	}
 	now := s.opt.Now()
 	var kb [300]byte
 	key := cacheKey(kb[:0], &q)
 	if e, ok := s.cache.get(key, now); ok && now.Before(e.expires) {
 		s.M.cacheHits.Add(1)
-		reply(s.fromCache(e, &q, req, tr, now, 0))
+		out := s.fromCache(e, &q, req, dst, tr, now, 0)
 		s.maybePrefetch(e, key, &q, now)
-		return
+		return out, nil
 	}
 	s.M.cacheMisses.Add(1)
 	select {
 	case s.sem <- struct{}{}:
 	default:
-		reply(s.errorAnswer(&q, req, dns.RcodeServerFailure, edeOpt(dns.ExtendedErrorCodeOther, "too many queries in flight")))
-		return
+		return s.errorAnswer(&q, req, dns.RcodeServerFailure, edeOpt(dns.ExtendedErrorCodeOther, "too many queries in flight")), nil
 	}
-	keyStr := string(key)
-	reqCopy := append([]byte(nil), req...)
-	qc := new(query) // the goroutine's own copy: q stays on the stack for cache and policy answers
-	*qc = q
-	go func() {
-		defer func() { <-s.sem }()
-		reply(s.resolve(keyStr, qc, reqCopy, tr))
-	}()
+	// The pending query's own copy: q stays on the stack for cache and
+	// policy answers.
+	p := &pending{key: string(key), q: q, req: append([]byte(nil), req...), tr: tr}
+	return nil, p
+}
+
+// resolvePending answers a query answer could not answer at once, and
+// frees its in-flight slot. The answer is a new slice.
+func (s *Server) resolvePending(p *pending) []byte {
+	defer func() { <-s.sem }()
+	return s.resolve(p.key, &p.q, p.req, p.tr)
 }
 
 // sizeLimit is the largest answer the client can take over tr.
@@ -254,18 +256,13 @@ func sizeLimit(q *query, tr transport) int {
 	return min(q.size, 65535)
 }
 
-// fromCache writes a cached answer for q (stale: fixed TTL), truncated
-// when it does not fit.
-func (s *Server) fromCache(e *cacheEntry, q *query, req []byte, tr transport, now time.Time, fixed uint32) []byte {
+// fromCache writes a cached answer for q into dst (stale: fixed TTL),
+// truncated when it does not fit.
+func (s *Server) fromCache(e *cacheEntry, q *query, req, dst []byte, tr transport, now time.Time, fixed uint32) []byte {
 	if len(e.ans.msg) > sizeLimit(q, tr) {
 		return s.truncated(q, req)
 	}
-	bp := s.bufPool.Get().(*[]byte)
-	out := e.ans.writeTo(*bp, q, req, e.age(now), fixed)
-	res := append([]byte(nil), out...)
-	*bp = out
-	s.bufPool.Put(bp)
-	return res
+	return e.ans.writeTo(dst, q, req, e.age(now), fixed)
 }
 
 // maybePrefetch refreshes a popular answer in its last tenth of life, so
@@ -308,11 +305,11 @@ func (s *Server) resolve(key string, q *query, req []byte, tr transport) []byte 
 	e, err := s.flight.do(key, func() (*cacheEntry, error) { return s.fetch(ctx, key, q) })
 	now := s.opt.Now()
 	if err == nil {
-		return s.fromCache(e, q, req, tr, now, 0)
+		return s.fromCache(e, q, req, nil, tr, now, 0)
 	}
 	if st, ok := s.cache.get([]byte(key), now); ok {
 		s.M.stale.Add(1)
-		return s.fromCache(st, q, req, tr, now, staleTTL)
+		return s.fromCache(st, q, req, nil, tr, now, staleTTL)
 	}
 	s.log.Debug("upstream failed", "name", string(q.lower()), "err", err)
 	return s.errorAnswer(q, req, dns.RcodeServerFailure, edeOpt(dns.ExtendedErrorCodeNoReachableAuthority, "no upstream resolver answered"))
@@ -475,8 +472,9 @@ func edeOpt(code uint16, text string) *dns.EDNS0_EDE {
 	return &dns.EDNS0_EDE{InfoCode: code, ExtraText: text}
 }
 
-// block answers a blocked name as the decision says, and reports it.
-func (s *Server) block(q *query, req []byte, tr transport, client netip.Addr, d Decision, reply func([]byte)) {
+// block answers a blocked name as the decision says (a cached answer is
+// written into dst), and reports it.
+func (s *Server) block(q *query, req, dst []byte, tr transport, client netip.Addr, d Decision) []byte {
 	s.M.countBlock(d.Kind)
 	if s.opt.OnBlock != nil {
 		b := Block{Time: s.opt.Now(), Name: string(q.lower()), QType: dns.TypeToString[q.qtype], Decision: d}
@@ -486,31 +484,23 @@ func (s *Server) block(q *query, req []byte, tr transport, client netip.Addr, d 
 		s.opt.OnBlock(b)
 	}
 	if d.Action == Drop {
-		reply(nil)
-		return
+		return nil
 	}
 	if d.Action == LocalData {
-		reply(s.localAnswer(q, req, tr, d))
-		return
+		return s.localAnswer(q, req, tr, d)
 	}
 	var kb [300]byte
 	key := cacheKey(kb[:0], q)
 	bc := s.blocks.Load()
 	if w, ok := bc.get(key); ok {
-		bp := s.bufPool.Get().(*[]byte)
-		out := w.writeTo(*bp, q, req, 0, 0)
-		res := append([]byte(nil), out...)
-		*bp = out
-		s.bufPool.Put(bp)
-		reply(res)
-		return
+		return w.writeTo(dst, q, req, 0, 0)
 	}
 	m := s.blockMsg(q, d)
 	out := s.pack(m, q, req, tr)
 	if w, ok := indexAnswer(append([]byte(nil), out...)); ok && !m.Truncated {
 		bc.put(key, w)
 	}
-	reply(out)
+	return out
 }
 
 // blockMsg builds the answer of a blocked name: NXDOMAIN, NODATA, or the
