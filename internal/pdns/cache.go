@@ -71,6 +71,9 @@ type cacheEntry struct {
 	ttl      uint32    // the TTL the entry was stored with
 	hits     atomic.Uint32
 	fetching atomic.Bool // a prefetch is under way
+	// passed is the generation of the policy under which the name last
+	// passed (activePolicy); 0: never.
+	passed atomic.Uint64
 }
 
 func newCache(o CacheOptions) *cache {

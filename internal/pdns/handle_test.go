@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,5 +148,46 @@ func testUDPListener(t *testing.T, addr string) {
 	r := new(dns.Msg)
 	if err := r.Unpack(buf[:k]); err != nil || r.Id != 77 || r.Rcode != dns.RcodeFormatError {
 		t.Errorf("a %d-byte query: %v %v", len(w), r, err)
+	}
+}
+
+// TestNewPolicyBlocksCachedName: a cache hit skips the policy only under
+// the policy its name passed; a name cached before a reload that blocks
+// it is blocked at once.
+func TestNewPolicyBlocksCachedName(t *testing.T) {
+	auth := startAuthority(t, 300)
+	s := New(Options{Upstreams: upstreamTo(t, auth.addr)}, blockPolicy(t))
+	m := new(dns.Msg)
+	m.SetQuestion("news.example.org.", dns.TypeA)
+	req, _ := m.Pack()
+	lo := netip.MustParseAddr("127.0.0.1")
+	rcode := func() int {
+		done := make(chan []byte, 1)
+		s.handle(req, lo, overUDP, func(out []byte) { done <- out })
+		r := new(dns.Msg)
+		if err := r.Unpack(<-done); err != nil {
+			t.Fatal(err)
+		}
+		return r.Rcode
+	}
+	for range 3 {
+		if rc := rcode(); rc != dns.RcodeSuccess {
+			t.Fatalf("before the reload: %s", dns.RcodeToString[rc])
+		}
+	}
+	if s.M.cacheHits.Load() != 2 {
+		t.Fatalf("%d cache hits, want 2", s.M.cacheHits.Load())
+	}
+	b := NewBuilder(0)
+	b.AddBlocklist("feed.txt", strings.NewReader("example.org\n"), false)
+	s.SetPolicy(b.Policy())
+	for range 2 {
+		if rc := rcode(); rc != dns.RcodeNameError {
+			t.Errorf("after the reload: %s, want NXDOMAIN", dns.RcodeToString[rc])
+		}
+	}
+	s.SetPolicy(blockPolicy(t))
+	if rc := rcode(); rc != dns.RcodeSuccess || s.M.cacheHits.Load() != 3 {
+		t.Errorf("unblocked again: %s, %d cache hits", dns.RcodeToString[rc], s.M.cacheHits.Load())
 	}
 }

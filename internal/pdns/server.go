@@ -72,7 +72,8 @@ type Block struct {
 // of upstream resolvers. Its listeners are in listen.go.
 type Server struct {
 	opt    Options
-	policy atomic.Pointer[Policy]
+	policy atomic.Pointer[activePolicy]
+	gens   atomic.Uint64
 	blocks atomic.Pointer[blockCache]
 	cache  *cache
 	ups    upstreams
@@ -119,16 +120,25 @@ func New(opt Options, p *Policy) *Server {
 	return s
 }
 
+// activePolicy is the policy in force and its generation, new at each
+// SetPolicy. A cached answer remembers the generation under which its
+// name last passed the policy: a cache hit of the same generation skips
+// the policy's look-ups, the most of a hit's work after the system calls.
+type activePolicy struct {
+	p   *Policy
+	gen uint64
+}
+
 // SetPolicy swaps the policy in; queries already running finish with the
 // old one.
 func (s *Server) SetPolicy(p *Policy) {
-	s.policy.Store(p)
+	s.policy.Store(&activePolicy{p: p, gen: s.gens.Add(1)})
 	s.blocks.Store(newBlockCache())
 	s.M.policyNames.Store(int64(len(p.names)))
 }
 
 // Policy returns the policy in force.
-func (s *Server) Policy() *Policy { return s.policy.Load() }
+func (s *Server) Policy() *Policy { return s.policy.Load().p }
 
 func (s *Server) allowed(a netip.Addr) bool {
 	a = a.Unmap().WithZone("") // a zoned address is in no prefix
@@ -161,6 +171,7 @@ type pending struct {
 	q   query
 	req []byte
 	tr  transport
+	gen uint64 // of the policy the name passed
 }
 
 // answer answers one request. When the answer is known at once (from the
@@ -209,21 +220,30 @@ func (s *Server) answer(req, dst []byte, client netip.Addr, tr transport) ([]byt
 	case dns.TypeAXFR, dns.TypeIXFR:
 		return s.errorAnswer(&q, req, dns.RcodeRefused, nil), nil
 	}
-	pol := s.policy.Load()
-	d := pol.lookup(q.lower())
-	if d.Action.Blocked() {
-		return s.block(&q, req, dst, tr, client, d), nil
-	}
-	if q.qtype == dns.TypeANY {
-		return s.anyAnswer(&q, req), nil
-	}
+	ap := s.policy.Load()
 	now := s.opt.Now()
 	var kb [300]byte
 	key := cacheKey(kb[:0], &q)
+	var hit *cacheEntry
 	if e, ok := s.cache.get(key, now); ok && now.Before(e.expires) {
+		hit = e
+	}
+	if hit == nil || hit.passed.Load() != ap.gen {
+		d := ap.p.lookup(q.lower())
+		if d.Action.Blocked() {
+			return s.block(&q, req, dst, tr, client, d), nil
+		}
+		if q.qtype == dns.TypeANY {
+			return s.anyAnswer(&q, req), nil
+		}
+		if hit != nil {
+			hit.passed.Store(ap.gen)
+		}
+	}
+	if hit != nil {
 		s.M.cacheHits.Add(1)
-		out := s.fromCache(e, &q, req, dst, tr, now, 0)
-		s.maybePrefetch(e, key, &q, now)
+		out := s.fromCache(hit, &q, req, dst, tr, now, 0)
+		s.maybePrefetch(hit, key, &q, ap.gen, now)
 		return out, nil
 	}
 	s.M.cacheMisses.Add(1)
@@ -234,7 +254,7 @@ func (s *Server) answer(req, dst []byte, client netip.Addr, tr transport) ([]byt
 	}
 	// The pending query's own copy: q stays on the stack for cache and
 	// policy answers.
-	p := &pending{key: string(key), q: q, req: append([]byte(nil), req...), tr: tr}
+	p := &pending{key: string(key), q: q, req: append([]byte(nil), req...), tr: tr, gen: ap.gen}
 	return nil, p
 }
 
@@ -242,7 +262,7 @@ func (s *Server) answer(req, dst []byte, client netip.Addr, tr transport) ([]byt
 // frees its in-flight slot. The answer is a new slice.
 func (s *Server) resolvePending(p *pending) []byte {
 	defer func() { <-s.sem }()
-	return s.resolve(p.key, &p.q, p.req, p.tr)
+	return s.resolve(p.key, &p.q, p.req, p.tr, p.gen)
 }
 
 // sizeLimit is the largest answer the client can take over tr.
@@ -267,7 +287,7 @@ func (s *Server) fromCache(e *cacheEntry, q *query, req, dst []byte, tr transpor
 
 // maybePrefetch refreshes a popular answer in its last tenth of life, so
 // that it does not expire under the clients' feet.
-func (s *Server) maybePrefetch(e *cacheEntry, key []byte, q *query, now time.Time) {
+func (s *Server) maybePrefetch(e *cacheEntry, key []byte, q *query, gen uint64, now time.Time) {
 	h := e.hits.Add(1)
 	if h < 3 || e.ttl < 10 {
 		return
@@ -292,17 +312,17 @@ func (s *Server) maybePrefetch(e *cacheEntry, key []byte, q *query, now time.Tim
 		defer func() { <-s.sem }()
 		ctx, cancel := context.WithTimeout(context.Background(), s.opt.ResolveTimeout)
 		defer cancel()
-		s.fetch(ctx, keyStr, &qc)
+		s.fetch(ctx, keyStr, &qc, gen)
 	}()
 }
 
 // resolve answers a cache miss: one upstream query per key at a time
 // (later askers share its answer), a stale answer when every upstream
 // fails, SERVFAIL when there is none.
-func (s *Server) resolve(key string, q *query, req []byte, tr transport) []byte {
+func (s *Server) resolve(key string, q *query, req []byte, tr transport, gen uint64) []byte {
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.ResolveTimeout)
 	defer cancel()
-	e, err := s.flight.do(key, func() (*cacheEntry, error) { return s.fetch(ctx, key, q) })
+	e, err := s.flight.do(key, func() (*cacheEntry, error) { return s.fetch(ctx, key, q, gen) })
 	now := s.opt.Now()
 	if err == nil {
 		return s.fromCache(e, q, req, nil, tr, now, 0)
@@ -316,8 +336,9 @@ func (s *Server) resolve(key string, q *query, req []byte, tr transport) []byte 
 }
 
 // fetch asks the upstreams and returns the answer ready to send, kept in
-// the cache unless its TTL is 0 or it is an error.
-func (s *Server) fetch(ctx context.Context, key string, q *query) (*cacheEntry, error) {
+// the cache unless its TTL is 0 or it is an error; gen is the generation
+// of the policy the name passed.
+func (s *Server) fetch(ctx context.Context, key string, q *query, gen uint64) (*cacheEntry, error) {
 	m := s.upstreamQuery(q)
 	t0 := time.Now()
 	r, _, err := s.ups.exchange(ctx, m)
@@ -336,6 +357,7 @@ func (s *Server) fetch(ctx context.Context, key string, q *query) (*cacheEntry, 
 	if !ok {
 		return nil, errors.New("upstream answer could not be re-read")
 	}
+	e.passed.Store(gen)
 	s.cache.put([]byte(key), e)
 	return e, nil
 }
