@@ -22,7 +22,8 @@
 //
 // The levels follow internet.nl where it has a test; its mail rules
 // (checks/tasks/mail.py in internetstandards/Internet.nl) were read for
-// this version, the web and DNS ones only from its published explanations.
+// this version, and its web rules (checks/tasks/tls/http.py,
+// checks/tasks/http_headers.py, checks/tasks/securitytxt.py) too.
 // Each rule says what Vigie does and where it deviates:
 //
 //   - mail.mx: real MX records pass; a null MX ("MX 0 .", RFC 7505) passes
@@ -85,7 +86,7 @@
 //     other verdict is a deviation documented here (mail.dane: no TLSA
 //     warns). Not compared: mail.mta-sts and mail.tls-rpt (internet.nl has
 //     no such test), dns.ns (its name-server test is about IPv6), the web
-//     checks, internet.nl's TLS details (ciphers, certificate,
+//     checks (compared on their own, below), internet.nl's TLS details (ciphers, certificate,
 //     renegotiation) that mail.starttls folds in, and its DNSSEC test of the
 //     MX hosts' zones (Vigie validates the domain's zone only).
 //
@@ -265,28 +266,104 @@
 //     validate. Deviation: the MX records themselves are not
 //     DNSSEC-validated.
 //
-//   - web.https: https://DOMAIN/ answers with a valid certificate for the
-//     name over TLS 1.2+; an invalid certificate, no address or a refused
-//     connection fails; a timeout is an error (Vigie cannot tell). The
-//     web checks follow the same error rule. The versions and suites the
-//     server also accepts are web.tls's job (above).
+//   - web.https: https://DOMAIN/ answers over TLS 1.2+ with a certificate
+//     valid for the name (internet.nl: its "HTTPS available", "trust
+//     chain" and "domain name on certificate" tests, each required); an
+//     invalid certificate, no address or a refused connection fails; a
+//     timeout is an error (Vigie cannot tell). The web checks follow the
+//     same error rule. The versions and suites the server also accepts are
+//     web.tls's job (above). Deviation: a site that answers on port 80 but
+//     refuses connections on 443 fails, since Vigie knows that nothing
+//     serves HTTPS there (internet.nl: "your web server is unreachable", an
+//     error, because its TLS scanner cannot connect).
 //
-//   - web.redirect: http://DOMAIN/ must redirect to https:// on the same
-//     host first (so that HSTS is set for that host, internet.nl's rule);
-//     no address or a refused connection on port 80
-//     passes (nothing can be read in clear there); a timeout is an error.
+//   - web.redirect: http://DOMAIN/ must answer with a redirect (301, 302,
+//     303, 307 or 308, the codes browsers follow) whose Location is
+//     https:// on the same host; further hops may go elsewhere (to www.)
+//     as internet.nl allows (checks/tasks/tls/http.py, forced_http_check:
+//     the first hop must be the HTTPS version of the same domain, so that
+//     HSTS is set for it). A page served over plain HTTP, a meta refresh,
+//     a first hop to http://www. or to https://www. fail; nothing on port
+//     80 (no address, refused connection) passes, as in internet.nl ("only
+//     HTTPS"). Vigie judges the first hop without following the chain; a
+//     site without HTTPS is rated too (internet.nl does not test it).
 //
-//   - web.hsts: Strict-Transport-Security with max-age of at least one year
-//     (31536000, internet.nl's minimum); shorter or missing fails.
+//   - web.hsts: the Strict-Transport-Security header of https://DOMAIN/
+//     itself (before any redirect, so a redirect to www. must carry it),
+//     with max-age of at least one year (31536000, internet.nl's minimum,
+//     checks/tasks/http_headers.py); shorter, 0 or missing fails.
+//     includeSubDomains and preload are not required (internet.nl does not
+//     check them; a domain only on the browsers' preload list still needs
+//     the header). When the header is sent twice, the first counts (RFC
+//     6797 §8.1, and internet.nl). With an invalid certificate the header
+//     is still read, as internet.nl does (the certificate is web.https's
+//     finding). Deviations, both because Vigie applies the header grammar
+//     browsers use (RFC 6797 §6.1): a max-age followed by a comma
+//     ("max-age=31536000, includeSubDomains") fails, since browsers ignore
+//     such a header (internet.nl reads the number before the comma and
+//     passes it); a quoted max-age ("31536000"), which the grammar allows,
+//     passes (internet.nl fails it).
 //
-//   - web.headers: Content-Security-Policy, X-Content-Type-Options: nosniff
-//     and Referrer-Policy; any missing warns.
+//   - web.headers: the headers of https://DOMAIN/ rated with internet.nl's
+//     rules (checks/tasks/http_headers.py), each problem a warning as its
+//     "notice": Content-Security-Policy present and sound, which
+//     internet.nl defines as no 'unsafe-inline', 'unsafe-eval' or
+//     'unsafe-hashes' anywhere; no http: source and no bare https: (any
+//     site); every host with its https:// scheme; no "*" or 127.0.0.1 host;
+//     no data: for scripts or objects (script-src, object-src or the
+//     default-src they fall back to); default-src and base-uri 'none', or
+//     'self' with only hosts of the domain; frame-ancestors 'self' or
+//     'none'; form-action set. A Content-Security-Policy-Report-Only header
+//     does not count. X-Content-Type-Options must be nosniff.
+//     Referrer-Policy (its last value, the one browsers apply):
+//     no-referrer and same-origin pass; strict-origin,
+//     strict-origin-when-cross-origin or no header (browsers then apply
+//     strict-origin-when-cross-origin) pass with a note (internet.nl: info);
+//     origin, origin-when-cross-origin, no-referrer-when-downgrade,
+//     unsafe-url or an unknown value warn. X-Frame-Options DENY or
+//     SAMEORIGIN is only noted (internet.nl: information only, since
+//     frame-ancestors replaces it). Several fields of one header count as
+//     their values joined by commas. Like internet.nl, directive names and
+//     keywords are matched as written (lower case).
 //
-//   - web.security-txt: /.well-known/security.txt (RFC 9116) served as
-//     text/plain with Contact and exactly one Expires in RFC 3339 form (a
-//     cleartext-signed file is accepted; the signature is not verified);
-//     missing warns, invalid or expired fails, expiring more than a year
-//     ahead warns (§2.5.5 recommends less).
+//   - web.security-txt: /.well-known/security.txt (RFC 9116) read as
+//     internet.nl does (checks/tasks/securitytxt.py and the sectxt library
+//     it uses, version 0.9.8): redirects followed, the certificate not
+//     checked (web.https's job), /security.txt tried when the well-known
+//     path has none (then a warning: wrong place); served as text/plain
+//     with no charset or utf-8; the file in UTF-8 without byte-order mark,
+//     every line "Name: value" (one space after the colon, none before),
+//     a comment or blank, ending in a line feed; Contact at least once and
+//     a URI (mailto:, https:, tel:; not http:, not a bare address), other
+//     URI fields (Encryption, Policy, Canonical ...) not http:; exactly one
+//     Expires in RFC 3339 form ("T" or a space between date and time) and
+//     not past; a Canonical field, when present, naming the URL the file
+//     was found at; one Preferred-Languages of language tags; a signed
+//     file starting with the OpenPGP header, nothing after the signature,
+//     whose signature block decodes (armor, CRC-24, a signature packet; the
+//     signature is not verified, by internet.nl either). Any problem, and a
+//     missing file, warn (internet.nl: a notice, security.txt being
+//     optional); what RFC 9116 only recommends (Expires less than a year
+//     ahead, a signature, Encryption next to a mailto: Contact, Canonical
+//     in a signed file) is noted and passes (internet.nl: info). A file
+//     over 32 KiB is an error (internet.nl reads the first 100 KiB). Vigie
+//     follows at most 5 redirects (internet.nl: 30).
+//
+//   - Web agreement with internet.nl: webinternetnl_test.go serves 53 web
+//     set-ups shaped like what search engines, social networks, code
+//     hosts, retailers, banks, ministries, parties and associations serve
+//     (HSTS preload or none, redirects through www., plain HTTP only or
+//     HTTPS only, a hosting default certificate, CSP with 'unsafe-inline',
+//     strict nonce policies, Referrer-Policy fallbacks, expired, misplaced,
+//     signed or HTML security.txt files ...) over loopback under the test
+//     CA, and compares Vigie's verdict with the one internet.nl's code
+//     gives (its notices are Vigie's warn, its info a pass; for
+//     web.headers the headers named must be the ones internet.nl rates
+//     below good). Agreeing: web.https 52 of 53, web.redirect 52 of 52,
+//     web.hsts 50 of 52, web.headers 52 of 52, web.security-txt 52 of 52;
+//     every other verdict is a deviation documented here. Not compared:
+//     the checks internet.nl does not run on a site without HTTPS, and
+//     its per-address tests (Vigie reads one address).
 //
 //   - dns.ns: at least two name servers (fail) in two networks or more, one
 //     /24 for IPv4, one /48 for IPv6 (warn).

@@ -38,7 +38,7 @@ func TestExemplaryDomain(t *testing.T) {
 			fmt.Fprint(w, "Contact: mailto:security@"+d+"\nExpires: 2027-06-01T00:00:00Z\n")
 		default:
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-			h.Set("Content-Security-Policy", "default-src 'self'")
+			h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("Referrer-Policy", "no-referrer")
 			fmt.Fprint(w, "<html>Programme</html>")

@@ -72,9 +72,12 @@ func FuzzMTASTS(f *testing.F) {
 func FuzzSecurityTxt(f *testing.F) {
 	seeds(f, "security-txt")
 	f.Fuzz(func(t *testing.T, text string) {
-		if s, err := ParseSecurityTxt(text); err == nil && (len(s.Contact) == 0 || s.Expires.IsZero()) {
-			t.Fatalf("accepted without Contact or Expires: %+v", s)
+		now := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+		if s, err := ParseSecurityTxt(text, now, "https://party.test/.well-known/security.txt"); err == nil && s.Valid() && (len(s.Contact) == 0 || s.Expires.Before(now)) {
+			t.Fatalf("accepted without Contact or a future Expires: %+v", s)
 		}
+		CSPProblems(text, "party.test")
+		ReferrerPolicyRating(text)
 		ParseHSTS(text)
 	})
 }

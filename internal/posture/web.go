@@ -1,6 +1,7 @@
 package posture
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -19,11 +20,23 @@ import (
 const hstsMinAge = 31536000
 
 // webInfo is the answer of https://DOMAIN/, shared by the web checks.
+// When the certificate is not valid, resp is the answer read without
+// checking it (as internet.nl reads headers), and certErr says why.
 type webInfo struct {
 	resp    *http.Response
 	err     error
 	version uint16
 	certErr error
+}
+
+// webClient is httpClient without redirects, checking the certificate or
+// not.
+func (c *Checker) webClient(verify bool) *http.Client {
+	cl := c.httpClient(false)
+	if !verify {
+		cl.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify = true
+	}
+	return cl
 }
 
 // webInfo fetches https://DOMAIN/ once, without following redirects (the
@@ -32,12 +45,13 @@ func (d *domainRun) webInfo(ctx context.Context) webInfo {
 	d.webOnce.Do(func() {
 		c := d.c
 		u := "https://" + hostPort(d.name, c.opts.HTTPSPort, 443) + "/"
-		resp, _, err := c.fetchText(ctx, c.httpClient(false), u, 1<<20)
+		resp, _, err := c.fetchText(ctx, c.webClient(true), u, 1<<20)
+		if err != nil && isCertError(err) {
+			d.web.certErr = err
+			resp, _, err = c.fetchText(ctx, c.webClient(false), u, 1<<20)
+		}
 		if err != nil {
 			d.web.err = err
-			if isCertError(err) {
-				d.web.certErr = err
-			}
 			return
 		}
 		d.web.resp = resp
@@ -46,6 +60,31 @@ func (d *domainRun) webInfo(ctx context.Context) webInfo {
 		}
 	})
 	return d.web
+}
+
+// header is every field of name in resp joined by ", " (RFC 9110 §5.3).
+func header(resp *http.Response, name string) string {
+	return strings.Join(resp.Header.Values(name), ", ")
+}
+
+// webHeaderSource returns the HTTPS answer to read headers from, or the
+// check to report when there is none; note is added to the evidence when
+// the certificate is not valid.
+func (c *Checker) webHeaderSource(ctx context.Context, d *domainRun, what string) (*http.Response, []string, *Check) {
+	w := d.webInfo(ctx)
+	if w.err != nil && !definiteAbsence(w.err) {
+		ch := errorCheck("reach https://"+d.name+"/", w.err)
+		return nil, nil, &ch
+	}
+	if w.err != nil {
+		return nil, nil, &Check{Status: StatusFail, Summary: "No HTTPS answer, so no " + what + ".", Evidence: []string{w.err.Error()},
+			Fix: "Serve the site on port 443 with a certificate for " + d.name + "."}
+	}
+	var note []string
+	if w.certErr != nil {
+		note = append(note, "read although the certificate is not valid (web.https): "+w.certErr.Error())
+	}
+	return w.resp, note, nil
 }
 
 // definiteAbsence reports whether err says for sure that nothing serves
@@ -95,7 +134,7 @@ func (c *Checker) checkRedirect(ctx context.Context, d *domainRun) Check {
 	loc := resp.Header.Get("Location")
 	ev := []string{fmt.Sprintf("GET %s: %s, Location %q", u, resp.Status, loc)}
 	fix := "Redirect every http:// URL to the same host on https:// first (nginx: return 301 https://$host$request_uri;), then to www. if you wish."
-	if resp.StatusCode < 300 || resp.StatusCode > 399 || loc == "" {
+	if !isRedirect(resp.StatusCode) || loc == "" {
 		return Check{Status: StatusFail, Summary: "The web site is served over plain HTTP without a redirect to HTTPS.", Evidence: ev, Fix: fix}
 	}
 	l, err := url.Parse(loc)
@@ -109,6 +148,16 @@ func (c *Checker) checkRedirect(ctx context.Context, d *domainRun) Check {
 		return Check{Status: StatusFail, Summary: fmt.Sprintf("http:// redirects first to another host (%s), so HSTS for %s is never set.", l.Hostname(), d.name), Evidence: ev, Fix: fix}
 	}
 	return Check{Status: StatusPass, Summary: "http:// redirects to https:// on the same host.", Evidence: ev}
+}
+
+// isRedirect reports whether status is one that browsers follow to its
+// Location (RFC 9110 §15.4): 301, 302, 303, 307 or 308.
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
 }
 
 // ParseHSTS returns the max-age of a Strict-Transport-Security header
@@ -137,22 +186,21 @@ func ParseHSTS(v string) (int64, bool, error) {
 
 // checkHSTS is web.hsts.
 func (c *Checker) checkHSTS(ctx context.Context, d *domainRun) Check {
-	w := d.webInfo(ctx)
-	if w.err != nil && !definiteAbsence(w.err) && !isCertError(w.err) {
-		return errorCheck("reach https://"+d.name+"/", w.err)
+	resp, note, ch := c.webHeaderSource(ctx, d, "HSTS")
+	if ch != nil {
+		return *ch
 	}
-	if w.err != nil {
-		return Check{Status: StatusFail, Summary: "No HTTPS answer, so no HSTS.", Evidence: []string{w.err.Error()}}
-	}
-	h := w.resp.Header.Get("Strict-Transport-Security")
+	h := header(resp, "Strict-Transport-Security")
 	fix := `Strict-Transport-Security: max-age=31536000 (nginx: add_header Strict-Transport-Security "max-age=31536000" always;).`
-	ev := []string{fmt.Sprintf("Strict-Transport-Security: %q", h)}
+	ev := append([]string{fmt.Sprintf("Strict-Transport-Security: %q", trunc(h, 200))}, note...)
 	if h == "" {
 		return Check{Status: StatusFail, Summary: "The HTTPS site sends no HSTS header: a visitor's first http:// request can be intercepted.", Evidence: ev, Fix: fix}
 	}
-	age, _, err := ParseHSTS(h)
+	// Browsers apply the first header only (RFC 6797 §8.1).
+	first := resp.Header.Get("Strict-Transport-Security")
+	age, _, err := ParseHSTS(first)
 	if err != nil {
-		return Check{Status: StatusFail, Summary: fmt.Sprintf("The HSTS header is invalid: %v.", err), Evidence: ev, Fix: fix}
+		return Check{Status: StatusFail, Summary: fmt.Sprintf("The HSTS header is invalid, so browsers ignore it: %v.", err), Evidence: ev, Fix: fix}
 	}
 	if age < hstsMinAge {
 		return Check{Status: StatusFail, Summary: fmt.Sprintf("HSTS max-age is %d seconds, less than one year (31536000).", age), Evidence: ev, Fix: fix}
@@ -160,60 +208,139 @@ func (c *Checker) checkHSTS(ctx context.Context, d *domainRun) Check {
 	return Check{Status: StatusPass, Summary: "HSTS is set for at least one year.", Evidence: ev}
 }
 
+// headersFix is the fix of web.headers.
+const headersFix = `Content-Security-Policy: default-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'` + "\n" +
+	`(add the https:// hosts the pages load from; no 'unsafe-inline': move inline scripts and styles to files)` + "\n" +
+	`X-Content-Type-Options: nosniff` + "\n" + `Referrer-Policy: no-referrer (or same-origin)` + "\n" +
+	`(nginx: add_header NAME "VALUE" always; Apache: Header always set NAME "VALUE")`
+
 // checkHeaders is web.headers.
 func (c *Checker) checkHeaders(ctx context.Context, d *domainRun) Check {
-	w := d.webInfo(ctx)
-	if w.err != nil && !definiteAbsence(w.err) && !isCertError(w.err) {
-		return errorCheck("reach https://"+d.name+"/", w.err)
+	resp, note, ch := c.webHeaderSource(ctx, d, "headers to read")
+	if ch != nil {
+		return *ch
 	}
-	if w.err != nil {
-		return Check{Status: StatusFail, Summary: "No HTTPS answer to read headers from.", Evidence: []string{w.err.Error()}}
+	csp, xcto := header(resp, "Content-Security-Policy"), header(resp, "X-Content-Type-Options")
+	rp, xfo := header(resp, "Referrer-Policy"), header(resp, "X-Frame-Options")
+	ev := []string{
+		fmt.Sprintf("Content-Security-Policy: %q", trunc(csp, 300)),
+		fmt.Sprintf("X-Content-Type-Options: %q", trunc(xcto, 50)),
+		fmt.Sprintf("Referrer-Policy: %q", trunc(rp, 100)),
+		fmt.Sprintf("X-Frame-Options: %q", trunc(xfo, 50)),
 	}
-	var missing, ev []string
-	for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"} {
-		v := w.resp.Header.Get(h)
-		ev = append(ev, fmt.Sprintf("%s: %q", h, trunc(v, 200)))
-		if v == "" || h == "X-Content-Type-Options" && !strings.EqualFold(strings.TrimSpace(v), "nosniff") {
-			missing = append(missing, h)
-		}
+	var bad []string
+	switch p := CSPProblems(csp, d.name); {
+	case csp == "":
+		bad = append(bad, "no Content-Security-Policy")
+	case len(p) > 0:
+		bad = append(bad, "Content-Security-Policy allows "+strings.Join(p, ", "))
 	}
-	if len(missing) > 0 {
-		return Check{Status: StatusWarn, Summary: "Security headers missing or wrong: " + strings.Join(missing, ", ") + ".", Evidence: ev,
-			Fix: `Content-Security-Policy: default-src 'self'; frame-ancestors 'self'` + "\n" + `X-Content-Type-Options: nosniff` + "\n" + `Referrer-Policy: strict-origin-when-cross-origin`}
+	if !strings.EqualFold(firstValue(xcto), "nosniff") {
+		bad = append(bad, "X-Content-Type-Options is not nosniff")
 	}
-	return Check{Status: StatusPass, Summary: "Content-Security-Policy, X-Content-Type-Options: nosniff and Referrer-Policy are set.", Evidence: ev}
+	switch ReferrerPolicyRating(rp) {
+	case "bad":
+		bad = append(bad, fmt.Sprintf("Referrer-Policy %q sends the page address to other sites", trunc(rp, 60)))
+	case "ok":
+		ev = append(ev, "note: no-referrer or same-origin would tell other sites less than "+cmp.Or(rp, "the browsers' default strict-origin-when-cross-origin"))
+	}
+	if u := strings.ToUpper(firstValue(xfo)); u != "DENY" && u != "SAMEORIGIN" {
+		ev = append(ev, "note: X-Frame-Options DENY or SAMEORIGIN protects old browsers that ignore frame-ancestors (internet.nl: information only)")
+	}
+	ev = append(ev, note...)
+	if len(bad) > 0 {
+		return Check{Status: StatusWarn, Summary: "Security headers missing or weak: " + strings.Join(bad, "; ") + ".", Evidence: ev, Fix: headersFix}
+	}
+	return Check{Status: StatusPass, Summary: "Content-Security-Policy, X-Content-Type-Options: nosniff and Referrer-Policy are set as internet.nl recommends.", Evidence: ev}
 }
+
+// securityTxtPath and securityTxtLegacyPath are where RFC 9116 §3 puts
+// the file, and where older files sit.
+const (
+	securityTxtPath       = "/.well-known/security.txt"
+	securityTxtLegacyPath = "/security.txt"
+)
 
 // checkSecurityTxt is web.security-txt.
 func (c *Checker) checkSecurityTxt(ctx context.Context, d *domainRun) Check {
-	u := "https://" + hostPort(d.name, c.opts.HTTPSPort, 443) + "/.well-known/security.txt"
-	fix := "Serve /.well-known/security.txt as text/plain with \"Contact: mailto:security@DOMAIN\" and \"Expires: " +
-		c.opts.Now().AddDate(1, 0, 0).UTC().Format("2006-01-02") + "T00:00:00Z\" (less than a year ahead), see securitytxt.org."
-	resp, body, err := c.fetchText(ctx, c.httpClient(true), u, MaxSecurityTxtSize)
-	if err != nil && !definiteAbsence(err) && !isCertError(err) {
+	base := "https://" + hostPort(d.name, c.opts.HTTPSPort, 443)
+	u := base + securityTxtPath
+	fix := "Serve /.well-known/security.txt as text/plain; charset=utf-8 with \"Contact: mailto:security@DOMAIN\" and \"Expires: " +
+		c.opts.Now().AddDate(1, 0, -1).UTC().Format("2006-01-02") + "T00:00:00Z\" (less than a year ahead), every line ending in a line feed, see securitytxt.org."
+	// Redirects are followed and the certificate is web.https's job, as in
+	// internet.nl.
+	cl := c.httpClient(true)
+	cl.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify = true
+	resp, body, err := c.fetchText(ctx, cl, u, MaxSecurityTxtSize)
+	if err != nil && !definiteAbsence(err) {
 		return errorCheck("fetch "+u, err)
 	}
-	if err != nil {
-		return Check{Status: StatusWarn, Summary: "No security.txt could be fetched: researchers do not know whom to tell about a flaw.", Evidence: []string{err.Error()}, Fix: fix}
-	}
-	ev := []string{fmt.Sprintf("GET %s: %s, Content-Type %q", u, resp.Status, resp.Header.Get("Content-Type"))}
-	if resp.StatusCode != http.StatusOK {
+	missing := func(ev []string) Check {
 		return Check{Status: StatusWarn, Summary: "The site publishes no security.txt: researchers do not know whom to tell about a flaw.", Evidence: ev, Fix: fix}
 	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/plain" {
-		return Check{Status: StatusFail, Summary: "security.txt is not served as text/plain (RFC 9116 §3).", Evidence: ev, Fix: fix}
-	}
-	s, err := ParseSecurityTxt(body)
 	if err != nil {
-		return Check{Status: StatusFail, Summary: fmt.Sprintf("security.txt is invalid: %v.", err), Evidence: ev, Fix: fix}
+		return missing([]string{err.Error()})
 	}
-	ev = append(ev, "Contact: "+strings.Join(s.Contact, ", "), "Expires: "+s.Expires.Format(time.RFC3339))
-	now := c.opts.Now()
+	ev := []string{fmt.Sprintf("GET %s: %s, Content-Type %q", u, resp.Status, resp.Header.Get("Content-Type"))}
+	var problems []string
+	if resp.StatusCode != http.StatusOK {
+		lu := base + securityTxtLegacyPath
+		lresp, lbody, lerr := c.fetchText(ctx, cl, lu, MaxSecurityTxtSize)
+		if lerr != nil || lresp.StatusCode != http.StatusOK {
+			return missing(ev)
+		}
+		resp, body = lresp, lbody
+		ev = append(ev, fmt.Sprintf("GET %s: %s, Content-Type %q", lu, resp.Status, resp.Header.Get("Content-Type")))
+		problems = append(problems, "it is at /security.txt, not /.well-known/security.txt (RFC 9116 §3)")
+	}
+	found := resp.Request.URL.String()
+	if found != u {
+		ev = append(ev, "found at "+found)
+	}
+	ct := resp.Header.Get("Content-Type")
+	mt, params, perr := mime.ParseMediaType(ct)
+	parse := true
 	switch {
-	case s.Expires.Before(now):
-		return Check{Status: StatusFail, Summary: "security.txt expired on " + s.Expires.Format("2006-01-02") + ".", Evidence: ev, Fix: fix}
-	case s.Expires.After(now.AddDate(1, 0, 0)):
-		return Check{Status: StatusWarn, Summary: "security.txt expires more than a year ahead; RFC 9116 §2.5.5 recommends less, so that stale contacts expire.", Evidence: ev, Fix: fix}
+	case ct == "":
+		problems, parse = append(problems, "it is served without Content-Type"), false
+	case perr != nil || mt != "text/plain":
+		problems, parse = append(problems, "it is not served as text/plain (RFC 9116 §3)"), false
+	case params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8") && !strings.EqualFold(params["charset"], "csutf8"):
+		problems = append(problems, fmt.Sprintf("its charset is %s, not utf-8", params["charset"]))
 	}
-	return Check{Status: StatusPass, Summary: "A valid security.txt names " + strings.Join(s.Contact, ", ") + ".", Evidence: ev}
+	if body == "" {
+		problems, parse = append(problems, "it is empty"), false
+	}
+	var s *SecurityTxt
+	if parse {
+		if s, err = ParseSecurityTxt(body, c.opts.Now(), found); err != nil {
+			problems = append(problems, err.Error())
+		} else {
+			for _, e := range s.Errors {
+				problems = append(problems, e.String())
+			}
+			if len(s.Contact) > 0 {
+				ev = append(ev, "Contact: "+trunc(strings.Join(s.Contact, ", "), 200))
+			}
+			if !s.Expires.IsZero() {
+				ev = append(ev, "Expires: "+s.Expires.Format(time.RFC3339))
+			}
+			for _, r := range s.Recommendations {
+				ev = append(ev, "recommendation: "+r.String())
+			}
+		}
+	}
+	if len(problems) > 0 {
+		if len(problems) > 10 {
+			problems = append(problems[:10], fmt.Sprintf("and %d more", len(problems)-10))
+		}
+		return Check{Status: StatusWarn, Summary: "security.txt is not valid: " + strings.Join(problems, "; ") + ".", Evidence: ev, Fix: fix}
+	}
+	sum := "A valid security.txt names " + trunc(strings.Join(s.Contact, ", "), 200) + "."
+	for _, r := range s.Recommendations {
+		if r.Code == "long_expiry" {
+			sum += " It expires more than a year ahead; RFC 9116 §2.5.5 recommends less."
+		}
+	}
+	return Check{Status: StatusPass, Summary: sum, Evidence: ev}
 }

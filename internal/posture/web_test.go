@@ -4,8 +4,10 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const webZone = `
@@ -66,7 +68,7 @@ func webHandler(httpsPort int) http.Handler {
 		switch host {
 		case "good.test":
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains; preload")
-			h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+			h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		case "www.test":
@@ -121,14 +123,15 @@ func TestWebChecks(t *testing.T) {
 		{"www.test", "web.hsts", c, StatusFail, "max-age is 300"},
 		{"plain.test", "web.hsts", c, StatusFail, "no HSTS"},
 		{"good.test", "web.headers", c, StatusPass, "are set"},
-		{"www.test", "web.headers", c, StatusWarn, "Content-Security-Policy, Referrer-Policy"},
+		{"www.test", "web.headers", c, StatusWarn, "no Content-Security-Policy."},
 		{"good.test", "web.security-txt", c, StatusPass, "mailto:security@good.test"},
-		{"signed.test", "web.security-txt", c, StatusPass, "mailto:cert@signed.test"},
-		{"expired.test", "web.security-txt", c, StatusFail, "expired on 2025-01-01"},
-		{"html.test", "web.security-txt", c, StatusFail, "text/plain"},
-		{"noexp.test", "web.security-txt", c, StatusFail, "no Expires"},
-		{"far.test", "web.security-txt", c, StatusWarn, "more than a year"},
-		{"www.test", "web.security-txt", c, StatusWarn, "no security.txt"},
+		{"signed.test", "web.security-txt", c, StatusWarn, "signature block is malformed"},
+		{"expired.test", "web.security-txt", c, StatusWarn, "expired on 2025-01-01"},
+		{"html.test", "web.security-txt", c, StatusWarn, "text/plain"},
+		{"noexp.test", "web.security-txt", c, StatusWarn, "no Expires"},
+		{"far.test", "web.security-txt", c, StatusPass, "more than a year"},
+		{"www.test", "web.security-txt", c, StatusWarn, "at /security.txt, not /.well-known/security.txt"},
+		{"noweb.test", "web.security-txt", c, StatusWarn, "no security.txt"},
 	} {
 		t.Run(tc.domain+"/"+tc.id, func(t *testing.T) {
 			ch := runOne(t, tc.c, tc.domain, tc.id)
@@ -143,20 +146,50 @@ func TestWebChecks(t *testing.T) {
 }
 
 func TestParseSecurityTxt(t *testing.T) {
-	for _, tc := range []struct{ in, err string }{
-		{"Contact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z", ""},
-		{"# comment\r\nContact: tel:+33-1-00-00-00-00\r\nExpires: 2027-01-01T00:00:00.5+02:00\r\n", ""},
-		{"Expires: 2027-01-01T00:00:00Z", "no Contact"},
-		{"Contact: security@b.example\nExpires: 2027-01-01T00:00:00Z", "not a mailto:"},
-		{"Contact: mailto:a@b.example\nExpires: Fri, 1 Jan 2027 00:00:00 GMT", "not an RFC 3339"},
-		{"Contact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z\nExpires: 2028-01-01T00:00:00Z", "more than once"},
-		{"Contact mailto:a@b.example", "not \"Field: value\""},
-		{"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nContact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z\n", "without its signature"},
-		{strings.Repeat("#", MaxSecurityTxtSize+1), "more than"},
+	now := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	const url = "https://party.test/.well-known/security.txt"
+	for _, tc := range []struct{ in, err, rec string }{
+		{"Contact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z\n", "", "no_encryption"},
+		{"# comment\r\nContact: tel:+33-1-00-00-00-00\r\nExpires: 2027-01-01 00:00:00.5+02:00\r\n", "", "not_signed"},
+		{"Contact: mailto:a@b.example\nExpires: 2028-01-01T00:00:00Z\n", "", "long_expiry"},
+		{"Expires: 2027-01-01T00:00:00Z\n", "no_contact", ""},
+		{"Contact: security@b.example\nExpires: 2027-01-01T00:00:00Z\n", "no_uri", ""},
+		{"Contact: http://b.example/security\nExpires: 2027-01-01T00:00:00Z\n", "no_https", ""},
+		{"Contact: mailto:a@b.example\nExpires: Fri, 1 Jan 2027 00:00:00 GMT\n", "invalid_expiry", ""},
+		{"Contact: mailto:a@b.example\nExpires: 2027-02-30T00:00:00Z\n", "invalid_expiry", ""},
+		{"Contact: mailto:a@b.example\nExpires: 2026-01-01T00:00:00Z\n", "expired", ""},
+		{"Contact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z\nExpires: 2027-02-01T00:00:00Z\n", "multi_expire", ""},
+		{"Contact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z", "no_line_separators", ""},
+		{"Contact:mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z\n", "no_space", ""},
+		{"Contact : mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z\n", "prec_ws", ""},
+		{"Contact security team\nExpires: 2027-01-01T00:00:00Z\n", "invalid_line", ""},
+		{"Contact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z\nCanonical: https://www.party.test/.well-known/security.txt\n", "no_canonical_match", ""},
+		{"Contact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z\nPreferred-Languages: fr, en\nPreferred-Languages: de\n", "multi_lang", ""},
+		{"Contact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z\nPreferred-Languages: french\n", "invalid_lang", ""},
+		{"\ufeffContact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z\n", "bom_in_file", ""},
+		{"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nContact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z\n", "pgp_error", ""},
+		{"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nContact: mailto:a@b.example\nExpires: 2027-01-01T00:00:00Z\n-----BEGIN PGP SIGNATURE-----\n\niHUEARYKAB0=\n-----END PGP SIGNATURE-----\n", "pgp_error", ""},
 	} {
-		_, err := ParseSecurityTxt(tc.in)
-		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
-			t.Errorf("%.40q: error %v, want %q", tc.in, err, tc.err)
+		s, err := ParseSecurityTxt(tc.in, now, url)
+		if err != nil {
+			t.Errorf("%.40q: %v", tc.in, err)
+			continue
 		}
+		codes := func(ns []SecurityTxtNote) (out []string) {
+			for _, n := range ns {
+				out = append(out, n.Code)
+			}
+			return out
+		}
+		errs, recs := codes(s.Errors), codes(s.Recommendations)
+		if tc.err == "" && len(errs) > 0 || tc.err != "" && !slices.Contains(errs, tc.err) {
+			t.Errorf("%.60q: errors %v, want %q", tc.in, errs, tc.err)
+		}
+		if tc.rec != "" && !slices.Contains(recs, tc.rec) {
+			t.Errorf("%.60q: recommendations %v, want %q", tc.in, recs, tc.rec)
+		}
+	}
+	if _, err := ParseSecurityTxt(strings.Repeat("#", MaxSecurityTxtSize+1), now, url); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Errorf("oversized file: %v", err)
 	}
 }
