@@ -193,3 +193,50 @@ func TestParseSecurityTxt(t *testing.T) {
 		t.Errorf("oversized file: %v", err)
 	}
 }
+
+// TestCSPProblems covers each of internet.nl's CSP rules on both sides.
+func TestCSPProblems(t *testing.T) {
+	const base = "; frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
+	for _, tc := range []struct{ csp, want string }{
+		{"default-src 'self'" + base, ""},
+		{"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'", ""},
+		{"default-src 'self' https://static.party.test 'report-sample'" + base, ""},
+		{"default-src 'self' https://static.party.test https://*.party.test" + base, "default-src"}, // internet.nl: hosts must share the shortest one's suffix
+		{"default-src 'self' https://cdn.other.test" + base, "default-src"},
+		{"default-src 'self' 'none'" + base, "default-src"},
+		{"default-src 'self'; img-src 'self' data:" + base, ""},
+		{"default-src 'self'; script-src 'self' data:" + base, "data:"},
+		{"default-src 'self' data:" + base, "data:"},
+		{"default-src 'self'; style-src 'self' 'unsafe-inline'" + base, "'unsafe-inline'"},
+		{"default-src 'self'; script-src 'self' 'unsafe-eval'" + base, "'unsafe-eval'"},
+		{"default-src 'self'; script-src 'self' 'unsafe-hashes' 'sha256-YWJj'" + base, "'unsafe-hashes'"},
+		{"default-src 'self'; img-src http://cdn.party.test" + base, "http:"},
+		{"default-src 'self'; img-src https:" + base, "bare https:"},
+		{"default-src 'self'; img-src cdn.party.test" + base, "without https://"},
+		{"default-src 'self'; img-src *" + base, `"*"`},
+		{"default-src 'self'; frame-ancestors https://partner.test; base-uri 'self'; form-action 'self'", "frame-ancestors"},
+		{"default-src 'self'; frame-ancestors 'self'; form-action 'self'", "base-uri"},
+		{"default-src 'self'; frame-ancestors 'self'; base-uri 'self'", "form-action"},
+		{"Default-Src 'self'" + base, "default-src"},                                      // names as written, like internet.nl
+		{"default-src 'self'" + base + ", script-src 'unsafe-inline'", "'unsafe-inline'"}, // a second header field
+		{"upgrade-insecure-requests", "default-src"},
+	} {
+		got := strings.Join(CSPProblems(tc.csp, "party.test"), "; ")
+		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+			t.Errorf("%q: problems %q, want %q", tc.csp, got, tc.want)
+		}
+	}
+}
+
+func TestReferrerPolicyRating(t *testing.T) {
+	for v, want := range map[string]string{
+		"": "ok", "no-referrer": "good", "same-origin": "good", "strict-origin": "ok",
+		"strict-origin-when-cross-origin": "ok", "origin": "bad", "unsafe-url": "bad",
+		"no-referrer-when-downgrade": "bad", "no-referrer, strict-origin-when-cross-origin": "ok",
+		"same-origin, unsafe-url": "bad", "nonsense": "bad",
+	} {
+		if got := ReferrerPolicyRating(v); got != want {
+			t.Errorf("%q: %s, want %s", v, got, want)
+		}
+	}
+}
