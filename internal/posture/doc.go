@@ -275,7 +275,12 @@
 //     web.tls's job (above). Deviation: a site that answers on port 80 but
 //     refuses connections on 443 fails, since Vigie knows that nothing
 //     serves HTTPS there (internet.nl: "your web server is unreachable", an
-//     error, because its TLS scanner cannot connect).
+//     error, because its TLS scanner cannot connect). Deviation: a server
+//     that speaks only TLS 1.1 or older fails, since browsers have refused
+//     those versions since 2020 (internet.nl: "HTTPS available" passes and
+//     its TLS version test fails); web.hsts fails there too, as in
+//     internet.nl, whose HTTP client cannot connect either, and the other
+//     web checks read the site over TLS 1.0 to say what else to fix.
 //
 //   - web.redirect: http://DOMAIN/ must answer with a redirect (301, 302,
 //     303, 307 or 308, the codes browsers follow) whose Location is
@@ -349,18 +354,18 @@
 //     over 32 KiB is an error (internet.nl reads the first 100 KiB). Vigie
 //     follows at most 5 redirects (internet.nl: 30).
 //
-//   - Web agreement with internet.nl: webinternetnl_test.go serves 53 web
+//   - Web agreement with internet.nl: webinternetnl_test.go serves 54 web
 //     set-ups shaped like what search engines, social networks, code
 //     hosts, retailers, banks, ministries, parties and associations serve
 //     (HSTS preload or none, redirects through www., plain HTTP only or
-//     HTTPS only, a hosting default certificate, CSP with 'unsafe-inline',
+//     HTTPS only, a hosting default certificate, TLS 1.0 only, CSP with 'unsafe-inline',
 //     strict nonce policies, Referrer-Policy fallbacks, expired, misplaced,
 //     signed or HTML security.txt files ...) over loopback under the test
 //     CA, and compares Vigie's verdict with the one internet.nl's code
 //     gives (its notices are Vigie's warn, its info a pass; for
 //     web.headers the headers named must be the ones internet.nl rates
-//     below good). Agreeing: web.https 52 of 53, web.redirect 52 of 52,
-//     web.hsts 50 of 52, web.headers 52 of 52, web.security-txt 52 of 52;
+//     below good). Agreeing: web.https 52 of 54, web.redirect 52 of 52,
+//     web.hsts 51 of 53, web.headers 52 of 52, web.security-txt 52 of 52;
 //     every other verdict is a deviation documented here. Not compared:
 //     the checks internet.nl does not run on a site without HTTPS, and
 //     its per-address tests (Vigie reads one address).

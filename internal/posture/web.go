@@ -20,23 +20,32 @@ import (
 const hstsMinAge = 31536000
 
 // webInfo is the answer of https://DOMAIN/, shared by the web checks.
-// When the certificate is not valid, resp is the answer read without
-// checking it (as internet.nl reads headers), and certErr says why.
+// When the certificate is not valid or the server speaks only TLS older
+// than 1.2, resp is the answer read anyway (as internet.nl reads headers),
+// and certErr or oldTLS says why browsers would refuse it.
 type webInfo struct {
-	resp    *http.Response
-	err     error
-	version uint16
-	certErr error
+	resp            *http.Response
+	err             error
+	version         uint16
+	certErr, oldTLS error
 }
 
 // webClient is httpClient without redirects, checking the certificate or
-// not.
-func (c *Checker) webClient(verify bool) *http.Client {
+// not, and accepting TLS 1.0 and 1.1 when legacy is set.
+func (c *Checker) webClient(verify, legacy bool) *http.Client {
 	cl := c.httpClient(false)
-	if !verify {
-		cl.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify = true
+	cfg := cl.Transport.(*http.Transport).TLSClientConfig
+	cfg.InsecureSkipVerify = !verify
+	if legacy {
+		cfg.MinVersion = tls.VersionTLS10
 	}
 	return cl
+}
+
+// isOldTLSError reports whether err says the server and Vigie share no
+// TLS version (the server speaks only TLS 1.1 or older).
+func isOldTLSError(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "protocol version")
 }
 
 // webInfo fetches https://DOMAIN/ once, without following redirects (the
@@ -45,10 +54,14 @@ func (d *domainRun) webInfo(ctx context.Context) webInfo {
 	d.webOnce.Do(func() {
 		c := d.c
 		u := "https://" + hostPort(d.name, c.opts.HTTPSPort, 443) + "/"
-		resp, _, err := c.fetchText(ctx, c.webClient(true), u, 1<<20)
+		resp, _, err := c.fetchText(ctx, c.webClient(true, false), u, 1<<20)
+		if isOldTLSError(err) {
+			d.web.oldTLS = err
+			resp, _, err = c.fetchText(ctx, c.webClient(true, true), u, 1<<20)
+		}
 		if err != nil && isCertError(err) {
 			d.web.certErr = err
-			resp, _, err = c.fetchText(ctx, c.webClient(false), u, 1<<20)
+			resp, _, err = c.fetchText(ctx, c.webClient(false, d.web.oldTLS != nil), u, 1<<20)
 		}
 		if err != nil {
 			d.web.err = err
@@ -84,6 +97,9 @@ func (c *Checker) webHeaderSource(ctx context.Context, d *domainRun, what string
 	if w.certErr != nil {
 		note = append(note, "read although the certificate is not valid (web.https): "+w.certErr.Error())
 	}
+	if w.oldTLS != nil {
+		note = append(note, "read over "+tlsName(w.version)+", which browsers refuse (web.https)")
+	}
 	return w.resp, note, nil
 }
 
@@ -108,6 +124,18 @@ func isCertError(err error) bool {
 func (c *Checker) checkHTTPS(ctx context.Context, d *domainRun) Check {
 	w := d.webInfo(ctx)
 	switch {
+	case w.oldTLS != nil:
+		ev := []string{w.oldTLS.Error()}
+		if w.err != nil {
+			ev = append(ev, "over TLS 1.0 or 1.1: "+w.err.Error())
+		} else {
+			ev = append(ev, fmt.Sprintf("https://%s/: %s over %s", d.name, w.resp.Status, tlsName(w.version)))
+		}
+		if w.certErr != nil {
+			ev = append(ev, "certificate: "+w.certErr.Error())
+		}
+		return Check{Status: StatusFail, Summary: "The web site speaks only TLS 1.1 or older, which browsers have refused since 2020.", Evidence: ev,
+			Fix: "Enable TLS 1.2 and 1.3 on the web server (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3); web.tls lists what it accepts."}
 	case w.certErr != nil:
 		return Check{Status: StatusFail, Summary: "The web site's certificate is not valid for " + d.name + ": browsers show a warning.",
 			Evidence: []string{w.certErr.Error()}, Fix: "Install a certificate for the name from a public CA (Let's Encrypt, or the host's: OVH and Gandi offer one free with hosting)."}
@@ -193,6 +221,10 @@ func (c *Checker) checkHSTS(ctx context.Context, d *domainRun) Check {
 	h := header(resp, "Strict-Transport-Security")
 	fix := `Strict-Transport-Security: max-age=31536000 (nginx: add_header Strict-Transport-Security "max-age=31536000" always;).`
 	ev := append([]string{fmt.Sprintf("Strict-Transport-Security: %q", trunc(h, 200))}, note...)
+	if w := d.webInfo(ctx); w.oldTLS != nil {
+		return Check{Status: StatusFail, Summary: "Browsers refuse the site's TLS 1.1 or older, so no HSTS header reaches them (web.https).", Evidence: ev,
+			Fix: "Enable TLS 1.2 and 1.3 (web.https), then " + fix}
+	}
 	if h == "" {
 		return Check{Status: StatusFail, Summary: "The HTTPS site sends no HSTS header: a visitor's first http:// request can be intercepted.", Evidence: ev, Fix: fix}
 	}
@@ -270,7 +302,8 @@ func (c *Checker) checkSecurityTxt(ctx context.Context, d *domainRun) Check {
 	// Redirects are followed and the certificate is web.https's job, as in
 	// internet.nl.
 	cl := c.httpClient(true)
-	cl.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify = true
+	cfg := cl.Transport.(*http.Transport).TLSClientConfig
+	cfg.InsecureSkipVerify, cfg.MinVersion = true, tls.VersionTLS10
 	resp, body, err := c.fetchText(ctx, cl, u, MaxSecurityTxtSize)
 	if err != nil && !definiteAbsence(err) {
 		return errorCheck("fetch "+u, err)
