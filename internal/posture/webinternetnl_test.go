@@ -26,7 +26,8 @@ type webSite struct {
 	// http is what port 80 does with "/": "" 301 to https:// on the same
 	// host, "302" the same with 302, "www" 301 to https://www.HOST/,
 	// "http-www" 301 to http://www.HOST/, "serve" the page, "meta" the
-	// page with a <meta http-equiv=refresh> to https://.
+	// page with a <meta http-equiv=refresh> to https://, "dead" 301 to
+	// https://old.HOST/, a name without address.
 	http string
 	// root is what https://HOST/ does: "" the page, "www" a 301 to
 	// https://www.HOST/.
@@ -63,9 +64,10 @@ var webChecks = []string{"web.https", "web.redirect", "web.hsts", "web.headers",
 // webDeviationDoc maps each deliberate deviation to the phrase of doc.go
 // giving its reason.
 var webDeviationDoc = map[string]string{
-	"web.https=fail": "a site that answers on port 80 but refuses connections on 443 fails",
-	"web.hsts=fail":  "a max-age followed by a comma",
-	"web.hsts=pass":  `a quoted max-age ("31536000")`,
+	"web.https=fail":    "a site that answers on port 80 but refuses connections on 443 fails",
+	"web.hsts=fail":     "a max-age followed by a comma",
+	"web.redirect=fail": "when it cannot follow the chain to its end",
+	"web.hsts=pass":     `a quoted max-age ("31536000")`,
 }
 
 // Header sets, as sites send them.
@@ -155,6 +157,8 @@ var webSites = []webSite{
 	{host: "parti-web-c.test", who: "party: http:// to https://www. first", http: "www", headers: hFull, sectxt: stOK, inl: "redirect=fail"},
 	{host: "parti-web-d.test", who: "party: a 302 to https:// on the same host", http: "302", headers: hFull, sectxt: stOK},
 	{host: "parti-web-e.test", who: "party: a page with a meta refresh instead of a redirect", http: "meta", headers: hFull, sectxt: stOK, inl: "redirect=fail"},
+	{host: "parti-web-p.test", who: "party: http:// redirects to a former host name that no longer exists", http: "dead", headers: hFull, sectxt: stOK,
+		inl: "redirect=pass", vigie: "redirect=fail"},
 	{host: "parti-web-f.test", who: "party on plain HTTP only: nothing on port 443", addr: "127.0.0.4", http: "serve", headers: hFull, sectxt: stOK,
 		inl: "https=error redirect=- hsts=- headers=- security-txt=-", vigie: "https=fail"},
 	{host: "parti-web-g.test", who: "party: HTTPS only, nothing on port 80", addr: "127.0.0.3", headers: hFull, sectxt: stOK},
@@ -219,6 +223,8 @@ func webSitesHandler(t *testing.T, https, plain *int) http.Handler {
 				http.Redirect(w, r, fmt.Sprintf("https://www.%s:%d/", host, *https), http.StatusMovedPermanently)
 			case "http-www":
 				http.Redirect(w, r, fmt.Sprintf("http://www.%s:%d/", host, *plain), http.StatusMovedPermanently)
+			case "dead":
+				http.Redirect(w, r, fmt.Sprintf("https://old.%s:%d/", host, *https), http.StatusMovedPermanently)
 			case "meta":
 				fmt.Fprintf(w, `<html><meta http-equiv="refresh" content="0; url=%s"></html>`, target)
 			default:
@@ -402,5 +408,8 @@ func TestWebInternetNLAgreement(t *testing.T) {
 	t.Logf("web agreement with internet.nl: %s", figure)
 	if !strings.Contains(doc, figure) {
 		t.Errorf("doc.go does not state the measured web agreement %q", figure)
+	}
+	if n := fmt.Sprintf("serves %d web set-ups", len(webSites)); !strings.Contains(doc, n) {
+		t.Errorf("doc.go does not say it %s", n)
 	}
 }
