@@ -319,7 +319,7 @@
 //     "notice": Content-Security-Policy present and sound, which
 //     internet.nl defines as no 'unsafe-inline', 'unsafe-eval' or
 //     'unsafe-hashes' anywhere; no http: source and no bare https: (any
-//     site); every host with its https:// scheme; no "*" or 127.0.0.1 host;
+//     site); every host with its scheme (https://); no "*" or 127.0.0.1 host;
 //     no data: for scripts or objects (script-src, object-src or the
 //     default-src they fall back to); default-src and base-uri 'none', or
 //     'self' with only hosts of the domain; frame-ancestors 'self' or
