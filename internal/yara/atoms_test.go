@@ -113,3 +113,21 @@ func TestPrefixChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseSources: with ReleaseSources the text of each source is
+// dropped once parsed (vigie yara does not keep 7 MB of rule text while
+// compiling), and the rules are the same.
+func TestReleaseSources(t *testing.T) {
+	srcs := []Source{{Name: "a.yar", Data: []byte(`rule a { strings: $a = "abc" condition: $a }`)}}
+	r, _, err := Compile(srcs, CompileOptions{ReleaseSources: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srcs[0].Data != nil {
+		t.Error("source text kept")
+	}
+	ms, err := r.ScanBytes(context.Background(), []byte("xabcx"), ScanOptions{})
+	if err != nil || matchNames(ms) != "a" {
+		t.Errorf("got %v %v", matchNames(ms), err)
+	}
+}

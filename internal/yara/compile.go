@@ -27,6 +27,10 @@ type CompileOptions struct {
 	DisableIncludes bool
 	// ReadInclude reads an included file; nil means os.ReadFile.
 	ReadInclude func(path string) ([]byte, error)
+	// ReleaseSources lets Compile set each Source's Data to nil once it
+	// is parsed, so that the text (7 MB for signature-base) is not kept
+	// while the rules are compiled; for callers that do not reuse it.
+	ReleaseSources bool
 }
 
 // Warning is a non-fatal compiler remark (e.g. a string that slows scans).
@@ -206,12 +210,16 @@ func Compile(sources []Source, opts CompileOptions) (*Rules, []Warning, error) {
 		c.r.externals[k] = val
 		c.r.extDecl[k] = v
 	}
-	for _, s := range sources {
+	for i, s := range sources {
 		ns := s.Namespace
 		if ns == "" {
 			ns = "default"
 		}
-		if err := c.compileSource(s.Name, s.Data, ns); err != nil {
+		data := s.Data
+		if opts.ReleaseSources {
+			sources[i].Data, s.Data = nil, nil
+		}
+		if err := c.compileSource(s.Name, data, ns); err != nil {
 			return nil, c.warnings, err
 		}
 	}

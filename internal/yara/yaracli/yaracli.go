@@ -253,7 +253,7 @@ func leanGC() (restore func()) {
 // compileLean compiles srcs with the collector at gcPercent.
 func compileLean(srcs []yara.Source, ext map[string]any) (*yara.Rules, []yara.Warning, error) {
 	defer leanGC()()
-	return yara.Compile(srcs, yara.CompileOptions{Externals: ext})
+	return yara.Compile(srcs, yara.CompileOptions{Externals: ext, ReleaseSources: true})
 }
 
 // Compile compiles rule files with the -d externals and prints warnings
