@@ -251,9 +251,17 @@ func leanGC() (restore func()) {
 }
 
 // compileLean compiles srcs with the collector at gcPercent.
+//
+// Compiling a large rule set allocates several times what the rules keep
+// (signature-base: about 400 MB for 45 MB of rules), and a scan allocates
+// little: without a collection here that garbage stays resident through
+// the whole scan, on top of the files being scanned. One collection that
+// returns the freed memory to the system costs tens of milliseconds.
 func compileLean(srcs []yara.Source, ext map[string]any) (*yara.Rules, []yara.Warning, error) {
 	defer leanGC()()
-	return yara.Compile(srcs, yara.CompileOptions{Externals: ext, ReleaseSources: true})
+	rules, warns, err := yara.Compile(srcs, yara.CompileOptions{Externals: ext, ReleaseSources: true})
+	debug.FreeOSMemory()
+	return rules, warns, err
 }
 
 // Compile compiles rule files with the -d externals and prints warnings
