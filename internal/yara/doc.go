@@ -30,7 +30,11 @@
 // A "for" loop counts the iterations whose body is true (non-zero);
 // libyara (4.2.3 and 4.5 alike) adds the body's integer value to its
 // count instead, so "for any i in (1..3) : ( -1 )" is false there and
-// "for all i in (0..2) : ( i )" true: a bug Vigie does not copy.
+// "for all i in (0..2) : ( i )" true: a bug Vigie does not copy; nor
+// does it copy libyara 4.2.3's "for none ... in" being true whenever the
+// loop iterates (libyara 4.5 fixed it). As in libyara, a "for ... in"
+// loop over no items (an empty array, a range with an undefined bound)
+// is false, not undefined, and an undefined quantifier means "all".
 //
 // # Modules
 //

@@ -633,8 +633,12 @@ func (e *evaluator) evalForIn(n *node) value {
 	switch it.kind {
 	case nRange:
 		lo, hi, ok := e.rangeVals(it)
-		if !ok || len(n.vars) != 1 {
+		if len(n.vars) != 1 {
 			return undef
+		}
+		if !ok {
+			// libyara iterates nothing over an undefined bound
+			return boolVal(false)
 		}
 		// the unsigned difference is exact when hi >= lo (hi-lo may
 		// overflow int64); items are computed as lo+k so that nothing
@@ -678,12 +682,19 @@ func (e *evaluator) evalForIn(n *node) value {
 				e.vars[base+1] = d.m[d.keys[k]]
 			}
 		default:
-			return undef
+			// an undefined array or dictionary: nothing to iterate
+			return boolVal(false)
 		}
+	}
+	// a loop over no items is false whatever its quantifier, as in
+	// libyara (4.2 and 4.5 alike)
+	if count == 0 {
+		return boolVal(false)
 	}
 	need, none, ok := e.quantNeeded(n, count)
 	if !ok {
-		return undef
+		// libyara reads an undefined quantifier as "all"
+		need, none = int64(count), false
 	}
 	hits := int64(0)
 	for k := 0; k < count; k++ {
