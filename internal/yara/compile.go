@@ -1555,6 +1555,12 @@ func (rs *resolver) checkBin(n *node, a, b cinfo) (cinfo, error) {
 	if err := rs.checkOperandTypes(n, a, b); err != nil {
 		return cinfo{}, err
 	}
+	if n.op == "<" && (a.t == ctFloat || b.t == ctFloat) {
+		// libyara's float "<" (OP_DBL_LT, 4.2 to 4.5) is false, not
+		// undefined, when an operand is undefined; the other float
+		// comparisons are undefined then
+		n.i = floatLess
+	}
 	both := a.t == ctInt && b.t == ctInt && a.known && b.known
 	overflow := func() (cinfo, error) {
 		return cinfo{}, rs.errf(n.pos, "integer overflow in \"%d %s %d\"", a.v, n.op, b.v)
@@ -1649,6 +1655,10 @@ func (rs *resolver) checkBin(n *node, a, b cinfo) (cinfo, error) {
 	}
 	return cinfo{t: ctBool}, nil
 }
+
+// floatLess marks (in node.i) a "<" between floats, which libyara makes
+// false when an operand is undefined.
+const floatLess = 1
 
 // checkOperandTypes refuses the operand types libyara's grammar refuses
 // (yr_parser_reduce_operation and check_type): a comparison or

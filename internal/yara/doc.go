@@ -34,7 +34,9 @@
 // does it copy libyara 4.2.3's "for none ... in" being true whenever the
 // loop iterates (libyara 4.5 fixed it). As in libyara, a "for ... in"
 // loop over no items (an empty array, a range with an undefined bound)
-// is false, not undefined, and an undefined quantifier means "all".
+// is false, not undefined, and an undefined quantifier means "all"; a
+// "<" between floats with an undefined operand is false, not undefined
+// (libyara's OP_DBL_LT), while the other comparisons stay undefined.
 //
 // # Modules
 //

@@ -368,6 +368,9 @@ func (e *evaluator) binop(n *node) value {
 	l := e.eval(n.a)
 	r := e.eval(n.b)
 	if l.k == vUndef || r.k == vUndef {
+		if n.i == floatLess {
+			return boolVal(false)
+		}
 		return undef
 	}
 	if l.k == vStr || r.k == vStr {
