@@ -128,7 +128,8 @@ func (e *evaluator) eval(n *node) value {
 		if n.a != nil {
 			at := e.eval(n.a)
 			if at.k != vInt {
-				return undef
+				// libyara's OP_FOUND_AT: false, not undefined
+				return boolVal(false)
 			}
 			for _, m := range ms {
 				if m.Offset == at.i {
@@ -427,9 +428,7 @@ func (e *evaluator) binop(n *node) value {
 		case "*":
 			return floatVal(a * b)
 		case "\\":
-			if b == 0 {
-				return undef
-			}
+			// IEEE division, as libyara's OP_DBL_DIV: 1.5 \ 0 is +Inf
 			return floatVal(a / b)
 		}
 		return compare(n.op, a, b)

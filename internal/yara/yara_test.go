@@ -134,6 +134,8 @@ var scanCases = []scanCase{
 	{"for in undefined quantifier is all", `import "tests" rule a { condition: for tests.undefined.i i in (1..3) : ( i > 0 ) and not for tests.undefined.i i in (1..3) : ( i > 1 ) }`, "x", "a"},
 	{"float less than undefined is false", `import "tests" rule a { condition: not (tests.undefined.f < 1.0) and not (tests.undefined.i < 1.5) and not (2.5 - tests.undefined.i < 1) }`, "x", "a"},
 	{"other comparisons of undefined stay undefined", `import "tests" rule a { condition: not (tests.undefined.f > 1.0) or not (tests.undefined.i < 1) or not (tests.undefined.f == 1.0) }`, "x", ""},
+	{"at undefined is false", `import "tests" rule a { strings: $a = "x" condition: not ($a at tests.undefined.i) }`, "x", "a"},
+	{"float division by zero is infinite", `rule a { condition: not (1.5 \ 0 == 0) and 1.5 \ 0 > 1000000.0 }`, "x", "a"},
 	{"for in range", `rule a { strings: $a = "ab" condition: for all i in (1..#a) : ( @a[i] % 3 == 0 ) }`, "ab.ab.ab", "a"},
 	{"for in list", `rule a { condition: for any x in (1, 2, 3) : ( x == filesize ) }`, "zz", "a"},
 	{"for none", `rule a { condition: for none x in (1, 2, 3) : ( x == filesize ) }`, "zzzz", "a"},
