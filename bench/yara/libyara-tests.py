@@ -9,7 +9,9 @@ Usage: libyara-tests.py YARA_REPO_GIT_DIR 'VIGIE CMD' [TAG] [-v]
 The assert_* macro calls of tests/test-rules.c, test-pe.c, test-elf.c,
 test-math.c, test-dotnet.c and test-macho.c (tests/util.h) are extracted
 from the C source: their rule text and data (C string literals, the TEXT_*
-macros, the byte arrays of tests/blob.h, files under tests/data). Each case
+macros, the byte arrays of tests/blob.h, files under tests/data, and the
+local char* / uint8_t[] variables a test function initialises with
+those before the call). Each case
 runs through the command line tools as the C test would through the
 library: a rule that must match (any rule matches the data; "dummy" when the
 data is NULL), must not match, must fail to compile, compiles with or
@@ -114,9 +116,9 @@ def macros(util_h):
 
 
 def blobs(blob_h):
-    """The uint8_t NAME[] = {...} arrays of blob.h."""
+    """The uint8_t (or unsigned char) NAME[] = {...} arrays of blob.h."""
     out = {}
-    for m in re.finditer(r"uint8_t\s+(\w+)\[\]\s*=\s*\{([^}]*)\}", blob_h):
+    for m in re.finditer(r"(?:uint8_t|unsigned\s+char)\s+(\w+)\[\]\s*=\s*\{([^}]*)\}", blob_h):
         out[m.group(1)] = bytes(int(x, 0) for x in re.findall(r"0x[0-9a-fA-F]+|\d+", m.group(2)))
     return out
 
@@ -125,12 +127,59 @@ class Unsupported(Exception):
     pass
 
 
-def calls(src):
-    """(macro name, line, [args as token lists]) for each assert_* call."""
+def local_value(toks, j, env):
+    """The value of a local initialiser starting at toks[j] (after '='):
+    string literals and TEXT_* macros, or a {...} byte list; None if it is
+    anything else. Returns (bytes, is_array_of_literal, index after ';')."""
+    out, literal = b"", False
+    if toks[j] == ("p", "{"):
+        k = j + 1
+        vals = []
+        while k < len(toks) and toks[k] != ("p", "}"):
+            if toks[k][0] == "n":
+                t = toks[k][1]
+                vals.append(ord(t[1]) if t.startswith("'") else int(t, 0))
+            k += 1
+        return bytes(x & 0xFF for x in vals), False, k + 1
+    k = j
+    while k < len(toks) and toks[k] != ("p", ";"):
+        kind, v = toks[k]
+        if kind == "s":
+            out += v
+        elif kind == "i" and v in env["macros"]:
+            out += env["macros"][v]
+        else:
+            return None, False, k
+        literal = True
+        k += 1
+    return out, literal, k + 1
+
+
+def calls(src, env=None):
+    """(macro name, [args as token lists], locals) for each assert_* call;
+    locals are the char* and uint8_t[] variables initialised before it
+    with literals (the latest definition of each name)."""
     toks = list(tokens(src))
+    local = {}
     i = 0
     while i < len(toks):
         k, v = toks[i]
+        if env is not None and k == "i" and v in ("char", "uint8_t") and i + 3 < len(toks):
+            # char* NAME = ...;  or  uint8_t NAME[] = ...;
+            if v == "char" and toks[i + 1] == ("p", "*") and toks[i + 2][0] == "i" and toks[i + 3] == ("p", "="):
+                val, _, nxt = local_value(toks, i + 4, env)
+                if val is not None:
+                    local[toks[i + 2][1]] = ("str", val)
+                    i = nxt
+                    continue
+            if v == "uint8_t" and toks[i + 1][0] == "i" and toks[i + 2] == ("p", "[") and i + 5 < len(toks) \
+                    and toks[i + 3] == ("p", "]") and toks[i + 4] == ("p", "="):
+                val, literal, nxt = local_value(toks, i + 5, env)
+                if val is not None:
+                    # sizeof() of an array initialised by a literal counts its NUL
+                    local[toks[i + 1][1]] = ("arr", val + (b"\0" if literal else b""))
+                    i = nxt
+                    continue
         if k == "i" and v.startswith("assert_") and i + 1 < len(toks) and toks[i + 1] == ("p", "("):
             depth, args, cur, j = 0, [], [], i + 1
             while j < len(toks):
@@ -152,7 +201,7 @@ def calls(src):
                     continue
                 cur.append(t)
                 j += 1
-            yield v, args
+            yield v, args, dict(local)
             i = j
         i += 1
 
@@ -168,6 +217,9 @@ def value(arg, env, as_blob=False):
             k += 1
         arg = arg[k + 1:]
     out, literal = b"", False
+    if len(arg) == 1 and arg[0][0] == "i" and arg[0][1] in env.get("locals", {}):
+        kind, val = env["locals"][arg[0][1]]
+        return val
     for k, v in arg:
         if k == "s":
             out += v
@@ -265,11 +317,11 @@ def main():
            "file": lambda p: git_show(repo, tag, p, binary=True)}
     cases, skipped = [], {}
     for fn in FILES:
-        for name, a in calls(git_show(repo, tag, "tests/" + fn)):
+        for name, a, local in calls(git_show(repo, tag, "tests/" + fn), env):
             if name in ("assert_true_expr", "assert_re_atoms", "assert_hex_atoms"):
                 continue
             try:
-                c = build(name, a, env)
+                c = build(name, a, dict(env, locals=local))
             except (Unsupported, IndexError, subprocess.CalledProcessError, ValueError) as e:
                 skipped[fn] = skipped.get(fn, 0) + 1
                 continue
