@@ -516,11 +516,14 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 		}
 		return c.treePatterns(n, si, cs, sd, true)
 	default:
-		n, dotStar, err := parseRegexDot(sd.body, sd.nocase || sd.nocaseRe, sd.dotall)
+		n, info, err := parseRegexDot(sd.body, sd.nocase || sd.nocaseRe, sd.dotall)
 		if err != nil {
 			return errAt("invalid regular expression: " + err.Error())
 		}
-		if dotStar {
+		if info.mixedGreedy {
+			return errAt("greedy and ungreedy quantifiers can't be mixed in a regular expression")
+		}
+		if info.unboundedDot {
 			c.warnings = append(c.warnings, Warning{Pos: sd.pos, Msg: fmt.Sprintf("$%s contains .*, .+ or .{x,} consider using .{,N}, .{1,N} or {x,N} with a reasonable value for N", sd.id)})
 		}
 		c.warnings = append(c.warnings, slowWarning(sd, lyTreeQuality(n, false))...)

@@ -98,6 +98,8 @@ type reParser struct {
 	// .*, .+ or .{n,} (libyara warns about those)
 	lastDot      *rnode
 	unboundedDot bool
+	// greedySeen and lazySeen record the kinds of quantifiers read
+	greedySeen, lazySeen bool
 }
 
 func (rp *reParser) errf(format string, a ...any) error {
@@ -109,19 +111,28 @@ func parseRegex(s string, nocase, dotall bool) (*rnode, error) {
 	return n, err
 }
 
-// parseRegexDot parses a regular expression and reports whether it has a
-// dot repeated without bound (.*, .+, .{n,}), as libyara's
-// yr_re_ast_has_unbounded_quantifier_for_dot.
-func parseRegexDot(s string, nocase, dotall bool) (*rnode, bool, error) {
+// reInfo is what libyara checks on a regular expression string beyond its
+// syntax.
+type reInfo struct {
+	// unboundedDot: a dot repeated without bound (.*, .+, .{n,}), as
+	// libyara's yr_re_ast_has_unbounded_quantifier_for_dot (a warning)
+	unboundedDot bool
+	// mixedGreedy: both greedy and lazy quantifiers (*, +, ?, {n,m} and
+	// their "?" forms), which libyara refuses in a string
+	mixedGreedy bool
+}
+
+// parseRegexDot parses a regular expression and reports what reInfo says.
+func parseRegexDot(s string, nocase, dotall bool) (*rnode, reInfo, error) {
 	rp := &reParser{s: s, nocase: nocase, dotall: dotall}
 	n, err := rp.alt()
 	if err == nil {
 		err = rp.trailing()
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, reInfo{}, err
 	}
-	return n, rp.unboundedDot, nil
+	return n, reInfo{unboundedDot: rp.unboundedDot, mixedGreedy: rp.greedySeen && rp.lazySeen}, nil
 }
 
 // trailing refuses what is left after the expression.
@@ -271,6 +282,11 @@ func (rp *reParser) quant(a *rnode) (*rnode, error) {
 		if rp.i < len(rp.s) && rp.s[rp.i] == '?' {
 			greedy = false
 			rp.i++
+		}
+		if greedy {
+			rp.greedySeen = true
+		} else {
+			rp.lazySeen = true
 		}
 		a = &rnode{kind: rRepeat, subs: []*rnode{a}, min: mn, max: mx, greedy: greedy}
 	}

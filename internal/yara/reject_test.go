@@ -86,6 +86,8 @@ var rejectCases = []struct{ name, src, want string }{
 	{"boolean contains", `rule a { condition: true contains "a" }`, `wrong type "boolean" for contains operator`},
 	{"negated boolean", `rule a { condition: -(1 < 2) }`, `wrong type "boolean" for - operator`},
 	{"string offset to uint8", `rule a { condition: uint8("a") == 0 }`, `wrong type "string" for uint8`},
+	{"greedy and lazy mixed", `rule a { strings: $a = /a+b*?/ condition: $a }`, `greedy and ungreedy quantifiers can't be mixed`},
+	{"greedy range and lazy star", `rule a { strings: $a = /a{2}c*?/ condition: $a }`, `greedy and ungreedy quantifiers can't be mixed`},
 	{"long meta", `rule a { meta: m = "` + strings.Repeat("a", 9000) + `" condition: true }`, `text string too long`},
 }
 
@@ -119,6 +121,8 @@ var acceptCases = []struct{ name, src string }{
 	{"float division by zero", `rule a { condition: 1.5 \ 0 == 0 }`},
 	{"module fields typed", `import "pe" rule a { condition: pe.exports("a") and pe.sections[0].name == ".text" and pe.version_info["a"] == "b" and pe.number_of_sections + 1 > 2 }`},
 	{"module functions typed", `import "pe" import "math" import "hash" import "console" import "macho" rule a { condition: pe.imports("a", "b") or pe.imports(/a/, /b/) or pe.imports(pe.IMPORT_ANY, "a", 1) or pe.exports(/x/) or pe.rich_signature.version(1) or pe.rich_signature.toolid(1, 2) or pe.is_dll() or pe.imphash() == "x" or pe.section_index(".text") == 0 or math.in_range(math.entropy(0, filesize), 7.0, 8.0) or math.to_number(filesize > 1) == 1 or math.count(0x41) >= 0 or math.mode() >= 0 or hash.md5(0, filesize) == "x" or hash.crc32("a") == 1 or console.log("a", 1) or console.hex(1) or macho.entry_point_for_arch(1, 2) == 0 or for any s in pe.signatures : ( s.valid_on(0) ) }`},
+	{"lazy only", `rule a { strings: $a = /a+?b*?c??/ condition: $a }`},
+	{"greedy and lazy in matches", `rule a { condition: "ab" matches /a+b*?/ }`},
 	{"mixed numbers", `rule a { condition: 1 + 1.5 > 2 and 5 % 2 == 1 and "ab" contains "a" and -filesize < 0 }`},
 	{"tests loops", `import "tests" rule a { condition: for any k,v in tests.struct_dict : ( k == "foo" and v.s == "foo" and v.i == 1 ) and for any s in tests.string_array : ( s == "bar" ) }`},
 }
