@@ -1044,14 +1044,18 @@ func (vm *vmState) addThread(p *regexProg, list []int32, pc int32, data []byte, 
 				// followed by a zero byte
 				before := pos >= 2 && isWordByte(data[pos-2]) && data[pos-1] == 0
 				after := pos+1 < len(data) && isWordByte(data[pos]) && data[pos+1] == 0
-				ok = before != after
+				ok = before != after || pos == 0 || pos == len(data)
 				if in.op == opNotWordBW {
 					ok = !ok
 				}
 			default:
+				// libyara (re.c, RE_OPCODE_WORD_BOUNDARY) puts a word
+				// boundary at both ends of the data, whatever the byte
+				// there: /\b-/ matches a "-" at offset 0, \B never
+				// matches there
 				before := pos > 0 && isWordByte(data[pos-1])
 				after := pos < len(data) && isWordByte(data[pos])
-				ok = before != after
+				ok = before != after || pos == 0 || pos == len(data)
 				if in.op == opNotWordB {
 					ok = !ok
 				}
