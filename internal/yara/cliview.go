@@ -141,11 +141,19 @@ func (v *CLIView) Apply(m *Match) {
 	}
 	ru := v.r.rules[ri]
 	out := m.Strings[:0]
+	next := 0 // m.Strings follow the rule's string order
 	for _, s := range m.Strings {
+		// anonymous strings share the identifier "": the k-th one
+		// matched is the next of the rule's strings with that identifier
 		g := -1
-		for _, x := range ru.strs {
-			if v.r.strs[x].id == s.ID {
-				g = x
+		for _, from := range []int{next, 0} {
+			for k := from; k < len(ru.strs); k++ {
+				if v.r.strs[ru.strs[k]].id == s.ID {
+					g, next = ru.strs[k], k+1
+					break
+				}
+			}
+			if g >= 0 {
 				break
 			}
 		}

@@ -75,6 +75,7 @@ rule at_two_offsets { strings: $x = "abc" condition: $x at 4 or $x at 8 }
 rule at_hex_literal { strings: $x = { 61 62 63 } condition: $x at 8 }
 rule ascii_wide { strings: $y = "a" wide ascii condition: $y }
 rule ascii_wide2 { strings: $y = "ab" ascii wide condition: $y }
+rule anonymous_ascii_wide { strings: $ = "abc" ascii wide $ = "abc abc" ascii wide condition: all of them }
 rule ascii_wide_regex { strings: $a = /a/ wide ascii condition: $a }
 rule ascii_wide_nocase { strings: $a = "A" nocase wide ascii condition: $a }
 rule ascii_wide_class { strings: $a = /a[^b]/ wide ascii condition: $a }
