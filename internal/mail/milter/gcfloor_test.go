@@ -6,32 +6,29 @@ import (
 	"testing"
 )
 
-var sinkBytes []byte
-
-// TestHeapFloor: with the floor, allocating and dropping 16 MB in small
-// pieces (as 160 messages would) runs the collector at most once; without
-// it, several times.
+// TestHeapFloor: the floor adds its size to the garbage the heap can take
+// before the collector runs (with the default GOGC=100), so that it runs
+// every few hundred messages rather than every 40 or so.
 func TestHeapFloor(t *testing.T) {
 	if _, ok := os.LookupEnv("GOGC"); ok {
 		t.Skip("GOGC set: no floor")
 	}
-	gcs := func() uint32 {
+	headroom := func() int64 {
 		runtime.GC()
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		n := m.NumGC
-		for range 16 << 10 {
-			sinkBytes = make([]byte, 1<<10)
-		}
-		runtime.ReadMemStats(&m)
-		return m.NumGC - n
+		return int64(m.NextGC) - int64(m.HeapAlloc)
 	}
-	without := gcs()
+	without := headroom()
 	SetHeapFloor(DefaultHeapFloor)
-	defer SetHeapFloor(0)
-	with := gcs()
-	t.Logf("collections for 16 MB of garbage: %d without the floor, %d with it", without, with)
-	if with > 1 || without < 2 {
-		t.Errorf("%d collections with the floor, %d without; want at most 1 with, several without", with, without)
+	with := headroom()
+	SetHeapFloor(0)
+	after := headroom()
+	t.Logf("garbage allowed before the next collection: %d MiB without the floor, %d MiB with it, %d MiB once removed", without>>20, with>>20, after>>20)
+	if with-without < DefaultHeapFloor*9/10 {
+		t.Errorf("the floor adds %d MiB of headroom, want about %d", (with-without)>>20, DefaultHeapFloor>>20)
+	}
+	if after-without > DefaultHeapFloor/2 {
+		t.Errorf("SetHeapFloor(0) left %d MiB of extra headroom", (after-without)>>20)
 	}
 }

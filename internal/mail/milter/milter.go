@@ -119,6 +119,8 @@ type Server struct {
 
 	wg      sync.WaitGroup
 	init    sync.Once
+	idle    chan func()  // work handed to an idle worker (goWorker)
+	workers atomic.Int64 // worker goroutines started
 	budget  *byteBudget
 	recvMem atomic.Int64 // bytes of message bodies held in memory while received
 	freer   freer
@@ -136,6 +138,7 @@ func (s *Server) setup() {
 		}
 		s.budget = newByteBudget(max)
 		s.metrics.started = time.Now()
+		s.idle = make(chan func())
 	})
 }
 
@@ -181,10 +184,42 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		}
 		sem <- struct{}{}
 		s.wg.Add(1)
-		go func() {
+		s.goWorker(func() {
 			defer func() { <-sem; s.wg.Done() }()
 			s.handle(ctx, c)
-		}()
+		})
+	}
+}
+
+// workerIdle is how long a worker goroutine waits for more work.
+const workerIdle = 30 * time.Second
+
+// goWorker runs fn on a worker goroutine: an idle one if there is one,
+// else a new one, which then stays for more work until it has been idle
+// for workerIdle. A new goroutine starts with a small stack that the
+// analysis (and the end of a message) grows, copying it each time, for
+// every message; a worker keeps the stack it grew. fn must not panic.
+func (s *Server) goWorker(fn func()) {
+	select {
+	case s.idle <- fn:
+	default:
+		s.workers.Add(1)
+		go s.worker(fn)
+	}
+}
+
+func (s *Server) worker(fn func()) {
+	fn()
+	t := time.NewTimer(workerIdle)
+	defer t.Stop()
+	for {
+		select {
+		case fn := <-s.idle:
+			fn()
+			t.Reset(workerIdle)
+		case <-t.C:
+			return
+		}
 	}
 }
 
@@ -484,7 +519,7 @@ func (ss *session) endOfMessage(ctx context.Context) error {
 	type out struct{ r *mail.Result }
 	ch := make(chan out, 1)
 	an := ss.s.analyzer() // one analyzer, one indicator set, for the whole message
-	go func() {
+	ss.s.goWorker(func() {
 		// the bytes stay counted until the analysis really ends, even
 		// when the milter has stopped waiting for it
 		defer func() {
@@ -498,7 +533,7 @@ func (ss *session) endOfMessage(ctx context.Context) error {
 			}
 		}()
 		ch <- out{an.Analyze(actx, name, raw, &env)}
-	}()
+	})
 	var res *mail.Result
 	select {
 	case o := <-ch:

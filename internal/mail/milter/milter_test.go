@@ -382,3 +382,33 @@ func TestMilterTCPNoReply(t *testing.T) {
 		}
 	}
 }
+
+// TestMilterWorkersReused: one message after another, each on its own
+// connection as Postfix sends them, run on the same few worker goroutines
+// (a connection's and an analysis's) instead of two new goroutines per
+// message, whose stacks would grow again each time.
+func TestMilterWorkersReused(t *testing.T) {
+	a, err := mail.New(mail.Options{OwnDomains: []string{"en-marche.fr"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Listen("inet:127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{Analyzer: a, Policy: DefaultPolicy(), Host: "mx-test"}
+	done := make(chan struct{})
+	go func() { s.Serve(ctx, l); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	const n = 30
+	for range n {
+		got := deliver(t, l.Addr().String(), phishHeaders, phishBody)
+		if !strings.Contains(strings.Join(got, "\n"), "X-Vigie-Verdict|phishing") {
+			t.Fatalf("answers %q, want the phishing verdict", got)
+		}
+	}
+	if w := s.workers.Load(); w > 6 {
+		t.Errorf("%d worker goroutines started for %d messages one after another; want a few, reused", w, n)
+	}
+}
