@@ -178,24 +178,32 @@ func listInfra(href string) bool {
 // when what follows names the list). A hijacked thread quotes a real
 // conversation: the quote must not make the new text look honest.
 func contentText(s string) string {
-	lines := strings.Split(s, "\n")
 	var b strings.Builder
-	for i, l := range lines {
+	b.Grow(len(s) + 1)
+	for rest := s; ; {
+		l, next, more := strings.Cut(rest, "\n")
 		t := strings.TrimSpace(l)
-		if strings.HasPrefix(t, ">") {
-			continue
+		if !strings.HasPrefix(t, ">") {
+			// the markers all start with "--" or end with ":", which
+			// lower-casing keeps: other lines are not lower-cased
+			if strings.HasPrefix(t, "--") || strings.HasSuffix(t, ":") {
+				lt := strings.ToLower(t)
+				if strings.Contains(lt, "original message") && strings.HasPrefix(lt, "--") ||
+					strings.HasPrefix(lt, "on ") && strings.HasSuffix(lt, "wrote:") ||
+					strings.HasSuffix(lt, "a écrit :") || strings.HasSuffix(lt, "a écrit:") {
+					break
+				}
+			}
+			if len(t) >= 10 && strings.Trim(t, "_-=") == "" && footerFollows(strings.SplitN(next, "\n", 7)) {
+				break
+			}
+			b.WriteString(l)
+			b.WriteByte('\n')
 		}
-		lt := strings.ToLower(t)
-		if strings.Contains(lt, "original message") && strings.HasPrefix(lt, "--") ||
-			strings.HasPrefix(lt, "on ") && strings.HasSuffix(lt, "wrote:") ||
-			strings.HasSuffix(lt, "a écrit :") || strings.HasSuffix(lt, "a écrit:") {
+		if !more {
 			break
 		}
-		if len(t) >= 10 && strings.Trim(t, "_-=") == "" && footerFollows(lines[i+1:]) {
-			break
-		}
-		b.WriteString(l)
-		b.WriteByte('\n')
+		rest = next
 	}
 	return b.String()
 }
