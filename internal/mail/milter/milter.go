@@ -79,6 +79,20 @@ const (
 // per header and step is most of what the milter costs the MTA.
 const noReplySteps = nrConn | nrHelo | nrMail | nrRcpt | nrData | nrUnkn | nrEOH | nrBody | nrHdr
 
+// Protocol bits (SMFIP_NO*): steps the MTA need not send at all. The
+// milter reads nothing from DATA, an unknown command or the end of the
+// headers; each is a packet (with its macros) Postfix writes and the
+// milter reads for nothing. Skipped only where steps go unanswered too
+// (see cmdOptNeg): with every step answered over TCP, Postfix's packets
+// around a skipped step waited on Nagle's algorithm (SMFIP_NODATA's 40 ms).
+const (
+	noUnknown = 0x100
+	noData    = 0x200
+	noEOH     = 0x40
+)
+
+const skippedSteps = noUnknown | noData | noEOH
+
 // maxPacket bounds one packet; Postfix sends body chunks of at most 64 KiB.
 const maxPacket = 1 << 20
 
@@ -240,6 +254,7 @@ type session struct {
 	unix    bool   // the connection is over a unix socket
 	quick   bool   // over TCP, the kernel acknowledges each packet when read (quickAck)
 	noReply uint32 // SMFIP_NR_* bits negotiated: steps not answered
+	skip    uint32 // SMFIP_NO* bits negotiated: steps the MTA does not send
 	wrote   bool   // something was sent since the last packet read
 }
 
@@ -360,8 +375,9 @@ func (ss *session) dispatch(ctx context.Context, cmd byte, data []byte) (done bo
 		// round trip (about 0.1 ms) each.
 		if ss.unix || ss.quick {
 			ss.noReply = binary.BigEndian.Uint32(data[8:12]) & noReplySteps
+			ss.skip = binary.BigEndian.Uint32(data[8:12]) & skippedSteps
 		}
-		binary.BigEndian.PutUint32(out[8:12], ss.noReply)
+		binary.BigEndian.PutUint32(out[8:12], ss.noReply|ss.skip)
 		return false, ss.send(cmdOptNeg, out[:])
 	case cmdMacro:
 		if len(data) > 0 {
