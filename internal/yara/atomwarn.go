@@ -1,6 +1,9 @@
 package yara
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // libyara warns that a string "may slow down scanning" when the worst of
 // the atoms it chose for the string scores below a threshold
@@ -197,14 +200,14 @@ func lyFromTree(n *rnode, hex bool) *lyNode {
 		c := n.set.count()
 		switch {
 		case isAny(n):
-			return &lyNode{kind: lyLit}
+			return &lyAnyNode
 		case c == 1:
-			return &lyNode{kind: lyLit, b: n.set.first(), m: 0xFF}
+			return &lyExactNodes[n.set.first()]
 		case !hex && c == 2:
 			// a letter in a case-insensitive regexp
 			f := n.set.first()
 			if (f|0x20) >= 'a' && (f|0x20) <= 'z' && n.set.has(f^0x20) {
-				return &lyNode{kind: lyLit, b: f, m: 0xFF}
+				return &lyExactNodes[f]
 			}
 		case hex && c == 16:
 			f := n.set.first()
@@ -218,13 +221,13 @@ func lyFromTree(n *rnode, hex bool) *lyNode {
 				}
 			}
 		}
-		return &lyNode{kind: lyBreak}
+		return &lyBreakNode
 	case rConcat, rAlt:
 		k := lyConcat
 		if n.kind == rAlt {
 			k = lyAlt
 		}
-		out := &lyNode{kind: k}
+		out := &lyNode{kind: k, subs: make([]*lyNode, 0, len(n.subs))}
 		for _, s := range n.subs {
 			out.subs = append(out.subs, lyFromTree(s, hex))
 		}
@@ -234,19 +237,33 @@ func lyFromTree(n *rnode, hex bool) *lyNode {
 		if isAny(sub) {
 			switch {
 			case hex && n.min == 1 && n.max == 1: // [1] is ??
-				return &lyNode{kind: lyLit}
+				return &lyAnyNode
 			case !hex && n.min == 1 && n.max < 0: // .+ is PLUS
 				return &lyNode{kind: lyRepeat, subs: []*lyNode{{kind: lyLit}}, times: 1}
 			}
-			return &lyNode{kind: lyBreak} // RANGE_ANY, STAR
+			return &lyBreakNode // RANGE_ANY, STAR
 		}
 		if n.min == 0 && n.max < 0 {
-			return &lyNode{kind: lyBreak} // STAR
+			return &lyBreakNode // STAR
 		}
 		return &lyNode{kind: lyRepeat, subs: []*lyNode{lyFromTree(sub, hex)}, times: min(n.min, lyMaxAtom)}
 	}
-	return &lyNode{kind: lyBreak}
+	return &lyBreakNode
 }
+
+// The leaves lyFromTree returns most are shared (lyExtract only reads
+// the tree): one allocation per byte of every hex string and regexp was a
+// tenth of what compiling signature-base allocated.
+var (
+	lyAnyNode    = lyNode{kind: lyLit}
+	lyBreakNode  = lyNode{kind: lyBreak}
+	lyExactNodes = func() (t [256]lyNode) {
+		for i := range t {
+			t[i] = lyNode{kind: lyLit, b: byte(i), m: 0xFF}
+		}
+		return t
+	}()
+)
 
 // lyTreeQuality is the minimum atom quality libyara computes for a hex
 // string or regexp: a hex string is first split at its jumps over
@@ -307,12 +324,17 @@ func lyTrim(a *lyAtom) {
 // lyExtract is _yr_atoms_extract_from_re: it walks the syntax tree with
 // libyara's explicit stack and builds the atom tree.
 func lyExtract(root *lyNode) *lyTree {
-	type item struct {
-		n   *lyNode
-		app *lyTree // when set, the pending leaf is appended and app becomes current
-	}
+	type item = lyItem
 	top := &lyTree{kind: '|'}
-	stack := []item{{nil, top}, {root, top}}
+	// the stack is reused: growing it for every string was a tenth of
+	// what compiling signature-base allocated
+	sp := lyStacks.Get().(*[]lyItem)
+	stack := append((*sp)[:0], item{nil, top}, item{root, top})
+	defer func() {
+		clear(stack[:cap(stack)])
+		*sp = stack[:0]
+		lyStacks.Put(sp)
+	}()
 	var cur *lyTree
 	var recent [lyMaxAtom]*lyNode
 	n := 0
@@ -389,6 +411,15 @@ func lyExtract(root *lyNode) *lyTree {
 	}
 	return top
 }
+
+// lyItem is an entry of lyExtract's stack.
+type lyItem struct {
+	n   *lyNode
+	app *lyTree // when set, the pending leaf is appended and app becomes current
+}
+
+// lyStacks holds *[]lyItem that lyExtract reuses.
+var lyStacks = sync.Pool{New: func() any { return new([]lyItem) }}
 
 // lyChoose is _yr_atoms_choose's quality: a leaf scores its trimmed atom
 // (0 when nothing is left), an OR its best child, an AND its worst.

@@ -254,18 +254,17 @@ func (c *compiler) compileSource(name string, data []byte, ns string) error {
 	if c.depth > maxIncludeDepth {
 		return fmt.Errorf("%s: includes nested too deeply (max %d)", name, maxIncludeDepth)
 	}
-	pf, err := parseFile(name, data, ns)
-	if err != nil {
-		return err
-	}
-	if c.depth == 1 {
-		// of the source text, only the order of its imports is kept
-		c.r.imports = append(c.r.imports, pf.imports...)
-	}
 	imports := map[string]bool{}
-	for _, it := range pf.items {
+	// each rule is compiled as soon as it is parsed: its parsed strings are
+	// garbage once compiled, and the parse of the next rules never holds
+	// them all at once
+	return parseItems(name, data, ns, func(it any) error {
 		switch x := it.(type) {
 		case importItem:
+			if c.depth == 1 {
+				// of the source text, only the order of its imports is kept
+				c.r.imports = append(c.r.imports, x.name)
+			}
 			if !knownModules[x.name] {
 				return &CompileError{Pos: x.pos, Msg: fmt.Sprintf("unknown module %q", x.name)}
 			}
@@ -286,17 +285,13 @@ func (c *compiler) compileSource(name string, data []byte, ns string) error {
 			if err != nil {
 				return &CompileError{Pos: x.pos, Msg: fmt.Sprintf("cannot include %q: %v", x.path, err)}
 			}
-			if err := c.compileSource(p, b, ns); err != nil {
-				return err
-			}
+			return c.compileSource(p, b, ns)
 		case *ruleDef:
 			x.imports = imports
-			if err := c.addRule(x); err != nil {
-				return err
-			}
+			return c.addRule(x)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 var knownModules = map[string]bool{"pe": true, "elf": true, "math": true, "hash": true, "time": true, "console": true}

@@ -149,14 +149,6 @@ type ruleDef struct {
 	imports   map[string]bool
 }
 
-type parsedFile struct {
-	imports  []string
-	includes []includeRef
-	rules    []*ruleDef
-	// items keeps rule/include order
-	items []any
-}
-
 type includeRef struct {
 	path string
 	pos  Pos
@@ -249,44 +241,51 @@ func (p *parser) isK(s string) bool {
 }
 
 // parseFile parses a whole rule source.
-func parseFile(name string, src []byte, namespace string) (*parsedFile, error) {
+// parseItems parses src and hands each top-level item (importItem,
+// includeRef or *ruleDef) to fn as soon as it is parsed, so that a caller
+// that compiles rule by rule never holds the syntax of the whole file:
+// for the signature-base set (7 MB of rules in one file) the parsed
+// strings of all rules were about 20 MB of heap at once. The first error,
+// of the parser or of fn, stops it, as libyara stops at the first error
+// in source order.
+func parseItems(name string, src []byte, namespace string, fn func(any) error) error {
 	p := &parser{lx: newLexer(name, src)}
-	pf := &parsedFile{}
 	for {
 		t, err := p.peek()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if t.kind == tEOF {
-			return pf, nil
+			return nil
 		}
+		var it any
 		switch {
 		case t.kind == tKeyword && t.s == "import":
 			p.nextTok()
 			s, err := p.expect(tString, "")
 			if err != nil {
-				return nil, err
+				return err
 			}
-			pf.imports = append(pf.imports, s.s)
-			pf.items = append(pf.items, importItem{name: s.s, pos: s.pos})
+			it = importItem{name: s.s, pos: s.pos}
 		case t.kind == tKeyword && t.s == "include":
 			p.nextTok()
 			s, err := p.expect(tString, "")
 			if err != nil {
-				return nil, err
+				return err
 			}
-			pf.includes = append(pf.includes, includeRef{s.s, s.pos})
-			pf.items = append(pf.items, includeRef{s.s, s.pos})
+			it = includeRef{s.s, s.pos}
 		case t.kind == tKeyword && (t.s == "rule" || t.s == "private" || t.s == "global"):
 			r, err := p.parseRule()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			r.namespace = namespace
-			pf.rules = append(pf.rules, r)
-			pf.items = append(pf.items, r)
+			it = r
 		default:
-			return nil, p.errf(t.pos, "syntax error: expected rule, import or include, found %s", tokDesc(t))
+			return p.errf(t.pos, "syntax error: expected rule, import or include, found %s", tokDesc(t))
+		}
+		if err := fn(it); err != nil {
+			return err
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // This file holds the byte-oriented regular expression engine shared by
@@ -527,8 +528,25 @@ type hexParser struct {
 	i int
 }
 
-// setNode returns a new rSet node for the bytes b with b&mask == val.
-func (hp *hexParser) setNode(val, mask byte) *rnode {
+// hexByteNodes are the rSet nodes of the 256 exact hex bytes, shared by
+// every parsed hex string: no pass changes an rSet node once built
+// (widen makes new ones), and one node per byte of every hex string was
+// an eighth of what compiling signature-base allocated.
+var hexByteNodes = func() (t [256]rnode) {
+	for i := range t {
+		t[i].kind = rSet
+		t[i].set.add(byte(i))
+	}
+	return t
+}()
+
+// setNode returns an rSet node for the bytes b with b&mask == val; the
+// node of an exact byte is shared, so a caller that changes the set must
+// ask for a new one (neg).
+func (hp *hexParser) setNode(val, mask byte, neg bool) *rnode {
+	if mask == 0xFF && !neg {
+		return &hexByteNodes[val]
+	}
 	n := &rnode{kind: rSet}
 	switch mask {
 	case 0xFF:
@@ -685,7 +703,7 @@ func (hp *hexParser) concat(depth int) (*rnode, error) {
 			if neg && mask == 0 {
 				return nil, fmt.Errorf("negation of ?? is not allowed in hex string")
 			}
-			n := hp.setNode(val, mask)
+			n := hp.setNode(val, mask, neg)
 			if neg {
 				n.set.invert()
 			}
@@ -951,18 +969,28 @@ func (b *progBuilder) setSplit(sp, body, out int32, greedy bool) {
 }
 
 func compileNode(n *rnode, reverse bool) (*regexProg, error) {
-	b := &progBuilder{p: &regexProg{}}
+	// the program is built in reused scratch slices (growing them by
+	// append for every program was a fifth of what compiling
+	// signature-base allocated), then copied at its exact size: append's
+	// spare capacity was a third of the memory of a large rule set
+	scratch := progScratch.Get().(*regexProg)
+	b := &progBuilder{p: &regexProg{insts: scratch.insts[:0], sets: scratch.sets[:0]}}
 	b.gen(n, reverse)
 	b.emit(inst{op: opMatch})
+	var p *regexProg
+	if b.err == nil {
+		p = &regexProg{insts: append([]inst(nil), b.p.insts...), sets: append([]byteSet(nil), b.p.sets...)}
+	}
+	scratch.insts, scratch.sets = b.p.insts[:0], b.p.sets[:0]
+	progScratch.Put(scratch)
 	if b.err != nil {
 		return nil, b.err
 	}
-	// exact-size copies: append's spare capacity was a third of the
-	// memory of a large rule set
-	b.p.insts = append([]inst(nil), b.p.insts...)
-	b.p.sets = append([]byteSet(nil), b.p.sets...)
-	return b.p, nil
+	return p, nil
 }
+
+// progScratch holds *regexProg whose slices compileNode reuses.
+var progScratch = sync.Pool{New: func() any { return new(regexProg) }}
 
 func compileRegexString(body string, nocase, dotall bool, pos Pos) (*regexProg, error) {
 	n, err := parseRegex(body, nocase, dotall)

@@ -12,6 +12,9 @@ import (
 // rejectCases are rules libyara 4.2.3 refuses to compile; Vigie must
 // refuse them too, with a message close to libyara's.
 var rejectCases = []struct{ name, src, want string }{
+	// rules compile as they are parsed: the first error in source order
+	// is reported, as libyara does (not a later syntax error)
+	{"first error in source order", "rule a { condition: nosuch }\nrule b { condition: ( }", `undefined identifier "nosuch"`},
 	{"hex literal overflow", `rule a { condition: 0x8000000000000000 }`, `integer overflow in "0x8000000000000000"`},
 	{"decimal literal overflow", `rule a { condition: 9223372036854775808 }`, `integer overflow in "9223372036854775808"`},
 	{"regex repeat {0}", `rule a { strings: $a = /ax{0}/ condition: $a }`, `bad repeat interval`},
