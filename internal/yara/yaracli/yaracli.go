@@ -229,28 +229,36 @@ func LoadSources(args []string) ([]yara.Source, error) {
 	return out, nil
 }
 
-// gcPercent is the garbage collector's target while vigie yara compiles
-// and scans. Most of what a compile allocates (syntax of hex strings and
-// regexes, programs equal to ones another rule already has) is garbage as
-// soon as the string is compiled, and a scan's garbage (module data, read
-// buffers) is short-lived too; with Go's default of 100 the heap grows to
-// twice the compiled rules before it is collected. At 50 the peak resident
-// size for the full signature-base set drops from about 165 to 135 MB
-// compiling and from 147 to 122 MB scanning, for the same CPU
-// (BENCHMARKS.md).
-const gcPercent = 50
+// gcPercent is the garbage collector's target while vigie yara scans, and
+// compileGCPercent while it compiles. Most of what a compile allocates
+// (syntax of hex strings and regexes, programs equal to ones another rule
+// already has) is garbage as soon as the string is compiled, and a scan's
+// garbage (module data, read buffers) is short-lived too; with Go's
+// default of 100 the heap grows to twice the compiled rules before it is
+// collected. At 50 the peak resident size for the full signature-base
+// set dropped from about 165 to 135 MB compiling and from 147 to 122 MB
+// scanning, for the same CPU. Since compiling allocates half as much, 25
+// while compiling takes its peak from 108-112 to 101-104 MB for about the
+// CPU it took at 50 before; a scan allocates little (tens of MB over
+// corpus128), so 20 while scanning costs no measurable CPU and takes the
+// scan's peak from 113 to 106-110 MB (BENCHMARKS.md, issue 12 fourth
+// pass).
+const (
+	gcPercent        = 20
+	compileGCPercent = 25
+)
 
-// leanGC sets the collector to gcPercent unless the user set GOGC, and
+// leanGC sets the collector to percent unless the user set GOGC, and
 // returns the function that restores the previous setting.
-func leanGC() (restore func()) {
+func leanGC(percent int) (restore func()) {
 	if os.Getenv("GOGC") != "" {
 		return func() {}
 	}
-	old := debug.SetGCPercent(gcPercent)
+	old := debug.SetGCPercent(percent)
 	return func() { debug.SetGCPercent(old) }
 }
 
-// compileLean compiles srcs with the collector at gcPercent.
+// compileLean compiles srcs with the collector at compileGCPercent.
 //
 // Compiling a large rule set allocates several times what the rules keep
 // (signature-base: about 400 MB for 45 MB of rules), and a scan allocates
@@ -258,7 +266,7 @@ func leanGC() (restore func()) {
 // the whole scan, on top of the files being scanned. One collection that
 // returns the freed memory to the system costs tens of milliseconds.
 func compileLean(srcs []yara.Source, ext map[string]any) (*yara.Rules, []yara.Warning, error) {
-	defer leanGC()()
+	defer leanGC(compileGCPercent)()
 	rules, warns, err := yara.Compile(srcs, yara.CompileOptions{Externals: ext, ReleaseSources: true})
 	debug.FreeOSMemory()
 	return rules, warns, err
@@ -401,7 +409,7 @@ func Run(ctx context.Context, rules *yara.Rules, target string, o Options, stdou
 	if _, err := externals(o.Defines); err != nil {
 		return Result{}, err
 	}
-	defer leanGC()()
+	defer leanGC(gcPercent)()
 	rn := &run{rules: rules, view: rules.NewCLIView(), o: o}
 	for _, x := range o.ModuleDataFiles {
 		name, file, ok := strings.Cut(x, "=")
