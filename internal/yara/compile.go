@@ -191,6 +191,7 @@ type compiler struct {
 	depth    int
 	wildUsed map[string][]string // per namespace: prefixes of rule-set wildcards already used
 	share    *interner
+	metas    metaIntern
 }
 
 // Compile compiles rule sources into a Rules set.
@@ -258,7 +259,7 @@ func (c *compiler) compileSource(name string, data []byte, ns string) error {
 	// each rule is compiled as soon as it is parsed: its parsed strings are
 	// garbage once compiled, and the parse of the next rules never holds
 	// them all at once
-	return parseItems(name, data, ns, func(it any) error {
+	return parseItems(name, data, ns, &c.metas, func(it any) error {
 		switch x := it.(type) {
 		case importItem:
 			if c.depth == 1 {

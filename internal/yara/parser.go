@@ -155,11 +155,14 @@ type includeRef struct {
 }
 
 type parser struct {
-	lx    *lexer
-	tok   token
-	have  bool
-	depth int
-	noOf  int // > 0 while parsing a "for" quantifier: "of" ends it
+	lx *lexer
+	mi *metaIntern // nil: metadata not interned
+	// metaBuf collects the metadata of the rule being parsed
+	metaBuf []Meta
+	tok     token
+	have    bool
+	depth   int
+	noOf    int // > 0 while parsing a "for" quantifier: "of" ends it
 }
 
 func (p *parser) peek() (token, error) {
@@ -241,6 +244,45 @@ func (p *parser) isK(s string) bool {
 }
 
 // parseFile parses a whole rule source.
+// metaIntern shares the metadata keys and string values that repeat
+// across the rules of one compile (signature-base: 43,700 metadata of 183
+// keys, 25,000 of them repeating a value such as an author or a date), so
+// that the compiled rules keep one copy of each.
+type metaIntern struct {
+	keys map[string]string
+	vals map[string]any
+}
+
+func (mi *metaIntern) key(k string) string {
+	if mi == nil {
+		return k
+	}
+	if s, ok := mi.keys[k]; ok {
+		return s
+	}
+	if mi.keys == nil {
+		mi.keys = map[string]string{}
+	}
+	mi.keys[k] = k
+	return k
+}
+
+// value returns v boxed, the same box for equal values.
+func (mi *metaIntern) value(v string) any {
+	if mi == nil {
+		return v
+	}
+	if x, ok := mi.vals[v]; ok {
+		return x
+	}
+	if mi.vals == nil {
+		mi.vals = map[string]any{}
+	}
+	var x any = v
+	mi.vals[v] = x
+	return x
+}
+
 // parseItems parses src and hands each top-level item (importItem,
 // includeRef or *ruleDef) to fn as soon as it is parsed, so that a caller
 // that compiles rule by rule never holds the syntax of the whole file:
@@ -248,8 +290,8 @@ func (p *parser) isK(s string) bool {
 // strings of all rules were about 20 MB of heap at once. The first error,
 // of the parser or of fn, stops it, as libyara stops at the first error
 // in source order.
-func parseItems(name string, src []byte, namespace string, fn func(any) error) error {
-	p := &parser{lx: newLexer(name, src)}
+func parseItems(name string, src []byte, namespace string, mi *metaIntern, fn func(any) error) error {
+	p := &parser{lx: newLexer(name, src), mi: mi}
 	for {
 		t, err := p.peek()
 		if err != nil {
@@ -378,7 +420,7 @@ func (p *parser) parseRule() (*ruleDef, error) {
 			var val any
 			switch {
 			case v.kind == tString:
-				val = v.s
+				val = p.mi.value(v.s)
 			case v.kind == tInt:
 				val = v.i
 			case v.kind == tPunct && v.s == "-":
@@ -394,7 +436,14 @@ func (p *parser) parseRule() (*ruleDef, error) {
 			default:
 				return nil, p.errf(v.pos, "syntax error: meta value must be a string, integer or boolean, found %s", tokDesc(v))
 			}
-			r.meta = append(r.meta, Meta{t.s, val})
+			p.metaBuf = append(p.metaBuf, Meta{p.mi.key(t.s), val})
+		}
+		// exact size: append's spare capacity was a fifth of the metadata
+		if len(p.metaBuf) > 0 {
+			r.meta = make([]Meta, len(p.metaBuf))
+			copy(r.meta, p.metaBuf)
+			clear(p.metaBuf)
+			p.metaBuf = p.metaBuf[:0]
 		}
 	}
 	if p.isK("strings") {
