@@ -1,6 +1,7 @@
 package yara
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"unsafe"
@@ -58,5 +59,51 @@ rule b { meta: author = "Jane Doe" date = "2024-01-01" condition: true }`
 	}
 	if cap(ma) != 2 || cap(mb) != 2 {
 		t.Errorf("meta capacity %d and %d, want 2", cap(ma), cap(mb))
+	}
+}
+
+// TestLiteralPatternsCompact checks that literal patterns share the zero
+// fields of hex strings and regexps, compiled and loaded from a saved
+// file, and that scanning and loading never write to them.
+func TestLiteralPatternsCompact(t *testing.T) {
+	if s := unsafe.Sizeof(pattern{}); s > 64 {
+		t.Errorf("pattern is %d bytes, want at most 64", s)
+	}
+	src := `rule a { strings: $a = "hello" nocase wide ascii $b = { 41 42 [2-300] 43 44 45 46 [400-900] 47 48 49 4A } $c = /ab+c[0-9]{2}/ condition: any of them }
+rule b { strings: $a = "world" fullword condition: $a }`
+	r, _, err := Compile([]Source{{Name: "p.yar", Data: []byte(src)}}, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := LoadCompiled(r.MarshalCompiled())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rs := range []*Rules{r, loaded} {
+		ms, err := rs.ScanBytes(context.Background(), []byte("xx hello AB__CDEF"+strings.Repeat(".", 500)+"GHIJ abbbc12 world h\x00e\x00l\x00l\x00o\x00"), ScanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) != 2 {
+			t.Errorf("%d matching rules, want 2", len(ms))
+		}
+		lits := 0
+		for i, p := range rs.pats {
+			if p.kind == pkLiteral {
+				lits++
+				if p.reFields != &noReFields {
+					t.Errorf("literal pattern %d has its own regexp fields", i)
+				}
+			} else if p.reFields == &noReFields {
+				t.Errorf("pattern %d of kind %d shares the literals' fields", i, p.kind)
+			}
+		}
+		if lits < 3 {
+			t.Errorf("%d literal patterns, want at least 3", lits)
+		}
+	}
+	if noReFields.prog != nil || noReFields.limit != 0 || noReFields.sets != nil || noReFields.first != nil ||
+		noReFields.prefix != nil || noReFields.rev != nil || noReFields.restProg != nil || noReFields.revChecks != nil {
+		t.Errorf("the literals' shared fields were written: %+v", noReFields)
 	}
 }

@@ -1026,6 +1026,7 @@ func decodePayload(b []byte) (*Rules, error) {
 	}
 	for j := 0; j < npat && r.err == nil; j++ {
 		p := &patSlab[j]
+		p.reFields = new(reFields)
 		p.str = int32(r.int(nstr-1, "string index"))
 		p.kind = patKind(r.byte1())
 		p.lit = r.bytes()
@@ -1068,6 +1069,10 @@ func decodePayload(b []byte) (*Rules, error) {
 		}
 		if p.restProg != nil && len(p.prefix) == 0 {
 			r.fail("pattern %d: rest program without prefix", j)
+		}
+		if rf := p.reFields; p.kind == pkLiteral && rf.prog == nil && rf.rev == nil && rf.limit == 0 && rf.first == nil &&
+			rf.sets == nil && rf.prefix == nil && rf.restProg == nil && rf.revChecks == nil {
+			p.reFields = &noReFields // as compiled
 		}
 		out.pats[j] = p
 	}
