@@ -107,3 +107,32 @@ rule b { strings: $a = "world" fullword condition: $a }`
 		t.Errorf("the literals' shared fields were written: %+v", noReFields)
 	}
 }
+
+// TestIntConstantsShared checks that equal integer constants of compiled
+// conditions are one node, and that the rules still evaluate them.
+func TestIntConstantsShared(t *testing.T) {
+	src := `rule a { condition: uint16(0) == 0x5A4D and filesize < 100 }
+rule b { condition: uint16(0) == 0x5A4D and filesize > 2 }`
+	r, _, err := Compile([]Source{{Name: "i.yar", Data: []byte(src)}}, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// and(==(uint16(0), 0x5A4D), <(filesize, 100))
+	ca, cb := r.rules[0].cond, r.rules[1].cond
+	if ca.a.b != cb.a.b || ca.a.b.i != 0x5A4D {
+		t.Error("0x5A4D: two nodes")
+	}
+	if ca.a.a.a != cb.a.a.a || ca.a.a.a.i != 0 {
+		t.Error("0: two nodes")
+	}
+	if ca.b.b == cb.b.b {
+		t.Error("100 and 2 share a node")
+	}
+	ms, err := r.ScanBytes(context.Background(), []byte("MZ\x90\x00"), ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 {
+		t.Errorf("%d matching rules, want 2", len(ms))
+	}
+}
