@@ -108,9 +108,11 @@ rule b { strings: $a = "world" fullword condition: $a }`
 	}
 }
 
-// TestIntConstantsShared checks that equal integer constants of compiled
-// conditions are one node, and that the rules still evaluate them.
-func TestIntConstantsShared(t *testing.T) {
+// TestExprsShared checks that equal pure subexpressions of compiled
+// conditions (constants, uint16(0) == 0x5A4D) are one node, that
+// expressions naming a rule's strings are not shared, and that the rules
+// still evaluate them.
+func TestExprsShared(t *testing.T) {
 	src := `rule a { condition: uint16(0) == 0x5A4D and filesize < 100 }
 rule b { condition: uint16(0) == 0x5A4D and filesize > 2 }`
 	r, _, err := Compile([]Source{{Name: "i.yar", Data: []byte(src)}}, CompileOptions{})
@@ -128,7 +130,26 @@ rule b { condition: uint16(0) == 0x5A4D and filesize > 2 }`
 	if ca.b.b == cb.b.b {
 		t.Error("100 and 2 share a node")
 	}
+	if ca.a != cb.a {
+		t.Error("uint16(0) == 0x5A4D: two nodes")
+	}
 	ms, err := r.ScanBytes(context.Background(), []byte("MZ\x90\x00"), ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 {
+		t.Errorf("%d matching rules, want 2", len(ms))
+	}
+	src = `rule c { strings: $a = "x" $b = "y" condition: #a == 1 and #b == 1 }
+rule d { strings: $a = "y" condition: #a == 1 }`
+	r, _, err = Compile([]Source{{Name: "s.yar", Data: []byte(src)}}, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.rules[0].cond.a == r.rules[1].cond {
+		t.Error("#a == 1 of two rules share a node")
+	}
+	ms, err = r.ScanBytes(context.Background(), []byte("x y"), ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -204,49 +204,61 @@ type compiler struct {
 	wildUsed map[string][]string // per namespace: prefixes of rule-set wildcards already used
 	share    *interner
 	metas    metaIntern
-	ints     map[intKey]*node // see shareInts
+	exprs    map[exprKey]*node // see shareExprs
 }
 
-type intKey struct {
-	i  int64
-	op string
+// exprKey identifies a pure expression node by its fields and its
+// (already shared) operands.
+type exprKey struct {
+	kind  nodeKind
+	op, s string
+	i     int64
+	f     uint64
+	a, b  *node
 }
 
-// shareInts replaces the integer constants of a compiled condition by
-// one node per value: a third of signature-base's 64,000 condition nodes
-// are constants (0x5A4D, 1MB, 0...), and once the rule is checked their
-// position is no longer needed and evaluation only reads them.
-func (c *compiler) shareInts(n *node) {
+// shareExprs replaces the pure subexpressions of a compiled condition by
+// one node per distinct expression: constants (a third of
+// signature-base's 64,000 condition nodes: 0x5A4D, 1MB, 0...), filesize,
+// and the operators over them such as uint16(0) == 0x5A4D, which
+// thousands of rules repeat. Once the rule is checked their positions are
+// no longer needed, and evaluation only reads them. Anything that names a
+// string of the rule, a loop variable or a module is kept as it is.
+func (c *compiler) shareExprs(n *node) (*node, bool) {
 	if n == nil {
-		return
+		return nil, true
 	}
-	share := func(p **node) {
-		x := *p
-		if x == nil {
-			return
-		}
-		if x.kind != nInt || x.quantFields != nil || x.a != nil || x.b != nil || x.list != nil {
-			c.shareInts(x)
-			return
-		}
-		k := intKey{x.i, x.op}
-		if y, ok := c.ints[k]; ok {
-			*p = y
-			return
-		}
-		if c.ints == nil {
-			c.ints = map[intKey]*node{}
-		}
-		c.ints[k] = x
+	pure := n.quantFields == nil && n.list == nil && n.re == nil
+	switch n.kind {
+	case nInt, nFloat, nStr, nFilesize, nEntrypoint, nIntRead, nBin, nAnd, nOr, nNot, nNeg, nBitNot:
+	default:
+		pure = false
 	}
-	share(&n.a)
-	share(&n.b)
+	var ok bool
+	if n.a, ok = c.shareExprs(n.a); !ok {
+		pure = false
+	}
+	if n.b, ok = c.shareExprs(n.b); !ok {
+		pure = false
+	}
 	for i := range n.list {
-		share(&n.list[i])
+		n.list[i], _ = c.shareExprs(n.list[i])
 	}
 	if n.quantFields != nil {
-		share(&n.quant)
+		n.quant, _ = c.shareExprs(n.quant)
 	}
+	if !pure {
+		return n, false
+	}
+	k := exprKey{n.kind, n.op, n.s, n.i, math.Float64bits(n.f), n.a, n.b}
+	if y, ok := c.exprs[k]; ok {
+		return y, true
+	}
+	if c.exprs == nil {
+		c.exprs = map[exprKey]*node{}
+	}
+	c.exprs[k] = n
+	return n, true
 }
 
 // Compile compiles rule sources into a Rules set.
@@ -403,10 +415,11 @@ func (c *compiler) addRule(d *ruleDef) error {
 	// the parsed strings are not needed after compile (cstring keeps what
 	// the CLI prints)
 	d.strs = nil
-	r.cond = cond
 	r.nvars = rs.maxVars
 	r.needsMatch = needsMatch(cond)
-	c.shareInts(cond)
+	// the compiled condition (r.cond) replaces the parsed one
+	r.cond, _ = c.shareExprs(cond)
+	d.cond = nil
 	if d.global {
 		c.r.hasGlobal = true
 	}
