@@ -619,8 +619,11 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 // pattern; without such a jump the string is one pattern.
 func (c *compiler) hexChainPatterns(n *rnode, si int, cs *cstring, sd *stringDef) error {
 	ch := hexChain{str: int32(si)}
-	var cur []*rnode
-	flush := func() error {
+	// a part is the run of n.subs between two chaining jumps
+	start := 0
+	flush := func(end int) error {
+		cur := n.subs[start:end:end]
+		start = end + 1
 		part := cur[0]
 		if len(cur) > 1 {
 			part = &rnode{kind: rConcat, subs: cur}
@@ -632,25 +635,22 @@ func (c *compiler) hexChainPatterns(n *rnode, si int, cs *cstring, sd *stringDef
 		for _, pi := range cs.pats[first:] {
 			ch.parts = append(ch.parts, pi)
 		}
-		cur = nil
 		return nil
 	}
 	ch.gapMin, ch.gapMax = []int{0}, []int{0}
 	for i, e := range n.subs {
 		if i > 0 && i < len(n.subs)-1 && isJump(e) && (e.max < 0 || e.min > chainThreshold || e.max > chainThreshold) {
-			if err := flush(); err != nil {
+			if err := flush(i); err != nil {
 				return err
 			}
 			ch.gapMin = append(ch.gapMin, e.min)
 			ch.gapMax = append(ch.gapMax, e.max)
-			continue
 		}
-		cur = append(cur, e)
 	}
 	if len(ch.gapMin) == 1 {
 		return c.treePatterns(n, si, cs, sd, true)
 	}
-	if err := flush(); err != nil {
+	if err := flush(len(n.subs)); err != nil {
 		return err
 	}
 	for _, pi := range ch.parts {
@@ -859,7 +859,7 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 	cs.pats = append(cs.pats, pi)
 	defer c.share.pattern(p) // once every field is set
 
-	els := flatten(n, nil)
+	els := flatten(n, make([]*rnode, 0, len(n.subs)+1))
 	// a sequence of byte sets (plain hex strings with ?? and nibbles,
 	// simple regexes) is verified by a direct set-by-set compare
 	simple := true
