@@ -69,6 +69,9 @@ func TestLiteralPatternsCompact(t *testing.T) {
 	if s := unsafe.Sizeof(pattern{}); s > 64 {
 		t.Errorf("pattern is %d bytes, want at most 64", s)
 	}
+	if s := unsafe.Sizeof(cstring{}); s > 48 {
+		t.Errorf("cstring is %d bytes, want at most 48", s)
+	}
 	src := `rule a { strings: $a = "hello" nocase wide ascii $b = { 41 42 [2-300] 43 44 45 46 [400-900] 47 48 49 4A } $c = /ab+c[0-9]{2}/ condition: any of them }
 rule b { strings: $a = "world" fullword condition: $a }`
 	r, _, err := Compile([]Source{{Name: "p.yar", Data: []byte(src)}}, CompileOptions{})

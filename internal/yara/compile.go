@@ -73,9 +73,9 @@ type rule struct {
 
 type cstring struct {
 	id      string
-	rule    int
-	private bool
 	pats    []int32
+	rule    int32
+	private bool
 	isHex   bool
 	b64     bool // base64 or base64wide: never a literal string for the CLI
 }
@@ -383,7 +383,7 @@ func (c *compiler) addRule(d *ruleDef) error {
 	r := &rule{def: d, idx: len(c.r.rules), namespace: d.namespace}
 	for _, sd := range d.strs {
 		si := len(c.r.strs)
-		cs := &cstring{id: sd.id, rule: r.idx, private: sd.private, isHex: sd.kind == skHex, b64: sd.b64 || sd.b64wide}
+		cs := &cstring{id: sd.id, rule: int32(r.idx), private: sd.private, isHex: sd.kind == skHex, b64: sd.b64 || sd.b64wide}
 		c.r.strs = append(c.r.strs, cs)
 		r.strs = append(r.strs, si)
 		if err := c.buildPatterns(sd, si, cs); err != nil {

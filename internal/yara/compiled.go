@@ -391,7 +391,7 @@ func (w *cwriter) payload(r *Rules) {
 	}
 	for _, s := range r.strs {
 		w.str(s.id)
-		w.n(s.rule)
+		w.n(int(s.rule))
 		w.bool(s.private)
 		w.bool(s.isHex)
 		w.bool(s.b64)
@@ -1010,7 +1010,7 @@ func decodePayload(b []byte) (*Rules, error) {
 	}
 	for j := 0; j < nstr && r.err == nil; j++ {
 		cs := &strSlab[j]
-		*cs = cstring{id: r.str(), rule: r.int(nr-1, "rule index"), private: r.bool(), isHex: r.bool(), b64: r.bool()}
+		*cs = cstring{id: r.str(), rule: int32(r.int(nr-1, "rule index")), private: r.bool(), isHex: r.bool(), b64: r.bool()}
 		if cnt := r.count(1, "string pattern"); cnt > 0 && r.err == nil {
 			cs.pats = make([]int32, cnt)
 			for t := range cs.pats {
