@@ -61,11 +61,16 @@ func TestBrowserAdvisory(t *testing.T) {
 		chromedp.ActionFunc(func(ctx context.Context) error { return chromedp.Navigate(url).Do(ctx) }),
 		chromedp.WaitVisible(`#ack`),
 		chromedp.Click(`#ack`),
+		// #my-receipt is on the page before too ("not acknowledged yet"):
+		// wait for the page the acknowledgement returns.
+		chromedp.WaitVisible(`//*[contains(@class, "flash") and contains(., "Acknowledged.")]`, chromedp.BySearch),
 		chromedp.WaitVisible(`#my-receipt`),
 		chromedp.Text(`#my-receipt`, &receipt),
 		chromedp.SendKeys(`#actions tr:nth-child(2) input[name=comment]`, "blocked on our resolver"),
 		chromedp.Click(`#actions tr:nth-child(2) button`),
-		chromedp.WaitVisible(`.flash.ok`),
+		// The acknowledgement's page has a .flash.ok too: wait for the
+		// tick's own, or the next navigation aborts this one.
+		chromedp.WaitVisible(`//*[contains(@class, "flash") and contains(., "Recorded")]`, chromedp.BySearch),
 	)
 	if !strings.Contains(receipt, "Acknowledged by user:ann") {
 		t.Fatalf("A's receipt: %q", receipt)
