@@ -20,6 +20,17 @@ import (
 // batch holds one datagram and nothing waits for a batch to fill. The
 // calls go through the socket's syscall.RawConn, so they wait in Go's
 // poller like any other read and a closed socket ends the loop.
+//
+// Both calls are made raw (unix.RawSyscall6), without telling the Go
+// scheduler: with MSG_DONTWAIT they never block, and a sendmmsg of 64
+// answers on loopback takes long enough (the kernel delivers each one in
+// the sender's context) that the scheduler's monitor would hand the
+// processor to another thread during the call, then the reader would
+// have to get it back: context switches that cost more than the queries.
+// Raw, the reader keeps its processor for at most one batch's send (tens
+// of microseconds). Measured with dnsperf against the kit's hot cache,
+// GOMAXPROCS=1, quiet machine, three alternations: 101–113k → 128–138k
+// queries/s.
 
 // udpBatch is the most datagrams one reader takes in one call. A longer
 // datagram than udpReadSize is cut by the kernel and flagged MSG_TRUNC.
@@ -89,7 +100,7 @@ func (b *udpBatchState) recv(fd uintptr) bool {
 			b.rhdrs[i].Hdr.Flags = 0
 			b.rhdrs[i].Len = 0
 		}
-		n, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.rhdrs[0])), udpBatch, unix.MSG_DONTWAIT, 0, 0)
+		n, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.rhdrs[0])), udpBatch, unix.MSG_DONTWAIT, 0, 0)
 		switch e {
 		case 0:
 			b.n, b.errno = int(n), 0
@@ -108,7 +119,7 @@ func (b *udpBatchState) recv(fd uintptr) bool {
 // to wait until the socket can take more.
 func (b *udpBatchState) send(fd uintptr) bool {
 	for {
-		n, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&b.whdrs[b.wOff])), uintptr(b.wN-b.wOff), unix.MSG_DONTWAIT, 0, 0)
+		n, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&b.whdrs[b.wOff])), uintptr(b.wN-b.wOff), unix.MSG_DONTWAIT, 0, 0)
 		switch e {
 		case 0:
 			b.wOff += int(n)
