@@ -43,6 +43,10 @@ func TestBrowserAssessment(t *testing.T) {
 			chromedp.SendKeys(`#username`, name),
 			chromedp.SendKeys(`#password`, pw),
 			chromedp.Submit(`#password`),
+			// Wait for the login page to go: a navigation started
+			// before the login's own page arrives aborts it, and the
+			// next page then asks to log in again.
+			chromedp.WaitNotPresent(`#password`),
 		)
 	}
 
