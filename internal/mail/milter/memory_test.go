@@ -70,19 +70,8 @@ func TestMilterMemoryBounded(t *testing.T) {
 		inFlight = 8 << 20
 	)
 	hdrs, body := bigMessage(size)
-	a, err := mail.New(mail.Options{OwnDomains: []string{"en-marche.fr"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := Listen("inet:127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv := &Server{Analyzer: a, Policy: DefaultPolicy(), Host: "mx-test", MaxBytesInFlight: inFlight, TempDir: t.TempDir()}
-	served := make(chan struct{})
-	go func() { srv.Serve(ctx, l); close(served) }()
-	t.Cleanup(func() { cancel(); <-served })
+	srv := &Server{Policy: DefaultPolicy(), Host: "mx-test", MaxBytesInFlight: inFlight, TempDir: t.TempDir()}
+	addr := serve(t, srv)
 
 	// The peak below counts garbage not yet collected too; with the
 	// default GOGC it swings with the collector's timing (31 to 80 MiB
@@ -101,7 +90,7 @@ func TestMilterMemoryBounded(t *testing.T) {
 	var answers []string
 	for range conns {
 		wg.Go(func() {
-			got := deliver(t, l.Addr().String(), hdrs, body)
+			got := deliver(t, addr, hdrs, body)
 			mu.Lock()
 			answers = append(answers, got[len(got)-1])
 			mu.Unlock()

@@ -1,38 +1,23 @@
 package milter
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/vigie-project/vigie/internal/mail"
 )
 
 // TestMilterMetrics: /metrics counts messages by verdict and action, the
 // messages let through unchecked, and shows the hub link; /healthz
 // answers while the milter serves.
 func TestMilterMetrics(t *testing.T) {
-	a, err := mail.New(mail.Options{OwnDomains: []string{"en-marche.fr"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := Listen("inet:127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv := &Server{Analyzer: a, Policy: DefaultPolicy(), Host: "mx-test"}
-	served := make(chan struct{})
-	go func() { srv.Serve(ctx, l); close(served) }()
-	t.Cleanup(func() { cancel(); <-served })
+	srv := &Server{Policy: DefaultPolicy(), Host: "mx-test"}
+	addr := serve(t, srv)
 	pulled := time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)
 	hs := httptest.NewServer(srv.Handler(func() (time.Time, int) { return pulled, 3 }))
 	defer hs.Close()
 
-	addr := l.Addr().String()
 	deliver(t, addr, [][2]string{{"From", "Jean <jean@example.org>"}, {"Subject", "Réunion"}}, "Bonjour, à jeudi.\r\n")
 	deliver(t, addr, phishHeaders, phishBody)
 	deliver(t, addr, phishHeaders, phishBody)

@@ -114,16 +114,31 @@ func (s *sink) Report(_ context.Context, fs []report.Finding) error {
 
 func start(t *testing.T, p Policy, sg Sightings) string {
 	t.Helper()
+	return serve(t, &Server{Policy: p, Sightings: sg, Host: "mx-test"})
+}
+
+// testAnalyzer is the analyzer of the tests: en-marche.fr is the party's.
+func testAnalyzer(t testing.TB) *mail.Analyzer {
+	t.Helper()
 	a, err := mail.New(mail.Options{OwnDomains: []string{"en-marche.fr"}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	return a
+}
+
+// serve runs s (with testAnalyzer if it has none) on a loopback TCP port
+// until the test ends, and returns the address.
+func serve(t *testing.T, s *Server) string {
+	t.Helper()
+	if s.Analyzer == nil {
+		s.Analyzer = testAnalyzer(t)
 	}
 	l, err := Listen("inet:127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{Analyzer: a, Policy: p, Sightings: sg, Host: "mx-test"}
 	done := make(chan struct{})
 	go func() { s.Serve(ctx, l); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
@@ -325,10 +340,7 @@ func TestMilterUnixNoReply(t *testing.T) {
 // acknowledges each packet as soon as it reads it (TCP_QUICKACK). With
 // AnswerEveryStep, and on other systems, every step is answered.
 func TestMilterTCPNoReply(t *testing.T) {
-	a, err := mail.New(mail.Options{OwnDomains: []string{"en-marche.fr"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := testAnalyzer(t)
 	for _, every := range []bool{false, true} {
 		l, err := Listen("inet:127.0.0.1:0")
 		if err != nil {
@@ -392,22 +404,11 @@ func TestMilterTCPNoReply(t *testing.T) {
 // (a connection's and an analysis's) instead of two new goroutines per
 // message, whose stacks would grow again each time.
 func TestMilterWorkersReused(t *testing.T) {
-	a, err := mail.New(mail.Options{OwnDomains: []string{"en-marche.fr"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := Listen("inet:127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{Analyzer: a, Policy: DefaultPolicy(), Host: "mx-test"}
-	done := make(chan struct{})
-	go func() { s.Serve(ctx, l); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	s := &Server{Policy: DefaultPolicy(), Host: "mx-test"}
+	addr := serve(t, s)
 	const n = 30
 	for range n {
-		got := deliver(t, l.Addr().String(), phishHeaders, phishBody)
+		got := deliver(t, addr, phishHeaders, phishBody)
 		if !strings.Contains(strings.Join(got, "\n"), "X-Vigie-Verdict|phishing") {
 			t.Fatalf("answers %q, want the phishing verdict", got)
 		}
