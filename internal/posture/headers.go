@@ -231,12 +231,11 @@ func cspSelfOrNone(sources []cspSource, domain string) bool {
 				hosts = append(hosts, h)
 			}
 			switch {
-			case h == domain:
 			case strings.HasPrefix(h, "*."):
-				if h[2:] == "" || !strings.HasSuffix(domain, h[2:]) {
+				if h[2:] == "" || !sameOrSubdomain(domain, h[2:]) {
 					return false
 				}
-			case !strings.HasSuffix(h, domain):
+			case !sameOrSubdomain(h, domain) && !sameOrSubdomain(domain, h):
 				return false
 			}
 			matched++
@@ -261,12 +260,18 @@ func cspSelfOrNone(sources []cspSource, domain string) bool {
 			}
 		}
 		for _, h := range hosts {
-			if !strings.HasSuffix(h, base) {
+			if !sameOrSubdomain(h, base) {
 				return false
 			}
 		}
 	}
 	return expected == len(sources)
+}
+
+// sameOrSubdomain reports whether host is domain or one of its
+// sub-domains, on a label boundary: evilparty.test is not party.test's.
+func sameOrSubdomain(host, domain string) bool {
+	return host == domain || strings.HasSuffix(host, "."+domain)
 }
 
 // Referrer-Policy values (W3C Referrer Policy §3) as internet.nl rates

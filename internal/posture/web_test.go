@@ -203,6 +203,8 @@ func TestCSPProblems(t *testing.T) {
 		{"default-src 'self' https://static.party.test 'report-sample'" + base, ""},
 		{"default-src 'self' https://static.party.test https://*.party.test" + base, "default-src"}, // internet.nl: hosts must share the shortest one's suffix
 		{"default-src 'self' https://cdn.other.test" + base, "default-src"},
+		{"default-src 'self' https://evilparty.test; frame-ancestors 'self'; base-uri 'self' https://evilparty.test; form-action 'self'", "default-src"}, // a suffix, not a sub-domain
+		{"default-src 'self' https://party.test" + base, ""},                                                                                             // the domain itself
 		{"default-src 'self' 'none'" + base, "default-src"},
 		{"default-src 'self'; img-src 'self' data:" + base, ""},
 		{"default-src 'self'; script-src 'self' data:" + base, "data:"},
