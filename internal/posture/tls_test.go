@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -656,4 +657,26 @@ func swapOID(t *testing.T, cert *x509.Certificate, from, to []byte) *x509.Certif
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestFlightAlerts: a warning alert before the ServerHello
+// (unrecognized_name, which servers send when they have no certificate
+// for the name) does not end the handshake; a fatal one and close_notify
+// are refusals; a reset is a refusal and another network error is not.
+func TestFlightAlerts(t *testing.T) {
+	p := &flightParser{f: serverFlight{alert: -1}}
+	if done, err := p.feed(21, []byte{1, 112}); done || err != nil {
+		t.Errorf("warning unrecognized_name: done %v, err %v; want the handshake to go on", done, err)
+	}
+	for _, a := range [][]byte{{2, 40}, {1, 0}} {
+		p := &flightParser{f: serverFlight{alert: -1}}
+		if _, err := p.feed(21, a); !errors.Is(err, errRefused) {
+			t.Errorf("alert %v: %v, want a refusal", a, err)
+		}
+	}
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	unreachable := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.EHOSTUNREACH)}
+	if !isReset(reset) || isReset(unreachable) {
+		t.Errorf("isReset(reset) %v, isReset(unreachable) %v; want true, false", isReset(reset), isReset(unreachable))
+	}
 }

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"slices"
+	"syscall"
 	"time"
 )
 
@@ -249,6 +251,11 @@ func (p *flightParser) feed(typ byte, payload []byte) (bool, error) {
 	}
 	switch typ {
 	case 21: // alert
+		if len(payload) >= 2 && payload[0] == 1 && payload[1] != 0 {
+			// A warning (unrecognized_name before the ServerHello, say):
+			// the handshake goes on. close_notify and fatal alerts end it.
+			return false, nil
+		}
 		if len(payload) >= 2 {
 			p.f.alert = int(payload[1])
 			return false, fmt.Errorf("%w (alert %d)", errRefused, payload[1])
@@ -466,9 +473,16 @@ func readServerFlight(conn io.Reader, offered []uint16) (serverFlight, error) {
 	}
 }
 
+// isReset reports whether the server reset or aborted the connection (a
+// refusal), as opposed to any other network failure (an error, not a
+// refusal: an unreachable host must not read as "version refused").
 func isReset(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && !op.Timeout()
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var errno syscall.Errno
+	// WSAECONNRESET and WSAECONNABORTED, which Windows returns instead.
+	return runtime.GOOS == "windows" && errors.As(err, &errno) && (errno == 10054 || errno == 10053)
 }
 
 // tlsProber sends hellos to one server.
