@@ -12,25 +12,35 @@ import (
 // a webmail sender's "own" domain still are.
 func TestLinkMismatchToSender(t *testing.T) {
 	a := testAnalyzer(t, Options{})
+	const (
+		shopPass   = "Authentication-Results: mx.en-marche.fr; dkim=pass header.d=shopweekly.com"
+		linboxPass = "Authentication-Results: mx.en-marche.fr; dkim=pass header.d=linbox.com"
+	)
 	tests := []struct {
 		name, from, href, shown string
 		want                    bool
+		header                  string
 	}{
 		{"newsletter click counter", "Shop Weekly <deals@newsletter.shopweekly.com>",
-			"http://clickthru.shopweekly.com/Click?q=ed-jLlvQgVqRkhD", "www.outdoorgear.com", false},
+			"http://clickthru.shopweekly.com/Click?q=ed-jLlvQgVqRkhD", "www.outdoorgear.com", false, shopPass},
 		{"the sender's own page", "Linbox News <news@linbox.com>",
-			"http://www.linbox.com/partners/outdoorgear", "OutdoorGear.com", false},
+			"http://www.linbox.com/partners/outdoorgear", "OutdoorGear.com", false, linboxPass},
+		{"the sender's own domain, unauthenticated (a phisher's own domain showing another site)", "Shop Weekly <deals@newsletter.shopweekly.com>",
+			"http://clickthru.shopweekly.com/Click?q=ed-jLlvQgVqRkhD", "www.outdoorgear.com", true, ""},
 		{"to a third party", "Shop Weekly <deals@newsletter.shopweekly.com>",
-			"http://login-check.example.net/Click?q=ed-jLlvQgVqRkhD", "www.outdoorgear.com", true},
+			"http://login-check.example.net/Click?q=ed-jLlvQgVqRkhD", "www.outdoorgear.com", true, shopPass},
 		{"a brand's address to the sender's domain", "Security <alert@acct-review.com>",
-			"http://acct-review.com/signin", "www.paypal.com", true},
+			"http://acct-review.com/signin", "www.paypal.com", true, ""},
 		{"a webmail sender's provider domain", "Shop Weekly <shopweekly@gmail.com>",
-			"http://gmail.com/x?q=1", "www.outdoorgear.com", true},
+			"http://gmail.com/x?q=1", "www.outdoorgear.com", true, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			m := tmsg{from: tc.from, subject: "This week's picks",
 				html: `<p>Our picks this week.</p><p><a href="` + tc.href + `">` + tc.shown + `</a></p>`}
+			if tc.header != "" {
+				m.headers = []string{tc.header}
+			}
 			r := a.Analyze(context.Background(), tc.name, m.bytes(), nil)
 			if got := r.has("link-mismatch"); got != tc.want {
 				t.Errorf("link-mismatch %v, want %v; reasons:\n%s", got, tc.want, dumpReasons(r))
@@ -59,7 +69,9 @@ func TestIdentifiedBulkSender(t *testing.T) {
 		html    string
 		want    bool
 	}{
-		{"signed, one-click unsubscribe, own links", from, []string{sig, unsub, post}, shop + social, true},
+		{"a d= tag alone, nothing verified (offline: the sender's word)", from, []string{sig, unsub, post}, shop + social, false},
+		{"signed and verified, one-click unsubscribe, own links", from, []string{sig, unsub, post,
+			"Authentication-Results: mx.en-marche.fr; dkim=pass header.d=northwind-outfitters.com"}, shop + social, true},
 		{"no signature", from, []string{unsub, post}, shop, false},
 		{"signed by its mailing provider only", from, []string{"DKIM-Signature: v=1; d=sendgrid.net; s=s1; b=AA==", unsub, post}, shop, false},
 		{"unsubscribe without one-click", from, []string{sig, unsub}, shop, false},
@@ -100,7 +112,8 @@ func TestBulkSenderModelWeight(t *testing.T) {
 		`<p>You received this email because you signed up at northwind-outfitters.com. <a href="https://email.northwind-outfitters.com/unsub?u=8f3a">Unsubscribe</a> | ` +
 		`<a href="https://www.northwind-outfitters.com/privacy">Privacy</a><br>Northwind Outfitters, 12 Harbour St, Portland, OR</p>`
 	m := tmsg{from: "Northwind Outfitters <news@email.northwind-outfitters.com>", subject: "48 hours only: 30% off everything", html: html,
-		headers: []string{"DKIM-Signature: v=1; a=rsa-sha256; d=northwind-outfitters.com; s=s1; b=AA==",
+		headers: []string{"Authentication-Results: mx.en-marche.fr; dkim=pass header.d=northwind-outfitters.com",
+			"DKIM-Signature: v=1; a=rsa-sha256; d=northwind-outfitters.com; s=s1; b=AA==",
 			"List-Unsubscribe: <https://email.northwind-outfitters.com/unsub?u=8f3a>", "List-Unsubscribe-Post: List-Unsubscribe=One-Click"}}
 	r := a.Analyze(context.Background(), "newsletter", m.bytes(), nil)
 	for _, x := range r.Reasons {
@@ -112,9 +125,12 @@ func TestBulkSenderModelWeight(t *testing.T) {
 		t.Errorf("verdict %s, want at most suspicious; reasons:\n%s", r.Verdict, dumpReasons(r))
 	}
 	// the same mail without its signature: the model weighs in full
-	m.headers = m.headers[1:]
+	m.headers = m.headers[2:]
 	r = a.Analyze(context.Background(), "unsigned", m.bytes(), nil)
-	if r.ModelP >= ModelStrongP && !hasScore(r, "content-model", 3) {
+	if r.ModelP < ModelStrongP {
+		t.Fatalf("unsigned: the model gives p=%.3f, below %.3f: this test no longer shows the full weight", r.ModelP, ModelStrongP)
+	}
+	if !hasScore(r, "content-model", 3) {
 		t.Errorf("unsigned: the model (p=%.3f) is not weighed in full; reasons:\n%s", r.ModelP, dumpReasons(r))
 	}
 }

@@ -613,9 +613,14 @@ func (a *Analyzer) checkMismatch(x *msg, li linkInfo) {
 	} else if a.linkToSender(x, li) {
 		// the newsletter's own click counter or page ("www.buy.com"
 		// leading to clickthru.<sender>): the reader lands at the
-		// sender, not at a third party; what it deceives about is only
-		// which of the sender's pages opens
-		return
+		// sender, not at a third party. Only a sender whose signature
+		// of its From organisation verified is excused; any phisher
+		// can link to its own domain while showing a bank's address,
+		// so an unauthenticated one keeps a lighter mismatch.
+		if a.signedByFromOrg(x) {
+			return
+		}
+		s = 1.5
 	}
 	x.res.add(Reason{Check: "link-mismatch", Category: CatLinks, Score: s,
 		Evidence: []evidence{ev("link", li.Href, "shown as "+t)},
