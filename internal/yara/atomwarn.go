@@ -268,21 +268,38 @@ var (
 // lyTreeQuality is the minimum atom quality libyara computes for a hex
 // string or regexp: a hex string is first split at its jumps over
 // chainThreshold (each part scored alone, the worst counts).
+//
+// A regexp whose repeats nest ((…){4}){4}… would make the walk
+// exponential (libyara reaches its code-size limit before extracting
+// atoms; Vigie scores first): past lyMaxSteps the quality is taken as
+// the best, no warning is given, and the compiler's own limits judge the
+// string.
 func lyTreeQuality(n *rnode, hex bool) int {
 	root := lyFromTree(n, hex)
+	score := func(r *lyNode) int {
+		t, ok := lyExtract(r)
+		if !ok {
+			return 255
+		}
+		return lyChoose(t)
+	}
 	if !hex || n.kind != rConcat {
-		return lyChoose(lyExtract(root))
+		return score(root)
 	}
 	q := 255
 	start := 0
 	for i, s := range n.subs {
 		if isJump(s) && i > 0 && i < len(n.subs)-1 && (s.min > chainThreshold || s.max > chainThreshold || s.max < 0) {
-			q = min(q, lyChoose(lyExtract(&lyNode{kind: lyConcat, subs: root.subs[start:i]})))
+			q = min(q, score(&lyNode{kind: lyConcat, subs: root.subs[start:i]}))
 			start = i + 1
 		}
 	}
-	return min(q, lyChoose(lyExtract(&lyNode{kind: lyConcat, subs: root.subs[start:]})))
+	return min(q, score(&lyNode{kind: lyConcat, subs: root.subs[start:]}))
 }
+
+// lyMaxSteps bounds lyExtract's walk: signature-base's largest string
+// takes a few thousand steps.
+const lyMaxSteps = 1 << 16
 
 // lyTree is a node of libyara's atom tree.
 type lyTree struct {
@@ -323,7 +340,8 @@ func lyTrim(a *lyAtom) {
 
 // lyExtract is _yr_atoms_extract_from_re: it walks the syntax tree with
 // libyara's explicit stack and builds the atom tree.
-func lyExtract(root *lyNode) *lyTree {
+// It gives up (false) after lyMaxSteps steps.
+func lyExtract(root *lyNode) (*lyTree, bool) {
 	type item = lyItem
 	top := &lyTree{kind: '|'}
 	// the stack is reused: growing it for every string was a tenth of
@@ -348,7 +366,10 @@ func lyExtract(root *lyNode) *lyTree {
 		}
 		return a
 	}
-	for len(stack) > 0 {
+	for steps := 0; len(stack) > 0; steps++ {
+		if steps > lyMaxSteps {
+			return nil, false
+		}
 		si := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if si.app != nil {
@@ -409,7 +430,7 @@ func lyExtract(root *lyNode) *lyTree {
 			stack = append(stack, item{nil, cur})
 		}
 	}
-	return top
+	return top, true
 }
 
 // lyItem is an entry of lyExtract's stack.
