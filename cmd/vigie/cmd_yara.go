@@ -97,7 +97,7 @@ func newYaraCommand(g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.ScanList, "scan-list", false, "TARGET is a file listing the files and directories to scan, one per line")
 	f.BoolVarP(&o.Stats, "print-stats", "S", false, "print the rule set's statistics (rules, strings, patterns, atoms)")
 	f.BoolVarP(&o.ModuleData, "print-module-data", "D", false, "print the data of the imported modules for each file, as yara -D")
-	f.StringArrayVarP(&o.ModuleDataFiles, "module-data", "x", nil, "MODULE=FILE: pass FILE's content to MODULE (checked; no Vigie module reads such data: only libyara's cuckoo does)")
+	f.StringArrayVarP(&o.ModuleDataFiles, "module-data", "x", nil, "MODULE=FILE: pass FILE's content (at most 64 MB) to MODULE, as yara does (only the tests module, kept for libyara's own test suite, reads it; libyara's cuckoo, which Vigie lacks, is the usual reader)")
 	f.IntVarP(&o.StackSize, "stack-size", "k", 16384, "accepted for yara compatibility: Vigie's evaluator has no slot stack (nesting is bounded at compile time)")
 	f.BoolVar(&o.FailOnWarn, "fail-on-warnings", false, "fail (exit 1) when compiling the rules gives warnings")
 	f.IntVar(&o.MaxStringsPerRule, "max-strings-per-rule", yaracli.DefaultMaxStringsPerRule, "refuse rules with more strings than this (at most 10000: the engine's own limit, libyara's default)")

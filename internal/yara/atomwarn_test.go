@@ -144,9 +144,9 @@ func randomSlowStrings(rng *rand.Rand, n int) []string {
 // TestSlowScanningWarningDifferential compiles random strings with
 // libyara (VIGIE_YARA_BIN) and Vigie: the same strings must warn.
 func TestSlowScanningWarningDifferential(t *testing.T) {
-	bin := os.Getenv("VIGIE_YARA_BIN")
+	bin := yaraBin(t)
 	if bin == "" {
-		t.Skip("VIGIE_YARA_BIN not set")
+		t.Skip("no yara to compare with (install Debian's yara or set VIGIE_YARA_BIN)")
 	}
 	strs := randomSlowStrings(rand.New(rand.NewSource(12)), 1500)
 	var src strings.Builder

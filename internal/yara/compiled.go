@@ -1056,7 +1056,10 @@ func decodePayload(b []byte) (*Rules, error) {
 				c.set = r.set()
 				c.lo = int32(r.int(math.MaxInt32, "prefix check distance"))
 				c.hi = int32(r.int(math.MaxInt32, "prefix check distance"))
-				if c.lo < 1 || c.hi < c.lo {
+				// the compiler chooses checks within maxRevCheckWindow; a
+				// larger distance would make every atom hit walk back over
+				// the file
+				if c.lo < 1 || c.hi < c.lo || c.hi > maxRevCheckWindow {
 					r.fail("pattern %d: prefix check distances %d..%d", j, c.lo, c.hi)
 				}
 			}

@@ -73,9 +73,9 @@ func vigieStringMatches(t *testing.T, rule string, data []byte) []string {
 // alternatives against libyara's: hex jumps match the shortest extent
 // from each start, and chains join their parts the same way.
 func TestDifferentialHexJumps(t *testing.T) {
-	bin := os.Getenv("VIGIE_YARA_BIN")
+	bin := yaraBin(t)
 	if bin == "" {
-		t.Skip("VIGIE_YARA_BIN not set")
+		t.Skip("no yara to compare with (install Debian's yara or set VIGIE_YARA_BIN)")
 	}
 	rng := rand.New(rand.NewSource(7))
 	bytesHex := []string{"61", "62", "63", "7A", "6?", "??"}
@@ -159,9 +159,9 @@ func TestConsecutiveJumps(t *testing.T) {
 // base64wide, with wide/ascii, custom alphabet) on data holding base64
 // encodings of random text at every alignment, as ascii and UTF-16LE.
 func TestDifferentialBase64(t *testing.T) {
-	bin := os.Getenv("VIGIE_YARA_BIN")
+	bin := yaraBin(t)
 	if bin == "" {
-		t.Skip("VIGIE_YARA_BIN not set")
+		t.Skip("no yara to compare with (install Debian's yara or set VIGIE_YARA_BIN)")
 	}
 	rng := rand.New(rand.NewSource(11))
 	mods := []string{"base64", "base64wide", "base64 wide", "base64 ascii wide", "base64wide wide", "base64wide ascii wide", "base64 base64wide", `base64("!@#$%^&*(){}[].,|ABCDEFGHIJ\tLMNOPQRSTUVWXYZabcdefghijklmnopqrstu")`}

@@ -56,7 +56,7 @@ var testsModuleCases = []struct {
 // with VIGIE_YARA_BIN that libyara (built with the module, as Debian's
 // is) agrees.
 func TestTestsModule(t *testing.T) {
-	bin := os.Getenv("VIGIE_YARA_BIN")
+	bin := yaraBin(t)
 	for _, c := range testsModuleCases {
 		src := `import "tests" rule test { condition: ` + c.cond + ` }`
 		rules, _, err := Compile([]Source{{Name: "t.yar", Data: []byte(src)}}, CompileOptions{})

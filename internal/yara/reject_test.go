@@ -134,7 +134,7 @@ var acceptCases = []struct{ name, src string }{
 // the expected message, and (with VIGIE_YARA_BIN) that libyara also
 // rejects it; acceptCases must compile in both.
 func TestCompileRejects(t *testing.T) {
-	bin := os.Getenv("VIGIE_YARA_BIN")
+	bin := yaraBin(t)
 	yaraOK := func(src string) (bool, string) {
 		dir := t.TempDir()
 		rf := filepath.Join(dir, "r.yar")

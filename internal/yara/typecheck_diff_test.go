@@ -109,9 +109,9 @@ func typedCondition(rng *rand.Rand, depth int) string {
 // libyara (VIGIE_YARA_BIN, built with its tests module as Debian's is)
 // and Vigie: both must accept the same ones, and match the same.
 func TestTypeCheckDifferential(t *testing.T) {
-	bin := os.Getenv("VIGIE_YARA_BIN")
+	bin := yaraBin(t)
 	if bin == "" {
-		t.Skip("VIGIE_YARA_BIN not set")
+		t.Skip("no yara to compare with (install Debian's yara or set VIGIE_YARA_BIN)")
 	}
 	rng := rand.New(rand.NewSource(3))
 	data := []byte("abcabcabc zz abc")

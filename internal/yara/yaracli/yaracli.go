@@ -416,9 +416,9 @@ func Run(ctx context.Context, rules *yara.Rules, target string, o Options, stdou
 		if !ok {
 			return Result{}, errors.New("wrong syntax for `-x` option")
 		}
-		b, err := os.ReadFile(file)
+		b, err := readModuleData(file)
 		if err != nil {
-			return Result{}, fmt.Errorf("could not open file \"%s\"", file)
+			return Result{}, err
 		}
 		if rn.modData == nil {
 			rn.modData = map[string][]byte{}
@@ -896,4 +896,26 @@ func escapeMeta(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// MaxModuleData bounds a -x file: module data is a small report (libyara's
+// cuckoo reads a JSON sandbox report), and every scanned file gets it.
+const MaxModuleData = 64 << 20
+
+// readModuleData reads a -x file, at most MaxModuleData bytes
+// (-x tests=/dev/zero used to read forever).
+func readModuleData(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("could not open file \"%s\"", file)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxModuleData+1))
+	if err != nil {
+		return nil, fmt.Errorf("could not read file \"%s\": %w", file, err)
+	}
+	if len(b) > MaxModuleData {
+		return nil, fmt.Errorf("module data file \"%s\" is larger than %d MB", file, MaxModuleData>>20)
+	}
+	return b, nil
 }
