@@ -120,14 +120,20 @@ func (b *udpBatchState) recv(fd uintptr) bool {
 func (b *udpBatchState) send(fd uintptr) bool {
 	for {
 		n, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&b.whdrs[b.wOff])), uintptr(b.wN-b.wOff), unix.MSG_DONTWAIT, 0, 0)
-		switch e {
-		case 0:
+		switch {
+		case e == 0 && n > 0:
 			b.wOff += int(n)
 			b.errno = 0
 			return true
-		case unix.EINTR:
+		case e == 0:
+			// nothing sent and no error: drop the first answer rather
+			// than ask again forever
+			b.wOff++
+			b.errno = 0
+			return true
+		case e == unix.EINTR:
 			continue
-		case unix.EAGAIN:
+		case e == unix.EAGAIN:
 			return false
 		}
 		// The first answer could not be sent (its client's address is

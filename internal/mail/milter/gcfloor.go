@@ -24,12 +24,16 @@ var (
 const DefaultHeapFloor = 32 << 20
 
 // SetHeapFloor reserves n bytes counted as live heap, replacing the last
-// floor (0 removes it). With GOGC set in the environment the operator
-// tunes the collector and nothing is reserved.
+// floor (0 removes it). With GOGC or GOMEMLIMIT set in the environment
+// the operator tunes the collector and nothing is reserved (the floor
+// counts against a memory limit: under a small one the collector would
+// run without pause).
 func SetHeapFloor(n int) {
 	floorMu.Lock()
 	defer floorMu.Unlock()
-	if _, ok := os.LookupEnv("GOGC"); ok || n <= 0 {
+	_, gogc := os.LookupEnv("GOGC")
+	_, limit := os.LookupEnv("GOMEMLIMIT")
+	if gogc || limit || n <= 0 {
 		floor = nil
 		return
 	}
