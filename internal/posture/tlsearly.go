@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"slices"
 	"time"
 )
@@ -227,10 +228,14 @@ func tls13EarlyData(ctx context.Context, p *tlsProber) (bool, error) {
 	for range 4 {
 		m, err := next()
 		if err != nil {
-			if errors.Is(err, errFlight) {
-				return false, err
+			// No ticket before the deadline or the server's close: no
+			// resumption, hence no 0-RTT. An alert (our Finished
+			// refused) or anything else means the test did not run.
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return false, nil
 			}
-			return false, nil
+			return false, fmt.Errorf("after the client's Finished: %w", err)
 		}
 		if m[0] != 4 {
 			continue
