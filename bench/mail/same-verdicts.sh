@@ -17,12 +17,17 @@ CORPUS=${CORPUS:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/corpus}
 [ -d "$CORPUS/mail" ] || CORPUS=/work/shared/corpus
 D=$(mktemp -d /tmp/same-verdicts.XXXXXX)
 trap 'rm -rf "$D"' EXIT
-run() { # binary output
+run() { # binary output: fails when a run ends other than 0 or 1 (phishing found)
+  local rc=0 r
   for dir in "$CORPUS/mail/phish" "$CORPUS/mail/ham" "$CORPUS/mail-train"; do
-    "$1" mail check --json --protect en-marche.fr "$dir" 2>/dev/null || [ $? = 1 ]
-  done | LC_ALL=C sort >"$2"
+    "$1" mail check --json --protect en-marche.fr "$dir" 2>/dev/null >>"$2.raw" || { r=$?; [ "$r" = 1 ] || rc=$r; }
+  done
+  LC_ALL=C sort "$2.raw" >"$2"
+  [ "$rc" = 0 ] || { echo "$1 ended with status $rc: its output is incomplete" >&2; return 1; }
 }
-run "$1" "$D/old" & run "$2" "$D/new" & wait
+run "$1" "$D/old" & p1=$!
+run "$2" "$D/new" & p2=$!
+wait $p1 && wait $p2 || exit 1
 n=$(wc -l <"$D/old")
 [ "$n" -gt 0 ] || { echo "no output from $1" >&2; exit 1; }
 if cmp -s "$D/old" "$D/new"; then
