@@ -145,28 +145,46 @@ func hasScore(r *Result, check string, score float64) bool {
 }
 
 // TestOfferWithHelpDeskReplyTo: an offer whose replies go to another
-// ordinary domain (a help desk) is how shops write; the same offer with
-// replies to a webmail account, or heavier lure wording beside the help
-// desk, is still a lure from a sender that hides.
+// ordinary domain (a help desk) is how shops write, when the shop is
+// proven to be the sender (DMARC pass, or its own DKIM signature
+// verified); the same offer from an unproven sender (anyone can write a
+// shop's From), with replies to a webmail account, or heavier lure wording
+// beside the help desk, is still a lure from a sender that hides.
 func TestOfferWithHelpDeskReplyTo(t *testing.T) {
 	a := testAnalyzer(t, Options{})
-	const offer = "Spring sale: a limited time offer on seeds and bulbs. Visit our shop for the new catalogue."
+	const (
+		offer    = "Spring sale: a limited time offer on seeds and bulbs. Visit our shop for the new catalogue."
+		helpDesk = "Garden Club <help@gardenhelpdesk.com>"
+		dkimPass = "Authentication-Results: mx.en-marche.fr; spf=pass smtp.mailfrom=gardenclub-news.com; dkim=pass header.d=gardenclub-news.com"
+		dmarcOK  = "Authentication-Results: mx.en-marche.fr; spf=pass smtp.mailfrom=gardenclub-news.com; dkim=none; dmarc=pass header.from=gardenclub-news.com"
+	)
 	tests := []struct {
-		name, replyTo, text string
-		want                bool
+		name, replyTo, text, auth string
+		want                      bool
 	}{
-		{"one offer, replies to a help desk", "Garden Club <help@gardenhelpdesk.com>", offer, false},
-		{"one offer, replies to a webmail account", "Garden Club <gardenclub.sales@gmail.com>", offer, true},
-		{"heavier lure, replies to a help desk", "Garden Club <help@gardenhelpdesk.com>",
-			offer + " Congratulations, you have won the lottery: claim your prize money now.", true},
-		{"pills, replies to a help desk", "Garden Club <help@gardenhelpdesk.com>",
-			"Our new formula: viagra and cialis at half price, shipped discreetly.", true},
-		{"money fraud, replies to a help desk", "Garden Club <help@gardenhelpdesk.com>",
-			"You were named as beneficiary of the estate; kindly get back to us.", true},
+		{"one offer, replies to a help desk, the shop's DKIM verified", helpDesk, offer, dkimPass, false},
+		{"one offer, replies to a help desk, DMARC pass", helpDesk, offer, dmarcOK, false},
+		{"one offer, replies to a help desk, nothing verified (a spoofed shop)", helpDesk, offer, "", true},
+		{"one offer, replies to a help desk, DKIM and DMARC failed", helpDesk, offer,
+			"Authentication-Results: mx.en-marche.fr; spf=fail smtp.mailfrom=gardenclub-news.com; dkim=fail header.d=gardenclub-news.com; dmarc=fail header.from=gardenclub-news.com", true},
+		{"one offer, replies to a help desk, signed only by another organisation", helpDesk, offer,
+			"Authentication-Results: mx.en-marche.fr; dkim=pass header.d=bulkmailer.example", true},
+		{"one offer, replies to a help desk, a DKIM pass claimed by a server not trusted", helpDesk, offer,
+			"Authentication-Results: mx.attacker.example; dkim=pass header.d=gardenclub-news.com; dmarc=pass header.from=gardenclub-news.com", true},
+		{"one offer, replies to a webmail account", "Garden Club <gardenclub.sales@gmail.com>", offer, dkimPass, true},
+		{"heavier lure, replies to a help desk", helpDesk,
+			offer + " Congratulations, you have won the lottery: claim your prize money now.", dkimPass, true},
+		{"pills, replies to a help desk", helpDesk,
+			"Our new formula: viagra and cialis at half price, shipped discreetly.", dkimPass, true},
+		{"money fraud, replies to a help desk", helpDesk,
+			"You were named as beneficiary of the estate; kindly get back to us.", dkimPass, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			m := tmsg{from: "Garden Club <news@gardenclub-news.com>", replyTo: tc.replyTo, subject: "Spring sale", text: tc.text}
+			if tc.auth != "" {
+				m.headers = []string{tc.auth}
+			}
 			r := a.Analyze(context.Background(), tc.name, m.bytes(), nil)
 			if got := r.has("lure-from-anonymous-sender"); got != tc.want {
 				t.Errorf("lure-from-anonymous-sender %v, want %v; reasons:\n%s", got, tc.want, dumpReasons(r))

@@ -78,7 +78,9 @@
 //     sender with a mark of anonymity, and two or more such marks, count
 //     more than their parts — each is common alone in honest mail, not
 //     together. A shop's one kind of offer whose replies go to a help
-//     desk on another ordinary domain is not such a lure; a link showing
+//     desk on another ordinary domain is not such a lure when the shop is
+//     proven to be the sender (DMARC pass, or a verified DKIM signature of
+//     the From organisation; offline, never); a link showing
 //     another address that leads to the sender's own domain (a click
 //     counter) is no mismatch.
 //

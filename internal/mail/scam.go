@@ -134,7 +134,7 @@ func (a *Analyzer) checkCombined(x *msg) {
 	if x.res.has("reply-to-mismatch") && !a.ownOrAuthenticated(x) {
 		anonLure = append(anonLure, "reply-to-mismatch")
 	}
-	if len(lure) > 0 && (len(anon) > 0 || len(anonLure) > 0 || x.res.has("return-path-mismatch")) && !shopOfferFromBusiness(x, lure, anon, anonLure) {
+	if len(lure) > 0 && (len(anon) > 0 || len(anonLure) > 0 || x.res.has("return-path-mismatch")) && !a.shopOfferFromBusiness(x, lure, anon, anonLure) {
 		evs := []evidence{ev("lure", strings.Join(lure, ", "), "")}
 		if m := append(append([]string{}, anon...), anonLure...); len(m) > 0 {
 			evs = append(evs, ev("sender", strings.Join(m, ", "), ""))
@@ -155,9 +155,15 @@ func (a *Analyzer) checkCombined(x *msg) {
 // a help desk or a mailing provider: that is how businesses send their
 // offers, not how scammers hide. A personal webmail sender or replies to
 // a webmail account, money-fraud, dating, pill or casino wording, or any
-// look-alike or other mark of a throwaway sender, and it is not.
-func shopOfferFromBusiness(x *msg, lure, anon, anonLure []string) bool {
+// look-alike or other mark of a throwaway sender, and it is not. The
+// sender must be proven (DMARC pass, or a verified DKIM signature of the
+// From organisation): anyone can write a shop's From and a help desk's
+// Reply-To, and an unproven From is the scammer's word.
+func (a *Analyzer) shopOfferFromBusiness(x *msg, lure, anon, anonLure []string) bool {
 	if len(anon) > 0 || len(lure) != 1 || lure[0] != "scam-offer" || freemail[x.fromReg] {
+		return false
+	}
+	if x.auth.DMARC != "pass" && !a.signedByFromOrg(x) {
 		return false
 	}
 	for _, m := range anonLure {
