@@ -333,8 +333,12 @@
 //     unsafe-url or an unknown value warn. X-Frame-Options DENY or
 //     SAMEORIGIN is only noted (internet.nl: information only, since
 //     frame-ancestors replaces it). Several fields of one header count as
-//     their values joined by commas. Like internet.nl, directive names and
-//     keywords are matched as written (lower case).
+//     their values joined by commas. Deviation: directive names, keywords,
+//     schemes and hosts are read in any case, as browsers read them (CSP3
+//     §2.2.1 lower-cases directive names; keywords match ASCII
+//     case-insensitively); internet.nl matches them as written, so it
+//     finds no default-src in "Default-Src 'self'" and no
+//     'unsafe-inline' in "script-src 'Unsafe-Inline'".
 //
 //   - web.security-txt: /.well-known/security.txt (RFC 9116) read as
 //     internet.nl does (checks/tasks/securitytxt.py and the sectxt library

@@ -134,11 +134,16 @@ func CSPProblems(value, domain string) []string {
 	parsed := map[string][]cspSource{}
 	for policy := range strings.SplitSeq(value, ",") {
 		for d := range strings.SplitSeq(policy, ";") {
-			f := strings.Fields(d)
+			// Browsers read directive names, keywords, schemes and hosts
+			// in any case (CSP3 §2.2.1 lower-cases the names; §6.7
+			// matches keywords ASCII case-insensitively); nonce and hash
+			// values, the only case-sensitive parts, are not rated.
+			f := strings.Fields(strings.ToLower(d))
 			if len(f) == 0 {
 				continue
 			}
-			dir, ok := cspDirectives[f[0]]
+			name := f[0]
+			dir, ok := cspDirectives[name]
 			if !ok {
 				continue
 			}
@@ -147,7 +152,7 @@ func CSPProblems(value, domain string) []string {
 			}
 			for _, v := range f[1:] {
 				if s, ok := parseCSPSource(v, dir.kind); ok {
-					parsed[f[0]] = append(parsed[f[0]], s)
+					parsed[name] = append(parsed[name], s)
 				}
 			}
 		}

@@ -219,7 +219,11 @@ func TestCSPProblems(t *testing.T) {
 		{"default-src 'self'; frame-ancestors https://partner.test; base-uri 'self'; form-action 'self'", "frame-ancestors"},
 		{"default-src 'self'; frame-ancestors 'self'; form-action 'self'", "base-uri"},
 		{"default-src 'self'; frame-ancestors 'self'; base-uri 'self'", "form-action"},
-		{"Default-Src 'self'" + base, "default-src"},                                      // names as written, like internet.nl
+		{"Default-Src 'self'; FRAME-ANCESTORS 'SELF'; Base-URI 'self'; Form-Action 'Self'", ""}, // names and keywords in any case, as browsers read them
+		{"DEFAULT-SRC 'self'; Script-Src 'Unsafe-Inline'" + base, "'unsafe-inline'"},
+		{"default-src 'self'; Object-Src DATA:" + base, "data:"},
+		{"default-src 'self'; img-src HTTP://cdn.party.test" + base, "http:"},
+		{"default-src 'self' HTTPS://Static.Party.Test" + base, ""},
 		{"default-src 'self'" + base + ", script-src 'unsafe-inline'", "'unsafe-inline'"}, // a second header field
 		{"upgrade-insecure-requests", "default-src"},
 	} {
