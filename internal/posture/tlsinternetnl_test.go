@@ -2,7 +2,9 @@ package posture
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -84,8 +86,15 @@ var tlsINLCases = []tlsINLCase{
 }
 
 // TestTLSInternetNLAgreement rates each configuration and compares every
-// internet.nl TLS subtest Vigie implements with internet.nl's verdict.
+// internet.nl TLS subtest Vigie implements with internet.nl's verdict. The
+// figures doc.go prints (servers, subtests, agreement) must be the ones
+// measured here.
 func TestTLSInternetNLAgreement(t *testing.T) {
+	raw, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Join(strings.Fields(strings.ReplaceAll(string(raw), "\n//", "\n")), " ")
 	subtests := []string{"tls_version", "tls_ciphers", "fs_params", "tls_cipher_order", "tls_compression",
 		"renegotiation_secure", "extended_master_secret", "kex_hash_func"}
 	agree, total := 0, 0
@@ -118,4 +127,13 @@ func TestTLSInternetNLAgreement(t *testing.T) {
 		}
 	}
 	t.Logf("TLS subtests: Vigie agrees with internet.nl on %d of %d (%d configurations)", agree, total, len(tlsINLCases))
+	for _, claim := range []string{
+		fmt.Sprintf("tlsinternetnl_test.go sets up %d servers", len(tlsINLCases)),
+		fmt.Sprintf("compares %d subtests", len(subtests)),
+		fmt.Sprintf("with the verdict internet.nl's code gives: %d of %d agree.", agree, total),
+	} {
+		if !strings.Contains(doc, claim) {
+			t.Errorf("doc.go does not state the measured TLS agreement: %q", claim)
+		}
+	}
 }
