@@ -1,0 +1,84 @@
+package yara
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestHexStringsReused checks that a hex string whose text an earlier
+// string already has is not compiled again but shares that string's
+// compiled form, and that it matches, chains, warns and saves exactly as
+// when it is compiled on its own.
+func TestHexStringsReused(t *testing.T) {
+	hexes := []string{
+		"{ 4D 5A ?? 00 [2-4] 50 45 }",                // atoms and a jump
+		"{ 41 42 [-] 43 44 [300-400] 45 46 }",        // a chain of three parts
+		"{ 00 00 }",                                  // no usable atom, "slow" warning
+		"{ 61 ( 62 | 63 ) [1-2] 64 65 66 67 }",       // alternation
+		"{ 31 ?? 32 [0-3] ?3 34 35 36 // comment\n}", // nibble, comment
+	}
+	var src, alone strings.Builder
+	for r := 0; r < 3; r++ {
+		src.WriteString("rule r" + itoa(r) + " { strings:")
+		for i, h := range hexes {
+			src.WriteString(" $h" + itoa(i) + " = " + h)
+		}
+		src.WriteString(" condition: any of them }\n")
+	}
+	alone.WriteString("rule r0 { strings:")
+	for i, h := range hexes {
+		alone.WriteString(" $h" + itoa(i) + " = " + h)
+	}
+	alone.WriteString(" condition: any of them }\n")
+	data := []byte("..MZ\x90\x00..PE..AB" + strings.Repeat("x", 50) + "CD" + strings.Repeat("y", 350) + "EF..\x00\x00..acXdefg..1.2S3456")
+
+	rules, warns, err := Compile([]Source{{Name: "dup.yar", Data: []byte(src.String())}}, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, oneWarns, err := Compile([]Source{{Name: "one.yar", Data: []byte(alone.String())}}, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warns) != 3*len(oneWarns) || len(oneWarns) == 0 {
+		t.Errorf("%d warnings, want 3 × %d", len(warns), len(oneWarns))
+	}
+	for k, w := range warns { // each rule is two lines (the comment ends one)
+		if w.Pos.Line != 2*k+1 || w.Pos != (Pos{"dup.yar", 2*k + 1, oneWarns[0].Pos.Col}) {
+			t.Errorf("warning %d at %v, want line %d column %d", k, w.Pos, 2*k+1, oneWarns[0].Pos.Col)
+		}
+	}
+	// every rule's strings match as the rule compiled alone does
+	want, err := one.ScanBytes(context.Background(), data, ScanOptions{})
+	if err != nil || len(want) != 1 {
+		t.Fatalf("alone: %v %v", want, err)
+	}
+	if len(want[0].Strings) != len(hexes) {
+		t.Fatalf("alone: %d strings matched, want %d: %+v", len(want[0].Strings), len(hexes), want[0].Strings)
+	}
+	for _, rs := range []*Rules{rules, roundTrip(t, rules)} {
+		got, err := rs.ScanBytes(context.Background(), data, ScanOptions{})
+		if err != nil || len(got) != 3 {
+			t.Fatalf("got %d matches, %v", len(got), err)
+		}
+		for _, m := range got {
+			if !reflect.DeepEqual(m.Strings, want[0].Strings) {
+				t.Errorf("%s: strings %+v, want %+v", m.Rule, m.Strings, want[0].Strings)
+			}
+		}
+	}
+	if len(rules.chains) != 3 || len(rules.pats) != 3*len(one.pats) || len(rules.noAtom) != 3*len(one.noAtom) {
+		t.Errorf("%d chains, %d patterns, %d without atoms; want 3, %d, %d", len(rules.chains), len(rules.pats), len(rules.noAtom), 3*len(one.pats), 3*len(one.noAtom))
+	}
+	// the later rules share the first one's compiled patterns
+	n := len(one.pats)
+	for i := 0; i < n; i++ {
+		for r := 1; r < 3; r++ {
+			if rules.pats[i].reFields != rules.pats[r*n+i].reFields {
+				t.Errorf("pattern %d of rule r%d was compiled again", i, r)
+			}
+		}
+	}
+}
