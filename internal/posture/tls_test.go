@@ -557,6 +557,13 @@ func TestZeroRTT(t *testing.T) {
 		{"openssl -early_data", func() int { return startOpenSSLServer(t, ca, "-early_data") }, true},
 		{"openssl default", func() int { return startOpenSSLServer(t, ca) }, false},
 		{"go", func() int { return startTLSRaw(t, goodTLSConfig(ca.issue(t, "good.test"))) }, false},
+		// a close without a ticket after the handshake: no resumption,
+		// hence no 0-RTT (not an error)
+		{"go without tickets, closing after the handshake", func() int {
+			cfg := goodTLSConfig(ca.issue(t, "good.test"))
+			cfg.SessionTicketsDisabled = true
+			return startTLSRaw(t, cfg)
+		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			port := tc.port()
@@ -664,14 +671,15 @@ func swapOID(t *testing.T, cert *x509.Certificate, from, to []byte) *x509.Certif
 // for the name) does not end the handshake; a fatal one and close_notify
 // are refusals; a reset is a refusal and another network error is not.
 func TestFlightAlerts(t *testing.T) {
-	p := &flightParser{f: serverFlight{alert: -1}}
-	if done, err := p.feed(21, []byte{1, 112}); done || err != nil {
-		t.Errorf("warning unrecognized_name: done %v, err %v; want the handshake to go on", done, err)
+	flight := slices.Concat(tlsRecord(22, hsMessage(2, serverHello12(0xC02F))), tlsRecord(22, hsMessage(14, nil)))
+	f, err := readServerFlight(bytes.NewReader(slices.Concat(tlsRecord(21, []byte{1, 112}), flight)), nil)
+	if err != nil || f.suite != 0xC02F {
+		t.Errorf("warning unrecognized_name, then a flight: suite %04x, err %v; want the handshake to go on", f.suite, err)
 	}
 	for _, a := range [][]byte{{2, 40}, {1, 0}} {
-		p := &flightParser{f: serverFlight{alert: -1}}
-		if _, err := p.feed(21, a); !errors.Is(err, errRefused) {
-			t.Errorf("alert %v: %v, want a refusal", a, err)
+		f, err := readServerFlight(bytes.NewReader(slices.Concat(tlsRecord(21, a), flight)), nil)
+		if !errors.Is(err, errRefused) || f.alert != int(a[1]) {
+			t.Errorf("alert %v: %v, alert %d; want a refusal with alert %d", a, err, f.alert, a[1])
 		}
 	}
 	reset := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}

@@ -10,7 +10,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"slices"
 	"time"
@@ -84,73 +83,70 @@ func tls13EarlyData(ctx context.Context, p *tlsProber) (bool, error) {
 	transcript := slices.Clone(rec[5:])
 
 	var rk *tls13Keys // server's keys, once known
-	var hsBuf []byte
-	total := 0
-	// next returns the next handshake message, decrypting as needed.
+	rr := &recordReader{r: conn, maxTotal: 2 * maxFlightBytes, maxMsg: maxFlightBytes}
+	// open decrypts a protected record (RFC 8446 §5.2) into its inner
+	// content type and plaintext; before the ServerHello's keys only
+	// plaintext records come, after it only protected ones (and the
+	// middlebox-compatibility ChangeCipherSpec).
+	rr.open = func(hdr, body []byte) (byte, []byte, error) {
+		switch {
+		case hdr[0] == 20 || hdr[0] == 21 || rk == nil && hdr[0] != 23:
+			return hdr[0], body, nil
+		case rk == nil:
+			return 0, nil, flightErr("protected record before the ServerHello")
+		case hdr[0] != 23:
+			return 0, nil, flightErr("unprotected record of type %d after the ServerHello", hdr[0])
+		}
+		if len(body) < 17 {
+			return 0, nil, flightErr("short encrypted record")
+		}
+		pt, err := gcm(rk.key).Open(nil, rk.nonce(), body, hdr)
+		if err != nil {
+			return 0, nil, flightErr("record does not decrypt")
+		}
+		i := len(pt) - 1
+		for i >= 0 && pt[i] == 0 {
+			i--
+		}
+		if i < 0 {
+			return 0, nil, flightErr("empty inner plaintext")
+		}
+		switch pt[i] {
+		case 21, 22, 23:
+			return pt[i], pt[:i], nil
+		}
+		return 0, nil, flightErr("inner content type %d", pt[i])
+	}
+	// next returns the next handshake message, decrypting as needed;
+	// application data and ChangeCipherSpec are skipped.
 	next := func() ([]byte, error) {
 		for {
-			if len(hsBuf) >= 4 {
-				n := int(hsBuf[1])<<16 | int(hsBuf[2])<<8 | int(hsBuf[3])
-				if n > maxFlightBytes {
-					return nil, flightErr("handshake message of %d bytes", n)
-				}
-				if len(hsBuf) >= 4+n {
-					m := hsBuf[:4+n]
-					hsBuf = hsBuf[4+n:]
-					return m, nil
-				}
+			typ, data, err := rr.next()
+			if errors.Is(err, errConnClosed) {
+				return nil, fmt.Errorf("%w (%w)", errRefused, err)
 			}
-			hdr := make([]byte, 5)
-			if _, err := io.ReadFull(conn, hdr); err != nil {
-				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err) {
-					return nil, fmt.Errorf("%w (connection closed)", errRefused)
-				}
+			if err != nil {
 				return nil, err
 			}
-			n := int(binary.BigEndian.Uint16(hdr[3:]))
-			total += n
-			if n > 1<<14+256 || total > 2*maxFlightBytes {
-				return nil, flightErr("record of %d bytes", n)
-			}
-			body := make([]byte, n)
-			if _, err := io.ReadFull(conn, body); err != nil {
-				return nil, err
-			}
-			switch {
-			case hdr[0] == 20: // middlebox-compatibility ChangeCipherSpec
-				continue
-			case hdr[0] == 21:
-				return nil, fmt.Errorf("%w (alert)", errRefused)
-			case hdr[0] == 22 && rk == nil:
-				hsBuf = append(hsBuf, body...)
-			case hdr[0] == 23 && rk != nil:
-				if n < 17 {
-					return nil, flightErr("short encrypted record")
-				}
-				pt, err := gcm(rk.key).Open(nil, rk.nonce(), body, hdr)
-				if err != nil {
-					return nil, flightErr("record does not decrypt")
-				}
-				i := len(pt) - 1
-				for i >= 0 && pt[i] == 0 {
-					i--
-				}
-				if i < 0 {
-					return nil, flightErr("empty inner plaintext")
-				}
-				switch pt[i] {
-				case 22:
-					hsBuf = append(hsBuf, pt[:i]...)
-				case 21:
-					return nil, fmt.Errorf("%w (alert)", errRefused)
-				case 23: // application data: skipped
-				default:
-					return nil, flightErr("inner content type %d", pt[i])
-				}
+			switch typ {
+			case 22:
+				return data, nil
+			case 21:
+				return nil, alertErr(errRefused, data)
+			case 20, 23: // middlebox-compatibility ChangeCipherSpec, application data
 			default:
-				return nil, flightErr("record type %d", hdr[0])
+				return nil, flightErr("record type %d", typ)
 			}
 		}
+	}
+	// keys switches the server's keys; a handshake message must not span
+	// the change (RFC 8446 §5.1).
+	keys := func(secret []byte) error {
+		if rr.pending() {
+			return flightErr("handshake message spans a key change")
+		}
+		rk = newTLS13Keys(secret)
+		return nil
 	}
 
 	sh, err := next()
@@ -186,7 +182,9 @@ func tls13EarlyData(ctx context.Context, p *tlsProber) (bool, error) {
 	hs, _ := hkdf.Extract(sha256.New, shared, deriveSecret(early, "derived", nil))
 	cHS, sHS := deriveSecret(hs, "c hs traffic", transcript), deriveSecret(hs, "s hs traffic", transcript)
 	master, _ := hkdf.Extract(sha256.New, zero, deriveSecret(hs, "derived", nil))
-	rk = newTLS13Keys(sHS)
+	if err := keys(sHS); err != nil {
+		return false, err
+	}
 	for {
 		m, err := next()
 		if err != nil {
@@ -221,7 +219,9 @@ func tls13EarlyData(ctx context.Context, p *tlsProber) (bool, error) {
 	if _, err := conn.Write(out); err != nil {
 		return false, err
 	}
-	rk = newTLS13Keys(sAP)
+	if err := keys(sAP); err != nil {
+		return false, err
+	}
 	// Tickets come right after the client's Finished; a server that sends
 	// none within the timeout offers no resumption, hence no 0-RTT.
 	conn.SetDeadline(time.Now().Add(min(p.timeout, 2*time.Second)))
@@ -232,7 +232,7 @@ func tls13EarlyData(ctx context.Context, p *tlsProber) (bool, error) {
 			// resumption, hence no 0-RTT. An alert (our Finished
 			// refused) or anything else means the test did not run.
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errConnClosed) {
 				return false, nil
 			}
 			return false, fmt.Errorf("after the client's Finished: %w", err)

@@ -231,64 +231,12 @@ func flightErr(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", errFlight, fmt.Sprintf(format, a...))
 }
 
-// flightParser reads a server flight record by record.
+// flightParser reads the handshake messages of a server flight.
 type flightParser struct {
 	f       serverFlight
-	hs      []byte // handshake bytes not yet consumed
-	total   int
 	gotSH   bool
 	done    bool
 	offered []uint16
-}
-
-// feed adds one record; it returns true once the flight is complete
-// (ServerHelloDone, or a TLS 1.3 ServerHello), errRefused wrapped with the
-// alert for an alert record.
-func (p *flightParser) feed(typ byte, payload []byte) (bool, error) {
-	p.total += len(payload)
-	if p.total > maxFlightBytes {
-		return false, flightErr("more than %d bytes before ServerHelloDone", maxFlightBytes)
-	}
-	switch typ {
-	case 21: // alert
-		if len(payload) >= 2 && payload[0] == 1 && payload[1] != 0 {
-			// A warning (unrecognized_name before the ServerHello, say):
-			// the handshake goes on. close_notify and fatal alerts end it.
-			return false, nil
-		}
-		if len(payload) >= 2 {
-			p.f.alert = int(payload[1])
-			return false, fmt.Errorf("%w (alert %d)", errRefused, payload[1])
-		}
-		return false, flightErr("short alert")
-	case 22:
-		p.hs = append(p.hs, payload...)
-	case 20, 23:
-		if p.gotSH {
-			return false, nil
-		}
-		return false, flightErr("record type %d before ServerHello", typ)
-	default:
-		return false, flightErr("record type %d", typ)
-	}
-	for len(p.hs) >= 4 {
-		n := int(p.hs[1])<<16 | int(p.hs[2])<<8 | int(p.hs[3])
-		if n > maxFlightBytes {
-			return false, flightErr("handshake message of %d bytes", n)
-		}
-		if len(p.hs) < 4+n {
-			break
-		}
-		msg, body := p.hs[0], p.hs[4:4+n]
-		p.hs = p.hs[4+n:]
-		if err := p.message(msg, body); err != nil {
-			return false, err
-		}
-		if p.done {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 func (p *flightParser) message(typ byte, body []byte) error {
@@ -419,56 +367,43 @@ func (p *flightParser) serverKeyExchange(body []byte) error {
 	return nil
 }
 
-// parseServerFlight parses a byte stream of TLS records as the probe
-// reads it from the network; offered, if not nil, lists the suites that
-// were offered. It is the fuzzing entry point.
-func parseServerFlight(stream []byte, offered []uint16) (serverFlight, error) {
+// readServerFlight reads records from conn until the flight is complete
+// (ServerHelloDone, or a TLS 1.3 ServerHello or HelloRetryRequest); offered,
+// if not nil, lists the suites that were offered. A fatal alert or a close
+// is errRefused (the alert is kept in the flight).
+func readServerFlight(conn io.Reader, offered []uint16) (serverFlight, error) {
 	p := &flightParser{f: serverFlight{alert: -1}, offered: offered}
-	for len(stream) > 0 {
-		if len(stream) < 5 {
-			return p.f, flightErr("truncated record header")
+	rr := &recordReader{r: conn, maxTotal: maxFlightBytes, maxMsg: maxFlightBytes}
+	for {
+		typ, data, err := rr.next()
+		if errors.Is(err, errConnClosed) {
+			return p.f, fmt.Errorf("%w (%w)", errRefused, err)
 		}
-		n := int(binary.BigEndian.Uint16(stream[3:5]))
-		if n > 1<<14+2048 {
-			return p.f, flightErr("record of %d bytes", n)
-		}
-		if len(stream) < 5+n {
-			return p.f, flightErr("truncated record")
-		}
-		done, err := p.feed(stream[0], stream[5:5+n])
 		if err != nil {
 			return p.f, err
 		}
-		if done {
-			return p.f, nil
-		}
-		stream = stream[5+n:]
-	}
-	return p.f, flightErr("flight ends before ServerHelloDone")
-}
-
-// readServerFlight reads records from conn until the flight is complete.
-func readServerFlight(conn io.Reader, offered []uint16) (serverFlight, error) {
-	p := &flightParser{f: serverFlight{alert: -1}, offered: offered}
-	hdr := make([]byte, 5)
-	for {
-		if _, err := io.ReadFull(conn, hdr); err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || isReset(err) {
-				return p.f, fmt.Errorf("%w (connection closed)", errRefused)
+		switch typ {
+		case 22:
+			if err := p.message(data[0], data[4:]); err != nil || p.done {
+				return p.f, err
 			}
-			return p.f, err
-		}
-		n := int(binary.BigEndian.Uint16(hdr[3:5]))
-		if n > 1<<14+2048 {
-			return p.f, flightErr("record of %d bytes", n)
-		}
-		payload := make([]byte, n)
-		if _, err := io.ReadFull(conn, payload); err != nil {
-			return p.f, flightErr("truncated record: %v", err)
-		}
-		done, err := p.feed(hdr[0], payload)
-		if err != nil || done {
-			return p.f, err
+		case 21: // alert
+			if len(data) < 2 {
+				return p.f, flightErr("short alert")
+			}
+			if data[0] == 1 && data[1] != 0 {
+				// A warning (unrecognized_name before the ServerHello, say):
+				// the handshake goes on. close_notify and fatal alerts end it.
+				continue
+			}
+			p.f.alert = int(data[1])
+			return p.f, alertErr(errRefused, data)
+		case 20, 23:
+			if !p.gotSH {
+				return p.f, flightErr("record type %d before ServerHello", typ)
+			}
+		default:
+			return p.f, flightErr("record type %d", typ)
 		}
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"slices"
 	"time"
@@ -33,6 +32,7 @@ const maxClientRenegotiations = 11
 // tls12Client is the record layer and handshake state of one connection.
 type tls12Client struct {
 	conn   net.Conn
+	rr     *recordReader
 	server string
 	suite  uint16
 
@@ -43,10 +43,17 @@ type tls12Client struct {
 		aead cipher.AEAD
 		iv   []byte
 	}
-	hsBuf        []byte
 	clientVerify []byte
 	serverVerify []byte
-	readBytes    int
+}
+
+// newTLS12Client reads conn with the bounds of the probe: records of at
+// most 4 flights in all (a handshake and its renegotiations), handshake
+// messages of at most one flight.
+func newTLS12Client(conn net.Conn, server string, suite uint16) *tls12Client {
+	c := &tls12Client{conn: conn, server: server, suite: suite}
+	c.rr = &recordReader{r: conn, maxTotal: 4 * maxFlightBytes, maxMsg: maxFlightBytes, open: c.open}
+	return c
 }
 
 var errNoRenegotiation = errors.New("renegotiation refused")
@@ -69,24 +76,9 @@ func (c *tls12Client) writeRecord(typ byte, data []byte) error {
 	return err
 }
 
-// readRecord returns the next record, decrypted.
-func (c *tls12Client) readRecord() (byte, []byte, error) {
-	hdr := make([]byte, 5)
-	if _, err := io.ReadFull(c.conn, hdr); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err) {
-			return 0, nil, fmt.Errorf("%w (connection closed)", errNoRenegotiation)
-		}
-		return 0, nil, err
-	}
-	n := int(binary.BigEndian.Uint16(hdr[3:]))
-	c.readBytes += n
-	if n > 1<<14+2048 || c.readBytes > 4*maxFlightBytes {
-		return 0, nil, flightErr("record of %d bytes", n)
-	}
-	payload := make([]byte, n)
-	if _, err := io.ReadFull(c.conn, payload); err != nil {
-		return 0, nil, err
-	}
+// open decrypts a record once the server's ChangeCipherSpec has switched
+// its keys, and switches them when the ChangeCipherSpec arrives.
+func (c *tls12Client) open(hdr, payload []byte) (byte, []byte, error) {
 	typ := hdr[0]
 	if c.rAEAD != nil {
 		if len(payload) < 8+16 {
@@ -105,41 +97,34 @@ func (c *tls12Client) readRecord() (byte, []byte, error) {
 		payload = pt
 	}
 	if typ == 20 {
+		if c.rr.pending() {
+			return 0, nil, flightErr("ChangeCipherSpec inside a handshake message")
+		}
 		c.rAEAD, c.rIV, c.rSeq = c.pendR.aead, c.pendR.iv, 0
 	}
 	return typ, payload, nil
 }
 
 // readHandshake returns the next handshake message, whole (header
-// included); an alert or a close means the server refused.
+// included); an alert or a close means the server refused. With wantCCS,
+// a ChangeCipherSpec returns a nil message.
 func (c *tls12Client) readHandshake(wantCCS bool) ([]byte, error) {
 	for {
-		if len(c.hsBuf) >= 4 {
-			n := int(c.hsBuf[1])<<16 | int(c.hsBuf[2])<<8 | int(c.hsBuf[3])
-			if n > maxFlightBytes {
-				return nil, flightErr("handshake message of %d bytes", n)
-			}
-			if len(c.hsBuf) >= 4+n {
-				msg := c.hsBuf[:4+n]
-				c.hsBuf = c.hsBuf[4+n:]
-				if msg[0] == 0 { // HelloRequest: ignored
-					continue
-				}
-				return msg, nil
-			}
+		typ, data, err := c.rr.next()
+		if errors.Is(err, errConnClosed) {
+			return nil, fmt.Errorf("%w (%w)", errNoRenegotiation, err)
 		}
-		typ, data, err := c.readRecord()
 		if err != nil {
 			return nil, err
 		}
 		switch typ {
 		case 22:
-			c.hsBuf = append(c.hsBuf, data...)
-		case 21:
-			if len(data) >= 2 {
-				return nil, fmt.Errorf("%w (alert %d)", errNoRenegotiation, data[1])
+			if data[0] == 0 { // HelloRequest: ignored
+				continue
 			}
-			return nil, errNoRenegotiation
+			return data, nil
+		case 21:
+			return nil, alertErr(errNoRenegotiation, data)
 		case 20:
 			if !wantCCS {
 				return nil, flightErr("unexpected ChangeCipherSpec")
@@ -302,7 +287,7 @@ func clientRenegotiations(ctx context.Context, p *tlsProber, suite uint16) (int,
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(p.timeout))
-	c := &tls12Client{conn: conn, server: p.serverName, suite: suite}
+	c := newTLS12Client(conn, p.serverName, suite)
 	if err := c.handshake(); err != nil {
 		return 0, fmt.Errorf("first handshake: %w", err)
 	}
