@@ -1,6 +1,7 @@
 package yara
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strconv"
@@ -52,15 +53,18 @@ type token struct {
 	wild bool // $a* wildcard
 }
 
-var keywords = map[string]bool{
-	"all": true, "and": true, "any": true, "ascii": true, "at": true, "base64": true, "base64wide": true,
-	"condition": true, "contains": true, "endswith": true, "entrypoint": true, "false": true, "filesize": true,
-	"for": true, "fullword": true, "global": true, "import": true, "icontains": true, "iendswith": true,
-	"iequals": true, "in": true, "include": true, "istartswith": true, "matches": true, "meta": true,
-	"nocase": true, "none": true, "not": true, "of": true, "or": true, "private": true, "rule": true,
-	"startswith": true, "strings": true, "them": true, "true": true, "wide": true, "xor": true,
-	"defined": true,
-}
+// keywords maps each reserved word to itself, so that the lexer finds a
+// keyword's string without allocating one.
+var keywords = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range strings.Fields(`all and any ascii at base64 base64wide condition contains endswith
+		entrypoint false filesize for fullword global import icontains iendswith iequals in include
+		istartswith matches meta nocase none not of or private rule startswith strings them true wide
+		xor defined`) {
+		m[k] = k
+	}
+	return m
+}()
 
 // maxLiteralLen bounds text strings and regular expressions: libyara's
 // lexer buffer (YR_LEX_BUF_SIZE 8192) holds at most 8190 bytes of one.
@@ -106,6 +110,27 @@ func (l *lexer) adv() byte {
 	return c
 }
 
+// advTo advances to offset end (not past the source), counting lines and
+// columns as adv does.
+func (l *lexer) advTo(end int) {
+	seg := l.src[l.off:end]
+	if k := bytes.LastIndexByte(seg, '\n'); k >= 0 {
+		l.line += bytes.Count(seg, []byte{'\n'})
+		l.col = len(seg) - k
+	} else {
+		l.col += len(seg)
+	}
+	l.off = end
+}
+
+// identEnd returns the offset after the identifier characters from i.
+func (l *lexer) identEnd(i int) int {
+	for i < len(l.src) && isIdentChar(int(l.src[i])) {
+		i++
+	}
+	return i
+}
+
 func (l *lexer) errf(p Pos, format string, a ...any) error {
 	return &CompileError{Pos: p, Msg: fmt.Sprintf(format, a...)}
 }
@@ -149,7 +174,17 @@ func isIdentStart(c int) bool {
 func isIdentChar(c int) bool { return isIdentStart(c) || (c >= '0' && c <= '9') }
 func isDigit(c int) bool     { return c >= '0' && c <= '9' }
 
-var puncts = []string{"..", "<<", ">>", "<=", ">=", "==", "!=", "(", ")", "[", "]", "{", "}", ",", ":", "=", "<", ">", "+", "-", "*", "\\", "%", "&", "|", "^", "~", ".", "/"}
+// puncts2 are the two-character operators, tried before the one-character
+// ones of puncts1 (indexed by the character).
+var (
+	puncts2 = []string{"..", "<<", ">>", "<=", ">=", "==", "!="}
+	puncts1 = func() (t [256]string) {
+		for _, s := range []string{"(", ")", "[", "]", "{", "}", ",", ":", "=", "<", ">", "+", "-", "*", "\\", "%", "&", "|", "^", "~", ".", "/"} {
+			t[s[0]] = s
+		}
+		return t
+	}()
+)
 
 // next lexes the next ordinary token.
 func (l *lexer) next() (token, error) {
@@ -164,28 +199,24 @@ func (l *lexer) next() (token, error) {
 	switch {
 	case isIdentStart(c):
 		start := l.off
-		for isIdentChar(l.peekc()) {
-			l.adv()
+		l.advTo(l.identEnd(start))
+		b := l.src[start:l.off]
+		if len(b) > 128 {
+			return token{}, l.errf(p, "identifier %q too long (max 128)", string(b[:32])+"...")
 		}
-		s := string(l.src[start:l.off])
-		if len(s) > 128 {
-			return token{}, l.errf(p, "identifier %q too long (max 128)", s[:32]+"...")
-		}
-		if keywords[s] {
-			return token{kind: tKeyword, s: s, pos: p}, nil
+		if k, ok := keywords[string(b)]; ok {
+			return token{kind: tKeyword, s: k, pos: p}, nil
 		}
 		// "r*" in a rule set is an identifier and a '*' token (libyara's
 		// grammar), so that "var_one*3" is a multiplication
-		return token{kind: tIdent, s: s, pos: p}, nil
+		return token{kind: tIdent, s: string(b), pos: p}, nil
 	case c == '$' || c == '#' || c == '@' || (c == '!' && (isIdentChar(l.peekAt(1)) || l.peekAt(1) == '*' || l.peekAt(1) == '[' || l.peekAt(1) == ' ' || l.peekAt(1) == ')' || l.peekAt(1) < 0)):
 		if c == '!' && l.peekAt(1) == '=' {
 			break
 		}
 		l.adv()
 		start := l.off
-		for isIdentChar(l.peekc()) {
-			l.adv()
-		}
+		l.advTo(l.identEnd(start))
 		t := token{s: string(l.src[start:l.off]), pos: p}
 		switch c {
 		case '$':
@@ -212,18 +243,18 @@ func (l *lexer) next() (token, error) {
 		}
 		return token{kind: tString, s: s, pos: p}, nil
 	}
-	for _, pu := range puncts {
-		if strings.HasPrefix(string(l.src[l.off:min(l.off+2, len(l.src))]), pu) {
-			for range pu {
+	if d := l.peekAt(1); d >= 0 {
+		for _, pu := range puncts2 {
+			if pu[0] == byte(c) && pu[1] == byte(d) {
 				l.adv()
+				l.adv()
+				return token{kind: tPunct, s: pu, pos: p}, nil
 			}
-			return token{kind: tPunct, s: pu, pos: p}, nil
 		}
 	}
-	if c == '!' && l.peekAt(1) == '=' {
+	if pu := puncts1[c]; pu != "" {
 		l.adv()
-		l.adv()
-		return token{kind: tPunct, s: "!=", pos: p}, nil
+		return token{kind: tPunct, s: pu, pos: p}, nil
 	}
 	return token{}, l.errf(p, "unexpected character %q", rune(c))
 }
@@ -311,6 +342,12 @@ func (l *lexer) number() (token, error) {
 func (l *lexer) textString() (string, error) {
 	p := l.pos()
 	l.adv() // "
+	// most strings have no escape: one copy of the text
+	if k := bytes.IndexAny(l.src[l.off:], "\"\\\n"); k >= 0 && k <= maxLiteralLen && l.src[l.off+k] == '"' {
+		s := string(l.src[l.off : l.off+k])
+		l.advTo(l.off + k + 1)
+		return s, nil
+	}
 	var b []byte
 	for {
 		c := l.peekc()
@@ -443,6 +480,12 @@ func (l *lexer) hexLiteral() (string, Pos, error) {
 	}
 	p := l.pos()
 	l.adv() // {
+	// without a comment, the body is the text up to the brace
+	if k := bytes.IndexAny(l.src[l.off:], "}/"); k >= 0 && l.src[l.off+k] == '}' {
+		body := string(l.src[l.off : l.off+k])
+		l.advTo(l.off + k + 1)
+		return body, p, nil
+	}
 	var b []byte
 	for {
 		c := l.peekc()
