@@ -731,31 +731,70 @@ func (c *compiler) literalAtoms(p *pattern, pi int32) {
 	l := p.lit
 	best, bestQ := 0, -1<<30
 	n := min(maxAtomLen, len(l))
-	w := make([]byteSet, n)
 	for i := 0; i+n <= len(l); i++ {
-		for j := 0; j < n; j++ {
-			w[j] = byteSet{}
-			w[j].add(l[i+j])
-			if p.nocase {
-				w[j] = foldSet(l[i+j])
-			}
-		}
-		q := atomQuality(w)
-		if q > bestQ {
+		if q := literalAtomQuality(l[i:i+n], p.nocase); q > bestQ {
 			best, bestQ = i, q
 		}
 	}
-	for j := 0; j < n; j++ {
-		w[j] = byteSet{}
-		w[j].add(l[best+j])
-		if p.nocase {
-			w[j] = foldSet(l[best+j])
-		}
-	}
 	p.atomOff = best
-	for _, a := range expandAtoms(w) {
-		c.atoms = append(c.atoms, mkAtom(a, pi))
+	c.atoms = appendLiteralAtoms(c.atoms, l[best:best+n], p.nocase, pi)
+}
+
+func isLetter(b byte) bool { return (b|0x20) >= 'a' && (b|0x20) <= 'z' }
+
+// literalAtomQuality is atomQuality of the window w of a literal, whose
+// byte sets are its bytes, or with nocase a letter in both cases, without
+// building the sets.
+func literalAtomQuality(w []byte, nocase bool) int {
+	q := 0
+	var seen byteSet
+	for _, b := range w {
+		if nocase && isLetter(b) {
+			// the set's first member is the upper case letter; two
+			// members cost 2
+			b &^= 0x20
+			q -= 2
+		}
+		q += byteQuality(b)
+		seen.add(b)
 	}
+	distinct := seen.count()
+	if distinct == 1 && len(w) > 1 && commonRepeat(seen) {
+		q -= 10 * len(w)
+	}
+	return q + 4*distinct
+}
+
+// appendLiteralAtoms appends the index entries of the atom window w of a
+// literal: one, or with nocase one per combination of the cases of its
+// letters, in the order expandAtoms gives them (upper case first, the
+// first byte varying slowest).
+func appendLiteralAtoms(dst []atomEntry, w []byte, nocase bool, pi int32) []atomEntry {
+	var bufs [2][1 << maxAtomLen]atomEntry
+	which := 0
+	cur := bufs[0][:1]
+	cur[0] = atomEntry{n: uint8(len(w)), pat: pi}
+	for j, b := range w {
+		sh := 8 * j
+		if !nocase || !isLetter(b) {
+			for k := range cur {
+				cur[k].val |= uint32(b) << sh
+				cur[k].mask |= 0xFF << sh
+			}
+			continue
+		}
+		which ^= 1
+		nx := bufs[which][:0]
+		for _, o := range cur {
+			o.mask |= 0xFF << sh
+			up, lo := o, o
+			up.val |= uint32(b&^0x20) << sh
+			lo.val |= uint32(b|0x20) << sh
+			nx = append(nx, up, lo)
+		}
+		cur = nx
+	}
+	return append(dst, cur...)
 }
 
 func foldSet(b byte) byteSet {

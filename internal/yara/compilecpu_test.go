@@ -2,6 +2,7 @@ package yara
 
 import (
 	"context"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -78,6 +79,43 @@ func TestHexStringsReused(t *testing.T) {
 		for r := 1; r < 3; r++ {
 			if rules.pats[i].reFields != rules.pats[r*n+i].reFields {
 				t.Errorf("pattern %d of rule r%d was compiled again", i, r)
+			}
+		}
+	}
+}
+
+// TestLiteralAtoms checks that the atoms of literals, chosen and expanded
+// from their bytes, are those of the general byte-set code: the same
+// quality for every window and the same index entries in the same order.
+func TestLiteralAtoms(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("aAzZ09 \x00\xff\x90\xcc\n\r@[`{MZ")
+	for it := 0; it < 20000; it++ {
+		w := make([]byte, 1+rng.IntN(maxAtomLen))
+		for i := range w {
+			if rng.IntN(3) == 0 {
+				w[i] = byte(rng.IntN(256))
+			} else {
+				w[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+		}
+		for _, nocase := range []bool{false, true} {
+			sets := make([]byteSet, len(w))
+			for i, b := range w {
+				sets[i].add(b)
+				if nocase {
+					sets[i] = foldSet(b)
+				}
+			}
+			if got, want := literalAtomQuality(w, nocase), atomQuality(sets); got != want {
+				t.Fatalf("%q nocase %v: quality %d, want %d", w, nocase, got, want)
+			}
+			var want []atomEntry
+			for _, a := range expandAtoms(sets) {
+				want = append(want, mkAtom(a, 7))
+			}
+			if got := appendLiteralAtoms(nil, w, nocase, 7); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%q nocase %v: atoms %x, want %x", w, nocase, got, want)
 			}
 		}
 	}
