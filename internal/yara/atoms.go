@@ -1,9 +1,10 @@
 package yara
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math/bits"
-	"sort"
+	"slices"
 )
 
 // Atoms are short (1 to 4 byte) literal pieces of each string that every
@@ -208,7 +209,7 @@ func wordHash(w uint32) uint32 { return w * 0x9E3779B1 }
 
 func buildAtomIndex(atoms []atomEntry) *atomIndex {
 	ix := &atomIndex{off2: make([]int32, 65537), mid: make([]int32, 65536), count: len(atoms)}
-	var two []atomEntry
+	n2 := 0
 	for _, a := range atoms {
 		if a.n == 1 {
 			b := byte(a.val)
@@ -217,35 +218,50 @@ func buildAtomIndex(atoms []atomEntry) *atomIndex {
 			ix.has1 = true
 			continue
 		}
-		two = append(two, a)
-	}
-	sort.SliceStable(two, func(i, j int) bool {
-		a, b := two[i], two[j]
-		if ka, kb := uint16(a.val), uint16(b.val); ka != kb {
-			return ka < kb
-		}
-		if fa, fb := full4(a), full4(b); fa != fb {
-			return fb
-		}
-		return full4(a) && a.val < b.val
-	})
-	ix.ent2 = two
-	for _, a := range two {
 		ix.off2[int(uint16(a.val))+1]++
+		n2++
 	}
 	for i := 1; i <= 65536; i++ {
 		ix.off2[i] += ix.off2[i-1]
 	}
-	for k := 0; k < 65536; k++ {
-		m := ix.off2[k]
-		for m < ix.off2[k+1] && !full4(two[m]) {
-			m++
+	// bucketed by their first two bytes, in their order (a counting sort);
+	// in each bucket the short or masked atoms first, in their order, then
+	// the full 4-byte atoms by word, equal words in their order
+	two := make([]atomEntry, n2)
+	next := ix.mid // scratch: next free entry of each bucket
+	copy(next, ix.off2[:65536])
+	for _, a := range atoms {
+		if a.n != 1 {
+			k := uint16(a.val)
+			two[next[k]] = a
+			next[k]++
 		}
-		ix.mid[k] = m
-		if m > ix.off2[k] {
+	}
+	var full []atomEntry
+	for k := 0; k < 65536; k++ {
+		b := two[ix.off2[k]:ix.off2[k+1]]
+		m := 0
+		full = full[:0]
+		for _, a := range b {
+			if full4(a) {
+				full = append(full, a)
+			} else {
+				b[m] = a
+				m++
+			}
+		}
+		if len(full) > 0 {
+			copy(b[m:], full)
+			if len(full) > 1 {
+				slices.SortStableFunc(b[m:], func(x, y atomEntry) int { return cmp.Compare(x.val, y.val) })
+			}
+		}
+		ix.mid[k] = ix.off2[k] + int32(m)
+		if m > 0 {
 			ix.bits[k>>6] |= 1 << (k & 63)
 		}
 	}
+	ix.ent2 = two
 	// 4-byte atoms: sorted by word inside each bucket, and buckets in
 	// order, so equal words are adjacent
 	ix.wstart = []int32{0}
