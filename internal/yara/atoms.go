@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"math/bits"
+	"math/rand/v2"
 	"slices"
 )
 
@@ -195,20 +196,29 @@ type atomIndex struct {
 	has1  bool
 	count int
 
-	filter []uint64 // bit h>>fshift set when some 4-byte atom's word hashes to h
-	fshift uint32
-	slots  []int32 // open addressing: 1 + index into words, 0 empty
-	sshift uint32
-	words  []uint32 // distinct 4-byte atom words
-	wstart []int32  // patterns of words[j]: wpats[wstart[j]:wstart[j+1]]
-	wpats  []int32
+	hashA, hashB uint64   // this index's hash of words (see hash)
+	filter       []uint64 // bit h>>fshift set when some 4-byte atom's word hashes to h
+	fshift       uint32
+	slots        []int32 // open addressing: 1 + index into words, 0 empty
+	sshift       uint32
+	words        []uint32 // distinct 4-byte atom words
+	wstart       []int32  // patterns of words[j]: wpats[wstart[j]:wstart[j+1]]
+	wpats        []int32
 }
 
-// wordHash spreads a 4-byte atom word over 32 bits (Fibonacci hashing).
-func wordHash(w uint32) uint32 { return w * 0x9E3779B1 }
+// hash spreads a 4-byte atom word over 32 bits: Dietzfelbinger's
+// multiply-add-shift, (a*w + b) >> 32 with a and b drawn at random for
+// each index, so that two words collide in the top k bits (the filter's
+// bit, the table's slot) with probability about 2^-k whatever the words.
+// A fixed hash let a rule set of words chosen to share their top bits
+// (w*0x9E3779B1 small, say) put all its atoms in one run of the table,
+// and every position of every file whose word passed the filter walked
+// that run. The seed is not saved: an index is rebuilt, with a new one,
+// when saved rules are loaded.
+func (ix *atomIndex) hash(w uint32) uint32 { return uint32((uint64(w)*ix.hashA + ix.hashB) >> 32) }
 
 func buildAtomIndex(atoms []atomEntry) *atomIndex {
-	ix := &atomIndex{off2: make([]int32, 65537), mid: make([]int32, 65536), count: len(atoms)}
+	ix := &atomIndex{off2: make([]int32, 65537), mid: make([]int32, 65536), count: len(atoms), hashA: rand.Uint64(), hashB: rand.Uint64()}
 	n2 := 0
 	for _, a := range atoms {
 		if a.n == 1 {
@@ -290,7 +300,7 @@ func buildAtomIndex(atoms []atomEntry) *atomIndex {
 	ix.slots = make([]int32, tsize)
 	ix.sshift = uint32(32 - bits.TrailingZeros(uint(tsize)))
 	for j, w := range ix.words {
-		h := wordHash(w)
+		h := ix.hash(w)
 		f := h >> ix.fshift
 		ix.filter[f>>6] |= 1 << (f & 63)
 		s := h >> ix.sshift
@@ -313,6 +323,7 @@ func (ix *atomIndex) scan(data []byte, hit func(pat int32, pos int) bool) {
 	sbits := &ix.bits
 	filter := ix.filter
 	fshift, sshift := ix.fshift, ix.sshift
+	hashA, hashB := ix.hashA, ix.hashB
 	slots, smask := ix.slots, uint32(len(ix.slots)-1)
 	words, wstart, wpats := ix.words, ix.wstart, ix.wpats
 	has1 := ix.has1
@@ -341,7 +352,7 @@ func (ix *atomIndex) scan(data []byte, hit func(pat int32, pos int) bool) {
 				}
 			}
 		}
-		h := wordHash(w)
+		h := uint32((uint64(w)*hashA + hashB) >> 32) // ix.hash(w)
 		if f := h >> fshift; filter[f>>6]&(1<<(f&63)) == 0 || i+4 > n {
 			continue
 		}

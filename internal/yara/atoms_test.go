@@ -2,8 +2,11 @@ package yara
 
 import (
 	"context"
+	"encoding/binary"
+	"fmt"
 	"math/rand"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -129,5 +132,54 @@ func TestReleaseSources(t *testing.T) {
 	ms, err := r.ScanBytes(context.Background(), []byte("xabcx"), ScanOptions{})
 	if err != nil || matchNames(ms) != "a" {
 		t.Errorf("got %v %v", matchNames(ms), err)
+	}
+}
+
+// TestAtomIndexSeeded checks that a rule set whose 4-byte atoms were
+// chosen to collide under a fixed hash (the words w with w*0x9E3779B1
+// equal to 1, 2, 3...: all in the first slots of the table, one run that
+// every lookup near it walks) is spread by the index's own random hash:
+// the atoms are found in a few probes, and every one still matches.
+func TestAtomIndexSeeded(t *testing.T) {
+	const k = 0x9E3779B1 // the fixed multiplier the index used
+	inv := uint32(k)     // k's inverse mod 2^32 (Newton's iteration)
+	for i := 0; i < 5; i++ {
+		inv *= 2 - k*inv
+	}
+	const n = 4000
+	var src strings.Builder
+	var data []byte
+	words := make([]uint32, n)
+	src.WriteString("rule crafted { strings:")
+	for j := range words {
+		w := uint32(j+1) * inv
+		words[j] = w
+		fmt.Fprintf(&src, ` $s%d = "\x%02x\x%02x\x%02x\x%02x"`, j, byte(w), byte(w>>8), byte(w>>16), byte(w>>24))
+		data = binary.LittleEndian.AppendUint32(data, w)
+		data = append(data, '.')
+	}
+	src.WriteString(" condition: all of them }")
+	r := compileOne(t, src.String())
+	ix := r.index
+	if len(ix.words) != n {
+		t.Fatalf("%d 4-byte atom words, want %d", len(ix.words), n)
+	}
+	total, worst := 0, 0
+	for _, w := range words {
+		probes := 1
+		for s := ix.hash(w) >> ix.sshift; ix.words[ix.slots[s]-1] != w; s = (s + 1) & uint32(len(ix.slots)-1) {
+			probes++
+		}
+		total += probes
+		worst = max(worst, probes)
+	}
+	// linear probing at half load: 1.5 probes on average; the fixed hash
+	// took 2,000 on average here, 4,000 at worst
+	if mean := float64(total) / n; mean > 3 || worst > 100 {
+		t.Errorf("lookups take %.1f probes on average, %d at worst", mean, worst)
+	}
+	ms, err := r.ScanBytes(context.Background(), data, ScanOptions{})
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("crafted rule: %v %v", ms, err)
 	}
 }
