@@ -123,8 +123,8 @@ func (v *CLIView) literal(ru *rule, g int) bool {
 		if p.sets == nil {
 			return false
 		}
-		for i := range p.sets {
-			if p.sets[i].count() != 1 {
+		for _, x := range p.sets {
+			if v.r.setTab[x].count() != 1 {
 				return false
 			}
 		}
@@ -203,7 +203,7 @@ func (v *CLIView) preferASCII(g int, ms []StringMatch) {
 			case p.kind == pkRegex && p.sets != nil:
 				// a regex that is a fixed sequence of byte sets
 				n = len(p.sets)
-				if n > len(sm.Data) || !setsMatch(p.sets, sm.Data) {
+				if n > len(sm.Data) || !setsMatch(v.r.setTab, p.sets, sm.Data) {
 					continue
 				}
 			case p.kind == pkRegex:
@@ -244,9 +244,9 @@ func litEqual(d, lit []byte, nocase bool) bool {
 	return true
 }
 
-func setsMatch(sets []byteSet, d []byte) bool {
-	for i := range sets {
-		if !sets[i].has(d[i]) {
+func setsMatch(tab []byteSet, seq []uint32, d []byte) bool {
+	for i, x := range seq {
+		if !tab[x].has(d[i]) {
 			return false
 		}
 	}

@@ -47,6 +47,7 @@ type Rules struct {
 	rules     []*rule
 	strs      []*cstring
 	pats      []*pattern
+	setTab    []byteSet // the byte sets that set sequences of patterns index
 	index     *atomIndex
 	noAtom    []int32 // patterns scanned without atoms
 	chains    []hexChain
@@ -110,8 +111,8 @@ type reFields struct {
 	rev      *regexProg // reversed prefix before the atom, nil if fixed
 	limit    int
 	first    *byteSet   // possible first bytes (no-atom patterns; nil: none)
-	sets     []byteSet  // when non-nil, the pattern is exactly this sequence of byte sets
-	prefix   []byteSet  // leading byte sets checked before running restProg
+	sets     []uint32   // when non-nil, the pattern is exactly this sequence of byte sets (indices into Rules.setTab)
+	prefix   []uint32   // leading byte sets checked before running restProg (likewise)
 	restProg *regexProg // the program after prefix (nil: run prog)
 	// revChecks are bytes the variable prefix before the atom must hold
 	// at a bounded distance: checked before the reverse program runs, they
@@ -302,6 +303,7 @@ func Compile(sources []Source, opts CompileOptions) (*Rules, []Warning, error) {
 			return nil, c.warnings, err
 		}
 	}
+	c.r.setTab = c.share.finish()
 	c.r.index = buildAtomIndex(c.atoms)
 	return c.r, c.warnings, nil
 }
@@ -975,10 +977,7 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 		}
 	}
 	if simple {
-		p.sets = make([]byteSet, len(els))
-		for i, e := range els {
-			p.sets[i] = e.set
-		}
+		p.sets = c.share.seqOf(els)
 	} else if len(els) > 1 && els[0].kind == rSet {
 		// leading byte sets are checked directly; the VM runs only on the
 		// rest (exact: a fixed prefix has no alternatives)
@@ -986,10 +985,7 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 		for k < len(els) && els[k].kind == rSet {
 			k++
 		}
-		p.prefix = make([]byteSet, k)
-		for i := range p.prefix {
-			p.prefix[i] = els[i].set
-		}
+		p.prefix = c.share.seqOf(els[:k])
 		rest, err := compileNode(&rnode{kind: rConcat, subs: els[k:]}, false)
 		if err != nil {
 			return errAt(err.Error())

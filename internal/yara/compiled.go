@@ -68,7 +68,7 @@ const maxCompiledDepth = 4 * maxDepth // condition tree nesting in a file
 
 // MarshalCompiled returns the saved form of r.
 func (r *Rules) MarshalCompiled() []byte {
-	w := &cwriter{strIdx: map[string]int{}, setIdx: map[byteSet]int{}, progIdx: map[string]int{}}
+	w := &cwriter{strIdx: map[string]int{}, setIdx: map[byteSet]int{}, progIdx: map[string]int{}, tab: r.setTab}
 	w.payload(r)
 	body := w.b
 	// tables: strings, byte sets, programs
@@ -145,6 +145,13 @@ type cwriter struct {
 	strTab []string
 	setIdx map[byteSet]int
 	setTab []byteSet
+	tab    []byteSet // the rules' table (Rules.setTab)
+	// scratch of prog: the sets a program uses, and for each set of its
+	// table the slot in that list (valid where stamp is gen)
+	local []uint16
+	stamp []uint32
+	slot  []uint16
+	gen   uint32
 	// encoded program -> index in progTab
 	progIdx map[string]int
 	progTab []string
@@ -184,15 +191,16 @@ func (w *cwriter) set(s byteSet) {
 	w.n(i)
 }
 
-// sets writes an optional slice of byte sets: 0 for nil, len+1 otherwise.
-func (w *cwriter) sets(s []byteSet) {
+// sets writes an optional sequence of byte sets (indices into the rules'
+// table): 0 for nil, len+1 otherwise.
+func (w *cwriter) sets(s []uint32) {
 	if s == nil {
 		w.n(0)
 		return
 	}
 	w.n(len(s) + 1)
 	for _, x := range s {
-		w.set(x)
+		w.set(w.tab[x])
 	}
 }
 
@@ -206,14 +214,31 @@ func (w *cwriter) prog(p *regexProg) {
 	}
 	body := w.b
 	w.b = nil
-	w.n(len(p.sets))
-	for _, s := range p.sets {
-		w.set(s)
+	// the sets a program uses, in the order its instructions first use
+	// them (a program that uses the rule set's table lists only its own)
+	w.local = w.local[:0]
+	w.gen++
+	if len(w.stamp) < len(p.sets) {
+		w.stamp, w.slot = make([]uint32, len(p.sets)), make([]uint16, len(p.sets))
+	}
+	for _, in := range p.insts {
+		if in.op == opSet && w.stamp[in.set] != w.gen {
+			w.stamp[in.set], w.slot[in.set] = w.gen, uint16(len(w.local))
+			w.local = append(w.local, in.set)
+		}
+	}
+	w.n(len(w.local))
+	for _, k := range w.local {
+		w.set(p.sets[k])
 	}
 	w.n(len(p.insts))
 	for _, in := range p.insts {
 		w.b = append(w.b, byte(in.op))
-		w.i(int64(in.set))
+		set := in.set
+		if in.op == opSet {
+			set = w.slot[in.set]
+		}
+		w.i(int64(set))
 		w.i(int64(in.x))
 		w.i(int64(in.y))
 	}
@@ -477,21 +502,22 @@ type creader struct {
 	setTab  []byteSet
 	progTab []*regexProg
 	slab    []node // nodes are allocated in chunks: fewer, larger allocations
-	sslab   []byteSet
+	sslab   []uint32
+	local   []uint32 // scratch of progBody
 	islab   []inst
 }
 
-// setSlab and instSlab hand out sub-slices of shared chunks (capped, so
+// seqSlab and instSlab hand out sub-slices of shared chunks (capped, so
 // an append could never write into a neighbour).
-func (r *creader) setSlab(n int) []byteSet {
+func (r *creader) seqSlab(n int) []uint32 {
 	if n == 0 {
-		return []byteSet{} // non-nil: a pattern's empty set sequence differs from none
+		return []uint32{} // non-nil: a pattern's empty set sequence differs from none
 	}
 	if n > 1024 {
-		return make([]byteSet, n)
+		return make([]uint32, n)
 	}
 	if len(r.sslab) < n {
-		r.sslab = make([]byteSet, 4096)
+		r.sslab = make([]uint32, 8192)
 	}
 	out := r.sslab[:n:n]
 	r.sslab = r.sslab[n:]
@@ -683,14 +709,21 @@ func (r *creader) set() byteSet {
 	return r.setTab[i]
 }
 
-func (r *creader) sets() []byteSet {
+// setRef reads a reference to the byte-set table.
+func (r *creader) setRef() uint32 {
+	return uint32(r.int(len(r.setTab)-1, "byte set reference"))
+}
+
+// sets reads an optional sequence of byte sets as indices into the table
+// (the loaded rules' Rules.setTab).
+func (r *creader) sets() []uint32 {
 	n := r.int(len(r.b)-r.off+1, "byte set count")
 	if n == 0 || r.err != nil {
 		return nil
 	}
-	out := r.setSlab(n - 1)
+	out := r.seqSlab(n - 1)
 	for k := range out {
-		out[k] = r.set()
+		out[k] = r.setRef()
 	}
 	return out
 }
@@ -708,9 +741,24 @@ func (r *creader) prog() *regexProg {
 func (r *creader) progBody() *regexProg {
 	p := &regexProg{}
 	ns := r.count(1, "program byte set")
-	p.sets = r.setSlab(ns)
-	for k := range p.sets {
-		p.sets[k] = r.set()
+	if r.err != nil {
+		return nil
+	}
+	// the program uses the table (as compiled) when its indices fit the
+	// 16-bit operand
+	p.shared = len(r.setTab) <= math.MaxUint16+1
+	local := r.local[:0]
+	for range ns {
+		local = append(local, r.setRef())
+	}
+	r.local = local
+	if p.shared {
+		p.sets = r.setTab
+	} else {
+		p.sets = make([]byteSet, ns)
+		for k, x := range local {
+			p.sets[k] = r.setTab[x]
+		}
 	}
 	ni := r.count(4, "program instruction")
 	if r.err != nil {
@@ -751,6 +799,12 @@ func (r *creader) progBody() *regexProg {
 		}
 		if set < 0 || set > math.MaxUint16 || x < 0 || x > math.MaxUint16 || y < 0 || y > math.MaxUint16 {
 			r.fail("instruction %d: operand out of range", k)
+		}
+		if r.err != nil {
+			return nil
+		}
+		if in.op == opSet && p.shared {
+			set = int64(local[set])
 		}
 		in.set, in.x, in.y = uint16(set), uint16(x), uint16(y)
 		p.insts[k] = in
@@ -1144,6 +1198,7 @@ func decodePayload(b []byte) (*Rules, error) {
 	}
 	// regex patterns are verified with their program; a bare literal
 	// pattern reached through an atom needs nothing more
+	out.setTab = r.setTab
 	out.index = buildAtomIndex(atoms)
 	return out, nil
 }

@@ -115,3 +115,48 @@ rule b { strings: $b = { 10 ?? 00 00 ?? ?? ?? 00 ?? ?? ?? ?? 61 61 61 61 } condi
 		t.Errorf("matches %q, want a b", got)
 	}
 }
+
+// TestByteSetTable checks that set sequences and programs index one table
+// of the rule set's distinct byte sets, compiled and loaded from a saved
+// file, instead of keeping 32 bytes a position or a program's own copy.
+func TestByteSetTable(t *testing.T) {
+	r := compileOne(t, sharedRuleSet(3))
+	loaded, err := LoadCompiled(r.MarshalCompiled())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, rs := range map[string]*Rules{"compiled": r, "loaded": loaded} {
+		// the distinct sets of the two hex strings and two regexes
+		// (ascii, wide, nocase, classes): a few dozen
+		if n := len(rs.setTab); n == 0 || n > 64 {
+			t.Errorf("%s: %d byte sets in the table, want 1..64", name, n)
+		}
+		seqs := 0
+		for _, p := range rs.pats {
+			for _, q := range []*regexProg{p.prog, p.rev, p.restProg} {
+				if q != nil && (!q.shared || len(q.sets) != len(rs.setTab) || &q.sets[0] != &rs.setTab[0]) {
+					t.Errorf("%s: a program of $%s keeps byte sets of its own", name, rs.strs[p.str].id)
+				}
+			}
+			for _, s := range [][]uint32{p.sets, p.prefix} {
+				seqs += len(s)
+				for _, x := range s {
+					if int(x) >= len(rs.setTab) {
+						t.Fatalf("%s: set index %d past the table", name, x)
+					}
+				}
+			}
+		}
+		if seqs == 0 {
+			t.Errorf("%s: no set sequence", name)
+		}
+		data := []byte("MZ\x90\x00\x00PE\x00\x00\x4c\x01 unique-1 h\x00e\x00 \x68\x01\x02\x03\x04\xE8....\x83\xC4\x14\x85\xC0")
+		ms, err := rs.ScanBytes(context.Background(), data, ScanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := matchNames(ms); got != "r0 r1 r2" {
+			t.Errorf("%s: matches %q, want r0 r1 r2", name, got)
+		}
+	}
+}

@@ -829,6 +829,9 @@ type inst struct {
 type regexProg struct {
 	insts []inst
 	sets  []byteSet
+	// shared: sets is the rule set's byte-set table (Rules.setTab), not
+	// the program's own (see interner.prog)
+	shared bool
 }
 
 type progBuilder struct {

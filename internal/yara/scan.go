@@ -610,8 +610,9 @@ func (sc *scanCtx) tryAt(p *pattern, start int) {
 		if start < 0 || start+len(p.sets) > len(d) {
 			return
 		}
-		for i := range p.sets {
-			if !p.sets[i].has(d[start+i]) {
+		tab := sc.rules.setTab
+		for i, x := range p.sets {
+			if !tab[x].has(d[start+i]) {
 				return
 			}
 		}
@@ -624,8 +625,9 @@ func (sc *scanCtx) tryAt(p *pattern, start int) {
 		if start < 0 || start+k > len(d) {
 			return
 		}
-		for i := range p.prefix {
-			if !p.prefix[i].has(d[start+i]) {
+		tab := sc.rules.setTab
+		for i, x := range p.prefix {
+			if !tab[x].has(d[start+i]) {
 				return
 			}
 		}
