@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/vigie-project/vigie/internal/yara"
+	"github.com/vigie-project/vigie/internal/yara/yarac"
 )
 
 // Options are the command line options of `vigie yara`.
@@ -337,8 +338,8 @@ func Load(path string, defines []string) (*yara.Rules, error) {
 	if _, err := io.ReadFull(f, b); err != nil {
 		return nil, fmt.Errorf("reading compiled rules: %w", err)
 	}
-	if err := yaracFile(path, b); err != nil {
-		return nil, err
+	if yarac.IsYarac(b) {
+		return loadYarac(path, b, defines)
 	}
 	rules, err := yara.LoadCompiled(b)
 	if err != nil {
@@ -361,17 +362,30 @@ func Load(path string, defines []string) (*yara.Rules, error) {
 	return rules, nil
 }
 
-// yaracFile recognises a file compiled by libyara's yarac: an arena
-// ("YARA", then the arena format version: 19 for yara 4.2). Such a file
-// holds libyara's bytecode, regex code and Aho-Corasick tables, tied to
-// one libyara version (libyara itself refuses another version's file);
-// Vigie does not run libyara's virtual machine, so it asks for the
-// source rules instead.
-func yaracFile(path string, b []byte) error {
-	if len(b) < 5 || string(b[:4]) != "YARA" {
-		return nil
+// loadYarac loads a file compiled by libyara 4.2's yarac: package yarac
+// turns it back into source, which is compiled as usual; the externals
+// saved in the file are the defaults, -d overrides them.
+func loadYarac(path string, b []byte, defines []string) (*yara.Rules, error) {
+	d, err := yarac.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return fmt.Errorf("%s: rules compiled by libyara's yarac (arena format %d): vigie cannot load yarac files; give the source rules instead (vigie yara RULES.yar TARGET), or save them with 'vigie yara compile RULES.yar OUT' for -C", path, b[4])
+	ext, err := externals(defines)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range ext {
+		// as yara -C: a -d must name a variable the rules declare
+		if _, ok := d.Externals[k]; !ok {
+			return nil, fmt.Errorf("%s: -d %s: the compiled rules declare no such external variable", path, k)
+		}
+		d.Externals[k] = v
+	}
+	rules, _, err := compileLean(d.Sources, d.Externals)
+	if err != nil {
+		return nil, fmt.Errorf("%s: rules decoded from yarac do not compile: %w", path, err)
+	}
+	return rules, nil
 }
 
 // Result summarizes a run.

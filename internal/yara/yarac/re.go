@@ -1,0 +1,545 @@
+package yarac
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// libyara's regex code (libyara/re.c, _yr_re_emit): hex strings and
+// regular expressions are compiled to a small instruction set; each
+// non-literal string's forward code is followed by its backward code,
+// each ending with MATCH; a regexp in a condition is a 4-byte RE header
+// (its flags) followed by its code. The decompiler recognises the shapes
+// _yr_re_emit produces:
+//
+//	e1|e2   split_a L1; e1; jmp L2; L1: e2; L2:
+//	e*      L0: split L1; e; jmp L0; L1:     (split_a greedy, split_b lazy)
+//	e+      L0: e; split L0                  (split_b greedy, split_a lazy)
+//	e?      split L1; e; L1:                 (split_a greedy, split_b lazy)
+//	e{n,m}  repeat_start n m; e; repeat_end  (plus prolog and epilog copies)
+//	.{n,m}  repeat_any n m
+const (
+	reAny          = 0xA0
+	reLiteral      = 0xA2
+	reMaskedLit    = 0xA4
+	reClass        = 0xA5
+	reWordChar     = 0xA7
+	reNonWordChar  = 0xA8
+	reSpace        = 0xA9
+	reNonSpace     = 0xAA
+	reDigit        = 0xAB
+	reNonDigit     = 0xAC
+	reMatch        = 0xAD
+	reMatchAtEnd   = 0xB0
+	reMatchAtStart = 0xB1
+	reWordBound    = 0xB2
+	reNonWordBound = 0xB3
+	reRepAnyG      = 0xB4
+	reRepAnyU      = 0xB5
+	reSplitA       = 0xC0
+	reSplitB       = 0xC1
+	reJump         = 0xC2
+	reRepStartG    = 0xC3
+	reRepEndG      = 0xC4
+	reRepStartU    = 0xC5
+	reRepEndU      = 0xC6
+
+	reFlagNoCase = 0x20
+	reFlagDotAll = 0x80
+
+	// maxRENesting bounds the decompiler's recursion.
+	maxRENesting = 1000
+)
+
+type reInst struct {
+	off int
+	op  byte
+	arg []byte
+}
+
+// reArgSize is the size of each opcode's operand.
+func reArgSize(op byte) (int, bool) {
+	switch op {
+	case reAny, reWordChar, reNonWordChar, reSpace, reNonSpace, reDigit, reNonDigit,
+		reMatch, reMatchAtEnd, reMatchAtStart, reWordBound, reNonWordBound:
+		return 0, true
+	case reLiteral:
+		return 1, true
+	case reMaskedLit, reJump:
+		return 2, true
+	case reClass:
+		return 33, true
+	case reSplitA, reSplitB:
+		return 3, true
+	case reRepAnyG, reRepAnyU:
+		return 4, true
+	case reRepStartG, reRepEndG, reRepStartU, reRepEndU:
+		return 8, true
+	}
+	return 0, false
+}
+
+// reBlock is one code sequence ending with MATCH.
+type reBlock struct {
+	start int
+	end   int      // offset of the final MATCH
+	insts []reInst // without the final MATCH
+}
+
+// reCode is the decoded regex code section.
+type reCode struct {
+	blocks []*reBlock
+	// byStart maps a block's first offset to it.
+	byStart map[int]*reBlock
+}
+
+// decodeRECode splits the section into blocks; headers are the offsets
+// of RE headers (condition regexps), which precede their code.
+func decodeRECode(b []byte, headers map[uint32]bool) (*reCode, error) {
+	rc := &reCode{byStart: map[int]*reBlock{}}
+	pos := 0
+	for pos < len(b) {
+		if headers[uint32(pos)] {
+			pos += 4
+		}
+		blk := &reBlock{start: pos}
+		for {
+			if pos >= len(b) {
+				return nil, fmt.Errorf("corrupt yarac file: regex code at %d does not end with MATCH", blk.start)
+			}
+			op := b[pos]
+			n, ok := reArgSize(op)
+			if !ok {
+				return nil, fmt.Errorf("corrupt yarac file: unknown regex opcode 0x%02X at %d", op, pos)
+			}
+			if pos+1+n > len(b) {
+				return nil, fmt.Errorf("corrupt yarac file: regex instruction at %d runs past the section", pos)
+			}
+			in := reInst{off: pos, op: op, arg: b[pos+1 : pos+1+n]}
+			pos += 1 + n
+			if op == reMatch {
+				blk.end = in.off
+				break
+			}
+			blk.insts = append(blk.insts, in)
+		}
+		rc.blocks = append(rc.blocks, blk)
+		rc.byStart[blk.start] = blk
+	}
+	return rc, nil
+}
+
+// blockAt returns the block containing offset off.
+func (rc *reCode) blockAt(off int) *reBlock {
+	i := sort.Search(len(rc.blocks), func(i int) bool { return rc.blocks[i].start > off })
+	if i == 0 {
+		return nil
+	}
+	b := rc.blocks[i-1]
+	if off > b.end {
+		return nil
+	}
+	return b
+}
+
+// reNode is a decompiled regex.
+type reNode struct {
+	kind     int
+	b        byte // literal value
+	mask     byte
+	class    []byte // 32-byte bitmap
+	neg      bool
+	text     string // specials: \w, ^, ...
+	subs     []*reNode
+	min, max int
+	greedy   bool
+}
+
+const (
+	nLit = iota
+	nMasked
+	nAny
+	nClass
+	nSpecial
+	nConcat
+	nAlt
+	nStar
+	nPlus
+	nOpt
+	nRepeat
+	nRepeatAny
+)
+
+type reDecoder struct {
+	insts []reInst
+	idx   map[int]int // offset -> instruction index
+	end   int         // offset just past the last instruction
+	depth int
+}
+
+// decompileRE turns a block into a tree.
+func decompileRE(blk *reBlock) (*reNode, error) {
+	d := &reDecoder{insts: blk.insts, idx: map[int]int{}}
+	d.end = blk.start
+	for i, in := range blk.insts {
+		d.idx[in.off] = i
+		d.end = in.off + 1 + len(in.arg)
+	}
+	d.idx[d.end] = len(blk.insts)
+	n, _, err := d.seq(0, d.end)
+	return n, err
+}
+
+func i16(b []byte) int { return int(int16(binary.LittleEndian.Uint16(b))) }
+
+// seq decodes instructions from index i up to offset end.
+func (d *reDecoder) seq(i, end int) (*reNode, int, error) {
+	d.depth++
+	defer func() { d.depth-- }()
+	if d.depth > maxRENesting {
+		return nil, 0, fmt.Errorf("regex nested deeper than %d", maxRENesting)
+	}
+	var items []reItem
+	for i < len(d.insts) && d.insts[i].off < end {
+		in := d.insts[i]
+		var n *reNode
+		next := i + 1
+		switch in.op {
+		case reLiteral:
+			n = &reNode{kind: nLit, b: in.arg[0]}
+		case reMaskedLit:
+			n = &reNode{kind: nMasked, b: in.arg[0], mask: in.arg[1]}
+		case reAny:
+			n = &reNode{kind: nAny}
+		case reClass:
+			n = &reNode{kind: nClass, neg: in.arg[0] != 0, class: in.arg[1:33]}
+		case reWordChar, reNonWordChar, reSpace, reNonSpace, reDigit, reNonDigit,
+			reMatchAtEnd, reMatchAtStart, reWordBound, reNonWordBound:
+			n = &reNode{kind: nSpecial, text: map[byte]string{
+				reWordChar: `\w`, reNonWordChar: `\W`, reSpace: `\s`, reNonSpace: `\S`,
+				reDigit: `\d`, reNonDigit: `\D`, reMatchAtEnd: `$`, reMatchAtStart: `^`,
+				reWordBound: `\b`, reNonWordBound: `\B`}[in.op]}
+		case reRepAnyG, reRepAnyU:
+			lo := int(binary.LittleEndian.Uint16(in.arg))
+			hi := int(binary.LittleEndian.Uint16(in.arg[2:]))
+			if lo > hi {
+				return nil, 0, fmt.Errorf("regex code at %d: repeat {%d,%d}", in.off, lo, hi)
+			}
+			n = &reNode{kind: nRepeatAny, min: lo, max: hi, greedy: in.op == reRepAnyG}
+		case reRepStartG, reRepStartU:
+			lo := int(binary.LittleEndian.Uint16(in.arg))
+			hi := int(binary.LittleEndian.Uint16(in.arg[2:]))
+			skip := int(int32(binary.LittleEndian.Uint32(in.arg[4:])))
+			endOff := in.off + skip - 9
+			j, ok := d.idx[endOff]
+			if !ok || skip <= 9 || endOff >= end || j >= len(d.insts) || d.insts[j].op != in.op+1 || lo > hi {
+				return nil, 0, fmt.Errorf("regex code at %d: malformed repeat", in.off)
+			}
+			body, _, err := d.seq(i+1, endOff)
+			if err != nil {
+				return nil, 0, err
+			}
+			n = &reNode{kind: nRepeat, subs: []*reNode{body}, min: lo, max: hi, greedy: in.op == reRepStartG}
+			next = j + 1
+		case reSplitA, reSplitB:
+			o := i16(in.arg[1:])
+			target := in.off + o
+			if o < 0 {
+				// e+: the items from target on are the body
+				k := len(items)
+				for k > 0 && items[k-1].off > target {
+					k--
+				}
+				if k == 0 || items[k-1].off != target {
+					return nil, 0, fmt.Errorf("regex code at %d: split into the middle of an instruction", in.off)
+				}
+				k--
+				body := concat(nodesOf(items[k:]))
+				n = &reNode{kind: nPlus, subs: []*reNode{body}, greedy: in.op == reSplitB}
+				items = items[:k]
+				items = append(items, reItem{target, n})
+				i = next
+				continue
+			}
+			l2 := target
+			j2, ok := d.idx[l2]
+			if !ok || l2 <= in.off || l2 > end {
+				return nil, 0, fmt.Errorf("regex code at %d: split out of its sequence", in.off)
+			}
+			jl, isJump := d.idx[l2-3]
+			if isJump && jl > i && d.insts[jl].op == reJump {
+				jt := d.insts[jl].off + i16(d.insts[jl].arg)
+				switch {
+				case jt == in.off:
+					body, _, err := d.seq(i+1, l2-3)
+					if err != nil {
+						return nil, 0, err
+					}
+					n = &reNode{kind: nStar, subs: []*reNode{body}, greedy: in.op == reSplitA}
+					next = j2
+				case jt >= l2:
+					j3, ok := d.idx[jt]
+					if !ok || jt > end || in.op != reSplitA {
+						return nil, 0, fmt.Errorf("regex code at %d: malformed alternation", in.off)
+					}
+					e1, _, err := d.seq(i+1, l2-3)
+					if err != nil {
+						return nil, 0, err
+					}
+					e2, _, err := d.seq(j2, jt)
+					if err != nil {
+						return nil, 0, err
+					}
+					n = &reNode{kind: nAlt, subs: []*reNode{e1, e2}}
+					next = j3
+				default:
+					isJump = false
+				}
+			} else {
+				isJump = false
+			}
+			if n == nil {
+				body, _, err := d.seq(i+1, l2)
+				if err != nil {
+					return nil, 0, err
+				}
+				n = &reNode{kind: nOpt, subs: []*reNode{body}, greedy: in.op == reSplitA}
+				next = j2
+			}
+		default:
+			return nil, 0, fmt.Errorf("regex code at %d: unexpected opcode 0x%02X", in.off, in.op)
+		}
+		items = append(items, reItem{in.off, n})
+		i = next
+	}
+	if i < len(d.insts) && d.insts[i].off != end || i >= len(d.insts) && end != d.end {
+		return nil, 0, fmt.Errorf("regex code: sequence does not end at %d", end)
+	}
+	return concat(nodesOf(items)), i, nil
+}
+
+type reItem struct {
+	off int
+	n   *reNode
+}
+
+func nodesOf(items []reItem) []*reNode {
+	out := make([]*reNode, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.n)
+	}
+	return out
+}
+
+func concat(ns []*reNode) *reNode {
+	if len(ns) == 1 {
+		return ns[0]
+	}
+	return &reNode{kind: nConcat, subs: ns}
+}
+
+// regexText renders a tree as YARA regexp syntax (between the slashes).
+func regexText(n *reNode, sb *strings.Builder) error {
+	switch n.kind {
+	case nLit:
+		writeRegexByte(sb, n.b, false)
+	case nAny:
+		sb.WriteByte('.')
+	case nClass:
+		return writeClass(sb, n)
+	case nSpecial:
+		sb.WriteString(n.text)
+	case nConcat:
+		for _, s := range n.subs {
+			if s.kind == nAlt {
+				sb.WriteByte('(')
+				if err := regexText(s, sb); err != nil {
+					return err
+				}
+				sb.WriteByte(')')
+				continue
+			}
+			if err := regexText(s, sb); err != nil {
+				return err
+			}
+		}
+	case nAlt:
+		if err := regexText(n.subs[0], sb); err != nil {
+			return err
+		}
+		sb.WriteByte('|')
+		return regexText(n.subs[1], sb)
+	case nStar, nPlus, nOpt, nRepeat:
+		if n.kind == nRepeat && n.max == 0 {
+			return nil
+		}
+		if err := regexGroup(n.subs[0], sb); err != nil {
+			return err
+		}
+		switch n.kind {
+		case nStar:
+			sb.WriteByte('*')
+		case nPlus:
+			sb.WriteByte('+')
+		case nOpt:
+			sb.WriteByte('?')
+		case nRepeat:
+			writeRange(sb, n.min, n.max)
+		}
+		if !n.greedy {
+			sb.WriteByte('?')
+		}
+	case nRepeatAny:
+		sb.WriteByte('.')
+		writeRange(sb, n.min, n.max)
+		if !n.greedy {
+			sb.WriteByte('?')
+		}
+	case nMasked:
+		if n.mask == 0xFF {
+			writeRegexByte(sb, n.b, false)
+			return nil
+		}
+		return fmt.Errorf("masked byte in a regular expression")
+	default:
+		return fmt.Errorf("unknown regex node")
+	}
+	return nil
+}
+
+func writeRange(sb *strings.Builder, lo, hi int) {
+	if lo == hi {
+		fmt.Fprintf(sb, "{%d}", lo)
+	} else {
+		fmt.Fprintf(sb, "{%d,%d}", lo, hi)
+	}
+}
+
+// regexGroup writes n as one quantifiable atom.
+func regexGroup(n *reNode, sb *strings.Builder) error {
+	switch n.kind {
+	case nLit, nAny, nClass:
+		return regexText(n, sb)
+	case nSpecial:
+		if n.text != "^" && n.text != "$" {
+			return regexText(n, sb)
+		}
+	}
+	sb.WriteByte('(')
+	if err := regexText(n, sb); err != nil {
+		return err
+	}
+	sb.WriteByte(')')
+	return nil
+}
+
+func writeRegexByte(sb *strings.Builder, c byte, inClass bool) {
+	if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == ' ' && !inClass {
+		sb.WriteByte(c)
+		return
+	}
+	fmt.Fprintf(sb, `\x%02X`, c)
+}
+
+func writeClass(sb *strings.Builder, n *reNode) error {
+	in := func(c int) bool { return n.class[c/8]&(1<<(c%8)) != 0 }
+	any := false
+	for c := 0; c < 256; c++ {
+		if in(c) {
+			any = true
+			break
+		}
+	}
+	if !any {
+		if n.neg {
+			sb.WriteString(`[\x00-\xFF]`)
+			return nil
+		}
+		return fmt.Errorf("empty character class")
+	}
+	sb.WriteByte('[')
+	if n.neg {
+		sb.WriteByte('^')
+	}
+	for c := 0; c < 256; {
+		if !in(c) {
+			c++
+			continue
+		}
+		e := c
+		for e+1 < 256 && in(e+1) {
+			e++
+		}
+		fmt.Fprintf(sb, `\x%02X`, c)
+		if e > c {
+			fmt.Fprintf(sb, `-\x%02X`, e)
+		}
+		c = e + 1
+	}
+	sb.WriteByte(']')
+	return nil
+}
+
+// hexText renders a tree as hex-string tokens.
+func hexText(n *reNode, sb *strings.Builder) error {
+	switch n.kind {
+	case nLit:
+		fmt.Fprintf(sb, "%02X ", n.b)
+	case nAny:
+		sb.WriteString("?? ")
+	case nMasked:
+		switch n.mask {
+		case 0xFF:
+			fmt.Fprintf(sb, "%02X ", n.b)
+		case 0xF0:
+			fmt.Fprintf(sb, "%X? ", n.b>>4)
+		case 0x0F:
+			fmt.Fprintf(sb, "?%X ", n.b&0xF)
+		case 0x00:
+			sb.WriteString("?? ")
+		default:
+			return fmt.Errorf("hex string: mask 0x%02X", n.mask)
+		}
+	case nConcat:
+		for _, s := range n.subs {
+			if err := hexText(s, sb); err != nil {
+				return err
+			}
+		}
+	case nAlt:
+		sb.WriteString("( ")
+		if err := hexAlt(n, sb); err != nil {
+			return err
+		}
+		sb.WriteString(") ")
+	case nRepeatAny:
+		if n.min == n.max {
+			fmt.Fprintf(sb, "[%d] ", n.min)
+		} else {
+			fmt.Fprintf(sb, "[%d-%d] ", n.min, n.max)
+		}
+	default:
+		return fmt.Errorf("hex string: unexpected regex construct")
+	}
+	return nil
+}
+
+func hexAlt(n *reNode, sb *strings.Builder) error {
+	for k, s := range n.subs {
+		if k > 0 {
+			sb.WriteString("| ")
+		}
+		var err error
+		if s.kind == nAlt {
+			err = hexAlt(s, sb)
+		} else {
+			err = hexText(s, sb)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
