@@ -703,7 +703,12 @@ func (d *condDecoder) call(in inst) (*expr, error) {
 		switch f[k] {
 		case 'f':
 			args[k] = a.asFloat()
-		case 'i', 's', 'b', 'r':
+		case 'b':
+			args[k] = a.text
+			if a.konst && a.u <= 1 {
+				args[k] = [2]string{"false", "true"}[a.u]
+			}
+		case 'i', 's', 'r':
 			args[k] = a.text
 		default:
 			return nil, d.errf("argument type %q", f[k])

@@ -360,30 +360,57 @@ func TestStats(t *testing.T) {
 	}
 }
 
-// TestYaracFile: -C on a file compiled by libyara's yarac fails (exit 1,
-// as yara does for a file it cannot load) with a message naming the file
-// and asking for the source rules.
+// TestYaracFile: -C loads a file compiled by libyara's yarac (made here
+// by yarac when installed, else the shipped testdata/rules.yarc) with the
+// same output as yara -C; a file of another arena version, or a corrupt
+// one, fails with a message naming the file and the problem.
 func TestYaracFile(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "r.yar")
-	os.WriteFile(src, []byte(`rule a { condition: true }`), 0o644)
+	os.WriteFile(src, []byte(`rule a { strings: $a = "hello" condition: $a }`), 0o644)
+	target := filepath.Join(dir, "t.txt")
+	os.WriteFile(target, []byte("say hello"), 0o644)
 	compiled := filepath.Join(dir, "r.yarc")
+	want := "a " + target + "\n"
 	if p, err := exec.LookPath("yarac"); err == nil {
 		if out, err := exec.Command(p, src, compiled).CombinedOutput(); err != nil {
 			t.Fatalf("yarac: %v %s", err, out)
 		}
 	} else {
-		// the arena header yarac 4.2 writes: magic, format 19
-		os.WriteFile(compiled, append([]byte("YARA\x13\x0c"), make([]byte, 64)...), 0o644)
-	}
-	_, errOut, code := runVigie(t, src, src, Options{})
-	if code != 0 {
-		t.Fatalf("source rules: exit %d %s", code, errOut)
+		b, err := os.ReadFile("testdata/rules.yarc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(compiled, b, 0o644)
+		fresh, err := Compile([]string{"testdata/rules.yar"}, nil, true, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o bytes.Buffer
+		if _, err := Run(context.Background(), fresh, target, Options{}, &o, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		want = o.String()
 	}
 	var out, errb bytes.Buffer
-	_, err := Prepare([]string{compiled}, Options{Compiled: true}, &out, &errb)
-	if err == nil || !strings.Contains(err.Error(), compiled) || !strings.Contains(err.Error(), "yarac") || !strings.Contains(err.Error(), "give the source rules") {
-		t.Errorf("-C on a yarac file: %v", err)
+	rules, err := Prepare([]string{compiled}, Options{Compiled: true}, &out, &errb)
+	if err != nil {
+		t.Fatalf("-C on a yarac file: %v", err)
+	}
+	if _, err := Run(context.Background(), rules, target, Options{}, &out, &errb); err != nil || out.String() != want {
+		t.Errorf("-C on a yarac file: %q %v, want %q", out.String(), err, want)
+	}
+	for _, c := range []struct{ name, data, msg string }{
+		{"v21", "YARA\x15\x0c", "arena format 21 (yara 4.4-4.5)"},
+		{"v18", "YARA\x12\x0c", "arena format 18 (yara 4.1)"},
+		{"truncated", "YARA\x13\x0c\x00", "truncated"},
+	} {
+		f := filepath.Join(dir, c.name+".yarc")
+		os.WriteFile(f, []byte(c.data), 0o644)
+		_, err := Prepare([]string{f}, Options{Compiled: true}, &out, &errb)
+		if err == nil || !strings.Contains(err.Error(), f) || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: got %v, want an error naming the file and %q", c.name, err, c.msg)
+		}
 	}
 }
 

@@ -19,8 +19,10 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // golden files (written by libyara-compatible expectations; -update
 // rewrites them). Lines are sorted because files are scanned in parallel.
 //
-// Every case runs twice: with freshly compiled rules and with rules saved
-// by Save and read back by Load; both must give the golden output.
+// Every case runs three times: with freshly compiled rules, with rules
+// saved by Save and read back by Load, and with testdata/rules.yarc
+// (rules.yar compiled by libyara 4.2.3's yarac) read by Load; all must
+// give the golden output.
 func TestGolden(t *testing.T) {
 	fresh, err := Compile([]string{"testdata/rules.yar"}, nil, true, os.Stderr)
 	if err != nil {
@@ -34,10 +36,14 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fromYarac, err := Load("testdata/rules.yarc", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, way := range []struct {
 		name  string
 		rules *yara.Rules
-	}{{"compiled", fresh}, {"saved", loaded}} {
+	}{{"compiled", fresh}, {"saved", loaded}, {"yarac", fromYarac}} {
 		t.Run(way.name, func(t *testing.T) { golden(t, way.rules) })
 	}
 }
