@@ -19,9 +19,11 @@ command line tool ("RULE PATH", and with -s "0xOFFSET:$id: data"), so tools
 that parse yara output work unchanged.
 
 Rules can be compiled once and saved with "vigie yara compile", then loaded
-with -C. Files compiled by libyara's yarac hold libyara's own bytecode (tied
-to one libyara version); -C refuses them with a message: give the source
-rules instead.
+with -C. -C also loads files compiled by libyara 4.2's yarac (arena format
+19): vigie decodes libyara's tables and bytecode back into rules, with the
+same matches and output as yara -C; files of other yarac versions are
+refused with a message naming the version. "vigie yara decompile FILE"
+prints the rules a yarac file holds.
 
 Modules: pe, elf, dotnet, macho, math, hash, time, console (dex, magic and
 cuckoo are refused as unknown modules). -D prints their data as yara -D.
@@ -84,7 +86,7 @@ func newYaraCommand(g *globalOptions) *cobra.Command {
 	f.BoolVarP(&o.Count, "count", "c", false, "print only the number of matching rules per file (yara 4.2.3 counts them whatever -n, -t and -i say)")
 	f.BoolVarP(&o.NoWarnings, "no-warnings", "w", false, "disable warnings")
 	f.BoolVarP(&o.FastMode, "fast-scan", "f", false, "fast matching mode (stop at the first match of each string)")
-	f.BoolVarP(&o.Compiled, "compiled-rules", "C", false, "load rules saved by 'vigie yara compile' (not libyara's yarac files)")
+	f.BoolVarP(&o.Compiled, "compiled-rules", "C", false, "load compiled rules: saved by 'vigie yara compile', or by libyara 4.2's yarac")
 	f.BoolVarP(&o.NoFollowLinks, "no-follow-symlinks", "N", false, "do not follow symlinks when scanning")
 	f.IntVarP(&o.Threads, "threads", "p", 1, "number of files scanned in parallel")
 	f.IntVarP(&timeoutSec, "timeout", "a", 0, "abort scanning after this many seconds: a single file's scan, or a whole directory or scan-list run, as yara (0: no limit)")
@@ -106,6 +108,7 @@ func newYaraCommand(g *globalOptions) *cobra.Command {
 	f.BoolVar(&exitOnFindings, "exit-findings", false, "exit with code 1 when a rule matched")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON object per match (JSON Lines) instead of yara lines")
 	cmd.AddCommand(newYaraCompileCommand(g))
+	cmd.AddCommand(newYaraDecompileCommand(g))
 	return cmd
 }
 
@@ -179,4 +182,25 @@ cannot be written, or a bad flag or argument.`,
 	f.StringVar(&o.AtomQualityTable, "atom-quality-table", "", "libyara atom quality table FILE: checked, not used (Vigie selects atoms its own way)")
 	f.BoolVarP(&version, "version", "v", false, "show the version of yarac whose behaviour this follows ("+yaraVersion+") and exit")
 	return cmd
+}
+
+func newYaraDecompileCommand(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "decompile FILE.yarc",
+		Short: "Print the rules of a file compiled by libyara's yarac",
+		Long: `Decode a file compiled by libyara 4.2's yarac and print its rules as YARA
+source: the rules, strings and conditions that 'vigie yara -C FILE' runs
+(names, tags, metadata and namespaces kept; conditions fully parenthesized,
+loop variables renamed). A summary goes to stderr.
+
+Exit codes: 0 printed, 1 the file cannot be read or decoded.`,
+		Example: `  vigie yara decompile rules.yarc > rules.yar`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := yaracli.Decompile(args[0], g.stdout, g.stderr); err != nil {
+				return withCode(yaraExitError, err)
+			}
+			return nil
+		},
+	}
 }

@@ -320,23 +320,9 @@ func SaveWith(ruleArgs []string, o Options, out string, stderr io.Writer) error 
 // override the saved externals. Loading decodes the compiled form and
 // rebuilds the atom index: no parsing, no atom selection.
 func Load(path string, defines []string) (*yara.Rules, error) {
-	f, err := os.Open(path)
+	b, err := readCompiled(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading compiled rules: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("reading compiled rules: %w", err)
-	}
-	if st.Size() > yara.MaxCompiledSize {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, yara.MaxCompiledSize)
-	}
-	// one read into a buffer of the file's size (io.ReadAll would grow
-	// and copy its buffer several times for a big rule set)
-	b := make([]byte, st.Size())
-	if _, err := io.ReadFull(f, b); err != nil {
-		return nil, fmt.Errorf("reading compiled rules: %w", err)
+		return nil, err
 	}
 	if yarac.IsYarac(b) {
 		return loadYarac(path, b, defines)
@@ -360,6 +346,29 @@ func Load(path string, defines []string) (*yara.Rules, error) {
 		}
 	}
 	return rules, nil
+}
+
+// readCompiled reads a compiled rules file, at most yara.MaxCompiledSize.
+func readCompiled(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading compiled rules: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("reading compiled rules: %w", err)
+	}
+	if st.Size() > yara.MaxCompiledSize {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, yara.MaxCompiledSize)
+	}
+	// one read into a buffer of the file's size (io.ReadAll would grow
+	// and copy its buffer several times for a big rule set)
+	b := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, fmt.Errorf("reading compiled rules: %w", err)
+	}
+	return b, nil
 }
 
 // loadYarac loads a file compiled by libyara 4.2's yarac: package yarac
@@ -386,6 +395,27 @@ func loadYarac(path string, b []byte, defines []string) (*yara.Rules, error) {
 		return nil, fmt.Errorf("%s: rules decoded from yarac do not compile: %w", path, err)
 	}
 	return rules, nil
+}
+
+// Decompile prints the rules of a yarac file as source to w and a
+// summary to stderr.
+func Decompile(path string, w, stderr io.Writer) error {
+	b, err := readCompiled(path)
+	if err != nil {
+		return err
+	}
+	if !yarac.IsYarac(b) {
+		return fmt.Errorf("%s: not a file compiled by libyara's yarac", path)
+	}
+	d, err := yarac.Decode(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if _, err := io.WriteString(w, d.Text()); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "%s: %d rules, %d strings\n", path, d.Rules, d.Strings)
+	return nil
 }
 
 // Result summarizes a run.
