@@ -6,8 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/miekg/dns"
 )
 
 // CacheOptions bound the answer cache.
@@ -69,6 +67,7 @@ type cacheEntry struct {
 	expires  time.Time // end of the TTL
 	stale    time.Time // end of serve-stale
 	ttl      uint32    // the TTL the entry was stored with
+	ttlBuf   [8]uint16 // ans.ttls when it has room
 	hits     atomic.Uint32
 	fetching atomic.Bool // a prefetch is under way
 	// passed is the generation of the policy under which the name last
@@ -118,16 +117,18 @@ func (c *cache) get(key []byte, now time.Time) (*cacheEntry, bool) {
 	return e, true
 }
 
-// makeEntry indexes a packed answer for reuse; ttl is from ttlOf.
-func (c *cache) makeEntry(packed []byte, ttl uint32, now time.Time) (*cacheEntry, bool) {
-	ans, ok := indexAnswer(packed)
-	if !ok {
-		return nil, false
+// newEntry keeps a copy of the answer w, to be cached for ttl seconds.
+func (c *cache) newEntry(w *wireAnswer, ttl uint32, now time.Time) *cacheEntry {
+	e := &cacheEntry{ans: *w, stored: now, ttl: ttl}
+	e.ans.msg = append([]byte(nil), w.msg...)
+	if len(w.ttls) <= len(e.ttlBuf) {
+		e.ans.ttls = append(e.ttlBuf[:0], w.ttls...)
+	} else {
+		e.ans.ttls = append([]uint16(nil), w.ttls...)
 	}
-	e := &cacheEntry{ans: ans, stored: now, ttl: ttl}
 	e.expires = now.Add(time.Duration(ttl) * time.Second)
 	e.stale = e.expires.Add(c.opt.Stale)
-	return e, true
+	return e
 }
 
 // put keeps e under key, evicting about a tenth of a full shard in the
@@ -149,37 +150,6 @@ func (c *cache) put(key []byte, e *cacheEntry) {
 	}
 	s.m[string(key)] = e
 	s.mu.Unlock()
-}
-
-// ttlOf decides how long an answer may be cached: the smallest TTL of its
-// records, capped; for NXDOMAIN and NODATA the SOA's TTL bounded by its
-// MINIMUM field (RFC 2308 §5), and no caching without an SOA. SERVFAIL and
-// other errors are not cached.
-func (c *cache) ttlOf(m *dns.Msg) uint32 {
-	maxTTL := uint32(c.opt.MaxTTL / time.Second)
-	switch {
-	case m.Truncated:
-		return 0
-	case m.Rcode == dns.RcodeNameError, m.Rcode == dns.RcodeSuccess && len(m.Answer) == 0:
-		for _, rr := range m.Ns {
-			if soa, ok := rr.(*dns.SOA); ok {
-				return min(soa.Hdr.Ttl, soa.Minttl, uint32(c.opt.NegativeMaxTTL/time.Second))
-			}
-		}
-		return 0
-	case m.Rcode != dns.RcodeSuccess:
-		return 0
-	}
-	ttl := maxTTL
-	for _, sec := range [][]dns.RR{m.Answer, m.Ns, m.Extra} {
-		for _, rr := range sec {
-			if rr.Header().Rrtype == dns.TypeOPT {
-				continue
-			}
-			ttl = min(ttl, rr.Header().Ttl)
-		}
-	}
-	return ttl
 }
 
 // age is how many whole seconds an entry has been kept.

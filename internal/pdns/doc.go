@@ -61,11 +61,17 @@
 // into the reader's own buffer with its ID, the question's letter case and
 // each TTL patched in place: no allocation, no policy look-up. Otherwise
 // the name is checked against the policy with map look-ups of the name and
-// its parents. Only a cache miss builds a message with
-// github.com/miekg/dns, the library CoreDNS is built on, which also parses
-// RPZ records and does the TCP, TLS and message work upstream. Unpacking
-// every query into a dns.Msg would cost several allocations per query on
-// the path that must keep up with unbound.
+// its parents. A cache miss goes upstream on the wire too (forward.go):
+// the query is written from the parsed question into a pooled buffer, the
+// answer read into another, checked against the question and walked
+// record by record for the cache's TTL (the SOA's for a negative answer),
+// and the client's answer is the upstream's records behind the client's
+// header and question. The github.com/miekg/dns library, which CoreDNS is
+// built on, builds blocked and error answers, parses RPZ records and
+// speaks to TLS and HTTPS upstreams. Unpacking every query and answer
+// into a dns.Msg cost about 40 heap objects per forwarded query, and the
+// latency tail under load was the garbage collector's; the wire path
+// makes none once its pools are warm.
 //
 // Lists are built aside and swapped in atomically (SIGHUP, each hub pull):
 // a query in flight keeps the policy it started with.

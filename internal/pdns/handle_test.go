@@ -20,7 +20,14 @@ func (s *Server) handle(req []byte, client netip.Addr, tr transport, reply func(
 		reply(out)
 		return
 	}
-	go func() { reply(s.resolvePending(p)) }()
+	go func() {
+		out := s.resolvePending(context.Background(), p)
+		if out != nil {
+			out = append([]byte(nil), out...) // p's buffers are reused
+		}
+		releasePending(p)
+		reply(out)
+	}()
 }
 
 // TestCacheHitAllocatesNothing: a cache hit is written into the

@@ -91,17 +91,7 @@ func (s *Server) serveUDPSimple(ctx context.Context, pc *net.UDPConn) error {
 			}
 			continue
 		}
-		var out []byte
-		var p *pending
-		if n > udpReadSize {
-			out = s.oversized(buf[:n])
-		} else {
-			out, p = s.answer(buf[:n], dst, from.Addr(), overUDP)
-		}
-		if p != nil {
-			go s.forwardUDP(pc, from, p)
-			continue
-		}
+		out := s.udpDatagram(pc, buf[:n], dst, n > udpReadSize, from)
 		if out != nil {
 			pc.WriteToUDPAddrPort(out, from)
 			if cap(out) > cap(dst) && cap(out) <= 65535 {
@@ -122,11 +112,22 @@ func (s *Server) oversized(req []byte) []byte {
 	return s.bareError(req, 1) // FORMERR
 }
 
-// forwardUDP answers a cache miss once the upstream has answered.
-func (s *Server) forwardUDP(pc *net.UDPConn, to netip.AddrPort, p *pending) {
-	if out := s.resolvePending(p); out != nil {
-		pc.WriteToUDPAddrPort(out, to)
+// udpDatagram answers one datagram a UDP reader read from client from;
+// trunc says it was longer than udpReadSize. An answer known at once is
+// written into dst and returned; a cache miss goes to a forwarder
+// goroutine, which sends the answer itself (nil is then returned, as when
+// there is no answer at all).
+func (s *Server) udpDatagram(pc *net.UDPConn, req, dst []byte, trunc bool, from netip.AddrPort) []byte {
+	if trunc {
+		return s.oversized(req)
 	}
+	out, p := s.answer(req, dst, from.Addr().Unmap().WithZone(""), overUDP)
+	if p != nil {
+		p.pc, p.to = pc, from
+		s.goForward(p)
+		return nil
+	}
+	return out
 }
 
 // ServeStream answers DNS over TCP (or TLS, when l is a tls.Listener)
@@ -197,15 +198,20 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn, tr transport) {
 		// Answers go out in the order of the questions.
 		out, p := s.answer(buf, dst, client, tr)
 		if p != nil {
-			out = s.resolvePending(p)
+			out = s.resolvePending(ctx, p)
 		} else if cap(out) > cap(dst) && cap(out) <= 65535 {
 			dst = out[:0] // keep the larger buffer
+		}
+		if out != nil {
+			frame = append(frame[:0], byte(len(out)>>8), byte(len(out)))
+			frame = append(frame, out...)
+		}
+		if p != nil {
+			releasePending(p)
 		}
 		if out == nil {
 			continue
 		}
-		frame = append(frame[:0], byte(len(out)>>8), byte(len(out)))
-		frame = append(frame, out...)
 		c.SetWriteDeadline(time.Now().Add(tcpIdle))
 		if _, err := c.Write(frame); err != nil {
 			return
@@ -257,7 +263,13 @@ func (s *Server) DoH() http.Handler {
 		client := addrOf(stringAddr(r.RemoteAddr))
 		out, p := s.answer(req, nil, client, overHTTPS)
 		if p != nil {
-			out = s.resolvePending(p)
+			// The request's context ends when the client goes away: the
+			// query is then given up.
+			defer releasePending(p)
+			out = s.resolvePending(r.Context(), p)
+			if r.Context().Err() != nil {
+				return
+			}
 		}
 		if out == nil {
 			http.Error(w, "no answer", http.StatusBadRequest)

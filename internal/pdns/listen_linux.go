@@ -163,18 +163,8 @@ func (s *Server) serveUDPBatch(ctx context.Context, pc *net.UDPConn, b *udpBatch
 			h := &b.rhdrs[i]
 			sa := &b.rnames[i]
 			req := b.rbufs[i][:h.Len]
-			client := sockaddrAddr(sa)
-			var out []byte
-			var p *pending
-			if h.Hdr.Flags&unix.MSG_TRUNC != 0 {
-				out = s.oversized(req)
-			} else {
-				out, p = s.answer(req, b.wbufs[w][:0], client, overUDP)
-			}
-			if p != nil {
-				go s.forwardUDP(pc, netip.AddrPortFrom(withZone(client, sa), sockaddrPort(sa)), p)
-				continue
-			}
+			from := netip.AddrPortFrom(withZone(sockaddrAddr(sa), sa), sockaddrPort(sa))
+			out := s.udpDatagram(pc, req, b.wbufs[w][:0], h.Hdr.Flags&unix.MSG_TRUNC != 0, from)
 			if out == nil {
 				continue
 			}

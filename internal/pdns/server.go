@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
+	"hash/maphash"
 	"log/slog"
 	"net/netip"
 	"strings"
@@ -81,6 +81,7 @@ type Server struct {
 	M      *Metrics
 	flight flightGroup
 	sem    chan struct{}
+	idle   chan *pending // to forwarder goroutines waiting for work
 	log    *slog.Logger
 }
 
@@ -105,7 +106,8 @@ func New(opt Options, p *Policy) *Server {
 		opt.Now = time.Now
 	}
 	s := &Server{opt: opt, cache: newCache(opt.Cache), ups: upstreams{list: opt.Upstreams},
-		M: newMetrics(), sem: make(chan struct{}, opt.MaxInFlight), log: opt.Logger}
+		M: newMetrics(), sem: make(chan struct{}, opt.MaxInFlight), idle: make(chan *pending), log: opt.Logger}
+	s.flight.seed, s.flight.m = maphash.MakeSeed(), map[uint64]*flightCall{}
 	if opt.RateLimit > 0 {
 		burst := opt.Burst
 		if burst <= 0 {
@@ -164,16 +166,6 @@ func (t transport) String() string {
 	return [...]string{"udp", "tcp", "tls", "https"}[t]
 }
 
-// pending is a query that must go upstream, copied off the listener's
-// buffers so that the listener can read the next one.
-type pending struct {
-	key string
-	q   query
-	req []byte
-	tr  transport
-	gen uint64 // of the policy the name passed
-}
-
 // answer answers one request. When the answer is known at once (from the
 // policy, the cache, or an error) it is written into dst, the listener's
 // own buffer, and returned with a nil *pending; the result may alias dst
@@ -181,7 +173,8 @@ type pending struct {
 // at all (a response, garbage, a DROP policy, a rate-limited UDP client).
 // A cache miss returns a *pending instead, holding a slot of the in-flight
 // bound: the caller hands it to resolvePending, on any goroutine, which
-// answers and frees the slot. A cache hit allocates nothing.
+// answers and frees the slot, then gives it back with releasePending once
+// the answer is sent. A cache hit allocates nothing.
 func (s *Server) answer(req, dst []byte, client netip.Addr, tr transport) ([]byte, *pending) {
 	var q query
 	s.M.queries[tr].Add(1)
@@ -254,15 +247,12 @@ func (s *Server) answer(req, dst []byte, client netip.Addr, tr transport) ([]byt
 	}
 	// The pending query's own copy: q stays on the stack for cache and
 	// policy answers.
-	p := &pending{key: string(key), q: q, req: append([]byte(nil), req...), tr: tr, gen: ap.gen}
+	p := getPending()
+	p.key = append(p.key[:0], key...)
+	p.q = q
+	p.req = append(p.req[:0], req...)
+	p.tr, p.gen = tr, ap.gen
 	return nil, p
-}
-
-// resolvePending answers a query answer could not answer at once, and
-// frees its in-flight slot. The answer is a new slice.
-func (s *Server) resolvePending(p *pending) []byte {
-	defer func() { <-s.sem }()
-	return s.resolve(p.key, &p.q, p.req, p.tr, p.gen)
 }
 
 // sizeLimit is the largest answer the client can take over tr.
@@ -279,10 +269,16 @@ func sizeLimit(q *query, tr transport) int {
 // fromCache writes a cached answer for q into dst (stale: fixed TTL),
 // truncated when it does not fit.
 func (s *Server) fromCache(e *cacheEntry, q *query, req, dst []byte, tr transport, now time.Time, fixed uint32) []byte {
-	if len(e.ans.msg) > sizeLimit(q, tr) {
+	return s.writeAnswer(&e.ans, q, req, dst, tr, e.age(now), fixed)
+}
+
+// writeAnswer writes the answer w for q into dst, its TTLs lowered by age
+// (or fixed), truncated when it does not fit.
+func (s *Server) writeAnswer(w *wireAnswer, q *query, req, dst []byte, tr transport, age, fixed uint32) []byte {
+	if len(w.msg) > sizeLimit(q, tr) {
 		return s.truncated(q, req)
 	}
-	return e.ans.writeTo(dst, q, req, e.age(now), fixed)
+	return w.writeTo(dst, q, req, age, fixed)
 }
 
 // maybePrefetch refreshes a popular answer in its last tenth of life, so
@@ -306,111 +302,16 @@ func (s *Server) maybePrefetch(e *cacheEntry, key []byte, q *query, gen uint64, 
 		return
 	}
 	s.M.prefetches.Add(1)
-	keyStr := string(key)
-	qc := *q
+	p := getPending()
+	p.key = append(p.key[:0], key...)
+	p.q, p.gen = *q, gen
+	p.x.deadline = time.Now().Add(s.opt.ResolveTimeout)
 	go func() {
 		defer func() { <-s.sem }()
-		ctx, cancel := context.WithTimeout(context.Background(), s.opt.ResolveTimeout)
-		defer cancel()
-		s.fetch(ctx, keyStr, &qc, gen)
+		s.fetch(context.Background(), p)
+		e.fetching.Store(false)
+		releasePending(p)
 	}()
-}
-
-// resolve answers a cache miss: one upstream query per key at a time
-// (later askers share its answer), a stale answer when every upstream
-// fails, SERVFAIL when there is none.
-func (s *Server) resolve(key string, q *query, req []byte, tr transport, gen uint64) []byte {
-	ctx, cancel := context.WithTimeout(context.Background(), s.opt.ResolveTimeout)
-	defer cancel()
-	e, err := s.flight.do(key, func() (*cacheEntry, error) { return s.fetch(ctx, key, q, gen) })
-	now := s.opt.Now()
-	if err == nil {
-		return s.fromCache(e, q, req, nil, tr, now, 0)
-	}
-	if st, ok := s.cache.get([]byte(key), now); ok {
-		s.M.stale.Add(1)
-		return s.fromCache(st, q, req, nil, tr, now, staleTTL)
-	}
-	s.log.Debug("upstream failed", "name", string(q.lower()), "err", err)
-	return s.errorAnswer(q, req, dns.RcodeServerFailure, edeOpt(dns.ExtendedErrorCodeNoReachableAuthority, "no upstream resolver answered"))
-}
-
-// fetch asks the upstreams and returns the answer ready to send, kept in
-// the cache unless its TTL is 0 or it is an error; gen is the generation
-// of the policy the name passed.
-func (s *Server) fetch(ctx context.Context, key string, q *query, gen uint64) (*cacheEntry, error) {
-	m := s.upstreamQuery(q)
-	t0 := time.Now()
-	r, _, err := s.ups.exchange(ctx, m)
-	s.M.observeUpstream(time.Since(t0), err)
-	if err != nil {
-		return nil, err
-	}
-	s.adapt(r, q)
-	ttl := s.cache.ttlOf(r)
-	r.Compress = true
-	packed, err := r.Pack()
-	if err != nil {
-		return nil, err
-	}
-	e, ok := s.cache.makeEntry(packed, ttl, s.opt.Now())
-	if !ok {
-		return nil, errors.New("upstream answer could not be re-read")
-	}
-	e.passed.Store(gen)
-	s.cache.put([]byte(key), e)
-	return e, nil
-}
-
-// upstreamQuery builds the question sent upstream: recursion desired,
-// EDNS with our buffer size, the client's DO and CD bits.
-func (s *Server) upstreamQuery(q *query) *dns.Msg {
-	m := new(dns.Msg)
-	m.Id = q.id
-	m.RecursionDesired = true
-	m.CheckingDisabled = q.cd
-	m.AuthenticatedData = true // ask for the AD bit (RFC 6840 §5.7)
-	m.Question = []dns.Question{{Name: dns.Fqdn(string(q.lower())), Qtype: q.qtype, Qclass: q.qclass}}
-	m.SetEdns0(ednsSize, q.do)
-	return m
-}
-
-// adapt turns an upstream answer into the answer for this kind of client:
-// the client's question, recursion available, AD only to clients that
-// asked for DNSSEC data or AD, and an OPT record only for EDNS clients.
-func (s *Server) adapt(r *dns.Msg, q *query) {
-	r.Id = q.id
-	r.Response = true
-	r.RecursionDesired = q.rd
-	r.RecursionAvailable = true
-	r.Authoritative = false
-	if !q.do && !q.ad {
-		r.AuthenticatedData = false
-	}
-	r.Question = []dns.Question{{Name: dns.Fqdn(string(q.lower())), Qtype: q.qtype, Qclass: q.qclass}}
-	var upOpt *dns.OPT
-	extra := r.Extra[:0]
-	for _, rr := range r.Extra {
-		if o, ok := rr.(*dns.OPT); ok {
-			upOpt = o
-			continue
-		}
-		extra = append(extra, rr)
-	}
-	r.Extra = extra
-	if q.hasOPT {
-		o := &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT}}
-		o.SetUDPSize(ednsSize)
-		o.SetDo(q.do)
-		if upOpt != nil {
-			for _, op := range upOpt.Option {
-				if e, ok := op.(*dns.EDNS0_EDE); ok {
-					o.Option = append(o.Option, e)
-				}
-			}
-		}
-		r.Extra = append(r.Extra, o)
-	}
 }
 
 // pack writes m for q, truncating it when it is too large for UDP.
@@ -585,16 +486,39 @@ func (s *Server) localAnswer(q *query, req []byte, tr transport, d Decision) []b
 		m.Answer = append(m.Answer, c)
 	}
 	if cname != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), s.opt.ResolveTimeout)
-		defer cancel()
-		up := new(dns.Msg)
-		up.SetQuestion(cname, q.qtype)
-		up.SetEdns0(ednsSize, q.do)
-		if r, _, err := s.ups.exchange(ctx, up); err == nil {
-			m.Answer = append(m.Answer, r.Answer...)
-		}
+		m.Answer = append(m.Answer, s.lookUp(cname, q)...)
 	}
 	return s.pack(m, q, req, tr)
+}
+
+// lookUp asks the upstreams for the records of name, of q's type, with
+// q's EDNS and DNSSEC bits (the target of a local CNAME).
+func (s *Server) lookUp(name string, q *query) []dns.RR {
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), q.qtype)
+	if q.hasOPT {
+		m.SetEdns0(ednsSize, q.do)
+	}
+	m.CheckingDisabled = q.cd
+	b, err := m.Pack()
+	if err != nil {
+		return nil
+	}
+	p := getPending()
+	defer releasePending(p)
+	if parseQuery(b, &p.q) != nil {
+		return nil
+	}
+	p.x.deadline = time.Now().Add(s.opt.ResolveTimeout)
+	p.x.msg, p.x.qEnd = appendUpstreamQuery(p.x.msg[:0], &p.q)
+	if s.exchange(context.Background(), p) != nil {
+		return nil
+	}
+	r := new(dns.Msg)
+	if r.Unpack(p.built) != nil {
+		return nil
+	}
+	return r.Answer
 }
 
 // blockCache keeps the packed answers of blocked names; it is replaced
@@ -622,40 +546,6 @@ func (c *blockCache) put(key []byte, w wireAnswer) {
 	}
 	c.m[string(key)] = w
 	c.mu.Unlock()
-}
-
-// flightGroup runs one fetch per key at a time; callers for the same key
-// share its result.
-type flightGroup struct {
-	mu sync.Mutex
-	m  map[string]*flightCall
-}
-
-type flightCall struct {
-	done chan struct{}
-	e    *cacheEntry
-	err  error
-}
-
-func (g *flightGroup) do(key string, fn func() (*cacheEntry, error)) (*cacheEntry, error) {
-	g.mu.Lock()
-	if g.m == nil {
-		g.m = map[string]*flightCall{}
-	}
-	if c, ok := g.m[key]; ok {
-		g.mu.Unlock()
-		<-c.done
-		return c.e, c.err
-	}
-	c := &flightCall{done: make(chan struct{})}
-	g.m[key] = c
-	g.mu.Unlock()
-	c.e, c.err = fn()
-	g.mu.Lock()
-	delete(g.m, key)
-	g.mu.Unlock()
-	close(c.done)
-	return c.e, c.err
 }
 
 // Check tells what the policy in force does with name (for `vigie dns

@@ -3,10 +3,9 @@ package pdns
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -93,10 +92,6 @@ func ParseUpstream(s string, o UpstreamOptions) (Upstream, error) {
 	return nil, fmt.Errorf("upstream %q: unknown scheme %q (udp, tcp, tls, https)", s, scheme)
 }
 
-// errMismatch is an answer that does not answer the question asked: a
-// spoofing attempt or a broken server.
-var errMismatch = errors.New("the answer does not match the question")
-
 // checkAnswer verifies that r answers q: same ID, a response, the same
 // question (letter case included, which "dns 0x20" relies on).
 func checkAnswer(q, r *dns.Msg) error {
@@ -167,87 +162,79 @@ func (u *udpUpstream) put(s *udpSock, ok bool) {
 }
 
 func (u *udpUpstream) Exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
-	q := m.Copy()
-	q.Id = dns.Id()
+	return exchangeViaWire(ctx, u, m, u.timeout)
+}
+
+// exchangeWire sends x from a pooled socket with a random ID and letter
+// case, and returns the answer in x.ans, or the TCP answer when the UDP
+// one is truncated, larger than offered, or does not echo the question
+// exactly.
+func (u *udpUpstream) exchangeWire(ctx context.Context, x *wireQuery) ([]byte, error) {
+	x.send = append(x.send[:0], x.msg...)
+	binary.BigEndian.PutUint16(x.send, uint16(x.rng.Uint64()))
 	if u.case0x20 {
-		q.Question[0].Name = randomCase(q.Question[0].Name)
-	}
-	out, err := q.Pack()
-	if err != nil {
-		return nil, err
+		randomizeCase(x.send[headerLen:x.qEnd-4], &x.rng)
 	}
 	sock, err := u.get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r, err := u.exchangeOn(ctx, sock.c, q, out)
+	r, err := u.exchangeOn(ctx, sock.c, x)
 	u.put(sock, err == nil)
 	if err != nil {
 		return nil, err
 	}
 	if r == nil {
-		// Truncated, or the question came back changed: do not trust UDP
-		// for this one.
-		return u.tcp.Exchange(ctx, m)
+		// Do not trust UDP for this one.
+		return u.tcp.exchangeWire(ctx, x)
 	}
-	r.Id = m.Id
-	r.Question[0].Name = m.Question[0].Name
 	return r, nil
 }
 
-// exchangeOn sends out on c and reads until the answer to q arrives (or
-// the deadline): stray datagrams, such as a late answer to an earlier
-// query on a reused socket, are skipped.
-func (u *udpUpstream) exchangeOn(ctx context.Context, c net.Conn, q *dns.Msg, out []byte) (*dns.Msg, error) {
-	deadline := time.Now().Add(u.timeout)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
+// exchangeOn sends x.send on c and reads until its answer arrives (or the
+// deadline): stray datagrams, such as a late answer to an earlier query
+// on a reused socket, are skipped. A nil answer asks for TCP.
+func (u *udpUpstream) exchangeOn(ctx context.Context, c net.Conn, x *wireQuery) ([]byte, error) {
+	c.SetDeadline(earliest(time.Now().Add(u.timeout), x.deadline))
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Unix(1, 0)) })
+		defer stop()
 	}
-	c.SetDeadline(deadline)
-	if _, err := c.Write(out); err != nil {
+	if _, err := c.Write(x.send); err != nil {
 		return nil, err
 	}
-	bp := udpBufs.Get().(*[]byte)
-	defer udpBufs.Put(bp)
-	buf := *bp
+	buf := x.ans[:cap(x.ans)]
 	for {
 		n, err := c.Read(buf)
 		if err != nil {
+			if ctx.Err() != nil {
+				err = ctx.Err()
+			}
 			return nil, err
 		}
-		if n < headerLen || buf[0] != byte(q.Id>>8) || buf[1] != byte(q.Id) {
+		if n < headerLen || buf[0] != x.send[0] || buf[1] != x.send[1] {
 			continue
 		}
-		r := new(dns.Msg)
-		if err := r.Unpack(buf[:n]); err != nil {
-			continue
-		}
-		if checkAnswer(q, r) != nil || r.Truncated {
-			return nil, nil
+		r := buf[:n]
+		if n == len(buf) || !answersExactly(r, x.send, x.qEnd) || r[2]&0x02 != 0 {
+			return nil, nil // larger than offered, another question, or truncated
 		}
 		return r, nil
 	}
 }
 
-// udpBufs hold the 64 KiB buffers UDP answers are read into: one per
-// query would be most of the garbage the forwarding path makes.
-var udpBufs = sync.Pool{New: func() any { b := make([]byte, 65535); return &b }}
-
-// randomCase flips the case of each letter with a coin toss.
-func randomCase(name string) string {
-	b := []byte(name)
-	var rnd [32]byte
-	rand.Read(rnd[:])
-	for i, c := range b {
-		bit := rnd[(i/8)%len(rnd)]>>(i%8)&1 == 1
-		switch {
-		case 'a' <= c && c <= 'z' && bit:
-			b[i] = c - 'a' + 'A'
-		case 'A' <= c && c <= 'Z' && bit:
-			b[i] = c - 'A' + 'a'
-		}
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
 	}
-	return string(b)
+	return a
+}
+
+// answersExactly tells whether r is a response with the question of the
+// query q (ending at qEnd) byte for byte: name in the same letter case,
+// type and class.
+func answersExactly(r, q []byte, qEnd int) bool {
+	return len(r) >= qEnd && r[2]&0x80 != 0 && binary.BigEndian.Uint16(r[4:]) == 1 && bytes.Equal(r[headerLen:qEnd], q[headerLen:qEnd])
 }
 
 type tcpUpstream struct {
@@ -258,22 +245,115 @@ type tcpUpstream struct {
 func (u *tcpUpstream) String() string { return "tcp://" + u.addr }
 
 func (u *tcpUpstream) Exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
-	c := &dns.Client{Net: "tcp", Timeout: u.timeout}
-	return exchangeChecked(ctx, c, m, u.addr)
+	return exchangeViaWire(ctx, u, m, u.timeout)
 }
 
-func exchangeChecked(ctx context.Context, c *dns.Client, m *dns.Msg, addr string) (*dns.Msg, error) {
-	q := m.Copy()
-	q.Id = dns.Id()
-	r, _, err := c.ExchangeContext(ctx, q, addr)
+// exchangeWire sends x with a random ID on a new connection and reads the
+// answer (RFC 7766 framing), which must echo the question exactly.
+func (u *tcpUpstream) exchangeWire(ctx context.Context, x *wireQuery) ([]byte, error) {
+	deadline := earliest(time.Now().Add(u.timeout), x.deadline)
+	d := net.Dialer{Deadline: deadline}
+	c, err := d.DialContext(ctx, "tcp", u.addr)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkAnswer(q, r); err != nil {
+	defer c.Close()
+	c.SetDeadline(deadline)
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
+		defer stop()
+	}
+	x.send = append(x.send[:0], byte(len(x.msg)>>8), byte(len(x.msg)))
+	x.send = append(x.send, x.msg...)
+	q := x.send[2:]
+	binary.BigEndian.PutUint16(q, uint16(x.rng.Uint64()))
+	if _, err := c.Write(x.send); err != nil {
+		return nil, err
+	}
+	var lenb [2]byte
+	if _, err := io.ReadFull(c, lenb[:]); err != nil {
+		return nil, err
+	}
+	n := int(binary.BigEndian.Uint16(lenb[:]))
+	buf := x.ans
+	if n > cap(buf) {
+		buf = make([]byte, n) // not kept: large answers are rare
+	}
+	r := buf[:n]
+	if _, err := io.ReadFull(c, r); err != nil {
+		return nil, err
+	}
+	if n < headerLen || r[0] != q[0] || r[1] != q[1] || !answersExactly(r, q, x.qEnd) {
+		return nil, errMismatch
+	}
+	return r, nil
+}
+
+// wireUpstream is an upstream that exchanges queries on the wire, without
+// github.com/miekg/dns messages.
+type wireUpstream interface {
+	// exchangeWire sends x.msg (with its own ID) and returns the answer,
+	// which may alias x.ans; it is checked to be a response to the
+	// question sent.
+	exchangeWire(ctx context.Context, x *wireQuery) ([]byte, error)
+}
+
+// exchangeViaWire is Upstream.Exchange for a wireUpstream.
+func exchangeViaWire(ctx context.Context, u wireUpstream, m *dns.Msg, timeout time.Duration) (*dns.Msg, error) {
+	p := getPending()
+	defer releasePending(p)
+	x := &p.x
+	b, err := m.PackBuffer(x.msg[:cap(x.msg)])
+	if err != nil {
+		return nil, err
+	}
+	x.msg = b
+	if x.qEnd, err = questionEnd(b); err != nil {
+		return nil, err
+	}
+	x.deadline = time.Now().Add(timeout)
+	if dl, ok := ctx.Deadline(); ok {
+		x.deadline = dl
+	}
+	a, err := u.exchangeWire(ctx, x)
+	if err != nil {
+		return nil, err
+	}
+	r := new(dns.Msg)
+	if err := r.Unpack(a); err != nil {
 		return nil, err
 	}
 	r.Id = m.Id
+	r.Question = m.Question
 	return r, nil
+}
+
+// questionEnd is the offset just past the one question of a query.
+func questionEnd(b []byte) (int, error) {
+	if len(b) < headerLen || binary.BigEndian.Uint16(b[4:]) != 1 {
+		return 0, errFormat
+	}
+	off, ok := walkName(b, headerLen)
+	if !ok || off+4 > len(b) {
+		return 0, errFormat
+	}
+	return off + 4, nil
+}
+
+// exchangeMsg asks a github.com/miekg/dns upstream (TLS, HTTPS) for x and
+// returns its answer packed into x.ans.
+func exchangeMsg(ctx context.Context, up Upstream, x *wireQuery) ([]byte, error) {
+	m := new(dns.Msg)
+	if err := m.Unpack(x.msg); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithDeadline(ctx, x.deadline)
+	defer cancel()
+	r, err := up.Exchange(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	return r.PackBuffer(x.ans[:cap(x.ans)])
 }
 
 // tlsUpstream keeps a few connections open and sends one query at a time
@@ -392,39 +472,9 @@ func (u *httpsUpstream) Exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, err
 	return r, nil
 }
 
-// upstreams tries each upstream in turn, preferring those that answered
-// last; a failing one is put at the back.
+// upstreams are tried in turn (Server.exchange), preferring those that
+// answered last; a failing one is put at the back.
 type upstreams struct {
 	list  []Upstream
 	first atomic.Int32 // index of the preferred upstream
-}
-
-func (u *upstreams) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, Upstream, error) {
-	n := len(u.list)
-	if n == 0 {
-		return nil, nil, errors.New("no upstream resolver")
-	}
-	start := int(u.first.Load())
-	var errs []error
-	for i := 0; i < n; i++ {
-		if ctx.Err() != nil {
-			break
-		}
-		up := u.list[(start+i)%n]
-		r, err := up.Exchange(ctx, m)
-		if err == nil && r.Rcode != dns.RcodeServerFailure && r.Rcode != dns.RcodeRefused {
-			if i > 0 {
-				u.first.Store(int32((start + i) % n))
-			}
-			return r, up, nil
-		}
-		if err == nil {
-			err = fmt.Errorf("%s answered %s", up, dns.RcodeToString[r.Rcode])
-		}
-		errs = append(errs, fmt.Errorf("%s: %w", up, err))
-	}
-	if len(errs) == 0 {
-		errs = append(errs, ctx.Err())
-	}
-	return nil, nil, errors.Join(errs...)
 }

@@ -274,12 +274,16 @@ func skipName(b []byte, off int) (int, bool) {
 	return 0, false
 }
 
-// writeTo copies the answer into dst for the request q: its ID, the
+// writeTo copies the answer into dst for the request q: its ID and RD bit, the
 // question as the client wrote it, and each TTL lowered by age seconds
 // (never below zero, or set to fixed when fixed > 0: a stale answer).
 func (w *wireAnswer) writeTo(dst []byte, q *query, req []byte, age uint32, fixed uint32) []byte {
 	dst = append(dst[:0], w.msg...)
 	binary.BigEndian.PutUint16(dst, q.id)
+	dst[2] &^= 0x01 // RD, echoed
+	if q.rd {
+		dst[2] |= 0x01
+	}
 	// Same name, same length: only the letter case may differ.
 	if q.qEnd-headerLen == w.qEnd-w.qStart && bytes.EqualFold(dst[w.qStart:w.qEnd], req[headerLen:q.qEnd]) {
 		copy(dst[w.qStart:w.qEnd], req[headerLen:q.qEnd])
@@ -297,4 +301,91 @@ func (w *wireAnswer) writeTo(dst []byte, q *query, req []byte, age uint32, fixed
 		binary.BigEndian.PutUint32(dst[o:], t)
 	}
 	return dst
+}
+
+// walkName checks the name at off in the message b: labels within b,
+// compression pointers only to earlier offsets (at most 64 of them), no
+// more than 255 bytes once spelled out. It returns the offset just past
+// the name as written (past its first pointer, if any).
+func walkName(b []byte, off int) (int, bool) {
+	end, n := -1, 0
+	for hops := 0; ; {
+		if off >= len(b) {
+			return 0, false
+		}
+		l := int(b[off])
+		switch l & 0xC0 {
+		case 0xC0:
+			if off+1 >= len(b) {
+				return 0, false
+			}
+			ptr := int(binary.BigEndian.Uint16(b[off:]) & 0x3FFF)
+			if ptr >= off || hops >= 64 {
+				return 0, false
+			}
+			if end < 0 {
+				end = off + 2
+			}
+			off = ptr
+			hops++
+			continue
+		case 0x00:
+		default:
+			return 0, false
+		}
+		if l == 0 {
+			off++
+			break
+		}
+		if n += l + 1; n > 254 {
+			return 0, false
+		}
+		off += 1 + l
+	}
+	if end < 0 {
+		end = off
+	}
+	return end, true
+}
+
+// Record types whose data the forwarder checks or reads.
+const (
+	typeA     = 1
+	typeNS    = 2
+	typeCNAME = 5
+	typeSOA   = 6
+	typePTR   = 12
+	typeMX    = 15
+	typeAAAA  = 28
+	typeDNAME = 39
+	typeOPT   = 41
+)
+
+// checkRdata checks the data of a record of type typ at b[off:end] for the
+// types whose layout every client relies on: addresses of their size,
+// names that are well-formed and fill the data exactly.
+func checkRdata(b []byte, typ uint16, off, end int) bool {
+	switch typ {
+	case typeA:
+		return end-off == 4
+	case typeAAAA:
+		return end-off == 16
+	case typeNS, typeCNAME, typePTR, typeDNAME:
+		e, ok := walkName(b[:end], off)
+		return ok && e == end
+	case typeMX:
+		if end-off < 3 {
+			return false
+		}
+		e, ok := walkName(b[:end], off+2)
+		return ok && e == end
+	case typeSOA:
+		e, ok := walkName(b[:end], off)
+		if !ok {
+			return false
+		}
+		e, ok = walkName(b[:end], e)
+		return ok && e+20 == end
+	}
+	return true
 }
