@@ -16,7 +16,11 @@
 // policy, 32 KiB for security.txt, 1 KiB per SMTP line and 100 lines per
 // reply, 10 MX hosts probed; for the TLS probe, 128 KiB of server flight
 // per hello, 200 hellos per server, 12 times Options.Timeout per server,
-// and a server that lets two hellos time out gets no more.
+// and a server that lets two hellos time out gets no more. The probe and
+// the renegotiation and 0-RTT clients read the server through one reader
+// (tlsrecord.go): records of at most 2^14+2048 bytes, handshake messages
+// of at most 128 KiB reassembled across records, and at most 128 KiB per
+// hello, 512 KiB per renegotiation test, 256 KiB per 0-RTT test.
 //
 // # Rules
 //
