@@ -24,8 +24,10 @@ import (
 // negative answer), and the client's answer is the upstream's records
 // copied behind the client's own header and question. Only TLS and HTTPS
 // upstreams go through github.com/miekg/dns messages. With a dns.Msg
-// unpacked and packed twice per query the forwarder made about 70 heap
-// objects per query and its latency tail was the garbage collector's.
+// unpacked and packed twice per query the forwarder made 40 heap objects
+// per query (BenchmarkForward) and its latency tail was the garbage
+// collector's; now it makes none once its pools are warm (a socket is
+// opened every udpSocketUses queries).
 
 // pending is a query that must go upstream, copied off the listener's
 // buffers so that the listener can read the next one, with the buffers of

@@ -27,10 +27,14 @@ type authority struct {
 	ttl     uint32
 	queries atomic.Int64
 	hang    atomic.Bool
-	mu      sync.Mutex
-	names   map[string]string // lower-case fqdn → address
-	cases   []string          // question names as received
-	stop    func()
+	// lowerUDP makes UDP answers carry the question name in lower case,
+	// as a server that does not keep the letter case does.
+	lowerUDP   atomic.Bool
+	tcpQueries atomic.Int64
+	mu         sync.Mutex
+	names      map[string]string // lower-case fqdn → address
+	cases      []string          // question names as received
+	stop       func()
 }
 
 func startAuthority(t *testing.T, ttl uint32) *authority {
@@ -45,6 +49,9 @@ func startAuthority(t *testing.T, ttl uint32) *authority {
 			return
 		}
 		q := r.Question[0]
+		if w.RemoteAddr().Network() == "tcp" {
+			a.tcpQueries.Add(1)
+		}
 		a.mu.Lock()
 		a.cases = append(a.cases, q.Name)
 		addr, ok := a.names[strings.ToLower(q.Name)]
@@ -67,6 +74,9 @@ func startAuthority(t *testing.T, ttl uint32) *authority {
 		}
 		if o := r.IsEdns0(); o != nil {
 			m.SetEdns0(1232, o.Do())
+		}
+		if a.lowerUDP.Load() && w.RemoteAddr().Network() == "udp" {
+			m.Question[0].Name = strings.ToLower(q.Name)
 		}
 		w.WriteMsg(m)
 	})
@@ -327,6 +337,33 @@ func TestCaseRandomization(t *testing.T) {
 	}
 }
 
+// TestCaseMismatchRetriedOverTCP: a UDP answer whose question does not
+// come back in the letter case sent (a spoofed answer, or a server that
+// does not keep the case) is not trusted: the query is asked again over
+// TCP, and the client gets that answer.
+func TestCaseMismatchRetriedOverTCP(t *testing.T) {
+	auth := startAuthority(t, 300)
+	auth.lowerUDP.Store(true)
+	_, addr := startResolver(t, Options{Upstreams: upstreamTo(t, auth.addr)}, nil)
+	names := []string{"www.example.org", "news.example.org", "accounts-google.com"}
+	for _, n := range names {
+		if r := ask(t, addr, n, dns.TypeA, true, "udp"); r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {
+			t.Fatalf("%s: %v", n, r)
+		}
+	}
+	auth.mu.Lock()
+	defer auth.mu.Unlock()
+	mixed := 0
+	for _, c := range auth.cases { // only UDP questions are in mixed case
+		if c != strings.ToLower(c) {
+			mixed++
+		}
+	}
+	if n := auth.tcpQueries.Load(); mixed == 0 || n != int64(mixed) {
+		t.Errorf("%d UDP questions in mixed case (%v), %d asked again over TCP: want as many", mixed, auth.cases, n)
+	}
+}
+
 func TestACLAndRateLimit(t *testing.T) {
 	auth := startAuthority(t, 300)
 	_, addr := startResolver(t, Options{Upstreams: upstreamTo(t, auth.addr), Allow: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}, nil)
@@ -455,6 +492,44 @@ func TestDoH(t *testing.T) {
 	resp, err := http.Post(ts.URL, "text/plain", strings.NewReader("x"))
 	if err != nil || resp.StatusCode != http.StatusUnsupportedMediaType {
 		t.Errorf("wrong content type: %v %v", resp.StatusCode, err)
+	}
+}
+
+// TestDoHGivesUpWhenClientLeaves: a DoH query whose client goes away
+// stops waiting for a hanging upstream and frees its in-flight slot,
+// instead of holding it until the resolve timeout.
+func TestDoHGivesUpWhenClientLeaves(t *testing.T) {
+	auth := startAuthority(t, 300)
+	auth.hang.Store(true)
+	up, err := ParseUpstream(auth.addr, UpstreamOptions{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Upstreams: []Upstream{up}, ResolveTimeout: 5 * time.Second}, nil)
+	ts := httptest.NewServer(s.DoH())
+	defer ts.Close()
+	m := new(dns.Msg)
+	m.SetQuestion("www.example.org.", dns.TypeA)
+	wire, _ := m.Pack()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for auth.queries.Load() == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL, strings.NewReader(string(wire)))
+	req.Header.Set("Content-Type", dnsMessageType)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatal("the request was answered although its client left")
+	}
+	left := time.Now()
+	for len(s.sem) > 0 && time.Since(left) < 2*time.Second {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(s.sem); n != 0 {
+		t.Errorf("%d queries still in flight %v after their client left (the upstream hangs for 5 s)", n, time.Since(left).Round(time.Millisecond))
 	}
 }
 
