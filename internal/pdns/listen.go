@@ -94,11 +94,18 @@ func (s *Server) serveUDPSimple(ctx context.Context, pc *net.UDPConn) error {
 		out := s.udpDatagram(pc, buf[:n], dst, n > udpReadSize, from)
 		if out != nil {
 			pc.WriteToUDPAddrPort(out, from)
-			if cap(out) > cap(dst) && cap(out) <= 65535 {
-				dst = out[:0] // keep the larger buffer
-			}
+			dst = larger(dst, out)
 		}
 	}
+}
+
+// larger is the buffer to write the next answer into: out's, emptied,
+// when an answer outgrew dst (up to a datagram's size), dst otherwise.
+func larger(dst, out []byte) []byte {
+	if cap(out) > cap(dst) && cap(out) <= 65535 {
+		return out[:0]
+	}
+	return dst
 }
 
 // oversized answers a UDP datagram longer than udpReadSize: FORMERR, as
@@ -199,8 +206,8 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn, tr transport) {
 		out, p := s.answer(buf, dst, client, tr)
 		if p != nil {
 			out = s.resolvePending(ctx, p)
-		} else if cap(out) > cap(dst) && cap(out) <= 65535 {
-			dst = out[:0] // keep the larger buffer
+		} else {
+			dst = larger(dst, out)
 		}
 		if out != nil {
 			frame = append(frame[:0], byte(len(out)>>8), byte(len(out)))

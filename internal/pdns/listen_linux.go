@@ -168,9 +168,7 @@ func (s *Server) serveUDPBatch(ctx context.Context, pc *net.UDPConn, b *udpBatch
 			if out == nil {
 				continue
 			}
-			if cap(out) > cap(b.wbufs[w]) && cap(out) <= 65535 {
-				b.wbufs[w] = out[:0] // keep the larger buffer
-			}
+			b.wbufs[w] = larger(b.wbufs[w], out)
 			b.wnames[w] = *sa
 			b.whdrs[w].Hdr.Namelen = h.Hdr.Namelen
 			b.wiov[w].Base = &out[0]
