@@ -71,14 +71,9 @@ func TestDifferentialCases(t *testing.T) {
 	}
 }
 
-// TestDifferentialRandom generates random rules over a small alphabet and
-// random data, and compares the matching rules with libyara's.
-func TestDifferentialRandom(t *testing.T) {
-	bin := yaraBin(t)
-	if bin == "" {
-		t.Skip("no yara to compare with (install Debian's yara or set VIGIE_YARA_BIN)")
-	}
-	rng := rand.New(rand.NewSource(1))
+// randomCase generates 5 random rules over a small alphabet and random
+// data (TestDifferentialRandom; TestYaracRandom compiles them with yarac).
+func randomCase(rng *rand.Rand) (string, []byte) {
 	alpha := "abcAB\x00 "
 	rs := func(n int) string {
 		var b strings.Builder
@@ -123,33 +118,45 @@ func TestDifferentialRandom(t *testing.T) {
 	mods := []string{"", " nocase", " wide", " ascii wide", " fullword", " xor", " nocase wide"}
 	conds := []string{"any of them", "all of them", "#s0 >= 2", "$s0 and not $s1", "@s0[1] < 10", "!s0[1] == 3", "$s1 at 2", "2 of them", "$s0 in (0..5)", "#s1 == 0"}
 	// "x?" before a class is left out: libyara 4.2.3 misses /c?[ab]/ on "b"
-	for iter := 0; iter < 300; iter++ {
-		var src strings.Builder
-		for r := 0; r < 5; r++ {
-			src.WriteString("rule r" + string(rune('0'+r)) + " { strings: ")
-			for s := 0; s < 3; s++ {
-				src.WriteString("$s" + string(rune('0'+s)) + " = ")
-				switch rng.Intn(3) {
-				case 0:
-					src.WriteString(`"` + lit() + `"` + mods[rng.Intn(len(mods))])
-				case 1:
-					src.WriteString(hexs())
-				default:
-					m := mods[rng.Intn(3)]
-					src.WriteString(res() + m)
-				}
-				src.WriteString(" ")
+	var src strings.Builder
+	for r := 0; r < 5; r++ {
+		src.WriteString("rule r" + string(rune('0'+r)) + " { strings: ")
+		for s := 0; s < 3; s++ {
+			src.WriteString("$s" + string(rune('0'+s)) + " = ")
+			switch rng.Intn(3) {
+			case 0:
+				src.WriteString(`"` + lit() + `"` + mods[rng.Intn(len(mods))])
+			case 1:
+				src.WriteString(hexs())
+			default:
+				m := mods[rng.Intn(3)]
+				src.WriteString(res() + m)
 			}
-			src.WriteString("condition: " + conds[rng.Intn(len(conds))] + " and (any of them or true) }\n")
+			src.WriteString(" ")
 		}
-		data := []byte(rs(40 + rng.Intn(60)))
-		want, ok := yaraMatches(t, bin, src.String(), data)
+		src.WriteString("condition: " + conds[rng.Intn(len(conds))] + " and (any of them or true) }\n")
+	}
+	data := []byte(rs(40 + rng.Intn(60)))
+	return src.String(), data
+}
+
+// TestDifferentialRandom generates random rules over a small alphabet and
+// random data, and compares the matching rules with libyara's.
+func TestDifferentialRandom(t *testing.T) {
+	bin := yaraBin(t)
+	if bin == "" {
+		t.Skip("no yara to compare with (install Debian's yara or set VIGIE_YARA_BIN)")
+	}
+	rng := rand.New(rand.NewSource(1))
+	for iter := 0; iter < 300; iter++ {
+		src, data := randomCase(rng)
+		want, ok := yaraMatches(t, bin, src, data)
 		if !ok {
 			continue // libyara rejected the rules
 		}
-		r, _, err := Compile([]Source{{Name: "gen.yar", Data: []byte(src.String())}}, CompileOptions{})
+		r, _, err := Compile([]Source{{Name: "gen.yar", Data: []byte(src)}}, CompileOptions{})
 		if err != nil {
-			t.Errorf("compile failed where yara succeeded: %v\n%s", err, src.String())
+			t.Errorf("compile failed where yara succeeded: %v\n%s", err, src)
 			continue
 		}
 		ms, err := r.ScanBytes(context.Background(), data, ScanOptions{})
@@ -157,7 +164,7 @@ func TestDifferentialRandom(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got := matchNames(ms); got != want {
-			t.Errorf("iteration %d: got %q want %q\nrules:\n%s\ndata %q", iter, got, want, src.String(), data)
+			t.Errorf("iteration %d: got %q want %q\nrules:\n%s\ndata %q", iter, got, want, src, data)
 		}
 	}
 }

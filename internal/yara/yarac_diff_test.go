@@ -3,6 +3,7 @@ package yara_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,6 +57,71 @@ func TestYaracDifferential(t *testing.T) {
 		n++
 	}
 	t.Logf("%d cases compared", n)
+}
+
+// TestYaracRandom compiles TestDifferentialRandom's random rule sets
+// with yarac: the rules Vigie runs from the .yarc must match as `yara -C`
+// does, and every string match (offset and length) must be the one the
+// source rules give in Vigie (the decompiled strings are the same).
+func TestYaracRandom(t *testing.T) {
+	yc, err1 := exec.LookPath("yarac")
+	yr, err2 := exec.LookPath("yara")
+	if err1 != nil || err2 != nil {
+		t.Skip("yarac and yara are not installed")
+	}
+	dir := t.TempDir()
+	rf := filepath.Join(dir, "r.yar")
+	cf := filepath.Join(dir, "r.yarc")
+	df := filepath.Join(dir, "d.bin")
+	for i, c := range yara.RandomCases(2, 200) {
+		src, data := c[0], []byte(c[1])
+		os.WriteFile(rf, []byte(src), 0o644)
+		os.WriteFile(df, data, 0o644)
+		os.Remove(cf)
+		if err := exec.Command(yc, "-w", rf, cf).Run(); err != nil {
+			continue
+		}
+		out, err := exec.Command(yr, "-w", "-C", cf, df).Output()
+		if err != nil {
+			continue
+		}
+		b, _ := os.ReadFile(cf)
+		got, err := vigieYarac(b, data)
+		if err != nil {
+			t.Errorf("case %d: %v\nrules:\n%s", i, err, src)
+			continue
+		}
+		if want := names(string(out)); got != want {
+			t.Errorf("case %d: vigie %q, yara -C %q\nrules:\n%s\ndata %q", i, got, want, src, data)
+		}
+		d, _ := yarac.Decode(b)
+		fromYarac := stringMatches(t, d.Sources, data)
+		fromSource := stringMatches(t, []yara.Source{{Name: "r.yar", Data: []byte(src)}}, data)
+		if fromYarac != fromSource {
+			t.Errorf("case %d: string matches from yarac:\n%s\nfrom source:\n%s\nrules:\n%s\ndecoded:\n%s", i, fromYarac, fromSource, src, d.Text())
+		}
+	}
+}
+
+// stringMatches compiles sources and lists every string match.
+func stringMatches(t *testing.T, srcs []yara.Source, data []byte) string {
+	r, _, err := yara.Compile(srcs, yara.CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := r.ScanBytes(context.Background(), data, yara.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	for _, m := range ms {
+		for _, s := range m.Strings {
+			for _, x := range s.Matches {
+				fmt.Fprintf(&sb, "%s $%s %d:%d\n", m.Rule, s.ID, x.Offset, x.Length)
+			}
+		}
+	}
+	return sb.String()
 }
 
 // vigieYarac decodes a yarac file, compiles it and scans data.

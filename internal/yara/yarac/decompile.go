@@ -41,7 +41,9 @@ type Decoded struct {
 	// given (-d); vigie's -d overrides them.
 	Externals map[string]any
 	Rules     int
-	Strings   int
+	// Strings counts the strings the rules declare (libyara splits a
+	// hex string with a long jump into chained parts; they count once).
+	Strings int
 }
 
 // Decode reads a yarac file.
@@ -179,7 +181,14 @@ func (m *model) source(rc *reCode) (*Decoded, error) {
 	for _, p := range pending {
 		addImport(lastNS, p)
 	}
-	out := &Decoded{Externals: map[string]any{}, Rules: len(m.rules), Strings: m.numStrings}
+	out := &Decoded{Externals: map[string]any{}, Rules: len(m.rules)}
+	for _, rl := range m.rules {
+		for _, s := range rl.strings {
+			if s.chainTo == nullID {
+				out.Strings++
+			}
+		}
+	}
 	for _, e := range m.externals {
 		if f, ok := e.value.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
 			return nil, fmt.Errorf("external variable %s: value %v", e.name, f)
@@ -346,7 +355,9 @@ func stringText(parts []*yString) (string, error) {
 		sb.WriteString("/")
 		for k, p := range parts {
 			if k > 0 {
-				fmt.Fprintf(&sb, ".{%d,%d}?", p.gapMin, p.gapMax)
+				sb.WriteByte('.')
+				writeRange(&sb, int(p.gapMin), int(p.gapMax))
+				sb.WriteByte('?')
 			}
 			if p.flags&strLiteral != 0 {
 				for _, c := range p.literal {

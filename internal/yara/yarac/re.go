@@ -352,7 +352,7 @@ func regexText(n *reNode, sb *strings.Builder) error {
 	case nSpecial:
 		sb.WriteString(n.text)
 	case nConcat:
-		for _, s := range n.subs {
+		for _, s := range mergeRuns(n.subs) {
 			if s.kind == nAlt {
 				sb.WriteByte('(')
 				if err := regexText(s, sb); err != nil {
@@ -409,12 +409,98 @@ func regexText(n *reNode, sb *strings.Builder) error {
 	return nil
 }
 
+// reMaxRange is libyara's RE_MAX_RANGE: the bound "{n,}" stands for.
+const reMaxRange = 32767
+
 func writeRange(sb *strings.Builder, lo, hi int) {
-	if lo == hi {
+	switch {
+	case lo == hi:
 		fmt.Fprintf(sb, "{%d}", lo)
-	} else {
+	case hi >= reMaxRange:
+		fmt.Fprintf(sb, "{%d,}", lo)
+	default:
 		fmt.Fprintf(sb, "{%d,%d}", lo, hi)
 	}
+}
+
+// mergeRuns joins adjacent repetitions of the same atom: libyara emits
+// e{n,m} as a prolog copy of e, a repeat of e and an optional epilog copy
+// (so /b{1,}/ comes back as b, b{0,32765}, b?); together they are
+// e{n,m} again. Plain atoms join either greediness; two quantified ones
+// join only when both are greedy or both lazy.
+func mergeRuns(subs []*reNode) []*reNode {
+	var res []*reNode
+	var cur *reRun
+	emit := func() {
+		if cur != nil {
+			res = append(res, cur.nodes()...)
+			cur = nil
+		}
+	}
+	for _, n := range subs {
+		r, ok := repetition(n)
+		if !ok {
+			emit()
+			res = append(res, n)
+			continue
+		}
+		if cur != nil && cur.text == r.text && (r.plain || cur.plain || cur.greedy == r.greedy) {
+			cur.min += r.min
+			cur.max = min(cur.max+r.max, reMaxRange)
+			if cur.plain {
+				cur.greedy = r.greedy
+			}
+			cur.plain = cur.plain && r.plain
+			cur.origs = append(cur.origs, n)
+			continue
+		}
+		emit()
+		cur = &r
+	}
+	emit()
+	return res
+}
+
+// reRun is a node seen as body{min,max}.
+type reRun struct {
+	origs    []*reNode
+	body     *reNode
+	text     string
+	min, max int
+	greedy   bool
+	plain    bool
+}
+
+// repetition describes n as a repetition of an atom.
+func repetition(n *reNode) (reRun, bool) {
+	r := reRun{origs: []*reNode{n}, body: n, min: 1, max: 1, greedy: true, plain: true}
+	switch n.kind {
+	case nStar, nPlus, nOpt, nRepeat:
+		r.body, r.greedy, r.plain = n.subs[0], n.greedy, false
+		r.min, r.max = map[int][2]int{nStar: {0, reMaxRange}, nPlus: {1, reMaxRange}, nOpt: {0, 1}, nRepeat: {n.min, n.max}}[n.kind][0],
+			map[int][2]int{nStar: {0, reMaxRange}, nPlus: {1, reMaxRange}, nOpt: {0, 1}, nRepeat: {n.min, n.max}}[n.kind][1]
+	case nLit, nAny, nClass, nSpecial:
+	case nConcat, nAlt:
+		// a group: joined only with quantified copies of itself
+	default:
+		return r, false
+	}
+	var sb strings.Builder
+	if regexGroup(r.body, &sb) != nil {
+		return r, false
+	}
+	r.text = sb.String()
+	return r, true
+}
+
+// nodes rebuilds a run as one node. Plain copies alone stay as they
+// are: "aa" as a{2} would be a greedy quantifier, which YARA refuses in
+// a regexp with lazy ones.
+func (r *reRun) nodes() []*reNode {
+	if len(r.origs) == 1 || r.plain {
+		return r.origs
+	}
+	return []*reNode{{kind: nRepeat, subs: []*reNode{r.body}, min: r.min, max: r.max, greedy: r.greedy}}
 }
 
 // regexGroup writes n as one quantifiable atom.

@@ -1,0 +1,147 @@
+package yarac_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/vigie-project/vigie/internal/yara"
+	"github.com/vigie-project/vigie/internal/yara/yarac"
+	"github.com/vigie-project/vigie/internal/yara/yaracli"
+)
+
+// shipped lists the .yarc files of testdata, made by libyara 4.2.3's
+// yarac from the sources next to them (see testdata/README):
+//
+//	yarac -w strings.yar strings.yarc
+//	yarac -w -d ext_int=5 -d ext_str=v -d ext_bool=true -d ext_float=1.5 conds.yar ns2:conds2.yar conds.yarc
+var shipped = []struct {
+	yarc    string
+	sources [][2]string // namespace, file
+	defines []string
+	rules   int
+	strings int
+}{
+	{"strings.yarc", [][2]string{{"", "strings.yar"}}, nil, 4, 50},
+	{"conds.yarc", [][2]string{{"", "conds.yar"}, {"ns2", "conds2.yar"}},
+		[]string{"ext_int=5", "ext_str=v", "ext_bool=true", "ext_float=1.5"}, 13, 8},
+}
+
+// TestShipped decodes each shipped .yarc and checks that the rules it
+// gives match exactly as the source rules do on testdata/data.bin: the
+// same rules, in each the same strings at the same offsets and lengths,
+// the same tags, metadata and namespaces.
+func TestShipped(t *testing.T) {
+	data, err := os.ReadFile("testdata/data.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range shipped {
+		t.Run(c.yarc, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", c.yarc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := yarac.Decode(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Rules != c.rules || d.Strings != c.strings {
+				t.Errorf("decoded %d rules %d strings, want %d and %d", d.Rules, d.Strings, c.rules, c.strings)
+			}
+			ext := map[string]any{}
+			for _, def := range c.defines {
+				k, v, err := yaracli.ParseDefine(def)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ext[k] = v
+			}
+			for k, v := range ext {
+				if fmt.Sprint(d.Externals[k]) != fmt.Sprint(v) {
+					t.Errorf("external %s = %v, want %v", k, d.Externals[k], v)
+				}
+			}
+			var srcs []yara.Source
+			for _, s := range c.sources {
+				b, err := os.ReadFile(filepath.Join("testdata", s[1]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				srcs = append(srcs, yara.Source{Name: s[1], Namespace: s[0], Data: b})
+			}
+			want := scan(t, srcs, ext, data)
+			got := scan(t, d.Sources, d.Externals, data)
+			if got != want {
+				t.Errorf("from the yarac file:\n%s\nfrom the source:\n%s\ndecoded:\n%s", got, want, d.Text())
+			}
+			if strings.Count(want, "\n") < c.rules/2 {
+				t.Errorf("only %d lines of matches: the test data does not exercise the rules", strings.Count(want, "\n"))
+			}
+		})
+	}
+}
+
+// scan compiles and scans, and lists every match in order.
+func scan(t *testing.T, srcs []yara.Source, ext map[string]any, data []byte) string {
+	t.Helper()
+	r, _, err := yara.Compile(srcs, yara.CompileOptions{Externals: ext})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := r.ScanBytes(context.Background(), data, yara.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&sb, "%s:%s %v %v\n", m.Namespace, m.Rule, m.Tags, m.Meta)
+		for _, s := range m.Strings {
+			for _, x := range s.Matches {
+				fmt.Fprintf(&sb, "  $%s %d:%d %q\n", s.ID, x.Offset, x.Length, x.Data)
+			}
+		}
+	}
+	return sb.String()
+}
+
+// TestShippedAgainstYara: where libyara's yara is installed, `vigie yara
+// -s -g -m -C` on each shipped .yarc prints what `yara -s -g -m -C` does.
+func TestShippedAgainstYara(t *testing.T) {
+	bin, err := exec.LookPath("yara")
+	if err != nil {
+		t.Skip("yara is not installed")
+	}
+	data := filepath.Join("testdata", "data.bin")
+	for _, c := range shipped {
+		yarc := filepath.Join("testdata", c.yarc)
+		out, err := exec.Command(bin, "-s", "-g", "-m", "-C", yarc, data).Output()
+		if err != nil {
+			t.Fatalf("yara: %v", err)
+		}
+		o := yaracli.Options{Compiled: true, PrintStrings: true, PrintTags: true, PrintMeta: true}
+		var vout, verr bytes.Buffer
+		rules, err := yaracli.Prepare([]string{yarc}, o, &vout, &verr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := yaracli.Run(context.Background(), rules, data, o, &vout, &verr); err != nil {
+			t.Fatal(err, verr.String())
+		}
+		if g, w := sortLines(vout.String()), sortLines(string(out)); g != w {
+			t.Errorf("%s: vigie:\n%s\nyara:\n%s", c.yarc, g, w)
+		}
+	}
+}
+
+func sortLines(s string) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	sort.Strings(l)
+	return strings.Join(l, "\n")
+}
