@@ -94,8 +94,12 @@ const (
 
 	// maxStack bounds the decompiler's stack (libyara's is 16384).
 	maxStack = 1 << 16
-	// maxExprText bounds one condition's text.
-	maxExprText = 64 << 20
+	// maxExprText and exprTextPerCode bound the text made while
+	// decompiling the conditions: expressions are strings built from
+	// their operands' text, so a long chain copies its prefix again at
+	// each step; signature-base needs about 4 bytes per byte of code.
+	maxExprText     = 64 << 20
+	exprTextPerCode = 64
 	// maxLoopDepth: libyara nests at most 4 loops.
 	maxLoopDepth = 8
 )
@@ -229,7 +233,8 @@ type condDecoder struct {
 	stack  []*expr
 	mem    map[int64]*expr
 	loops  []*loopFrame
-	size   int
+	size   int // bytes of text made so far, all rules together
+	limit  int
 	reCode *reCode
 }
 
@@ -246,8 +251,8 @@ func (d *condDecoder) push(e *expr) error {
 		return d.errf("stack deeper than %d", maxStack)
 	}
 	d.size += len(e.text)
-	if d.size > maxExprText {
-		return d.errf("condition text larger than %d bytes", maxExprText)
+	if d.size > d.limit {
+		return d.errf("conditions too large to decompile (more than %d bytes of text)", d.limit)
 	}
 	d.stack = append(d.stack, e)
 	return nil
@@ -660,14 +665,7 @@ func (d *condDecoder) pushArg(in inst) (*expr, error) {
 	return nil, d.errf("OP_PUSH of a pointer into buffer %d", r.buf)
 }
 
-func (d *condDecoder) ownString(s *yString) bool {
-	for _, t := range d.rl.strings {
-		if t == s {
-			return true
-		}
-	}
-	return false
-}
+func (d *condDecoder) ownString(s *yString) bool { return s.rule == d.rl.idx }
 
 // name reads the identifier an OP_OBJ_LOAD/OP_OBJ_FIELD/OP_IMPORT points to.
 func (d *condDecoder) name(in inst) (string, error) {

@@ -139,7 +139,8 @@ func (m *model) source(rc *reCode) (*Decoded, error) {
 		imports[ns] = append(imports[ns], mod)
 	}
 	lastNS := 0
-	d := &condDecoder{m: m, insts: insts, mem: map[int64]*expr{}, reCode: rc}
+	d := &condDecoder{m: m, insts: insts, mem: map[int64]*expr{}, reCode: rc,
+		limit: maxExprText + exprTextPerCode*len(m.a.bufs[bufCode])}
 	for d.i < len(insts) {
 		in := insts[d.i]
 		switch in.op {
@@ -166,7 +167,7 @@ func (m *model) source(rc *reCode) (*Decoded, error) {
 			}
 			pending = nil
 			lastNS = rl.ns
-			d.rl, d.stack, d.loops, d.size = rl, nil, nil, 0
+			d.rl, d.stack, d.loops = rl, nil, nil
 			clear(d.mem)
 			d.i++
 			c, err := d.run()

@@ -155,6 +155,58 @@ type reNode struct {
 	subs     []*reNode
 	min, max int
 	greedy   bool
+	h        uint64 // structural hash, 0 until computed
+}
+
+// hash is a structural hash of the tree, computed once per node.
+func (n *reNode) hash() uint64 {
+	if n.h != 0 {
+		return n.h
+	}
+	h := uint64(14695981039346656037)
+	mix := func(v uint64) { h = (h ^ v) * 1099511628211 }
+	mix(uint64(n.kind))
+	mix(uint64(n.b)<<8 | uint64(n.mask))
+	for _, c := range n.class {
+		mix(uint64(c))
+	}
+	if n.neg {
+		mix(1)
+	}
+	for _, c := range []byte(n.text) {
+		mix(uint64(c))
+	}
+	mix(uint64(n.min))
+	mix(uint64(n.max))
+	if n.greedy {
+		mix(2)
+	}
+	for _, c := range n.subs {
+		mix(c.hash())
+	}
+	if h == 0 {
+		h = 1
+	}
+	n.h = h
+	return h
+}
+
+// sameTree reports whether two trees are equal.
+func sameTree(a, b *reNode) bool {
+	if a == b {
+		return true
+	}
+	if a.hash() != b.hash() || a.kind != b.kind || a.b != b.b || a.mask != b.mask || a.neg != b.neg ||
+		a.text != b.text || a.min != b.min || a.max != b.max || a.greedy != b.greedy ||
+		string(a.class) != string(b.class) || len(a.subs) != len(b.subs) {
+		return false
+	}
+	for i := range a.subs {
+		if !sameTree(a.subs[i], b.subs[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 const (
@@ -444,7 +496,7 @@ func mergeRuns(subs []*reNode) []*reNode {
 			res = append(res, n)
 			continue
 		}
-		if cur != nil && cur.text == r.text && (r.plain || cur.plain || cur.greedy == r.greedy) {
+		if cur != nil && sameTree(cur.body, r.body) && (r.plain || cur.plain || cur.greedy == r.greedy) {
 			cur.min += r.min
 			cur.max = min(cur.max+r.max, reMaxRange)
 			if cur.plain {
@@ -465,7 +517,6 @@ func mergeRuns(subs []*reNode) []*reNode {
 type reRun struct {
 	origs    []*reNode
 	body     *reNode
-	text     string
 	min, max int
 	greedy   bool
 	plain    bool
@@ -479,17 +530,11 @@ func repetition(n *reNode) (reRun, bool) {
 		r.body, r.greedy, r.plain = n.subs[0], n.greedy, false
 		r.min, r.max = map[int][2]int{nStar: {0, reMaxRange}, nPlus: {1, reMaxRange}, nOpt: {0, 1}, nRepeat: {n.min, n.max}}[n.kind][0],
 			map[int][2]int{nStar: {0, reMaxRange}, nPlus: {1, reMaxRange}, nOpt: {0, 1}, nRepeat: {n.min, n.max}}[n.kind][1]
-	case nLit, nAny, nClass, nSpecial:
-	case nConcat, nAlt:
-		// a group: joined only with quantified copies of itself
+	case nLit, nAny, nClass, nSpecial, nConcat, nAlt:
+		// a group is joined only with quantified copies of itself
 	default:
 		return r, false
 	}
-	var sb strings.Builder
-	if regexGroup(r.body, &sb) != nil {
-		return r, false
-	}
-	r.text = sb.String()
 	return r, true
 }
 

@@ -73,6 +73,7 @@ type meta struct {
 // yString is one YR_STRING (a whole string, or one part of a chain).
 type yString struct {
 	off                uint32 // offset in the strings table
+	rule               int    // index of its rule
 	name               string
 	flags              uint32
 	literal            []byte // STRING_FLAGS_LITERAL
@@ -241,6 +242,7 @@ func (m *model) readRule(off int) (*rule, error) {
 			if _, dup := m.strByOff[s.off]; dup {
 				return nil, wrap(fmt.Errorf("corrupt yarac file: string %s shared by two rules", s.name))
 			}
+			s.rule = rl.idx
 			m.strByOff[s.off] = s
 			rl.strings = append(rl.strings, s)
 			m.numStrings++
