@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	mathbits "math/bits"
 )
 
 // The arena file (libyara's arena.c, yr_arena_save_stream): a 6-byte
@@ -51,8 +52,8 @@ const (
 // arena is a decoded arena file.
 type arena struct {
 	bufs [][]byte
-	// relocs[b] holds the offsets in buffer b that hold a pointer.
-	relocs []map[uint32]bool
+	// relocs[b] is a bitset of the offsets in buffer b that hold a pointer.
+	relocs [][]uint64
 }
 
 // ref is a reference saved in place of a pointer.
@@ -91,7 +92,7 @@ func parseArena(b []byte) (*arena, error) {
 	if len(b) < pos {
 		return nil, fmt.Errorf("corrupt yarac file: truncated buffer table")
 	}
-	a := &arena{bufs: make([][]byte, n), relocs: make([]map[uint32]bool, n)}
+	a := &arena{bufs: make([][]byte, n), relocs: make([][]uint64, n)}
 	for i := 0; i < n; i++ {
 		e := b[headerSize+i*entrySize:]
 		size := binary.LittleEndian.Uint32(e[8:12])
@@ -99,7 +100,7 @@ func parseArena(b []byte) (*arena, error) {
 			return nil, fmt.Errorf("corrupt yarac file: buffer %d (%d bytes) runs past the end of the file", i, size)
 		}
 		a.bufs[i] = b[pos : pos+int(size)]
-		a.relocs[i] = map[uint32]bool{}
+		a.relocs[i] = make([]uint64, size/64+1)
 		pos += int(size)
 	}
 	rest := b[pos:]
@@ -112,7 +113,7 @@ func parseArena(b []byte) (*arena, error) {
 		if id >= uint32(n) || uint64(off)+refSize > uint64(len(a.bufs[id])) {
 			return nil, fmt.Errorf("corrupt yarac file: relocation %d (buffer %d offset %d) outside the buffers", i/refSize, id, off)
 		}
-		a.relocs[id][off] = true
+		a.relocs[id][off/64] |= 1 << (off % 64)
 	}
 	return a, nil
 }
@@ -147,7 +148,7 @@ func (a *arena) ptr(id int, off uint64) (ref, error) {
 	if r.null() {
 		return r, nil
 	}
-	if !a.relocs[id][uint32(off)] {
+	if !a.isReloc(id, off) {
 		return ref{}, fmt.Errorf("corrupt yarac file: pointer at buffer %d offset %d is not relocated", id, off)
 	}
 	if r.buf >= uint32(len(a.bufs)) || uint64(r.off) > uint64(len(a.bufs[r.buf])) {
@@ -182,4 +183,24 @@ func (a *arena) bytesAt(r ref, n uint64) ([]byte, error) {
 		return nil, fmt.Errorf("corrupt yarac file: %d bytes at buffer %d offset %d run past the buffer", n, r.buf, r.off)
 	}
 	return a.bufs[r.buf][r.off : uint64(r.off)+n], nil
+}
+
+// isReloc reports whether offset off of buffer id holds a pointer.
+func (a *arena) isReloc(id int, off uint64) bool {
+	bs := a.relocs[id]
+	return off/64 < uint64(len(bs)) && bs[off/64]&(1<<(off%64)) != 0
+}
+
+// eachReloc calls f with each relocated offset of buffer id, in order.
+func (a *arena) eachReloc(id int, f func(off uint64) error) error {
+	for w, bits := range a.relocs[id] {
+		for bits != 0 {
+			bit := uint64(mathbits.TrailingZeros64(bits))
+			if err := f(uint64(w)*64 + bit); err != nil {
+				return err
+			}
+			bits &= bits - 1
+		}
+	}
+	return nil
 }

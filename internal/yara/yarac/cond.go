@@ -602,7 +602,7 @@ func quantText(q *expr) string {
 func (d *condDecoder) pushArg(in inst) (*expr, error) {
 	a := d.m.a
 	off := uint64(in.off + 1)
-	if !a.relocs[bufCode][uint32(off)] {
+	if !a.isReloc(bufCode, off) {
 		v := in.u64()
 		if v == undefined {
 			return &expr{kind: eUndef, text: "all", konst: true, u: v}, nil
@@ -644,6 +644,7 @@ func (d *condDecoder) pushArg(in inst) (*expr, error) {
 		if blk == nil {
 			return nil, d.errf("regexp without its code")
 		}
+		blk = d.reCode.decoded(blk)
 		n, err := decompileRE(blk)
 		if err != nil {
 			return nil, d.errf("regexp: %v", err)
@@ -910,7 +911,9 @@ func quote(b []byte) string {
 		case c >= 0x20 && c < 0x7F:
 			sb.WriteByte(c)
 		default:
-			fmt.Fprintf(&sb, `\x%02X`, c)
+			sb.WriteString(`\x`)
+			sb.WriteByte(hexDigits[c>>4])
+			sb.WriteByte(hexDigits[c&15])
 		}
 	}
 	sb.WriteByte('"')

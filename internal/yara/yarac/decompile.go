@@ -64,14 +64,15 @@ func Decode(b []byte) (*Decoded, error) {
 	}
 	// condition regexps: RE headers the code points to
 	headers := map[uint32]bool{}
-	for off := range a.relocs[bufCode] {
-		r, err := a.ptr(bufCode, uint64(off))
-		if err != nil {
-			return nil, err
-		}
-		if r.buf == bufRECode {
+	err = a.eachReloc(bufCode, func(off uint64) error {
+		r, err := a.ptr(bufCode, off)
+		if err == nil && r.buf == bufRECode {
 			headers[r.off] = true
 		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	rc, err := decodeRECode(a.bufs[bufRECode], headers)
 	if err != nil {
@@ -333,7 +334,7 @@ func stringText(parts []*yString) (string, error) {
 			}
 			if p.flags&strLiteral != 0 {
 				for _, c := range p.literal {
-					fmt.Fprintf(&sb, "%02X ", c)
+					writeHexByte(&sb, c)
 				}
 				continue
 			}
@@ -423,4 +424,13 @@ func stringText(parts []*yString) (string, error) {
 // tree decompiles a string's forward code.
 func (s *yString) tree() (*reNode, error) {
 	return decompileRE(&reBlock{start: s.codeStart, end: s.codeEnd, insts: s.code})
+}
+
+const hexDigits = "0123456789ABCDEF"
+
+// writeHexByte writes c as a hex-string token.
+func writeHexByte(sb *strings.Builder, c byte) {
+	sb.WriteByte(hexDigits[c>>4])
+	sb.WriteByte(hexDigits[c&15])
+	sb.WriteByte(' ')
 }

@@ -88,8 +88,10 @@ type reBlock struct {
 	insts []reInst // without the final MATCH
 }
 
-// reCode is the decoded regex code section.
+// reCode is the regex code section split into blocks; a block's
+// instructions are decoded when a string or condition needs them.
 type reCode struct {
+	b      []byte
 	blocks []*reBlock
 	// byStart maps a block's first offset to it.
 	byStart map[int]*reBlock
@@ -98,14 +100,14 @@ type reCode struct {
 // decodeRECode splits the section into blocks; headers are the offsets
 // of RE headers (condition regexps), which precede their code.
 func decodeRECode(b []byte, headers map[uint32]bool) (*reCode, error) {
-	rc := &reCode{byStart: map[int]*reBlock{}}
+	rc := &reCode{b: b, byStart: map[int]*reBlock{}}
 	pos := 0
 	for pos < len(b) {
 		if headers[uint32(pos)] {
 			pos += 4
 		}
-		blk := &reBlock{start: pos}
-		for {
+		blk := &reBlock{start: pos, end: -1}
+		for blk.end < 0 {
 			if pos >= len(b) {
 				return nil, fmt.Errorf("corrupt yarac file: regex code at %d does not end with MATCH", blk.start)
 			}
@@ -117,13 +119,10 @@ func decodeRECode(b []byte, headers map[uint32]bool) (*reCode, error) {
 			if pos+1+n > len(b) {
 				return nil, fmt.Errorf("corrupt yarac file: regex instruction at %d runs past the section", pos)
 			}
-			in := reInst{off: pos, op: op, arg: b[pos+1 : pos+1+n]}
-			pos += 1 + n
 			if op == reMatch {
-				blk.end = in.off
-				break
+				blk.end = pos
 			}
-			blk.insts = append(blk.insts, in)
+			pos += 1 + n
 		}
 		rc.blocks = append(rc.blocks, blk)
 		rc.byStart[blk.start] = blk
@@ -131,7 +130,21 @@ func decodeRECode(b []byte, headers map[uint32]bool) (*reCode, error) {
 	return rc, nil
 }
 
-// blockAt returns the block containing offset off.
+// decoded returns blk with its instructions.
+func (rc *reCode) decoded(blk *reBlock) *reBlock {
+	if blk.insts != nil || blk.end == blk.start {
+		return blk
+	}
+	for pos := blk.start; pos < blk.end; {
+		op := rc.b[pos]
+		n, _ := reArgSize(op)
+		blk.insts = append(blk.insts, reInst{off: pos, op: op, arg: rc.b[pos+1 : pos+1+n]})
+		pos += 1 + n
+	}
+	return blk
+}
+
+// blockAt returns the block containing offset off, decoded.
 func (rc *reCode) blockAt(off int) *reBlock {
 	i := sort.Search(len(rc.blocks), func(i int) bool { return rc.blocks[i].start > off })
 	if i == 0 {
@@ -141,7 +154,7 @@ func (rc *reCode) blockAt(off int) *reBlock {
 	if off > b.end {
 		return nil
 	}
-	return b
+	return rc.decoded(b)
 }
 
 // reNode is a decompiled regex.
@@ -150,6 +163,7 @@ type reNode struct {
 	b        byte // literal value
 	mask     byte
 	class    []byte // 32-byte bitmap
+	lits     []byte // nLits
 	neg      bool
 	text     string // specials: \w, ^, ...
 	subs     []*reNode
@@ -168,6 +182,9 @@ func (n *reNode) hash() uint64 {
 	mix(uint64(n.kind))
 	mix(uint64(n.b)<<8 | uint64(n.mask))
 	for _, c := range n.class {
+		mix(uint64(c))
+	}
+	for _, c := range n.lits {
 		mix(uint64(c))
 	}
 	if n.neg {
@@ -198,7 +215,7 @@ func sameTree(a, b *reNode) bool {
 	}
 	if a.hash() != b.hash() || a.kind != b.kind || a.b != b.b || a.mask != b.mask || a.neg != b.neg ||
 		a.text != b.text || a.min != b.min || a.max != b.max || a.greedy != b.greedy ||
-		string(a.class) != string(b.class) || len(a.subs) != len(b.subs) {
+		string(a.class) != string(b.class) || string(a.lits) != string(b.lits) || len(a.subs) != len(b.subs) {
 		return false
 	}
 	for i := range a.subs {
@@ -210,7 +227,8 @@ func sameTree(a, b *reNode) bool {
 }
 
 const (
-	nLit = iota
+	nLit  = iota
+	nLits // a run of literals (lits)
 	nMasked
 	nAny
 	nClass
@@ -226,25 +244,42 @@ const (
 
 type reDecoder struct {
 	insts []reInst
-	idx   map[int]int // offset -> instruction index
-	end   int         // offset just past the last instruction
+	slab  []reNode
+	end   int // offset just past the last instruction
 	depth int
 }
 
 // decompileRE turns a block into a tree.
 func decompileRE(blk *reBlock) (*reNode, error) {
-	d := &reDecoder{insts: blk.insts, idx: map[int]int{}}
+	d := &reDecoder{insts: blk.insts}
 	d.end = blk.start
-	for i, in := range blk.insts {
-		d.idx[in.off] = i
-		d.end = in.off + 1 + len(in.arg)
+	if k := len(blk.insts); k > 0 {
+		d.end = blk.insts[k-1].off + 1 + len(blk.insts[k-1].arg)
 	}
-	d.idx[d.end] = len(blk.insts)
 	n, _, err := d.seq(0, d.end)
 	return n, err
 }
 
 func i16(b []byte) int { return int(int16(binary.LittleEndian.Uint16(b))) }
+
+// index returns the index of the instruction at offset off (len(insts)
+// for the end of the block).
+func (d *reDecoder) index(off int) (int, bool) {
+	if off == d.end {
+		return len(d.insts), true
+	}
+	i := sort.Search(len(d.insts), func(i int) bool { return d.insts[i].off >= off })
+	return i, i < len(d.insts) && d.insts[i].off == off
+}
+
+// node allocates a node from a slab (a hex string is a node per byte).
+func (d *reDecoder) node(n reNode) *reNode {
+	if len(d.slab) == cap(d.slab) {
+		d.slab = make([]reNode, 0, min(2*cap(d.slab)+8, 256))
+	}
+	d.slab = append(d.slab, n)
+	return &d.slab[len(d.slab)-1]
+}
 
 // seq decodes instructions from index i up to offset end.
 func (d *reDecoder) seq(i, end int) (*reNode, int, error) {
@@ -254,19 +289,32 @@ func (d *reDecoder) seq(i, end int) (*reNode, int, error) {
 		return nil, 0, fmt.Errorf("regex nested deeper than %d", maxRENesting)
 	}
 	var items []reItem
+	litEnd := -1
 	for i < len(d.insts) && d.insts[i].off < end {
 		in := d.insts[i]
 		var n *reNode
 		next := i + 1
 		switch in.op {
 		case reLiteral:
-			n = &reNode{kind: nLit, b: in.arg[0]}
+			// consecutive literals make one node
+			if k := len(items) - 1; k >= 0 && litEnd == in.off && (items[k].n.kind == nLit || items[k].n.kind == nLits) {
+				p := items[k].n
+				if p.kind == nLit {
+					p.kind, p.lits = nLits, []byte{p.b}
+				}
+				p.lits = append(p.lits, in.arg[0])
+				litEnd = in.off + 2
+				i = next
+				continue
+			}
+			n = d.node(reNode{kind: nLit, b: in.arg[0]})
+			litEnd = in.off + 2
 		case reMaskedLit:
-			n = &reNode{kind: nMasked, b: in.arg[0], mask: in.arg[1]}
+			n = d.node(reNode{kind: nMasked, b: in.arg[0], mask: in.arg[1]})
 		case reAny:
-			n = &reNode{kind: nAny}
+			n = d.node(reNode{kind: nAny})
 		case reClass:
-			n = &reNode{kind: nClass, neg: in.arg[0] != 0, class: in.arg[1:33]}
+			n = d.node(reNode{kind: nClass, neg: in.arg[0] != 0, class: in.arg[1:33]})
 		case reWordChar, reNonWordChar, reSpace, reNonSpace, reDigit, reNonDigit,
 			reMatchAtEnd, reMatchAtStart, reWordBound, reNonWordBound:
 			n = &reNode{kind: nSpecial, text: map[byte]string{
@@ -279,13 +327,13 @@ func (d *reDecoder) seq(i, end int) (*reNode, int, error) {
 			if lo > hi {
 				return nil, 0, fmt.Errorf("regex code at %d: repeat {%d,%d}", in.off, lo, hi)
 			}
-			n = &reNode{kind: nRepeatAny, min: lo, max: hi, greedy: in.op == reRepAnyG}
+			n = d.node(reNode{kind: nRepeatAny, min: lo, max: hi, greedy: in.op == reRepAnyG})
 		case reRepStartG, reRepStartU:
 			lo := int(binary.LittleEndian.Uint16(in.arg))
 			hi := int(binary.LittleEndian.Uint16(in.arg[2:]))
 			skip := int(int32(binary.LittleEndian.Uint32(in.arg[4:])))
 			endOff := in.off + skip - 9
-			j, ok := d.idx[endOff]
+			j, ok := d.index(endOff)
 			if !ok || skip <= 9 || endOff >= end || j >= len(d.insts) || d.insts[j].op != in.op+1 || lo > hi {
 				return nil, 0, fmt.Errorf("regex code at %d: malformed repeat", in.off)
 			}
@@ -304,6 +352,24 @@ func (d *reDecoder) seq(i, end int) (*reNode, int, error) {
 				for k > 0 && items[k-1].off > target {
 					k--
 				}
+				if k > 0 && items[k-1].n.kind == nLits && items[k-1].off < target {
+					// the body starts inside a run of literals: split it
+					it := items[k-1]
+					c := (target - it.off) / 2
+					if (target-it.off)%2 != 0 || c >= len(it.n.lits) {
+						return nil, 0, fmt.Errorf("regex code at %d: split into the middle of an instruction", in.off)
+					}
+					head := d.node(reNode{kind: nLits, lits: it.n.lits[:c:c]})
+					if c == 1 {
+						head = d.node(reNode{kind: nLit, b: it.n.lits[0]})
+					}
+					tail := d.node(reNode{kind: nLits, lits: it.n.lits[c:]})
+					if len(tail.lits) == 1 {
+						tail = d.node(reNode{kind: nLit, b: tail.lits[0]})
+					}
+					items = append(items[:k-1], reItem{it.off, head}, reItem{target, tail})
+					k = len(items)
+				}
 				if k == 0 || items[k-1].off != target {
 					return nil, 0, fmt.Errorf("regex code at %d: split into the middle of an instruction", in.off)
 				}
@@ -316,11 +382,11 @@ func (d *reDecoder) seq(i, end int) (*reNode, int, error) {
 				continue
 			}
 			l2 := target
-			j2, ok := d.idx[l2]
+			j2, ok := d.index(l2)
 			if !ok || l2 <= in.off || l2 > end {
 				return nil, 0, fmt.Errorf("regex code at %d: split out of its sequence", in.off)
 			}
-			jl, isJump := d.idx[l2-3]
+			jl, isJump := d.index(l2 - 3)
 			if isJump && jl > i && d.insts[jl].op == reJump {
 				jt := d.insts[jl].off + i16(d.insts[jl].arg)
 				switch {
@@ -332,7 +398,7 @@ func (d *reDecoder) seq(i, end int) (*reNode, int, error) {
 					n = &reNode{kind: nStar, subs: []*reNode{body}, greedy: in.op == reSplitA}
 					next = j2
 				case jt >= l2:
-					j3, ok := d.idx[jt]
+					j3, ok := d.index(jt)
 					if !ok || jt > end || in.op != reSplitA {
 						return nil, 0, fmt.Errorf("regex code at %d: malformed alternation", in.off)
 					}
@@ -397,6 +463,10 @@ func regexText(n *reNode, sb *strings.Builder) error {
 	switch n.kind {
 	case nLit:
 		writeRegexByte(sb, n.b, false)
+	case nLits:
+		for _, c := range n.lits {
+			writeRegexByte(sb, c, false)
+		}
 	case nAny:
 		sb.WriteByte('.')
 	case nClass:
@@ -481,6 +551,7 @@ func writeRange(sb *strings.Builder, lo, hi int) {
 // e{n,m} again. Plain atoms join either greediness; two quantified ones
 // join only when both are greedy or both lazy.
 func mergeRuns(subs []*reNode) []*reNode {
+	subs = peelLits(subs)
 	var res []*reNode
 	var cur *reRun
 	emit := func() {
@@ -513,6 +584,53 @@ func mergeRuns(subs []*reNode) []*reNode {
 	return res
 }
 
+// peelLits splits off the ends of a run of literals that continue a
+// repetition of the same byte before or after it ("a{2}" + "ab" +
+// "b{0,3}" becomes "a{2}" "a" "b" "b{0,3}", which mergeRuns joins).
+func peelLits(subs []*reNode) []*reNode {
+	litRep := func(x *reNode, c byte) bool {
+		switch x.kind {
+		case nStar, nPlus, nOpt, nRepeat:
+			return x.subs[0].kind == nLit && x.subs[0].b == c
+		}
+		return false
+	}
+	var out []*reNode
+	for i, n := range subs {
+		if n.kind != nLits || len(n.lits) < 2 {
+			out = append(out, n)
+			continue
+		}
+		l := n.lits
+		front := i > 0 && litRep(subs[i-1], l[0])
+		back := i+1 < len(subs) && litRep(subs[i+1], l[len(l)-1])
+		if !front && !back {
+			out = append(out, n)
+			continue
+		}
+		if front {
+			out = append(out, &reNode{kind: nLit, b: l[0]})
+			l = l[1:]
+		}
+		var last *reNode
+		if back && len(l) > 0 {
+			last = &reNode{kind: nLit, b: l[len(l)-1]}
+			l = l[:len(l)-1]
+		}
+		switch len(l) {
+		case 0:
+		case 1:
+			out = append(out, &reNode{kind: nLit, b: l[0]})
+		default:
+			out = append(out, &reNode{kind: nLits, lits: l})
+		}
+		if last != nil {
+			out = append(out, last)
+		}
+	}
+	return out
+}
+
 // reRun is a node seen as body{min,max}.
 type reRun struct {
 	origs    []*reNode
@@ -530,7 +648,7 @@ func repetition(n *reNode) (reRun, bool) {
 		r.body, r.greedy, r.plain = n.subs[0], n.greedy, false
 		r.min, r.max = map[int][2]int{nStar: {0, reMaxRange}, nPlus: {1, reMaxRange}, nOpt: {0, 1}, nRepeat: {n.min, n.max}}[n.kind][0],
 			map[int][2]int{nStar: {0, reMaxRange}, nPlus: {1, reMaxRange}, nOpt: {0, 1}, nRepeat: {n.min, n.max}}[n.kind][1]
-	case nLit, nAny, nClass, nSpecial, nConcat, nAlt:
+	case nLit, nLits, nAny, nClass, nSpecial, nConcat, nAlt:
 		// a group is joined only with quantified copies of itself
 	default:
 		return r, false
@@ -571,7 +689,9 @@ func writeRegexByte(sb *strings.Builder, c byte, inClass bool) {
 		sb.WriteByte(c)
 		return
 	}
-	fmt.Fprintf(sb, `\x%02X`, c)
+	sb.WriteString(`\x`)
+	sb.WriteByte(hexDigits[c>>4])
+	sb.WriteByte(hexDigits[c&15])
 }
 
 func writeClass(sb *strings.Builder, n *reNode) error {
@@ -617,7 +737,11 @@ func writeClass(sb *strings.Builder, n *reNode) error {
 func hexText(n *reNode, sb *strings.Builder) error {
 	switch n.kind {
 	case nLit:
-		fmt.Fprintf(sb, "%02X ", n.b)
+		writeHexByte(sb, n.b)
+	case nLits:
+		for _, c := range n.lits {
+			writeHexByte(sb, c)
+		}
 	case nAny:
 		sb.WriteString("?? ")
 	case nMasked:
