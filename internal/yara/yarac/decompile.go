@@ -1,26 +1,3 @@
-// Package yarac reads rules compiled by libyara 4.2's yarac (the arena
-// format yr_arena_save_stream writes, version 19) and turns them back
-// into YARA source, which Vigie's compiler then compiles: `vigie yara -C
-// rules.yarc` runs files users made with yarac.
-//
-// The file keeps everything the rules mean, in libyara's compiled form:
-// the rules table (names, flags, tags, metadata, namespaces), the strings
-// table (flags, literal bytes, chained parts of hex strings with their
-// gaps), the regex code of hex strings and regular expressions (re.go
-// decompiles libyara's forward code back into hex tokens or regexp
-// syntax), the Aho-Corasick automaton (whose atoms give the key range of
-// xor strings) and the condition bytecode, which cond.go runs
-// symbolically: each opcode pops its operands' text and pushes the
-// expression's, and loops are recognised by the fixed instruction
-// sequences libyara's grammar emits around them. The result is the rule
-// set as source; names, order, namespaces, tags, metadata and string
-// identifiers are kept, so matches print as `yara -C` prints them.
-//
-// Every input is hostile: each offset and pointer is bounds-checked
-// (pointers must be relocations of the file), counts, nesting and text
-// sizes are bounded, and a file this package cannot represent faithfully
-// is refused with an error naming the rule and the reason: no rule is
-// silently dropped or changed.
 package yarac
 
 import (
