@@ -31,6 +31,10 @@ type CompileOptions struct {
 	// is parsed, so that the text (7 MB for signature-base) is not kept
 	// while the rules are compiled; for callers that do not reuse it.
 	ReleaseSources bool
+	// NoWarnings skips what only gives warnings, and Compile returns
+	// none: libyara's atom extraction for "may slow down scanning" is
+	// about a tenth of compiling signature-base (yara -w).
+	NoWarnings bool
 }
 
 // Warning is a non-fatal compiler remark (e.g. a string that slows scans).
@@ -305,6 +309,9 @@ func Compile(sources []Source, opts CompileOptions) (*Rules, []Warning, error) {
 	}
 	c.r.setTab = c.share.finish()
 	c.r.index = buildAtomIndex(c.atoms)
+	if opts.NoWarnings {
+		return c.r, nil, nil
+	}
 	return c.r, c.warnings, nil
 }
 
@@ -565,9 +572,11 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 				add(wideBytes(sd.text), true)
 			}
 		}
-		if sd.b64 || sd.b64wide {
+		switch {
+		case c.opts.NoWarnings:
+		case sd.b64 || sd.b64wide:
 			c.warnings = append(c.warnings, slowWarning(sd, lyLiteralsQuality(lits))...)
-		} else {
+		default:
 			c.warnings = append(c.warnings, slowWarning(sd, lyTextQuality(sd))...)
 		}
 		seen := map[string]bool{}
@@ -594,9 +603,12 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 		}
 		h := hexCompiled{
 			pats: [2]int32{int32(len(c.r.pats))}, atoms: [2]int32{int32(len(c.atoms))},
-			noAtom: [2]int32{int32(len(c.r.noAtom))}, chain: -1, quality: lyTreeQuality(n, true),
+			noAtom: [2]int32{int32(len(c.r.noAtom))}, chain: -1,
 		}
-		c.warnings = append(c.warnings, slowWarning(sd, h.quality)...)
+		if !c.opts.NoWarnings {
+			h.quality = lyTreeQuality(n, true)
+			c.warnings = append(c.warnings, slowWarning(sd, h.quality)...)
+		}
 		nchains := len(c.r.chains)
 		if n.kind == rConcat {
 			err = c.hexChainPatterns(n, si, cs, sd)
@@ -626,7 +638,9 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 		if info.unboundedDot {
 			c.warnings = append(c.warnings, Warning{Pos: sd.pos, Msg: fmt.Sprintf("$%s contains .*, .+ or .{x,} consider using .{,N}, .{1,N} or {x,N} with a reasonable value for N", sd.id)})
 		}
-		c.warnings = append(c.warnings, slowWarning(sd, lyTreeQuality(n, false))...)
+		if !c.opts.NoWarnings {
+			c.warnings = append(c.warnings, slowWarning(sd, lyTreeQuality(n, false))...)
+		}
 		var roots []*rnode
 		ascii := sd.ascii || !sd.wide
 		if ascii {
@@ -655,7 +669,9 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 // pointing at the new patterns, in the order compiling it again would
 // give them.
 func (c *compiler) reuseHex(h hexCompiled, sd *stringDef, si int, cs *cstring) {
-	c.warnings = append(c.warnings, slowWarning(sd, h.quality)...)
+	if !c.opts.NoWarnings {
+		c.warnings = append(c.warnings, slowWarning(sd, h.quality)...)
+	}
 	delta := int32(len(c.r.pats)) - h.pats[0]
 	for pi := h.pats[0]; pi < h.pats[1]; pi++ {
 		p := new(pattern)

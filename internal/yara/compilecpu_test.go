@@ -120,3 +120,26 @@ func TestLiteralAtoms(t *testing.T) {
 		}
 	}
 }
+
+// TestNoWarnings checks that CompileOptions.NoWarnings (yara -w) gives no
+// warnings and the same rules.
+func TestNoWarnings(t *testing.T) {
+	src := `rule a { strings: $h = { 00 00 } $t = "ab" $r = /a.*b/ $d = { 00 00 } condition: any of them }`
+	data := []byte("xx\x00\x00 ab a..b")
+	var got [2][]Match
+	for i, nw := range []bool{false, true} {
+		r, warns, err := Compile([]Source{{Name: "w.yar", Data: []byte(src)}}, CompileOptions{NoWarnings: nw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if nw != (len(warns) == 0) {
+			t.Errorf("NoWarnings %v: %d warnings", nw, len(warns))
+		}
+		if got[i], err = r.ScanBytes(context.Background(), data, ScanOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(got[0], got[1]) || len(got[0]) != 1 || len(got[0][0].Strings) != 4 {
+		t.Errorf("matches differ or are missing:\n%+v\n%+v", got[0], got[1])
+	}
+}

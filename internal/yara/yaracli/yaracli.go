@@ -122,7 +122,7 @@ func Prepare(ruleArgs []string, o Options, stdout, stderr io.Writer) (*yara.Rule
 			return nil, err
 		}
 		var warns []yara.Warning
-		rules, warns, err = compileLean(srcs, ext)
+		rules, warns, err = compileLean(srcs, ext, o.NoWarnings)
 		if err != nil {
 			return nil, err
 		}
@@ -266,9 +266,11 @@ func leanGC(percent int) (restore func()) {
 // little: without a collection here that garbage stays resident through
 // the whole scan, on top of the files being scanned. One collection that
 // returns the freed memory to the system costs tens of milliseconds.
-func compileLean(srcs []yara.Source, ext map[string]any) (*yara.Rules, []yara.Warning, error) {
+// With noWarnings (-w, which also turns --fail-on-warnings off), the checks
+// that only give warnings are skipped.
+func compileLean(srcs []yara.Source, ext map[string]any, noWarnings bool) (*yara.Rules, []yara.Warning, error) {
 	defer leanGC(compileGCPercent)()
-	rules, warns, err := yara.Compile(srcs, yara.CompileOptions{Externals: ext, ReleaseSources: true})
+	rules, warns, err := yara.Compile(srcs, yara.CompileOptions{Externals: ext, ReleaseSources: true, NoWarnings: noWarnings})
 	debug.FreeOSMemory()
 	return rules, warns, err
 }
@@ -284,7 +286,7 @@ func Compile(ruleArgs []string, defines []string, noWarnings bool, stderr io.Wri
 	if err != nil {
 		return nil, err
 	}
-	rules, warns, err := compileLean(srcs, ext)
+	rules, warns, err := compileLean(srcs, ext, noWarnings)
 	if err != nil {
 		return nil, err
 	}
@@ -390,7 +392,7 @@ func loadYarac(path string, b []byte, defines []string) (*yara.Rules, error) {
 		}
 		d.Externals[k] = v
 	}
-	rules, _, err := compileLean(d.Sources, d.Externals)
+	rules, _, err := compileLean(d.Sources, d.Externals, true)
 	if err != nil {
 		return nil, fmt.Errorf("%s: rules decoded from yarac do not compile: %w", path, err)
 	}
