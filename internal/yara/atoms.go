@@ -1,6 +1,7 @@
 package yara
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"math/bits"
@@ -68,6 +69,45 @@ func atomQuality(w []byteSet) int {
 	return q
 }
 
+// atomElem is what one byte set of a window gives atomQuality: its
+// member count and first member.
+type atomElem struct {
+	cnt   uint16
+	first byte
+}
+
+func atomElemOf(s *byteSet) atomElem { return atomElem{uint16(s.count()), s.first()} }
+
+// windowQuality is atomQuality of the window of sets es describes.
+func windowQuality(es []atomElem) int {
+	q, distinct := 0, 0
+	var firsts [maxAtomLen]byte
+	for _, e := range es {
+		switch {
+		case e.cnt == 0:
+			return -1 << 30
+		case e.cnt == 256:
+			q -= 10
+			continue
+		case e.cnt > 4:
+			q += 4
+			continue
+		}
+		q += byteQuality(e.first) - 2*(int(e.cnt)-1)
+		if bytes.IndexByte(firsts[:distinct], e.first) < 0 {
+			firsts[distinct] = e.first
+			distinct++
+		}
+	}
+	if distinct == 1 && len(es) > 1 {
+		switch firsts[0] {
+		case 0x00, 0x20, 0x90, 0xCC, 0xFF: // commonRepeat
+			q -= 10 * len(es)
+		}
+	}
+	return q + 4*distinct
+}
+
 // maskOf reports whether s is the set of bytes b with b&mask == val: one
 // byte (mask 0xFF), a nibble X? or ?X (0xF0, 0x0F) or ?? (0x00).
 func maskOf(s byteSet) (val, mask byte, ok bool) {
@@ -90,13 +130,12 @@ func maskOf(s byteSet) (val, mask byte, ok bool) {
 	return 0, 0, false
 }
 
-// atomWindowSet reports whether set s can be byte j of an atom window
+// atomWindowSet reports whether set s, of cnt members, can be byte j of an atom window
 // whose expanded sets so far give combos atoms, and the new combos: up to
 // 4 alternatives are expanded anywhere, a nibble is expanded in the first
 // two bytes (the index's bucket key must be fixed bytes), and after those
 // a nibble or ?? is a masked byte of the atom.
-func atomWindowSet(s *byteSet, j, combos int) (int, bool) {
-	cnt := s.count()
+func atomWindowSet(s *byteSet, cnt, j, combos int) (int, bool) {
 	if cnt <= 4 || (j < 2 && cnt == 16) {
 		if combos*cnt > maxAtomsPerPattern {
 			return combos, false

@@ -211,6 +211,7 @@ type compiler struct {
 	metas    metaIntern
 	exprs    map[exprKey]*node // see shareExprs
 	hexSeen  map[string]hexCompiled
+	elemBuf  []atomElem // treePatterns' scratch
 }
 
 // hexCompiled says where the compiled form of a hex string's text is:
@@ -1021,26 +1022,32 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 		}
 		p.prog = prog
 	}
-	// candidate windows of small sets
+	// candidate windows of small sets, scored from each set's count and
+	// first byte, taken once per element
 	bestQ, bestStart, bestLen := -1<<30, -1, 0
-	var wbuf [maxAtomLen]byteSet
+	info := c.elemBuf[:0]
+	for _, e := range els {
+		if e.kind != rSet {
+			info = append(info, atomElem{})
+			continue
+		}
+		info = append(info, atomElemOf(&e.set))
+	}
+	c.elemBuf = info
 	for i := range els {
-		w := wbuf[:0] // no allocation per window
 		combos := 1
-		for j := i; j < len(els) && len(w) < maxAtomLen; j++ {
+		for j := i; j < len(els) && j-i < maxAtomLen; j++ {
 			e := els[j]
 			if e.kind != rSet {
 				break
 			}
-			nc, ok := atomWindowSet(&e.set, len(w), combos)
+			nc, ok := atomWindowSet(&e.set, int(info[j].cnt), j-i, combos)
 			if !ok {
 				break
 			}
 			combos = nc
-			w = append(w, e.set)
-			q := atomQuality(w)
-			if q > bestQ {
-				bestQ, bestStart, bestLen = q, i, len(w)
+			if q := windowQuality(info[i : j+1]); q > bestQ {
+				bestQ, bestStart, bestLen = q, i, j-i+1
 			}
 		}
 	}

@@ -143,3 +143,34 @@ func TestNoWarnings(t *testing.T) {
 		t.Errorf("matches differ or are missing:\n%+v\n%+v", got[0], got[1])
 	}
 }
+
+// TestWindowQuality checks that a window scored from its sets' counts and
+// first bytes gets atomQuality's score.
+func TestWindowQuality(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	kinds := []func() byteSet{
+		func() (s byteSet) { s.add(byte(rng.IntN(256))); return },
+		func() (s byteSet) { s.add([]byte{0, 0x20, 0x90, 0xCC, 0xFF, 'A'}[rng.IntN(6)]); return },
+		func() (s byteSet) { return foldSet(byte('a' + rng.IntN(26))) },
+		func() (s byteSet) { s.addRange(0, 255); return },
+		func() (s byteSet) { b := byte(rng.IntN(16)); s.addRange(int(b)<<4, int(b)<<4|15); return },
+		func() (s byteSet) {
+			for range 1 + rng.IntN(6) {
+				s.add(byte(rng.IntN(256)))
+			}
+			return
+		},
+		func() (s byteSet) { return },
+	}
+	for it := 0; it < 50000; it++ {
+		w := make([]byteSet, 1+rng.IntN(maxAtomLen))
+		es := make([]atomElem, len(w))
+		for i := range w {
+			w[i] = kinds[rng.IntN(len(kinds))]()
+			es[i] = atomElemOf(&w[i])
+		}
+		if got, want := windowQuality(es), atomQuality(w); got != want {
+			t.Fatalf("window %x: %d, want %d", w, got, want)
+		}
+	}
+}
