@@ -340,35 +340,51 @@ func (l *lexer) number() (token, error) {
 // textString lexes a double-quoted string with YARA's escapes and returns
 // the raw bytes as a Go string.
 func (l *lexer) textString() (string, error) {
+	b, err := l.textRaw()
+	return string(b), err
+}
+
+// textBytes is textString for the text of a string definition, as bytes
+// of its own (a literal pattern keeps them), without a string between.
+func (l *lexer) textBytes() ([]byte, error) {
+	if err := l.skipSpace(); err != nil {
+		return nil, err
+	}
+	b, err := l.textRaw()
+	return bytes.Clone(b), err
+}
+
+// textRaw lexes a text string; the bytes are the source's own when the
+// text has no escape (most strings: no copy), to be copied by the caller.
+func (l *lexer) textRaw() ([]byte, error) {
 	p := l.pos()
 	l.adv() // "
-	// most strings have no escape: one copy of the text
 	if k := bytes.IndexAny(l.src[l.off:], "\"\\\n"); k >= 0 && k <= maxLiteralLen && l.src[l.off+k] == '"' {
-		s := string(l.src[l.off : l.off+k])
+		b := l.src[l.off : l.off+k]
 		l.advTo(l.off + k + 1)
-		return s, nil
+		return b, nil
 	}
 	var b []byte
 	for {
 		c := l.peekc()
 		if c < 0 || c == '\n' {
-			return "", l.errf(p, "unterminated text string")
+			return nil, l.errf(p, "unterminated text string")
 		}
 		l.adv()
 		if c == '"' {
-			return string(b), nil
+			return b, nil
 		}
 		if c != '\\' {
 			b = append(b, byte(c))
 			if len(b) > maxLiteralLen {
-				return "", l.errf(p, "text string too long (max %d bytes, as libyara's lexer buffer)", maxLiteralLen)
+				return nil, l.errf(p, "text string too long (max %d bytes, as libyara's lexer buffer)", maxLiteralLen)
 			}
 			continue
 		}
 		ep := l.pos()
 		e := l.peekc()
 		if e < 0 {
-			return "", l.errf(p, "unterminated text string")
+			return nil, l.errf(p, "unterminated text string")
 		}
 		l.adv()
 		switch e {
@@ -385,16 +401,16 @@ func (l *lexer) textString() (string, error) {
 		case 'x':
 			h1, h2 := hexVal(l.peekc()), hexVal(l.peekAt(1))
 			if h1 < 0 || h2 < 0 {
-				return "", l.errf(ep, `illegal escape sequence: \x must be followed by two hexadecimal digits`)
+				return nil, l.errf(ep, `illegal escape sequence: \x must be followed by two hexadecimal digits`)
 			}
 			l.adv()
 			l.adv()
 			b = append(b, byte(h1<<4|h2))
 		default:
-			return "", l.errf(ep, "illegal escape sequence \\%c in text string", rune(e))
+			return nil, l.errf(ep, "illegal escape sequence \\%c in text string", rune(e))
 		}
 		if len(b) > maxLiteralLen {
-			return "", l.errf(p, "text string too long (max %d bytes, as libyara's lexer buffer)", maxLiteralLen)
+			return nil, l.errf(p, "text string too long (max %d bytes, as libyara's lexer buffer)", maxLiteralLen)
 		}
 	}
 }

@@ -512,14 +512,15 @@ func (p *parser) parseString() (*stringDef, error) {
 	}
 	switch p.lx.peekc() {
 	case '"':
-		v, err := p.nextTok()
+		pos := p.lx.pos()
+		text, err := p.lx.textBytes()
 		if err != nil {
 			return nil, err
 		}
 		sd.kind = skText
-		sd.text = []byte(v.s)
+		sd.text = text
 		if len(sd.text) == 0 {
-			return nil, p.errf(v.pos, "empty string $%s", sd.id)
+			return nil, p.errf(pos, "empty string $%s", sd.id)
 		}
 	case '{':
 		body, _, err := p.lx.hexLiteral()
