@@ -157,6 +157,9 @@ func (m *model) source(rc *reCode) (*Decoded, error) {
 			return nil, fmt.Errorf("corrupt yarac file: opcode %d between rules", in.op)
 		}
 	}
+	if len(pending) > 0 && len(m.namespaces) == 0 {
+		return nil, fmt.Errorf("corrupt yarac file: import outside every namespace")
+	}
 	for _, p := range pending {
 		addImport(lastNS, p)
 	}
@@ -204,7 +207,7 @@ func (m *model) source(rc *reCode) (*Decoded, error) {
 			return nil, fmt.Errorf("rule %s: %w", rl.name, err)
 		}
 	}
-	if len(m.rules) == 0 {
+	if len(m.rules) == 0 && len(m.namespaces) > 0 {
 		startNS(lastNS)
 	}
 	flush()

@@ -145,3 +145,56 @@ func sortLines(s string) string {
 	sort.Strings(l)
 	return strings.Join(l, "\n")
 }
+
+// TestHostile: crafted files are refused with an error, never a panic:
+// empty tables, pointers that are not relocations, code overwritten.
+func TestHostile(t *testing.T) {
+	b, err := os.ReadFile("testdata/conds.yarc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// header: 6 bytes, then 12 buffer entries of 12 bytes (offset, size)
+	size := func(b []byte, i int) int {
+		e := b[6+12*i+8:]
+		return int(e[0]) | int(e[1])<<8 | int(e[2])<<16 | int(e[3])<<24
+	}
+	setSize := func(b []byte, i, n int) {
+		e := b[6+12*i+8:]
+		e[0], e[1], e[2], e[3] = byte(n), byte(n>>8), byte(n>>16), byte(n>>24)
+	}
+	start := func(b []byte, i int) int {
+		p := 6 + 12*12
+		for k := 0; k < i; k++ {
+			p += size(b, k)
+		}
+		return p
+	}
+	cases := map[string]func() []byte{
+		"empty buffers, no relocations": func() []byte {
+			c := append([]byte(nil), b[:6+12*12]...)
+			for i := 0; i < 12; i++ {
+				setSize(c, i, 0)
+			}
+			return c
+		},
+		"rule name pointer not relocated": func() []byte {
+			c := append([]byte(nil), b[:start(b, 12)]...) // no relocation table
+			return c
+		},
+		"code overwritten": func() []byte {
+			c := append([]byte(nil), b...)
+			p := start(c, 6)
+			for k := 0; k < size(c, 6); k++ {
+				c[p+k] = 255 // OP_HALT
+			}
+			return c
+		},
+	}
+	for name, mk := range cases {
+		if _, err := yarac.Decode(mk()); err == nil {
+			t.Errorf("%s: decoded without error", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+}
