@@ -377,7 +377,10 @@ func readCompiled(path string) ([]byte, error) {
 // turns it back into source, which is compiled as usual; the externals
 // saved in the file are the defaults, -d overrides them.
 func loadYarac(path string, b []byte, defines []string) (*yara.Rules, error) {
+	// decoding makes garbage too (libyara's tables as Go values)
+	restore := leanGC(compileGCPercent)
 	d, err := yarac.Decode(b)
+	restore()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
