@@ -144,7 +144,7 @@ func codeArgSize(op byte) (int, bool) {
 
 // decodeCode splits the code section into instructions.
 func decodeCode(b []byte) ([]inst, error) {
-	var out []inst
+	out := make([]inst, 0, len(b)/4) // signature-base: 3.7 bytes per instruction
 	for pos := 0; pos < len(b); {
 		op := b[pos]
 		n, ok := codeArgSize(op)

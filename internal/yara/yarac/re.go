@@ -135,6 +135,12 @@ func (rc *reCode) decoded(blk *reBlock) *reBlock {
 	if blk.insts != nil || blk.end == blk.start {
 		return blk
 	}
+	count := 0
+	for pos := blk.start; pos < blk.end; count++ {
+		n, _ := reArgSize(rc.b[pos])
+		pos += 1 + n
+	}
+	blk.insts = make([]reInst, 0, count)
 	for pos := blk.start; pos < blk.end; {
 		op := rc.b[pos]
 		n, _ := reArgSize(op)
