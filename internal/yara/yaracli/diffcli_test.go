@@ -400,6 +400,10 @@ func TestYaracFile(t *testing.T) {
 	if _, err := Run(context.Background(), rules, target, Options{}, &out, &errb); err != nil || out.String() != want {
 		t.Errorf("-C on a yarac file: %q %v, want %q", out.String(), err, want)
 	}
+	// as yara -C: a -d must name an external variable of the rules
+	if _, err := Load("testdata/rules.yarc", []string{"foo=1"}); err == nil || !strings.Contains(err.Error(), "foo") || !strings.Contains(err.Error(), "rules.yarc") {
+		t.Errorf("-d of an undeclared variable on a yarac file: %v", err)
+	}
 	for _, c := range []struct{ name, data, msg string }{
 		{"v21", "YARA\x15\x0c", "arena format 21 (yara 4.4-4.5)"},
 		{"v18", "YARA\x12\x0c", "arena format 18 (yara 4.1)"},
