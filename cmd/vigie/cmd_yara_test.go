@@ -82,3 +82,25 @@ rule miss { condition: false }`), 0o644)
 		t.Errorf("yara flags: exit %d, out %q, stderr %q", code, out, errs)
 	}
 }
+
+// TestYaraDecompile: "vigie yara decompile" prints the rules of a yarac
+// file (a shipped one, made by yarac 4.2.3) with their namespaces, tags
+// and metadata, and a summary on stderr; a file that is not one fails.
+func TestYaraDecompile(t *testing.T) {
+	yarc := filepath.Join("..", "..", "internal", "yara", "yarac", "testdata", "conds.yarc")
+	code, out, errs := vigie(t, "", "yara", "decompile", yarc)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"// namespace default\nimport \"pe\"", "global rule glob : t1 {\n  meta:\n    m = \"x\"", "rule refs : t2 t3 {", "// namespace ns2\nimport \"math\"\nrule arith {"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errs, "13 rules, 8 strings") {
+		t.Errorf("stderr %q", errs)
+	}
+	if code, _, errs := vigie(t, "", "yara", "decompile", "cmd_yara_test.go"); code != 1 || !strings.Contains(errs, "not a file compiled by libyara's yarac") {
+		t.Errorf("not a yarac file: exit %d %q", code, errs)
+	}
+}
