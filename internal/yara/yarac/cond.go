@@ -778,7 +778,34 @@ func (d *condDecoder) popSet(rules bool) (string, error) {
 		}
 	}
 	if anon {
-		return "", d.errf("a set naming some anonymous strings cannot be written in YARA")
+		// "$" in a set names every anonymous string of the rule: the set
+		// can be written only if it holds each of them once
+		seen := map[*yString]bool{}
+		nAnon := 0
+		for _, e := range items {
+			if e.str.name == "$" {
+				if seen[e.str] || e.str.rule != d.rl.idx {
+					return "", d.errf("a set naming some anonymous strings cannot be written in YARA")
+				}
+				seen[e.str] = true
+			}
+		}
+		for _, s := range d.rl.strings {
+			if s.name == "$" && s.chainTo == nullID {
+				nAnon++
+			}
+		}
+		if len(seen) != nAnon {
+			return "", d.errf("a set naming some anonymous strings cannot be written in YARA")
+		}
+		var out []string
+		for _, n := range names {
+			if n != "$" {
+				out = append(out, n)
+			}
+		}
+		out = append(out, "$")
+		return "(" + strings.Join(out, ", ") + ")", nil
 	}
 	return "(" + strings.Join(names, ", ") + ")", nil
 }

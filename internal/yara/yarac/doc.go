@@ -28,7 +28,8 @@
 // 64-bit hosts); 4.0, 4.1, 4.3 and later write other structures and
 // opcodes, and are refused naming their version. What cannot be written
 // back as YARA is refused naming the rule: a string set naming some but
-// not all anonymous strings (YARA has no syntax for it), an xor string
+// not all anonymous strings (YARA's "$" in a set names all of them; a
+// subset has no syntax), an xor string
 // whose atoms do not give one key range, a NaN or infinite external
 // float. Base64 strings come back as the regexp of their encodings
 // (libyara keeps no other form), which matches the same.

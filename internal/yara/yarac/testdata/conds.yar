@@ -41,7 +41,7 @@ rule ofs {
   condition:
     2 of ($a*) and none of ($b*) and any of them and 1 of ($a1, $b1) and
     50% of them and all of ($a*) in (0..filesize) and not all of them and
-    #a2 of ($a1, $a2) and 0 of ($b1)
+    #a2 of ($a1, $a2) and 0 of ($b1) and all of ($a1, $) and for any of ($b1, $) : ($)
 }
 
 rule loops {
