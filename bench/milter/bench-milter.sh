@@ -118,42 +118,56 @@ cpu() { # pid -> CPU time used so far, in clock ticks
   awk '{print $14+$15}' /proc/$1/stat
 }
 MASTER=$(head -1 "$D/spool/pid/master.pid" | tr -d ' ')
-pfcpu() { # CPU ticks of Postfix's processes (children of master) now alive
-  local t=0 p
-  for p in $(pgrep -P "$MASTER"); do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat 2>/dev/null || echo 0))); done
+pfcpu() { # CPU ticks used so far by Postfix: master, its children now alive,
+  # and those that have exited (smtpd, cleanup... end after 100 uses; the
+  # master reaps them, so their time is in its cutime and cstime)
+  local t p
+  t=$(awk '{print $14+$15+$16+$17}' /proc/$MASTER/stat)
+  for p in $(pgrep -P "$MASTER"); do t=$((t + $(awk '{print $14+$15+$16+$17}' /proc/$p/stat 2>/dev/null || echo 0))); done
   echo $t
 }
-declare -A pf=([none]=0 [tcp]=0 [unix]=0)
-timed() { # name port: sets RATE (messages per second), adds Postfix's CPU ticks to pf[name]
+declare -A pf=([none]=0 [tcp]=0 [unix]=0) src=([none]=0 [tcp]=0 [unix]=0)
+timed() { # name port: sets RATE (messages per second), adds Postfix's and smtp-source's CPU ticks to pf[name] and src[name]
   local a b
   a=$(pfcpu); RATE=$(send $2); b=$(pfcpu)
   pf[$1]=$(( ${pf[$1]} + b - a ))
+  src[$1]=$(( ${src[$1]} + $(cat "$D/log/smtp-source.cpu") ))
 }
-send() { # port -> messages per second
+send() { # port -> messages per second; smtp-source's CPU ticks in $D/log/smtp-source.cpu
   local t0 t1
   t0=$(date +%s.%N)
   smtp-source -s "$SESS" -m "$MSGS" -F "$MSG" -f equipe@example.org -t staff@example.test -M bench.client 127.0.0.1:$1 >"$D/log/smtp-source.out" 2>&1 ||
     { echo "smtp-source failed on port $1:" >&2; tail -3 "$D/log/smtp-source.out" >&2; tail -5 "$D/log/maillog" >&2; exit 1; }
   t1=$(date +%s.%N)
+  # the shell's children's CPU (smtp-source: the only child of this subshell)
+  awk '{print $16+$17}' /proc/$BASHPID/stat >"$D/log/smtp-source.cpu"
   python3 -c "print(f'{$MSGS/($t1-$t0):.0f}')"
 }
 # warm up
 for p in $P_NONE $P_TCP $P_UNIX; do MSGS=60 send $p >/dev/null; done
 declare -A res=([none]="" [tcp]="" [unix]="")
 echo "messages/s, $MSGS messages over $SESS sessions per run (Postfix $(postconf -d -h mail_version), $(nproc) CPUs)"
-c0=$(cpu $PID_TCP)
+declare -A mil=([tcp]=0 [unix]=0)
 for r in $(seq 1 "$ROUNDS"); do
-  timed none $P_NONE; a=$RATE; timed tcp $P_TCP; b=$RATE; timed unix $P_UNIX; c=$RATE
+  timed none $P_NONE; a=$RATE
+  c0=$(cpu $PID_TCP); timed tcp $P_TCP; b=$RATE; mil[tcp]=$(( ${mil[tcp]} + $(cpu $PID_TCP) - c0 ))
+  c0=$(cpu $PID_UNIX); timed unix $P_UNIX; c=$RATE; mil[unix]=$(( ${mil[unix]} + $(cpu $PID_UNIX) - c0 ))
   res[none]+="$a "; res[tcp]+="$b "; res[unix]+="$c "
   echo "round $r: none $a  milter-tcp $b  milter-unix $c"
 done
-c1=$(cpu $PID_TCP)
 # CPU per message is what a loaded machine cannot hide: throughput on a
-# busy box follows the CPU each message costs
+# busy box follows the CPU each message costs, and on 2 cores smtp-source,
+# Postfix and the milter share them
 ms() { python3 -c "print(f'{$1*1000/$(getconf CLK_TCK)/($ROUNDS*$MSGS):.2f}')"; }
-mcpu=$(ms $((c1-c0)))
-echo "CPU per message (user+system): Postfix alone $(ms ${pf[none]}) ms; Postfix with the TCP milter $(ms ${pf[tcp]}) ms + the milter $mcpu ms"
-python3 -c "n=${pf[none]}; t=${pf[tcp]}+$c1-$c0; print(f'CPU-bound estimate: with the milter Postfix runs at {100*n/t:.0f}% of its no-milter throughput')"
+echo "CPU per message (user+system), Postfix + milter (+ smtp-source):"
+echo "  no milter:   Postfix $(ms ${pf[none]}) ms (+ $(ms ${src[none]}))"
+for m in tcp unix; do
+  echo "  milter $m: Postfix $(ms ${pf[$m]}) ms + the milter $(ms ${mil[$m]}) ms (+ $(ms ${src[$m]}))"
+done
+python3 -c "
+n=${pf[none]}+${src[none]}
+for m, t in (('tcp', ${pf[tcp]}+${mil[tcp]}+${src[tcp]}), ('unix', ${pf[unix]}+${mil[unix]}+${src[unix]})):
+    print(f'CPU-bound estimate, milter {m}: {100*n/t:.0f}% of the no-milter throughput (CPU of smtp-source, Postfix and the milter per message)')"
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 mn=$(echo ${res[none]} | median); mt=$(echo ${res[tcp]} | median); mu=$(echo ${res[unix]} | median)
 echo "median: none $mn/s  milter-tcp $mt/s ($(( 100*mt/mn ))% of none)  milter-unix $mu/s ($(( 100*mu/mn ))% of none)"
