@@ -191,11 +191,8 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			s.wg.Wait()
 			return fmt.Errorf("milter: accept: %w", err)
 		}
-		if tc, ok := c.(*net.TCPConn); ok {
-			// every reply is one write, sent at once (Go's default, made
-			// explicit: the MTA waits for each reply)
-			tc.SetNoDelay(true)
-		}
+		// (every reply is one write, sent at once: Go sets TCP_NODELAY on
+		// every TCP connection)
 		sem <- struct{}{}
 		s.wg.Add(1)
 		s.goWorker(func() {
