@@ -135,6 +135,9 @@ type Server struct {
 	init    sync.Once
 	idle    chan func()  // work handed to an idle worker (goWorker)
 	workers atomic.Int64 // worker goroutines started
+	runMu   sync.Mutex
+	serving int           // Serve calls running
+	quit    chan struct{} // closed when the last Serve returns: idle workers end
 	budget  *byteBudget
 	recvMem atomic.Int64 // bytes of message bodies held in memory while received
 	freer   freer
@@ -153,6 +156,7 @@ func (s *Server) setup() {
 		s.budget = newByteBudget(max)
 		s.metrics.started = time.Now()
 		s.idle = make(chan func())
+		s.quit = make(chan struct{})
 	})
 }
 
@@ -164,9 +168,28 @@ func (s *Server) InFlight() int64 {
 }
 
 // Serve accepts MTA connections on l until ctx is done, then waits for
-// the open connections to finish their current message.
+// the open connections to finish their current message. When the last
+// Serve returns, the idle worker goroutines end (an analysis the milter
+// stopped waiting for ends when it finishes).
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	s.setup()
+	s.runMu.Lock()
+	if s.serving == 0 {
+		select {
+		case <-s.quit: // an earlier Serve ended
+			s.quit = make(chan struct{})
+		default:
+		}
+	}
+	s.serving++
+	s.runMu.Unlock()
+	defer func() {
+		s.runMu.Lock()
+		if s.serving--; s.serving == 0 {
+			close(s.quit)
+		}
+		s.runMu.Unlock()
+	}()
 	max := s.MaxConns
 	if max <= 0 {
 		max = 256
@@ -202,6 +225,10 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}
 }
 
+// idleTimeout ends a connection the MTA has sent nothing on for this long
+// (give or take a minute).
+const idleTimeout = 10 * time.Minute
+
 // workerIdle is how long a worker goroutine waits for more work.
 const workerIdle = 30 * time.Second
 
@@ -214,12 +241,17 @@ func (s *Server) goWorker(fn func()) {
 	select {
 	case s.idle <- fn:
 	default:
+		s.runMu.Lock()
+		quit := s.quit
+		s.runMu.Unlock()
 		s.workers.Add(1)
-		go s.worker(fn)
+		go s.worker(fn, quit)
 	}
 }
 
-func (s *Server) worker(fn func()) {
+// worker runs fn, then waits for more work until it has been idle for
+// workerIdle or quit is closed (the last Serve returned).
+func (s *Server) worker(fn func(), quit <-chan struct{}) {
 	fn()
 	t := time.NewTimer(workerIdle)
 	defer t.Stop()
@@ -229,6 +261,8 @@ func (s *Server) worker(fn func()) {
 			fn()
 			t.Reset(workerIdle)
 		case <-t.C:
+			return
+		case <-quit:
 			return
 		}
 	}
@@ -274,8 +308,14 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 		}
 	}()
 	r := bufio.NewReader(c)
+	var deadline time.Time
 	for {
-		c.SetReadDeadline(time.Now().Add(10 * time.Minute))
+		// an MTA silent for 10 minutes is gone; the deadline is moved
+		// once a minute, not at each of the 20-odd packets of a message
+		if now := time.Now(); now.After(deadline.Add(-idleTimeout + time.Minute)) {
+			deadline = now.Add(idleTimeout)
+			c.SetReadDeadline(deadline)
+		}
 		cmd, data, err := readPacket(r)
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
