@@ -9,8 +9,9 @@
 // The protocol, as Sendmail's libmilter and Postfix implement it: every
 // packet is a 4-byte big-endian length, a command byte and its data. The
 // MTA opens with option negotiation (SMFIC_OPTNEG: version, actions the
-// filter may take, protocol steps it may skip), then sends macros
-// (SMFIC_MACRO) before the SMTP stages — connect, HELO, MAIL FROM, RCPT
+// filter may take, protocol steps it may skip; the filter's reply may list
+// the macros it wants at each stage), then sends macros (SMFIC_MACRO)
+// before the SMTP stages — connect, HELO, MAIL FROM, RCPT
 // TO, DATA — then each header (SMFIC_HEADER), end of headers (SMFIC_EOH),
 // body chunks (SMFIC_BODY) and end of message (SMFIC_BODYEOB). The filter
 // answers each stage with "continue", and at end of message sends its

@@ -1,7 +1,9 @@
 package milter
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"net/smtp"
@@ -12,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -386,4 +389,95 @@ func TestPostfixMilterLatency(t *testing.T) {
 	if mw-mo > 10*time.Millisecond {
 		t.Errorf("the milter adds %v per message (median: %v with, %v without); want at most 10ms", mw-mo, mw, mo)
 	}
+}
+
+// TestPostfixSendsOnlyTheQueueID: told which macros the milter reads (its
+// negotiation reply), Postfix sends the queue ID and nothing else, where
+// main.cf (as this test's) lists a dozen for the stages, and the milter
+// still learns the queue ID.
+func TestPostfixSendsOnlyTheQueueID(t *testing.T) {
+	needPostfix(t)
+	dir := newPostfixDir(t)
+	ml, err := Listen("inet:127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := &teeListener{Listener: ml}
+	startMilter(t, tl)
+	pf := startPostfix(t, dir, "inet:"+ml.Addr().String())
+	pf.swaks("--from", "jean@example.org", "--header", "Subject: Compte rendu", "--body", "Bonjour, voici le compte rendu.")
+	if got := pf.delivered(1, 20*time.Second); len(got) != 1 {
+		t.Fatalf("want 1 delivered message, got %d; maillog:\n%s", len(got), pf.maillog())
+	}
+	names := map[string]int{}
+	queueID := ""
+	for _, b := range tl.received() {
+		for len(b) >= 5 {
+			n := int(binary.BigEndian.Uint32(b))
+			if n < 1 || 4+n > len(b) {
+				break
+			}
+			pkt := b[4 : 4+n]
+			b = b[4+n:]
+			if pkt[0] != cmdMacro || len(pkt) < 2 {
+				continue
+			}
+			kv := strings.Split(strings.TrimSuffix(string(pkt[2:]), "\x00"), "\x00")
+			for i := 0; i+1 < len(kv); i += 2 {
+				names[kv[i]]++
+				if kv[i] == "i" && kv[i+1] != "" {
+					queueID = kv[i+1]
+				}
+			}
+		}
+	}
+	if len(names) != 1 || queueID == "" {
+		t.Errorf("macros Postfix sent: %v (queue ID %q); want only the queue ID \"i\", with a value", names, queueID)
+	}
+	if !strings.Contains(pf.maillog(), queueID+":") {
+		t.Errorf("queue ID %q not in Postfix's log:\n%s", queueID, pf.maillog())
+	}
+}
+
+// teeListener keeps a copy of what its connections receive.
+type teeListener struct {
+	net.Listener
+	mu   sync.Mutex
+	bufs []*bytes.Buffer
+}
+
+func (l *teeListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	b := &bytes.Buffer{}
+	l.mu.Lock()
+	l.bufs = append(l.bufs, b)
+	l.mu.Unlock()
+	return &teeConn{Conn: c, l: l, b: b}, nil
+}
+
+func (l *teeListener) received() [][]byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out [][]byte
+	for _, b := range l.bufs {
+		out = append(out, bytes.Clone(b.Bytes()))
+	}
+	return out
+}
+
+type teeConn struct {
+	net.Conn
+	l *teeListener
+	b *bytes.Buffer
+}
+
+func (c *teeConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.l.mu.Lock()
+	c.b.Write(p[:n])
+	c.l.mu.Unlock()
+	return n, err
 }

@@ -59,7 +59,27 @@ const (
 	actAddHdrs    = 0x01
 	actChgHdrs    = 0x10
 	actQuarantine = 0x20
+	actSetSymList = 0x100 // the milter may say which macros it wants (SMFIF_SETSYMLIST)
 )
+
+// macroStages are the stages the MTA sends macros before (SMFIM_*: connect,
+// HELO, MAIL, RCPT, DATA, end of message, end of headers).
+const macroStages = 7
+
+// macroRequest lists, for each stage, the macros the milter wants: only
+// the queue ID ("i"), the one it reads (for its log). By default Postfix
+// sends a dozen (milter_*_macros: daemon name and address, the client's
+// name, the SMTP AUTH fields, the address parts...), evaluated and written
+// at every stage, for every message. Every stage is listed: one left out
+// gets Postfix's whole default list.
+var macroRequest = func() []byte {
+	var b []byte
+	for st := range uint32(macroStages) {
+		b = binary.BigEndian.AppendUint32(b, st)
+		b = append(b, "i\x00"...)
+	}
+	return b
+}()
 
 // Protocol bits (SMFIP_NR_*): the MTA expects no reply to these steps.
 const (
@@ -274,7 +294,6 @@ type session struct {
 	c       net.Conn
 	w       *bufio.Writer
 	env     mail.Envelope
-	macros  map[string]string
 	hdr     bytes.Buffer
 	body    msgBody
 	bodyErr error // the body could not be kept (spool to disk failed)
@@ -294,7 +313,7 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 	s.metrics.conns.Add(1)
 	s.metrics.connsTotal.Add(1)
 	defer s.metrics.conns.Add(-1)
-	ss := &session{s: s, c: c, w: bufio.NewWriter(c), macros: map[string]string{}, unix: c.LocalAddr().Network() == "unix"}
+	ss := &session{s: s, c: c, w: bufio.NewWriter(c), unix: c.LocalAddr().Network() == "unix"}
 	ss.quick = !ss.unix && !s.AnswerEveryStep && quickAck(c)
 	ss.body = msgBody{dir: s.TempDir, onDisk: func(d int64) { s.recvMem.Add(d) }}
 	defer ss.body.reset()
@@ -394,8 +413,8 @@ func (ss *session) dispatch(ctx context.Context, cmd byte, data []byte) (done bo
 			return true, errors.New("short option negotiation")
 		}
 		mtaActions := binary.BigEndian.Uint32(data[4:8])
-		ss.actions = mtaActions & (actAddHdrs | actChgHdrs | actQuarantine)
-		var out [12]byte
+		ss.actions = mtaActions & (actAddHdrs | actChgHdrs | actQuarantine | actSetSymList)
+		out := make([]byte, 12, 12+len(macroRequest))
 		binary.BigEndian.PutUint32(out[0:4], 6)
 		binary.BigEndian.PutUint32(out[4:8], ss.actions)
 		// The steps before the end of the message go unanswered
@@ -415,15 +434,18 @@ func (ss *session) dispatch(ctx context.Context, cmd byte, data []byte) (done bo
 			ss.skip = binary.BigEndian.Uint32(data[8:12]) & skippedSteps
 		}
 		binary.BigEndian.PutUint32(out[8:12], ss.noReply|ss.skip)
-		return false, ss.send(cmdOptNeg, out[:])
+		if ss.actions&actSetSymList != 0 {
+			out = append(out, macroRequest...)
+		}
+		return false, ss.send(cmdOptNeg, out)
 	case cmdMacro:
+		// the stage, then name and value pairs: only the queue ID is read
 		if len(data) > 0 {
-			kv := cstrings(data[1:])
-			for i := 0; i+1 < len(kv) && len(ss.macros) < 200; i += 2 {
-				ss.macros[strings.Trim(kv[i], "{}")] = kv[i+1]
-			}
-			if q := ss.macros["i"]; q != "" {
-				ss.queueID = q
+			kv := bytes.Split(bytes.TrimSuffix(data[1:], []byte{0}), []byte{0})
+			for i := 0; i+1 < len(kv); i += 2 {
+				if n := kv[i]; (string(n) == "i" || string(n) == "{i}") && len(kv[i+1]) > 0 {
+					ss.queueID = string(kv[i+1])
+				}
 			}
 		}
 		return false, nil
@@ -483,7 +505,7 @@ func (ss *session) dispatch(ctx context.Context, cmd byte, data []byte) (done bo
 	case cmdQuitNC:
 		ss.resetMessage()
 		ss.env = mail.Envelope{}
-		ss.macros = map[string]string{}
+		ss.queueID = ""
 		return false, nil
 	case cmdQuit:
 		return true, nil

@@ -2,6 +2,7 @@ package milter
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"io"
@@ -445,5 +446,59 @@ func TestMilterWorkersEndWithServe(t *testing.T) {
 			t.Fatalf("worker goroutines still running 2 s after Serve returned:\n%s", st)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestMilterAsksOnlyForTheQueueID: in its negotiation reply the milter
+// tells the MTA the one macro it reads, the queue ID, for every stage
+// (SMFIR_SETSYMLIST), so that the MTA neither evaluates nor sends the
+// dozen others it would by default; an MTA that does not offer the list
+// (no SMFIF_SETSYMLIST) gets no list.
+func TestMilterAsksOnlyForTheQueueID(t *testing.T) {
+	addr := start(t, DefaultPolicy(), nil)
+	for _, offer := range []uint32{0x1ff, 0xff} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := &mta{t: t, c: c, r: bufio.NewReader(c)}
+		var neg [12]byte
+		binary.BigEndian.PutUint32(neg[0:4], 6)
+		binary.BigEndian.PutUint32(neg[4:8], offer)
+		binary.BigEndian.PutUint32(neg[8:12], 0x1fffff)
+		m.send(cmdOptNeg, string(neg[:]))
+		cmd, d := m.recv()
+		c.Close()
+		if cmd != cmdOptNeg || len(d) < 12 {
+			t.Fatalf("negotiation reply %q %x", cmd, d)
+		}
+		acts := binary.BigEndian.Uint32([]byte(d[4:8]))
+		got := map[uint32]string{}
+		for rest := []byte(d[12:]); len(rest) > 0; {
+			if len(rest) < 5 {
+				t.Fatalf("macro list %x: truncated", d[12:])
+			}
+			st := binary.BigEndian.Uint32(rest)
+			names, after, ok := bytes.Cut(rest[4:], []byte{0})
+			if !ok {
+				t.Fatalf("macro list %x: unterminated", d[12:])
+			}
+			got[st] = string(names)
+			rest = after
+		}
+		if offer&actSetSymList == 0 {
+			if len(got) != 0 || acts&actSetSymList != 0 {
+				t.Errorf("the MTA offered no macro list; the milter sent %v (actions %#x)", got, acts)
+			}
+			continue
+		}
+		if acts&actSetSymList == 0 {
+			t.Errorf("actions %#x: the macro list is sent without SMFIF_SETSYMLIST", acts)
+		}
+		for st := range uint32(7) { // SMFIM_CONNECT .. SMFIM_EOH
+			if got[st] != "i" {
+				t.Errorf("stage %d: macros %q requested, want only the queue ID \"i\" (all: %v)", st, got[st], got)
+			}
+		}
 	}
 }
