@@ -2,6 +2,7 @@ package yara
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,8 +14,12 @@ import (
 // Source is one rule source: Name is shown in error positions and is the
 // base for relative includes; Data is the rule text.
 type Source struct {
-	Name      string
-	Data      []byte
+	Name string
+	Data []byte
+	// Reader, when Data is nil, is read as the source is compiled: the
+	// whole text is never in memory at once (a 7 MB rule file was 7 MB of
+	// heap, and more with the collector's headroom, for the whole compile).
+	Reader    io.Reader
 	Namespace string // "" means "default"
 }
 
@@ -304,7 +309,11 @@ func Compile(sources []Source, opts CompileOptions) (*Rules, []Warning, error) {
 		if opts.ReleaseSources {
 			sources[i].Data, s.Data = nil, nil
 		}
-		if err := c.compileSource(s.Name, data, ns); err != nil {
+		var rd io.Reader
+		if data == nil {
+			rd = s.Reader
+		}
+		if err := c.compileSource(s.Name, data, rd, ns); err != nil {
 			return nil, c.warnings, err
 		}
 	}
@@ -337,7 +346,7 @@ func externalValue(v any) (value, error) {
 
 const maxIncludeDepth = 16
 
-func (c *compiler) compileSource(name string, data []byte, ns string) error {
+func (c *compiler) compileSource(name string, data []byte, rd io.Reader, ns string) error {
 	c.depth++
 	defer func() { c.depth-- }()
 	if c.depth > maxIncludeDepth {
@@ -347,7 +356,7 @@ func (c *compiler) compileSource(name string, data []byte, ns string) error {
 	// each rule is compiled as soon as it is parsed: its parsed strings are
 	// garbage once compiled, and the parse of the next rules never holds
 	// them all at once
-	return parseItems(name, data, ns, &c.metas, func(it any) error {
+	return parseItems(name, data, rd, ns, &c.metas, func(it any) error {
 		switch x := it.(type) {
 		case importItem:
 			if c.depth == 1 {
@@ -374,7 +383,7 @@ func (c *compiler) compileSource(name string, data []byte, ns string) error {
 			if err != nil {
 				return &CompileError{Pos: x.pos, Msg: fmt.Sprintf("cannot include %q: %v", x.path, err)}
 			}
-			return c.compileSource(p, b, ns)
+			return c.compileSource(p, b, nil, ns)
 		case *ruleDef:
 			x.imports = imports
 			return c.addRule(x)

@@ -3,6 +3,7 @@ package yara
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -71,29 +72,95 @@ var keywords = func() map[string]string {
 const maxLiteralLen = 8190
 
 type lexer struct {
-	src  []byte
+	src  []byte // the source, or the window of it being lexed when read from rd
 	file string
 	off  int
 	line int
 	col  int
+	// a source read as it is lexed (Source.Reader): rd is the rest (nil
+	// once read), rerr the read error that ended it early; src keeps the
+	// text from the current token on (see more and skipSpace)
+	rd   io.Reader
+	rerr error
+	hold int // > 0 while the parser may move back (mark): no compaction
 }
 
-func newLexer(file string, src []byte) *lexer {
-	return &lexer{src: src, file: file, line: 1, col: 1}
+func newLexer(file string, src []byte, rd io.Reader) *lexer {
+	return &lexer{src: src, rd: rd, file: file, line: 1, col: 1}
+}
+
+// lexChunk is what a streamed source is read by: the window holds the
+// current token and at most a chunk or two past it, where reading the
+// whole file first kept all of it in the heap while the rules compiled
+// (7 MB for signature-base, plus the collector's headroom on top).
+const lexChunk = 64 << 10
+
+// more reads more of a streamed source into the window, after what it
+// holds (offsets into it stay valid); false at the end of the source.
+func (l *lexer) more() bool {
+	for l.rd != nil {
+		if cap(l.src)-len(l.src) < lexChunk/2 {
+			w := make([]byte, len(l.src), max(2*cap(l.src), len(l.src)+lexChunk))
+			copy(w, l.src)
+			l.src = w
+		}
+		n, err := l.rd.Read(l.src[len(l.src):cap(l.src)])
+		l.src = l.src[:len(l.src)+n]
+		if err != nil {
+			if err != io.EOF {
+				l.rerr = err
+			}
+			l.rd = nil
+		}
+		if n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// compact drops the lexed text before the current token from the window
+// of a streamed source. Only called between tokens, when no offset into
+// the window is held (and not while the parser may move back).
+func (l *lexer) compact() {
+	if l.rd == nil || l.hold > 0 || l.off < lexChunk {
+		return
+	}
+	n := copy(l.src, l.src[l.off:])
+	l.src = l.src[:n]
+	l.off = 0
+}
+
+// lexMark is a lexer position the parser can go back to.
+type lexMark struct{ off, line, col int }
+
+// mark returns the current position; until reset, the window keeps
+// everything from it on.
+func (l *lexer) mark() lexMark {
+	l.hold++
+	return lexMark{l.off, l.line, l.col}
+}
+
+// reset moves back to m.
+func (l *lexer) reset(m lexMark) {
+	l.hold--
+	l.off, l.line, l.col = m.off, m.line, m.col
 }
 
 func (l *lexer) pos() Pos { return Pos{l.file, l.line, l.col} }
 
 func (l *lexer) peekc() int {
-	if l.off >= len(l.src) {
+	if l.off >= len(l.src) && !l.more() {
 		return -1
 	}
 	return int(l.src[l.off])
 }
 
 func (l *lexer) peekAt(n int) int {
-	if l.off+n >= len(l.src) {
-		return -1
+	for l.off+n >= len(l.src) {
+		if !l.more() {
+			return -1
+		}
 	}
 	return int(l.src[l.off+n])
 }
@@ -125,7 +192,7 @@ func (l *lexer) advTo(end int) {
 
 // identEnd returns the offset after the identifier characters from i.
 func (l *lexer) identEnd(i int) int {
-	for i < len(l.src) && isIdentChar(int(l.src[i])) {
+	for (i < len(l.src) || l.more()) && isIdentChar(int(l.src[i])) {
 		i++
 	}
 	return i
@@ -137,13 +204,14 @@ func (l *lexer) errf(p Pos, format string, a ...any) error {
 
 // skipSpace skips blanks and comments.
 func (l *lexer) skipSpace() error {
-	for l.off < len(l.src) {
+	l.compact()
+	for l.off < len(l.src) || l.more() {
 		c := l.src[l.off]
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
 			l.adv()
 		case c == '/' && l.peekAt(1) == '/':
-			for l.off < len(l.src) && l.src[l.off] != '\n' {
+			for (l.off < len(l.src) || l.more()) && l.src[l.off] != '\n' {
 				l.adv()
 			}
 		case c == '/' && l.peekAt(1) == '*':
@@ -151,7 +219,7 @@ func (l *lexer) skipSpace() error {
 			l.adv()
 			l.adv()
 			for {
-				if l.off >= len(l.src) {
+				if l.off >= len(l.src) && !l.more() {
 					return l.errf(p, "unterminated comment")
 				}
 				if l.src[l.off] == '*' && l.peekAt(1) == '/' {
@@ -512,7 +580,7 @@ func (l *lexer) hexLiteral() (string, Pos, error) {
 			break
 		}
 		if c == '/' && l.peekAt(1) == '/' {
-			for l.off < len(l.src) && l.src[l.off] != '\n' {
+			for (l.off < len(l.src) || l.more()) && l.src[l.off] != '\n' {
 				l.adv()
 			}
 			continue
@@ -520,10 +588,10 @@ func (l *lexer) hexLiteral() (string, Pos, error) {
 		if c == '/' && l.peekAt(1) == '*' {
 			l.adv()
 			l.adv()
-			for l.off < len(l.src) && !(l.src[l.off] == '*' && l.peekAt(1) == '/') {
+			for (l.off < len(l.src) || l.more()) && !(l.src[l.off] == '*' && l.peekAt(1) == '/') {
 				l.adv()
 			}
-			if l.off >= len(l.src) {
+			if l.off >= len(l.src) && !l.more() {
 				return "", p, l.errf(p, "unterminated comment in hex string")
 			}
 			l.adv()

@@ -2,6 +2,7 @@ package yara
 
 import (
 	"fmt"
+	"io"
 )
 
 // maxDepth bounds the nesting of expressions so hostile rules cannot
@@ -290,8 +291,19 @@ func (mi *metaIntern) value(v string) any {
 // strings of all rules were about 20 MB of heap at once. The first error,
 // of the parser or of fn, stops it, as libyara stops at the first error
 // in source order.
-func parseItems(name string, src []byte, namespace string, mi *metaIntern, fn func(any) error) error {
-	p := &parser{lx: newLexer(name, src), mi: mi}
+//
+// With rd non-nil, the source is read from rd as it is lexed (src is nil).
+func parseItems(name string, src []byte, rd io.Reader, namespace string, mi *metaIntern, fn func(any) error) error {
+	p := &parser{lx: newLexer(name, src, rd), mi: mi}
+	err := p.items(namespace, fn)
+	if p.lx.rerr != nil {
+		// the source ended early: report that, not the syntax error it made
+		return fmt.Errorf("%s: reading rules: %w", name, p.lx.rerr)
+	}
+	return err
+}
+
+func (p *parser) items(namespace string, fn func(any) error) error {
 	for {
 		t, err := p.peek()
 		if err != nil {
@@ -864,11 +876,11 @@ func (p *parser) percentOf() bool {
 	if !p.isP("%") {
 		return false
 	}
-	save := *p.lx
+	save := p.lx.mark()
 	saveTok, saveHave := p.tok, p.have
 	p.nextTok()
 	r := p.isK("of")
-	*p.lx = save
+	p.lx.reset(save)
 	p.tok, p.have = saveTok, saveHave
 	return r
 }
