@@ -244,7 +244,7 @@ func litEqual(d, lit []byte, nocase bool) bool {
 	return true
 }
 
-func setsMatch(tab []byteSet, seq []uint32, d []byte) bool {
+func setsMatch(tab []byteSet, seq []uint16, d []byte) bool {
 	for i, x := range seq {
 		if !tab[x].has(d[i]) {
 			return false

@@ -120,8 +120,8 @@ type reFields struct {
 	rev      *regexProg // reversed prefix before the atom, nil if fixed
 	limit    int
 	first    *byteSet   // possible first bytes (no-atom patterns; nil: none)
-	sets     []uint32   // when non-nil, the pattern is exactly this sequence of byte sets (indices into Rules.setTab)
-	prefix   []uint32   // leading byte sets checked before running restProg (likewise)
+	sets     []uint16   // when non-nil, the pattern is exactly this sequence of byte sets (indices into Rules.setTab)
+	prefix   []uint16   // leading byte sets checked before running restProg (likewise)
 	restProg *regexProg // the program after prefix (nil: run prog)
 	// revChecks are bytes the variable prefix before the atom must hold
 	// at a bounded distance: checked before the reverse program runs, they
@@ -131,6 +131,16 @@ type reFields struct {
 
 // noReFields are the (zero) reFields of every literal pattern.
 var noReFields reFields
+
+// leadingSets returns how many of els are byte sets before the first
+// other node.
+func leadingSets(els []*rnode) int {
+	k := 0
+	for k < len(els) && els[k].kind == rSet {
+		k++
+	}
+	return k
+}
 
 // revCheck says that one of the bytes at distances lo..hi before the atom
 // (1 = the byte just before it) is in set.
@@ -1002,17 +1012,16 @@ func (c *compiler) treePatterns(n *rnode, si int, cs *cstring, sd *stringDef, is
 			break
 		}
 	}
+	// (with the rule set's table of byte sets full, the program verifies)
 	if simple {
 		p.sets = c.share.seqOf(els)
-	} else if len(els) > 1 && els[0].kind == rSet {
+	} else if k := leadingSets(els); k > 0 && len(els) > 1 {
 		// leading byte sets are checked directly; the VM runs only on the
 		// rest (exact: a fixed prefix has no alternatives)
-		k := 0
-		for k < len(els) && els[k].kind == rSet {
-			k++
-		}
 		p.prefix = c.share.seqOf(els[:k])
-		rest, err := compileNode(&rnode{kind: rConcat, subs: els[k:]}, false)
+	}
+	if p.prefix != nil {
+		rest, err := compileNode(&rnode{kind: rConcat, subs: els[len(p.prefix):]}, false)
 		if err != nil {
 			return errAt(err.Error())
 		}

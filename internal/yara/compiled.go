@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -193,7 +194,7 @@ func (w *cwriter) set(s byteSet) {
 
 // sets writes an optional sequence of byte sets (indices into the rules'
 // table): 0 for nil, len+1 otherwise.
-func (w *cwriter) sets(s []uint32) {
+func (w *cwriter) sets(s []uint16) {
 	if s == nil {
 		w.n(0)
 		return
@@ -502,22 +503,24 @@ type creader struct {
 	setTab  []byteSet
 	progTab []*regexProg
 	slab    []node // nodes are allocated in chunks: fewer, larger allocations
-	sslab   []uint32
-	local   []uint32 // scratch of progBody
+	sslab   []uint16
+	local   []uint16  // scratch of progBody
+	tab     []byteSet // the loaded rules' table (Rules.setTab)
+	tabIx   []int32   // index in tab of each set of setTab, -1 for none
 	islab   []inst
 }
 
 // seqSlab and instSlab hand out sub-slices of shared chunks (capped, so
 // an append could never write into a neighbour).
-func (r *creader) seqSlab(n int) []uint32 {
+func (r *creader) seqSlab(n int) []uint16 {
 	if n == 0 {
-		return []uint32{} // non-nil: a pattern's empty set sequence differs from none
+		return []uint16{} // non-nil: a pattern's empty set sequence differs from none
 	}
 	if n > 1024 {
-		return make([]uint32, n)
+		return make([]uint16, n)
 	}
 	if len(r.sslab) < n {
-		r.sslab = make([]uint32, 8192)
+		r.sslab = make([]uint16, 8192)
 	}
 	out := r.sslab[:n:n]
 	r.sslab = r.sslab[n:]
@@ -709,21 +712,51 @@ func (r *creader) set() byteSet {
 	return r.setTab[i]
 }
 
-// setRef reads a reference to the byte-set table.
-func (r *creader) setRef() uint32 {
-	return uint32(r.int(len(r.setTab)-1, "byte set reference"))
+// setRef reads a reference to the file's byte-set table.
+func (r *creader) setRef() int {
+	return r.int(len(r.setTab)-1, "byte set reference")
 }
 
-// sets reads an optional sequence of byte sets as indices into the table
-// (the loaded rules' Rules.setTab).
-func (r *creader) sets() []uint32 {
+// tabRef returns the index in the loaded rules' table (Rules.setTab) of
+// the file's byte set i; false when the table is full (see maxSetTab).
+// The rules' table is the file's when that fits (then programs use it
+// too); otherwise it holds the sets of sequences, and programs keep their
+// own.
+func (r *creader) tabRef(i int) (uint16, bool) {
+	if len(r.setTab) <= maxSetTab {
+		return uint16(i), true
+	}
+	if r.tabIx == nil {
+		r.tabIx = make([]int32, len(r.setTab))
+		for k := range r.tabIx {
+			r.tabIx[k] = -1
+		}
+	}
+	if x := r.tabIx[i]; x >= 0 {
+		return uint16(x), true
+	}
+	if len(r.tab) == maxSetTab {
+		return 0, false
+	}
+	r.tabIx[i] = int32(len(r.tab))
+	r.tab = append(r.tab, r.setTab[i])
+	return uint16(len(r.tab) - 1), true
+}
+
+// sets reads an optional sequence of byte sets as indices into the
+// loaded rules' table.
+func (r *creader) sets() []uint16 {
 	n := r.int(len(r.b)-r.off+1, "byte set count")
 	if n == 0 || r.err != nil {
 		return nil
 	}
 	out := r.seqSlab(n - 1)
 	for k := range out {
-		out[k] = r.setRef()
+		x, ok := r.tabRef(r.setRef())
+		if !ok && r.err == nil {
+			r.fail("more than %d distinct byte sets", maxSetTab)
+		}
+		out[k] = x
 	}
 	return out
 }
@@ -744,20 +777,23 @@ func (r *creader) progBody() *regexProg {
 	if r.err != nil {
 		return nil
 	}
-	// the program uses the table (as compiled) when its indices fit the
-	// 16-bit operand
-	p.shared = len(r.setTab) <= math.MaxUint16+1
+	// the program uses the rules' table (as compiled) when that is the
+	// file's, and keeps its own sets otherwise (see tabRef)
 	local := r.local[:0]
 	for range ns {
-		local = append(local, r.setRef())
+		local = append(local, uint16(r.setRef()))
 	}
 	r.local = local
+	if r.err != nil {
+		return nil
+	}
+	p.shared = len(r.setTab) <= maxSetTab
 	if p.shared {
 		p.sets = r.setTab
 	} else {
 		p.sets = make([]byteSet, ns)
-		for k, x := range local {
-			p.sets[k] = r.setTab[x]
+		for k, i := range local {
+			p.sets[k] = r.setTab[i]
 		}
 	}
 	ni := r.count(4, "program instruction")
@@ -804,7 +840,7 @@ func (r *creader) progBody() *regexProg {
 			return nil
 		}
 		if in.op == opSet && p.shared {
-			set = int64(local[set])
+			set = int64(r.local[set])
 		}
 		in.set, in.x, in.y = uint16(set), uint16(x), uint16(y)
 		p.insts[k] = in
@@ -1199,6 +1235,9 @@ func decodePayload(b []byte) (*Rules, error) {
 	// regex patterns are verified with their program; a bare literal
 	// pattern reached through an atom needs nothing more
 	out.setTab = r.setTab
+	if len(r.setTab) > maxSetTab {
+		out.setTab = slices.Clip(r.tab)
+	}
 	out.index = buildAtomIndex(atoms)
 	return out, nil
 }

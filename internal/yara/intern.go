@@ -17,44 +17,58 @@ import (
 // It also keeps the rule set's table of distinct byte sets (Rules.setTab):
 // a rule set has few (signature-base: 380 among 440,000 instructions and
 // 98,000 positions of set sequences), so set sequences are indices into
-// the table (4 bytes a position instead of 32) and so are the sets of
-// programs (the program keeps no copy of its own).
+// the table (2 bytes a position instead of 32) and so are the sets of
+// programs (the program keeps no copy of its own). The table holds at
+// most 65,536 sets; past that a pattern is verified by its program and a
+// program keeps its own sets.
 type interner struct {
 	seed  maphash.Seed
 	buf   []byte
 	progs map[uint64][]*regexProg
-	seqs  map[uint64][][]uint32
+	seqs  map[uint64][][]uint16
 	tab   []byteSet
-	tabIx map[byteSet]uint32
-	seq   []uint32 // scratch of seqOf
-	local []int32  // scratch of prog: a program's set index -> table index
+	tabIx map[byteSet]uint16
+	seq   []uint16 // scratch of seqOf
+	local []uint16 // scratch of prog: a program's set index -> table index
 }
 
 func newInterner() *interner {
-	return &interner{seed: maphash.MakeSeed(), progs: map[uint64][]*regexProg{}, seqs: map[uint64][][]uint32{}, tabIx: map[byteSet]uint32{}}
+	return &interner{seed: maphash.MakeSeed(), progs: map[uint64][]*regexProg{}, seqs: map[uint64][][]uint16{}, tabIx: map[byteSet]uint16{}}
 }
 
-// setRef returns the index of s in the table, adding it if new.
-func (in *interner) setRef(s byteSet) uint32 {
+// maxSetTab is the most byte sets a table holds (16-bit indices); a
+// variable for tests.
+var maxSetTab = math.MaxUint16 + 1
+
+// setRef returns the index of s in the table, adding it if new; false
+// when the table is full.
+func (in *interner) setRef(s byteSet) (uint16, bool) {
 	i, ok := in.tabIx[s]
 	if !ok {
-		i = uint32(len(in.tab))
+		if len(in.tab) == maxSetTab {
+			return 0, false
+		}
+		i = uint16(len(in.tab))
 		in.tabIx[s] = i
 		in.tab = append(in.tab, s)
 	}
-	return i
+	return i, true
 }
 
 // seqOf returns a shared sequence of table indices for the byte sets of
 // els (which are all rSet nodes); an empty els gives an empty, non-nil
-// sequence (a pattern's empty set sequence differs from none).
-func (in *interner) seqOf(els []*rnode) []uint32 {
+// sequence (a pattern's empty set sequence differs from none); nil when
+// the table is full.
+func (in *interner) seqOf(els []*rnode) []uint16 {
 	in.seq = in.seq[:0]
 	in.buf = in.buf[:0]
 	for _, e := range els {
-		i := in.setRef(e.set)
+		i, ok := in.setRef(e.set)
+		if !ok {
+			return nil
+		}
 		in.seq = append(in.seq, i)
-		in.buf = binary.LittleEndian.AppendUint32(in.buf, i)
+		in.buf = binary.LittleEndian.AppendUint16(in.buf, i)
 	}
 	h := maphash.Bytes(in.seed, in.buf)
 	for _, o := range in.seqs[h] {
@@ -62,7 +76,7 @@ func (in *interner) seqOf(els []*rnode) []uint32 {
 			return o
 		}
 	}
-	s := append(make([]uint32, 0, len(in.seq)), in.seq...)
+	s := append(make([]uint16, 0, len(in.seq)), in.seq...)
 	in.seqs[h] = append(in.seqs[h], s)
 	return s
 }
@@ -75,14 +89,15 @@ func (in *interner) prog(p *regexProg) *regexProg {
 	if p == nil {
 		return nil
 	}
-	if !p.shared && len(p.sets) > 0 && len(in.tab)+len(p.sets) <= math.MaxUint16+1 {
+	if !p.shared && len(p.sets) > 0 && len(in.tab)+len(p.sets) <= maxSetTab {
 		in.local = in.local[:0]
 		for _, s := range p.sets {
-			in.local = append(in.local, int32(in.setRef(s)))
+			i, _ := in.setRef(s) // room checked above
+			in.local = append(in.local, i)
 		}
 		for k := range p.insts { // p's own copy (compileNode)
 			if p.insts[k].op == opSet {
-				p.insts[k].set = uint16(in.local[p.insts[k].set])
+				p.insts[k].set = in.local[p.insts[k].set]
 			}
 		}
 		p.sets, p.shared = in.tab[:len(in.tab):len(in.tab)], true

@@ -138,7 +138,7 @@ func TestByteSetTable(t *testing.T) {
 					t.Errorf("%s: a program of $%s keeps byte sets of its own", name, rs.strs[p.str].id)
 				}
 			}
-			for _, s := range [][]uint32{p.sets, p.prefix} {
+			for _, s := range [][]uint16{p.sets, p.prefix} {
 				seqs += len(s)
 				for _, x := range s {
 					if int(x) >= len(rs.setTab) {
@@ -157,6 +157,55 @@ func TestByteSetTable(t *testing.T) {
 		}
 		if got := matchNames(ms); got != "r0 r1 r2" {
 			t.Errorf("%s: matches %q, want r0 r1 r2", name, got)
+		}
+	}
+}
+
+// TestByteSetTableFull checks that past a full table (65,536 sets, 8
+// here) patterns are verified by their programs, which keep their own
+// sets, and match as before, compiled and loaded.
+func TestByteSetTableFull(t *testing.T) {
+	defer func(n int) { maxSetTab = n }(maxSetTab)
+	maxSetTab = 8
+	var b strings.Builder
+	b.WriteString("rule many { strings:\n")
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&b, "\t$r%d = /abcd[\\x%02x\\x%02x]x/\n\t$h%d = { 71 72 73 74 ( %02X | %02X ) [1-3] 7A }\n", i, 2*i+1, 2*i+2, i, 0x80+2*i, 0x81+2*i)
+	}
+	b.WriteString("condition: any of them }\n")
+	for i := 0; i < 20; i += 7 {
+		fmt.Fprintf(&b, "rule r%d { strings: $a = /abcd[\\x%02x\\x%02x]x/ $b = { 71 72 73 74 ( %02X | %02X ) [1-3] 7A } condition: $a and $b }\n", i, 2*i+1, 2*i+2, 0x80+2*i, 0x81+2*i)
+	}
+	r := compileOne(t, b.String())
+	loaded, err := LoadCompiled(r.MarshalCompiled())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, rs := range map[string]*Rules{"compiled": r, "loaded": loaded} {
+		if len(rs.setTab) > 8 {
+			t.Errorf("%s: %d sets in a table of at most 8", name, len(rs.setTab))
+		}
+		own := 0
+		for _, p := range rs.pats {
+			for _, q := range []*regexProg{p.prog, p.rev, p.restProg} {
+				if q != nil && !q.shared {
+					own++
+				}
+			}
+		}
+		if own == 0 {
+			t.Errorf("%s: no program keeps its own sets", name)
+		}
+		for i := 0; i < 20; i += 7 {
+			data := []byte("..abcd?x..qrst?\x00\x00z..")
+			data[6], data[14] = byte(2*i+2), byte(0x81+2*i)
+			ms, err := rs.ScanBytes(context.Background(), data, ScanOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := matchNames(ms), fmt.Sprintf("many r%d", i); got != want {
+				t.Errorf("%s: %q: matches %q, want %q", name, data, got, want)
+			}
 		}
 	}
 }
