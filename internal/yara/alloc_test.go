@@ -116,6 +116,11 @@ rule b { strings: $a = "world" fullword condition: $a }`
 // expressions naming a rule's strings are not shared, and that the rules
 // still evaluate them.
 func TestExprsShared(t *testing.T) {
+	// a float constant and a string reference keep their value and
+	// identifier in fields other kinds use (1.5 and $b below)
+	if s := unsafe.Sizeof(node{}); s > 136 {
+		t.Errorf("node is %d bytes, want at most 136", s)
+	}
 	src := `rule a { condition: uint16(0) == 0x5A4D and filesize < 100 }
 rule b { condition: uint16(0) == 0x5A4D and filesize > 2 }`
 	r, _, err := Compile([]Source{{Name: "i.yar", Data: []byte(src)}}, CompileOptions{})
@@ -143,6 +148,17 @@ rule b { condition: uint16(0) == 0x5A4D and filesize > 2 }`
 	if len(ms) != 2 {
 		t.Errorf("%d matching rules, want 2", len(ms))
 	}
+	src = `rule f { strings: $b = "y" condition: $b and 1.5 * 2 == 3.0 and -2.5 < 0 and math.to_number(true) == 1 }
+rule g { condition: 0.1 + 0.2 > 0.3 }`
+	for _, rs := range compileAndLoad(t, "import \"math\"\n"+src) {
+		ms, err := rs.ScanBytes(context.Background(), []byte("xyz"), ScanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := matchNames(ms); got != "f g" {
+			t.Errorf("matches %q, want f g", got)
+		}
+	}
 	src = `rule c { strings: $a = "x" $b = "y" condition: #a == 1 and #b == 1 }
 rule d { strings: $a = "y" condition: #a == 1 }`
 	r, _, err = Compile([]Source{{Name: "s.yar", Data: []byte(src)}}, CompileOptions{})
@@ -159,4 +175,19 @@ rule d { strings: $a = "y" condition: #a == 1 }`
 	if len(ms) != 2 {
 		t.Errorf("%d matching rules, want 2", len(ms))
 	}
+}
+
+// compileAndLoad compiles src and returns the rules and their saved and
+// reloaded form.
+func compileAndLoad(t *testing.T, src string) []*Rules {
+	t.Helper()
+	r, _, err := Compile([]Source{{Name: "t.yar", Data: []byte(src)}}, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := LoadCompiled(r.MarshalCompiled())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []*Rules{r, loaded}
 }

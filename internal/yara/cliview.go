@@ -67,7 +67,7 @@ func (v *CLIView) analyseRule(ru *rule) {
 		}
 		switch n.kind {
 		case nStrMatch, nStrCount, nStrOffset, nStrLength:
-			targets := []int{n.sidx}
+			targets := []int{int(n.sidx)}
 			if n.sidx < 0 { // anonymous in a for-of loop: every string of the rule
 				targets = ru.strs
 			}

@@ -244,8 +244,7 @@ type hexCompiled struct {
 type exprKey struct {
 	kind  nodeKind
 	op, s string
-	i     int64
-	f     uint64
+	i     int64 // an nFloat's bits too
 	a, b  *node
 }
 
@@ -282,7 +281,7 @@ func (c *compiler) shareExprs(n *node) (*node, bool) {
 	if !pure {
 		return n, false
 	}
-	k := exprKey{n.kind, n.op, n.s, n.i, math.Float64bits(n.f), n.a, n.b}
+	k := exprKey{n.kind, n.op, n.s, n.i, n.a, n.b}
 	if y, ok := c.exprs[k]; ok {
 		return y, true
 	}
@@ -1255,9 +1254,11 @@ func (rs *resolver) resolve(n *node) (*node, error) {
 	var err error
 	switch n.kind {
 	case nStrMatch, nStrCount, nStrOffset, nStrLength:
-		if n.sidx, err = rs.strIndex(n.pos, n.sid); err != nil {
+		si, err := rs.strIndex(n.pos, n.s)
+		if err != nil {
 			return nil, err
 		}
+		n.sidx = int32(si)
 	case nIdent:
 		for i := len(rs.scope) - 1; i >= 0; i-- {
 			if rs.scope[i] == n.s {

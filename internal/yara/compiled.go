@@ -320,11 +320,19 @@ func (w *cwriter) node(n *node) {
 	w.str(n.pos.File)
 	w.n(n.pos.Line)
 	w.n(n.pos.Col)
+	// the format keeps apart the fields that nodes share (see node)
+	s, i, f, sid := n.s, n.i, 0.0, ""
+	if n.isStrRef() {
+		s, sid = "", n.s
+	}
+	if n.kind == nFloat {
+		i, f = 0, n.fval()
+	}
 	w.str(n.op)
-	w.str(n.s)
-	w.i(n.i)
-	w.f64(n.f)
-	w.str(n.sid)
+	w.str(s)
+	w.i(i)
+	w.f64(f)
+	w.str(sid)
 	w.i(int64(n.sidx))
 	w.str(q.qkind)
 	w.n(len(q.set))
@@ -887,8 +895,12 @@ func (r *creader) node(c *nodeCtx, depth int) *node {
 	n.op = r.str()
 	n.s = r.str()
 	n.i = r.i()
-	n.f = r.f64()
-	n.sid = r.str()
+	if f := r.f64(); n.kind == nFloat {
+		n.i = int64(math.Float64bits(f))
+	}
+	if sid := r.str(); n.isStrRef() {
+		n.s = sid
+	}
 	sidx := r.i()
 	var q quantFields
 	q.qkind = r.str()
@@ -958,7 +970,10 @@ func (r *creader) node(c *nodeCtx, depth int) *node {
 			r.fail("regex without program")
 		}
 	}
-	n.sidx = int(sidx)
+	if sidx < math.MinInt32 || sidx > math.MaxInt32 {
+		r.fail("string index %d out of range", sidx)
+	}
+	n.sidx = int32(sidx)
 	if n.kind == nForOf {
 		c.inForOf++
 	}

@@ -98,7 +98,7 @@ func (e *evaluator) strIdx(n *node) int {
 	if n.sidx < 0 {
 		return e.anon
 	}
-	return n.sidx
+	return int(n.sidx)
 }
 
 func (e *evaluator) evalBool(n *node) bool { return e.eval(n).truthy() }
@@ -116,7 +116,7 @@ func (e *evaluator) eval(n *node) value {
 	case nInt:
 		return intVal(n.i)
 	case nFloat:
-		return floatVal(n.f)
+		return floatVal(n.fval())
 	case nStr:
 		return strVal(n.s)
 	case nFilesize:

@@ -3,6 +3,7 @@ package yara
 import (
 	"fmt"
 	"io"
+	"math"
 )
 
 // maxDepth bounds the nesting of expressions so hostile rules cannot
@@ -17,7 +18,7 @@ const maxReDepth = 5000
 // maxStringsPerRule is libyara's YR_MAX_STRINGS_PER_RULE default.
 const maxStringsPerRule = 10000
 
-type nodeKind int
+type nodeKind uint8
 
 const (
 	nInt nodeKind = iota
@@ -54,24 +55,33 @@ const (
 	nModule
 )
 
+// A condition of a large rule set is tens of thousands of nodes (the
+// outside rule sets of issue 12: 75,000), so fields that few kinds use
+// share room: a float constant keeps its bits in i (see fval), and a
+// string reference ($a, #a, @a, !a) its identifier in s.
 type node struct {
 	kind nodeKind
+	sidx int32 // string references: resolved string index in rule (-1 = anonymous)
 	pos  Pos
 	op   string
-	s    string
-	i    int64
-	f    float64
-	a, b *node // operands; for nStrMatch a=at, b=in-range
+	s    string // string references: identifier without $ ("" = anonymous in loop)
+	i    int64  // nFloat: math.Float64bits of the value
+	a, b *node  // operands; for nStrMatch a=at, b=in-range
 	list []*node
-	// string references
-	sid  string // identifier without $ ("" = anonymous in loop)
-	sidx int    // resolved string index in rule (-1 = anonymous)
 	re   *regexProg
 	// the quantifier of nOf, nForOf and nForIn nodes; nil in every other
 	// node (a condition tree is mostly other nodes, and these fields
 	// doubled the size of each)
 	*quantFields
 }
+
+// isStrRef reports whether n names a string ($a, #a, @a, !a).
+func (n *node) isStrRef() bool {
+	return n.kind == nStrMatch || n.kind == nStrCount || n.kind == nStrOffset || n.kind == nStrLength
+}
+
+// fval is the value of an nFloat node.
+func (n *node) fval() float64 { return math.Float64frombits(uint64(n.i)) }
 
 // quantFields are the fields of a node with a quantifier and a set or
 // loop variables.
@@ -847,7 +857,7 @@ func (p *parser) parseUnary() (*node, error) {
 				return x, nil
 			}
 			if x.kind == nFloat {
-				x.f = -x.f
+				x.i = int64(math.Float64bits(-x.fval()))
 				return x, nil
 			}
 			return &node{kind: nNeg, pos: t.pos, a: x}, nil
@@ -1006,7 +1016,7 @@ func (p *parser) parsePrimary() (*node, error) {
 	case tInt:
 		return &node{kind: nInt, i: t.i, pos: t.pos}, nil
 	case tFloat:
-		return &node{kind: nFloat, f: t.f, pos: t.pos}, nil
+		return &node{kind: nFloat, i: int64(math.Float64bits(t.f)), pos: t.pos}, nil
 	case tString:
 		return &node{kind: nStr, s: t.s, pos: t.pos}, nil
 	case tKeyword:
@@ -1037,7 +1047,7 @@ func (p *parser) parsePrimary() (*node, error) {
 		if t.wild {
 			return nil, p.errf(t.pos, "syntax error: wildcard $%s* not allowed here", t.s)
 		}
-		n := &node{kind: nStrMatch, sid: t.s, pos: t.pos}
+		n := &node{kind: nStrMatch, s: t.s, pos: t.pos}
 		if p.isK("at") {
 			p.nextTok()
 			x, err := p.parseBinLevel(1)
@@ -1055,7 +1065,7 @@ func (p *parser) parsePrimary() (*node, error) {
 		}
 		return n, nil
 	case tCountID:
-		n := &node{kind: nStrCount, sid: t.s, pos: t.pos}
+		n := &node{kind: nStrCount, s: t.s, pos: t.pos}
 		if p.isK("in") {
 			p.nextTok()
 			r, err := p.parseRange()
@@ -1070,7 +1080,7 @@ func (p *parser) parsePrimary() (*node, error) {
 		if t.kind == tLengthID {
 			k = nStrLength
 		}
-		n := &node{kind: k, sid: t.s, pos: t.pos}
+		n := &node{kind: k, s: t.s, pos: t.pos}
 		if p.isP("[") {
 			p.nextTok()
 			x, err := p.parseExpr()
