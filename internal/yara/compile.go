@@ -629,12 +629,7 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 			c.warnings = append(c.warnings, slowWarning(sd, h.quality)...)
 		}
 		nchains := len(c.r.chains)
-		if n.kind == rConcat {
-			err = c.hexChainPatterns(n, si, cs, sd)
-		} else {
-			err = c.treePatterns(n, si, cs, sd, true)
-		}
-		if err != nil {
+		if _, err := c.chainPatterns(n, si, cs, sd, true, nil); err != nil {
 			return err
 		}
 		h.pats[1], h.atoms[1], h.noAtom[1] = int32(len(c.r.pats)), int32(len(c.atoms)), int32(len(c.r.noAtom))
@@ -660,22 +655,25 @@ func (c *compiler) buildPatterns(sd *stringDef, si int, cs *cstring) error {
 		if !c.opts.NoWarnings {
 			c.warnings = append(c.warnings, slowWarning(sd, lyTreeQuality(n, false))...)
 		}
-		var roots []*rnode
+		// the ascii and the wide form, each chained on its own (libyara
+		// chains the parts of both forms together: a match whose parts mix
+		// the two forms is not found here)
 		ascii := sd.ascii || !sd.wide
-		if ascii {
-			roots = append(roots, n)
-		}
-		if sd.wide {
-			roots = append(roots, widen(n))
-		}
-		for i, r := range roots {
-			first := len(cs.pats)
-			if err := c.treePatterns(r, si, cs, sd, false); err != nil {
+		for _, wide := range []bool{false, true} {
+			if wide && !sd.wide || !wide && !ascii {
+				continue
+			}
+			var xform func(*rnode) *rnode
+			if wide {
+				xform = widen
+			}
+			pats, err := c.chainPatterns(n, si, cs, sd, false, xform)
+			if err != nil {
 				return err
 			}
-			for _, pi := range cs.pats[first:] {
+			for _, pi := range pats {
 				c.r.pats[pi].fullword = sd.fullword
-				c.r.pats[pi].wide = sd.wide && (i == 1 || !ascii)
+				c.r.pats[pi].wide = wide
 			}
 		}
 		return nil
@@ -717,51 +715,103 @@ func (c *compiler) reuseHex(h hexCompiled, sd *stringDef, si int, cs *cstring) {
 	}
 }
 
-// hexChainPatterns splits a hex string at its jumps longer than
-// chainThreshold (libyara's chaining points) and compiles each part as a
-// pattern; without such a jump the string is one pattern.
-func (c *compiler) hexChainPatterns(n *rnode, si int, cs *cstring, sd *stringDef) error {
+// chainPoint reports whether e, an element of a string's top-level
+// sequence, is one of libyara's chaining points (yr_re_ast_split_at_chaining_point):
+// a hex jump, or in a regular expression an ungreedy '.' repeated with
+// {n,m}?, whose bounds pass chainThreshold. libyara then matches the parts
+// as separate strings and checks only the distance between them — so in a
+// regular expression the gap matches any byte, a newline too, and
+// /ab.{300,400}?cd/ finds "ab", 350 bytes with a newline, "cd" (libyara
+// 4.2.3 and 4.5 alike; Vigie does the same so that rules written against
+// it match the same files). The unbounded {n,} is libyara's RE_MAX_RANGE.
+func chainPoint(e *rnode, hex bool) (gapMin, gapMax int, ok bool) {
+	if hex {
+		if !isJump(e) || !(e.max < 0 || e.min > chainThreshold || e.max > chainThreshold) {
+			return 0, 0, false
+		}
+		return e.min, e.max, true
+	}
+	if e.kind != rRepeat || !e.rangeAny || e.greedy {
+		return 0, 0, false
+	}
+	mx := e.max
+	if mx < 0 {
+		mx = maxRepeat
+	}
+	if e.min <= chainThreshold && mx <= chainThreshold {
+		return 0, 0, false
+	}
+	return e.min, mx, true
+}
+
+// hasChainPoint reports whether n's top-level sequence has a chaining
+// point between two other elements.
+func hasChainPoint(n *rnode, hex bool) bool {
+	if n.kind != rConcat {
+		return false
+	}
+	for i := 1; i < len(n.subs)-1; i++ {
+		if _, _, ok := chainPoint(n.subs[i], hex); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// chainPatterns splits a string at its chaining points (see chainPoint)
+// and compiles each part as one pattern, with xform (the wide form of a
+// regular expression, or nil) applied to each part; without such a point
+// the string is one pattern. It returns the patterns made.
+func (c *compiler) chainPatterns(n *rnode, si int, cs *cstring, sd *stringDef, hex bool, xform func(*rnode) *rnode) ([]int32, error) {
+	first := len(cs.pats)
+	if !hasChainPoint(n, hex) {
+		if xform != nil {
+			n = xform(n)
+		}
+		err := c.treePatterns(n, si, cs, sd, hex)
+		return cs.pats[first:], err
+	}
 	ch := hexChain{str: int32(si)}
-	// a part is the run of n.subs between two chaining jumps
+	// a part is the run of n.subs between two chaining points; it is
+	// always a sequence, so that it compiles to one pattern (a regular
+	// expression's top-level alternation would make one per branch)
 	start := 0
 	flush := func(end int) error {
 		cur := n.subs[start:end:end]
 		start = end + 1
-		part := cur[0]
-		if len(cur) > 1 {
-			part = &rnode{kind: rConcat, subs: cur}
+		part := &rnode{kind: rConcat, subs: cur}
+		if hex && len(cur) == 1 {
+			part = cur[0]
 		}
-		first := len(cs.pats)
-		if err := c.treePatterns(part, si, cs, sd, true); err != nil {
+		if xform != nil {
+			part = xform(part)
+		}
+		before := len(cs.pats)
+		if err := c.treePatterns(part, si, cs, sd, hex); err != nil {
 			return err
 		}
-		for _, pi := range cs.pats[first:] {
-			ch.parts = append(ch.parts, pi)
-		}
+		ch.parts = append(ch.parts, cs.pats[before:]...)
 		return nil
 	}
 	ch.gapMin, ch.gapMax = []int{0}, []int{0}
-	for i, e := range n.subs {
-		if i > 0 && i < len(n.subs)-1 && isJump(e) && (e.max < 0 || e.min > chainThreshold || e.max > chainThreshold) {
+	for i := 1; i < len(n.subs)-1; i++ {
+		if lo, hi, ok := chainPoint(n.subs[i], hex); ok {
 			if err := flush(i); err != nil {
-				return err
+				return nil, err
 			}
-			ch.gapMin = append(ch.gapMin, e.min)
-			ch.gapMax = append(ch.gapMax, e.max)
+			ch.gapMin = append(ch.gapMin, lo)
+			ch.gapMax = append(ch.gapMax, hi)
 		}
 	}
-	if len(ch.gapMin) == 1 {
-		return c.treePatterns(n, si, cs, sd, true)
-	}
 	if err := flush(len(n.subs)); err != nil {
-		return err
+		return nil, err
 	}
 	for _, pi := range ch.parts {
 		c.r.nparts++
 		c.r.pats[pi].part = int32(c.r.nparts)
 	}
 	c.r.chains = append(c.r.chains, ch)
-	return nil
+	return cs.pats[first:], nil
 }
 
 func (c *compiler) literalAtoms(p *pattern, pi int32) {

@@ -230,3 +230,71 @@ func TestDifferentialBase64(t *testing.T) {
 		}
 	}
 }
+
+// TestRegexChainGap: libyara splits a regular expression at an ungreedy
+// '.' repeated more than 200 times ({n,m}?) as it splits hex strings at
+// long jumps, and then checks only the distance between the parts, so
+// such a gap matches a newline where '.' otherwise does not. Vigie
+// chains the same; greedy and short gaps, and classes, still refuse the
+// newline. Each case is also compared with the real yara when installed.
+func TestRegexChainGap(t *testing.T) {
+	gap := func(before int, nl bool, after int) []byte {
+		d := append([]byte("ab"), bytes.Repeat([]byte("x"), before)...)
+		if nl {
+			d = append(d, '\n')
+		}
+		d = append(d, bytes.Repeat([]byte("x"), after)...)
+		return append(d, "cd"...)
+	}
+	cases := []struct {
+		re   string
+		data []byte
+		want bool
+	}{
+		{`/ab.{300,400}?cd/`, gap(100, true, 249), true},
+		// in the wide form the gap still counts bytes, as libyara's chain
+		// gaps do (so 175 characters make 350 bytes)
+		{`/ab.{300,400}?cd/ wide`, widenBytes(gap(50, true, 124)), true},
+		{`/ab.{300,400}?cd/ wide`, widenBytes(gap(100, true, 249)), false},
+		{`/ab.{300,400}?cd/ ascii wide`, gap(100, true, 249), true},
+		{`/ab.{300,400}?cd/ nocase`, bytes.ToUpper(gap(100, true, 249)), true},
+		{`/ab.{300,}?cd/`, gap(100, true, 249), true},
+		{`/ab.{0,400}?cd/`, gap(100, true, 249), true},
+		{`/ab.{300,400}?cd/`, gap(100, false, 100), false},  // too short a gap
+		{`/ab.{300,400}cd/`, gap(100, true, 249), false},    // greedy: not split
+		{`/ab.{3,6}?cd/`, gap(1, true, 2), false},           // under the threshold
+		{`/ab[^z]{300,400}?cd/`, gap(100, true, 249), true}, // a class is no chaining point, and takes the newline itself
+		{`/ab[^\n]{300,400}?cd/`, gap(100, true, 249), false},
+		{`/ab.{300,400}?cd/s`, gap(100, true, 249), true},
+		{`/a(b|c).{300,400}?(cd|ef)/`, gap(100, true, 249), true},
+	}
+	bin := ""
+	if _, err := exec.LookPath("yara"); err == nil {
+		bin = yaraBin(t)
+	}
+	for _, c := range cases {
+		rule := "rule r { strings: $a = " + c.re + " condition: $a }"
+		got := len(vigieStringMatches(t, rule, c.data)) > 0
+		if got != c.want {
+			t.Errorf("%s: matched %v, want %v", c.re, got, c.want)
+		}
+		if bin == "" {
+			continue
+		}
+		y, ok := yaraStringMatches(t, bin, rule, c.data)
+		if !ok {
+			t.Fatalf("yara: %v", y)
+		}
+		if v := vigieStringMatches(t, rule, c.data); strings.Join(v, " ") != strings.Join(y, " ") {
+			t.Errorf("%s: vigie %v, yara %v", c.re, v, y)
+		}
+	}
+}
+
+func widenBytes(b []byte) []byte {
+	w := make([]byte, 0, 2*len(b))
+	for _, c := range b {
+		w = append(w, c, 0)
+	}
+	return w
+}

@@ -80,8 +80,13 @@
 // from each start, as in libyara; a hex string with a jump longer than 200
 // bytes or unbounded is split there into a chain of parts (libyara's
 // string chaining), each found through its own atoms, and the parts are
-// joined after the scan in time linear in their matches. The VM's time is linear in the data it reads for a given
-// program, with no backtracking, so catastrophic regexes cannot hang a
+// joined after the scan in time linear in their matches. A regular
+// expression is chained the same at an ungreedy '.' repeated more than
+// 200 times ("/ab.{300,400}?cd/"), and, as in libyara, the gap is then
+// any bytes, newlines too, and counts bytes in the wide form; an ascii
+// wide one is chained in each form on its own, where libyara would also
+// join an ascii part to a wide one. The VM's time is linear in the data
+// it reads for a given program, with no backtracking, so catastrophic regexes cannot hang a
 // scan; matches are bounded to 4096 bytes past the start as libyara's
 // RE_SCAN_LIMIT, or to the maximum length of a bounded hex string.
 // Patterns without a usable atom are tried at every position whose byte

@@ -77,6 +77,10 @@ type rnode struct {
 	min    int
 	max    int // -1 = unbounded
 	greedy bool
+	// rangeAny marks a '.' repeated with {n,m} or ?, libyara's
+	// RE_NODE_RANGE_ANY: in a regular expression's top-level sequence an
+	// ungreedy one longer than chainThreshold is a chaining point.
+	rangeAny bool
 }
 
 // maxRepeat is the largest bound accepted in {n,m} and hex jumps.
@@ -222,6 +226,7 @@ func (rp *reParser) quant(a *rnode) (*rnode, error) {
 	for rp.i < len(rp.s) {
 		c := rp.s[rp.i]
 		mn, mx := 0, 0
+		rangeQuant := c == '{' || c == '?'
 		switch c {
 		case '*':
 			mn, mx = 0, -1
@@ -289,7 +294,7 @@ func (rp *reParser) quant(a *rnode) (*rnode, error) {
 		} else {
 			rp.lazySeen = true
 		}
-		a = &rnode{kind: rRepeat, subs: []*rnode{a}, min: mn, max: mx, greedy: greedy}
+		a = &rnode{kind: rRepeat, subs: []*rnode{a}, min: mn, max: mx, greedy: greedy, rangeAny: rangeQuant && a == rp.lastDot}
 	}
 	return a, nil
 }
