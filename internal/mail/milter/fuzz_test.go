@@ -67,5 +67,5 @@ func (s *Server) handleForTest(c net.Conn) {
 	if s.Logger == nil {
 		s.Logger = discardLogger()
 	}
-	s.handle(context.Background(), c)
+	s.handle(context.Background(), c, nil)
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"path/filepath"
@@ -399,8 +400,8 @@ func TestMilterTCPNoReply(t *testing.T) {
 
 // TestMilterWorkersReused: one message after another, each on its own
 // connection as Postfix sends them, run on the same few worker goroutines
-// (a connection's and an analysis's) instead of two new goroutines per
-// message, whose stacks would grow again each time.
+// (a connection's, which analyses its messages too) instead of new
+// goroutines per message, whose stacks would grow again each time.
 func TestMilterWorkersReused(t *testing.T) {
 	s := &Server{Policy: DefaultPolicy(), Host: "mx-test"}
 	addr := serve(t, s)
@@ -500,5 +501,63 @@ func TestMilterAsksOnlyForTheQueueID(t *testing.T) {
 				t.Errorf("stage %d: macros %q requested, want only the queue ID \"i\" (all: %v)", st, got[st], got)
 			}
 		}
+	}
+}
+
+// TestMilterAnalysisPastTheLimit: an analysis that outlasts the policy's
+// time limit gets the failure policy's answer at the limit, not when the
+// analysis ends (it runs on the connection's goroutine; another takes the
+// connection over), and the connection goes on with the next message.
+func TestMilterAnalysisPastTheLimit(t *testing.T) {
+	a := testAnalyzer(t)
+	var big strings.Builder
+	for i := range 50000 {
+		fmt.Fprintf(&big, "<p>Point %d voir <a href=\"https://www%d.example%d.org/agenda/%d\">agenda %d</a></p>\r\n", i, i, i%97, i, i)
+	}
+	hdrs := [][2]string{{"From", "Equipe <equipe@example.org>"}, {"To", "staff@example.test"}, {"Subject", "Programme"}, {"Content-Type", "text/html"}}
+	raw := "From: Equipe <equipe@example.org>\r\nTo: staff@example.test\r\nSubject: Programme\r\nContent-Type: text/html\r\n\r\n" + big.String()
+	t0 := time.Now()
+	a.Analyze(context.Background(), "big", []byte(raw), nil)
+	whole := time.Since(t0)
+
+	p := DefaultPolicy() // fail open: accepted, marked unchecked
+	p.Timeout = 20 * time.Millisecond
+	addr := serve(t, &Server{Analyzer: a, Policy: p, Host: "mx-test"})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	m := &mta{t: t, c: c, r: bufio.NewReader(c)}
+	m.negotiate()
+	message := func(hdrs [][2]string, body string) []string {
+		m.step(nrConn, cmdConnect, "client.example.org\x00", "4", "\x30\x39", "192.0.2.10\x00")
+		m.step(nrHelo, cmdHelo, "client.example.org\x00")
+		m.step(nrMail, cmdMail, "<equipe@example.org>\x00")
+		m.step(nrRcpt, cmdRcpt, "<staff@example.test>\x00")
+		for _, h := range hdrs {
+			m.step(nrHdr, cmdHeader, h[0]+"\x00", h[1]+"\x00")
+		}
+		m.step(nrEOH, cmdEOH)
+		for len(body) > 0 {
+			n := min(len(body), 65535)
+			m.step(nrBody, cmdBody, body[:n])
+			body = body[n:]
+		}
+		m.send(cmdEOB)
+		return m.verdict()
+	}
+	t1 := time.Now()
+	got := message(hdrs, big.String())
+	answered := time.Since(t1)
+	if j := strings.Join(got, "\n"); !strings.Contains(j, "X-Vigie-Status|unchecked") || !strings.HasPrefix(got[len(got)-1], "a") {
+		t.Errorf("analysis past the limit: answers %q, want accepted, marked unchecked", got)
+	}
+	if answered > whole/2 {
+		t.Errorf("answered after %v, the whole analysis takes %v: want the answer at the 20 ms limit", answered, whole)
+	}
+	m.send(cmdAbort)
+	if got := message(phishHeaders, phishBody); len(got) == 0 {
+		t.Errorf("the connection did not go on with the next message")
 	}
 }
