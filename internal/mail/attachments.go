@@ -47,14 +47,14 @@ var scriptExt = setOf("bat", "cmd", "vbs", "vbe", "js", "jse", "wsf", "wsh", "ht
 // scriptDanger are the marks of a script that downloads, decodes or runs
 // something, or of a shortcut that reaches into a network share.
 var scriptDanger = []struct {
-	re   *regexp.Regexp
+	re   func() *regexp.Regexp
 	what string
 }{
-	{regexp.MustCompile(`(?i)\b(curl|wget|invoke-webrequest|iwr|downloadstring|downloadfile|net\.webclient|bitsadmin|start-bitstransfer|msxml2\.(server)?xmlhttp|winhttp\.winhttprequest|certutil(\.exe)?\s+-urlcache)\b`), "downloads from the Internet"},
-	{regexp.MustCompile(`(?i)\b(wscript\.shell|shell\.application|activexobject|createobject\s*\(|mshta|rundll32|regsvr32|invoke-expression|iex\s*\(|frombase64string|-enc(odedcommand)?\s+[a-z0-9+/=]{20}|start-process|schtasks|launchctl|osascript|string\.fromcharcode|eval\s*\()`), "starts other programs or decodes hidden code"},
-	{regexp.MustCompile(`(?i)(\|\s*(ba|z|da)?sh\b|/dev/tcp/|\bnc\s+-e\b|base64\s+(-d|--decode)|chmod\s+\+x|\bpowershell\b|\bcmd(\.exe)?\s+/[ck]\b)`), "runs commands it builds or fetches"},
-	{regexp.MustCompile(`(?im)^\s*(url|iconfile|workingdirectory)\s*=\s*(file:|\\\\|smb:|search-ms:|ms-|[^\r\n]*\.(exe|scr|hta|js|vbs|bat|cmd|ps1|lnk|msi|dll|cpl)\s*$)`), "points to a program or a network share"},
-	{regexp.MustCompile(`(?i)^\s*(WEB|1)\s*[\r\n]+\s*https?://`), "fetches its content from a web address when opened (a web query)"},
+	{lazyRegexp(`(?i)\b(curl|wget|invoke-webrequest|iwr|downloadstring|downloadfile|net\.webclient|bitsadmin|start-bitstransfer|msxml2\.(server)?xmlhttp|winhttp\.winhttprequest|certutil(\.exe)?\s+-urlcache)\b`), "downloads from the Internet"},
+	{lazyRegexp(`(?i)\b(wscript\.shell|shell\.application|activexobject|createobject\s*\(|mshta|rundll32|regsvr32|invoke-expression|iex\s*\(|frombase64string|-enc(odedcommand)?\s+[a-z0-9+/=]{20}|start-process|schtasks|launchctl|osascript|string\.fromcharcode|eval\s*\()`), "starts other programs or decodes hidden code"},
+	{lazyRegexp(`(?i)(\|\s*(ba|z|da)?sh\b|/dev/tcp/|\bnc\s+-e\b|base64\s+(-d|--decode)|chmod\s+\+x|\bpowershell\b|\bcmd(\.exe)?\s+/[ck]\b)`), "runs commands it builds or fetches"},
+	{lazyRegexp(`(?im)^\s*(url|iconfile|workingdirectory)\s*=\s*(file:|\\\\|smb:|search-ms:|ms-|[^\r\n]*\.(exe|scr|hta|js|vbs|bat|cmd|ps1|lnk|msi|dll|cpl)\s*$)`), "points to a program or a network share"},
+	{lazyRegexp(`(?i)^\s*(WEB|1)\s*[\r\n]+\s*https?://`), "fetches its content from a web address when opened (a web query)"},
 }
 
 // dangerousScript says what a script or shortcut does that is harmful,
@@ -65,7 +65,7 @@ func dangerousScript(ext string, b []byte) string {
 		b = b[:1<<20]
 	}
 	for _, d := range scriptDanger {
-		if d.re.Match(b) {
+		if d.re().Match(b) {
 			return d.what
 		}
 	}
@@ -453,13 +453,13 @@ func (ac *attCtx) ole(name string, b []byte, evd []evidence) {
 	}
 }
 
-var rtfObj = regexp.MustCompile(`(?i)\\objdata|\\objupdate|\\objemb|\\objlink|\\objautlink|\\objocx`)
+var rtfObj = lazyRegexp(`(?i)\\objdata|\\objupdate|\\objemb|\\objlink|\\objautlink|\\objocx`)
 
 // rtf inspects an RTF document for embedded objects and the exploit
 // patterns of CVE-2017-0199/11882.
 func (ac *attCtx) rtf(name string, b []byte, evd []evidence) {
 	lb := bytes.ToLower(b[:min(len(b), 8<<20)])
-	if rtfObj.Match(lb) {
+	if rtfObj().Match(lb) {
 		s, mal := 3.0, false
 		text := fmt.Sprintf("%s is an RTF document with an embedded object.", name)
 		if bytes.Contains(lb, []byte(`\objupdate`)) || bytes.Contains(lb, []byte("equation")) || bytes.Contains(lb, []byte("0002ce02")) ||
@@ -630,9 +630,9 @@ func isArchive(b []byte) bool {
 	return false
 }
 
-var smuggling = regexp.MustCompile(`(?i)atob\(|unescape\(|fromcharcode|document\.write\(|window\.location|location\.href|eval\(|msSaveOrOpenBlob|createObjectURL`)
+var smuggling = lazyRegexp(`(?i)atob\(|unescape\(|fromcharcode|document\.write\(|window\.location|location\.href|eval\(|msSaveOrOpenBlob|createObjectURL`)
 
-var smuggledDownload = regexp.MustCompile(`(?i)(createObjectURL|msSaveOrOpenBlob|\.download\s*=)`)
+var smuggledDownload = lazyRegexp(`(?i)(createObjectURL|msSaveOrOpenBlob|\.download\s*=)`)
 
 // html inspects an HTML or SVG attachment: a local page opened from the
 // attachment escapes every URL filter.
@@ -644,7 +644,7 @@ func (ac *attCtx) html(name string, b []byte, evd []evidence, kind string) {
 	text := fmt.Sprintf("%s is a web page sent as an attachment; opened, it runs in your browser outside any link filter.", name)
 	if kind == "svg" {
 		text = fmt.Sprintf("%s is an SVG image with scripts or links, which opens in the browser like a web page.", name)
-		if d.scripts == 0 && len(d.links) == 0 && !smuggling.MatchString(s) {
+		if d.scripts == 0 && len(d.links) == 0 && !smuggling().MatchString(s) {
 			return
 		}
 	}
@@ -655,10 +655,10 @@ func (ac *attCtx) html(name string, b []byte, evd []evidence, kind string) {
 		// nothing else; a form alone (an order form) may be honest
 		sc, strong = 6, d.passwords > 0
 		text = fmt.Sprintf("%s is a web page with a form to type credentials into, sent as an attachment: a fake login page.", name)
-	case smuggling.MatchString(s):
+	case smuggling().MatchString(s):
 		// a page that builds a file from hidden data and hands it to the
 		// browser is HTML smuggling and nothing honest
-		sc, strong = 5, smuggledDownload.MatchString(s)
+		sc, strong = 5, smuggledDownload().MatchString(s)
 		text = fmt.Sprintf("%s is a web page whose script decodes and opens hidden content or redirects you (HTML smuggling).", name)
 	}
 	ac.add(Reason{Check: "html-attachment", Category: CatAttachment, Score: sc, Strong: strong, Evidence: evd, Text: text})

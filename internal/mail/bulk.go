@@ -177,7 +177,7 @@ func (a *Analyzer) checkNameDomain(x *msg) {
 		if strings.Contains(f, "@") || strings.Count(f, ".") == 0 || len(f) > 100 {
 			continue
 		}
-		m := hostInText.FindStringSubmatch(f)
+		m := hostInText().FindStringSubmatch(f)
 		if m == nil || !knownSuffix(m[1]) {
 			continue
 		}

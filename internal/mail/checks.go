@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
-	"regexp"
 	"strings"
 	"time"
 
@@ -137,7 +136,7 @@ func (a *Analyzer) checkLookalikes(x *msg) {
 }
 
 var (
-	itClaim = regexp.MustCompile(`(?i)\b(it|i\.t\.|helpdesk|help desk|service desk|support|administrat(or|eur)|admin|webmaster|postmaster|mail ?(server|delivery|system)|e-?mail (team|service|admin)|security team|service informatique|informatique|sécurité|security|account team|system)\b`)
+	itClaim = lazyRegexp(`(?i)\b(it|i\.t\.|helpdesk|help desk|service desk|support|administrat(or|eur)|admin|webmaster|postmaster|mail ?(server|delivery|system)|e-?mail (team|service|admin)|security team|service informatique|informatique|sécurité|security|account team|system)\b`)
 )
 
 // claimedOwners returns the protected owners the message claims to come
@@ -220,7 +219,7 @@ func (a *Analyzer) checkImpersonation(x *msg) {
 		}
 	}
 	// the party's IT
-	if len(a.opts.OwnDomains) > 0 && itClaim.MatchString(x.from.Name) && alert && !a.ownOrAuthenticated(x) {
+	if len(a.opts.OwnDomains) > 0 && itClaim().MatchString(x.from.Name) && alert && !a.ownOrAuthenticated(x) {
 		own := false
 		for _, d := range a.opts.OwnDomains {
 			if x.fromReg == registrable(d) {
@@ -578,7 +577,7 @@ func (a *Analyzer) linkChecks(x *msg, infos []linkInfo) {
 	}
 }
 
-var hostInText = regexp.MustCompile(`(?i)^(?:https?://)?((?:[a-z0-9\pL-]+\.)+[a-z\pL]{2,})(?:[/:?#].*)?$`)
+var hostInText = lazyRegexp(`(?i)^(?:https?://)?((?:[a-z0-9\pL-]+\.)+[a-z\pL]{2,})(?:[/:?#].*)?$`)
 
 // checkMismatch flags a link whose visible text is a web address on
 // another domain than the one it goes to.
@@ -590,7 +589,7 @@ func (a *Analyzer) checkMismatch(x *msg, li linkInfo) {
 	if t == "" || strings.ContainsAny(t, " \n\t") || len(t) > 300 || strings.Contains(t, "@") {
 		return
 	}
-	mm := hostInText.FindStringSubmatch(t)
+	mm := hostInText().FindStringSubmatch(t)
 	if mm == nil {
 		return
 	}
@@ -958,7 +957,7 @@ func (a *Analyzer) checkHeaders(x *msg) {
 			Evidence: []evidence{ev("From", x.res.From, "")},
 			Text:     "The From line is malformed (the name and the address are split by a comma), the mark of bulk-mailing tools rather than of a mail program."})
 	}
-	if subjectReply.MatchString(x.subject) && h.Get("In-Reply-To") == "" && h.Get("References") == "" && h.Get("Thread-Index") == "" && !x.forwardsMessage() {
+	if subjectReply().MatchString(x.subject) && h.Get("In-Reply-To") == "" && h.Get("References") == "" && h.Get("Thread-Index") == "" && !x.forwardsMessage() {
 		x.res.add(Reason{Check: "fake-reply", Category: CatHeaders, Score: 1.5,
 			Evidence: []evidence{ev("Subject", x.subject, "")},
 			Text:     "The subject says this is a reply or forward (Re:, Fwd:), but the message answers nothing: a trick to look like an ongoing conversation."})
@@ -1030,8 +1029,8 @@ const (
 )
 
 var (
-	subjectReply   = regexp.MustCompile(`(?i)^\s*(` + replyPrefixes + `|` + forwardPrefixes + `)\s*:`)
-	forwardSubject = regexp.MustCompile(`(?i)^\s*(` + forwardPrefixes + `)\s*:`)
+	subjectReply   = lazyRegexp(`(?i)^\s*(` + replyPrefixes + `|` + forwardPrefixes + `)\s*:`)
+	forwardSubject = lazyRegexp(`(?i)^\s*(` + forwardPrefixes + `)\s*:`)
 )
 
 var freemail = setOf("gmail.com", "googlemail.com", "yahoo.com", "yahoo.fr", "yahoo.co.uk", "hotmail.com", "hotmail.fr", "outlook.com",

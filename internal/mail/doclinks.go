@@ -11,7 +11,6 @@ import (
 	"image/jpeg"
 	_ "image/png" // QR codes in PNG pictures
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -41,10 +40,10 @@ const (
 )
 
 var (
-	pdfURI      = regexp.MustCompile(`/URI\s*\(((?:\\.|[^\\)]){1,1000})\)`)
-	pdfURIHex   = regexp.MustCompile(`/URI\s*<([0-9A-Fa-f\s]{2,1000})>`)
-	docTextURL  = regexp.MustCompile(`(?i)\bhttps?://[^\s<>"'()\[\]{}\\]{3,1000}`)
-	pdfStreamRe = regexp.MustCompile(`stream\r?\n`)
+	pdfURI      = lazyRegexp(`/URI\s*\(((?:\\.|[^\\)]){1,1000})\)`)
+	pdfURIHex   = lazyRegexp(`/URI\s*<([0-9A-Fa-f\s]{2,1000})>`)
+	docTextURL  = lazyRegexp(`(?i)\bhttps?://[^\s<>"'()\[\]{}\\]{3,1000}`)
+	pdfStreamRe = lazyRegexp(`stream\r?\n`)
 )
 
 // docLinks returns the web addresses a document holds: PDF link
@@ -71,15 +70,15 @@ func docLinks(kind, ext string, b []byte) []string {
 	switch {
 	case kind == "pdf" || bytes.HasPrefix(b, []byte("%PDF")):
 		for _, s := range pdfSources(b) {
-			for _, m := range pdfURI.FindAllSubmatch(s, maxDocLinks) {
+			for _, m := range pdfURI().FindAllSubmatch(s, maxDocLinks) {
 				add(pdfUnescape(m[1]))
 			}
-			for _, m := range pdfURIHex.FindAllSubmatch(s, maxDocLinks) {
+			for _, m := range pdfURIHex().FindAllSubmatch(s, maxDocLinks) {
 				add(pdfHex(m[1]))
 			}
 		}
 		if t, ok, _ := docmeta.Text("pdf", bytes.NewReader(b), int64(len(b))); ok {
-			for _, u := range docTextURL.FindAllString(t, maxDocLinks) {
+			for _, u := range docTextURL().FindAllString(t, maxDocLinks) {
 				add(u)
 			}
 		}
@@ -103,7 +102,7 @@ func docLinks(kind, ext string, b []byte) []string {
 			}
 		}
 		if t, ok, _ := docmeta.Text(ext, bytes.NewReader(b), int64(len(b))); ok {
-			for _, u := range docTextURL.FindAllString(t, maxDocLinks) {
+			for _, u := range docTextURL().FindAllString(t, maxDocLinks) {
 				add(u)
 			}
 		}
@@ -139,7 +138,7 @@ func externalHyperlinks(data []byte) []string {
 // annotations hide in compressed object streams).
 func pdfSources(b []byte) [][]byte {
 	out := [][]byte{b}
-	idx := pdfStreamRe.FindAllIndex(b, maxPDFStreams)
+	idx := pdfStreamRe().FindAllIndex(b, maxPDFStreams)
 	total := 0
 	for _, loc := range idx {
 		start := loc[1]

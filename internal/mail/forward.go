@@ -38,7 +38,7 @@ func forwardedSender(subject, body string) (mime.Address, bool) {
 	start := 0
 	if end := forwardMarkerEnd(body); end >= 0 {
 		start = end
-	} else if !forwardSubject.MatchString(subject) {
+	} else if !forwardSubject().MatchString(subject) {
 		return mime.Address{}, false
 	}
 	v, ok := forwardFromLine(body[start:])
@@ -202,7 +202,7 @@ func (a *Analyzer) checkForwarded(x *msg) {
 // forwarded message in its body (forwards have no In-Reply-To: the
 // subject's "Fwd:" is then honest).
 func (x *msg) forwardsMessage() bool {
-	if !forwardSubject.MatchString(x.subject) {
+	if !forwardSubject().MatchString(x.subject) {
 		return false
 	}
 	_, ok := x.forwarded()

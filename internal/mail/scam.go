@@ -2,7 +2,6 @@ package mail
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -236,7 +235,7 @@ func (a *Analyzer) checkGovernment(x *msg) {
 // replyElsewhere finds a request to write to another address, in the
 // languages of the lures: "reply me to jane84@gmail.com", "Write at ...",
 // "contactez-moi sur ...".
-var replyElsewhere = regexp.MustCompile(`(?i)\b(reply|write|contact|email|e-mail|respond|reach|whatsapp|écrivez|ecrivez|contactez|répondez|escreva|responda|entre em contato|schreiben sie|schreib|kontaktieren|antworten sie|escríbeme|escribe|contacta)\b(?: me| moi| mir| us)?(?: back)?(?: to| at| on| via| sur| à| a| an| para| em)?:?[ \t(<]{0,3}([\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,5})`)
+var replyElsewhere = lazyRegexp(`(?i)\b(reply|write|contact|email|e-mail|respond|reach|whatsapp|écrivez|ecrivez|contactez|répondez|escreva|responda|entre em contato|schreiben sie|schreib|kontaktieren|antworten sie|escríbeme|escribe|contacta)\b(?: me| moi| mir| us)?(?: back)?(?: to| at| on| via| sur| à| a| an| para| em)?:?[ \t(<]{0,3}([\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,5})`)
 
 // checkReplyElsewhere flags a text that asks for replies at a personal
 // webmail address other than the sender's: the sender address was a
@@ -275,7 +274,7 @@ func (a *Analyzer) checkReplyElsewhere(x *msg) {
 			lo--
 		}
 		win := body[lo:end]
-		m := replyElsewhere.FindStringSubmatchIndex(win)
+		m := replyElsewhere().FindStringSubmatchIndex(win)
 		if m == nil || lo+m[4] > at || lo+m[5] <= at {
 			continue
 		}
@@ -305,7 +304,7 @@ func isDomainByte(c byte) bool {
 // selfAddressed reports whether the From address is also one of the
 // recipients (To, Cc) of a message that is not a reply or a forward.
 func selfAddressed(x *msg) bool {
-	if x.from.Addr == "" || subjectReply.MatchString(x.subject) || forwardSubject.MatchString(x.subject) {
+	if x.from.Addr == "" || subjectReply().MatchString(x.subject) || forwardSubject().MatchString(x.subject) {
 		return false
 	}
 	for _, f := range []string{"To", "Cc"} {
