@@ -298,3 +298,21 @@ func widenBytes(b []byte) []byte {
 	}
 	return w
 }
+
+// TestAsciiWideRegexWideForm documents a libyara 4.2.3 bug Vigie does not
+// copy: an "ascii wide" regular expression whose atom comes after its
+// start loses wide matches whose first character after the atom also
+// matches as ascii (libyara tries the wide form only when the ascii one
+// fails forward from the atom). Both forms are found here.
+func TestAsciiWideRegexWideForm(t *testing.T) {
+	for _, c := range []struct{ re, data, want string }{
+		{`/x(a|:)/ ascii wide`, "x\x00a\x00y\x00", "r:$a@0:4"},
+		{`/x(a|:)/ ascii wide`, "qx\x00:\x00", "r:$a@1:4"},
+		{`/x(a|:)/ ascii wide`, "x:", "r:$a@0:2"},
+	} {
+		rule := "rule r { strings: $a = " + c.re + " condition: $a }"
+		if got := strings.Join(vigieStringMatches(t, rule, []byte(c.data)), " "); got != c.want {
+			t.Errorf("%s on %q: %q, want %q", c.re, c.data, got, c.want)
+		}
+	}
+}

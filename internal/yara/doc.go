@@ -85,7 +85,13 @@
 // 200 times ("/ab.{300,400}?cd/"), and, as in libyara, the gap is then
 // any bytes, newlines too, and counts bytes in the wide form; an ascii
 // wide one is chained in each form on its own, where libyara would also
-// join an ascii part to a wide one. The VM's time is linear in the data
+// join an ascii part to a wide one.
+// An "ascii wide" regular expression is looked for in both forms at each
+// atom hit. libyara 4.2.3 tries the wide form only when the ascii one fails
+// forward from the atom, so when the atom lies after the expression's start
+// and the rest matches, as ascii, the first character of wide text, the
+// wide match is lost ("/x(a|:)/ ascii wide" on "x\0a\0"; Yara-Rules' IP
+// rule misses "::" in UTF-16): a bug Vigie does not copy. The VM's time is linear in the data
 // it reads for a given program, with no backtracking, so catastrophic regexes cannot hang a
 // scan; matches are bounded to 4096 bytes past the start as libyara's
 // RE_SCAN_LIMIT, or to the maximum length of a bounded hex string.
