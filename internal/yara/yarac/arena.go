@@ -51,8 +51,9 @@ type layout struct {
 	ruleRefs uint64
 	// loops43: 4.3 renumbered the condition opcodes from 58 on, added
 	// ITER_START_STRING_SET, ITER_CONDITION, ITER_END,
-	// ITER_START_TEXT_STRING_SET and OF_FOUND_AT, and compiles every loop
-	// (for-of included) to one instruction sequence.
+	// ITER_START_TEXT_STRING_SET and OF_FOUND_AT, compiles every loop
+	// (for-of included) to one instruction sequence, and added the regex
+	// opcodes NOT_LITERAL and MASKED_NOT_LITERAL (hex ~XX, ~X?).
 	loops43 bool
 }
 

@@ -455,7 +455,7 @@ func readCompiled(path string) ([]byte, error) {
 	return b, nil
 }
 
-// loadYarac loads a file compiled by libyara 4.2's yarac: package yarac
+// loadYarac loads a file compiled by libyara 4.2 to 4.5's yarac: package yarac
 // turns it back into source, which is compiled as usual; the externals
 // saved in the file are the defaults, -d overrides them.
 func loadYarac(path string, b []byte, defines []string) (*yara.Rules, error) {
