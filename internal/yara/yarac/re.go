@@ -789,9 +789,16 @@ func hexText(n *reNode, sb *strings.Builder) error {
 		}
 		sb.WriteString(") ")
 	case nRepeatAny:
-		if n.min == n.max {
+		switch {
+		case n.min == n.max:
 			fmt.Fprintf(sb, "[%d] ", n.min)
-		} else {
+		case n.max > reMaxRange:
+			// a jump left whole in a chained part (one next to a chain's
+			// gap: { 31 [-] [8-] [-] 30 }) keeps its bounds as 16 bits,
+			// [8-] as [8-65535]; libyara's regex scan stops at 4 KB
+			// (YR_RE_SCAN_LIMIT), so any bound past that is unbounded
+			fmt.Fprintf(sb, "[%d-] ", n.min)
+		default:
 			fmt.Fprintf(sb, "[%d-%d] ", n.min, n.max)
 		}
 	default:

@@ -35,10 +35,10 @@ var shipped = []struct {
 	{"conds.yarc", 19, [][2]string{{"", "conds.yar"}, {"ns2", "conds2.yar"}}, condDefines, 13, 8},
 	{"strings-43.yarc", 20, [][2]string{{"", "strings.yar"}}, nil, 4, 50},
 	{"conds-43.yarc", 20, [][2]string{{"", "conds.yar"}, {"ns2", "conds2.yar"}}, condDefines, 13, 8},
-	{"v43-43.yarc", 20, [][2]string{{"", "v43.yar"}}, nil, 5, 17},
+	{"v43-43.yarc", 20, [][2]string{{"", "v43.yar"}}, nil, 6, 19},
 	{"strings-45.yarc", 21, [][2]string{{"", "strings.yar"}}, nil, 4, 50},
 	{"conds-45.yarc", 21, [][2]string{{"", "conds.yar"}, {"ns2", "conds2.yar"}}, condDefines, 13, 8},
-	{"v43-45.yarc", 21, [][2]string{{"", "v43.yar"}}, nil, 5, 17},
+	{"v43-45.yarc", 21, [][2]string{{"", "v43.yar"}}, nil, 6, 19},
 }
 
 var condDefines = []string{"ext_int=5", "ext_str=v", "ext_bool=true", "ext_float=1.5"}

@@ -56,3 +56,11 @@ rule pct_and_in {
     50% of them and 2 of ($a, $b) in (0..filesize) and #a in (0..0x400) > 0 and
     not 3 of them and any of ($a, $b, $c) in (0..10)
 }
+
+rule chained_jumps {
+  strings:
+    $a = { 01 02 [-] [8-] [-] 07 08 }
+    $b = { 4D 5A [0-300] [2-] [-] 00 }
+  condition:
+    $a and $b
+}
