@@ -49,18 +49,18 @@ type layout struct {
 	// required_strings (and 4.5 its padding) after num_atoms.
 	ruleSize int
 	ruleRefs uint64
-	// loops43: 4.3 renumbered the condition opcodes from 58 on, added
+	// since43: 4.3 renumbered the condition opcodes from 58 on, added
 	// ITER_START_STRING_SET, ITER_CONDITION, ITER_END,
 	// ITER_START_TEXT_STRING_SET and OF_FOUND_AT, compiles every loop
 	// (for-of included) to one instruction sequence, and added the regex
 	// opcodes NOT_LITERAL and MASKED_NOT_LITERAL (hex ~XX, ~X?).
-	loops43 bool
+	since43 bool
 }
 
 var layouts = map[int]*layout{
 	19: {version: 19, ruleSize: 48, ruleRefs: 8},
-	20: {version: 20, ruleSize: 48, ruleRefs: 8, loops43: true},
-	21: {version: 21, ruleSize: 56, ruleRefs: 16, loops43: true},
+	20: {version: 20, ruleSize: 48, ruleRefs: 8, since43: true},
+	21: {version: 21, ruleSize: 56, ruleRefs: 16, since43: true},
 }
 
 // versionNames names the yara releases that write each arena version,

@@ -156,7 +156,7 @@ func canonOp(lay *layout, raw byte) (byte, bool) {
 	switch {
 	case raw < 58 || raw >= opIntBegin:
 		return raw, true
-	case !lay.loops43:
+	case !lay.since43:
 		return raw, raw <= opDefined
 	}
 	switch raw {
@@ -276,7 +276,6 @@ type condDecoder struct {
 	size   int // bytes of text made so far, all rules together
 	limit  int
 	reCode *reCode
-	setLen int // members of the set popSet popped last
 }
 
 func (d *condDecoder) errf(format string, args ...any) error {
@@ -626,7 +625,7 @@ func (d *condDecoder) run() (string, error) {
 			}
 			e = v
 		case opAddM:
-			if d.m.a.lay.loops43 {
+			if d.m.a.lay.since43 {
 				return "", d.errf("unexpected opcode %d", op)
 			}
 			var err error
@@ -634,7 +633,7 @@ func (d *condDecoder) run() (string, error) {
 				return "", err
 			}
 		case opIncrM:
-			if !d.m.a.lay.loops43 {
+			if !d.m.a.lay.since43 {
 				return "", d.errf("unexpected opcode %d", op)
 			}
 			var err error
@@ -798,16 +797,11 @@ func (d *condDecoder) call(in inst) (*expr, error) {
 // popSet pops a string or rule set down to its undefined marker and
 // returns it as text, with the number of its members.
 func (d *condDecoder) popSet(rules bool) (string, int, error) {
-	set, err := d.popSetText(rules)
-	return set, d.setLen, err
-}
-
-func (d *condDecoder) popSetText(rules bool) (string, error) {
 	var items []*expr
 	for {
 		e, err := d.pop()
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
 		if e.kind == eUndef {
 			break
@@ -815,9 +809,14 @@ func (d *condDecoder) popSetText(rules bool) (string, error) {
 		items = append(items, e)
 	}
 	if len(items) == 0 {
-		return "", d.errf("empty set")
+		return "", 0, d.errf("empty set")
 	}
-	d.setLen = len(items)
+	set, err := d.setText(items, rules)
+	return set, len(items), err
+}
+
+// setText writes a set popped from the stack (last member first).
+func (d *condDecoder) setText(items []*expr, rules bool) (string, error) {
 	names := make([]string, len(items))
 	for k, e := range items {
 		want := eStrRef
@@ -910,7 +909,7 @@ func (d *condDecoder) loopStart(in inst) error {
 		}
 		d.loops = append(d.loops, &loopFrame{frame: a, quant: q})
 	case a - 1:
-		if d.m.a.lay.loops43 {
+		if d.m.a.lay.since43 {
 			return d.errf("unexpected loop slots")
 		}
 		set, _, err := d.popSet(false)

@@ -51,7 +51,7 @@ func Decode(b []byte) (*Decoded, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, err := decodeRECode(a.bufs[bufRECode], headers, a.lay.loops43)
+	rc, err := decodeRECode(a.bufs[bufRECode], headers, a.lay.since43)
 	if err != nil {
 		return nil, err
 	}
