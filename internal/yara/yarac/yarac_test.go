@@ -252,3 +252,25 @@ func testHostile(t *testing.T, file string) {
 		}
 	}
 }
+
+// TestRelabelled: a shipped file whose header names another of the
+// arena versions is refused (the other version's rule layout, opcodes or
+// regex code do not fit its tables), never decoded into other rules.
+func TestRelabelled(t *testing.T) {
+	for _, c := range shipped {
+		b, err := os.ReadFile(filepath.Join("testdata", c.yarc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range yarac.Versions {
+			if v == c.format {
+				continue
+			}
+			x := append([]byte(nil), b...)
+			x[4] = byte(v)
+			if _, err := yarac.Decode(x); err == nil {
+				t.Errorf("%s relabelled as format %d: decoded without error", c.yarc, v)
+			}
+		}
+	}
+}
