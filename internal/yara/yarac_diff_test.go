@@ -16,9 +16,9 @@ import (
 )
 
 // yaracBuilds lists the libyara builds the yarac tests compare with:
-// yarac and yara on the PATH (Debian's 4.2), and 4.3 and 4.5 built from
-// their release tags into /opt/yara43 and /opt/yara45 (see
-// yarac/testdata/README), each where installed.
+// yarac and yara on the PATH (Debian's 4.2), and 4.3, 4.4 and 4.5 built
+// from their release tags into /opt/yara43, /opt/yara44 and /opt/yara45
+// (see yarac/testdata/README), each where installed.
 func yaracBuilds() [][2]string {
 	var out [][2]string
 	yc, err1 := exec.LookPath("yarac")
@@ -26,7 +26,7 @@ func yaracBuilds() [][2]string {
 	if err1 == nil && err2 == nil {
 		out = append(out, [2]string{yc, yr})
 	}
-	for _, d := range []string{"/opt/yara43/bin", "/opt/yara45/bin"} {
+	for _, d := range []string{"/opt/yara43/bin", "/opt/yara44/bin", "/opt/yara45/bin"} {
 		yc, yr := filepath.Join(d, "yarac"), filepath.Join(d, "yara")
 		if _, err := os.Stat(yc); err != nil {
 			continue
