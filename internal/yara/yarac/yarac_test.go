@@ -17,7 +17,7 @@ import (
 )
 
 // shipped lists the .yarc files of testdata, made by libyara's yarac
-// 4.2.3 (arena format 19), 4.3.2 (format 20) and 4.5.8 (format 21) from
+// 4.2.3 (arena format 19), 4.3.2 (format 20), 4.4.0 and 4.5.8 (format 21) from
 // the sources next to them (see testdata/README), for example:
 //
 //	yarac -w strings.yar strings.yarc
@@ -38,6 +38,7 @@ var shipped = []struct {
 	{"v43-43.yarc", 20, [][2]string{{"", "v43.yar"}}, nil, 6, 19},
 	{"strings-45.yarc", 21, [][2]string{{"", "strings.yar"}}, nil, 4, 50},
 	{"conds-45.yarc", 21, [][2]string{{"", "conds.yar"}, {"ns2", "conds2.yar"}}, condDefines, 13, 8},
+	{"v43-44.yarc", 21, [][2]string{{"", "v43.yar"}}, nil, 6, 19},
 	{"v43-45.yarc", 21, [][2]string{{"", "v43.yar"}}, nil, 6, 19},
 }
 
