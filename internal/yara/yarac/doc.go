@@ -33,7 +33,11 @@
 // 4.5.x), written on little-endian 64-bit hosts (x86-64, arm64; the
 // structures have fixed-size fields, so the files are the same whatever
 // the system); 4.0 and 4.1 write other structures and opcodes, and are
-// refused naming their version. What cannot be written
+// refused naming their version. The rules run as Vigie runs source, with
+// yara 4.2.3's semantics: the few cases later libyara changed (4.3: an
+// undefined operand of "at" makes the expression undefined, not false;
+// 4.5: \b and \B at the ends of the data) match as in 4.2.3, not as that
+// version's yara -C (yarac_diff_test.go logs them). What cannot be written
 // back as YARA is refused naming the rule: a string set naming some but
 // not all anonymous strings (YARA's "$" in a set names all of them; a
 // subset has no syntax), an xor string
