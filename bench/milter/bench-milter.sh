@@ -5,6 +5,9 @@
 #   none: no milter
 #   tcp:  smtpd_milters = inet:127.0.0.1:PORT   (vigie mail milter)
 #   unix: smtpd_milters = unix:vigie/milter.sock (vigie mail milter)
+#   null: smtpd_milters = unix:vigie/null.sock   (bench/milter/nullmilter: the
+#         same negotiation as vigie's, accepts every message unread — the
+#         floor any milter costs Postfix on this machine)
 # smtp-source (from the postfix package) sends MSGS messages over SESS
 # parallel sessions to each listener in turn, ROUNDS times; accepted mail is
 # discarded, so what is measured is the SMTP path through smtpd and the
@@ -28,12 +31,13 @@ D=$(mktemp -d /tmp/vigie-milter-bench.XXXXXX)
 chmod 755 "$D"
 VIGIE=${VIGIE:-$D/vigie}
 [ -x "$VIGIE" ] || CGO_ENABLED=0 go build -o "$VIGIE" ./cmd/vigie
+CGO_ENABLED=0 go build -o "$D/nullmilter" ./bench/milter/nullmilter
 mkdir -p "$D"/{etc,spool,data,log}
 chown postfix:postfix "$D/data"
 install -d -o root -g postfix -m 0750 "$D/spool/vigie"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-P_NONE=$(free_port); P_TCP=$(free_port); P_UNIX=$(free_port); P_MILTER=$(free_port)
+P_NONE=$(free_port); P_TCP=$(free_port); P_UNIX=$(free_port); P_NULL=$(free_port); P_MILTER=$(free_port)
 
 pids=()
 cleanup() {
@@ -50,6 +54,8 @@ trap cleanup EXIT
 pids+=($!); PID_TCP=$!
 "$VIGIE" mail milter --listen unix:$D/spool/vigie/milter.sock --protect en-marche.fr --host bench >"$D/log/milter-unix.log" 2>&1 &
 pids+=($!); PID_UNIX=$!
+"$D/nullmilter" "$D/spool/vigie/null.sock" >"$D/log/milter-null.log" 2>&1 &
+pids+=($!); PID_NULL=$!
 
 cat >"$D/etc/main.cf" <<CF
 compatibility_level = 3.6
@@ -79,6 +85,7 @@ cat >"$D/etc/master.cf" <<CF
 127.0.0.1:$P_NONE inet n - n - - smtpd
 127.0.0.1:$P_TCP inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$P_MILTER
 127.0.0.1:$P_UNIX inet n - n - - smtpd -o smtpd_milters=unix:vigie/milter.sock
+127.0.0.1:$P_NULL inet n - n - - smtpd -o smtpd_milters=unix:vigie/null.sock
 pickup unix n - n 60 1 pickup
 cleanup unix n - n - 0 cleanup
 qmgr unix n - n 300 1 qmgr
@@ -99,10 +106,12 @@ postlog unix-dgram n - n - 1 postlogd
 CF
 postfix -c "$D/etc" check
 postfix -c "$D/etc" start >/dev/null
-for p in $P_NONE $P_TCP $P_UNIX $P_MILTER; do
+for p in $P_NONE $P_TCP $P_UNIX $P_NULL $P_MILTER; do
   for i in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.1; done
 done
-for i in $(seq 1 100); do [ -S "$D/spool/vigie/milter.sock" ] && break; sleep 0.1; done
+for s in milter null; do
+  for i in $(seq 1 100); do [ -S "$D/spool/vigie/$s.sock" ] && break; sleep 0.1; done
+done
 
 # a realistic message: a campaign newsletter with HTML and links (2.6 KB)
 MSG="$D/message.txt"
@@ -126,7 +135,7 @@ pfcpu() { # CPU ticks used so far by Postfix: master, its children now alive,
   for p in $(pgrep -P "$MASTER"); do t=$((t + $(awk '{print $14+$15+$16+$17}' /proc/$p/stat 2>/dev/null || echo 0))); done
   echo $t
 }
-declare -A pf=([none]=0 [tcp]=0 [unix]=0) src=([none]=0 [tcp]=0 [unix]=0)
+declare -A pf=([none]=0 [tcp]=0 [unix]=0 [null]=0) src=([none]=0 [tcp]=0 [unix]=0 [null]=0)
 timed() { # name port: sets RATE (messages per second), adds Postfix's and smtp-source's CPU ticks to pf[name] and src[name]
   local a b
   a=$(pfcpu); RATE=$(send $2); b=$(pfcpu)
@@ -144,16 +153,17 @@ send() { # port -> messages per second; smtp-source's CPU ticks in $D/log/smtp-s
   python3 -c "print(f'{$MSGS/($t1-$t0):.0f}')"
 }
 # warm up
-for p in $P_NONE $P_TCP $P_UNIX; do MSGS=60 send $p >/dev/null; done
-declare -A res=([none]="" [tcp]="" [unix]="")
+for p in $P_NONE $P_TCP $P_UNIX $P_NULL; do MSGS=60 send $p >/dev/null; done
+declare -A res=([none]="" [tcp]="" [unix]="" [null]="")
 echo "messages/s, $MSGS messages over $SESS sessions per run (Postfix $(postconf -d -h mail_version), $(nproc) CPUs)"
-declare -A mil=([tcp]=0 [unix]=0)
+declare -A mil=([tcp]=0 [unix]=0 [null]=0)
 for r in $(seq 1 "$ROUNDS"); do
   timed none $P_NONE; a=$RATE
   c0=$(cpu $PID_TCP); timed tcp $P_TCP; b=$RATE; mil[tcp]=$(( ${mil[tcp]} + $(cpu $PID_TCP) - c0 ))
   c0=$(cpu $PID_UNIX); timed unix $P_UNIX; c=$RATE; mil[unix]=$(( ${mil[unix]} + $(cpu $PID_UNIX) - c0 ))
-  res[none]+="$a "; res[tcp]+="$b "; res[unix]+="$c "
-  echo "round $r: none $a  milter-tcp $b  milter-unix $c"
+  c0=$(cpu $PID_NULL); timed null $P_NULL; d=$RATE; mil[null]=$(( ${mil[null]} + $(cpu $PID_NULL) - c0 ))
+  res[none]+="$a "; res[tcp]+="$b "; res[unix]+="$c "; res[null]+="$d "
+  echo "round $r: none $a  milter-tcp $b  milter-unix $c  null-milter $d"
 done
 # CPU per message is what a loaded machine cannot hide: throughput on a
 # busy box follows the CPU each message costs, and on 2 cores smtp-source,
@@ -161,16 +171,16 @@ done
 ms() { python3 -c "print(f'{$1*1000/$(getconf CLK_TCK)/($ROUNDS*$MSGS):.2f}')"; }
 echo "CPU per message (user+system), Postfix + milter (+ smtp-source):"
 echo "  no milter:   Postfix $(ms ${pf[none]}) ms (+ $(ms ${src[none]}))"
-for m in tcp unix; do
+for m in tcp unix null; do
   echo "  milter $m: Postfix $(ms ${pf[$m]}) ms + the milter $(ms ${mil[$m]}) ms (+ $(ms ${src[$m]}))"
 done
 python3 -c "
 n=${pf[none]}+${src[none]}
-for m, t in (('tcp', ${pf[tcp]}+${mil[tcp]}+${src[tcp]}), ('unix', ${pf[unix]}+${mil[unix]}+${src[unix]})):
+for m, t in (('tcp', ${pf[tcp]}+${mil[tcp]}+${src[tcp]}), ('unix', ${pf[unix]}+${mil[unix]}+${src[unix]}), ('null', ${pf[null]}+${mil[null]}+${src[null]})):
     print(f'CPU-bound estimate, milter {m}: {100*n/t:.0f}% of the no-milter throughput (CPU of smtp-source, Postfix and the milter per message)')"
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-mn=$(echo ${res[none]} | median); mt=$(echo ${res[tcp]} | median); mu=$(echo ${res[unix]} | median)
-echo "median: none $mn/s  milter-tcp $mt/s ($(( 100*mt/mn ))% of none)  milter-unix $mu/s ($(( 100*mu/mn ))% of none)"
+mn=$(echo ${res[none]} | median); mt=$(echo ${res[tcp]} | median); mu=$(echo ${res[unix]} | median); m0=$(echo ${res[null]} | median)
+echo "median: none $mn/s  milter-tcp $mt/s ($(( 100*mt/mn ))% of none)  milter-unix $mu/s ($(( 100*mu/mn ))% of none)  null-milter $m0/s ($(( 100*m0/mn ))% of none)"
 warn=$(grep -c 'warning: milter' "$D/log/maillog" || true)
 tf=$(grep -c 'milter-reject' "$D/log/maillog" || true)
 echo "postfix milter warnings: $warn, milter rejects/tempfails: $tf"
