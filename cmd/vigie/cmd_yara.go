@@ -19,10 +19,10 @@ command line tool ("RULE PATH", and with -s "0xOFFSET:$id: data"), so tools
 that parse yara output work unchanged.
 
 Rules can be compiled once and saved with "vigie yara compile", then loaded
-with -C. -C also loads files compiled by libyara 4.2's yarac (arena format
-19): vigie decodes libyara's tables and bytecode back into rules, with the
-same matches and output as yara -C; files of other yarac versions are
-refused with a message naming the version. "vigie yara decompile FILE"
+with -C. -C also loads files compiled by libyara 4.2 to 4.5's yarac (arena
+formats 19 to 21): vigie decodes libyara's tables and bytecode back into
+rules, with the same matches and output as yara -C; files of other yarac
+versions (4.1 and older) are refused with a message naming the version. "vigie yara decompile FILE"
 prints the rules a yarac file holds.
 
 Modules: pe, elf, dotnet, macho, math, hash, time, console (dex, magic and
@@ -86,7 +86,7 @@ func newYaraCommand(g *globalOptions) *cobra.Command {
 	f.BoolVarP(&o.Count, "count", "c", false, "print only the number of matching rules per file (yara 4.2.3 counts them whatever -n, -t and -i say)")
 	f.BoolVarP(&o.NoWarnings, "no-warnings", "w", false, "disable warnings")
 	f.BoolVarP(&o.FastMode, "fast-scan", "f", false, "fast matching mode (stop at the first match of each string)")
-	f.BoolVarP(&o.Compiled, "compiled-rules", "C", false, "load compiled rules: saved by 'vigie yara compile', or by libyara 4.2's yarac")
+	f.BoolVarP(&o.Compiled, "compiled-rules", "C", false, "load compiled rules: saved by 'vigie yara compile', or by libyara 4.2 to 4.5's yarac")
 	f.BoolVarP(&o.NoFollowLinks, "no-follow-symlinks", "N", false, "do not follow symlinks when scanning")
 	f.IntVarP(&o.Threads, "threads", "p", 1, "number of files scanned in parallel")
 	f.IntVarP(&timeoutSec, "timeout", "a", 0, "abort scanning after this many seconds: a single file's scan, or a whole directory or scan-list run, as yara (0: no limit)")
@@ -188,7 +188,7 @@ func newYaraDecompileCommand(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "decompile FILE.yarc",
 		Short: "Print the rules of a file compiled by libyara's yarac",
-		Long: `Decode a file compiled by libyara 4.2's yarac and print its rules as YARA
+		Long: `Decode a file compiled by libyara 4.2 to 4.5's yarac and print its rules as YARA
 source: the rules, strings and conditions that 'vigie yara -C FILE' runs
 (names, tags, metadata and namespaces kept; conditions fully parenthesized,
 loop variables renamed). A summary goes to stderr.

@@ -15,18 +15,59 @@ import (
 	"github.com/vigie-project/vigie/internal/yara/yarac"
 )
 
-// TestYaracDifferential compiles every rule of the scan table with
-// libyara's yarac, loads the .yarc with package yarac, and checks that
-// Vigie's matches equal `yara -C`'s on the case's data. It runs where
-// yarac and yara are on the PATH (Debian's yara 4.2).
-func TestYaracDifferential(t *testing.T) {
+// yaracBuilds lists the libyara builds the yarac tests compare with:
+// yarac and yara on the PATH (Debian's 4.2), and 4.3, 4.4 and 4.5 built
+// from their release tags into /opt/yara43, /opt/yara44 and /opt/yara45
+// (see yarac/testdata/README), each where installed.
+func yaracBuilds() [][2]string {
+	var out [][2]string
 	yc, err1 := exec.LookPath("yarac")
 	yr, err2 := exec.LookPath("yara")
-	if err1 != nil || err2 != nil {
+	if err1 == nil && err2 == nil {
+		out = append(out, [2]string{yc, yr})
+	}
+	for _, d := range []string{"/opt/yara43/bin", "/opt/yara44/bin", "/opt/yara45/bin"} {
+		yc, yr := filepath.Join(d, "yarac"), filepath.Join(d, "yara")
+		if _, err := os.Stat(yc); err != nil {
+			continue
+		}
+		if _, err := os.Stat(yr); err != nil {
+			continue
+		}
+		out = append(out, [2]string{yc, yr})
+	}
+	return out
+}
+
+// forYaracBuilds runs f as a subtest per libyara build.
+func forYaracBuilds(t *testing.T, f func(t *testing.T, yc, yr string)) {
+	bs := yaracBuilds()
+	if len(bs) == 0 {
 		t.Skip("yarac and yara are not installed")
 	}
+	for _, b := range bs {
+		t.Run(filepath.Base(filepath.Dir(filepath.Dir(b[0]))), func(t *testing.T) { f(t, b[0], b[1]) })
+	}
+}
+
+// TestYaracDifferential compiles every rule of the scan table with
+// libyara's yarac, loads the .yarc with package yarac, and checks that
+// Vigie's matches equal `yara -C`'s on the case's data. It runs with
+// each libyara build yaracBuilds finds. Vigie follows yara 4.2.3, and a
+// few cases behave otherwise in later libyara (4.3 made an undefined
+// "at" operand undefined, not false; 4.5 changed \b at the data's ends):
+// with those builds, a case where the rules decoded from the .yarc match
+// exactly as the source rules do in Vigie, but not as that yara -C, is
+// logged as a behaviour of that version, not failed.
+func TestYaracDifferential(t *testing.T) {
+	forYaracBuilds(t, testYaracDifferential)
+}
+
+func testYaracDifferential(t *testing.T, yc, yr string) {
+	v, _ := exec.Command(yr, "-v").Output()
+	strict := strings.HasPrefix(string(v), "4.2.")
 	dir := t.TempDir()
-	n := 0
+	n, other := 0, 0
 	for i, c := range yara.ScanCases() {
 		name, rule, data := c[0], c[1], c[2]
 		rf := filepath.Join(dir, "r.yar")
@@ -52,11 +93,36 @@ func TestYaracDifferential(t *testing.T) {
 			continue
 		}
 		if got != want {
-			t.Errorf("case %d %s: vigie %q, yara -C %q\nrule: %s", i, name, got, want, rule)
+			if src, err := vigieSource(rule, []byte(data)); !strict && err == nil && src == got {
+				t.Logf("case %d %s: yara %s -C %q, vigie (as yara 4.2.3, from the .yarc and from the source) %q", i, name, strings.TrimSpace(string(v)), want, got)
+				other++
+			} else {
+				t.Errorf("case %d %s: vigie %q, yara -C %q\nrule: %s", i, name, got, want, rule)
+			}
 		}
 		n++
 	}
-	t.Logf("%d cases compared", n)
+	t.Logf("%d cases compared, %d where yara %s behaves otherwise than 4.2.3", n, other, strings.TrimSpace(string(v)))
+}
+
+// vigieSource compiles a case's source rules with the externals the
+// differential tests give yarac, and lists the matching rules.
+func vigieSource(rule string, data []byte) (string, error) {
+	ext := map[string]any{"ext_int": int64(5), "ext_str": "v", "ext_bool": true}
+	r, _, err := yara.Compile([]yara.Source{{Name: "r.yar", Data: []byte(rule)}}, yara.CompileOptions{Externals: ext})
+	if err != nil {
+		return "", err
+	}
+	ms, err := r.ScanBytes(context.Background(), data, yara.ScanOptions{})
+	if err != nil {
+		return "", err
+	}
+	var ns []string
+	for _, m := range ms {
+		ns = append(ns, m.Rule)
+	}
+	sort.Strings(ns)
+	return strings.Join(ns, " "), nil
 }
 
 // TestYaracRandom compiles TestDifferentialRandom's random rule sets
@@ -64,11 +130,10 @@ func TestYaracDifferential(t *testing.T) {
 // does, and every string match (offset and length) must be the one the
 // source rules give in Vigie (the decompiled strings are the same).
 func TestYaracRandom(t *testing.T) {
-	yc, err1 := exec.LookPath("yarac")
-	yr, err2 := exec.LookPath("yara")
-	if err1 != nil || err2 != nil {
-		t.Skip("yarac and yara are not installed")
-	}
+	forYaracBuilds(t, testYaracRandom)
+}
+
+func testYaracRandom(t *testing.T, yc, yr string) {
 	dir := t.TempDir()
 	rf := filepath.Join(dir, "r.yar")
 	cf := filepath.Join(dir, "r.yarc")

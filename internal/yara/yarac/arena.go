@@ -16,7 +16,8 @@ import (
 // offset) to what it points to; (0xFFFFFFFF, 0xFFFFFFFF) is NULL. All
 // integers are little-endian (yarac on x86 and arm64).
 
-// Buffer numbers of libyara 4.2's arena (include/yara/compiler.h).
+// Buffer numbers of libyara's arena (include/yara/compiler.h; the same
+// in 4.2 to 4.5).
 const (
 	bufNamespaces = 0
 	bufRules      = 1
@@ -34,9 +35,33 @@ const (
 )
 
 // Versions lists the arena format versions this package reads: 19 is
-// written by yarac 4.2.0 to 4.2.3 (4.1 wrote 18, 4.3 wrote 20, 4.4 and
-// 4.5 write 21, each with other structures or opcodes).
-var Versions = []int{19}
+// written by yarac 4.2.0 to 4.2.3, 20 by 4.3.x, 21 by 4.4.0 to 4.5.x
+// (4.1 wrote 18, with other structures).
+var Versions = []int{19, 20, 21}
+
+// layout is what differs between the arena versions this package reads;
+// everything else (buffers, strings, metadata, externals, the automaton,
+// the regex code but two opcodes) is the same in 4.2 to 4.5.
+type layout struct {
+	version int
+	// ruleSize and ruleRefs: YR_RULE's size and the offset of its first
+	// reference (identifier, then tags, metas, strings, ns). 4.4 added
+	// required_strings (and 4.5 its padding) after num_atoms.
+	ruleSize int
+	ruleRefs uint64
+	// since43: 4.3 renumbered the condition opcodes from 58 on, added
+	// ITER_START_STRING_SET, ITER_CONDITION, ITER_END,
+	// ITER_START_TEXT_STRING_SET and OF_FOUND_AT, compiles every loop
+	// (for-of included) to one instruction sequence, and added the regex
+	// opcodes NOT_LITERAL and MASKED_NOT_LITERAL (hex ~XX, ~X?).
+	since43 bool
+}
+
+var layouts = map[int]*layout{
+	19: {version: 19, ruleSize: 48, ruleRefs: 8},
+	20: {version: 20, ruleSize: 48, ruleRefs: 8, since43: true},
+	21: {version: 21, ruleSize: 56, ruleRefs: 16, since43: true},
+}
 
 // versionNames names the yara releases that write each arena version,
 // for error messages.
@@ -51,6 +76,7 @@ const (
 
 // arena is a decoded arena file.
 type arena struct {
+	lay  *layout
 	bufs [][]byte
 	// relocs[b] is a bitset of the offsets in buffer b that hold a pointer.
 	relocs [][]uint64
@@ -77,12 +103,13 @@ func parseArena(b []byte) (*arena, error) {
 		return nil, fmt.Errorf("not a yarac file (no YARA header)")
 	}
 	v := int(b[4])
-	if v != 19 {
+	lay := layouts[v]
+	if lay == nil {
 		name := versionNames[v]
 		if name == "" {
 			name = "unknown"
 		}
-		return nil, fmt.Errorf("yarac arena format %d (yara %s): only format 19 (yara 4.2.x) is read; recompile the source rules with yarac 4.2 or give them to vigie directly", v, name)
+		return nil, fmt.Errorf("yarac arena format %d (yara %s): only formats 19 to 21 (yara 4.2 to 4.5) are read; recompile the source rules with yarac 4.2 to 4.5 or give them to vigie directly", v, name)
 	}
 	n := int(b[5])
 	if n != numBuffers {
@@ -92,7 +119,7 @@ func parseArena(b []byte) (*arena, error) {
 	if len(b) < pos {
 		return nil, fmt.Errorf("corrupt yarac file: truncated buffer table")
 	}
-	a := &arena{bufs: make([][]byte, n), relocs: make([][]uint64, n)}
+	a := &arena{lay: lay, bufs: make([][]byte, n), relocs: make([][]uint64, n)}
 	for i := 0; i < n; i++ {
 		e := b[headerSize+i*entrySize:]
 		size := binary.LittleEndian.Uint32(e[8:12])

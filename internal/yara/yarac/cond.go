@@ -8,7 +8,9 @@ import (
 	"strings"
 )
 
-// Opcodes of libyara 4.2's condition code (include/yara/exec.h).
+// Opcodes of libyara 4.2's condition code (include/yara/exec.h); the
+// opcodes of 4.3 and later are translated to these by canonOp, the ones
+// 4.3 added have numbers of their own here (80 to 84, unused by 4.2).
 const (
 	opAnd        = 1
 	opOr         = 2
@@ -83,12 +85,18 @@ const (
 	opOfFoundIn  = 72
 	opCountIn    = 73
 	opDefined    = 74
-	opIntBegin   = 100
-	opDblBegin   = 120
-	opStrBegin   = 140
-	opReadInt    = 240
-	opNop        = 254
-	opHalt       = 255
+	// 4.3 and later
+	opIterStrSet  = 80 // OP_ITER_START_STRING_SET
+	opIterCond    = 81 // OP_ITER_CONDITION
+	opIterEnd     = 82 // OP_ITER_END
+	opIterTextSet = 83 // OP_ITER_START_TEXT_STRING_SET
+	opOfFoundAt   = 84 // OP_OF_FOUND_AT
+	opIntBegin    = 100
+	opDblBegin    = 120
+	opStrBegin    = 140
+	opReadInt     = 240
+	opNop         = 254
+	opHalt        = 255
 
 	undefined = 0xFFFABADAFABADAFF
 
@@ -125,7 +133,7 @@ func codeArgSize(op byte) (int, bool) {
 		opFoundIn, opOffset, opFilesize, opEntrypoint, opMatches, opLookupDict, opIterNext,
 		opIterArray, opIterDict, opIterRange, opIterEnum, opPushU, opContains, opStartsWith,
 		opEndsWith, opIContains, opIStarts, opIEnds, opIEquals, opOfFoundIn, opCountIn,
-		opDefined, opNop, opHalt:
+		opDefined, opNop, opHalt, opIterStrSet, opIterCond, opIterEnd, opIterTextSet, opOfFoundAt:
 		return 0, true
 	case opPush, opCall, opObjLoad, opObjField, opImport, opPushRule, opMatchRule, opClearM,
 		opAddM, opIncrM, opPopM, opPushM, opSetM, opSwapUndef, opOf, opOfPercent, opIntToDbl,
@@ -142,14 +150,44 @@ func codeArgSize(op byte) (int, bool) {
 	return 0, false
 }
 
+// canonOp translates an opcode of the file's version to this package's
+// numbering (4.2's, plus 80 to 84 for the opcodes 4.3 added).
+func canonOp(lay *layout, raw byte) (byte, bool) {
+	switch {
+	case raw < 58 || raw >= opIntBegin:
+		return raw, true
+	case !lay.since43:
+		return raw, raw <= opDefined
+	}
+	switch raw {
+	case 58:
+		return opIterStrSet, true
+	case 59:
+		return opIterCond, true
+	case 60:
+		return opIterEnd, true
+	case 78:
+		return opIterTextSet, true
+	case 79:
+		return opOfFoundAt, true
+	}
+	if raw >= 61 && raw <= 77 { // OP_JZ to OP_DEFINED moved up by 3
+		return raw - 3, true
+	}
+	return 0, false
+}
+
 // decodeCode splits the code section into instructions.
-func decodeCode(b []byte) ([]inst, error) {
+func decodeCode(lay *layout, b []byte) ([]inst, error) {
 	out := make([]inst, 0, len(b)/4) // signature-base: 3.7 bytes per instruction
 	for pos := 0; pos < len(b); {
-		op := b[pos]
-		n, ok := codeArgSize(op)
+		op, ok := canonOp(lay, b[pos])
+		n := 0
+		if ok {
+			n, ok = codeArgSize(op)
+		}
 		if !ok {
-			return nil, fmt.Errorf("corrupt yarac file: unknown opcode %d at code offset %d", op, pos)
+			return nil, fmt.Errorf("corrupt yarac file: unknown opcode %d at code offset %d (arena format %d)", b[pos], pos, lay.version)
 		}
 		if pos+1+n > len(b) {
 			return nil, fmt.Errorf("corrupt yarac file: instruction at code offset %d runs past the code", pos)
@@ -184,6 +222,8 @@ type expr struct {
 	u     uint64 // constant value of eInt/eRaw8 constants
 	konst bool
 	str   *yString
+	// strSet: an eIter over a string set (4.3's for-of loops)
+	strSet bool
 }
 
 func (e *expr) asFloat() string {
@@ -497,16 +537,23 @@ func (d *condDecoder) run() (string, error) {
 				}
 				e = &expr{kind: eInt, text: p + name + "[" + a.text + "]"}
 			}
-		case opOf, opOfPercent, opOfFoundIn:
+		case opOf, opOfPercent, opOfFoundIn, opOfFoundAt:
 			var rng string
-			if op == opOfFoundIn {
+			switch op {
+			case opOfFoundIn:
 				lo, hi, err := d.pop2()
 				if err != nil {
 					return "", err
 				}
 				rng = " in (" + lo.text + ".." + hi.text + ")"
+			case opOfFoundAt:
+				at, err := d.pop()
+				if err != nil {
+					return "", err
+				}
+				rng = " at " + at.text
 			}
-			set, err := d.popSet(op != opOfFoundIn && in.i64() == 1)
+			set, _, err := d.popSet((op == opOf || op == opOfPercent) && in.i64() == 1)
 			if err != nil {
 				return "", err
 			}
@@ -525,7 +572,20 @@ func (d *condDecoder) run() (string, error) {
 				return "", err
 			}
 			e = &expr{kind: eIter, text: "(" + lo.text + ".." + hi.text + ")"}
-		case opIterEnum:
+		case opIterStrSet:
+			n, err := d.pop()
+			if err != nil {
+				return "", err
+			}
+			set, k, err := d.popSet(false)
+			if err != nil {
+				return "", err
+			}
+			if !n.konst || n.u != uint64(k) {
+				return "", d.errf("string set of %d strings counted as %s", k, n.text)
+			}
+			e = &expr{kind: eIter, text: set, strSet: true}
+		case opIterEnum, opIterTextSet:
 			n, err := d.pop()
 			if err != nil {
 				return "", err
@@ -565,8 +625,19 @@ func (d *condDecoder) run() (string, error) {
 			}
 			e = v
 		case opAddM:
+			if d.m.a.lay.since43 {
+				return "", d.errf("unexpected opcode %d", op)
+			}
 			var err error
 			if e, err = d.loopEnd(in); err != nil {
+				return "", err
+			}
+		case opIncrM:
+			if !d.m.a.lay.since43 {
+				return "", d.errf("unexpected opcode %d", op)
+			}
+			var err error
+			if e, err = d.loopEnd43(in); err != nil {
 				return "", err
 			}
 		default:
@@ -723,13 +794,14 @@ func (d *condDecoder) call(in inst) (*expr, error) {
 	return &expr{kind: eObj, text: fn.text + "(" + strings.Join(args, ", ") + ")"}, nil
 }
 
-// popSet pops a string or rule set down to its undefined marker.
-func (d *condDecoder) popSet(rules bool) (string, error) {
+// popSet pops a string or rule set down to its undefined marker and
+// returns it as text, with the number of its members.
+func (d *condDecoder) popSet(rules bool) (string, int, error) {
 	var items []*expr
 	for {
 		e, err := d.pop()
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
 		if e.kind == eUndef {
 			break
@@ -737,8 +809,14 @@ func (d *condDecoder) popSet(rules bool) (string, error) {
 		items = append(items, e)
 	}
 	if len(items) == 0 {
-		return "", d.errf("empty set")
+		return "", 0, d.errf("empty set")
 	}
+	set, err := d.setText(items, rules)
+	return set, len(items), err
+}
+
+// setText writes a set popped from the stack (last member first).
+func (d *condDecoder) setText(items []*expr, rules bool) (string, error) {
 	names := make([]string, len(items))
 	for k, e := range items {
 		want := eStrRef
@@ -831,7 +909,10 @@ func (d *condDecoder) loopStart(in inst) error {
 		}
 		d.loops = append(d.loops, &loopFrame{frame: a, quant: q})
 	case a - 1:
-		set, err := d.popSet(false)
+		if d.m.a.lay.since43 {
+			return d.errf("unexpected loop slots")
+		}
+		set, _, err := d.popSet(false)
 		if err != nil {
 			return err
 		}
@@ -857,6 +938,10 @@ func (d *condDecoder) iterNext() error {
 		return d.errf("loop without an iterator")
 	}
 	lf.iter = d.stack[len(d.stack)-1]
+	if lf.iter.strSet {
+		// 4.3's for-of: the string is the one variable, named "$"
+		lf.forOf, lf.set = true, lf.iter.text
+	}
 	for k := int64(0); ; k++ {
 		if d.i+1 >= len(d.insts) {
 			return d.errf("truncated loop")
@@ -872,9 +957,12 @@ func (d *condDecoder) iterNext() error {
 		name := fmt.Sprintf("_yc%d_%d", len(d.loops), k)
 		lf.vars = append(lf.vars, name)
 		d.mem[lf.frame+3+k] = &expr{kind: eObj, text: name}
+		if lf.forOf {
+			d.mem[lf.frame+3+k] = &expr{kind: eStrRef, text: "$", str: &yString{name: "$"}}
+		}
 		d.i++
 	}
-	if len(lf.vars) == 0 {
+	if len(lf.vars) == 0 || lf.forOf && len(lf.vars) != 1 {
 		return d.errf("loop without variables")
 	}
 	return nil
@@ -920,6 +1008,44 @@ func (d *condDecoder) loopEnd(in inst) (*expr, error) {
 		for k := range lf.vars {
 			delete(d.mem, f+3+int64(k))
 		}
+		text = "(for " + quantText(lf.quant) + " " + strings.Join(lf.vars, ", ") + " in " + lf.iter.text + " : (" + body.text + "))"
+	}
+	d.loops = d.loops[:len(d.loops)-1]
+	return &expr{kind: eBool, text: text}, nil
+}
+
+// loopEnd43: INCR_M closes the body of a loop of 4.3 and later (every
+// loop, for-of included, is compiled the same way); the fixed epilogue
+// follows, up to ITER_END.
+func (d *condDecoder) loopEnd43(in inst) (*expr, error) {
+	if len(d.loops) == 0 {
+		return nil, d.errf("INCR_M outside a loop")
+	}
+	lf := d.loops[len(d.loops)-1]
+	f := lf.frame
+	if in.i64() != f+1 || lf.iter == nil {
+		return nil, d.errf("unexpected loop slot")
+	}
+	body, err := d.pop()
+	if err != nil {
+		return nil, err
+	}
+	if err := d.expect([2]int64{opPushM, f}, [2]int64{opPushM, f + 2}, [2]int64{opIterCond, -1},
+		[2]int64{opAddM, f}, [2]int64{opJTrueP, -1}, [2]int64{opPop, -1}, [2]int64{opPushM, f + 1},
+		[2]int64{opPushM, f}, [2]int64{opPushM, f + 2}, [2]int64{opIterEnd, -1}); err != nil {
+		return nil, err
+	}
+	it, err := d.pop()
+	if err != nil || it != lf.iter {
+		return nil, d.errf("loop iterator lost")
+	}
+	for k := range lf.vars {
+		delete(d.mem, f+3+int64(k))
+	}
+	var text string
+	if lf.forOf {
+		text = "(for " + quantText(lf.quant) + " of " + lf.set + " : (" + body.text + "))"
+	} else {
 		text = "(for " + quantText(lf.quant) + " " + strings.Join(lf.vars, ", ") + " in " + lf.iter.text + " : (" + body.text + "))"
 	}
 	d.loops = d.loops[:len(d.loops)-1]

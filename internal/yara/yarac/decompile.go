@@ -51,7 +51,7 @@ func Decode(b []byte) (*Decoded, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, err := decodeRECode(a.bufs[bufRECode], headers)
+	rc, err := decodeRECode(a.bufs[bufRECode], headers, a.lay.since43)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (m *model) prepareString(s *yString, rc *reCode, atoms map[uint32][]byte) e
 }
 
 func (m *model) source(rc *reCode) (*Decoded, error) {
-	insts, err := decodeCode(m.a.bufs[bufCode])
+	insts, err := decodeCode(m.a.lay, m.a.bufs[bufCode])
 	if err != nil {
 		return nil, err
 	}

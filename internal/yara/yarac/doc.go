@@ -1,7 +1,7 @@
-// Package yarac reads rules compiled by libyara 4.2's yarac (the arena
-// format yr_arena_save_stream writes, version 19) and turns them back
-// into YARA source, which Vigie's compiler then compiles: `vigie yara -C
-// rules.yarc` runs files users made with yarac.
+// Package yarac reads rules compiled by libyara 4.2 to 4.5's yarac (the
+// arena format yr_arena_save_stream writes, versions 19 to 21) and turns
+// them back into YARA source, which Vigie's compiler then compiles: `vigie
+// yara -C rules.yarc` runs files users made with yarac.
 //
 // The file keeps everything the rules mean, in libyara's compiled form:
 // the rules table (names, flags, tags, metadata, namespaces), the strings
@@ -12,7 +12,12 @@
 // xor strings) and the condition bytecode, which cond.go runs
 // symbolically: each opcode pops its operands' text and pushes the
 // expression's, and loops are recognised by the fixed instruction
-// sequences libyara's grammar emits around them. The result is the rule
+// sequences libyara's grammar emits around them. One decoder reads the
+// three versions; what differs is in the arena's layout: YR_RULE's size
+// (4.4 added a field), the condition opcodes (4.3 renumbered them from 58
+// on; canonOp maps them to 4.2's), the loop sequences (4.3 compiles every
+// loop, for-of included, with ITER_CONDITION and ITER_END) and the
+// negated hex bytes of 4.3's regex code. The result is the rule
 // set as source; names, order, namespaces, tags, metadata and string
 // identifiers are kept, so matches print as `yara -C` prints them.
 //
@@ -24,9 +29,15 @@
 //
 // # Limits
 //
-// Versions: arena format 19 only (yarac 4.2.0 to 4.2.3 on little-endian
-// 64-bit hosts); 4.0, 4.1, 4.3 and later write other structures and
-// opcodes, and are refused naming their version. What cannot be written
+// Versions: arena formats 19 (yarac 4.2.x), 20 (4.3.x) and 21 (4.4.0 to
+// 4.5.x), written on little-endian 64-bit hosts (x86-64, arm64; the
+// structures have fixed-size fields, so the files are the same whatever
+// the system); 4.0 and 4.1 write other structures and opcodes, and are
+// refused naming their version. The rules run as Vigie runs source, with
+// yara 4.2.3's semantics: the few cases later libyara changed (4.3: an
+// undefined operand of "at" makes the expression undefined, not false;
+// 4.5: \b and \B at the ends of the data) match as in 4.2.3, not as that
+// version's yara -C (yarac_diff_test.go logs them). What cannot be written
 // back as YARA is refused naming the rule: a string set naming some but
 // not all anonymous strings (YARA's "$" in a set names all of them; a
 // subset has no syntax), an xor string

@@ -32,6 +32,8 @@ const (
 	reDigit        = 0xAB
 	reNonDigit     = 0xAC
 	reMatch        = 0xAD
+	reNotLit       = 0xAE // 4.3 and later: ~XX in a hex string
+	reMaskedNotLit = 0xAF // 4.3 and later: ~X? and ~?X
 	reMatchAtEnd   = 0xB0
 	reMatchAtStart = 0xB1
 	reWordBound    = 0xB2
@@ -65,9 +67,9 @@ func reArgSize(op byte) (int, bool) {
 	case reAny, reWordChar, reNonWordChar, reSpace, reNonSpace, reDigit, reNonDigit,
 		reMatch, reMatchAtEnd, reMatchAtStart, reWordBound, reNonWordBound:
 		return 0, true
-	case reLiteral:
+	case reLiteral, reNotLit:
 		return 1, true
-	case reMaskedLit, reJump:
+	case reMaskedLit, reMaskedNotLit, reJump:
 		return 2, true
 	case reClass:
 		return 33, true
@@ -98,8 +100,9 @@ type reCode struct {
 }
 
 // decodeRECode splits the section into blocks; headers are the offsets
-// of RE headers (condition regexps), which precede their code.
-func decodeRECode(b []byte, headers map[uint32]bool) (*reCode, error) {
+// of RE headers (condition regexps), which precede their code. notLits
+// allows the negated literals of 4.3 and later.
+func decodeRECode(b []byte, headers map[uint32]bool, notLits bool) (*reCode, error) {
 	rc := &reCode{b: b, byStart: map[int]*reBlock{}}
 	pos := 0
 	for pos < len(b) {
@@ -113,7 +116,7 @@ func decodeRECode(b []byte, headers map[uint32]bool) (*reCode, error) {
 			}
 			op := b[pos]
 			n, ok := reArgSize(op)
-			if !ok {
+			if !ok || !notLits && (op == reNotLit || op == reMaskedNotLit) {
 				return nil, fmt.Errorf("corrupt yarac file: unknown regex opcode 0x%02X at %d", op, pos)
 			}
 			if pos+1+n > len(b) {
@@ -317,6 +320,10 @@ func (d *reDecoder) seq(i, end int) (*reNode, int, error) {
 			litEnd = in.off + 2
 		case reMaskedLit:
 			n = d.node(reNode{kind: nMasked, b: in.arg[0], mask: in.arg[1]})
+		case reNotLit:
+			n = d.node(reNode{kind: nMasked, b: in.arg[0], mask: 0xFF, neg: true})
+		case reMaskedNotLit:
+			n = d.node(reNode{kind: nMasked, b: in.arg[0], mask: in.arg[1], neg: true})
 		case reAny:
 			n = d.node(reNode{kind: nAny})
 		case reClass:
@@ -526,7 +533,7 @@ func regexText(n *reNode, sb *strings.Builder) error {
 			sb.WriteByte('?')
 		}
 	case nMasked:
-		if n.mask == 0xFF {
+		if n.mask == 0xFF && !n.neg {
 			writeRegexByte(sb, n.b, false)
 			return nil
 		}
@@ -751,6 +758,12 @@ func hexText(n *reNode, sb *strings.Builder) error {
 	case nAny:
 		sb.WriteString("?? ")
 	case nMasked:
+		if n.neg {
+			if n.mask == 0 {
+				return fmt.Errorf("hex string: negated ??")
+			}
+			sb.WriteByte('~')
+		}
 		switch n.mask {
 		case 0xFF:
 			fmt.Fprintf(sb, "%02X ", n.b)
@@ -776,9 +789,16 @@ func hexText(n *reNode, sb *strings.Builder) error {
 		}
 		sb.WriteString(") ")
 	case nRepeatAny:
-		if n.min == n.max {
+		switch {
+		case n.min == n.max:
 			fmt.Fprintf(sb, "[%d] ", n.min)
-		} else {
+		case n.max > reMaxRange:
+			// a jump left whole in a chained part (one next to a chain's
+			// gap: { 31 [-] [8-] [-] 30 }) keeps its bounds as 16 bits,
+			// [8-] as [8-65535]; libyara's regex scan stops at 4 KB
+			// (YR_RE_SCAN_LIMIT), so any bound past that is unbounded
+			fmt.Fprintf(sb, "[%d-] ", n.min)
+		default:
 			fmt.Fprintf(sb, "[%d-%d] ", n.min, n.max)
 		}
 	default:

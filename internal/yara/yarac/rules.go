@@ -5,11 +5,11 @@ import (
 	"math"
 )
 
-// Structure sizes and field offsets of libyara 4.2 on 64-bit hosts
-// (include/yara/types.h, #pragma pack(8), pointers as 8-byte references).
+// Structure sizes and field offsets of libyara 4.2 to 4.5 on 64-bit hosts
+// (include/yara/types.h, #pragma pack(8), pointers as 8-byte references);
+// YR_RULE's, which changed in 4.4, is in the arena's layout.
 const (
 	nsSize     = 16 // name ref, idx
-	ruleSize   = 48 // flags, num_atoms, identifier, tags, metas, strings, ns
 	metaSize   = 32 // identifier, string, integer, type, flags
 	stringSize = 56 // flags, idx, fixed_offset, rule_idx, length, string, chained_to, gap min/max, identifier
 	extSize    = 24 // type, value, identifier
@@ -131,8 +131,8 @@ func readModel(a *arena) (*model, error) {
 	}
 	// rules, up to the null rule
 	rb := a.bufs[bufRules]
-	for off := 0; ; off += ruleSize {
-		if off+ruleSize > len(rb) {
+	for off := 0; ; off += a.lay.ruleSize {
+		if off+a.lay.ruleSize > len(rb) {
 			return nil, fmt.Errorf("corrupt yarac file: rules table without its end marker")
 		}
 		flags, _ := a.u32(bufRules, uint64(off))
@@ -155,8 +155,10 @@ func (m *model) readRule(off int) (*rule, error) {
 	a := m.a
 	o := uint64(off)
 	flags, _ := a.u32(bufRules, o)
-	rl := &rule{idx: off / ruleSize, flags: int32(flags)}
-	r, err := a.ptr(bufRules, o+8)
+	rl := &rule{idx: off / a.lay.ruleSize, flags: int32(flags)}
+	// identifier, tags, metas, strings, ns
+	refs := o + a.lay.ruleRefs
+	r, err := a.ptr(bufRules, refs)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +170,7 @@ func (m *model) readRule(off int) (*rule, error) {
 	}
 	wrap := func(err error) error { return fmt.Errorf("rule %s: %w", rl.name, err) }
 	// namespace
-	r, err = a.ptr(bufRules, o+40)
+	r, err = a.ptr(bufRules, refs+32)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -178,7 +180,7 @@ func (m *model) readRule(off int) (*rule, error) {
 	}
 	rl.ns = ns
 	// tags: NUL-terminated names ended by an empty one
-	r, err = a.ptr(bufRules, o+16)
+	r, err = a.ptr(bufRules, refs+8)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -200,7 +202,7 @@ func (m *model) readRule(off int) (*rule, error) {
 		r.off += uint32(len(t)) + 1
 	}
 	// metas
-	r, err = a.ptr(bufRules, o+24)
+	r, err = a.ptr(bufRules, refs+16)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -223,7 +225,7 @@ func (m *model) readRule(off int) (*rule, error) {
 		}
 	}
 	// strings
-	r, err = a.ptr(bufRules, o+32)
+	r, err = a.ptr(bufRules, refs+24)
 	if err != nil {
 		return nil, wrap(err)
 	}

@@ -16,21 +16,61 @@ import (
 	"github.com/vigie-project/vigie/internal/yara/yaracli"
 )
 
-// shipped lists the .yarc files of testdata, made by libyara 4.2.3's
-// yarac from the sources next to them (see testdata/README):
+// shipped lists the .yarc files of testdata, made by libyara's yarac
+// 4.2.3 (arena format 19), 4.3.2 (format 20), 4.4.0 and 4.5.8 (format 21) from
+// the sources next to them (see testdata/README), for example:
 //
 //	yarac -w strings.yar strings.yarc
 //	yarac -w -d ext_int=5 -d ext_str=v -d ext_bool=true -d ext_float=1.5 conds.yar ns2:conds2.yar conds.yarc
+//	yarac -w v43.yar v43-45.yarc
 var shipped = []struct {
 	yarc    string
+	format  int
 	sources [][2]string // namespace, file
 	defines []string
 	rules   int
 	strings int
 }{
-	{"strings.yarc", [][2]string{{"", "strings.yar"}}, nil, 4, 50},
-	{"conds.yarc", [][2]string{{"", "conds.yar"}, {"ns2", "conds2.yar"}},
-		[]string{"ext_int=5", "ext_str=v", "ext_bool=true", "ext_float=1.5"}, 13, 8},
+	{"strings.yarc", 19, [][2]string{{"", "strings.yar"}}, nil, 4, 50},
+	{"conds.yarc", 19, [][2]string{{"", "conds.yar"}, {"ns2", "conds2.yar"}}, condDefines, 13, 8},
+	{"strings-43.yarc", 20, [][2]string{{"", "strings.yar"}}, nil, 4, 50},
+	{"conds-43.yarc", 20, [][2]string{{"", "conds.yar"}, {"ns2", "conds2.yar"}}, condDefines, 13, 8},
+	{"v43-43.yarc", 20, [][2]string{{"", "v43.yar"}}, nil, 6, 19},
+	{"strings-45.yarc", 21, [][2]string{{"", "strings.yar"}}, nil, 4, 50},
+	{"conds-45.yarc", 21, [][2]string{{"", "conds.yar"}, {"ns2", "conds2.yar"}}, condDefines, 13, 8},
+	{"v43-44.yarc", 21, [][2]string{{"", "v43.yar"}}, nil, 6, 19},
+	{"v43-45.yarc", 21, [][2]string{{"", "v43.yar"}}, nil, 6, 19},
+}
+
+var condDefines = []string{"ext_int=5", "ext_str=v", "ext_bool=true", "ext_float=1.5"}
+
+// yaraFor returns libyara's yara that reads arena format f: Debian's 4.2
+// on the PATH, 4.3 and 4.5 built into /opt/yara43 and /opt/yara45 (see
+// testdata/README).
+func yaraFor(f int) (string, bool) {
+	var p string
+	switch f {
+	case 19:
+		p, _ = exec.LookPath("yara")
+	case 20:
+		p = "/opt/yara43/bin/yara"
+	case 21:
+		p = "/opt/yara45/bin/yara"
+	}
+	if p == "" {
+		return "", false
+	}
+	out, err := exec.Command(p, "-v").Output()
+	if err != nil {
+		return "", false
+	}
+	v := strings.TrimSpace(string(out))
+	for _, w := range map[int][]string{19: {"4.2."}, 20: {"4.3."}, 21: {"4.4.", "4.5."}}[f] {
+		if strings.HasPrefix(v, w) {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 // TestShipped decodes each shipped .yarc and checks that the rules it
@@ -47,6 +87,9 @@ func TestShipped(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join("testdata", c.yarc))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if int(b[4]) != c.format {
+				t.Fatalf("arena format %d, want %d", b[4], c.format)
 			}
 			d, err := yarac.Decode(b)
 			if err != nil {
@@ -114,12 +157,15 @@ func scan(t *testing.T, srcs []yara.Source, ext map[string]any, data []byte) str
 // TestShippedAgainstYara: where libyara's yara is installed, `vigie yara
 // -s -g -m -C` on each shipped .yarc prints what `yara -s -g -m -C` does.
 func TestShippedAgainstYara(t *testing.T) {
-	bin, err := exec.LookPath("yara")
-	if err != nil {
-		t.Skip("yara is not installed")
-	}
 	data := filepath.Join("testdata", "data.bin")
+	n := 0
 	for _, c := range shipped {
+		bin, ok := yaraFor(c.format)
+		if !ok {
+			t.Logf("%s: no yara for arena format %d: skipped", c.yarc, c.format)
+			continue
+		}
+		n++
 		yarc := filepath.Join("testdata", c.yarc)
 		out, err := exec.Command(bin, "-s", "-g", "-m", "-C", yarc, data).Output()
 		if err != nil {
@@ -138,6 +184,9 @@ func TestShippedAgainstYara(t *testing.T) {
 			t.Errorf("%s: vigie:\n%s\nyara:\n%s", c.yarc, g, w)
 		}
 	}
+	if n == 0 {
+		t.Skip("yara is not installed")
+	}
 }
 
 func sortLines(s string) string {
@@ -149,7 +198,13 @@ func sortLines(s string) string {
 // TestHostile: crafted files are refused with an error, never a panic:
 // empty tables, pointers that are not relocations, code overwritten.
 func TestHostile(t *testing.T) {
-	b, err := os.ReadFile("testdata/conds.yarc")
+	for _, f := range []string{"conds.yarc", "conds-43.yarc", "conds-45.yarc"} {
+		t.Run(f, func(t *testing.T) { testHostile(t, f) })
+	}
+}
+
+func testHostile(t *testing.T, file string) {
+	b, err := os.ReadFile(filepath.Join("testdata", file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,6 +250,28 @@ func TestHostile(t *testing.T) {
 			t.Errorf("%s: decoded without error", name)
 		} else {
 			t.Logf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestRelabelled: a shipped file whose header names another of the
+// arena versions is refused (the other version's rule layout, opcodes or
+// regex code do not fit its tables), never decoded into other rules.
+func TestRelabelled(t *testing.T) {
+	for _, c := range shipped {
+		b, err := os.ReadFile(filepath.Join("testdata", c.yarc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range yarac.Versions {
+			if v == c.format {
+				continue
+			}
+			x := append([]byte(nil), b...)
+			x[4] = byte(v)
+			if _, err := yarac.Decode(x); err == nil {
+				t.Errorf("%s relabelled as format %d: decoded without error", c.yarc, v)
+			}
 		}
 	}
 }

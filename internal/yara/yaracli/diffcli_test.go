@@ -405,8 +405,10 @@ func TestYaracFile(t *testing.T) {
 		t.Errorf("-d of an undeclared variable on a yarac file: %v", err)
 	}
 	for _, c := range []struct{ name, data, msg string }{
-		{"v21", "YARA\x15\x0c", "arena format 21 (yara 4.4-4.5)"},
+		{"v22", "YARA\x16\x0c", "arena format 22 (yara unknown)"},
 		{"v18", "YARA\x12\x0c", "arena format 18 (yara 4.1)"},
+		{"v17", "YARA\x11\x0c", "arena format 17 (yara 4.0)"},
+		{"truncated v21", "YARA\x15\x0c\x00", "truncated"},
 		{"truncated", "YARA\x13\x0c\x00", "truncated"},
 	} {
 		f := filepath.Join(dir, c.name+".yarc")

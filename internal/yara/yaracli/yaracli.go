@@ -455,7 +455,7 @@ func readCompiled(path string) ([]byte, error) {
 	return b, nil
 }
 
-// loadYarac loads a file compiled by libyara 4.2's yarac: package yarac
+// loadYarac loads a file compiled by libyara 4.2 to 4.5's yarac: package yarac
 // turns it back into source, which is compiled as usual; the externals
 // saved in the file are the defaults, -d overrides them.
 func loadYarac(path string, b []byte, defines []string) (*yara.Rules, error) {
@@ -825,13 +825,26 @@ func (rn *run) scanFile(ctx context.Context, path string, single bool, w *bytes.
 			hit[m.Index] = i
 		}
 	}
-	for ix, ri := range rn.rules.RuleInfos() {
+	// a rule that did not match, printed with -n and none of the flags
+	// that add to its line, is its name and the path: -n prints every
+	// rule of a large set for every file (signature-base over 1 GiB:
+	// 260 million lines), so that line is written without a Match
+	plain := !o.JSON && !o.PrintNS && !o.PrintTags && !o.PrintMeta && !o.PrintStrings && !o.PrintLength
+	all := len(o.Tags) == 0 && len(o.Identifiers) == 0 // no -t or -i
+	infos := rn.rules.RuleInfos()
+	for ix := range infos {
+		ri := &infos[ix]
 		if ri.Private {
 			continue
 		}
 		mi, matching := hit[ix]
-		show := ruleSelected(ri.Tags, ri.Name, o) && matching != o.Negate
-		if show && !o.Count {
+		show := (all || ruleSelected(ri.Tags, ri.Name, o)) && matching != o.Negate
+		if show && !o.Count && !matching && plain {
+			w.WriteString(ri.Name)
+			w.WriteByte(' ')
+			w.WriteString(path)
+			w.WriteByte('\n')
+		} else if show && !o.Count {
 			m := yara.Match{Rule: ri.Name, Namespace: ri.Namespace, Tags: ri.Tags, Meta: ri.Meta}
 			if matching {
 				m = matches[mi]
