@@ -160,11 +160,20 @@ func deliver(t *testing.T, addr string, headers [][2]string, body string) []stri
 		t.Fatalf("negotiation reply %q %x", c, d)
 	}
 	m.send(cmdMacro, "C", "j\x00mx.example.test\x00{daemon_name}\x00smtpd\x00")
+	out := m.message("<sender@example.org>\x00SIZE=100\x00", "<staff@en-marche.fr>\x00", headers, body)
+	m.send(cmdQuit)
+	return out
+}
+
+// message sends one message's steps, as Postfix does after the
+// negotiation (with the queue ID macro before MAIL), and returns the
+// end-of-message replies.
+func (m *mta) message(mailFrom, rcpt string, headers [][2]string, body string) []string {
 	m.step(nrConn, cmdConnect, "client.example.org\x00", "4", "\x30\x39", "192.0.2.10\x00")
 	m.step(nrHelo, cmdHelo, "client.example.org\x00")
 	m.send(cmdMacro, "M", "i\x00ABC123\x00")
-	m.step(nrMail, cmdMail, "<sender@example.org>\x00SIZE=100\x00")
-	m.step(nrRcpt, cmdRcpt, "<staff@en-marche.fr>\x00")
+	m.step(nrMail, cmdMail, mailFrom)
+	m.step(nrRcpt, cmdRcpt, rcpt)
 	for _, h := range headers {
 		m.step(nrHdr, cmdHeader, h[0]+"\x00", h[1]+"\x00")
 	}
@@ -175,9 +184,7 @@ func deliver(t *testing.T, addr string, headers [][2]string, body string) []stri
 		body = body[n:]
 	}
 	m.send(cmdEOB)
-	out := m.verdict()
-	m.send(cmdQuit)
-	return out
+	return m.verdict()
 }
 
 var phishHeaders = [][2]string{{"From", "Office 365 <noreply@accounts-office.fr>"}, {"To", "staff@en-marche.fr"}, {"Subject", "Your password expires today"},
@@ -531,21 +538,7 @@ func TestMilterAnalysisPastTheLimit(t *testing.T) {
 	m := &mta{t: t, c: c, r: bufio.NewReader(c)}
 	m.negotiate()
 	message := func(hdrs [][2]string, body string) []string {
-		m.step(nrConn, cmdConnect, "client.example.org\x00", "4", "\x30\x39", "192.0.2.10\x00")
-		m.step(nrHelo, cmdHelo, "client.example.org\x00")
-		m.step(nrMail, cmdMail, "<equipe@example.org>\x00")
-		m.step(nrRcpt, cmdRcpt, "<staff@example.test>\x00")
-		for _, h := range hdrs {
-			m.step(nrHdr, cmdHeader, h[0]+"\x00", h[1]+"\x00")
-		}
-		m.step(nrEOH, cmdEOH)
-		for len(body) > 0 {
-			n := min(len(body), 65535)
-			m.step(nrBody, cmdBody, body[:n])
-			body = body[n:]
-		}
-		m.send(cmdEOB)
-		return m.verdict()
+		return m.message("<equipe@example.org>\x00", "<staff@example.test>\x00", hdrs, body)
 	}
 	t1 := time.Now()
 	got := message(hdrs, big.String())
