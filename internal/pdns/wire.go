@@ -221,7 +221,7 @@ func indexAnswer(b []byte) (wireAnswer, bool) {
 		return wireAnswer{}, false
 	}
 	w := wireAnswer{msg: b, qStart: headerLen}
-	off, ok := skipName(b, headerLen)
+	off, ok := walkName(b, headerLen)
 	if !ok || off+4 > len(b) {
 		return wireAnswer{}, false
 	}
@@ -229,7 +229,7 @@ func indexAnswer(b []byte) (wireAnswer, bool) {
 	w.qEnd = off
 	n := int(binary.BigEndian.Uint16(b[6:])) + int(binary.BigEndian.Uint16(b[8:])) + int(binary.BigEndian.Uint16(b[10:]))
 	for i := 0; i < n; i++ {
-		off, ok = skipName(b, off)
+		off, ok = walkName(b, off)
 		if !ok || off+10 > len(b) {
 			return wireAnswer{}, false
 		}
@@ -247,31 +247,6 @@ func indexAnswer(b []byte) (wireAnswer, bool) {
 		}
 	}
 	return w, off == len(b)
-}
-
-// skipName steps over a (possibly compressed) name at off.
-func skipName(b []byte, off int) (int, bool) {
-	for n := 0; n < 128; n++ {
-		if off >= len(b) {
-			return 0, false
-		}
-		l := int(b[off])
-		switch l & 0xC0 {
-		case 0xC0:
-			if off+2 > len(b) {
-				return 0, false
-			}
-			return off + 2, true
-		case 0x00:
-			if l == 0 {
-				return off + 1, true
-			}
-			off += 1 + l
-		default:
-			return 0, false
-		}
-	}
-	return 0, false
 }
 
 // writeTo copies the answer into dst for the request q: its ID and RD bit, the
