@@ -113,16 +113,7 @@ func vigieSource(rule string, data []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ms, err := r.ScanBytes(context.Background(), data, yara.ScanOptions{})
-	if err != nil {
-		return "", err
-	}
-	var ns []string
-	for _, m := range ms {
-		ns = append(ns, m.Rule)
-	}
-	sort.Strings(ns)
-	return strings.Join(ns, " "), nil
+	return matchingRules(r, data)
 }
 
 // TestYaracRandom compiles TestDifferentialRandom's random rule sets
@@ -201,16 +192,7 @@ func vigieYarac(yarc, data []byte) (string, error) {
 		src.WriteString(d.Text())
 		return "", &decodeErr{err, src.String()}
 	}
-	ms, err := r.ScanBytes(context.Background(), data, yara.ScanOptions{})
-	if err != nil {
-		return "", err
-	}
-	var ns []string
-	for _, m := range ms {
-		ns = append(ns, m.Rule)
-	}
-	sort.Strings(ns)
-	return strings.Join(ns, " "), nil
+	return matchingRules(r, data)
 }
 
 type decodeErr struct {
@@ -229,4 +211,19 @@ func names(out string) string {
 	}
 	sort.Strings(ns)
 	return strings.Join(ns, " ")
+}
+
+// matchingRules scans data with r and returns the names of the rules that
+// matched, sorted and joined by spaces.
+func matchingRules(r *yara.Rules, data []byte) (string, error) {
+	ms, err := r.ScanBytes(context.Background(), data, yara.ScanOptions{})
+	if err != nil {
+		return "", err
+	}
+	var ns []string
+	for _, m := range ms {
+		ns = append(ns, m.Rule)
+	}
+	sort.Strings(ns)
+	return strings.Join(ns, " "), nil
 }
